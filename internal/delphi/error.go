@@ -1,0 +1,104 @@
+// Package delphi holds the domain types, rules and error codes of Expertenrunde.
+// It imports neither the web framework nor the database driver.
+package delphi
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. The HTTP layer maps each to one status in a single table.
+const (
+	EINVALID      = "invalid"      // input fails validation (422)
+	EBADREQUEST   = "bad_request"  // malformed request, e.g. unparsable JSON (400)
+	ENOTFOUND     = "not_found"    // no such thing, or not visible to the caller (404)
+	ECONFLICT     = "conflict"     // state forbids the action, or a duplicate (409)
+	EUNAUTHORIZED = "unauthorized" // no or bad credentials (401)
+	EFORBIDDEN    = "forbidden"    // authenticated but not allowed (403)
+	ERATELIMIT    = "rate_limited" // too many attempts (429)
+	ETOOLARGE     = "too_large"    // body too large (413)
+	EUNAVAILABLE  = "unavailable"  // a dependency (the database) is down (503)
+	EINTERNAL     = "internal"     // a bug or an unexpected failure (500)
+)
+
+// Error is a domain error: a code, a message fit for the user, and the field
+// (a JSON path or item id) it concerns, if any.
+type Error struct {
+	Code    string
+	Message string
+	Field   string
+	// Details lists further problems, e.g. every schema violation of a study file.
+	Details []Detail
+	// RetryAfter is set on ERATELIMIT errors: seconds until a retry may succeed.
+	RetryAfter int
+	// Err is the underlying cause, logged but never shown to users.
+	Err error
+}
+
+// Detail is one of several problems reported together.
+type Detail struct {
+	Field   string `json:"field,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string {
+	s := e.Code + ": " + e.Message
+	if e.Field != "" {
+		s += " (field " + e.Field + ")"
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf returns an *Error that names the offending field.
+func FieldErrorf(code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Internal wraps an unexpected error; its text is logged, never shown.
+func Internal(err error) *Error {
+	return &Error{Code: EINTERNAL, Message: "internal error", Err: err}
+}
+
+// ErrorCode returns the code of a domain error, EINTERNAL for any other
+// non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of err.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// AsError returns err as *Error, wrapping unknown errors as internal ones.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return Internal(err)
+}

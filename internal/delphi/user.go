@@ -1,0 +1,148 @@
+package delphi
+
+import (
+	"context"
+	"time"
+)
+
+// Staff roles.
+const (
+	RoleAdmin       = "admin"       // sees and manages everything
+	RoleCoordinator = "coordinator" // runs the panels of the studies assigned
+	RoleResearcher  = "researcher"  // reads results of the studies assigned
+)
+
+// ValidRole reports whether r is a staff role.
+func ValidRole(r string) bool {
+	return r == RoleAdmin || r == RoleCoordinator || r == RoleResearcher
+}
+
+// MinPasswordLength is the minimum length of a staff password, in characters.
+const MinPasswordLength = 12
+
+// User is a staff account.
+type User struct {
+	ID           string    `json:"id"`
+	Email        string    `json:"email"` // stored lower-case
+	Name         string    `json:"name"`
+	Role         string    `json:"role"`
+	SurveyIDs    []string  `json:"survey_ids"` // studies assigned (ignored for admins)
+	PasswordHash string    `json:"-"`          // argon2id, PHC string format
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// CanSee reports whether the user may see the study with the given id.
+func (u *User) CanSee(surveyID string) bool {
+	if u.Role == RoleAdmin {
+		return true
+	}
+	for _, id := range u.SurveyIDs {
+		if id == surveyID {
+			return true
+		}
+	}
+	return false
+}
+
+// Session is a staff login. JWTs carry its ID; logout revokes it.
+type Session struct {
+	ID        string     `json:"id"`
+	UserID    string     `json:"user_id"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Active reports whether the session may be used at time now.
+func (s *Session) Active(now time.Time) bool {
+	return s.RevokedAt == nil && now.Before(s.ExpiresAt)
+}
+
+// Survey is a stored study: the latest revision of its definition.
+type Survey struct {
+	ID         string      `json:"id"`
+	Revision   int         `json:"revision"` // 1, 2, ... assigned on each changed import
+	Definition *Definition `json:"definition"`
+	Status     string      `json:"status"` // draft, active, closed
+	CreatedAt  time.Time   `json:"created_at"`
+	UpdatedAt  time.Time   `json:"updated_at"`
+	CreatedBy  string      `json:"created_by,omitempty"` // user id
+}
+
+// Survey statuses.
+const (
+	SurveyDraft  = "draft"
+	SurveyActive = "active"
+	SurveyClosed = "closed"
+)
+
+// AuditEntry records a staff action that touches personal data, sends mail or
+// changes a study.
+type AuditEntry struct {
+	ID       string         `json:"id"`
+	At       time.Time      `json:"at"`
+	ActorID  string         `json:"actor_id"` // user id, or "cli"
+	Action   string         `json:"action"`   // e.g. "survey.import", "user.create"
+	SurveyID string         `json:"survey_id,omitempty"`
+	Target   string         `json:"target,omitempty"` // e.g. an expert or user id
+	Details  map[string]any `json:"details,omitempty"`
+}
+
+// UserStore persists staff accounts.
+type UserStore interface {
+	// CreateUser stores u, assigning ID and timestamps. ECONFLICT if the e-mail exists.
+	CreateUser(ctx context.Context, u *User) error
+	// UserByID returns ENOTFOUND if there is no such user.
+	UserByID(ctx context.Context, id string) (*User, error)
+	// UserByEmail looks up by lower-cased e-mail. ENOTFOUND if absent.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// UpdateUser replaces role, name, survey ids and password hash. ENOTFOUND.
+	UpdateUser(ctx context.Context, u *User) error
+	// ListUsers returns all staff accounts ordered by e-mail.
+	ListUsers(ctx context.Context) ([]*User, error)
+	// CountUsers returns the number of staff accounts.
+	CountUsers(ctx context.Context) (int, error)
+}
+
+// SessionStore persists staff sessions.
+type SessionStore interface {
+	// CreateSession stores s (ID set by the caller).
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByID returns ENOTFOUND if absent.
+	SessionByID(ctx context.Context, id string) (*Session, error)
+	// RevokeSession marks the session revoked at the given time. ENOTFOUND.
+	RevokeSession(ctx context.Context, id string, at time.Time) error
+}
+
+// SurveyStore persists study definitions with their revisions.
+type SurveyStore interface {
+	// PutSurvey stores a new revision of s.Definition. If the stored latest
+	// revision has an identical definition, it returns that one unchanged with
+	// changed == false. Otherwise the revision becomes latest+1 (1 for new studies).
+	PutSurvey(ctx context.Context, s *Survey) (stored *Survey, changed bool, err error)
+	// SurveyByID returns the latest revision. ENOTFOUND.
+	SurveyByID(ctx context.Context, id string) (*Survey, error)
+	// SurveyRevision returns the given revision. ENOTFOUND.
+	SurveyRevision(ctx context.Context, id string, revision int) (*Survey, error)
+	// ListSurveys returns the latest revisions; ids == nil means all.
+	ListSurveys(ctx context.Context, ids []string) ([]*Survey, error)
+}
+
+// AuditStore is the append-only audit log.
+type AuditStore interface {
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+	// ListAudit returns entries newest first, optionally for one study.
+	ListAudit(ctx context.Context, surveyID string, limit int) ([]*AuditEntry, error)
+}
+
+// Limiter counts failed attempts per key (an account or an IP) in a sliding window.
+type LimiterStore interface {
+	// Hit records one attempt for key at time now and returns the number of
+	// attempts within [now-window, now], including this one.
+	Hit(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	// Attempts returns the count within the window without recording.
+	Attempts(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	// Reset clears the key.
+	Reset(ctx context.Context, key string) error
+}
