@@ -1,0 +1,226 @@
+package stats
+
+import (
+	"math"
+	"math/big"
+	"slices"
+)
+
+// Wilcoxon methods.
+const (
+	MethodExact  = "exact"  // exact null distribution (n ≤ 25, no ties)
+	MethodNormal = "normal" // normal approximation, tie-corrected
+)
+
+// exactMaxN is the largest number of non-zero differences for the exact test.
+const exactMaxN = 25
+
+// Wilcoxon is the result of a Wilcoxon signed-rank test.
+type Wilcoxon struct {
+	N      int     `json:"n"`      // non-zero differences
+	WPlus  float64 `json:"w_plus"` // rank sum of positive differences
+	WMinus float64 `json:"w_minus"`
+	Z      Num     `json:"z"` // (W+ - n(n+1)/4) / sqrt(tie-corrected variance)
+	P      Num     `json:"p"` // two-sided
+	Method string  `json:"method,omitempty"`
+}
+
+// WilcoxonSignedRank tests the paired differences diffs (non-finite ones
+// ignored): zeros are dropped, |d| ties get mid-ranks. Z uses the variance
+// n(n+1)(2n+1)/24 - Σ(t³-t)/48 without continuity correction. P is exact
+// (the distribution of W+ over all 2ⁿ sign patterns, by dynamic programming
+// over rank sums) when n ≤ 25 and no |d| are tied, else 2·(1-Φ(|Z|)) by
+// math.Erfc. Both P are two-sided and capped at 1.
+func WilcoxonSignedRank(diffs []float64) Wilcoxon {
+	type obs struct {
+		abs float64
+		pos bool
+	}
+	ds := make([]obs, 0, len(diffs))
+	for _, d := range diffs {
+		if d != 0 && !math.IsNaN(d) && !math.IsInf(d, 0) {
+			ds = append(ds, obs{math.Abs(d), d > 0})
+		}
+	}
+	slices.SortFunc(ds, func(a, b obs) int {
+		switch {
+		case a.abs < b.abs:
+			return -1
+		case a.abs > b.abs:
+			return 1
+		}
+		return 0
+	})
+	n := len(ds)
+	w := Wilcoxon{N: n}
+	if n == 0 {
+		w.Z, w.P = UndefinedNum("no non-zero differences"), UndefinedNum("no non-zero differences")
+		return w
+	}
+	var plus2, tieSum int64 // doubled W+, Σ(t³-t)
+	for i := 0; i < n; {
+		j := i
+		for j < n && ds[j].abs == ds[i].abs {
+			j++
+		}
+		t := int64(j - i)
+		tieSum += t*t*t - t
+		r2 := int64(i + 1 + j) // doubled mid-rank of positions i+1..j
+		for k := i; k < j; k++ {
+			if ds[k].pos {
+				plus2 += r2
+			}
+		}
+		i = j
+	}
+	nn := int64(n)
+	total2 := nn * (nn + 1) // doubled n(n+1)/2
+	w.WPlus = float64(plus2) / 2
+	w.WMinus = float64(total2-plus2) / 2
+	// variance·48 = 2n(n+1)(2n+1) - Σ(t³-t), exact.
+	v48 := 2*nn*(nn+1)*(2*nn+1) - tieSum
+	z := (w.WPlus - float64(total2)/4) / math.Sqrt(float64(v48)/48)
+	w.Z = NumOf(z)
+	if n <= exactMaxN && tieSum == 0 {
+		w.Method = MethodExact
+		low := min(plus2, total2-plus2) / 2 // integer: no ties
+		w.P = NumOf(min(1, 2*exactLowerTail(n, low)))
+	} else {
+		w.Method = MethodNormal
+		w.P = NumOf(min(1, math.Erfc(math.Abs(z)/math.Sqrt2)))
+	}
+	return w
+}
+
+// exactLowerTail returns P(W+ ≤ w) under H0 for n untied ranks 1..n: the
+// number of subsets of {1..n} with sum ≤ w, over 2ⁿ.
+func exactLowerTail(n int, w int64) float64 {
+	maxSum := n * (n + 1) / 2
+	c := make([]float64, maxSum+1) // counts ≤ 2^25: exact in float64
+	c[0] = 1
+	for k := 1; k <= n; k++ {
+		for s := maxSum; s >= k; s-- {
+			c[s] += c[s-k]
+		}
+	}
+	var cum float64
+	for s := 0; s <= int(w) && s <= maxSum; s++ {
+		cum += c[s]
+	}
+	return cum / math.Ldexp(1, n)
+}
+
+// StabilitySummary compares one item between consecutive rounds on the
+// experts who answered it in both.
+type StabilitySummary struct {
+	NPaired      int      `json:"n_paired"`
+	QuantileType int      `json:"quantile_type"`
+	ShareChanged Num      `json:"share_changed"` // 0–1
+	Scheibe      Num      `json:"scheibe"`       // 0–1
+	Stable       *bool    `json:"stable,omitempty"`
+	Wilcoxon     Wilcoxon `json:"wilcoxon"`
+	DeltaIQR     Num      `json:"delta_iqr"` // IQR(cur) - IQR(prev)
+	DeltaCV      Num      `json:"delta_cv"`  // CV(cur) - CV(prev)
+
+	Undefined map[string]string `json:"undefined,omitempty"` // field → reason
+}
+
+// Stability compares prev and cur (expert key → value; abstentions left out)
+// on the keys present in both with finite values. Scheibe's shift is
+// Σ_k |n_k(cur) - n_k(prev)| / (2n) over the values k that occur, stable
+// when < 0.15. IQR (quantile type typ) and CV are computed on the paired
+// values of each round; differences are cur - prev.
+func Stability(prev, cur map[string]float64, typ int) StabilitySummary {
+	if typ == 0 {
+		typ = Type7
+	}
+	var a, b []float64
+	for k, p := range prev {
+		c, ok := cur[k]
+		if !ok || math.IsNaN(p) || math.IsInf(p, 0) || math.IsNaN(c) || math.IsInf(c, 0) {
+			continue
+		}
+		a, b = append(a, p), append(b, c)
+	}
+	n := len(a)
+	s := StabilitySummary{NPaired: n, QuantileType: typ}
+	diffs := make([]float64, n)
+	changed := 0
+	shift := map[float64]int{}
+	for i := range a {
+		diffs[i] = b[i] - a[i]
+		if a[i] != b[i] {
+			changed++
+			shift[a[i]]--
+			shift[b[i]]++
+		}
+	}
+	s.ShareChanged = ratio(int64(changed), int64(n), "no paired experts")
+	var moved int64
+	for _, d := range shift {
+		moved += int64(max(d, -d))
+	}
+	s.Scheibe = ratio(moved, 2*int64(n), "no paired experts")
+	if n > 0 {
+		st := 10*moved < 3*int64(n) // moved/(2n) < 15/100
+		s.Stable = &st
+	}
+	s.Wilcoxon = WilcoxonSignedRank(diffs)
+
+	slices.Sort(a)
+	slices.Sort(b)
+	s.DeltaIQR = deltaIQR(a, b, typ)
+	s.DeltaCV = deltaCV(a, b)
+
+	s.Undefined = undefinedOf(map[string]Num{
+		"share_changed": s.ShareChanged, "scheibe": s.Scheibe, "stable": s.Scheibe,
+		"wilcoxon.z": s.Wilcoxon.Z, "wilcoxon.p": s.Wilcoxon.P,
+		"delta_iqr": s.DeltaIQR, "delta_cv": s.DeltaCV,
+	})
+	return s
+}
+
+func iqrRat(sorted []float64, typ int) (*big.Rat, bool) {
+	q1, ok1 := quantileRat(sorted, 0.25, typ)
+	q3, ok3 := quantileRat(sorted, 0.75, typ)
+	if !ok1 || !ok3 {
+		return nil, false
+	}
+	return q3.Sub(q3, q1), true
+}
+
+func deltaIQR(prev, cur []float64, typ int) Num {
+	if len(prev) == 0 {
+		return UndefinedNum("no paired experts")
+	}
+	p, ok1 := iqrRat(prev, typ)
+	c, ok2 := iqrRat(cur, typ)
+	if !ok1 || !ok2 {
+		return UndefinedNum("unsupported quantile type")
+	}
+	return ratNum(c.Sub(c, p))
+}
+
+func cvOf(xs []float64) Num {
+	mean, variance := moments(xs)
+	switch {
+	case variance == nil:
+		return UndefinedNum("n < 2")
+	case mean.Sign() == 0:
+		return UndefinedNum("mean is 0")
+	}
+	m, _ := mean.Float64()
+	v, _ := variance.Float64()
+	return NumOf(math.Sqrt(v) / m)
+}
+
+func deltaCV(prev, cur []float64) Num {
+	p, c := cvOf(prev), cvOf(cur)
+	switch {
+	case !p.Valid:
+		return UndefinedNum("previous round: " + p.Reason)
+	case !c.Valid:
+		return UndefinedNum("current round: " + c.Reason)
+	}
+	return NumOf(c.Value - p.Value)
+}
