@@ -1,0 +1,230 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// ferretdbNewMu serialises ferretdb.New, which writes a package global of
+// FerretDB; two instances starting at once race without it. It is the one
+// package-level variable of the store.
+var ferretdbNewMu sync.Mutex
+
+const (
+	lockFileName   = ".lock"
+	socketFileName = "ferretdb.sock"
+	// maxSocketPath keeps the socket path within sun_path (108 bytes on
+	// Linux, 104 on macOS, both counting the final NUL).
+	maxSocketPath = 100
+	// embeddedReadyTimeout bounds the start-up ping when ctx has no deadline.
+	embeddedReadyTimeout = 30 * time.Second
+)
+
+// Embedded is a FerretDB server with the SQLite backend running inside this
+// process, storing one <database>.sqlite file per database in its directory.
+type Embedded struct {
+	dir    string
+	uri    string
+	lock   *os.File
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the server goroutine has returned
+	runErr error         // set before done is closed
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// StartEmbedded starts FerretDB on the SQLite files in dir, creating dir if
+// needed, and returns once the server answers a ping. ctx bounds the start
+// only; the server runs until Close. FerretDB's own log goes to logger,
+// toned down (see ferretLogger); nil discards it.
+//
+// dir is locked with flock(2) on dir/.lock while the server runs, so a second
+// process (or a second StartEmbedded) on the same directory gets an error.
+// The server listens on the Unix socket dir/ferretdb.sock, or on
+// 127.0.0.1:<random port> when the path is too long for a socket.
+func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embedded, error) {
+	if dir == "" {
+		return nil, errors.New("embedded database: no directory given")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded database: %w", err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("embedded database: create directory: %w", err)
+	}
+
+	lock, err := lockDir(abs)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = lock.Close() // closing the file releases the flock
+		}
+	}()
+
+	cfg := &ferretdb.Config{
+		Handler:   "sqlite",
+		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)"}).String(),
+		Logger:    ferretLogger(logger),
+	}
+	sock := filepath.Join(abs, socketFileName)
+	if len(sock) <= maxSocketPath {
+		// We hold the flock, so a socket file left here is stale (a crash).
+		if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("embedded database: remove stale socket: %w", err)
+		}
+		cfg.Listener.Unix = sock
+	} else {
+		cfg.Listener.TCP = "127.0.0.1:0"
+	}
+
+	ferretdbNewMu.Lock()
+	f, err := ferretdb.New(cfg)
+	ferretdbNewMu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("embedded database in %s: %w", abs, err)
+	}
+
+	e := &Embedded{dir: abs, lock: lock, done: make(chan struct{})}
+	if cfg.Listener.Unix != "" {
+		// The Go driver wants the escaped socket path as the host.
+		e.uri = "mongodb://" + url.PathEscape(sock) + "/"
+	} else {
+		e.uri = f.MongoDBURI() // the listener is already bound by New
+	}
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	go func() {
+		defer close(e.done)
+		e.runErr = f.Run(runCtx)
+	}()
+
+	if err := waitReady(ctx, e.uri); err != nil {
+		_ = e.Close()
+		return nil, fmt.Errorf("embedded database in %s did not start: %w", abs, err)
+	}
+	ok = true
+	return e, nil
+}
+
+// lockDir takes an exclusive, non-blocking flock on dir/.lock. The lock is
+// released when the returned file is closed, or when the process dies.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockFileName), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("embedded database: open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("database directory %s is in use by another Expertenrunde process", dir)
+		}
+		return nil, fmt.Errorf("embedded database: lock %s: %w", dir, err)
+	}
+	// The PID is for humans only; the flock is what counts.
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return f, nil
+}
+
+// waitReady pings uri until it answers or ctx (at most
+// embeddedReadyTimeout) ends.
+func waitReady(ctx context.Context, uri string) error {
+	ctx, cancel := context.WithTimeout(ctx, embeddedReadyTimeout)
+	defer cancel()
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetServerSelectionTimeout(embeddedReadyTimeout))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = client.Disconnect(context.WithoutCancel(ctx)) }()
+	return client.Ping(ctx, nil)
+}
+
+// URI returns the mongodb:// URI of the server.
+func (e *Embedded) URI() string { return e.uri }
+
+// Dir returns the absolute data directory.
+func (e *Embedded) Dir() string { return e.dir }
+
+// Close stops the server, waits until it has closed its files and releases
+// the directory lock. Disconnect clients first: FerretDB gives open
+// connections up to 3 s to finish. Close is safe to call more than once.
+func (e *Embedded) Close() error {
+	e.closeOnce.Do(func() {
+		e.cancel()
+		<-e.done
+		e.closeErr = e.runErr
+		if err := e.lock.Close(); err != nil && e.closeErr == nil {
+			e.closeErr = fmt.Errorf("embedded database: release lock: %w", err)
+		}
+	})
+	return e.closeErr
+}
+
+// ferretLogger returns the logger FerretDB writes to (nil: discard).
+// FerretDB logs every connection at Info and every failed command, even a
+// routine duplicate key or the driver's unsupported endSessions, as a Warn
+// with a full message dump; so its Info is dropped, its Warn becomes Debug
+// and only its Error and above keep their level.
+func ferretLogger(logger *slog.Logger) *slog.Logger {
+	if logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(demoteHandler{inner: logger.Handler()}).With("component", "ferretdb")
+}
+
+// demoteHandler re-levels FerretDB's records as described at ferretLogger.
+type demoteHandler struct{ inner slog.Handler }
+
+// demote maps a FerretDB level to the level logged; ok is false to drop.
+func demote(l slog.Level) (level slog.Level, ok bool) {
+	switch {
+	case l >= slog.LevelError:
+		return l, true
+	case l >= slog.LevelWarn:
+		return slog.LevelDebug, true
+	default:
+		return 0, false
+	}
+}
+
+func (h demoteHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	l, ok := demote(l)
+	return ok && h.inner.Enabled(ctx, l)
+}
+
+func (h demoteHandler) Handle(ctx context.Context, r slog.Record) error {
+	l, ok := demote(r.Level)
+	if !ok {
+		return nil
+	}
+	r.Level = l
+	return h.inner.Handle(ctx, r)
+}
+
+func (h demoteHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return demoteHandler{inner: h.inner.WithAttrs(attrs)}
+}
+
+func (h demoteHandler) WithGroup(name string) slog.Handler {
+	return demoteHandler{inner: h.inner.WithGroup(name)}
+}

@@ -1,0 +1,211 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// Collections:
+//   surveys           _id = survey id; the latest revision.
+//   survey_revisions  _id = "<survey id>#<revision>"; every revision, kept.
+//
+// The definition is stored as its canonical JSON in a string field
+// (definition_json). json.Marshal of a delphi.Definition is deterministic
+// (struct field order, sorted map keys), so "identical definition" is a
+// string comparison, and the round trip is exact: no int/float drift, no
+// nil-versus-empty changes, no "$"-key or Decimal128 trouble, and delphi
+// needs no bson tags. Nothing queries inside a definition in the database.
+
+type surveyDoc struct {
+	ID             string    `bson:"_id"`
+	SurveyID       string    `bson:"survey_id"`
+	Revision       int       `bson:"revision"`
+	DefinitionJSON string    `bson:"definition_json"`
+	Status         string    `bson:"status"`
+	CreatedAt      time.Time `bson:"created_at"`
+	UpdatedAt      time.Time `bson:"updated_at"`
+	CreatedBy      string    `bson:"created_by,omitempty"`
+}
+
+// orphanRevisionAge is the age after which an unpublished revision counts as
+// left over from a crash rather than being written by another process.
+const orphanRevisionAge = time.Minute
+
+func revisionID(surveyID string, revision int) string {
+	return surveyID + "#" + strconv.Itoa(revision)
+}
+
+func (d *surveyDoc) survey() (*delphi.Survey, error) {
+	var def delphi.Definition
+	if err := json.Unmarshal([]byte(d.DefinitionJSON), &def); err != nil {
+		return nil, delphi.Internal(fmt.Errorf("survey %s revision %d: decode definition: %w", d.SurveyID, d.Revision, err))
+	}
+	return &delphi.Survey{
+		ID: d.SurveyID, Revision: d.Revision, Definition: &def, Status: d.Status,
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, CreatedBy: d.CreatedBy,
+	}, nil
+}
+
+func validSurveyStatus(st string) bool {
+	return st == delphi.SurveyDraft || st == delphi.SurveyActive || st == delphi.SurveyClosed
+}
+
+// PutSurvey stores sv.Definition as a new revision of survey sv.ID (taken
+// from the definition when empty). If the latest revision has the same
+// canonical definition it is returned unchanged with changed == false.
+// Otherwise the revision is latest+1 (1 for a new survey); Status defaults
+// to the latest's status, or "active"; CreatedAt stays that of revision 1.
+// EINVALID for a missing definition, an id mismatch or an unknown status;
+// ECONFLICT if another process wrote the same revision meanwhile.
+func (s *Store) PutSurvey(ctx context.Context, sv *delphi.Survey) (*delphi.Survey, bool, error) {
+	if sv.Definition == nil {
+		return nil, false, delphi.FieldErrorf(delphi.EINVALID, "definition", "definition is required")
+	}
+	id := cmp.Or(sv.ID, sv.Definition.ID)
+	switch {
+	case id == "":
+		return nil, false, delphi.FieldErrorf(delphi.EINVALID, "id", "survey id is required")
+	case sv.Definition.ID != "" && sv.Definition.ID != id:
+		return nil, false, delphi.FieldErrorf(delphi.EINVALID, "id", "survey id %q differs from the definition's id %q", id, sv.Definition.ID)
+	case sv.Status != "" && !validSurveyStatus(sv.Status):
+		return nil, false, delphi.FieldErrorf(delphi.EINVALID, "status", "unknown survey status %q", sv.Status)
+	}
+	canon, err := json.Marshal(sv.Definition)
+	if err != nil {
+		return nil, false, delphi.Internal(fmt.Errorf("survey %s: encode definition: %w", id, err))
+	}
+
+	defer s.locks.Lock(colSurveys + "/" + id)()
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+
+	latest, err := s.surveyDoc(ctx, colSurveys, id, "survey")
+	if err != nil && delphi.ErrorCode(err) != delphi.ENOTFOUND {
+		return nil, false, err
+	}
+	now := s.now()
+	doc := surveyDoc{
+		SurveyID: id, Revision: 1, DefinitionJSON: string(canon),
+		Status: cmp.Or(sv.Status, delphi.SurveyActive), CreatedAt: now, UpdatedAt: now, CreatedBy: sv.CreatedBy,
+	}
+	if latest != nil {
+		if latest.DefinitionJSON == doc.DefinitionJSON {
+			out, err := latest.survey()
+			return out, false, err
+		}
+		doc.Revision = latest.Revision + 1
+		doc.Status = cmp.Or(sv.Status, latest.Status)
+		doc.CreatedAt = latest.CreatedAt
+		doc.CreatedBy = cmp.Or(sv.CreatedBy, latest.CreatedBy)
+	}
+
+	// The revision first: its insert fails on a duplicate _id, which catches
+	// a second process writing the same revision. Then publish it as latest.
+	doc.ID = revisionID(id, doc.Revision)
+	if _, err := s.db.Collection(colSurveyRevisions).InsertOne(ctx, doc); err != nil {
+		if !mongo.IsDuplicateKeyError(err) {
+			return nil, false, mapErr(err, "survey revision")
+		}
+		// A revision without a matching latest: either left over from a
+		// crash between the two writes, or another process is writing it.
+		prev, perr := s.surveyDoc(ctx, colSurveyRevisions, doc.ID, "survey revision")
+		switch {
+		case perr != nil:
+			return nil, false, perr
+		case prev.DefinitionJSON == doc.DefinitionJSON:
+			doc = *prev // same content: publish it
+		case prev.UpdatedAt.Before(now.Add(-orphanRevisionAge)):
+			// Too old to be in flight: an orphan. Overwrite it.
+			if _, err := s.db.Collection(colSurveyRevisions).ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc); err != nil {
+				return nil, false, mapErr(err, "survey revision")
+			}
+		default:
+			return nil, false, delphi.FieldErrorf(delphi.ECONFLICT, "id", "survey %s was changed concurrently; try again", id)
+		}
+	}
+	doc.ID = id
+	if _, err := s.db.Collection(colSurveys).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, upsert()); err != nil {
+		return nil, false, mapErr(err, "survey")
+	}
+	out, err := doc.survey()
+	return out, err == nil, err
+}
+
+// surveyDoc reads one document of colSurveys or colSurveyRevisions by _id.
+func (s *Store) surveyDoc(ctx context.Context, col, id, what string) (*surveyDoc, error) {
+	var d surveyDoc
+	if err := s.db.Collection(col).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return nil, mapErr(err, what)
+	}
+	return &d, nil
+}
+
+// SurveyByID returns the latest revision of the survey. ENOTFOUND.
+func (s *Store) SurveyByID(ctx context.Context, id string) (*delphi.Survey, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	d, err := s.surveyDoc(ctx, colSurveys, id, "survey")
+	if err != nil {
+		return nil, err
+	}
+	return d.survey()
+}
+
+// SurveyRevision returns the given revision of the survey. ENOTFOUND.
+func (s *Store) SurveyRevision(ctx context.Context, id string, revision int) (*delphi.Survey, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	d, err := s.surveyDoc(ctx, colSurveyRevisions, revisionID(id, revision), "survey revision")
+	if err != nil {
+		return nil, err
+	}
+	return d.survey()
+}
+
+// ListSurveys returns the latest revisions ordered by id: all of them when
+// ids is nil, otherwise those of ids that exist (each looked up by _id).
+func (s *Store) ListSurveys(ctx context.Context, ids []string) ([]*delphi.Survey, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	var docs []*surveyDoc
+	if ids == nil {
+		cur, err := s.db.Collection(colSurveys).Find(ctx, bson.D{})
+		if err != nil {
+			return nil, mapErr(err, "surveys")
+		}
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, mapErr(err, "surveys")
+		}
+	} else {
+		ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+		for _, id := range ids {
+			d, err := s.surveyDoc(ctx, colSurveys, id, "survey")
+			if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			docs = append(docs, d)
+		}
+	}
+	out := make([]*delphi.Survey, 0, len(docs))
+	for _, d := range docs {
+		sv, err := d.survey()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sv)
+	}
+	slices.SortFunc(out, func(a, b *delphi.Survey) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
