@@ -1,0 +1,50 @@
+package survey
+
+import (
+	"context"
+	"time"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// Importer stores study definitions as new revisions, after checking that no
+// answered item is dropped or retyped. Both the API and the CLI use it.
+type Importer struct {
+	Surveys  delphi.SurveyStore
+	Audit    delphi.AuditStore
+	Answered func(ctx context.Context, surveyID string) (map[string]bool, error)
+	Now      func() time.Time
+}
+
+// Import stores def for actorID (a user id, or "cli"). It returns the stored
+// survey and whether a new revision was written (false: identical to the
+// latest). EINVALID if an answered item would be dropped or retyped.
+func (im *Importer) Import(ctx context.Context, actorID string, def *delphi.Definition) (*delphi.Survey, bool, error) {
+	old, err := im.Surveys.SurveyByID(ctx, def.ID)
+	switch {
+	case err == nil:
+		answered := map[string]bool{}
+		if im.Answered != nil {
+			if answered, err = im.Answered(ctx, def.ID); err != nil {
+				return nil, false, err
+			}
+		}
+		if err := Compatible(old.Definition, def, answered); err != nil {
+			return nil, false, err
+		}
+	case delphi.ErrorCode(err) != delphi.ENOTFOUND:
+		return nil, false, err
+	}
+	now := im.Now().UTC()
+	st, changed, err := im.Surveys.PutSurvey(ctx, &delphi.Survey{
+		ID: def.ID, Definition: def, Status: delphi.SurveyActive, CreatedAt: now, UpdatedAt: now, CreatedBy: actorID,
+	})
+	if err != nil || !changed {
+		return st, changed, err
+	}
+	err = im.Audit.AppendAudit(ctx, &delphi.AuditEntry{
+		At: now, ActorID: actorID, Action: "survey.import", SurveyID: def.ID,
+		Details: map[string]any{"revision": st.Revision, "version": def.Version},
+	})
+	return st, true, err
+}
