@@ -1,0 +1,629 @@
+package analysis
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/stats"
+)
+
+// Input is what Compute needs: the study, the round's items and the stored
+// answers of this round and of the round before.
+type Input struct {
+	Def        *delphi.Definition
+	Round      int
+	Items      []delphi.Item   // the round's item list, in order
+	Answers    []delphi.Answer // this round
+	Previous   []delphi.Answer // round-1, nil when there is none (no stability then)
+	ComputedAt time.Time
+	Live       bool // computed while the round is open
+}
+
+// RoundResults are the results of one round. Field names are stable: the
+// API, the feedback snapshot and the export rely on them (docs/ANALYSIS.md).
+type RoundResults struct {
+	SurveyID      string            `json:"survey_id"`
+	Version       string            `json:"version"` // the definition's version label
+	Round         int               `json:"round"`
+	ComputedAt    time.Time         `json:"computed_at"`
+	Live          bool              `json:"live"`
+	QuantileType  int               `json:"quantile_type"`
+	ConsensusRule delphi.Rule       `json:"consensus_rule"`
+	RuleText      map[string]string `json:"rule_text"` // "de" and "en"
+	Groups        []string          `json:"groups"`    // group ids: the definition's order, then unknown ones by id
+	Respondents   Respondents       `json:"respondents"`
+	Items         []ItemResult      `json:"items"` // in the order of Input.Items
+}
+
+// Respondents counts the experts with at least one stored answer to an item
+// of the round, overall and per group.
+type Respondents struct {
+	Total   int            `json:"total"`
+	ByGroup map[string]int `json:"by_group"`
+}
+
+// ItemResult is the result of one item. Exactly one of Rating, Criteria,
+// Choice, Ranking, Numeric, Text is set, by Type.
+type ItemResult struct {
+	ItemID    string `json:"item_id"`
+	Type      string `json:"type"`
+	SectionID string `json:"section_id"`
+	// Position is the item's index in the definition's questionnaire order
+	// (items not in the definition follow, in round order).
+	Position int `json:"position"`
+	Answered int `json:"answered"` // experts with a non-empty answer, abstentions included
+	N        int `json:"n"`        // valid answers; see docs/ANALYSIS.md per type
+
+	Rating   *RatingResult     `json:"rating,omitempty"`
+	Criteria []CriterionResult `json:"criteria,omitempty"`
+	Choice   *ChoiceResult     `json:"choice,omitempty"`
+	Ranking  *RankingResult    `json:"ranking,omitempty"`
+	Numeric  *NumericResult    `json:"numeric,omitempty"`
+	Text     *TextResult       `json:"text,omitempty"`
+
+	// DivergenceScore is the highest divergence score of the item's
+	// rating or criteria (0 for other types): sort by it for a policy Delphi.
+	DivergenceScore float64 `json:"divergence_score"`
+
+	Comments []Comment `json:"comments"`
+}
+
+// RatingResult is the result of one rating (or one criterion).
+type RatingResult struct {
+	Overall    stats.Summary           `json:"overall"`
+	Consensus  Consensus               `json:"consensus"`
+	ByGroup    map[string]GroupRating  `json:"by_group"`
+	Stability  *stats.StabilitySummary `json:"stability,omitempty"` // vs the previous round, paired by expert
+	Divergence Divergence              `json:"divergence"`
+}
+
+// GroupRating is a rating's result within one expert group.
+type GroupRating struct {
+	Summary   stats.Summary `json:"summary"`
+	Consensus Consensus     `json:"consensus"`
+}
+
+// CriterionResult is the result of one criterion of a multi_rating item.
+type CriterionResult struct {
+	CriterionID string `json:"criterion_id"`
+	RatingResult
+}
+
+// ChoiceResult is the result of a single_choice or multiple_choice item.
+type ChoiceResult struct {
+	ChoiceCounts
+	ByGroup map[string]ChoiceCounts `json:"by_group"`
+}
+
+// ChoiceCounts counts the options chosen by n respondents.
+type ChoiceCounts struct {
+	N       int           `json:"n"`                 // respondents with a valid choice
+	Invalid int           `json:"invalid,omitempty"` // answers naming an unknown option or one twice, dropped
+	Options []OptionCount `json:"options"`           // in the item's order
+}
+
+// OptionCount is the count of one option and its share of the respondents.
+type OptionCount struct {
+	ID    string    `json:"id"`
+	Count int       `json:"count"`
+	Share stats.Num `json:"share"` // count / n, 0–1; null when n = 0
+}
+
+// RankingResult is the result of a ranking item.
+type RankingResult struct {
+	TopK    int                             `json:"top_k"`
+	Overall stats.RankingSummary            `json:"overall"`
+	ByGroup map[string]stats.RankingSummary `json:"by_group"`
+}
+
+// NumericResult is the result of a numeric item: no scale, so no
+// distribution, bands or consensus.
+type NumericResult struct {
+	Overall   stats.Summary            `json:"overall"`
+	ByGroup   map[string]stats.Summary `json:"by_group"`
+	Stability *stats.StabilitySummary  `json:"stability,omitempty"`
+}
+
+// TextResult is the result of a text item.
+type TextResult struct {
+	N     int      `json:"n"`     // non-empty texts
+	Texts []string `json:"texts"` // ordered like comments: by group, then text
+}
+
+// Comment kinds.
+const (
+	KindAnswer        = "answer"        // the answer to a text item
+	KindComment       = "comment"       // the optional comment on an item
+	KindJustification = "justification" // the justification of a rating outside the previous IQR
+)
+
+// Comment is an anonymised free text: the text and the author's group,
+// never the expert id or pseudonym.
+type Comment struct {
+	Text  string `json:"text"`
+	Group string `json:"group"`
+	Kind  string `json:"kind"`
+}
+
+// Item returns the result of the item with the given id.
+func (r *RoundResults) Item(id string) (*ItemResult, bool) {
+	for i := range r.Items {
+		if r.Items[i].ItemID == id {
+			return &r.Items[i], true
+		}
+	}
+	return nil, false
+}
+
+// Criterion returns the result of one criterion of a multi_rating item.
+func (it *ItemResult) Criterion(id string) (*RatingResult, bool) {
+	for i := range it.Criteria {
+		if it.Criteria[i].CriterionID == id {
+			return &it.Criteria[i].RatingResult, true
+		}
+	}
+	return nil, false
+}
+
+// computer holds what every item needs.
+type computer struct {
+	def      *delphi.Definition
+	typ      int
+	groups   []string
+	groupIdx map[string]int
+	hasPrev  bool
+
+	prevMap, curMap map[string]float64 // scratch for stability
+}
+
+// Compute computes the results of one round. It does not filter answers by
+// survey or round: pass the right ones. Answers to items not in in.Items
+// are ignored; of several answers by one expert to one item the one with
+// the highest Seq counts.
+func Compute(in Input) *RoundResults {
+	def := in.Def
+	if def == nil {
+		def = &delphi.Definition{}
+	}
+	c := &computer{def: def, typ: def.Quantile(), hasPrev: in.Previous != nil,
+		prevMap: map[string]float64{}, curMap: map[string]float64{}}
+	inRound := make(map[string]bool, len(in.Items))
+	for _, it := range in.Items {
+		inRound[it.ID] = true
+	}
+	c.setGroups(in.Answers, inRound)
+
+	cur, prev := latest(in.Answers, inRound), latest(in.Previous, inRound)
+	res := &RoundResults{
+		SurveyID:      def.ID,
+		Version:       def.Version,
+		Round:         in.Round,
+		ComputedAt:    in.ComputedAt,
+		Live:          in.Live,
+		QuantileType:  c.typ,
+		ConsensusRule: def.Consensus,
+		RuleText: map[string]string{
+			delphi.LangDE: RuleText(def.Consensus, def, delphi.LangDE),
+			delphi.LangEN: RuleText(def.Consensus, def, delphi.LangEN),
+		},
+		Groups:      c.groups,
+		Respondents: c.respondents(cur),
+		Items:       make([]ItemResult, 0, len(in.Items)),
+	}
+
+	section := map[string]string{}
+	position := map[string]int{}
+	for _, s := range def.Sections {
+		for _, it := range s.Items {
+			section[it.ID] = s.ID
+			position[it.ID] = len(position)
+		}
+	}
+	extra := len(position)
+	for _, it := range in.Items {
+		pos, ok := position[it.ID]
+		if !ok {
+			pos = extra
+			extra++
+		}
+		r := c.item(it, cur[it.ID], prev[it.ID])
+		r.SectionID, r.Position = section[it.ID], pos
+		res.Items = append(res.Items, r)
+	}
+	return res
+}
+
+// setGroups orders the group ids: the definition's, then the others seen
+// in the round's answers, by id. The empty group is left out.
+func (c *computer) setGroups(answers []delphi.Answer, inRound map[string]bool) {
+	c.groupIdx = map[string]int{}
+	c.groups = []string{}
+	for _, g := range c.def.Groups {
+		if _, dup := c.groupIdx[g.ID]; !dup && g.ID != "" {
+			c.groupIdx[g.ID] = len(c.groups)
+			c.groups = append(c.groups, g.ID)
+		}
+	}
+	var extra []string
+	for _, a := range answers {
+		if _, known := c.groupIdx[a.Group]; !known && a.Group != "" && inRound[a.ItemID] && !slices.Contains(extra, a.Group) {
+			extra = append(extra, a.Group)
+		}
+	}
+	slices.Sort(extra)
+	for _, g := range extra {
+		c.groupIdx[g] = len(c.groups)
+		c.groups = append(c.groups, g)
+	}
+}
+
+// latest groups answers by item, keeping per expert the answer with the
+// highest Seq (the later one on equal Seq). Answers without an expert id
+// are all kept.
+func latest(answers []delphi.Answer, inRound map[string]bool) map[string][]*delphi.Answer {
+	sizes := make(map[string]int, len(inRound))
+	for i := range answers {
+		if id := answers[i].ItemID; inRound[id] {
+			sizes[id]++
+		}
+	}
+	out := make(map[string][]*delphi.Answer, len(sizes))
+	for id, n := range sizes {
+		out[id] = make([]*delphi.Answer, 0, n)
+	}
+	for i := range answers {
+		if a := &answers[i]; inRound[a.ItemID] {
+			out[a.ItemID] = append(out[a.ItemID], a)
+		}
+	}
+	idx := map[string]int{} // reused: cleared per item
+	for id, list := range out {
+		clear(idx)
+		kept := list[:0]
+		for _, a := range list {
+			if a.ExpertID == "" {
+				kept = append(kept, a)
+				continue
+			}
+			if j, ok := idx[a.ExpertID]; ok {
+				if a.Seq >= kept[j].Seq {
+					kept[j] = a
+				}
+				continue
+			}
+			idx[a.ExpertID] = len(kept)
+			kept = append(kept, a)
+		}
+		out[id] = kept
+	}
+	return out
+}
+
+// respondents counts the distinct experts (by id) with a stored answer; an
+// expert's group is that of their answer with the highest Seq.
+func (c *computer) respondents(cur map[string][]*delphi.Answer) Respondents {
+	type seen struct {
+		group string
+		seq   int64
+	}
+	experts := map[string]seen{}
+	for _, list := range cur {
+		for _, a := range list {
+			if a.ExpertID == "" {
+				continue
+			}
+			if s, ok := experts[a.ExpertID]; !ok || a.Seq > s.seq || (a.Seq == s.seq && a.Group > s.group) {
+				experts[a.ExpertID] = seen{a.Group, a.Seq}
+			}
+		}
+	}
+	r := Respondents{Total: len(experts), ByGroup: make(map[string]int, len(c.groups))}
+	for _, g := range c.groups {
+		r.ByGroup[g] = 0
+	}
+	for _, s := range experts {
+		if s.group != "" {
+			r.ByGroup[s.group]++
+		}
+	}
+	return r
+}
+
+func (c *computer) item(it delphi.Item, cur, prev []*delphi.Answer) ItemResult {
+	r := ItemResult{ItemID: it.ID, Type: it.Type}
+	for _, a := range cur {
+		if !a.Value.Empty() {
+			r.Answered++
+		}
+	}
+	switch it.Type {
+	case delphi.ItemRating:
+		sc, _ := c.def.Scale(it.Scale)
+		rr := c.rating(cur, prev, identity, sc)
+		r.Rating, r.N, r.DivergenceScore = &rr, rr.Overall.N, rr.Divergence.Score
+	case delphi.ItemMultiRating:
+		r.Criteria = make([]CriterionResult, 0, len(it.Criteria))
+		for _, cr := range it.Criteria {
+			sc, _ := c.def.Scale(cr.Scale)
+			rr := c.rating(cur, prev, criterion(cr.ID), sc)
+			r.Criteria = append(r.Criteria, CriterionResult{CriterionID: cr.ID, RatingResult: rr})
+			r.DivergenceScore = max(r.DivergenceScore, rr.Divergence.Score)
+		}
+		for _, a := range cur {
+			for _, cr := range it.Criteria {
+				if _, ok := a.Value.Criteria[cr.ID].Rating(); ok {
+					r.N++
+					break
+				}
+			}
+		}
+	case delphi.ItemSingleChoice, delphi.ItemMultipleChoice:
+		r.Choice = c.choice(it, cur)
+		r.N = r.Choice.N
+	case delphi.ItemRanking:
+		r.Ranking = c.ranking(it, cur)
+		r.N = r.Ranking.Overall.M
+	case delphi.ItemNumeric:
+		r.Numeric = c.numeric(cur, prev)
+		r.N = r.Numeric.Overall.N
+	case delphi.ItemText:
+		r.Text = c.text(cur)
+		r.N = r.Text.N
+	}
+	r.Comments = c.comments(it, cur)
+	return r
+}
+
+func identity(v delphi.Value) delphi.Value { return v }
+
+func criterion(id string) func(delphi.Value) delphi.Value {
+	return func(v delphi.Value) delphi.Value { return v.Criteria[id] }
+}
+
+// describeOptions converts a scale into stats options.
+func (c *computer) describeOptions(sc delphi.Scale) stats.Options {
+	opt := stats.Options{QuantileType: c.typ}
+	if len(sc.Points) == 0 {
+		return opt
+	}
+	opt.ScalePoints = make([]int, len(sc.Points))
+	for i, p := range sc.Points {
+		opt.ScalePoints[i] = p.Value
+	}
+	opt.Agreement = &stats.Band{Min: sc.Agreement.Min, Max: sc.Agreement.Max}
+	if d := sc.Disagreement; d != nil {
+		opt.Disagreement = &stats.Band{Min: d.Min, Max: d.Max}
+	}
+	return opt
+}
+
+// ratings collects the valid ratings and abstentions, overall and per group.
+type ratings struct {
+	values     []float64
+	abstain    int
+	byGroup    map[string][]float64
+	abstainsBy map[string]int
+}
+
+func collect(answers []*delphi.Answer, pick func(delphi.Value) delphi.Value) ratings {
+	r := ratings{values: make([]float64, 0, len(answers)), byGroup: map[string][]float64{}, abstainsBy: map[string]int{}}
+	for _, a := range answers {
+		v := pick(a.Value)
+		if x, ok := v.Rating(); ok {
+			r.values = append(r.values, x)
+			r.byGroup[a.Group] = append(r.byGroup[a.Group], x)
+		} else if v.Abstain {
+			r.abstain++
+			r.abstainsBy[a.Group]++
+		}
+	}
+	return r
+}
+
+// paired fills m (cleared first) with expert id → valid rating, for
+// stability, and returns it.
+func paired(m map[string]float64, answers []*delphi.Answer, pick func(delphi.Value) delphi.Value) map[string]float64 {
+	clear(m)
+	for _, a := range answers {
+		if a.ExpertID == "" {
+			continue
+		}
+		if x, ok := pick(a.Value).Rating(); ok {
+			m[a.ExpertID] = x
+		}
+	}
+	return m
+}
+
+func (c *computer) rating(cur, prev []*delphi.Answer, pick func(delphi.Value) delphi.Value, sc delphi.Scale) RatingResult {
+	opt := c.describeOptions(sc)
+	rs := collect(cur, pick)
+	rule := c.def.Consensus
+	r := RatingResult{Overall: stats.Describe(rs.values, rs.abstain, opt), ByGroup: make(map[string]GroupRating, len(c.groups))}
+	r.Consensus = Evaluate(rule, r.Overall, sc)
+	for _, g := range c.groups {
+		s := stats.Describe(rs.byGroup[g], rs.abstainsBy[g], opt)
+		r.ByGroup[g] = GroupRating{Summary: s, Consensus: Evaluate(rule, s, sc)}
+	}
+	if c.hasPrev {
+		// The maps are reused across ratings: stats.Stability keeps no reference.
+		st := stats.Stability(paired(c.prevMap, prev, pick), paired(c.curMap, cur, pick), c.typ)
+		r.Stability = &st
+	}
+	r.Divergence = divergence(&r, sc, c.groups)
+	return r
+}
+
+func (c *computer) numeric(cur, prev []*delphi.Answer) *NumericResult {
+	opt := stats.Options{QuantileType: c.typ}
+	var all []float64
+	by := map[string][]float64{}
+	for _, a := range cur {
+		if x := a.Value.Number; x != nil {
+			all = append(all, *x)
+			by[a.Group] = append(by[a.Group], *x)
+		}
+	}
+	r := &NumericResult{Overall: stats.Describe(all, 0, opt), ByGroup: make(map[string]stats.Summary, len(c.groups))}
+	for _, g := range c.groups {
+		r.ByGroup[g] = stats.Describe(by[g], 0, opt)
+	}
+	if c.hasPrev {
+		num := func(list []*delphi.Answer) map[string]float64 {
+			m := map[string]float64{}
+			for _, a := range list {
+				if a.ExpertID != "" && a.Value.Number != nil {
+					m[a.ExpertID] = *a.Value.Number
+				}
+			}
+			return m
+		}
+		st := stats.Stability(num(prev), num(cur), c.typ)
+		r.Stability = &st
+	}
+	return r
+}
+
+func (c *computer) choice(it delphi.Item, cur []*delphi.Answer) *ChoiceResult {
+	idx := make(map[string]int, len(it.Options))
+	for i, o := range it.Options {
+		idx[o.ID] = i
+	}
+	tally := func(group string, all bool) ChoiceCounts {
+		counts := make([]int, len(it.Options))
+		cc := ChoiceCounts{}
+		for _, a := range cur {
+			if !all && a.Group != group {
+				continue
+			}
+			var picked []string
+			if it.Type == delphi.ItemSingleChoice {
+				if a.Value.Choice != "" {
+					picked = []string{a.Value.Choice}
+				}
+			} else {
+				picked = a.Value.Choices
+			}
+			if len(picked) == 0 {
+				continue
+			}
+			seen := map[int]bool{}
+			ok := true
+			for _, id := range picked {
+				j, known := idx[id]
+				if !known || seen[j] {
+					ok = false
+					break
+				}
+				seen[j] = true
+			}
+			if !ok {
+				cc.Invalid++
+				continue
+			}
+			cc.N++
+			for j := range seen {
+				counts[j]++
+			}
+		}
+		cc.Options = make([]OptionCount, len(it.Options))
+		for i, o := range it.Options {
+			cc.Options[i] = OptionCount{ID: o.ID, Count: counts[i], Share: share(counts[i], cc.N)}
+		}
+		return cc
+	}
+	r := &ChoiceResult{ChoiceCounts: tally("", true), ByGroup: make(map[string]ChoiceCounts, len(c.groups))}
+	for _, g := range c.groups {
+		r.ByGroup[g] = tally(g, false)
+	}
+	return r
+}
+
+// share returns c/n as a Num, undefined when n = 0.
+func share(c, n int) stats.Num {
+	if n == 0 {
+		return stats.UndefinedNum("n = 0")
+	}
+	return stats.NumOf(float64(c) / float64(n))
+}
+
+func (c *computer) ranking(it delphi.Item, cur []*delphi.Answer) *RankingResult {
+	opts := make([]string, len(it.Options))
+	for i, o := range it.Options {
+		opts[i] = o.ID
+	}
+	// Keyed by position, never by expert: the keys do not reach the result.
+	all := map[string][]string{}
+	by := map[string]map[string][]string{}
+	for i, a := range cur {
+		if len(a.Value.Choices) == 0 {
+			continue
+		}
+		k := strconv.Itoa(i)
+		all[k] = a.Value.Choices
+		if by[a.Group] == nil {
+			by[a.Group] = map[string][]string{}
+		}
+		by[a.Group][k] = a.Value.Choices
+	}
+	r := &RankingResult{TopK: it.TopK, Overall: stats.Ranking(all, opts, it.TopK), ByGroup: make(map[string]stats.RankingSummary, len(c.groups))}
+	for _, g := range c.groups {
+		r.ByGroup[g] = stats.Ranking(by[g], opts, it.TopK)
+	}
+	return r
+}
+
+func (c *computer) text(cur []*delphi.Answer) *TextResult {
+	var cs []Comment
+	for _, a := range cur {
+		if t := strings.TrimSpace(a.Value.Text); t != "" {
+			cs = append(cs, Comment{Text: t, Group: a.Group, Kind: KindAnswer})
+		}
+	}
+	c.sortComments(cs)
+	r := &TextResult{N: len(cs), Texts: make([]string, len(cs))}
+	for i, t := range cs {
+		r.Texts[i] = t.Text
+	}
+	return r
+}
+
+// comments collects the anonymised free texts of an item: text answers,
+// comments and justifications, sorted by group, text and kind.
+func (c *computer) comments(it delphi.Item, cur []*delphi.Answer) []Comment {
+	cs := []Comment{}
+	for _, a := range cur {
+		if it.Type == delphi.ItemText {
+			if t := strings.TrimSpace(a.Value.Text); t != "" {
+				cs = append(cs, Comment{Text: t, Group: a.Group, Kind: KindAnswer})
+			}
+		}
+		if t := strings.TrimSpace(a.Comment); t != "" {
+			cs = append(cs, Comment{Text: t, Group: a.Group, Kind: KindComment})
+		}
+		if t := strings.TrimSpace(a.Justification); t != "" {
+			cs = append(cs, Comment{Text: t, Group: a.Group, Kind: KindJustification})
+		}
+	}
+	c.sortComments(cs)
+	return cs
+}
+
+// sortComments orders by group (the order of RoundResults.Groups, the empty
+// group last), then by text (bytewise), then by kind.
+func (c *computer) sortComments(cs []Comment) {
+	rank := func(g string) int {
+		if i, ok := c.groupIdx[g]; ok {
+			return i
+		}
+		return len(c.groups)
+	}
+	slices.SortFunc(cs, func(a, b Comment) int {
+		return cmp.Or(cmp.Compare(rank(a.Group), rank(b.Group)), strings.Compare(a.Group, b.Group),
+			strings.Compare(a.Text, b.Text), strings.Compare(a.Kind, b.Kind))
+	})
+}

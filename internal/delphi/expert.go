@@ -1,0 +1,131 @@
+package delphi
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Expert is a panel member of one study. Identity fields (Name, Email,
+// Organisation, Notes) are stored apart from everything else, so that erasing
+// a person keeps their pseudonymous answers. Analyses and exports only ever
+// show Pseudonym and Group.
+type Expert struct {
+	ID        string `json:"id"`        // internal id (random)
+	SurveyID  string `json:"survey_id"` //
+	Pseudonym string `json:"pseudonym"` // e.g. E-7K3M; stable across rounds, unique per study
+	Group     string `json:"group"`     // one of the study's groups
+	Language  string `json:"language"`  // de or en
+
+	// Identity; empty after erasure.
+	Name         string `json:"name"`
+	Email        string `json:"email"` // lower-cased; unique per study
+	Organisation string `json:"organisation"`
+	Notes        string `json:"notes"`
+
+	ConsentAt    *time.Time `json:"consent_at,omitempty"`  // privacy notice accepted
+	DeclinedAt   *time.Time `json:"declined_at,omitempty"` // left the study
+	ErasedAt     *time.Time `json:"erased_at,omitempty"`
+	LinkIssuedAt *time.Time `json:"link_issued_at,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+}
+
+// Erased reports whether the person's identity was erased.
+func (e *Expert) Erased() bool { return e.ErasedAt != nil }
+
+// ExpertStore persists panels. Identity lives in a separate collection.
+type ExpertStore interface {
+	// CreateExpert stores e, assigning ID, a unique Pseudonym (if empty) and
+	// timestamps. ECONFLICT (field email) if the e-mail exists in the study.
+	CreateExpert(ctx context.Context, e *Expert) error
+	// ExpertByID returns ENOTFOUND unless the expert exists in that study.
+	ExpertByID(ctx context.Context, surveyID, id string) (*Expert, error)
+	// ExpertByEmail looks up case-insensitively within a study. ENOTFOUND.
+	ExpertByEmail(ctx context.Context, surveyID, email string) (*Expert, error)
+	// ListExperts returns the study's panel ordered by pseudonym.
+	ListExperts(ctx context.Context, surveyID string) ([]*Expert, error)
+	// UpdateExpert replaces group, language, identity fields, consent and
+	// declined times. ECONFLICT if a changed e-mail exists. ENOTFOUND.
+	UpdateExpert(ctx context.Context, e *Expert) error
+	// EraseExpert deletes the identity (name, e-mail, organisation, notes)
+	// and revokes the access link; pseudonym, group and answers stay.
+	EraseExpert(ctx context.Context, surveyID, id string, at time.Time) error
+	// SetAccessToken stores the SHA-256 (hex) of the expert's new link token;
+	// the previous token stops working.
+	SetAccessToken(ctx context.Context, surveyID, expertID, tokenHash string, at time.Time) error
+	// ExpertByTokenHash resolves a link token's hash. ENOTFOUND for unknown or revoked tokens.
+	ExpertByTokenHash(ctx context.Context, tokenHash string) (*Expert, error)
+}
+
+// Expert statuses as the panel list filters them.
+const (
+	ExpertActive   = "active"   // may be invited
+	ExpertDeclined = "declined" // left the study
+	ExpertErased   = "erased"   // identity erased
+)
+
+// Status returns ExpertErased, ExpertDeclined or ExpertActive.
+func (e *Expert) Status() string {
+	switch {
+	case e.ErasedAt != nil:
+		return ExpertErased
+	case e.DeclinedAt != nil:
+		return ExpertDeclined
+	}
+	return ExpertActive
+}
+
+// ValidEmail reports whether s is a plain address (local@domain) without a
+// display name, as expert and staff e-mails must be.
+func ValidEmail(s string) bool {
+	if s == "" || len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>,;\"") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && strings.Contains(s[at+1:], ".")
+}
+
+// Normalize trims the text fields and lower-cases the e-mail and language.
+func (e *Expert) Normalize() {
+	e.Name = strings.TrimSpace(e.Name)
+	e.Email = strings.ToLower(strings.TrimSpace(e.Email))
+	e.Organisation = strings.TrimSpace(e.Organisation)
+	e.Notes = strings.TrimSpace(e.Notes)
+	e.Group = strings.TrimSpace(e.Group)
+	e.Language = strings.ToLower(strings.TrimSpace(e.Language))
+}
+
+// Field limits of an expert's identity.
+const (
+	MaxExpertName  = 200
+	MaxExpertNotes = 2000
+)
+
+// Validate checks a normalized expert against the study definition: a valid
+// e-mail, a group of the study and a language of de or en. EINVALID naming
+// the field.
+func (e *Expert) Validate(def *Definition) error {
+	if !ValidEmail(e.Email) {
+		return FieldErrorf(EINVALID, "email", "invalid e-mail address")
+	}
+	if _, ok := def.Group(e.Group); !ok {
+		return FieldErrorf(EINVALID, "group", "unknown expert group %q", e.Group)
+	}
+	if e.Language != LangDE && e.Language != LangEN {
+		return FieldErrorf(EINVALID, "language", "language must be de or en")
+	}
+	if utf8.RuneCountInString(e.Name) > MaxExpertName || utf8.RuneCountInString(e.Organisation) > MaxExpertName {
+		return FieldErrorf(EINVALID, "name", "name and organisation take at most %d characters", MaxExpertName)
+	}
+	if utf8.RuneCountInString(e.Notes) > MaxExpertNotes {
+		return FieldErrorf(EINVALID, "notes", "notes take at most %d characters", MaxExpertNotes)
+	}
+	return nil
+}
