@@ -1,0 +1,130 @@
+// The API client: one fetch wrapper for every call to the Go server.
+// Cookies carry the session (er_session, HttpOnly); state-changing requests
+// echo the er_csrf cookie in the X-CSRF-Token header (double-submit).
+import type { LoginResponse, Survey, SurveyList, User } from './types';
+
+export const CSRF_COOKIE = 'er_csrf';
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+/** An error answer of the API, {"error":{"code","message","field"}}, or a network failure (status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field?: string;
+  /** Seconds until a retry may succeed (from Retry-After), for 429 and 503. */
+  readonly retryAfter?: number;
+
+  constructor(status: number, code: string, message: string, field?: string, retryAfter?: number) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    if (field) this.field = field;
+    if (retryAfter !== undefined) this.retryAfter = retryAfter;
+  }
+}
+
+/** Reads a cookie visible to scripts; '' when absent. */
+export function readCookie(name: string): string {
+  const prefix = name + '=';
+  for (const part of document.cookie.split(';')) {
+    const c = part.trim();
+    if (c.startsWith(prefix)) {
+      try {
+        return decodeURIComponent(c.slice(prefix.length));
+      } catch {
+        return c.slice(prefix.length);
+      }
+    }
+  }
+  return '';
+}
+
+/** Parses Retry-After: delta seconds or an HTTP date. Undefined when absent or unparsable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
+  if (value == null || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'too_large',
+  422: 'invalid',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
+
+async function toApiError(res: Response): Promise<ApiError> {
+  const retryAfter = parseRetryAfter(res.headers.get('Retry-After'));
+  let code = STATUS_CODES[res.status] ?? 'internal';
+  let message = res.statusText || `HTTP ${res.status}`;
+  let field: string | undefined;
+  try {
+    const body: unknown = await res.json();
+    const err = (body as { error?: unknown } | null)?.error;
+    if (err && typeof err === 'object') {
+      const e = err as { code?: unknown; message?: unknown; field?: unknown };
+      if (typeof e.code === 'string' && e.code) code = e.code;
+      if (typeof e.message === 'string' && e.message) message = e.message;
+      if (typeof e.field === 'string' && e.field) field = e.field;
+    }
+  } catch {
+    // Not JSON (e.g. a proxy's HTML error page): keep the status-based code.
+  }
+  return new ApiError(res.status, code, message, field, retryAfter);
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/** Sends one request to the API and returns the decoded JSON body (undefined for 204). */
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const m = method.toUpperCase();
+  if (m !== 'GET' && m !== 'HEAD') {
+    const csrf = readCookie(CSRF_COOKIE);
+    if (csrf) headers[CSRF_HEADER] = csrf;
+  }
+  const init: RequestInit = { method: m, headers, credentials: 'same-origin' };
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(opts.body);
+  }
+  if (opts.signal) init.signal = opts.signal;
+
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+  }
+  if (!res.ok) throw await toApiError(res);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const api = {
+  login: (email: string, password: string) =>
+    request<LoginResponse>('POST', '/api/v1/auth/login', { body: { email, password } }),
+  logout: () => request<void>('POST', '/api/v1/auth/logout'),
+  me: (signal?: AbortSignal) => request<User>('GET', '/api/v1/me', signal ? { signal } : {}),
+  surveys: (signal?: AbortSignal) => request<SurveyList>('GET', '/api/v1/surveys', signal ? { signal } : {}),
+  survey: (id: string, signal?: AbortSignal) =>
+    request<Survey>('GET', `/api/v1/surveys/${encodeURIComponent(id)}`, signal ? { signal } : {}),
+};
+
+export function isAbort(err: unknown): boolean {
+  return err instanceof DOMException && err.name === 'AbortError';
+}

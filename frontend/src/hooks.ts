@@ -1,0 +1,48 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useLocation, useNavigate } from 'react-router';
+import { ApiError } from './api';
+
+export interface ApiData<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+/**
+ * Loads data from the API when the component mounts or deps change, aborting
+ * stale requests. A 401 (session gone) sends the user to the login page.
+ */
+export function useApiData<T>(load: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[]): ApiData<T> {
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [generation, setGeneration] = useState(0);
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
+    data: undefined,
+    error: undefined,
+    loading: true,
+  });
+
+  useEffect(() => {
+    const ac = new AbortController();
+    setState((s) => ({ ...s, error: undefined, loading: true }));
+    load(ac.signal).then(
+      (data) => {
+        if (!ac.signal.aborted) setState({ data, error: undefined, loading: false });
+      },
+      (error: unknown) => {
+        if (ac.signal.aborted) return;
+        if (error instanceof ApiError && error.status === 401) {
+          void navigate('/login', { replace: true, state: { from: location.pathname + location.search } });
+          return;
+        }
+        setState({ data: undefined, error, loading: false });
+      },
+    );
+    return () => ac.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, generation]);
+
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  return { ...state, reload };
+}
