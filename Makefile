@@ -1,0 +1,76 @@
+# Expertenrunde. `make run` builds everything and serves the demo; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.Version=$(VERSION)
+BIN       := bin/expertenrunde
+STATICCHECK_VERSION := v0.8.2
+FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/public frontend/vite.config.ts frontend/tsconfig*.json -type f 2>/dev/null)
+GO_SRC    := $(shell find cmd internal frontend/embed.go frontend/embed_noui.go surveys -name '*.go' -o -name '*.json' -o -name '*.yaml' 2>/dev/null)
+
+.PHONY: help run dev build frontend test vet test-go test-frontend e2e lint bench chromium clean
+
+help:
+	@echo "make run    build everything and serve the demo study on the embedded database"
+	@echo "make test   vet, go test -race, frontend tests and browser end-to-end tests"
+	@echo "make build  build $(BIN) (frontend embedded)"
+	@echo "make lint   gofmt, go vet, staticcheck"
+	@echo "make bench  benchmarks; see docs/PERFORMANCE.md"
+	@echo "make dev    Vite dev server with /api proxied to a running Go server"
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+	cd frontend && npm run build
+
+# The frontend is built before any Go step: go:embed needs frontend/dist.
+frontend: frontend/dist/index.html
+
+$(BIN): frontend/dist/index.html $(GO_SRC) go.mod go.sum
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/expertenrunde
+
+build: $(BIN)
+
+run: $(BIN)
+	$(BIN) serve --demo
+
+dev: frontend/node_modules/.package-lock.json
+	cd frontend && npm run dev
+
+vet: frontend
+	@test -z "$$(gofmt -l cmd internal frontend/*.go surveys)" || { gofmt -l cmd internal frontend/*.go surveys; echo "gofmt: the files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+test-go: frontend
+	$(GO) test -race -count=1 ./...
+
+test-frontend: frontend/node_modules/.package-lock.json
+	cd frontend && npm test
+
+# Debian's chromium drives the browser tests; installed here when missing (as root).
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "install Debian's chromium (apt-get install chromium)"; exit 1; }
+
+e2e/node_modules/.package-lock.json: e2e/package-lock.json
+	cd e2e && npm ci --no-audit --no-fund
+	@touch $@
+
+e2e: $(BIN) chromium e2e/node_modules/.package-lock.json
+	cd e2e && ER_BIN=../$(BIN) node run.mjs
+
+test: vet test-go test-frontend e2e
+
+lint: frontend
+	@test -z "$$(gofmt -l cmd internal frontend/*.go surveys)" || { gofmt -l cmd internal frontend/*.go surveys; exit 1; }
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+bench: frontend
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin frontend/dist

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/expertenrunde/expertenrunde/frontend"
+	"github.com/expertenrunde/expertenrunde/internal/auth"
+	"github.com/expertenrunde/expertenrunde/internal/config"
+	"github.com/expertenrunde/expertenrunde/internal/httpapi"
+	"github.com/expertenrunde/expertenrunde/internal/store"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "dev"
+
+var errHelp = errors.New("help requested")
+
+// exitError carries a specific exit code (e.g. 1 for an invalid study file).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// Main is the program: flags are parsed by ParseFlags, work is done by Run,
+// and resources are released by Close. Tests build one, point it at
+// 127.0.0.1:0 and a temp data dir, and talk HTTP to it.
+type Main struct {
+	Config config.Config
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+
+	cmd  []string // subcommand words, e.g. ["survey", "import"]
+	args []string // positional arguments after the flags
+	user userFlags
+
+	logger   *slog.Logger
+	embedded *store.Embedded
+	store    *store.Store
+	server   *httpapi.Server
+	serving  bool
+}
+
+type userFlags struct {
+	email, role, name string
+	surveys           stringList
+	passwordStdin     bool
+}
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// NewMain returns a Main wired to the process's standard streams and environment.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
+}
+
+const usage = `Expertenrunde: multi-round expert surveys (Delphi).
+
+Usage:
+  expertenrunde serve [--addr A] [--data-dir D] [--demo]
+  expertenrunde survey validate FILE...
+  expertenrunde survey import FILE
+  expertenrunde user create --email E --role admin|coordinator|researcher [--name N] [--survey ID]... --password-stdin
+  expertenrunde version
+
+Configuration comes from the environment (see README); flags override it.
+`
+
+// ParseFlags reads the subcommand and its flags from args, on top of the
+// configuration from the environment.
+func (m *Main) ParseFlags(args []string) error {
+	cfg, err := config.FromEnv(m.Getenv)
+	if err != nil {
+		return err
+	}
+	m.Config = cfg
+	if len(args) == 0 {
+		args = []string{"serve"}
+	}
+	var fs *flag.FlagSet
+	switch args[0] {
+	case "serve":
+		m.cmd, args = args[:1], args[1:]
+		fs = flag.NewFlagSet("serve", flag.ContinueOnError)
+		m.Config.RegisterFlags(fs)
+	case "survey":
+		if len(args) < 2 || (args[1] != "validate" && args[1] != "import") {
+			return fmt.Errorf("usage: expertenrunde survey validate FILE... | survey import FILE")
+		}
+		m.cmd, args = args[:2], args[2:]
+		fs = flag.NewFlagSet("survey "+m.cmd[1], flag.ContinueOnError)
+		fs.StringVar(&m.Config.DataDir, "data-dir", m.Config.DataDir, "data directory (EXPERTENRUNDE_DATA_DIR)")
+	case "user":
+		if len(args) < 2 || args[1] != "create" {
+			return fmt.Errorf("usage: expertenrunde user create --email E --role R --password-stdin")
+		}
+		m.cmd, args = args[:2], args[2:]
+		fs = flag.NewFlagSet("user create", flag.ContinueOnError)
+		fs.StringVar(&m.Config.DataDir, "data-dir", m.Config.DataDir, "data directory (EXPERTENRUNDE_DATA_DIR)")
+		fs.StringVar(&m.user.email, "email", "", "e-mail address (login)")
+		fs.StringVar(&m.user.role, "role", "", "admin, coordinator or researcher")
+		fs.StringVar(&m.user.name, "name", "", "display name")
+		fs.Var(&m.user.surveys, "survey", "study id to assign (repeatable)")
+		fs.BoolVar(&m.user.passwordStdin, "password-stdin", false, "read the password from standard input")
+	case "version", "--version", "-version":
+		m.cmd = []string{"version"}
+		return nil
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(m.Stdout, usage)
+		return errHelp
+	default:
+		return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+	}
+	fs.SetOutput(m.Stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return err
+	}
+	m.args = fs.Args()
+	return m.Config.Validate()
+}
+
+// Serving reports whether Run started the server (the caller then waits for a signal).
+func (m *Main) Serving() bool { return m.serving }
+
+// URL returns the address the server listens on, as an http URL.
+func (m *Main) URL() string {
+	if m.server == nil {
+		return ""
+	}
+	return "http://" + m.server.Addr()
+}
+
+// Run executes the parsed subcommand. For serve it returns once the server
+// listens; Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	m.logger = newLogger(m.Config, m.Stderr)
+	switch strings.Join(m.cmd, " ") {
+	case "serve":
+		return m.serve(ctx)
+	case "survey validate":
+		return m.surveyValidate()
+	case "survey import":
+		return m.surveyImport(ctx)
+	case "user create":
+		return m.userCreate(ctx)
+	case "version":
+		fmt.Fprintln(m.Stdout, "expertenrunde", Version)
+		return nil
+	}
+	return fmt.Errorf("nothing to run")
+}
+
+// Close stops the server (draining in-flight requests), then the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		errs = append(errs, m.server.Shutdown())
+		m.server = nil
+	}
+	if m.store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, m.store.Close(ctx))
+		cancel()
+		m.store = nil
+	}
+	if m.embedded != nil {
+		errs = append(errs, m.embedded.Close())
+		m.embedded = nil
+	}
+	return errors.Join(errs...)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Env == "production" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore connects to MONGODB_URI, or starts the embedded database under
+// DATA_DIR/db, and applies the migrations. A failure stops the start.
+func (m *Main) openStore(ctx context.Context) error {
+	uri := m.Config.MongoURI
+	if uri == "" {
+		emb, err := store.StartEmbedded(ctx, filepath.Join(m.Config.DataDir, "db"), m.logger)
+		if err != nil {
+			return fmt.Errorf("starting the embedded database: %w", err)
+		}
+		m.embedded = emb
+		uri = emb.URI()
+	}
+	st, err := store.Open(ctx, uri, m.Config.DBName, m.logger)
+	if err != nil {
+		return fmt.Errorf("connecting to the database: %w", err)
+	}
+	m.store = st
+	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("preparing the database (indexes, migrations): %w", err)
+	}
+	return nil
+}
+
+func (m *Main) serve(ctx context.Context) error {
+	if err := m.openStore(ctx); err != nil {
+		return err
+	}
+	secret, err := auth.LoadOrCreateSecret(m.Config.JWTSecret, m.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	tokens, err := auth.NewTokens(secret, m.Now)
+	if err != nil {
+		return err
+	}
+	var demoLogin string
+	if m.Config.Demo {
+		if demoLogin, err = m.setUpDemo(ctx); err != nil {
+			return fmt.Errorf("setting up the demo: %w", err)
+		}
+	}
+	m.server = httpapi.New(httpapi.Deps{
+		Users: m.store, Sessions: m.store, Surveys: m.store, Audit: m.store, Limiter: m.store,
+		DB: m.store, Answered: m.store.AnsweredItems, Tokens: tokens, Logger: m.logger, Now: m.Now, UI: frontend.FS(),
+	}, httpapi.Options{
+		BodyLimit: m.Config.BodyLimit, SessionTTL: m.Config.SessionTTL, Secure: m.Config.Secure(),
+		TrustProxy: m.Config.TrustProxy, Version: Version, ShutdownWait: m.Config.ShutdownWait,
+	})
+	if err := m.server.Listen(m.Config.Addr); err != nil {
+		return fmt.Errorf("listening on %s: %w", m.Config.Addr, err)
+	}
+	m.serving = true
+	m.logger.Info("listening", "addr", m.server.Addr(), "version", Version, "embedded_db", m.embedded != nil)
+	fmt.Fprintf(m.Stdout, "Expertenrunde is running at %s\n", m.URL())
+	if demoLogin != "" {
+		fmt.Fprint(m.Stdout, demoLogin)
+	}
+	return nil
+}

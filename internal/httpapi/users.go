@@ -1,0 +1,132 @@
+package httpapi
+
+import (
+	"net/mail"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/expertenrunde/expertenrunde/internal/auth"
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// UserHandler lets admins manage staff accounts and read the audit log.
+type UserHandler struct{ s *Server }
+
+func (h *UserHandler) routes() []route {
+	return []route{
+		{fiber.MethodGet, "/users", adminOnly, h.list},
+		{fiber.MethodPost, "/users", adminOnly, h.create},
+		{fiber.MethodPatch, "/users/:id", adminOnly, h.update},
+		{fiber.MethodGet, "/audit", adminOnly, h.audit},
+	}
+}
+
+func (h *UserHandler) list(c *fiber.Ctx) error {
+	users, err := h.s.deps.Users.ListUsers(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"users": users})
+}
+
+type userRequest struct {
+	Email     *string   `json:"email"`
+	Name      *string   `json:"name"`
+	Role      *string   `json:"role"`
+	Password  *string   `json:"password"`
+	SurveyIDs *[]string `json:"survey_ids"`
+}
+
+// apply validates the request and copies its fields onto u.
+func (r *userRequest) apply(u *delphi.User) error {
+	if r.Email != nil {
+		e := strings.ToLower(strings.TrimSpace(*r.Email))
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			return delphi.FieldErrorf(delphi.EINVALID, "email", "%q is not a valid e-mail address", *r.Email)
+		}
+		u.Email = e
+	}
+	if r.Name != nil {
+		u.Name = strings.TrimSpace(*r.Name)
+	}
+	if r.Role != nil {
+		if !delphi.ValidRole(*r.Role) {
+			return delphi.FieldErrorf(delphi.EINVALID, "role", "role must be admin, coordinator or researcher")
+		}
+		u.Role = *r.Role
+	}
+	if r.SurveyIDs != nil {
+		u.SurveyIDs = append([]string{}, *r.SurveyIDs...)
+	}
+	if r.Password != nil {
+		h, err := auth.HashPassword(*r.Password)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash = h
+	}
+	return nil
+}
+
+func (h *UserHandler) create(c *fiber.Ctx) error {
+	var req userRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	for field, missing := range map[string]bool{"email": req.Email == nil, "role": req.Role == nil, "password": req.Password == nil} {
+		if missing {
+			return delphi.FieldErrorf(delphi.EINVALID, field, "%s is required", field)
+		}
+	}
+	u := &delphi.User{SurveyIDs: []string{}}
+	if err := req.apply(u); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := h.s.deps.Users.CreateUser(ctx, u); err != nil {
+		return err
+	}
+	if err := h.s.audit(ctx, currentUser(c), "user.create", "", u.ID, map[string]any{"role": u.Role}); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
+
+func (h *UserHandler) update(c *fiber.Ctx) error {
+	var req userRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Email != nil {
+		return delphi.FieldErrorf(delphi.EINVALID, "email", "the e-mail address of an account cannot be changed")
+	}
+	ctx := c.UserContext()
+	u, err := h.s.deps.Users.UserByID(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if err := req.apply(u); err != nil {
+		return err
+	}
+	u.UpdatedAt = h.s.now().UTC()
+	if err := h.s.deps.Users.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	if err := h.s.audit(ctx, currentUser(c), "user.update", "", u.ID, map[string]any{"role": u.Role, "password_changed": req.Password != nil}); err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+func (h *UserHandler) audit(c *fiber.Ctx) error {
+	limit := c.QueryInt("limit", 200)
+	if limit < 1 || limit > 1000 {
+		return delphi.FieldErrorf(delphi.EINVALID, "limit", "limit must lie between 1 and 1000")
+	}
+	entries, err := h.s.deps.Audit.ListAudit(c.UserContext(), c.Query("survey_id"), limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"entries": entries})
+}
