@@ -26,7 +26,7 @@ const demoAdmin = "admin@example.org"
 // every problem; it exits 1 if any file is invalid.
 func (m *Main) surveyValidate() error {
 	if len(m.args) == 0 {
-		return fmt.Errorf("usage: expertenrunde survey validate FILE...")
+		return errors.New("usage: expertenrunde survey validate FILE [FILE ...]")
 	}
 	bad := 0
 	for _, name := range m.args {

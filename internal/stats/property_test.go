@@ -145,7 +145,7 @@ func TestPropPercentDisplayMatchesRoundHalfUp(t *testing.T) {
 
 func TestPropNoNaNInJSON(t *testing.T) {
 	r := newRand()
-	odd := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, -0.0, 1e308, -1e308}
+	odd := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), 1e308, -1e308}
 	for range 200 {
 		xs := randLikert(r, r.IntN(6), 5)
 		for range r.IntN(3) {
