@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { participationTests } from './participation.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -297,6 +298,11 @@ test('a 360 px viewport renders the study page without horizontal overflow', asy
     await page.screenshot({ path: path.join(SHOT_DIR, 'study-page-360.png'), fullPage: false });
   }
 });
+
+// The expert's participation (participation.mjs): after the staff tests.
+for (const [name, fn] of participationTests({ s, de, en, email: EMAIL, password: () => PASSWORD, assert, until, sleep })) {
+  test(name, fn);
+}
 
 // ---------------------------------------------------------------- main
 

@@ -16,6 +16,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/config"
 	"github.com/expertenrunde/expertenrunde/internal/httpapi"
+	"github.com/expertenrunde/expertenrunde/internal/mail"
 	"github.com/expertenrunde/expertenrunde/internal/store"
 )
 
@@ -47,11 +48,13 @@ type Main struct {
 	cmd  []string // subcommand words, e.g. ["survey", "import"]
 	args []string // positional arguments after the flags
 	user userFlags
+	exp  exportFlags
 
 	logger   *slog.Logger
 	embedded *store.Embedded
 	store    *store.Store
 	server   *httpapi.Server
+	mailer   *mail.Dispatcher
 	serving  bool
 }
 
@@ -78,6 +81,7 @@ Usage:
   expertenrunde survey validate FILE...
   expertenrunde survey import FILE
   expertenrunde user create --email E --role admin|coordinator|researcher [--name N] [--survey ID]... --password-stdin
+  expertenrunde export --survey ID [--lang de|en] [--rounds all|1,2] [-o FILE.xlsx|.csv|.json]
   expertenrunde version
 
 Configuration comes from the environment (see README); flags override it.
@@ -119,6 +123,9 @@ func (m *Main) ParseFlags(args []string) error {
 		fs.StringVar(&m.user.name, "name", "", "display name")
 		fs.Var(&m.user.surveys, "survey", "study id to assign (repeatable)")
 		fs.BoolVar(&m.user.passwordStdin, "password-stdin", false, "read the password from standard input")
+	case "export":
+		m.cmd, args = args[:1], args[1:]
+		fs = m.exportFlagSet()
 	case "version", "--version", "-version":
 		m.cmd = []string{"version"}
 		return nil
@@ -163,6 +170,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.surveyImport(ctx)
 	case "user create":
 		return m.userCreate(ctx)
+	case "export":
+		return m.exportResults(ctx)
 	case "version":
 		fmt.Fprintln(m.Stdout, "expertenrunde", Version)
 		return nil
@@ -176,6 +185,16 @@ func (m *Main) Close() error {
 	if m.server != nil {
 		errs = append(errs, m.server.Shutdown())
 		m.server = nil
+	}
+	if m.mailer != nil {
+		// Wait for the send in flight; a longer one is cancelled and its
+		// lease lets the next start retry it.
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownWait)
+		if err := m.mailer.Stop(ctx); err != nil {
+			m.logger.Warn("mail dispatcher stopped before its send finished", "err", err)
+		}
+		cancel()
+		m.mailer = nil
 	}
 	if m.store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -241,12 +260,22 @@ func (m *Main) serve(ctx context.Context) error {
 			return fmt.Errorf("setting up the demo: %w", err)
 		}
 	}
+	// The mail dispatcher resumes the send jobs left running by an earlier
+	// process; with SMTP unset every send fails visibly ("SMTP is not configured").
+	m.mailer = &mail.Dispatcher{
+		Store: m.store, Experts: m.store, Surveys: m.store, Rounds: m.store, Responses: m.store,
+		Sender: mail.NewSender(m.Config.SMTP), BaseURL: m.Config.BaseURL, Logger: m.logger, Now: m.Now,
+	}
+	m.mailer.Start()
 	m.server = httpapi.New(httpapi.Deps{
 		Users: m.store, Sessions: m.store, Surveys: m.store, Audit: m.store, Limiter: m.store,
 		DB: m.store, Answered: m.store.AnsweredItems, Tokens: tokens, Logger: m.logger, Now: m.Now, UI: frontend.FS(),
+		Experts: m.store, Mail: m.store, Mailer: m.mailer,
+		Rounds: m.store, Responses: m.store, ExpertSessions: m.store,
 	}, httpapi.Options{
 		BodyLimit: m.Config.BodyLimit, SessionTTL: m.Config.SessionTTL, Secure: m.Config.Secure(),
 		TrustProxy: m.Config.TrustProxy, Version: Version, ShutdownWait: m.Config.ShutdownWait,
+		BaseURL: m.Config.BaseURL, SMTPEnabled: m.Config.SMTP.Host != "",
 	})
 	if err := m.server.Listen(m.Config.Addr); err != nil {
 		return fmt.Errorf("listening on %s: %w", m.Config.Addr, err)

@@ -85,6 +85,8 @@ async function toApiError(res: Response): Promise<ApiError> {
 export interface RequestOptions {
   body?: unknown;
   signal?: AbortSignal;
+  /** The cookie echoed in X-CSRF-Token (default er_csrf; experts use er_expert_csrf). */
+  csrfCookie?: string;
 }
 
 /** Sends one request to the API and returns the decoded JSON body (undefined for 204). */
@@ -92,7 +94,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   const headers: Record<string, string> = { Accept: 'application/json' };
   const m = method.toUpperCase();
   if (m !== 'GET' && m !== 'HEAD') {
-    const csrf = readCookie(CSRF_COOKIE);
+    const csrf = readCookie(opts.csrfCookie ?? CSRF_COOKIE);
     if (csrf) headers[CSRF_HEADER] = csrf;
   }
   const init: RequestInit = { method: m, headers, credentials: 'same-origin' };

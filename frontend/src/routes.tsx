@@ -17,7 +17,7 @@ export const routes: RouteObject[] = [
       {
         // Experts' personal link; its own page, outside the staff shell.
         path: 'p/:token',
-        lazy: async () => ({ Component: (await import('./pages/ExpertEntryPage')).default }),
+        lazy: async () => ({ Component: (await import('./expert/ParticipationPage')).default }),
       },
       {
         Component: StaffLayout,
@@ -26,6 +26,22 @@ export const routes: RouteObject[] = [
           {
             path: 'surveys/:id',
             lazy: async () => ({ Component: (await import('./pages/StudyPage')).default }),
+          },
+          {
+            path: 'surveys/:id/rounds',
+            lazy: async () => ({ Component: (await import('./rounds/RoundsPage')).default }),
+          },
+          {
+            path: 'surveys/:id/panel',
+            lazy: async () => ({ Component: (await import('./panel/PanelPage')).default }),
+          },
+          {
+            path: 'surveys/:id/rounds/:n/invitations',
+            lazy: async () => ({ Component: (await import('./panel/InvitationsPage')).default }),
+          },
+          {
+            path: 'surveys/:id/results',
+            lazy: async () => ({ Component: (await import('./pages/ResultsPage')).default }),
           },
         ],
       },

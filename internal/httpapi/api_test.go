@@ -65,6 +65,7 @@ func newEnv(t *testing.T) *env {
 	}
 	srv := httpapi.New(httpapi.Deps{
 		Users: st, Sessions: st, Surveys: st, Audit: st, Limiter: st, DB: st, Answered: st.AnsweredItems,
+		Rounds: st, Responses: st, Experts: st, ExpertSessions: st,
 		Tokens: tokens, Now: clk.now, UI: ui,
 	}, httpapi.Options{BodyLimit: 256 << 10, SessionTTL: 30 * time.Minute, Version: "test"})
 	e := &env{t: t, st: st, srv: srv, clock: clk, tokens: tokens, users: map[string]*delphi.User{}, bearer: map[string]string{}}

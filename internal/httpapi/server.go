@@ -18,6 +18,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/results"
 )
 
 // Pinger checks the database.
@@ -37,10 +38,20 @@ type Deps struct {
 	Limiter  delphi.LimiterStore
 	DB       Pinger
 	Answered AnsweredItems
-	Tokens   *auth.Tokens
-	Logger   *slog.Logger
-	Now      func() time.Time // injectable clock
-	UI       fs.FS            // the built frontend; nil serves no UI
+	Results  *results.Service // round results and the board; built from Surveys, Rounds and Responses when nil
+	// Rounds and Responses serve the round lifecycle and the experts'
+	// answers; Experts and ExpertSessions the personal-link sessions. Nil
+	// answers 503 on those routes.
+	Rounds         delphi.RoundStore
+	Responses      delphi.AnswerStore
+	Experts        delphi.ExpertStore
+	ExpertSessions delphi.ExpertSessionStore
+	Mail           delphi.MailStore // invitation jobs, sends and texts; nil answers 503 on the mail routes
+	Mailer         MailNotifier     // woken when a mail job was queued
+	Tokens         *auth.Tokens
+	Logger         *slog.Logger
+	Now            func() time.Time // injectable clock
+	UI             fs.FS            // the built frontend; nil serves no UI
 }
 
 // Options are the HTTP settings taken from the configuration.
@@ -52,6 +63,8 @@ type Options struct {
 	TrustProxy   bool          // take the client IP from X-Forwarded-For
 	Version      string
 	ShutdownWait time.Duration
+	BaseURL      string // public URL: expert links are BaseURL/p/<token>
+	SMTPEnabled  bool   // an SMTP host is configured (shown on the invitations page)
 }
 
 // Server is the HTTP server.
@@ -63,12 +76,19 @@ type Server struct {
 	now  func() time.Time
 	ln   net.Listener
 	done chan error
+	// sweep closes overdue rounds in the background while listening.
+	sweep *sweeper
 }
 
 // New builds the app with its middleware and routes.
 func New(deps Deps, opt Options) *Server {
 	if deps.Now == nil {
 		deps.Now = time.Now
+	}
+	if deps.Results == nil && deps.Surveys != nil && deps.Rounds != nil && deps.Responses != nil {
+		// The one results service, also what the export reads through.
+		deps.Results = &results.Service{Surveys: deps.Surveys, Rounds: deps.Rounds, Responses: deps.Responses, Snapshots: deps.Rounds, Now: deps.Now,
+			LiveTTL: 5 * time.Second}
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
@@ -113,7 +133,12 @@ func New(deps Deps, opt Options) *Server {
 	ah := &AuthHandler{s: s}
 	sh := &SurveyHandler{s: s}
 	uh := &UserHandler{s: s}
-	for _, area := range [][]route{ah.routes(), sh.routes(), uh.routes()} {
+	rh := &ResultsHandler{s: s}
+	roh := &RoundHandler{s: s}
+	ph := &ParticipationHandler{s: s}
+	pah := &PanelHandler{s: s}
+	mh := &MailHandler{s: s}
+	for _, area := range [][]route{ah.routes(), sh.routes(), uh.routes(), rh.routes(), roh.routes(), ph.routes(), pah.routes(), mh.routes(), (&ExportHandler{s: s}).routes()} {
 		for _, r := range area {
 			handlers := append(s.access(r.access), r.handler)
 			api.Add(r.method, r.path, handlers...)
@@ -145,6 +170,7 @@ func (s *Server) Listen(addr string) error {
 	}
 	s.ln = ln
 	s.done = make(chan error, 1)
+	s.startSweeper() // one sweep now: deadlines that passed while the server was down
 	go func() { s.done <- s.app.Listener(ln) }()
 	return nil
 }
@@ -163,6 +189,7 @@ func (s *Server) Shutdown() error {
 	if s.ln == nil {
 		return nil
 	}
+	s.stopSweeper()
 	err := s.app.ShutdownWithTimeout(s.opt.ShutdownWait)
 	if lerr := <-s.done; lerr != nil && !errors.Is(lerr, net.ErrClosed) && err == nil {
 		err = lerr

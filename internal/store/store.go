@@ -225,6 +225,12 @@ var migrations = []migration{
 			{colAudit, "audit_survey_id", bson.D{{Key: "survey_id", Value: 1}}, false},
 		})
 	}},
+	{2, "expert panels and mail", func(ctx context.Context, s *Store) error {
+		return s.createIndexes(ctx, panelIndexes())
+	}},
+	{3, "rounds, responses, snapshots and expert sessions", func(ctx context.Context, s *Store) error {
+		return s.createIndexes(ctx, participationIndexes())
+	}},
 }
 
 type indexSpec struct {

@@ -88,10 +88,11 @@ describe('staff shell and study list', () => {
   it('renders the expert link page outside the staff shell, without calling /me', async () => {
     const calls = mockFetch({});
     renderAt('/p/secret-token-123');
-    expect(await screen.findByRole('heading', { level: 1, name: 'Teilnahme an der Befragung' })).toBeInTheDocument();
+    // The link is exchanged for an expert session (unknown here: 404).
+    expect(await screen.findByRole('alert', {}, { timeout: 5000 })).toHaveTextContent('Dieser Link ist nicht gültig');
     expect(screen.queryByText(/secret-token-123/)).toBeNull();
     expect(screen.queryByRole('button', { name: 'Abmelden' })).toBeNull();
-    await waitFor(() => expect(calls).toHaveLength(0));
+    await waitFor(() => expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(['POST /api/v1/participation/session']));
   });
 
   it('shows a not-found page for unknown paths', async () => {

@@ -47,6 +47,15 @@ export function StudyView({ survey }: { survey: Survey }) {
       <title>{`${title} – ${t('app.name')}`}</title>
       <h1>{title}</h1>
       {description && <p className="lead">{description}</p>}
+      <p>
+        <Link to={`/surveys/${encodeURIComponent(survey.id)}/results`}>{t('results.studyLink')}</Link>
+        {' · '}
+        <Link to={`/surveys/${encodeURIComponent(survey.id)}/rounds`}>{t('rounds.manage')}</Link>
+        {' · '}
+        <Link to={`/surveys/${encodeURIComponent(survey.id)}/panel`}>{t('panel.title')}</Link>
+        {' · '}
+        <Link to={`/surveys/${encodeURIComponent(survey.id)}/rounds/1/invitations`}>{t('panel.toInvitations')}</Link>
+      </p>
 
       <Overview survey={survey} def={def} lang={lang} t={t} />
 

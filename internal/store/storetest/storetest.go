@@ -33,6 +33,9 @@ func RunContract(t *testing.T, newStore func(t *testing.T) *store.Store) {
 		{"Limiter", testLimiter},
 		{"LimiterConcurrentHit", testLimiterConcurrentHit},
 	}
+	tests = append(tests, expertTests...)
+	tests = append(tests, mailTests...)
+	tests = append(tests, participationTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

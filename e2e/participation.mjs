@@ -1,0 +1,201 @@
+// Browser tests of the expert's participation (issue #4): an expert answers
+// round 1 through the personal link, reloads half-way, keeps answering while
+// the network is cut, submits; the coordinator closes round 1 and opens
+// round 2, which shows the panel's feedback next to the expert's own answers.
+//
+// Experts and links are created through the staff API (as admin, with a
+// bearer token); the expert works in the browser. Registered by run.mjs.
+
+const SURVEY_ID = 'kleinstadtakademie-2020';
+
+/**
+ * Returns [name, fn] pairs. ctx: { s (shared state: base, page), de, en,
+ * email, password, assert, until, sleep }.
+ */
+export function participationTests(ctx) {
+  const { s, de, assert, until, sleep } = ctx;
+  const st = { admin: '', expert: null, link: '', others: [], def: null };
+
+  async function api(method, path, { token = st.admin, body } = {}) {
+    const headers = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(s.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let json = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, json, text };
+  }
+
+  async function must(method, path, opts, want = [200, 201]) {
+    const r = await api(method, path, opts);
+    assert(want.includes(r.status), `${method} ${path}: ${r.status} ${r.text.slice(0, 300)}`);
+    return r.json;
+  }
+
+  const inDays = (d) => new Date(Date.now() + d * 86400_000).toISOString();
+
+  /** An expert with a personal link; returns { id, pseudonym, token }. */
+  async function newExpert(n, group) {
+    const e = await must('POST', `/api/v1/surveys/${SURVEY_ID}/experts`, {
+      body: { name: `E2E Expert ${n}`, email: `e2e-${n}-${Date.now()}@example.org`, group, language: 'de' },
+    });
+    const l = await must('POST', `/api/v1/surveys/${SURVEY_ID}/experts/${e.id}/link`, {});
+    const token = new URL(l.link).pathname.split('/').pop();
+    return { id: e.id, pseudonym: e.pseudonym, token };
+  }
+
+  /** An expert session for API calls (a second session beside the browser's). */
+  async function expertToken(x) {
+    const r = await must('POST', '/api/v1/participation/session', { token: '', body: { token: x.token } });
+    return r.token;
+  }
+
+  const T01 = () => st.def.sections[0].items[0];
+  const itemGroup = (page, item) => page.getByRole('group', { name: item.text.de, exact: true });
+  const criterion = (page, item, label) => itemGroup(page, item).getByRole('group', { name: label, exact: true });
+  const savedText = () => s.page.getByRole('status').filter({ hasText: de.participation.saved });
+
+  async function rate(page, item, value) {
+    for (const c of item.criteria) {
+      await criterion(page, item, c.label.de).getByRole('radio', { name: new RegExp(`^${value} `) }).check();
+    }
+  }
+
+  return [
+    [
+      'the coordinator opens round 1 and an expert gets a personal link',
+      async () => {
+        const login = await must('POST', '/api/v1/auth/login', { token: '', body: { email: ctx.email, password: ctx.password() } });
+        st.admin = login.token;
+        st.def = (await must('GET', `/api/v1/surveys/${SURVEY_ID}`)).definition;
+        const r = await must('POST', `/api/v1/surveys/${SURVEY_ID}/rounds`, { body: { deadline: inDays(7) } });
+        assert(r.number === 1 && r.status === 'draft', `round: ${JSON.stringify(r).slice(0, 200)}`);
+        await must('POST', `/api/v1/surveys/${SURVEY_ID}/rounds/1/open`, {});
+        st.expert = await newExpert(1, 'planungspraxis');
+        // Two more experts answer T01 through the API, so round 2 has a panel to show.
+        for (const [i, v] of [
+          [2, 4],
+          [3, 5],
+        ]) {
+          const x = await newExpert(i, 'politik-verwaltung');
+          const tok = await expertToken(x);
+          await must('POST', '/api/v1/participation/consent', { token: tok });
+          const value = Object.fromEntries(T01().criteria.map((c) => [c.id, v]));
+          await must('PUT', `/api/v1/participation/answers/${T01().id}`, { token: tok, body: { value, comment: `Kommentar von Person ${i}`, seq: 1 } });
+          st.others.push(x);
+        }
+      },
+    ],
+    [
+      'the expert consents, answers round 1 and finds the answers again after a reload',
+      async () => {
+        const { page } = s;
+        await page.setViewportSize({ width: 1280, height: 900 });
+        await page.goto('/login');
+        await page.evaluate(() => localStorage.setItem('er_lang', 'de'));
+        await page.goto(`/p/${st.expert.token}`);
+        await page.getByRole('heading', { level: 2, name: de.participation.privacyTitle }).waitFor();
+        assert(!(await page.content()).includes(st.expert.token.slice(5, 25)), 'the page shows the link token');
+        await page.getByRole('button', { name: de.participation.consent }).click();
+        await page.getByRole('button', { name: de.participation.start }).click();
+        await page.getByRole('heading', { level: 1, name: st.def.sections[0].title.de }).waitFor();
+        await rate(page, T01(), 2);
+        await itemGroup(page, T01()).locator('..').getByRole('textbox', { name: de.participation.comment }).fill('Mein Kommentar aus Runde 1');
+        await savedText().waitFor({ timeout: 15_000 });
+
+        await page.reload();
+        await page.getByRole('button', { name: de.participation.continue }).click();
+        const radio = criterion(page, T01(), T01().criteria[0].label.de).getByRole('radio', { name: /^2 / });
+        await until(async () => radio.isChecked(), 'the answer is not checked after the reload');
+        const comment = await itemGroup(page, T01()).locator('..').getByRole('textbox', { name: de.participation.comment }).inputValue();
+        assert(comment === 'Mein Kommentar aus Runde 1', `comment after reload: ${comment}`);
+      },
+    ],
+    [
+      'answers given while the network is cut are queued and saved when it returns',
+      async () => {
+        const { page } = s;
+        const pattern = '**/api/v1/participation/answers/**';
+        await page.route(pattern, (r) => r.abort());
+        const [, t02, t03] = st.def.sections[0].items;
+        await rate(page, t02, 4);
+        await rate(page, t03, 5);
+        await page.getByRole('status').filter({ hasText: de.participation.offline }).waitFor({ timeout: 15_000 });
+        const queued = await page.evaluate(() =>
+          Object.keys(localStorage)
+            .filter((k) => k.startsWith('er_outbox:'))
+            .flatMap((k) => JSON.parse(localStorage.getItem(k)).pending.map((e) => e.itemId)),
+        );
+        assert(queued.includes(t02.id) && queued.includes(t03.id), `queued in storage: ${queued}`);
+        await sleep(500);
+        await page.unroute(pattern);
+        await savedText().waitFor({ timeout: 40_000 });
+        const tok = await expertToken(st.expert);
+        const p = await must('GET', '/api/v1/participation', { token: tok });
+        for (const [item, v] of [
+          [t02, 4],
+          [t03, 5],
+        ]) {
+          const a = p.answers[item.id];
+          assert(a && Object.values(a.value).every((x) => x === v), `${item.id} on the server: ${JSON.stringify(a)}`);
+        }
+        assert(p.answers[T01().id]?.comment === 'Mein Kommentar aus Runde 1', 'T01 lost its comment');
+      },
+    ],
+    [
+      'the expert submits round 1',
+      async () => {
+        const { page } = s;
+        await page.getByRole('navigation', { name: de.participation.sections }).getByRole('button', { name: de.participation.submitStep }).click();
+        await page.getByRole('heading', { level: 1, name: de.participation.submitTitle }).waitFor();
+        await page.getByRole('button', { name: de.participation.submit }).click();
+        await page.getByText(de.participation.thanks).waitFor({ timeout: 15_000 });
+        const tok = await expertToken(st.expert);
+        const p = await must('GET', '/api/v1/participation', { token: tok });
+        assert(p.response.submissions === 1 && p.response.submitted_at, `response: ${JSON.stringify(p.response)}`);
+      },
+    ],
+    [
+      'round 2 shows the panel feedback next to the expert’s own previous answer',
+      async () => {
+        const { page } = s;
+        const closed = await must('POST', `/api/v1/surveys/${SURVEY_ID}/rounds/1/close`, {});
+        assert(closed.status === 'closed' && closed.snapshot_at, `close: ${JSON.stringify(closed).slice(0, 200)}`);
+        const r2 = await must('POST', `/api/v1/surveys/${SURVEY_ID}/rounds`, { body: { deadline: inDays(7), carry_over: { mode: 'all' } } });
+        await must('POST', `/api/v1/surveys/${SURVEY_ID}/rounds/${r2.number}/open`, {});
+
+        await page.goto(`/p/${st.expert.token}`);
+        await page.getByText(de.participation.feedbackIntro.replace('{{round}}', '1')).waitFor();
+        await page.getByRole('button', { name: de.participation.start }).click();
+        const card = page.locator(`article[data-item="${T01().id}"]`);
+        await card.getByText(/^Ihre Antwort in Runde 1: /).waitFor();
+        const crit = T01().criteria[0];
+        const prev = criterion(page, T01(), crit.label.de).getByRole('radio', { name: /^2 / });
+        assert(await prev.isChecked(), 'the previous answer is not pre-selected');
+        const feedback = card.getByRole('region', { name: de.feedback.title.replace('{{round}}', '1') });
+        await feedback.waitFor();
+        const text = await feedback.textContent();
+        // Three experts answered T01 in round 1: 2, 4 and 5.
+        assert(/Median 4, IQR 3–4,5, 3 Antworten/.test(text), `feedback text: ${text}`);
+        await feedback.getByRole('img', { name: /Median 4/ }).first().waitFor();
+        assert(text.includes('Kommentar von Person 2'), 'the comments of the previous round are missing');
+        const html = await page.content();
+        for (const x of st.others) assert(!html.includes(x.pseudonym), `the page names another expert (${x.pseudonym})`);
+
+        // Keeping the answer saves it; 2 lies outside the IQR, so a justification is asked for.
+        await card.getByRole('button', { name: de.participation.keepAnswer }).click();
+        await card.getByRole('textbox', { name: de.participation.justification }).waitFor();
+
+        await page.setViewportSize({ width: 360, height: 740 });
+        const { scrollWidth } = await page.evaluate(() => ({ scrollWidth: document.scrollingElement.scrollWidth }));
+        assert(scrollWidth <= 360, `the questionnaire is ${scrollWidth} px wide at 360 px`);
+        await page.setViewportSize({ width: 1280, height: 900 });
+      },
+    ],
+  ];
+}

@@ -1,0 +1,194 @@
+import { useId } from 'react';
+import { useTranslation } from 'react-i18next';
+import { formatNumber, label as labelOf } from '../format';
+import { localized } from '../text';
+import { DistributionChart } from './DistributionChart';
+import type { AnswerValue, Group, Item, ItemFeedback, Scale, SummaryFeedback } from './types';
+import { scaleOf } from './util';
+
+/** Comments beyond this many start collapsed. */
+export const COMMENTS_OPEN_MAX = 3;
+
+export interface FeedbackPanelProps {
+  item: Item;
+  feedback: ItemFeedback;
+  scales: Scale[] | null;
+  groups: Group[];
+  lang: string;
+  /** The round the feedback comes from. */
+  round: number;
+  /** The expert's own answer in that round, highlighted in the chart. */
+  own?: AnswerValue | undefined;
+}
+
+/** Half up to one decimal, as published tables round (81.25 → 81.3). */
+export function roundHalfUp1(v: number): number {
+  return Math.sign(v) * Math.round(Math.abs(v) * 10 + 1e-9) / 10;
+}
+
+function num(v: number | null | undefined, lang: string): string {
+  return v == null ? '–' : formatNumber(roundHalfUp1(v), lang);
+}
+
+/** "Median 4, IQR 3–5, 18 Antworten": the text alternative of a summary. */
+export function summaryText(s: SummaryFeedback, lang: string, t: (k: string, o?: Record<string, unknown>) => string): string {
+  const parts: string[] = [];
+  if (s.median !== undefined) parts.push(t('feedback.median', { value: num(s.median, lang) }));
+  if (s.q1 !== undefined && s.q3 !== undefined) parts.push(t('feedback.iqr', { q1: num(s.q1, lang), q3: num(s.q3, lang) }));
+  if (s.mean !== undefined) parts.push(t('feedback.mean', { value: num(s.mean, lang) }));
+  if (s.sd !== undefined) parts.push(t('feedback.sd', { value: num(s.sd, lang) }));
+  parts.push(t('feedback.answers', { count: s.n }));
+  return parts.join(', ');
+}
+
+function Summary({ s, scale, own, lang }: { s: SummaryFeedback; scale: Scale | undefined; own: unknown; lang: string }) {
+  const { t } = useTranslation();
+  const tt = t as unknown as (k: string, o?: Record<string, unknown>) => string;
+  const text = summaryText(s, lang, tt);
+  return (
+    <div className="summary">
+      <p className="summary-text">{text}</p>
+      {s.distribution && scale && (
+        <DistributionChart
+          points={scale.points.map((p) => ({ value: p.value, count: s.distribution?.find((d) => d.value === p.value)?.count ?? 0 }))}
+          q1={s.q1}
+          q3={s.q3}
+          median={s.median}
+          own={typeof own === 'number' ? own : undefined}
+          label={text}
+        />
+      )}
+      <ul className="summary-facts">
+        {s.agreement_percent !== undefined && (
+          <li>{t('feedback.agreement', { percent: num(s.agreement_percent, lang) })}</li>
+        )}
+        {s.consensus && <li>{t('feedback.consensus', { outcome: labelOf(t, 'feedback.outcome', s.consensus) })}</li>}
+        {s.abstentions !== undefined && s.abstentions > 0 && <li>{t('feedback.abstentions', { count: s.abstentions })}</li>}
+      </ul>
+    </div>
+  );
+}
+
+function ByGroup({ groups, data, lang }: { groups: Group[]; data: Record<string, SummaryFeedback>; lang: string }) {
+  const { t } = useTranslation();
+  const ids = [...groups.map((g) => g.id).filter((id) => data[id]), ...Object.keys(data).filter((id) => !groups.some((g) => g.id === id))];
+  if (ids.length === 0) return null;
+  const name = (id: string) => (id ? localized(groups.find((g) => g.id === id)?.label, lang) || id : t('feedback.noGroup'));
+  return (
+    <div className="table-wrap">
+      <table className="by-group">
+        <caption>{t('feedback.byGroup')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('feedback.group')}</th>
+            <th scope="col">n</th>
+            <th scope="col">{t('stats.median')}</th>
+            <th scope="col">IQR</th>
+          </tr>
+        </thead>
+        <tbody>
+          {ids.map((id) => {
+            const s = data[id]!;
+            return (
+              <tr key={id}>
+                <th scope="row">{name(id)}</th>
+                <td className="num">{s.n}</td>
+                <td className="num">{s.median === undefined ? '' : num(s.median, lang)}</td>
+                <td className="num">{s.q1 === undefined ? '' : `${num(s.q1, lang)}–${num(s.q3, lang)}`}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/**
+ * What the panel answered to an item in the previous round: n, median and
+ * IQR (as a band on the distribution chart, with a text alternative),
+ * percent agreement, consensus, the split by group and the anonymised
+ * comments (collapsed when there are many).
+ */
+export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own }: FeedbackPanelProps) {
+  const { t } = useTranslation();
+  const hid = useId();
+  const ownMap = (own && typeof own === 'object' && !Array.isArray(own) ? own : {}) as Record<string, unknown>;
+  const optionLabel = (id: string) => localized(item.options?.find((o) => o.id === id)?.label, lang) || id;
+  const comments = fb.comments ?? [];
+  const pct = (share: number | null | undefined) => (share == null ? '–' : `${formatNumber(roundHalfUp1(share * 100), lang)} %`);
+  return (
+    <section className="feedback" aria-labelledby={hid}>
+      <h4 id={hid}>{t('feedback.title', { round })}</h4>
+      {fb.rating && (
+        <>
+          <Summary s={fb.rating} scale={scaleOf(scales, item.scale)} own={own} lang={lang} />
+          {fb.rating.by_group && <ByGroup groups={groups} data={fb.rating.by_group} lang={lang} />}
+        </>
+      )}
+      {fb.criteria?.map((c) => {
+        const crit = item.criteria?.find((x) => x.id === c.criterion_id);
+        return (
+          <div key={c.criterion_id} className="criterion-feedback">
+            <h5>{localized(crit?.label, lang) || c.criterion_id}</h5>
+            <Summary s={c} scale={scaleOf(scales, crit?.scale)} own={ownMap[c.criterion_id]} lang={lang} />
+            {c.by_group && <ByGroup groups={groups} data={c.by_group} lang={lang} />}
+          </div>
+        );
+      })}
+      {fb.numeric && (
+        <>
+          <Summary s={fb.numeric} scale={undefined} own={own} lang={lang} />
+          {fb.numeric.by_group && <ByGroup groups={groups} data={fb.numeric.by_group} lang={lang} />}
+        </>
+      )}
+      {fb.choice && (
+        <>
+          <p className="summary-text">{t('feedback.answers', { count: fb.choice.n })}</p>
+          {fb.choice.options && (
+            <ul className="option-counts">
+              {fb.choice.options.map((o) => (
+                <li key={o.id}>
+                  {optionLabel(o.id)}: {o.count} ({pct(o.share)})
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      {fb.ranking && (
+        <>
+          <p className="summary-text">{t('feedback.rankings', { count: fb.ranking.m })}</p>
+          {fb.ranking.options && (
+            <ol className="option-counts">
+              {[...fb.ranking.options]
+                .sort((a, b) => (a.mean_rank ?? Infinity) - (b.mean_rank ?? Infinity))
+                .map((o) => (
+                  <li key={o.id}>
+                    {t('feedback.meanRank', { label: optionLabel(o.id), rank: num(o.mean_rank, lang), first: pct(o.first_share) })}
+                  </li>
+                ))}
+            </ol>
+          )}
+        </>
+      )}
+      {!fb.rating && !fb.criteria && !fb.numeric && !fb.choice && !fb.ranking && (
+        <p className="summary-text">{t('feedback.answers', { count: fb.n })}</p>
+      )}
+      {comments.length > 0 && (
+        <details className="comments" open={comments.length <= COMMENTS_OPEN_MAX}>
+          <summary>{t('feedback.comments', { count: comments.length })}</summary>
+          <ul>
+            {comments.map((c, i) => (
+              <li key={i}>
+                {c.group && <span className="badge">{localized(groups.find((g) => g.id === c.group)?.label, lang) || c.group}</span>}{' '}
+                {c.kind === 'justification' && <span className="muted small">{t('feedback.justification')}: </span>}
+                {c.text}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,23 @@
+// The participation API client. The expert session lives in the HttpOnly
+// er_expert cookie (sent to /api/v1/participation only); writes echo the
+// er_expert_csrf cookie in X-CSRF-Token.
+import { request } from '../api';
+import type { AnswerBody, Participation, SaveResult, SubmitResult } from './types';
+
+export const EXPERT_CSRF_COOKIE = 'er_expert_csrf';
+const base = '/api/v1/participation';
+const csrf = { csrfCookie: EXPERT_CSRF_COOKIE };
+
+export const participationApi = {
+  /** Exchanges the personal link token for a session (cookies). */
+  session: (token: string) =>
+    request<{ token: string; expires_at: string; survey_id: string }>('POST', `${base}/session`, { body: { token } }),
+  get: (signal?: AbortSignal) => request<Participation>('GET', base, signal ? { signal } : {}),
+  save: (itemId: string, body: AnswerBody) =>
+    request<SaveResult>('PUT', `${base}/answers/${encodeURIComponent(itemId)}`, { ...csrf, body }),
+  submit: () => request<SubmitResult>('POST', `${base}/submit`, csrf),
+  consent: () => request<{ consent_at: string }>('POST', `${base}/consent`, csrf),
+  decline: () => request<{ declined_at: string }>('POST', `${base}/decline`, csrf),
+};
+
+export type ParticipationApi = typeof participationApi;

@@ -1,0 +1,71 @@
+import { useTranslation } from 'react-i18next';
+import { localized } from '../../text';
+import type { Scale } from '../types';
+import { ABSTAIN, scaleOf } from '../util';
+import type { ItemInputProps } from './props';
+
+interface ScaleRadiosProps {
+  name: string;
+  scale: Scale | undefined;
+  legend: string;
+  value: number | string | undefined;
+  previous: number | string | undefined;
+  onChange: (v: number | string) => void;
+  lang: string;
+  disabled?: boolean | undefined;
+  small?: boolean;
+}
+
+/** One radio group over a scale's points (and its "cannot judge" option). */
+export function ScaleRadios({ name, scale, legend, value, previous, onChange, lang, disabled, small }: ScaleRadiosProps) {
+  const { t } = useTranslation();
+  const points = scale?.points ?? [];
+  const option = (v: number | string, label: string) => {
+    const id = `${name}-${v}`;
+    const isPrev = previous !== undefined && previous === v;
+    return (
+      <li key={String(v)} className={isPrev ? 'previous' : undefined}>
+        <input
+          type="radio"
+          id={id}
+          name={name}
+          value={String(v)}
+          checked={value === v}
+          onChange={() => onChange(v)}
+          disabled={disabled}
+        />
+        <label htmlFor={id}>
+          {typeof v === 'number' && <span className="point">{v}</span>}
+          {typeof v === 'number' && ' '}
+          <span className="point-label">{label}</span>
+          {isPrev && <span className="prev-mark"> ({t('participation.yourPrevious')})</span>}
+        </label>
+      </li>
+    );
+  };
+  return (
+    <fieldset className={small ? 'scale-radios criterion' : 'scale-radios'}>
+      <legend>{legend}</legend>
+      <ul className="radio-list">
+        {points.map((p) => option(p.value, localized(p.label, lang)))}
+        {scale?.abstain && option(ABSTAIN, localized(scale.abstain.label, lang))}
+      </ul>
+    </fieldset>
+  );
+}
+
+/** A rating on one scale. */
+export function RatingInput({ item, scales, value, onChange, lang, legend, previous, disabled }: ItemInputProps) {
+  return (
+    <ScaleRadios
+      name={`q-${item.id}`}
+      scale={scaleOf(scales, item.scale)}
+      legend={legend}
+      value={value as number | string | undefined}
+      previous={previous as number | string | undefined}
+      onChange={onChange}
+      lang={lang}
+      disabled={disabled}
+    />
+  );
+}

@@ -1,0 +1,89 @@
+// Helpers of the expert questionnaire: empty values, display texts and the
+// justification rule as the server applies it (analysis.OutsideIQR).
+import { formatNumber } from '../format';
+import { localized } from '../text';
+import type { AnswerValue, Item, ItemFeedback, Scale, SummaryFeedback } from './types';
+
+export const ABSTAIN = 'abstain';
+
+/** Whether a value holds no answer (the server's Value.Empty). */
+export function isEmptyValue(v: AnswerValue | undefined): boolean {
+  if (v === null || v === undefined || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === 'object') return Object.keys(v).length === 0;
+  return false;
+}
+
+/** Whether an answer is complete enough to count as answered. */
+export function isComplete(item: Item, v: AnswerValue | undefined): boolean {
+  if (isEmptyValue(v)) return false;
+  if (item.type === 'multi_rating') {
+    const m = v as Record<string, unknown>;
+    return (item.criteria ?? []).every((c) => m[c.id] !== undefined && m[c.id] !== null);
+  }
+  return true;
+}
+
+export function scaleOf(scales: Scale[] | null | undefined, id: string | undefined): Scale | undefined {
+  return (scales ?? []).find((s) => s.id === id);
+}
+
+/** A rating value in words: "4 – eher wichtig", or the abstain label. */
+export function ratingText(v: number | string | undefined, scale: Scale | undefined, lang: string): string {
+  if (v === undefined) return '';
+  if (v === ABSTAIN) return localized(scale?.abstain?.label, lang) || ABSTAIN;
+  const p = scale?.points.find((x) => x.value === v);
+  const label = localized(p?.label, lang);
+  return label ? `${v} – ${label}` : String(v);
+}
+
+function optionLabel(item: Item, id: string, lang: string): string {
+  return localized(item.options?.find((o) => o.id === id)?.label, lang) || id;
+}
+
+/** An answer in words, for the "your previous answer" line and summaries. */
+export function valueText(item: Item, v: AnswerValue | undefined, scales: Scale[] | null, lang: string): string {
+  if (isEmptyValue(v)) return '';
+  switch (item.type) {
+    case 'rating':
+      return ratingText(v as number | string, scaleOf(scales, item.scale), lang);
+    case 'multi_rating': {
+      const m = v as Record<string, number | string>;
+      return (item.criteria ?? [])
+        .filter((c) => m[c.id] !== undefined)
+        .map((c) => `${localized(c.label, lang)}: ${ratingText(m[c.id], scaleOf(scales, c.scale), lang)}`)
+        .join('; ');
+    }
+    case 'single_choice':
+      return optionLabel(item, v as string, lang);
+    case 'multiple_choice':
+      return (v as string[]).map((id) => optionLabel(item, id, lang)).join(', ');
+    case 'ranking':
+      return (v as string[]).map((id, i) => `${i + 1}. ${optionLabel(item, id, lang)}`).join(', ');
+    case 'numeric': {
+      const unit = localized(item.numeric?.unit, lang);
+      return `${formatNumber(v as number, lang)}${unit ? ' ' + unit : ''}`;
+    }
+    default:
+      return String(v);
+  }
+}
+
+function outside(s: SummaryFeedback | undefined, v: unknown): boolean {
+  if (!s || typeof v !== 'number' || s.q1 == null || s.q3 == null) return false;
+  return v < s.q1 || v > s.q3;
+}
+
+/**
+ * The fields of value that lie strictly outside the previous round's IQR
+ * ("value" or "value.<criterion>"), as the server checks on submit.
+ */
+export function outsideIQR(fb: ItemFeedback | undefined, v: AnswerValue | undefined): string[] {
+  if (!fb || isEmptyValue(v)) return [];
+  if (fb.rating) return outside(fb.rating, v) ? ['value'] : [];
+  if (fb.criteria && v && typeof v === 'object' && !Array.isArray(v)) {
+    const m = v as Record<string, unknown>;
+    return fb.criteria.filter((c) => outside(c, m[c.criterion_id])).map((c) => 'value.' + c.criterion_id);
+  }
+  return [];
+}

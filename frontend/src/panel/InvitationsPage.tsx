@@ -1,0 +1,436 @@
+import type { TFunction } from 'i18next';
+import { useEffect, useId, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router';
+import { api, ApiError } from '../api';
+import { ErrorAlert, Loading } from '../components/ErrorAlert';
+import { formatDateTime, label } from '../format';
+import { useApiData } from '../hooks';
+import { baseLang, localized } from '../text';
+import type { Survey } from '../types';
+import { newIdempotencyKey, panelApi, type MailJob, type MailStatus, type MailText, type SendCounts } from './api';
+import { Confirm } from './PanelPage';
+import { ResponseRates } from './ResponseRates';
+import './panel.css';
+
+/** A round's invitations and reminders: texts, preview, sending, progress, failures, response rates. */
+export function InvitationsPage() {
+  const { id = '', n = '1' } = useParams();
+  const round = Math.max(1, Number.parseInt(n, 10) || 1);
+  const { t } = useTranslation();
+  const survey = useApiData((signal) => api.survey(id, signal), [id]);
+  return (
+    <>
+      <p className="back">
+        <Link to={`/surveys/${encodeURIComponent(id)}`}>
+          <span aria-hidden="true">← </span>
+          {t('panel.backToStudy')}
+        </Link>
+      </p>
+      {survey.loading && !survey.data && <Loading />}
+      {survey.error != null && <ErrorAlert error={survey.error} onRetry={survey.reload} />}
+      {survey.data && <InvitationsView key={`${id}-${round}`} survey={survey.data} round={round} />}
+    </>
+  );
+}
+
+export default InvitationsPage;
+
+function InvitationsView({ survey, round }: { survey: Survey; round: number }) {
+  const { t, i18n } = useTranslation();
+  const lang = baseLang(i18n.resolvedLanguage);
+  const navigate = useNavigate();
+  const roundId = useId();
+  const title = localized(survey.definition.title, lang) || survey.id;
+  const planned = Math.max(survey.definition.rounds?.planned ?? 1, round);
+  const rates = useApiData((signal) => panelApi.progress(survey.id, round, signal), [survey.id, round]);
+  const status = useApiData((signal) => panelApi.mailStatus(survey.id, round, signal), [survey.id, round]);
+  const forbidden = status.error instanceof ApiError && status.error.status === 403;
+
+  // Poll while a job runs, so progress moves without reloading.
+  const reloadStatus = status.reload;
+  const reloadRates = rates.reload;
+  useEffect(() => {
+    if (!status.data?.running) return;
+    const timer = setTimeout(() => {
+      reloadStatus();
+      reloadRates();
+    }, 3000);
+    return () => clearTimeout(timer);
+  }, [status.data, reloadStatus, reloadRates]);
+
+  return (
+    <article className="invitations-page">
+      <title>{`${t('mail.title', { n: round })} – ${title} – ${t('app.name')}`}</title>
+      <h1>{t('mail.title', { n: round })}</h1>
+      <p className="lead">{title}</p>
+      <div className="filters">
+        <div className="field">
+          <label htmlFor={roundId}>{t('panel.roundFilter')}</label>
+          <select
+            id={roundId}
+            value={round}
+            onChange={(e) => void navigate(`/surveys/${encodeURIComponent(survey.id)}/rounds/${e.target.value}/invitations`)}
+          >
+            {Array.from({ length: planned }, (_, i) => (
+              <option key={i + 1} value={i + 1}>
+                {t('panel.round', { n: i + 1 })}
+              </option>
+            ))}
+          </select>
+        </div>
+        <p>
+          <Link to={`/surveys/${encodeURIComponent(survey.id)}/panel`}>{t('mail.toPanel')}</Link>
+        </p>
+      </div>
+
+      {rates.error != null && <ErrorAlert error={rates.error} onRetry={rates.reload} />}
+      {rates.data && <ResponseRates rates={rates.data} />}
+
+      {forbidden ? (
+        <p className="muted">{t('mail.forbidden')}</p>
+      ) : (
+        <>
+          {status.error != null && <ErrorAlert error={status.error} onRetry={status.reload} />}
+          {status.data && (
+            <MailProgress
+              status={status.data}
+              lang={lang}
+              onRetry={async () => {
+                await panelApi.retry(survey.id, round);
+                status.reload();
+              }}
+            />
+          )}
+          <SendSection
+            survey={survey}
+            round={round}
+            onSent={() => {
+              status.reload();
+              rates.reload();
+            }}
+          />
+          <TextsSection survey={survey} round={round} />
+        </>
+      )}
+    </article>
+  );
+}
+
+function countsText(c: SendCounts, t: TFunction): string {
+  return t('mail.progress', { sent: c.sent, total: c.total, failed: c.failed }) + (c.pending > 0 ? ` ${t('mail.pending', { count: c.pending })}` : '');
+}
+
+function MailProgress({ status, lang, onRetry }: { status: MailStatus; lang: string; onRetry: () => Promise<void> }) {
+  const { t } = useTranslation();
+  const hid = useId();
+  const [confirm, setConfirm] = useState(false);
+  return (
+    <section className="part" aria-labelledby={hid}>
+      <h2 id={hid}>{t('mail.progressTitle')}</h2>
+      {!status.smtp_enabled && (
+        <p className="alert alert-error" role="alert">
+          {t('mail.noSmtp')}
+        </p>
+      )}
+      <div role="status" aria-live="polite">
+        <p>
+          <strong>{t('mail.invitations')}:</strong> {countsText(status.invitations, t)}
+        </p>
+        <p>
+          <strong>{t('mail.reminders')}:</strong> {countsText(status.reminders, t)}
+        </p>
+        {status.running && <p className="muted">{t('mail.running')}</p>}
+      </div>
+      {status.failures.length > 0 && (
+        <>
+          <h3>{t('mail.failures', { count: status.failures.length })}</h3>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('panel.fields.pseudonym')}</th>
+                  <th scope="col">{t('panel.fields.name')}</th>
+                  <th scope="col">{t('panel.fields.email')}</th>
+                  <th scope="col">{t('mail.kind')}</th>
+                  <th scope="col">{t('mail.attempts')}</th>
+                  <th scope="col">{t('mail.error')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {status.failures.map((f) => (
+                  <tr key={f.send_id}>
+                    <th scope="row">
+                      <code>{f.pseudonym}</code>
+                    </th>
+                    <td>{f.name}</td>
+                    <td>{f.email}</td>
+                    <td>
+                      {label(t, 'mail.kinds', f.kind.startsWith('reminder') ? 'reminder' : 'invite')}
+                      {f.status === 'pending' ? ` (${t('mail.retrying')})` : ''}
+                    </td>
+                    <td className="num">{f.attempts}</td>
+                    <td>
+                      <code className="smtp-error">{f.error}</code>
+                      <span className="muted small"> {formatDateTime(f.at, lang)}</span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <button type="button" onClick={() => setConfirm(true)}>
+            {t('mail.retry')}
+          </button>
+        </>
+      )}
+      {status.jobs.length > 0 && (
+        <details>
+          <summary>{t('mail.jobs', { count: status.jobs.length })}</summary>
+          <ul>
+            {status.jobs.map((j) => (
+              <li key={j.id}>{jobText(j, t, lang)}</li>
+            ))}
+          </ul>
+        </details>
+      )}
+      {confirm && (
+        <Confirm
+          title={t('mail.retry')}
+          text={t('mail.retryText')}
+          confirm={t('mail.retry')}
+          onClose={() => setConfirm(false)}
+          onConfirm={async () => {
+            await onRetry();
+            setConfirm(false);
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function jobText(j: MailJob, t: TFunction, lang: string): string {
+  const skipped = Object.entries(j.skipped ?? {})
+    .filter(([, c]) => c > 0)
+    .map(([reason, c]) => `${label(t, 'mail.skip', reason)}: ${c}`)
+    .join(', ');
+  return t('mail.jobLine', {
+    at: formatDateTime(j.created_at, lang),
+    kind: label(t, 'mail.kinds', j.kind),
+    queued: j.queued,
+  }) + (skipped ? ` (${skipped})` : '');
+}
+
+function SendSection({ survey, round, onSent }: { survey: Survey; round: number; onSent: () => void }) {
+  const { t, i18n } = useTranslation();
+  const lang = baseLang(i18n.resolvedLanguage);
+  const hid = useId();
+  const ids = { group: useId(), keep: useId(), interval: useId() };
+  const [group, setGroup] = useState('');
+  const [keep, setKeep] = useState(false);
+  const [interval, setMinInterval] = useState(24);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [result, setResult] = useState('');
+  const [confirm, setConfirm] = useState<'invitations' | 'reminders' | null>(null);
+  // One key per intended send: a retry of the same press (e.g. after a
+  // network error) reuses it, so the server answers once.
+  const key = useRef<{ kind: string; key: string } | null>(null);
+
+  async function send(kind: 'invitations' | 'reminders') {
+    setBusy(true);
+    setError(null);
+    setResult('');
+    if (!key.current || key.current.kind !== kind) key.current = { kind, key: newIdempotencyKey() };
+    try {
+      const opts = kind === 'reminders' ? { group, keep_links: keep, min_interval_hours: interval } : { group, keep_links: keep };
+      const { job } = await panelApi.send(survey.id, round, kind, opts, key.current.key);
+      key.current = null;
+      setResult(jobText(job, t, lang));
+      onSent();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+      setConfirm(null);
+    }
+  }
+
+  return (
+    <section className="part" aria-labelledby={hid}>
+      <h2 id={hid}>{t('mail.sendTitle')}</h2>
+      <p className="muted small">{t('mail.sendHelp')}</p>
+      <div className="filters">
+        <div className="field">
+          <label htmlFor={ids.group}>{t('panel.fields.group')}</label>
+          <select id={ids.group} value={group} onChange={(e) => setGroup(e.target.value)}>
+            <option value="">{t('panel.allGroups')}</option>
+            {(survey.definition.groups ?? []).map((g) => (
+              <option key={g.id} value={g.id}>
+                {localized(g.label, lang) || g.id}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.interval}>{t('mail.interval')}</label>
+          <input
+            id={ids.interval}
+            type="number"
+            min={0}
+            max={720}
+            value={interval}
+            onChange={(e) => setMinInterval(Math.max(0, Math.min(720, Number(e.target.value) || 0)))}
+          />
+        </div>
+      </div>
+      <div className="field-check">
+        <input id={ids.keep} type="checkbox" checked={keep} onChange={(e) => setKeep(e.target.checked)} />
+        <label htmlFor={ids.keep}>{t('mail.keepLinks')}</label>
+      </div>
+      <p className="muted small">{keep ? t('mail.keepLinksOn') : t('mail.keepLinksOff')}</p>
+      <div className="toolbar">
+        <button type="button" className="button-primary" disabled={busy} onClick={() => setConfirm('invitations')}>
+          {t('mail.sendInvitations')}
+        </button>
+        <button type="button" disabled={busy} onClick={() => setConfirm('reminders')}>
+          {t('mail.sendReminders')}
+        </button>
+      </div>
+      <p role="status">{result}</p>
+      {error != null && <ErrorAlert error={error} />}
+      {confirm && (
+        <Confirm
+          title={confirm === 'invitations' ? t('mail.sendInvitations') : t('mail.sendReminders')}
+          text={confirm === 'invitations' ? t('mail.confirmInvitations', { n: round }) : t('mail.confirmReminders', { hours: interval })}
+          confirm={t('mail.sendNow')}
+          onClose={() => setConfirm(null)}
+          onConfirm={() => send(confirm)}
+        />
+      )}
+    </section>
+  );
+}
+
+function TextsSection({ survey, round }: { survey: Survey; round: number }) {
+  const { t, i18n } = useTranslation();
+  const hid = useId();
+  const langs = ['de', 'en'].filter((l) => (survey.definition.languages ?? ['de']).includes(l));
+  const texts = useApiData((signal) => panelApi.texts(survey.id, round, signal), [survey.id, round]);
+  const [draft, setDraft] = useState<Record<string, MailText> | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const [previewLang, setPreviewLang] = useState(baseLang(i18n.resolvedLanguage) === 'en' && langs.includes('en') ? 'en' : langs[0] ?? 'de');
+  const [kind, setKind] = useState<'invite' | 'reminder'>('invite');
+  const [generation, setGeneration] = useState(0);
+  const preview = useApiData(
+    (signal) => panelApi.preview(survey.id, round, previewLang, kind, signal),
+    [survey.id, round, previewLang, kind, generation],
+  );
+  const values = draft ?? texts.data?.mail ?? {};
+  const ids = { lang: useId(), kind: useId() };
+
+  async function save() {
+    setSaving(true);
+    setError(null);
+    setSaved(false);
+    try {
+      await panelApi.putTexts(survey.id, round, values);
+      setDraft(null);
+      setSaved(true);
+      texts.reload();
+      setGeneration((g) => g + 1);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <section className="part" aria-labelledby={hid}>
+      <h2 id={hid}>{t('mail.textsTitle')}</h2>
+      {texts.error != null && <ErrorAlert error={texts.error} onRetry={texts.reload} />}
+      {texts.data && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          {langs.map((l) => (
+            <fieldset key={l} className="mail-texts">
+              <legend>{label(t, 'languageNames', l)}</legend>
+              <div className="field">
+                <label htmlFor={`mail-subject-${l}`}>{t('mail.subject')}</label>
+                <input
+                  id={`mail-subject-${l}`}
+                  maxLength={200}
+                  value={values[l]?.subject ?? ''}
+                  placeholder={texts.data?.defaults[l]?.subject}
+                  onChange={(e) => setDraft({ ...values, [l]: { ...values[l], subject: e.target.value } })}
+                />
+              </div>
+              <div className="field">
+                <label htmlFor={`mail-intro-${l}`}>{t('mail.intro')}</label>
+                <textarea
+                  id={`mail-intro-${l}`}
+                  rows={4}
+                  maxLength={5000}
+                  value={values[l]?.intro ?? ''}
+                  placeholder={texts.data?.defaults[l]?.intro}
+                  onChange={(e) => setDraft({ ...values, [l]: { ...values[l], intro: e.target.value } })}
+                />
+              </div>
+            </fieldset>
+          ))}
+          <p className="muted small">{t('mail.textsHelp')}</p>
+          {error != null && <ErrorAlert error={error} />}
+          <p role="status">{saved ? t('mail.saved') : ''}</p>
+          <button type="submit" className="button-primary" disabled={saving || draft === null}>
+            {saving ? t('panel.saving') : t('mail.saveTexts')}
+          </button>
+        </form>
+      )}
+
+      <h3>{t('mail.preview')}</h3>
+      <div className="filters">
+        <div className="field">
+          <label htmlFor={ids.lang}>{t('panel.fields.language')}</label>
+          <select id={ids.lang} value={previewLang} onChange={(e) => setPreviewLang(e.target.value)}>
+            {langs.map((l) => (
+              <option key={l} value={l}>
+                {label(t, 'languageNames', l)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.kind}>{t('mail.kind')}</label>
+          <select id={ids.kind} value={kind} onChange={(e) => setKind(e.target.value as 'invite' | 'reminder')}>
+            <option value="invite">{t('mail.kinds.invite')}</option>
+            <option value="reminder">{t('mail.kinds.reminder')}</option>
+          </select>
+        </div>
+      </div>
+      {preview.error != null && <ErrorAlert error={preview.error} onRetry={preview.reload} />}
+      {preview.data && (
+        <div className="mail-preview">
+          <p>
+            <strong>{t('mail.subject')}:</strong> {preview.data.subject}
+          </p>
+          <details open>
+            <summary>{t('mail.htmlVersion')}</summary>
+            <iframe title={t('mail.htmlVersion')} sandbox="" srcDoc={preview.data.html} className="mail-frame" />
+          </details>
+          <details>
+            <summary>{t('mail.textVersion')}</summary>
+            <pre className="mail-text">{preview.data.text}</pre>
+          </details>
+        </div>
+      )}
+    </section>
+  );
+}

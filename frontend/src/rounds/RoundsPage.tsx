@@ -1,0 +1,513 @@
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { api } from '../api';
+import { ErrorAlert, Loading } from '../components/ErrorAlert';
+import { useStaff } from '../components/StaffLayout';
+import { label } from '../format';
+import { useApiData } from '../hooks';
+import { baseLang, localized } from '../text';
+import type { Definition, Item, Text } from '../types';
+import { roundsApi, type PrepareRequest, type Round } from './api';
+import { fromZonedInput, toZonedInput } from './zone';
+
+/** A date-time in the study's time zone. */
+function inZone(iso: string | null | undefined, lang: string, timeZone: string): string {
+  if (!iso) return '–';
+  try {
+    return new Intl.DateTimeFormat(lang, {
+      day: '2-digit',
+      month: '2-digit',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone,
+      timeZoneName: 'short',
+    }).format(new Date(iso));
+  } catch {
+    return iso;
+  }
+}
+
+/**
+ * The coordinators' round management: the rounds with status and dates;
+ * round 1, or the next round prepared from the last closed one (carry-over,
+ * a new item, changed wording with a reason); open, close, reopen with a
+ * reason, and new dates. Researchers read.
+ */
+export function RoundsPage() {
+  const { id = '' } = useParams();
+  const { t, i18n } = useTranslation();
+  const lang = baseLang(i18n.resolvedLanguage);
+  const { user } = useStaff();
+  const writer = user.role !== 'researcher';
+  const { data, error, loading, reload } = useApiData(
+    async (signal) => {
+      const [survey, list] = await Promise.all([api.survey(id, signal), roundsApi.list(id, signal)]);
+      const last = list.rounds[list.rounds.length - 1];
+      const latest = last ? await roundsApi.get(id, last.number, signal) : undefined;
+      return { survey, list, latest };
+    },
+    [id],
+  );
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
+
+  const run = async (fn: () => Promise<unknown>) => {
+    setActionError(null);
+    setNotice('');
+    try {
+      await fn();
+      setNotice(t('rounds.done'));
+      reload();
+      return true;
+    } catch (err) {
+      setActionError(err);
+      return false;
+    }
+  };
+
+  const title = data ? localized(data.survey.definition.title, lang) || id : id;
+  return (
+    <>
+      <p className="back">
+        <Link to={`/surveys/${encodeURIComponent(id)}`}>
+          <span aria-hidden="true">← </span>
+          {t('rounds.back')}
+        </Link>
+      </p>
+      <title>{`${t('rounds.title')} – ${title} – ${t('app.name')}`}</title>
+      <h1>
+        {t('rounds.title')}: {title}
+      </h1>
+      {loading && !data && <Loading />}
+      {error != null && <ErrorAlert error={error} onRetry={reload} />}
+      {actionError != null && <ErrorAlert error={actionError} />}
+      <p role="status" className="muted small">
+        {notice}
+      </p>
+      {data && (
+        <>
+          <p className="muted">{t('rounds.intro', { zone: data.list.time_zone })}</p>
+          <RoundTable
+            rounds={data.list.rounds}
+            zone={data.list.time_zone}
+            lang={lang}
+            writer={writer}
+            run={run}
+            surveyId={id}
+            latest={data.latest}
+          />
+          {writer && (data.list.rounds.length === 0 || data.latest?.status === 'closed') && (
+            <PrepareForm
+              key={data.list.rounds.length}
+              surveyId={id}
+              def={data.survey.definition}
+              latest={data.latest}
+              zone={data.list.time_zone}
+              lang={lang}
+              run={run}
+            />
+          )}
+        </>
+      )}
+    </>
+  );
+}
+
+export default RoundsPage;
+
+type Run = (fn: () => Promise<unknown>) => Promise<boolean>;
+
+function RoundTable(props: { rounds: Round[]; zone: string; lang: string; writer: boolean; run: Run; surveyId: string; latest: Round | undefined }) {
+  const { rounds, zone, lang, writer, run, surveyId, latest } = props;
+  const { t } = useTranslation();
+  if (rounds.length === 0) return <p>{t('rounds.none')}</p>;
+  return (
+    <div className="table-wrap">
+      <table className="rounds-table">
+        <thead>
+          <tr>
+            <th scope="col">{t('rounds.number')}</th>
+            <th scope="col">{t('rounds.status')}</th>
+            <th scope="col">{t('rounds.opensAt')}</th>
+            <th scope="col">{t('rounds.deadline')}</th>
+            <th scope="col">{t('rounds.items')}</th>
+            {writer && <th scope="col">{t('rounds.actions')}</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {rounds.map((r) => (
+            <tr key={r.number} data-round={r.number}>
+              <th scope="row">{r.number}</th>
+              <td>
+                <span className={`badge status-${r.status === 'open' ? 'active' : r.status}`}>{label(t, 'rounds', `status_${r.status}`)}</span>
+                {r.closed_at && (
+                  <div className="muted small">
+                    {t('rounds.closedAt')}: {inZone(r.closed_at, lang, zone)}
+                  </div>
+                )}
+                {r.snapshot_at && <div className="muted small">{t('rounds.snapshot', { date: inZone(r.snapshot_at, lang, zone) })}</div>}
+                {latest?.number === r.number && latest.responses && (
+                  <div className="muted small">{t('rounds.participation', latest.responses)}</div>
+                )}
+              </td>
+              <td>{inZone(r.opens_at, lang, zone)}</td>
+              <td>{inZone(r.deadline, lang, zone)}</td>
+              <td>
+                {Object.values(r.origins ?? {}).reduce((a, b) => a + b, 0)}
+                <div className="muted small">
+                  {t('rounds.origins', {
+                    initial: r.origins?.initial ?? 0,
+                    carried: r.origins?.carried ?? 0,
+                    changed: r.origins?.changed ?? 0,
+                    new: r.origins?.new ?? 0,
+                  })}
+                </div>
+              </td>
+              {writer && (
+                <td>
+                  <RoundActions round={r} zone={zone} run={run} surveyId={surveyId} isLatest={latest?.number === r.number} />
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function RoundActions({ round: r, zone, run, surveyId, isLatest }: { round: Round; zone: string; run: Run; surveyId: string; isLatest: boolean }) {
+  const { t } = useTranslation();
+  const [form, setForm] = useState<'' | 'dates' | 'reopen' | 'close'>('');
+  const [reason, setReason] = useState('');
+  const [opensAt, setOpensAt] = useState(toZonedInput(r.opens_at, zone));
+  const [deadline, setDeadline] = useState(toZonedInput(r.deadline, zone));
+  const rid = useId();
+  const done = (ok: boolean) => ok && setForm('');
+  return (
+    <div className="round-actions">
+      {r.status === 'draft' && (
+        <button type="button" className="button-primary" onClick={() => void run(() => roundsApi.open(surveyId, r.number))}>
+          {t('rounds.open')}
+        </button>
+      )}
+      {r.status === 'open' && (
+        <button type="button" onClick={() => setForm('close')}>
+          {t('rounds.close')}
+        </button>
+      )}
+      {r.status !== 'closed' && (
+        <button type="button" onClick={() => setForm('dates')}>
+          {t('rounds.editDates')}
+        </button>
+      )}
+      {r.status === 'closed' && isLatest && (
+        <button type="button" onClick={() => setForm('reopen')}>
+          {t('rounds.reopen')}
+        </button>
+      )}
+      {form === 'close' && (
+        <div className="card" role="group" aria-label={t('rounds.close')}>
+          <p>{t('rounds.closeConfirm', { round: r.number })}</p>
+          <button type="button" className="button-primary" onClick={() => void run(() => roundsApi.close(surveyId, r.number)).then(done)}>
+            {t('rounds.close')}
+          </button>{' '}
+          <button type="button" onClick={() => setForm('')}>
+            {t('rounds.cancel')}
+          </button>
+        </div>
+      )}
+      {form === 'dates' && (
+        <form
+          className="form card"
+          aria-label={t('rounds.editDates')}
+          onSubmit={(e) => {
+            e.preventDefault();
+            const body: { opens_at?: string; deadline?: string } = {};
+            const o = fromZonedInput(opensAt, zone);
+            const d = fromZonedInput(deadline, zone);
+            if (o) body.opens_at = o;
+            if (d) body.deadline = d;
+            void run(() => roundsApi.update(surveyId, r.number, body)).then(done);
+          }}
+        >
+          <DateField label={t('rounds.opensAt')} value={opensAt} onChange={setOpensAt} />
+          <DateField label={t('rounds.deadline')} value={deadline} onChange={setDeadline} />
+          <p>
+            <button type="submit" className="button-primary">
+              {t('rounds.save')}
+            </button>{' '}
+            <button type="button" onClick={() => setForm('')}>
+              {t('rounds.cancel')}
+            </button>
+          </p>
+        </form>
+      )}
+      {form === 'reopen' && (
+        <form
+          className="form card"
+          aria-label={t('rounds.reopen')}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(() => roundsApi.reopen(surveyId, r.number, reason, fromZonedInput(deadline, zone))).then(done);
+          }}
+        >
+          <div className="field">
+            <label htmlFor={rid}>{t('rounds.reason')}</label>
+            <textarea id={rid} required value={reason} onChange={(e) => setReason(e.target.value)} rows={2} />
+          </div>
+          <DateField label={t('rounds.newDeadline')} value={deadline} onChange={setDeadline} />
+          <p>
+            <button type="submit" className="button-primary">
+              {t('rounds.reopen')}
+            </button>{' '}
+            <button type="button" onClick={() => setForm('')}>
+              {t('rounds.cancel')}
+            </button>
+          </p>
+        </form>
+      )}
+    </div>
+  );
+}
+
+function DateField({ label: text, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{text}</label>
+      <input id={id} type="datetime-local" value={value} onChange={(e) => onChange(e.target.value)} />
+    </div>
+  );
+}
+
+function TextField(props: { label: string; value: string; onChange: (v: string) => void; required?: boolean; multiline?: boolean }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      {props.multiline ? (
+        <textarea id={id} rows={2} value={props.value} required={props.required} onChange={(e) => props.onChange(e.target.value)} />
+      ) : (
+        <input id={id} value={props.value} required={props.required} onChange={(e) => props.onChange(e.target.value)} />
+      )}
+    </div>
+  );
+}
+
+function Select(props: { label: string; value: string; onChange: (v: string) => void; children: ReactNode }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.children}
+      </select>
+    </div>
+  );
+}
+
+interface NewItemDraft {
+  section: string;
+  id: string;
+  type: 'rating' | 'text';
+  scale: string;
+  text: Record<string, string>;
+  reason: string;
+}
+
+interface ChangeDraft {
+  itemId: string;
+  text: Record<string, string>;
+  reason: string;
+}
+
+/** Round 1 from the definition, or the next round from the last closed one. */
+function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: string; def: Definition; latest: Round | undefined; zone: string; lang: string; run: Run }) {
+  const { t } = useTranslation();
+  const next = (latest?.number ?? 0) + 1;
+  const langs = def.languages ?? ['de'];
+  const [opensAt, setOpensAt] = useState('');
+  const [deadline, setDeadline] = useState('');
+  const [mode, setMode] = useState(def.rounds?.carry_over?.mode || 'no_consensus');
+  const prevItems = latest?.items ?? [];
+  const [chosen, setChosen] = useState<string[]>(prevItems.map((ri) => ri.item.id));
+  const [newItems, setNewItems] = useState<NewItemDraft[]>([]);
+  const [changes, setChanges] = useState<ChangeDraft[]>([]);
+  const emptyText = () => Object.fromEntries(langs.map((l) => [l, '']));
+  const itemName = (it: Item) => `${it.id} – ${localized(it.text, lang)}`;
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const body: PrepareRequest = {};
+    const o = fromZonedInput(opensAt, zone);
+    const d = fromZonedInput(deadline, zone);
+    if (o) body.opens_at = o;
+    if (d) body.deadline = d;
+    if (latest) {
+      body.carry_over = mode === 'chosen' ? { mode, items: chosen } : { mode };
+      if (newItems.length)
+        body.new_items = newItems.map((n) => {
+          const item: Item = { id: n.id.trim(), type: n.type, text: n.text as Text };
+          if (n.type === 'rating') item.scale = n.scale;
+          return n.reason.trim() ? { section_id: n.section, item, reason: n.reason } : { section_id: n.section, item };
+        });
+      if (changes.length) body.changed_items = changes.map((c) => ({ item_id: c.itemId, text: c.text as Text, reason: c.reason }));
+    }
+    void run(() => roundsApi.prepare(surveyId, body));
+  }
+
+  return (
+    <section className="part" aria-labelledby="prepare-title">
+      <h2 id="prepare-title">{latest ? t('rounds.prepareNext', { round: next }) : t('rounds.createFirst')}</h2>
+      {!latest && <p className="muted">{t('rounds.createFirstIntro')}</p>}
+      <form className="form" onSubmit={submit}>
+        <DateField label={t('rounds.opensAt')} value={opensAt} onChange={setOpensAt} />
+        <DateField label={t('rounds.deadline')} value={deadline} onChange={setDeadline} />
+        {latest && (
+          <>
+            <Select label={t('rounds.carryOver')} value={mode} onChange={setMode}>
+              {['no_consensus', 'all', 'chosen'].map((m) => (
+                <option key={m} value={m}>
+                  {label(t, 'rounds.carry', m)}
+                </option>
+              ))}
+            </Select>
+            {mode === 'chosen' && (
+              <fieldset>
+                <legend>{t('rounds.chooseItems')}</legend>
+                <ul className="check-list">
+                  {prevItems.map((ri) => (
+                    <li key={ri.item.id}>
+                      <label>
+                        <input
+                          type="checkbox"
+                          checked={chosen.includes(ri.item.id)}
+                          onChange={(e) => setChosen((c) => (e.target.checked ? [...c, ri.item.id] : c.filter((x) => x !== ri.item.id)))}
+                        />{' '}
+                        {itemName(ri.item)}
+                      </label>
+                    </li>
+                  ))}
+                </ul>
+              </fieldset>
+            )}
+            {newItems.map((n, i) => {
+              const set = (patch: Partial<NewItemDraft>) => setNewItems((all) => all.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+              return (
+                <fieldset key={i} className="card">
+                  <legend>{t('rounds.addItem')}</legend>
+                  <Select label={t('rounds.section')} value={n.section} onChange={(v) => set({ section: v })}>
+                    {(def.sections ?? []).map((s) => (
+                      <option key={s.id} value={s.id}>
+                        {localized(s.title, lang) || s.id}
+                      </option>
+                    ))}
+                  </Select>
+                  <TextField label={t('rounds.itemId')} value={n.id} onChange={(v) => set({ id: v })} required />
+                  <Select label={t('rounds.itemType')} value={n.type} onChange={(v) => set({ type: v as NewItemDraft['type'] })}>
+                    <option value="rating">{label(t, 'item.type', 'rating')}</option>
+                    <option value="text">{label(t, 'item.type', 'text')}</option>
+                  </Select>
+                  {n.type === 'rating' && (
+                    <Select label={t('rounds.itemScale')} value={n.scale} onChange={(v) => set({ scale: v })}>
+                      {(def.scales ?? []).map((s) => (
+                        <option key={s.id} value={s.id}>
+                          {s.id}
+                        </option>
+                      ))}
+                    </Select>
+                  )}
+                  {langs.map((l) => (
+                    <TextField
+                      key={l}
+                      label={t('rounds.textIn', { language: label(t, 'languageNames', l) })}
+                      value={n.text[l] ?? ''}
+                      onChange={(v) => set({ text: { ...n.text, [l]: v } })}
+                      required
+                      multiline
+                    />
+                  ))}
+                  <TextField label={t('rounds.reason')} value={n.reason} onChange={(v) => set({ reason: v })} multiline />
+                  <button type="button" onClick={() => setNewItems((all) => all.filter((_, j) => j !== i))}>
+                    {t('rounds.remove')}
+                  </button>
+                </fieldset>
+              );
+            })}
+            {changes.map((c, i) => {
+              const set = (patch: Partial<ChangeDraft>) => setChanges((all) => all.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+              return (
+                <fieldset key={i} className="card">
+                  <legend>{t('rounds.editWording')}</legend>
+                  <Select
+                    label={t('rounds.chooseItem')}
+                    value={c.itemId}
+                    onChange={(v) => {
+                      const it = prevItems.find((ri) => ri.item.id === v)?.item;
+                      set({ itemId: v, text: Object.fromEntries(langs.map((l) => [l, it?.text[l] ?? ''])) });
+                    }}
+                  >
+                    {prevItems.map((ri) => (
+                      <option key={ri.item.id} value={ri.item.id}>
+                        {itemName(ri.item)}
+                      </option>
+                    ))}
+                  </Select>
+                  {langs.map((l) => (
+                    <TextField
+                      key={l}
+                      label={t('rounds.textIn', { language: label(t, 'languageNames', l) })}
+                      value={c.text[l] ?? ''}
+                      onChange={(v) => set({ text: { ...c.text, [l]: v } })}
+                      required
+                      multiline
+                    />
+                  ))}
+                  <TextField label={t('rounds.reason')} value={c.reason} onChange={(v) => set({ reason: v })} required multiline />
+                  <button type="button" onClick={() => setChanges((all) => all.filter((_, j) => j !== i))}>
+                    {t('rounds.remove')}
+                  </button>
+                </fieldset>
+              );
+            })}
+            <p>
+              <button
+                type="button"
+                onClick={() =>
+                  setNewItems((all) => [
+                    ...all,
+                    { section: def.sections?.[0]?.id ?? '', id: '', type: 'rating', scale: def.scales?.[0]?.id ?? '', text: emptyText(), reason: '' },
+                  ])
+                }
+              >
+                {t('rounds.addItem')}
+              </button>{' '}
+              {prevItems.length > 0 && (
+                <button
+                  type="button"
+                  onClick={() => {
+                    const first = prevItems[0]!.item;
+                    setChanges((all) => [
+                      ...all,
+                      { itemId: first.id, text: Object.fromEntries(langs.map((l) => [l, first.text[l] ?? ''])), reason: '' },
+                    ]);
+                  }}
+                >
+                  {t('rounds.editWording')}
+                </button>
+              )}
+            </p>
+          </>
+        )}
+        <p>
+          <button type="submit" className="button-primary">
+            {latest ? t('rounds.create') : t('rounds.createFirst')}
+          </button>
+        </p>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,104 @@
+package httpapi
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/results"
+)
+
+// ResultsHandler serves the results of a study's rounds to its staff
+// (researchers, coordinators, admins assigned to it; others get 404). The
+// numbers come from results.Service, which the Excel export uses too.
+type ResultsHandler struct{ s *Server }
+
+func (h *ResultsHandler) routes() []route {
+	return []route{
+		{fiber.MethodGet, "/surveys/:id/rounds/:n/results", staff, h.round},
+		{fiber.MethodGet, "/surveys/:id/rounds/:n/transitions", staff, h.transitions},
+		{fiber.MethodGet, "/surveys/:id/results/overview", staff, h.overview},
+	}
+}
+
+func (h *ResultsHandler) service() (*results.Service, error) {
+	if h.s.deps.Results == nil {
+		return nil, delphi.Errorf(delphi.EUNAVAILABLE, "results are not available on this server")
+	}
+	return h.s.deps.Results, nil
+}
+
+// roundParam reads the round number from the path; ENOTFOUND if it is not
+// a positive integer, as for any other unknown round.
+func roundParam(c *fiber.Ctx) (int, error) {
+	n, err := strconv.Atoi(c.Params("n"))
+	if err != nil || n < 1 {
+		return 0, delphi.Errorf(delphi.ENOTFOUND, "round %q not found", c.Params("n"))
+	}
+	return n, nil
+}
+
+// round answers analysis.RoundResults: the frozen snapshot of a closed
+// round, or live results (live: true, computed_at now) of an open one.
+func (h *ResultsHandler) round(c *fiber.Ctx) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	sv, err := h.s.visibleSurvey(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	n, err := roundParam(c)
+	if err != nil {
+		return err
+	}
+	res, err := svc.Round(c.UserContext(), sv.ID, n)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(res)
+}
+
+// transitions answers how the paired experts moved into round n (counts only).
+func (h *ResultsHandler) transitions(c *fiber.Ctx) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	sv, err := h.s.visibleSurvey(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	n, err := roundParam(c)
+	if err != nil {
+		return err
+	}
+	tr, err := svc.Transitions(c.UserContext(), sv.ID, n)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(tr)
+}
+
+// overview answers the consensus board: items × rounds with the outcome,
+// overall and per group.
+func (h *ResultsHandler) overview(c *fiber.Ctx) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	sv, err := h.s.visibleSurvey(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	b, err := svc.Overview(c.UserContext(), sv.ID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(b)
+}

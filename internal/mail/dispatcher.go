@@ -1,0 +1,371 @@
+package mail
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// RoundReader reads a round (for its deadline). delphi.RoundStore has it.
+type RoundReader interface {
+	Round(ctx context.Context, surveyID string, number int) (*delphi.Round, error)
+}
+
+// Dispatcher sends the pending mail of running jobs in the background. Its
+// state lives in the database: any instance may run one; a send is leased
+// before its SMTP call, so no two dispatchers send it at once, and a lease
+// left by a crashed process expires and is taken over. A restarted
+// dispatcher resumes every running job.
+//
+// Delivery is at least once only across a crash between the SMTP server's
+// acceptance and the record of it; otherwise exactly once per send id.
+type Dispatcher struct {
+	Store     delphi.MailStore
+	Experts   delphi.ExpertStore
+	Surveys   delphi.SurveyStore
+	Rounds    RoundReader          // optional: the deadline in the mail
+	Responses delphi.ResponseStore // optional: reminders skip who submitted meanwhile
+	Sender    Sender
+	BaseURL   string // links are BaseURL/p/<token>
+	Logger    *slog.Logger
+	Now       func() time.Time
+
+	Owner       string        // lease owner id; random by default
+	Lease       time.Duration // how long a send may take before others take it; 3 min
+	SendTimeout time.Duration // bound of one SMTP delivery; 1 min (below Lease)
+	Backoff     time.Duration // wait before the 2nd attempt, doubling; 1 min
+	MaxAttempts int           // 3
+	Poll        time.Duration // how often other instances' jobs are looked for; 5 s
+
+	once    sync.Once
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	cancel  context.CancelFunc
+	started bool
+}
+
+func (d *Dispatcher) init() {
+	d.once.Do(func() {
+		if d.Now == nil {
+			d.Now = time.Now
+		}
+		if d.Logger == nil {
+			d.Logger = slog.New(slog.DiscardHandler)
+		}
+		if d.Owner == "" {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			d.Owner = hex.EncodeToString(b[:])
+		}
+		if d.Lease <= 0 {
+			d.Lease = 3 * time.Minute
+		}
+		if d.SendTimeout <= 0 || d.SendTimeout >= d.Lease {
+			d.SendTimeout = min(time.Minute, d.Lease/2)
+		}
+		if d.Backoff <= 0 {
+			d.Backoff = time.Minute
+		}
+		if d.MaxAttempts <= 0 {
+			d.MaxAttempts = 3
+		}
+		if d.Poll <= 0 {
+			d.Poll = 5 * time.Second
+		}
+		if d.Sender == nil {
+			d.Sender = notConfigured{}
+		}
+		d.wake = make(chan struct{}, 1)
+		d.stop = make(chan struct{})
+		d.done = make(chan struct{})
+	})
+}
+
+// Start runs the dispatcher in the background until Stop.
+func (d *Dispatcher) Start() {
+	d.init()
+	if d.started {
+		return
+	}
+	d.started = true
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	go d.loop(ctx)
+}
+
+// Notify wakes the dispatcher, e.g. after a job was created.
+func (d *Dispatcher) Notify() {
+	d.init()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Stop ends the loop after the send in flight. If ctx ends first, the
+// send in flight is cancelled (its lease lets a later run retry it).
+func (d *Dispatcher) Stop(ctx context.Context) error {
+	d.init()
+	if !d.started {
+		return nil
+	}
+	select {
+	case <-d.stop:
+	default:
+		close(d.stop)
+	}
+	select {
+	case <-d.done:
+		d.cancel()
+		return nil
+	case <-ctx.Done():
+		d.cancel()
+		<-d.done
+		return ctx.Err()
+	}
+}
+
+func (d *Dispatcher) stopping() bool {
+	select {
+	case <-d.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func (d *Dispatcher) loop(ctx context.Context) {
+	defer close(d.done)
+	for {
+		next, err := d.RunOnce(ctx)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			d.Logger.Warn("mail dispatcher pass failed", "err", err)
+		}
+		wait := d.Poll
+		if !next.IsZero() {
+			wait = min(wait, max(next.Sub(d.Now()), 10*time.Millisecond))
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-d.stop:
+			timer.Stop()
+			return
+		case <-d.wake:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// RunOnce works through the running jobs once: every due send is leased
+// and sent, and jobs without open sends are marked done. It returns the
+// earliest time a pending send becomes due (zero if none).
+func (d *Dispatcher) RunOnce(ctx context.Context) (time.Time, error) {
+	d.init()
+	jobs, err := d.Store.RunningMailJobs(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var next time.Time
+	for _, j := range jobs {
+		n, err := d.runJob(ctx, j)
+		if err != nil {
+			return next, err
+		}
+		if !n.IsZero() && (next.IsZero() || n.Before(next)) {
+			next = n
+		}
+		if d.stopping() {
+			break
+		}
+	}
+	return next, nil
+}
+
+// jobContext is loaded once per job and pass.
+type jobContext struct {
+	survey *delphi.Survey
+	round  *delphi.Round
+	texts  map[string]delphi.MailText
+}
+
+func (d *Dispatcher) runJob(ctx context.Context, j *delphi.MailJob) (time.Time, error) {
+	var (
+		jc     *jobContext
+		open   bool
+		next   time.Time
+		stopAt bool
+	)
+	for _, id := range j.SendIDs {
+		if d.stopping() {
+			stopAt = true
+			break
+		}
+		m, err := d.Store.MailSend(ctx, id)
+		if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return next, err
+		}
+		if m.Final() {
+			continue
+		}
+		open = true
+		now := d.Now()
+		if m.Status == delphi.SendPending && m.NextAttemptAt.After(now) {
+			if next.IsZero() || m.NextAttemptAt.Before(next) {
+				next = m.NextAttemptAt
+			}
+			continue
+		}
+		if m.Status == delphi.SendSending && m.LeaseUntil != nil && !m.LeaseUntil.Before(now) {
+			if next.IsZero() || m.LeaseUntil.Before(next) {
+				next = *m.LeaseUntil
+			}
+			continue
+		}
+		leased, err := d.Store.LeaseMailSend(ctx, id, d.Owner, now, d.Lease)
+		if delphi.ErrorCode(err) == delphi.ECONFLICT {
+			continue // another dispatcher took it
+		} else if err != nil {
+			return next, err
+		}
+		if jc == nil {
+			if jc, err = d.loadJob(ctx, j); err != nil {
+				d.release(ctx, leased, err)
+				return next, err
+			}
+		}
+		o := d.deliver(ctx, jc, leased)
+		if err := d.Store.FinishMailSend(context.WithoutCancel(ctx), id, d.Owner, o); err != nil {
+			d.Logger.Warn("record mail send", "send", id, "err", err)
+		}
+		if o.Status == delphi.SendPending && (next.IsZero() || o.NextAttemptAt.Before(next)) {
+			next = o.NextAttemptAt
+		}
+	}
+	if !open && !stopAt {
+		if err := d.Store.SetMailJobStatus(ctx, j.ID, delphi.JobDone); err != nil {
+			return next, err
+		}
+	}
+	return next, nil
+}
+
+// release gives a leased send back for a later attempt after an error that
+// is not the send's fault (the database, a cancelled context).
+func (d *Dispatcher) release(ctx context.Context, m *delphi.MailSend, cause error) {
+	o := delphi.SendOutcome{Status: delphi.SendPending, Error: truncate(cause.Error()), NextAttemptAt: d.Now().Add(d.Backoff), At: d.Now()}
+	if err := d.Store.FinishMailSend(context.WithoutCancel(ctx), m.ID, d.Owner, o); err != nil {
+		d.Logger.Warn("release mail send", "send", m.ID, "err", err)
+	}
+}
+
+func (d *Dispatcher) loadJob(ctx context.Context, j *delphi.MailJob) (*jobContext, error) {
+	sv, err := d.Surveys.SurveyByID(ctx, j.SurveyID)
+	if err != nil {
+		return nil, err
+	}
+	jc := &jobContext{survey: sv, texts: map[string]delphi.MailText{}}
+	if d.Rounds != nil {
+		r, err := d.Rounds.Round(ctx, j.SurveyID, j.Round)
+		if err == nil {
+			jc.round = r
+		} else if delphi.ErrorCode(err) != delphi.ENOTFOUND {
+			return nil, err
+		}
+	}
+	rm, err := d.Store.RoundMail(ctx, j.SurveyID, j.Round)
+	if err == nil {
+		jc.texts = rm.Mail
+	} else if delphi.ErrorCode(err) != delphi.ENOTFOUND {
+		return nil, err
+	}
+	if jc.round != nil && len(jc.round.Mail) > 0 && len(jc.texts) == 0 {
+		jc.texts = jc.round.Mail
+	}
+	return jc, nil
+}
+
+// deliver makes one attempt at a leased send and returns its outcome.
+func (d *Dispatcher) deliver(ctx context.Context, jc *jobContext, m *delphi.MailSend) delphi.SendOutcome {
+	skip := func(why string) delphi.SendOutcome {
+		return delphi.SendOutcome{Status: delphi.SendSkipped, Error: why, At: d.Now()}
+	}
+	if jc.survey.Status == delphi.SurveyClosed {
+		return skip("the study is closed")
+	}
+	e, err := d.Experts.ExpertByID(ctx, m.SurveyID, m.ExpertID)
+	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+		return skip("the expert no longer exists")
+	} else if err != nil {
+		return d.failure(m, err)
+	}
+	switch {
+	case e.Erased():
+		return skip("the expert was erased")
+	case e.DeclinedAt != nil:
+		return skip("the expert declined")
+	}
+	kind := JobKind(m.Kind)
+	if kind == delphi.MailReminder && d.Responses != nil {
+		r, err := d.Responses.Response(ctx, m.SurveyID, m.Round, m.ExpertID)
+		if err == nil && r.SubmittedAt != nil {
+			return skip("the expert has submitted the round")
+		} else if err != nil && delphi.ErrorCode(err) != delphi.ENOTFOUND {
+			return d.failure(m, err)
+		}
+	}
+	c := Content{Kind: kind, Lang: e.Language, Name: e.Name, Study: jc.survey.Definition, Round: m.Round, Custom: jc.texts[e.Language]}
+	if jc.round != nil {
+		c.Deadline = jc.round.Deadline
+	}
+	if m.IssueLink {
+		token, hash := delphi.NewAccessToken()
+		if err := d.Experts.SetAccessToken(ctx, m.SurveyID, m.ExpertID, hash, d.Now()); err != nil {
+			return d.failure(m, err)
+		}
+		c.Link = delphi.AccessLink(d.BaseURL, token)
+	}
+	msg, err := Render(c)
+	if err != nil {
+		return d.failure(m, Permanent(err))
+	}
+	msg.To, msg.ToName = e.Email, e.Name
+	sctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
+	err = d.Sender.Send(sctx, msg)
+	cancel()
+	if err != nil {
+		d.Logger.Info("mail send failed", "send", m.ID, "attempt", m.Attempts, "permanent", IsPermanent(err))
+		return d.failure(m, err)
+	}
+	return delphi.SendOutcome{Status: delphi.SendSent, At: d.Now()}
+}
+
+// failure turns an error into a retry with backoff, or a final failure
+// after MaxAttempts or for a permanent error.
+func (d *Dispatcher) failure(m *delphi.MailSend, err error) delphi.SendOutcome {
+	now := d.Now()
+	o := delphi.SendOutcome{Status: delphi.SendFailed, Error: truncate(err.Error()), At: now}
+	if !IsPermanent(err) && m.Attempts < d.MaxAttempts {
+		o.Status = delphi.SendPending
+		o.NextAttemptAt = now.Add(d.Backoff << max(m.Attempts-1, 0))
+	}
+	return o
+}
+
+func truncate(s string) string {
+	const n = 500
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}

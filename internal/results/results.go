@@ -1,0 +1,235 @@
+// Package results loads the results of a study's rounds: the frozen
+// snapshot of a closed round, or a live computation from the answers so far
+// while a round is open. The results API, the dashboard and the Excel export
+// all read through Service, so they show the same numbers; the numbers
+// themselves come only from internal/analysis.
+package results
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/expertenrunde/expertenrunde/internal/analysis"
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// RoundReader is the part of delphi.RoundStore the service reads.
+type RoundReader interface {
+	// Round returns ENOTFOUND unless the round exists.
+	Round(ctx context.Context, surveyID string, number int) (*delphi.Round, error)
+	// ListRounds returns the study's rounds in ascending order.
+	ListRounds(ctx context.Context, surveyID string) ([]*delphi.Round, error)
+}
+
+// SnapshotReader reads the frozen results of closed rounds.
+type SnapshotReader interface {
+	// Snapshot returns the snapshot of a closed round. ENOTFOUND.
+	Snapshot(ctx context.Context, surveyID string, number int) (*delphi.Snapshot, error)
+}
+
+// SurveyReader reads study definitions.
+type SurveyReader interface {
+	// SurveyByID returns the latest revision. ENOTFOUND.
+	SurveyByID(ctx context.Context, id string) (*delphi.Survey, error)
+}
+
+// Service loads round results. Surveys, Rounds, Responses and Snapshots are
+// usually all the one *store.Store.
+type Service struct {
+	Surveys   SurveyReader
+	Rounds    RoundReader
+	Responses delphi.ResponseStore
+	Snapshots SnapshotReader
+	Now       func() time.Time // injectable clock; time.Now when nil
+	// LiveTTL lets callers share a live computation of an open round for
+	// this long (by its computed_at); concurrent requests always share one.
+	// Zero computes afresh for every call.
+	LiveTTL time.Duration
+
+	mu   sync.Mutex
+	live map[liveKey]*liveEntry
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
+
+// Round returns the results of round n of a study: the frozen snapshot of a
+// closed round, or a live computation (Live true, ComputedAt now) of an open
+// one. ENOTFOUND for an unknown study or round; ECONFLICT for a round that
+// was never opened, or a closed round whose snapshot is missing.
+func (s *Service) Round(ctx context.Context, surveyID string, n int) (*analysis.RoundResults, error) {
+	r, err := s.Rounds.Round(ctx, surveyID, n)
+	if err != nil {
+		return nil, err
+	}
+	var sv *delphi.Survey
+	if r.Status == delphi.RoundOpen {
+		if sv, err = s.Surveys.SurveyByID(ctx, surveyID); err != nil {
+			return nil, err
+		}
+	}
+	return s.round(ctx, sv, r)
+}
+
+// round loads one round's results; sv is needed for open rounds only.
+func (s *Service) round(ctx context.Context, sv *delphi.Survey, r *delphi.Round) (*analysis.RoundResults, error) {
+	switch r.Status {
+	case delphi.RoundClosed:
+		s.forget(r.SurveyID, r.Number)
+		return s.frozen(ctx, r)
+	case delphi.RoundOpen:
+		return s.liveRound(ctx, sv, r)
+	}
+	return nil, delphi.Errorf(delphi.ECONFLICT, "round %d has not been opened yet; it has no results", r.Number)
+}
+
+// frozen reads the snapshot stored when the round was closed.
+func (s *Service) frozen(ctx context.Context, r *delphi.Round) (*analysis.RoundResults, error) {
+	snap, err := s.Snapshots.Snapshot(ctx, r.SurveyID, r.Number)
+	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+		return nil, delphi.Errorf(delphi.ECONFLICT, "round %d is closed but has no stored results", r.Number)
+	} else if err != nil {
+		return nil, err
+	}
+	var res analysis.RoundResults
+	if err := json.Unmarshal(snap.Results, &res); err != nil {
+		return nil, &delphi.Error{Code: delphi.EINTERNAL, Message: "unreadable snapshot", Err: err}
+	}
+	return &res, nil
+}
+
+// Compute computes the results of round r from the stored responses of
+// rounds r and r−1 with analysis.Compute.
+func (s *Service) Compute(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time, live bool) (*analysis.RoundResults, error) {
+	cur, err := s.Responses.ListResponses(ctx, r.SurveyID, r.Number)
+	if err != nil {
+		return nil, err
+	}
+	var prev []delphi.Answer
+	if r.Number > 1 {
+		resp, err := s.Responses.ListResponses(ctx, r.SurveyID, r.Number-1)
+		if err != nil {
+			return nil, err
+		}
+		prev = Answers(resp)
+		if prev == nil {
+			prev = []delphi.Answer{} // a previous round without answers: stability with n_paired 0
+		}
+	}
+	return analysis.Compute(analysis.Input{
+		Def: def, Round: r.Number, Items: RoundItems(r), Answers: Answers(cur), Previous: prev,
+		ComputedAt: at.UTC(), Live: live,
+	}), nil
+}
+
+// Snapshot computes the frozen results of round r at time at (Live false),
+// for the compute callback of delphi.RoundStore.CloseRound: closing a round
+// with it freezes exactly the numbers the live view showed.
+func (s *Service) Snapshot(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time) (*delphi.Snapshot, error) {
+	res, err := s.Compute(ctx, def, r, at, false)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return nil, delphi.Internal(err)
+	}
+	return &delphi.Snapshot{SurveyID: r.SurveyID, Round: r.Number, ComputedAt: res.ComputedAt, Results: b}, nil
+}
+
+// RoundItems returns the items of a round in order.
+func RoundItems(r *delphi.Round) []delphi.Item {
+	out := make([]delphi.Item, len(r.Items))
+	for i, ri := range r.Items {
+		out[i] = ri.Item
+	}
+	return out
+}
+
+// Answers flattens responses into the engine's input. Every stored answer
+// counts, submitted or not: the results show the answers so far. Survey,
+// round, expert and group are taken from the response where the answer
+// lacks them. The order is fixed (by expert, then item), so equal inputs
+// give equal outputs.
+func Answers(responses []*delphi.Response) []delphi.Answer {
+	n := 0
+	for _, r := range responses {
+		n += len(r.Answers)
+	}
+	if n == 0 {
+		return nil
+	}
+	sorted := slices.Clone(responses)
+	slices.SortFunc(sorted, func(a, b *delphi.Response) int { return cmp.Compare(a.ExpertID, b.ExpertID) })
+	out := make([]delphi.Answer, 0, n)
+	for _, r := range sorted {
+		start := len(out)
+		for id, a := range r.Answers {
+			if a.ItemID == "" {
+				a.ItemID = id
+			}
+			if a.SurveyID == "" {
+				a.SurveyID = r.SurveyID
+			}
+			if a.Round == 0 {
+				a.Round = r.Round
+			}
+			if a.ExpertID == "" {
+				a.ExpertID = r.ExpertID
+			}
+			if a.Group == "" {
+				a.Group = r.Group
+			}
+			out = append(out, a)
+		}
+		slices.SortFunc(out[start:], func(a, b delphi.Answer) int { return cmp.Compare(a.ItemID, b.ItemID) })
+	}
+	return out
+}
+
+// RoundInfo describes one round whose results the dashboard shows.
+type RoundInfo struct {
+	Number     int        `json:"number"`
+	Status     string     `json:"status"`
+	Live       bool       `json:"live"`
+	ComputedAt time.Time  `json:"computed_at"`
+	OpenedAt   *time.Time `json:"opened_at,omitempty"`
+	ClosedAt   *time.Time `json:"closed_at,omitempty"`
+	Deadline   *time.Time `json:"deadline,omitempty"`
+}
+
+// All returns the results of every round that was opened, in ascending
+// order, with a description of each. ENOTFOUND for an unknown study.
+func (s *Service) All(ctx context.Context, surveyID string) ([]*analysis.RoundResults, []RoundInfo, error) {
+	sv, err := s.Surveys.SurveyByID(ctx, surveyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	rounds, err := s.Rounds.ListRounds(ctx, surveyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]*analysis.RoundResults, 0, len(rounds))
+	infos := make([]RoundInfo, 0, len(rounds))
+	for _, r := range rounds {
+		if r.Status != delphi.RoundOpen && r.Status != delphi.RoundClosed {
+			continue
+		}
+		res, err := s.round(ctx, sv, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, res)
+		infos = append(infos, RoundInfo{Number: r.Number, Status: r.Status, Live: res.Live, ComputedAt: res.ComputedAt,
+			OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt, Deadline: r.Deadline})
+	}
+	return out, infos, nil
+}

@@ -1,0 +1,569 @@
+// Package rounds runs the round lifecycle of a study: round 1 from the
+// definition, round n+1 prepared from round n's frozen results (carry-over,
+// new items, changed wording), opening, closing with the feedback snapshot,
+// reopening, and the deadline: a round closes itself when its deadline has
+// passed, either through the server's sweep or lazily on the next request
+// that touches it, so correctness never depends on the sweep running.
+//
+// Reopening keeps the round's snapshot until it is closed again; that close
+// recomputes and replaces it. Only the latest round can be reopened, so a
+// snapshot that a later round shows as feedback never changes.
+package rounds
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/expertenrunde/expertenrunde/internal/analysis"
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/results"
+)
+
+// Service runs the lifecycle. Its stores are usually all one *store.Store.
+type Service struct {
+	Surveys   delphi.SurveyStore
+	Rounds    delphi.RoundStore
+	Responses delphi.ResponseStore
+	Audit     delphi.AuditStore
+	Now       func() time.Time // injectable clock
+	Logger    *slog.Logger
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Service) audit(ctx context.Context, actorID, action, surveyID string, n int, details map[string]any) error {
+	if details == nil {
+		details = map[string]any{}
+	}
+	details["round"] = n
+	return s.Audit.AppendAudit(ctx, &delphi.AuditEntry{
+		At: s.now(), ActorID: actorID, Action: action, SurveyID: surveyID, Target: delphi.RoundKey(surveyID, n), Details: details,
+	})
+}
+
+// NewItem is an item added to a round, with its section.
+type NewItem struct {
+	SectionID string      `json:"section_id"`
+	Item      delphi.Item `json:"item"`
+	Reason    string      `json:"reason,omitempty"`
+}
+
+// ChangedItem is a new wording of a carried-over item, with the reason.
+type ChangedItem struct {
+	ItemID string      `json:"item_id"`
+	Text   delphi.Text `json:"text"`
+	Help   delphi.Text `json:"help,omitempty"` // replaces the help text when given
+	Reason string      `json:"reason"`
+}
+
+// PrepareRequest creates round 1 (no carry-over, new or changed items) or
+// prepares the next round from the latest, closed one.
+type PrepareRequest struct {
+	OpensAt      *time.Time        `json:"opens_at"`
+	Deadline     *time.Time        `json:"deadline"`
+	CarryOver    *delphi.CarryOver `json:"carry_over"`
+	NewItems     []NewItem         `json:"new_items"`
+	ChangedItems []ChangedItem     `json:"changed_items"`
+}
+
+func checkReason(field, reason string) error {
+	switch {
+	case strings.TrimSpace(reason) == "":
+		return delphi.FieldErrorf(delphi.EINVALID, field, "give a reason")
+	case utf8.RuneCountInString(reason) > delphi.MaxTextLength:
+		return delphi.FieldErrorf(delphi.EINVALID, field, "the reason is longer than %d characters", delphi.MaxTextLength)
+	}
+	return nil
+}
+
+func checkDates(opensAt, deadline *time.Time) error {
+	if opensAt != nil && deadline != nil && !opensAt.Before(*deadline) {
+		return delphi.FieldErrorf(delphi.EINVALID, "deadline", "the deadline must come after the opening time")
+	}
+	return nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Millisecond)
+	return &u
+}
+
+// Prepare creates the next round of sv: round 1 with every item of the
+// definition, or round n+1 from round n (which must be closed) by the
+// carry-over policy (the request's, else the study's), with new items and
+// changed wording. The round is a draft until opened. EINVALID naming the
+// field; ECONFLICT if the latest round is not closed or another
+// coordinator prepared the round at the same time.
+func (s *Service) Prepare(ctx context.Context, actorID string, sv *delphi.Survey, req PrepareRequest) (*delphi.Round, error) {
+	if err := checkDates(req.OpensAt, req.Deadline); err != nil {
+		return nil, err
+	}
+	existing, err := s.Rounds.ListRounds(ctx, sv.ID)
+	if err != nil {
+		return nil, err
+	}
+	def := sv.Definition
+	r := &delphi.Round{SurveyID: sv.ID, Number: len(existing) + 1, Status: delphi.RoundDraft, OpensAt: utcPtr(req.OpensAt), Deadline: utcPtr(req.Deadline)}
+	details := map[string]any{}
+	if len(existing) == 0 {
+		if req.CarryOver != nil || len(req.NewItems) > 0 || len(req.ChangedItems) > 0 {
+			return nil, delphi.FieldErrorf(delphi.EINVALID, "new_items", "round 1 asks every item of the study definition; carry-over, new and changed items apply from round 2 on")
+		}
+		for _, sec := range def.Sections {
+			for _, it := range sec.Items {
+				r.Items = append(r.Items, delphi.RoundItem{SectionID: sec.ID, Item: it, Origin: delphi.OriginInitial})
+			}
+		}
+	} else {
+		prev := existing[len(existing)-1]
+		if prev, err = s.Refresh(ctx, prev); err != nil {
+			return nil, err
+		}
+		if prev.Status != delphi.RoundClosed {
+			return nil, delphi.Errorf(delphi.ECONFLICT, "round %d is %s; close it before preparing round %d", prev.Number, prev.Status, r.Number)
+		}
+		res, err := s.Results(ctx, sv.ID, prev.Number)
+		if err != nil {
+			return nil, err
+		}
+		if r.Items, err = nextItems(def, existing, res, req, details); err != nil {
+			return nil, err
+		}
+	}
+	if len(r.Items) == 0 {
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "carry_over", "round %d would have no items: choose items to carry over or add new ones", r.Number)
+	}
+	now := s.now()
+	r.History = []delphi.RoundEvent{{At: now, Action: delphi.RoundActionCreate, ActorID: actorID}}
+	if err := s.Rounds.CreateRound(ctx, r); err != nil {
+		if delphi.ErrorCode(err) == delphi.ECONFLICT {
+			return nil, delphi.Errorf(delphi.ECONFLICT, "round %d was just created by someone else; reload", r.Number)
+		}
+		return nil, err
+	}
+	details["items"] = len(r.Items)
+	if err := s.audit(ctx, actorID, "round.create", sv.ID, r.Number, details); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// carried returns the ids of round prev's items that go on under mode.
+func carried(prev *delphi.Round, res *analysis.RoundResults, co delphi.CarryOver) (map[string]bool, error) {
+	out := map[string]bool{}
+	switch co.Mode {
+	case delphi.CarryAll:
+		for _, ri := range prev.Items {
+			out[ri.Item.ID] = true
+		}
+	case delphi.CarryChosen:
+		for i, id := range co.Items {
+			if _, ok := prev.Item(id); !ok {
+				return nil, delphi.FieldErrorf(delphi.EINVALID, fmt.Sprintf("carry_over.items[%d]", i), "item %q was not asked in round %d", id, prev.Number)
+			}
+			out[id] = true
+		}
+	case delphi.CarryNoConsensus, "":
+		for _, ri := range prev.Items {
+			if NeedsAnotherRound(ri.Item, res) {
+				out[ri.Item.ID] = true
+			}
+		}
+	default:
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "carry_over.mode", "carry-over mode must be no_consensus, all or chosen")
+	}
+	return out, nil
+}
+
+// NeedsAnotherRound applies the no_consensus policy to one item: a rating
+// goes on unless its overall outcome is consensus_in or consensus_out; a
+// multi_rating goes on if any criterion lacks consensus; choice, ranking
+// and numeric items (which have no consensus) go on; text items do not:
+// open questions are asked once, and coordinators turn their answers into
+// new items.
+func NeedsAnotherRound(it delphi.Item, res *analysis.RoundResults) bool {
+	decided := func(o string) bool { return o == analysis.ConsensusIn || o == analysis.ConsensusOut }
+	ir, ok := res.Item(it.ID)
+	switch {
+	case it.Type == delphi.ItemText:
+		return false
+	case !ok:
+		return true
+	case ir.Rating != nil:
+		return !decided(ir.Rating.Consensus.Outcome)
+	case it.Type == delphi.ItemMultiRating:
+		if len(ir.Criteria) == 0 {
+			return true
+		}
+		for _, c := range ir.Criteria {
+			if !decided(c.Consensus.Outcome) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// nextItems builds the item list of the round after the last of existing.
+func nextItems(def *delphi.Definition, existing []*delphi.Round, res *analysis.RoundResults, req PrepareRequest, details map[string]any) ([]delphi.RoundItem, error) {
+	prev := existing[len(existing)-1]
+	co := def.Rounds.CarryOver
+	if req.CarryOver != nil {
+		co = *req.CarryOver
+	}
+	keep, err := carried(prev, res, co)
+	if err != nil {
+		return nil, err
+	}
+	items := map[string]delphi.RoundItem{}
+	for _, ri := range prev.Items {
+		if keep[ri.Item.ID] {
+			items[ri.Item.ID] = delphi.RoundItem{SectionID: ri.SectionID, Item: ri.Item, Origin: delphi.OriginCarried}
+		}
+	}
+	var changedIDs []string
+	for i, ch := range req.ChangedItems {
+		p := fmt.Sprintf("changed_items[%d].", i)
+		ri, ok := items[ch.ItemID]
+		if !ok {
+			return nil, delphi.FieldErrorf(delphi.EINVALID, p+"item_id", "item %q is not carried over into this round", ch.ItemID)
+		}
+		if slices.Contains(changedIDs, ch.ItemID) {
+			return nil, delphi.FieldErrorf(delphi.EINVALID, p+"item_id", "item %q is changed twice", ch.ItemID)
+		}
+		if err := def.CheckLangText(p+"text", ch.Text, true); err != nil {
+			return nil, err
+		}
+		if err := def.CheckLangText(p+"help", ch.Help, false); err != nil {
+			return nil, err
+		}
+		if err := checkReason(p+"reason", ch.Reason); err != nil {
+			return nil, err
+		}
+		ri.Item.Text = ch.Text
+		if ch.Help != nil {
+			ri.Item.Help = ch.Help
+		}
+		ri.Origin, ri.Reason = delphi.OriginChanged, strings.TrimSpace(ch.Reason)
+		items[ch.ItemID] = ri
+		changedIDs = append(changedIDs, ch.ItemID)
+	}
+	used := map[string]bool{}
+	for _, it := range def.Items() {
+		used[it.ID] = true
+	}
+	for _, r := range existing {
+		for _, ri := range r.Items {
+			used[ri.Item.ID] = true
+		}
+	}
+	bySection := map[string][]delphi.RoundItem{}
+	var newIDs []string
+	for i, ni := range req.NewItems {
+		p := fmt.Sprintf("new_items[%d].", i)
+		if !slices.ContainsFunc(def.Sections, func(s delphi.Section) bool { return s.ID == ni.SectionID }) {
+			return nil, delphi.FieldErrorf(delphi.EINVALID, p+"section_id", "section %q does not exist in this study", ni.SectionID)
+		}
+		it := ni.Item
+		if it.Type == delphi.ItemText && it.MaxLength == 0 {
+			it.MaxLength = delphi.MaxTextLength
+		}
+		if err := def.CheckItem(p+"item.", it); err != nil {
+			return nil, err
+		}
+		if used[it.ID] || slices.Contains(newIDs, it.ID) {
+			return nil, delphi.FieldErrorf(delphi.EINVALID, p+"item.id", "item id %q is already used in this study", it.ID)
+		}
+		if utf8.RuneCountInString(ni.Reason) > delphi.MaxTextLength {
+			return nil, delphi.FieldErrorf(delphi.EINVALID, p+"reason", "the reason is longer than %d characters", delphi.MaxTextLength)
+		}
+		newIDs = append(newIDs, it.ID)
+		bySection[ni.SectionID] = append(bySection[ni.SectionID], delphi.RoundItem{SectionID: ni.SectionID, Item: it, Origin: delphi.OriginNew, Reason: strings.TrimSpace(ni.Reason)})
+	}
+	// The definition's section order; within a section the previous
+	// round's order, then the new items.
+	var out []delphi.RoundItem
+	sections := make([]string, 0, len(def.Sections))
+	for _, sec := range def.Sections {
+		sections = append(sections, sec.ID)
+	}
+	for _, ri := range prev.Items {
+		if !slices.Contains(sections, ri.SectionID) {
+			sections = append(sections, ri.SectionID)
+		}
+	}
+	for _, sec := range sections {
+		for _, ri := range prev.Items {
+			if got, ok := items[ri.Item.ID]; ok && ri.SectionID == sec {
+				out = append(out, got)
+			}
+		}
+		out = append(out, bySection[sec]...)
+	}
+	carriedIDs := make([]string, 0, len(keep))
+	for _, ri := range prev.Items {
+		if keep[ri.Item.ID] {
+			carriedIDs = append(carriedIDs, ri.Item.ID)
+		}
+	}
+	details["carry_over"] = co.Mode
+	details["carried"] = carriedIDs
+	details["new"] = newIDs
+	details["changed"] = changedIDs
+	return out, nil
+}
+
+// Results returns the frozen results of a closed round from its snapshot.
+// ECONFLICT if the round has no snapshot.
+func (s *Service) Results(ctx context.Context, surveyID string, n int) (*analysis.RoundResults, error) {
+	snap, err := s.Rounds.Snapshot(ctx, surveyID, n)
+	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+		return nil, delphi.Errorf(delphi.ECONFLICT, "round %d has no stored results", n)
+	} else if err != nil {
+		return nil, err
+	}
+	var res analysis.RoundResults
+	if err := json.Unmarshal(snap.Results, &res); err != nil {
+		return nil, delphi.Internal(fmt.Errorf("snapshot %s#%d: %w", surveyID, n, err))
+	}
+	return &res, nil
+}
+
+// Get returns round n after the lazy deadline check. ENOTFOUND.
+func (s *Service) Get(ctx context.Context, surveyID string, n int) (*delphi.Round, error) {
+	r, err := s.Rounds.Round(ctx, surveyID, n)
+	if err != nil {
+		return nil, err
+	}
+	return s.Refresh(ctx, r)
+}
+
+// List returns the study's rounds after the lazy deadline check.
+func (s *Service) List(ctx context.Context, surveyID string) ([]*delphi.Round, error) {
+	rs, err := s.Rounds.ListRounds(ctx, surveyID)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range rs {
+		if rs[i], err = s.Refresh(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return rs, nil
+}
+
+// Current returns the round experts work on: the open round, else the
+// latest closed one (read-only). ENOTFOUND if no round was opened yet.
+func (s *Service) Current(ctx context.Context, surveyID string) (*delphi.Round, error) {
+	rs, err := s.List(ctx, surveyID)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(rs) - 1; i >= 0; i-- {
+		if rs[i].Status != delphi.RoundDraft {
+			return rs[i], nil
+		}
+	}
+	return nil, delphi.Errorf(delphi.ENOTFOUND, "no round has opened yet")
+}
+
+// Refresh closes r if its deadline has passed (the lazy close) and returns
+// the round as it is now.
+func (s *Service) Refresh(ctx context.Context, r *delphi.Round) (*delphi.Round, error) {
+	if !r.Overdue(s.now()) {
+		return r, nil
+	}
+	return s.close(ctx, delphi.SystemActor, r.SurveyID, r.Number, true)
+}
+
+// Open opens a draft round: it needs a deadline in the future. EINVALID
+// (field deadline); ECONFLICT if the round is not a draft or an earlier
+// round is still open; ENOTFOUND.
+func (s *Service) Open(ctx context.Context, actorID, surveyID string, n int) (*delphi.Round, error) {
+	if n > 1 {
+		prev, err := s.Get(ctx, surveyID, n-1)
+		if err != nil {
+			return nil, err
+		}
+		if prev.Status != delphi.RoundClosed {
+			return nil, delphi.Errorf(delphi.ECONFLICT, "round %d is still %s", prev.Number, prev.Status)
+		}
+	}
+	now := s.now()
+	r, err := s.Rounds.UpdateRound(ctx, surveyID, n, func(r *delphi.Round) error {
+		switch {
+		case r.Status == delphi.RoundOpen:
+			return delphi.Errorf(delphi.ECONFLICT, "round %d is already open", n)
+		case r.Status == delphi.RoundClosed:
+			return delphi.Errorf(delphi.ECONFLICT, "round %d is closed; reopen it with a reason instead", n)
+		case r.Deadline == nil || !r.Deadline.After(now):
+			return delphi.FieldErrorf(delphi.EINVALID, "deadline", "set a deadline in the future before opening round %d", n)
+		}
+		r.Status, r.OpenedAt = delphi.RoundOpen, &now
+		r.History = append(r.History, delphi.RoundEvent{At: now, Action: delphi.RoundActionOpen, ActorID: actorID})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, s.audit(ctx, actorID, "round.open", surveyID, n, map[string]any{"deadline": r.Deadline})
+}
+
+// Close closes an open round now and stores its feedback snapshot. A
+// closed round is returned as it is. ECONFLICT for a draft; ENOTFOUND.
+func (s *Service) Close(ctx context.Context, actorID, surveyID string, n int) (*delphi.Round, error) {
+	r, err := s.Rounds.Round(ctx, surveyID, n)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status == delphi.RoundDraft {
+		return nil, delphi.Errorf(delphi.ECONFLICT, "round %d has not been opened", n)
+	}
+	return s.close(ctx, actorID, surveyID, n, false)
+}
+
+// close computes the snapshot and closes the round (once, however many
+// callers race), and audits the close.
+func (s *Service) close(ctx context.Context, actorID, surveyID string, n int, automatic bool) (*delphi.Round, error) {
+	sv, err := s.Surveys.SurveyByID(ctx, surveyID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	rs := &results.Service{Surveys: s.Surveys, Rounds: s.Rounds, Responses: s.Responses, Snapshots: s.Rounds, Now: s.Now}
+	compute := func(r *delphi.Round) (*delphi.Snapshot, error) {
+		return rs.Snapshot(ctx, sv.Definition, r, now) // the numbers the live view showed
+	}
+	r, closed, err := s.Rounds.CloseRound(ctx, surveyID, n, delphi.RoundEvent{At: now, Action: delphi.RoundActionClose, ActorID: actorID}, compute)
+	if err != nil || !closed {
+		return r, err
+	}
+	details := map[string]any{"automatic": automatic}
+	if r.Deadline != nil {
+		details["deadline"] = r.Deadline
+	}
+	if err := s.audit(ctx, actorID, "round.close", surveyID, n, details); err != nil {
+		return nil, err
+	}
+	s.log().Info("round closed", "survey_id", surveyID, "round", n, "automatic", automatic)
+	return r, nil
+}
+
+// Reopen opens a closed round again; the reason goes to the audit log.
+// Only the latest round can be reopened. A deadline is needed when the
+// stored one has passed. The old snapshot stays until the next close.
+// EINVALID (reason, deadline); ECONFLICT; ENOTFOUND.
+func (s *Service) Reopen(ctx context.Context, actorID, surveyID string, n int, reason string, deadline *time.Time) (*delphi.Round, error) {
+	if err := checkReason("reason", reason); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if deadline != nil && !deadline.After(now) {
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "deadline", "the new deadline must lie in the future")
+	}
+	if _, err := s.Rounds.Round(ctx, surveyID, n+1); err == nil {
+		return nil, delphi.Errorf(delphi.ECONFLICT, "round %d exists; only the latest round can be reopened", n+1)
+	} else if delphi.ErrorCode(err) != delphi.ENOTFOUND {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	r, err := s.Rounds.UpdateRound(ctx, surveyID, n, func(r *delphi.Round) error {
+		if r.Status != delphi.RoundClosed {
+			return delphi.Errorf(delphi.ECONFLICT, "round %d is %s, not closed", n, r.Status)
+		}
+		if deadline != nil {
+			r.Deadline = utcPtr(deadline)
+		}
+		if r.Deadline == nil || !r.Deadline.After(now) {
+			return delphi.FieldErrorf(delphi.EINVALID, "deadline", "the deadline has passed; give a new one")
+		}
+		r.Status, r.ClosedAt = delphi.RoundOpen, nil
+		r.History = append(r.History, delphi.RoundEvent{At: now, Action: delphi.RoundActionReopen, ActorID: actorID, Reason: reason})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, s.audit(ctx, actorID, "round.reopen", surveyID, n, map[string]any{"reason": reason, "deadline": r.Deadline})
+}
+
+// Update changes the opening time and the deadline of a draft or open
+// round. An open round's deadline must lie in the future. EINVALID;
+// ECONFLICT for a closed round; ENOTFOUND.
+func (s *Service) Update(ctx context.Context, actorID, surveyID string, n int, opensAt, deadline *time.Time) (*delphi.Round, error) {
+	now := s.now()
+	if _, err := s.Get(ctx, surveyID, n); err != nil {
+		return nil, err
+	}
+	r, err := s.Rounds.UpdateRound(ctx, surveyID, n, func(r *delphi.Round) error {
+		if r.Status == delphi.RoundClosed {
+			return delphi.Errorf(delphi.ECONFLICT, "round %d is closed; reopen it to change its deadline", n)
+		}
+		if opensAt != nil {
+			r.OpensAt = utcPtr(opensAt)
+		}
+		if deadline != nil {
+			r.Deadline = utcPtr(deadline)
+		}
+		if r.Status == delphi.RoundOpen && deadline != nil && !deadline.After(now) {
+			return delphi.FieldErrorf(delphi.EINVALID, "deadline", "the deadline of an open round must lie in the future; close the round instead")
+		}
+		if err := checkDates(r.OpensAt, r.Deadline); err != nil {
+			return err
+		}
+		r.History = append(r.History, delphi.RoundEvent{At: now, Action: delphi.RoundActionUpdate, ActorID: actorID})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, s.audit(ctx, actorID, "round.update", surveyID, n, map[string]any{"opens_at": r.OpensAt, "deadline": r.Deadline})
+}
+
+// CloseOverdue closes every open round whose deadline has passed and
+// returns how many it closed. It goes on after a failure and returns the
+// first error.
+func (s *Service) CloseOverdue(ctx context.Context) (int, error) {
+	open, err := s.Rounds.OpenRounds(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var first error
+	for _, r := range open {
+		if !r.Overdue(s.now()) {
+			continue
+		}
+		if _, err := s.close(ctx, delphi.SystemActor, r.SurveyID, r.Number, true); err != nil {
+			s.log().Error("closing an overdue round", "survey_id", r.SurveyID, "round", r.Number, "err", err)
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		n++
+	}
+	return n, first
+}

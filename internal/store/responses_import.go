@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// importBatch is the number of responses inserted per InsertMany.
+const importBatch = 50
+
+// ImportResponses inserts complete responses in batches, bypassing the
+// per-answer sequence checks of SaveAnswer: for seeding demo data and for
+// the benchmarks, which need thousands of responses quickly. Each answer's
+// survey, round, expert, pseudonym and group are taken from its response.
+// ECONFLICT if a response exists already; EINVALID for a missing key.
+func (s *Store) ImportResponses(ctx context.Context, rs []*delphi.Response) error {
+	docs := make([]any, 0, importBatch)
+	flush := func() error {
+		if len(docs) == 0 {
+			return nil
+		}
+		ctx, cancel := context.WithTimeout(ctx, 6*opTimeout)
+		defer cancel()
+		_, err := s.db.Collection(colResponses).InsertMany(ctx, docs)
+		docs = docs[:0]
+		if err != nil {
+			return mapErr(err, "response")
+		}
+		return nil
+	}
+	for _, r := range rs {
+		if err := checkResponseKey(r.SurveyID, r.Round, r.ExpertID); err != nil {
+			return err
+		}
+		d := responseDoc{
+			ID: responseID(r.SurveyID, r.Round, r.ExpertID), SurveyID: r.SurveyID, Round: r.Round, ExpertID: r.ExpertID,
+			Pseudonym: r.Pseudonym, Group: r.Group, FirstOpenedAt: utcMillis(r.FirstOpenedAt), LastActivityAt: utcMillis(r.LastActivityAt),
+			StartedAt: utcMillis(r.StartedAt), SubmittedAt: utcMillis(r.SubmittedAt), Submissions: r.Submissions,
+		}
+		m := make(map[string]storedAnswer, len(r.Answers))
+		for id, a := range r.Answers {
+			if a.ItemID == "" {
+				a.ItemID = id
+			}
+			value, err := json.Marshal(a.Value)
+			if err != nil {
+				return delphi.Internal(err)
+			}
+			m[a.ItemID] = storedAnswer{
+				Value: value, Comment: a.Comment, Justification: a.Justification, Seq: a.Seq,
+				FirstSavedAt: a.FirstSavedAt.UTC().Truncate(time.Millisecond), LastSavedAt: a.LastSavedAt.UTC().Truncate(time.Millisecond),
+				Revisions: a.Revisions,
+			}
+			d.Saves++
+		}
+		enc, err := encodeAnswers(m)
+		if err != nil {
+			return err
+		}
+		d.AnswersJSON = enc
+		if r.SubmittedAt != nil {
+			d.SavesAtSubmit = d.Saves
+		}
+		docs = append(docs, d)
+		if len(docs) == importBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+func utcMillis(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Millisecond)
+	return &u
+}

@@ -1,0 +1,354 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// Collections:
+//   rounds     _id = "<survey>#<n>"; one round with its item list (as JSON,
+//              like definitions), status, times and history. rev counts the
+//              writes: every update is a replace guarded by the rev read, so
+//              two instances cannot overwrite each other's change.
+//   snapshots  _id = "<survey>#<n>"; the frozen analysis of a closed round
+//              (results as JSON). generation is the number of the close that
+//              computed it: the first close inserts it (a duplicate _id means
+//              another instance did), a close after a reopen replaces an
+//              older generation only.
+
+const (
+	colRounds    = "rounds"
+	colSnapshots = "snapshots"
+)
+
+// maxRounds bounds the _id walk of ListRounds.
+const maxRounds = 1000
+
+type roundDoc struct {
+	ID        string          `bson:"_id"`
+	SurveyID  string          `bson:"survey_id"`
+	Number    int             `bson:"number"`
+	Status    string          `bson:"status"`
+	ItemsJSON string          `bson:"items_json"`
+	MailJSON  string          `bson:"mail_json,omitempty"`
+	OpensAt   *time.Time      `bson:"opens_at,omitempty"`
+	Deadline  *time.Time      `bson:"deadline,omitempty"`
+	OpenedAt  *time.Time      `bson:"opened_at,omitempty"`
+	ClosedAt  *time.Time      `bson:"closed_at,omitempty"`
+	History   []roundEventDoc `bson:"history"`
+	CreatedAt time.Time       `bson:"created_at"`
+	UpdatedAt time.Time       `bson:"updated_at"`
+	Rev       int64           `bson:"rev"`
+}
+
+type roundEventDoc struct {
+	At      time.Time `bson:"at"`
+	Action  string    `bson:"action"`
+	ActorID string    `bson:"actor_id"`
+	Reason  string    `bson:"reason,omitempty"`
+}
+
+type snapshotDoc struct {
+	ID          string    `bson:"_id"`
+	SurveyID    string    `bson:"survey_id"`
+	Round       int       `bson:"round"`
+	ComputedAt  time.Time `bson:"computed_at"`
+	ResultsJSON string    `bson:"results_json"`
+	Generation  int       `bson:"generation"`
+}
+
+func msPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Millisecond)
+	return &u
+}
+
+func toRoundDoc(r *delphi.Round, rev int64) (*roundDoc, error) {
+	items := r.Items
+	if items == nil {
+		items = []delphi.RoundItem{}
+	}
+	b, err := json.Marshal(items)
+	if err != nil {
+		return nil, delphi.Internal(fmt.Errorf("round %s: encode items: %w", r.Key(), err))
+	}
+	d := &roundDoc{
+		ID: r.Key(), SurveyID: r.SurveyID, Number: r.Number, Status: r.Status, ItemsJSON: string(b),
+		OpensAt: msPtr(r.OpensAt), Deadline: msPtr(r.Deadline), OpenedAt: msPtr(r.OpenedAt), ClosedAt: msPtr(r.ClosedAt),
+		History: make([]roundEventDoc, 0, len(r.History)), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Rev: rev,
+	}
+	if len(r.Mail) > 0 {
+		m, err := json.Marshal(r.Mail)
+		if err != nil {
+			return nil, delphi.Internal(err)
+		}
+		d.MailJSON = string(m)
+	}
+	for _, e := range r.History {
+		d.History = append(d.History, roundEventDoc{At: e.At.UTC().Truncate(time.Millisecond), Action: e.Action, ActorID: e.ActorID, Reason: e.Reason})
+	}
+	return d, nil
+}
+
+func (d *roundDoc) round() (*delphi.Round, error) {
+	r := &delphi.Round{
+		SurveyID: d.SurveyID, Number: d.Number, Status: d.Status, OpensAt: d.OpensAt, Deadline: d.Deadline,
+		OpenedAt: d.OpenedAt, ClosedAt: d.ClosedAt, History: make([]delphi.RoundEvent, 0, len(d.History)),
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
+	if err := json.Unmarshal([]byte(d.ItemsJSON), &r.Items); err != nil {
+		return nil, delphi.Internal(fmt.Errorf("round %s: decode items: %w", d.ID, err))
+	}
+	if d.MailJSON != "" {
+		if err := json.Unmarshal([]byte(d.MailJSON), &r.Mail); err != nil {
+			return nil, delphi.Internal(fmt.Errorf("round %s: decode mail: %w", d.ID, err))
+		}
+	}
+	for _, e := range d.History {
+		r.History = append(r.History, delphi.RoundEvent{At: e.At, Action: e.Action, ActorID: e.ActorID, Reason: e.Reason})
+	}
+	return r, nil
+}
+
+func validRoundStatus(st string) bool {
+	return st == delphi.RoundDraft || st == delphi.RoundOpen || st == delphi.RoundClosed
+}
+
+// CreateRound stores r, setting CreatedAt and UpdatedAt (and Status draft
+// when empty). EINVALID without survey id, with a number below 1 or an
+// unknown status; ECONFLICT if the round exists.
+func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) error {
+	switch {
+	case r.SurveyID == "":
+		return delphi.FieldErrorf(delphi.EINVALID, "survey_id", "survey id is required")
+	case r.Number < 1:
+		return delphi.FieldErrorf(delphi.EINVALID, "number", "round numbers start at 1")
+	case r.Status != "" && !validRoundStatus(r.Status):
+		return delphi.FieldErrorf(delphi.EINVALID, "status", "unknown round status %q", r.Status)
+	}
+	nr := *r
+	if nr.Status == "" {
+		nr.Status = delphi.RoundDraft
+	}
+	now := s.now()
+	nr.CreatedAt, nr.UpdatedAt = now, now
+	d, err := toRoundDoc(&nr, 1)
+	if err != nil {
+		return err
+	}
+	defer s.locks.Lock(colRounds + "/" + d.ID)()
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	if _, err := s.db.Collection(colRounds).InsertOne(ctx, d); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return delphi.Errorf(delphi.ECONFLICT, "round %d of %s already exists", r.Number, r.SurveyID)
+		}
+		return mapErr(err, "round")
+	}
+	out, err := d.round()
+	if err != nil {
+		return err
+	}
+	*r = *out
+	return nil
+}
+
+func (s *Store) roundDoc(ctx context.Context, id string) (*roundDoc, error) {
+	var d roundDoc
+	if err := s.db.Collection(colRounds).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return nil, mapErr(err, "round")
+	}
+	return &d, nil
+}
+
+// Round returns round number of the study. ENOTFOUND.
+func (s *Store) Round(ctx context.Context, surveyID string, number int) (*delphi.Round, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	d, err := s.roundDoc(ctx, delphi.RoundKey(surveyID, number))
+	if err != nil {
+		return nil, err
+	}
+	return d.round()
+}
+
+// ListRounds returns the study's rounds in ascending order. Rounds are
+// numbered without gaps, so it walks the _ids 1, 2, … (indexed lookups)
+// until one is missing.
+func (s *Store) ListRounds(ctx context.Context, surveyID string) ([]*delphi.Round, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	out := []*delphi.Round{}
+	for n := 1; n <= maxRounds; n++ {
+		d, err := s.roundDoc(ctx, delphi.RoundKey(surveyID, n))
+		if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		r, err := d.round()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// OpenRounds returns the open rounds of every study, ordered by _id. It
+// scans the rounds collection, which holds a few documents per study.
+func (s *Store) OpenRounds(ctx context.Context) ([]*delphi.Round, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	cur, err := s.db.Collection(colRounds).Find(ctx, bson.D{{Key: "status", Value: delphi.RoundOpen}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, mapErr(err, "rounds")
+	}
+	var docs []roundDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "rounds")
+	}
+	out := make([]*delphi.Round, 0, len(docs))
+	for i := range docs {
+		r, err := docs[i].round()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// replaceRound stores r over the document read at rev. ECONFLICT if the
+// stored rev moved on (another instance wrote the round).
+func (s *Store) replaceRound(ctx context.Context, r *delphi.Round, rev int64) (*delphi.Round, error) {
+	r.UpdatedAt = s.now()
+	d, err := toRoundDoc(r, rev+1)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.db.Collection(colRounds).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "rev", Value: rev}}, d)
+	if err != nil {
+		return nil, mapErr(err, "round")
+	}
+	if res.MatchedCount == 0 {
+		return nil, delphi.Errorf(delphi.ECONFLICT, "round %d was changed at the same time; reload and try again", r.Number)
+	}
+	return d.round()
+}
+
+// UpdateRound applies fn to the stored round and stores the result (see
+// delphi.RoundStore). fn must not change SurveyID or Number. ENOTFOUND,
+// ECONFLICT, EINVALID for an unknown status, or fn's error.
+func (s *Store) UpdateRound(ctx context.Context, surveyID string, number int, fn func(r *delphi.Round) error) (*delphi.Round, error) {
+	id := delphi.RoundKey(surveyID, number)
+	defer s.locks.Lock(colRounds + "/" + id)()
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	d, err := s.roundDoc(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := d.round()
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(r); err != nil {
+		return nil, err
+	}
+	if r.SurveyID != surveyID || r.Number != number {
+		return nil, delphi.Internal(fmt.Errorf("UpdateRound %s: the update changed the round's key", id))
+	}
+	if !validRoundStatus(r.Status) {
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "status", "unknown round status %q", r.Status)
+	}
+	return s.replaceRound(ctx, r, d.Rev)
+}
+
+// CloseRound closes an open round and stores its snapshot (see
+// delphi.RoundStore). ENOTFOUND, or compute's error (nothing is stored then).
+func (s *Store) CloseRound(ctx context.Context, surveyID string, number int, ev delphi.RoundEvent, compute func(r *delphi.Round) (*delphi.Snapshot, error)) (*delphi.Round, bool, error) {
+	id := delphi.RoundKey(surveyID, number)
+	defer s.locks.Lock(colRounds + "/" + id)()
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	d, err := s.roundDoc(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	r, err := d.round()
+	if err != nil {
+		return nil, false, err
+	}
+	if r.Status != delphi.RoundOpen {
+		return r, false, nil
+	}
+	snap, err := compute(r)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := s.putSnapshot(ctx, r, snap, r.Closes()+1); err != nil {
+		return nil, false, err
+	}
+	ev.At = ev.At.UTC().Truncate(time.Millisecond)
+	r.Status, r.ClosedAt = delphi.RoundClosed, &ev.At
+	r.History = append(r.History, ev)
+	out, err := s.replaceRound(ctx, r, d.Rev)
+	if delphi.ErrorCode(err) == delphi.ECONFLICT {
+		// Another instance changed the round meanwhile; if it closed it,
+		// its snapshot (or ours, whichever was written) stands.
+		if d2, rerr := s.roundDoc(ctx, id); rerr == nil && d2.Status == delphi.RoundClosed {
+			r2, err := d2.round()
+			return r2, false, err
+		}
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
+// putSnapshot writes the snapshot of generation gen: inserted by the first
+// close, replacing an older generation after a reopen, never a newer one.
+func (s *Store) putSnapshot(ctx context.Context, r *delphi.Round, snap *delphi.Snapshot, gen int) error {
+	if snap == nil || len(snap.Results) == 0 {
+		return delphi.Internal(fmt.Errorf("round %s: empty snapshot", r.Key()))
+	}
+	doc := snapshotDoc{
+		ID: r.Key(), SurveyID: r.SurveyID, Round: r.Number, ComputedAt: snap.ComputedAt.UTC().Truncate(time.Millisecond),
+		ResultsJSON: string(snap.Results), Generation: gen,
+	}
+	col := s.db.Collection(colSnapshots)
+	var err error
+	if gen <= 1 {
+		_, err = col.InsertOne(ctx, doc)
+	} else {
+		_, err = col.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}, {Key: "generation", Value: bson.D{{Key: "$lt", Value: gen}}}}, doc, upsert())
+	}
+	if mongo.IsDuplicateKeyError(err) {
+		return nil // another instance wrote this generation (or a newer one) first
+	}
+	return mapErr(err, "snapshot")
+}
+
+// Snapshot returns the feedback snapshot of a round. ENOTFOUND.
+func (s *Store) Snapshot(ctx context.Context, surveyID string, number int) (*delphi.Snapshot, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	var d snapshotDoc
+	if err := s.db.Collection(colSnapshots).FindOne(ctx, bson.D{{Key: "_id", Value: delphi.RoundKey(surveyID, number)}}).Decode(&d); err != nil {
+		return nil, mapErr(err, "snapshot")
+	}
+	return &delphi.Snapshot{SurveyID: d.SurveyID, Round: d.Round, ComputedAt: d.ComputedAt, Results: json.RawMessage(d.ResultsJSON)}, nil
+}
