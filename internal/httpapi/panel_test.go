@@ -22,7 +22,6 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/httpapi"
 	"github.com/expertenrunde/expertenrunde/internal/mail"
 	"github.com/expertenrunde/expertenrunde/internal/mail/mailtest"
-	"github.com/expertenrunde/expertenrunde/internal/store"
 	"github.com/expertenrunde/expertenrunde/internal/survey"
 )
 
@@ -479,13 +478,7 @@ func BenchmarkImport5000(b *testing.B) {
 	}
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
-		st, err := store.Open(ctx, embeddedURI, fmt.Sprintf("bench_%d_%d", os.Getpid(), dbCounter.Add(1)), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := st.Migrate(ctx); err != nil {
-			b.Fatal(err)
-		}
+		st := newStore(b)
 		if _, _, err := st.PutSurvey(ctx, &delphi.Survey{Definition: parsed}); err != nil {
 			b.Fatal(err)
 		}

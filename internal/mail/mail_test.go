@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,31 +15,11 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/mail"
 	"github.com/expertenrunde/expertenrunde/internal/mail/mailtest"
 	"github.com/expertenrunde/expertenrunde/internal/store"
+	"github.com/expertenrunde/expertenrunde/internal/store/storetest"
 	"github.com/expertenrunde/expertenrunde/internal/survey"
 )
 
-var embeddedURI string
-
-func TestMain(m *testing.M) { os.Exit(runMain(m)) }
-
-func runMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "mailtest")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	emb, err := store.StartEmbedded(context.Background(), dir, nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer emb.Close()
-	embeddedURI = emb.URI()
-	return m.Run()
-}
-
-var dbSeq atomic.Int64
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
 // clock is a settable clock shared by store and dispatcher.
 type clock struct {
@@ -83,17 +62,7 @@ func definition(t testing.TB) *delphi.Definition {
 func newFixture(t *testing.T, n int) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, embeddedURI, fmt.Sprintf("mail_%d_%d", os.Getpid(), dbSeq.Add(1)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = st.DropDatabase(context.Background())
-		_ = st.Close(context.Background())
-	})
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.NewStore(t, "mail")
 	clk := &clock{t: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)}
 	st.Now = clk.Now
 	sv, _, err := st.PutSurvey(ctx, &delphi.Survey{Definition: definition(t)})

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -17,52 +16,14 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/store"
+	"github.com/expertenrunde/expertenrunde/internal/store/storetest"
 )
 
 // The tests and benchmarks run against the real embedded database: one
 // FerretDB instance for the package, one database per test.
-var (
-	embeddedURI string
-	dbCounter   atomic.Int64
-)
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
-func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "results-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	emb, err := store.StartEmbedded(context.Background(), dir, slog.New(slog.DiscardHandler))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "embedded database:", err)
-		return 1
-	}
-	defer emb.Close()
-	embeddedURI = emb.URI()
-	return m.Run()
-}
-
-func newStore(tb testing.TB) *store.Store {
-	tb.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, embeddedURI, fmt.Sprintf("results_%d_%d", os.Getpid(), dbCounter.Add(1)), nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		_ = st.DropDatabase(context.Background())
-		_ = st.Close(context.Background())
-	})
-	return st
-}
+func newStore(tb testing.TB) *store.Store { return storetest.NewStore(tb, "results") }
 
 // study is a generated study: items rating and multi_rating (alternating,
 // two criteria), experts in 8 groups, and the responses of every round.

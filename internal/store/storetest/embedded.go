@@ -1,0 +1,67 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+	"sync/atomic"
+	"testing"
+
+	"github.com/expertenrunde/expertenrunde/internal/store"
+)
+
+// The packages whose tests need a database share one embedded FerretDB per
+// test binary (started by Main) and give each test its own database.
+var (
+	embeddedURI string
+	dbSeq       atomic.Int64
+)
+
+// Main starts one embedded database for a test package, runs its tests and
+// stops it; call it from TestMain: os.Exit(storetest.Main(m)).
+func Main(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "expertenrunde-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	emb, err := store.StartEmbedded(context.Background(), dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "embedded database:", err)
+		return 1
+	}
+	defer emb.Close()
+	embeddedURI = emb.URI()
+	return m.Run()
+}
+
+// URI returns the address of the embedded database started by Main.
+func URI() string { return embeddedURI }
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_]`)
+
+// NewStore opens a fresh, migrated database on the embedded server for one
+// test (prefix names it), dropped when the test ends.
+func NewStore(tb testing.TB, prefix string) *store.Store {
+	tb.Helper()
+	if embeddedURI == "" {
+		tb.Fatal("storetest.NewStore needs storetest.Main in TestMain")
+	}
+	ctx := context.Background()
+	name := fmt.Sprintf("%s_%d_%d", unsafeName.ReplaceAllString(prefix, "_"), os.Getpid(), dbSeq.Add(1))
+	st, err := store.Open(ctx, embeddedURI, name, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = st.DropDatabase(context.Background())
+		_ = st.Close(context.Background())
+	})
+	return st
+}
