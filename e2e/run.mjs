@@ -25,7 +25,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { cycleTests } from './cycle.mjs';
 import { participationTests } from './participation.mjs';
+import { SmtpCatcher } from './smtp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -127,8 +129,8 @@ class Server {
     this.exited = null;
   }
 
-  async start(dataDir, port, logPath) {
-    const env = { ...process.env, EXPERTENRUNDE_DATA_DIR: dataDir, EXPERTENRUNDE_ADDR: `127.0.0.1:${port}` };
+  async start(dataDir, port, logPath, extraEnv = {}) {
+    const env = { ...process.env, ...extraEnv, EXPERTENRUNDE_DATA_DIR: dataDir, EXPERTENRUNDE_ADDR: `127.0.0.1:${port}` };
     const logFile = createWriteStream(logPath);
     this.child = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d) => {
@@ -182,7 +184,24 @@ const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 
 /** Shared state between the tests, which run in order on one page. */
-const s = { base: '', page: null, survey: null, definition: null };
+const s = { base: '', page: null, survey: null, definition: null, browser: null };
+const smtp = new SmtpCatcher();
+const BROWSER_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Saves a viewport screenshot to docs/screenshots/NAME.png when E2E_SCREENSHOTS=1. */
+async function screenshot(page, name) {
+  if (!SCREENSHOTS) return;
+  await mkdir(SHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SHOT_DIR, `${name}.png`), fullPage: false });
+}
 
 async function fillLogin(page, texts, password) {
   await page.getByLabel(texts.login.email, { exact: true }).fill(EMAIL);
@@ -219,7 +238,7 @@ test('login works and the study list shows the Kleinstadtakademie title', async 
 
   if (SCREENSHOTS) {
     await mkdir(SHOT_DIR, { recursive: true });
-    await page.screenshot({ path: path.join(SHOT_DIR, 'study-list.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOT_DIR, 'study-list.png'), fullPage: false });
   }
 });
 
@@ -241,7 +260,7 @@ test('the study page shows the four blocks', async () => {
     await page.getByRole('region', { name: sec.title.de, exact: true }).waitFor();
   }
   if (SCREENSHOTS) {
-    await page.screenshot({ path: path.join(SHOT_DIR, 'study-page.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOT_DIR, 'study-page.png'), fullPage: false });
   }
 });
 
@@ -304,6 +323,24 @@ for (const [name, fn] of participationTests({ s, de, en, email: EMAIL, password:
   test(name, fn);
 }
 
+// The whole Delphi cycle on a study of its own (cycle.mjs): several browsers, mail by SMTP.
+const cycleCtx = {
+  s,
+  de,
+  en,
+  email: EMAIL,
+  password: () => PASSWORD,
+  assert,
+  until,
+  smtp,
+  screenshot,
+  // A second, non-persistent browser for the fresh contexts of the cycle (one per person).
+  launch: async () => (s.browser ??= await chromium.launch({ executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS })),
+};
+for (const [name, fn] of cycleTests(cycleCtx)) {
+  test(name, fn);
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -317,6 +354,9 @@ async function main() {
   const cleanup = async () => {
     if (context) await context.close().catch(() => {});
     context = null;
+    if (s.browser) await s.browser.close().catch(() => {});
+    s.browser = null;
+    await smtp.close().catch(() => {});
     await server.stop().catch((err) => log(`# stopping the server: ${err.message}`));
     if (work && !KEEP) await rm(work, { recursive: true, force: true }).catch(() => {});
   };
@@ -343,8 +383,18 @@ async function main() {
     );
     await run(BIN, ['survey', 'import', SURVEY], { env });
 
+    // Mail goes to the in-process SMTP receiver (smtp.mjs).
+    const smtpPort = await smtp.listen();
+    const mailEnv = {
+      EXPERTENRUNDE_SMTP_HOST: '127.0.0.1',
+      EXPERTENRUNDE_SMTP_PORT: String(smtpPort),
+      EXPERTENRUNDE_SMTP_TLS: 'none',
+      EXPERTENRUNDE_SMTP_FROM: 'Expertenrunde E2E <e2e@example.org>',
+      EXPERTENRUNDE_SMTP_USERNAME: '',
+      EXPERTENRUNDE_SMTP_PASSWORD: '',
+    };
     const port = await freePort();
-    s.base = await server.start(dataDir, port, path.join(work, 'server.log'));
+    s.base = await server.start(dataDir, port, path.join(work, 'server.log'), mailEnv);
     log(`# server ${path.relative(process.cwd(), BIN) || BIN} ready at ${s.base}`);
 
     context = await chromium.launchPersistentContext(profile, {
@@ -352,15 +402,7 @@ async function main() {
       headless: true,
       baseURL: s.base,
       viewport: { width: 1280, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: BROWSER_ARGS,
     });
     s.page = context.pages()[0] ?? (await context.newPage());
     s.page.setDefaultTimeout(15_000);

@@ -13,15 +13,26 @@ export class ApiError extends Error {
   readonly field?: string;
   /** Seconds until a retry may succeed (from Retry-After), for 429 and 503. */
   readonly retryAfter?: number;
+  /** The single problems of a 422, e.g. each finding of a study file's validation. */
+  readonly details?: ErrorDetail[];
 
-  constructor(status: number, code: string, message: string, field?: string, retryAfter?: number) {
+  constructor(status: number, code: string, message: string, field?: string, retryAfter?: number, details?: ErrorDetail[]) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     if (field) this.field = field;
     if (retryAfter !== undefined) this.retryAfter = retryAfter;
+    if (details && details.length > 0) this.details = details;
   }
+}
+
+/** One entry of an error's "details": a problem, where known at a line and column of the file. */
+export interface ErrorDetail {
+  field?: string;
+  line?: number;
+  column?: number;
+  message: string;
 }
 
 /** Reads a cookie visible to scripts; '' when absent. */
@@ -67,19 +78,25 @@ async function toApiError(res: Response): Promise<ApiError> {
   let code = STATUS_CODES[res.status] ?? 'internal';
   let message = res.statusText || `HTTP ${res.status}`;
   let field: string | undefined;
+  let details: ErrorDetail[] | undefined;
   try {
     const body: unknown = await res.json();
     const err = (body as { error?: unknown } | null)?.error;
     if (err && typeof err === 'object') {
-      const e = err as { code?: unknown; message?: unknown; field?: unknown };
+      const e = err as { code?: unknown; message?: unknown; field?: unknown; details?: unknown };
       if (typeof e.code === 'string' && e.code) code = e.code;
       if (typeof e.message === 'string' && e.message) message = e.message;
       if (typeof e.field === 'string' && e.field) field = e.field;
+      if (Array.isArray(e.details)) {
+        details = e.details.filter(
+          (d): d is ErrorDetail => !!d && typeof d === 'object' && typeof (d as { message?: unknown }).message === 'string',
+        );
+      }
     }
   } catch {
     // Not JSON (e.g. a proxy's HTML error page): keep the status-based code.
   }
-  return new ApiError(res.status, code, message, field, retryAfter);
+  return new ApiError(res.status, code, message, field, retryAfter, details);
 }
 
 export interface RequestOptions {
@@ -117,7 +134,31 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** The answer of a study import: the stored study, and whether it is a new revision (201) or unchanged (200). */
+export interface ImportedSurvey {
+  survey: Survey;
+  created: boolean;
+}
+
+/** Uploads a YAML or JSON study file (multipart "file") to POST /api/v1/surveys. */
+async function importSurvey(file: File): Promise<ImportedSurvey> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const csrf = readCookie(CSRF_COOKIE);
+  if (csrf) headers[CSRF_HEADER] = csrf;
+  let res: Response;
+  try {
+    res = await fetch('/api/v1/surveys', { method: 'POST', headers, body: form, credentials: 'same-origin' });
+  } catch (err) {
+    throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+  }
+  if (!res.ok) throw await toApiError(res);
+  return { survey: (await res.json()) as Survey, created: res.status === 201 };
+}
+
 export const api = {
+  importSurvey,
   login: (email: string, password: string) =>
     request<LoginResponse>('POST', '/api/v1/auth/login', { body: { email, password } }),
   logout: () => request<void>('POST', '/api/v1/auth/logout'),

@@ -113,6 +113,9 @@ type SessionStore interface {
 	SessionByID(ctx context.Context, id string) (*Session, error)
 	// RevokeSession marks the session revoked at the given time. ENOTFOUND.
 	RevokeSession(ctx context.Context, id string, at time.Time) error
+	// RevokeUserSessions revokes every active session of a user (after a
+	// password change) and returns how many.
+	RevokeUserSessions(ctx context.Context, userID string, at time.Time) (int, error)
 }
 
 // SurveyStore persists study definitions with their revisions.

@@ -455,6 +455,13 @@ func TestUsers(t *testing.T) {
 		{name: "list", method: "GET", url: "/api/v1/users", as: "admin", status: 200, want: []string{"new@example.org", "coord-a@example.org"}, notWant: []string{"argon2"}},
 		{name: "patch unknown user", method: "PATCH", url: "/api/v1/users/nope", as: "admin", body: `{"role":"admin"}`, status: 404},
 	})
+	// A password reset ends the account's sessions.
+	coordTok := e.login("coord-a")
+	e.run([]scenario{
+		{name: "session works before the reset", method: "GET", url: "/api/v1/me", as: "coord-a", status: 200},
+		{name: "reset coord-a's password", method: "PATCH", url: "/api/v1/users/" + e.users["coord-a"].ID, as: "admin", body: `{"password":"another-long-password"}`, status: 200},
+		{name: "old session ends with the reset", method: "GET", url: "/api/v1/me", headers: map[string]string{"Authorization": "Bearer " + coordTok}, status: 401},
+	})
 	// Promote coord-a's assignment through PATCH, then check visibility follows.
 	id := e.users["coord-b"].ID
 	e.run([]scenario{

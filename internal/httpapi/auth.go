@@ -57,7 +57,7 @@ func (h *AuthHandler) login(c *fiber.Ctx) error {
 	keys := []struct {
 		key string
 		max int
-	}{{"login:email:" + email, maxFailuresPerEmail}, {"login:ip:" + c.IP(), maxFailuresPerIP}}
+	}{{"login:email:" + email, maxFailuresPerEmail}, {"login:ip:" + s.clientKey(c), maxFailuresPerIP}}
 	for _, k := range keys {
 		n, err := s.deps.Limiter.Attempts(ctx, k.key, now, loginWindow)
 		if err != nil {

@@ -83,5 +83,6 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if e.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.RetryAfter))
 	}
+	s.setSecurityHeaders(c)
 	return c.Status(status).JSON(errorBody{Error: errorJSON{Code: e.Code, Message: e.Message, Field: e.Field, Details: e.Details}})
 }

@@ -146,7 +146,6 @@ func (e *mailEnv) auditActions() map[string]int {
 	return out
 }
 
-var pseudonymRE = regexp.MustCompile(`"pseudonym":"E-[2-9A-HJ-NP-Z]{4}"`)
 
 func TestPanelAccess(t *testing.T) {
 	e := newMailEnv(t)

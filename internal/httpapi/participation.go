@@ -194,7 +194,7 @@ func (h *ParticipationHandler) session(c *fiber.Ctx) error {
 	}
 	s, ctx := h.s, c.UserContext()
 	now := s.now()
-	key := "token:ip:" + c.IP()
+	key := "token:ip:" + s.clientKey(c)
 	n, err := s.deps.Limiter.Attempts(ctx, key, now, tokenWindow)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -113,9 +114,8 @@ func New(deps Deps, opt Options) *Server {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 	}
-	if opt.TrustProxy {
-		cfg.ProxyHeader = fiber.HeaderXForwardedFor
-	}
+	// No cfg.ProxyHeader: Fiber's c.IP() would then return the whole
+	// X-Forwarded-For header as the client sent it. clientKey reads it.
 	app := fiber.New(cfg)
 	s.app = app
 
@@ -238,6 +238,14 @@ func (s *Server) logPanic(c *fiber.Ctx, e any) {
 
 // securityHeaders sets a strict CSP (no inline scripts), framing and sniffing protection.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+// setSecurityHeaders sets the headers of securityHeaders; handleError calls
+// it too, for errors raised before the middleware ran (e.g. 413 while the
+// body is read).
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "DENY")
@@ -247,7 +255,31 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	if s.opt.Secure {
 		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
-	return c.Next()
+}
+
+// clientKey is the client address the rate limits count by: the peer's
+// address, or with TrustProxy the last X-Forwarded-For entry, the one the
+// proxy we run appended (entries before it are whatever the client sent,
+// so taking the first would let a client pick a fresh key per request).
+// An IPv6 client counts per /64, the block one client usually holds.
+func (s *Server) clientKey(c *fiber.Ctx) string {
+	ip := c.Context().RemoteIP()
+	if s.opt.TrustProxy {
+		if all := c.Request().Header.PeekAll(fiber.HeaderXForwardedFor); len(all) > 0 {
+			h := string(all[len(all)-1])
+			last := strings.TrimSpace(h[strings.LastIndexByte(h, ',')+1:])
+			if host, _, err := net.SplitHostPort(last); err == nil {
+				last = host
+			}
+			if p := net.ParseIP(strings.Trim(last, "[]")); p != nil {
+				ip = p
+			}
+		}
+	}
+	if v4 := ip.To4(); v4 != nil {
+		return v4.String()
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 func requestID(c *fiber.Ctx) string {

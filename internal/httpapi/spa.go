@@ -3,8 +3,10 @@ package httpapi
 import (
 	"io/fs"
 	"mime"
+	"net/url"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -18,7 +20,7 @@ func (s *Server) spa(ui fs.FS) fiber.Handler {
 		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 			return fiber.ErrNotFound
 		}
-		if strings.Contains(c.Path(), "..") {
+		if strings.Contains(c.Path(), "..") || suspiciousPath(string(c.Request().URI().PathOriginal())) {
 			return fiber.ErrNotFound
 		}
 		p := strings.TrimPrefix(path.Clean("/"+c.Path()), "/")
@@ -47,4 +49,34 @@ func (s *Server) spa(ui fs.FS) fiber.Handler {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 		return c.Send(data)
 	}
+}
+
+// suspiciousPath reports a raw request path that tries to leave the UI's
+// files or reach hidden ones, as sent and after up to three rounds of
+// percent-decoding (double encoding): a "." or ".." segment, an empty
+// segment ("//"), a backslash, a NUL, invalid UTF-8 (overlong dots), or a
+// segment starting with ".". The router normalises such paths before the
+// handler sees them, so without this "/%2e%2e/etc/passwd" would quietly
+// become "/etc/passwd" and get index.html; a plain 404 is clearer.
+func suspiciousPath(raw string) bool {
+	for range 4 {
+		if strings.ContainsAny(raw, "\\\x00") || !utf8.ValidString(raw) {
+			return true
+		}
+		segs := strings.Split(raw, "/")
+		for i, seg := range segs[1:] { // segs[0] is before the leading slash
+			if seg == "" && i < len(segs)-2 || strings.HasPrefix(seg, ".") {
+				return true
+			}
+		}
+		dec, err := url.PathUnescape(raw)
+		if err != nil {
+			return true
+		}
+		if dec == raw {
+			return false
+		}
+		raw = dec
+	}
+	return true
 }

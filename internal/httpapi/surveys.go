@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -147,8 +148,10 @@ func uploadedFile(c *fiber.Ctx) (string, []byte, error) {
 			return "", nil, err
 		}
 		defer f.Close()
+		// One Read may return less than the whole file (e.g. a part spilled to
+		// disk); a short read would import a truncated definition.
 		buf := make([]byte, fh.Size)
-		if _, err := f.Read(buf); err != nil && fh.Size > 0 {
+		if _, err := io.ReadFull(f, buf); err != nil {
 			return "", nil, err
 		}
 		return fh.Filename, buf, nil

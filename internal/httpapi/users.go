@@ -113,6 +113,13 @@ func (h *UserHandler) update(c *fiber.Ctx) error {
 	if err := h.s.deps.Users.UpdateUser(ctx, u); err != nil {
 		return err
 	}
+	if req.Password != nil {
+		// A new password ends every session of the account, so a leaked
+		// session does not outlive the reset.
+		if _, err := h.s.deps.Sessions.RevokeUserSessions(ctx, u.ID, u.UpdatedAt); err != nil {
+			return err
+		}
+	}
 	if err := h.s.audit(ctx, currentUser(c), "user.update", "", u.ID, map[string]any{"role": u.Role, "password_changed": req.Password != nil}); err != nil {
 		return err
 	}

@@ -21,6 +21,10 @@ import (
 // MaxRows bounds the data rows of one file.
 const MaxRows = 20000
 
+// MaxUnzippedXLSX bounds the unpacked size of an uploaded workbook: a
+// sheet of MaxRows rows takes some 20 MB.
+const MaxUnzippedXLSX = 128 << 20
+
 // Reasons a row is rejected; the UI translates them.
 const (
 	ReasonBadEmail        = "bad_email"
@@ -175,8 +179,13 @@ func decodeWindows1252(data []byte) []byte {
 
 // readXLSX returns the cells of the first sheet as displayed text.
 func readXLSX(data []byte) ([][]string, []int, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	// The reader's default limits (16 GB unpacked, parts other than sheets
+	// read into memory) would let a 4 MB zip bomb allocate gigabytes.
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: MaxUnzippedXLSX, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
+		if strings.Contains(err.Error(), "unzip size exceeds") {
+			return nil, nil, delphi.FieldErrorf(delphi.EINVALID, "file", "the Excel file unpacks to more than %d MB; save it as CSV or split it", MaxUnzippedXLSX>>20)
+		}
 		return nil, nil, delphi.FieldErrorf(delphi.EINVALID, "file", "the Excel file cannot be read: %v", err)
 	}
 	defer f.Close()

@@ -63,3 +63,30 @@ func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time) erro
 	}
 	return nil
 }
+
+// RevokeUserSessions revokes every active session of a user at the given
+// time (after a password change) and returns how many it revoked. A scan of
+// the user's sessions, which is rare enough not to need an _id design.
+func (s *Store) RevokeUserSessions(ctx context.Context, userID string, at time.Time) (int, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	cur, err := s.db.Collection(colSessions).Find(ctx, bson.D{{Key: "user_id", Value: userID}})
+	if err != nil {
+		return 0, mapErr(err, "sessions")
+	}
+	var docs []sessionDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, mapErr(err, "sessions")
+	}
+	n := 0
+	for _, d := range docs {
+		if d.RevokedAt != nil {
+			continue
+		}
+		if err := s.RevokeSession(ctx, d.ID, at); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

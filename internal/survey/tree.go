@@ -19,6 +19,11 @@ import (
 // "billion laughs" document cannot exhaust memory.
 const maxNodes = 200_000
 
+// maxDepth bounds the nesting of values (a study needs about ten levels):
+// every value records its path, so a deeper chain would cost memory and
+// time quadratic in its depth (5,000 nested "- " took 370 MB).
+const maxDepth = 64
+
 // pos is a 1-based line and column (in characters) in the source file.
 type pos struct{ line, col int }
 
@@ -217,9 +222,17 @@ type converter struct {
 	active map[*yaml.Node]bool // anchors being expanded, to stop cycles
 	nodes  int
 	full   bool
+	deep   bool
 }
 
 func (c *converter) value(n *yaml.Node, path []string, key pos) any {
+	if len(path) > maxDepth {
+		if !c.deep {
+			c.deep = true
+			c.t.add(pos{n.Line, n.Column}, "", fmt.Sprintf("the file nests values more than %d levels deep", maxDepth))
+		}
+		return nil
+	}
 	p := pointer(path)
 	c.t.locs[p] = loc{key: key, val: pos{n.Line, n.Column}, raw: n.Value}
 	return c.build(n, path, p)

@@ -44,6 +44,31 @@ describe('ParticipationPage', () => {
     expect(document.body.textContent).not.toContain('bad-token');
   });
 
+  it('shows an English expert the page in English on a browser that never chose a language', async () => {
+    mockFetch({
+      ...session,
+      'GET /api/v1/participation': {
+        body: participation({ expert: { pseudonym: 'E-TEST', group: 'pol', language: 'en', consent_at: null, declined_at: null } }),
+      },
+    });
+    renderAt('/p/secret-token');
+    expect(await screen.findByRole('heading', { level: 2, name: 'Privacy' }, { timeout: 5000 })).toBeInTheDocument();
+    expect(screen.getByText('We store pseudonymously.')).toBeInTheDocument();
+    expect(document.documentElement.lang).toBe('en');
+  });
+
+  it('keeps the language the browser chose, whatever the expert’s', async () => {
+    localStorage.setItem('er_lang', 'de');
+    mockFetch({
+      ...session,
+      'GET /api/v1/participation': {
+        body: participation({ expert: { pseudonym: 'E-TEST', group: 'pol', language: 'en', consent_at: null, declined_at: null } }),
+      },
+    });
+    renderAt('/p/secret-token');
+    expect(await screen.findByRole('heading', { level: 2, name: 'Datenschutz' }, { timeout: 5000 })).toBeInTheDocument();
+  });
+
   it('asks for consent first, then shows the welcome page with round, deadline and progress', async () => {
     let consented = false;
     const calls = mockFetch({

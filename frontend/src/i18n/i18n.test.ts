@@ -48,6 +48,13 @@ describe('language choice', () => {
     expect(i18n.t('login.title')).toBe('Sign in');
   });
 
+  it('does not store a language nobody chose (the start-up default)', async () => {
+    localStorage.clear();
+    await i18n.changeLanguage('de'); // what init does at start-up
+    expect(localStorage.getItem(LANG_STORAGE_KEY)).toBeNull();
+    expect(document.documentElement.lang).toBe('de');
+  });
+
   it('ignores unknown stored values', () => {
     expect(storedLanguage({ getItem: () => 'fr' })).toBe('de');
     expect(storedLanguage({ getItem: () => 'en' })).toBe('en');

@@ -37,19 +37,22 @@ function safeStorage(): Storage | undefined {
   }
 }
 
-/** Switches the UI language and remembers it. */
+/**
+ * Switches the UI language and remembers it. Only a choice is stored: the
+ * German default at start-up is not, so that an expert's page can still
+ * follow the expert's language on a browser that never chose one.
+ */
 export async function setLanguage(lang: Lang): Promise<void> {
   await i18n.changeLanguage(lang);
-}
-
-i18n.on('languageChanged', (lng) => {
-  if (!isLang(lng)) return;
   try {
-    safeStorage()?.setItem(LANG_STORAGE_KEY, lng);
+    safeStorage()?.setItem(LANG_STORAGE_KEY, lang);
   } catch {
     // Not remembered when storage is unavailable; the switch still works.
   }
-  if (typeof document !== 'undefined') document.documentElement.lang = lng;
+}
+
+i18n.on('languageChanged', (lng) => {
+  if (isLang(lng) && typeof document !== 'undefined') document.documentElement.lang = lng;
 });
 
 void i18n.use(initReactI18next).init({

@@ -29,6 +29,15 @@ describe('ResultsPage', () => {
     expect(link).toHaveAttribute('href', '/surveys/demo-2026/results');
   });
 
+  it('links the Excel and CSV exports in the page language', async () => {
+    mockResults();
+    renderAt('/surveys/demo-2026/results');
+    const xlsx = await screen.findByRole('link', { name: 'Excel-Export herunterladen' });
+    expect(xlsx).toHaveAttribute('href', `${api}/export.xlsx?lang=de`);
+    expect(xlsx).toHaveAttribute('download');
+    expect(screen.getByRole('link', { name: 'CSV (Langformat)' })).toHaveAttribute('href', `${api}/export.csv?lang=de`);
+  });
+
   it('shows the board with the live round, and no error when progress is missing', async () => {
     const calls = mockResults();
     renderAt('/surveys/demo-2026/results');

@@ -75,6 +75,17 @@ export function ResultsPage() {
 
       {board && board.rounds.length > 0 && (
         <>
+          <p className="export-links">
+            <a href={`/api/v1/surveys/${encodeURIComponent(id)}/export.xlsx?lang=${lang}`} download>
+              {t('results.exportXlsx')}
+            </a>
+            {' · '}
+            <a href={`/api/v1/surveys/${encodeURIComponent(id)}/export.csv?lang=${lang}`} download>
+              {t('results.exportCsv')}
+            </a>
+            <br />
+            <span className="muted small">{t('results.exportNote')}</span>
+          </p>
           <RoundStatus rounds={board.rounds} results={data.rounds} progress={data.progress} lang={lang} onRefresh={refresh} />
 
           {item ? (

@@ -1,7 +1,9 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api } from '../api';
-import { ErrorAlert, Loading } from '../components/ErrorAlert';
+import { api, ApiError, type ImportedSurvey } from '../api';
+import { ErrorAlert, errorText, Loading } from '../components/ErrorAlert';
+import { useStaff } from '../components/StaffLayout';
 import { formatDateTime, label } from '../format';
 import { useApiData } from '../hooks';
 import { baseLang, localized } from '../text';
@@ -9,14 +11,17 @@ import { baseLang, localized } from '../text';
 export function StudyListPage() {
   const { t, i18n } = useTranslation();
   const lang = baseLang(i18n.resolvedLanguage);
+  const { user } = useStaff();
   const { data, error, loading, reload } = useApiData((signal) => api.surveys(signal), []);
   const surveys = data?.surveys ?? [];
+  const canImport = user.role === 'admin' || user.role === 'coordinator';
 
   return (
     <>
       <title>{`${t('studies.title')} – ${t('app.name')}`}</title>
       <h1>{t('studies.title')}</h1>
       <p className="muted">{t('studies.intro')}</p>
+      {canImport && <StudyUpload onImported={reload} />}
       {loading && !data && <Loading />}
       {error != null && <ErrorAlert error={error} onRetry={reload} />}
       {data && surveys.length === 0 && <p className="empty">{t('studies.empty')}</p>}
@@ -56,3 +61,86 @@ export function StudyListPage() {
 }
 
 export default StudyListPage;
+
+/**
+ * Imports a study definition (YAML or JSON) for admins and coordinators: a
+ * new study, or a new revision of one. A file that does not validate
+ * answers 422 with one detail per problem, shown with its line and column.
+ */
+export function StudyUpload({ onImported }: { onImported: () => void }) {
+  const { t, i18n } = useTranslation();
+  const lang = baseLang(i18n.resolvedLanguage);
+  const hid = useId();
+  const fid = useId();
+  const form = useRef<HTMLFormElement>(null);
+  const [file, setFile] = useState<File | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState<ImportedSurvey | null>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!file) return;
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      const r = await api.importSurvey(file);
+      setDone(r);
+      setFile(null);
+      form.current?.reset();
+      onImported();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const details = error instanceof ApiError ? (error.details ?? []) : [];
+  const title = done ? localized(done.survey.definition?.title, lang) || done.survey.id : '';
+  return (
+    <section className="card study-upload" aria-labelledby={hid}>
+      <h2 id={hid}>{t('studies.upload.title')}</h2>
+      <p className="muted small">{t('studies.upload.help')}</p>
+      <form ref={form} className="upload-form" onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor={fid}>{t('studies.upload.file')}</label>
+          <input
+            id={fid}
+            type="file"
+            accept=".yaml,.yml,.json,application/json,application/yaml,text/yaml"
+            onChange={(e) => {
+              setFile(e.target.files?.[0] ?? null);
+              setError(null);
+              setDone(null);
+            }}
+          />
+        </div>
+        <button type="submit" className="button-primary" disabled={!file || busy}>
+          {busy ? t('studies.upload.uploading') : t('studies.upload.submit')}
+        </button>
+      </form>
+      {done && (
+        <p role="status" className="alert alert-ok">
+          {t(done.created ? 'studies.upload.created' : 'studies.upload.unchanged', { title, revision: done.survey.revision })}
+        </p>
+      )}
+      {error != null && details.length === 0 && <ErrorAlert error={error} />}
+      {details.length > 0 && (
+        <div className="alert alert-error" role="alert">
+          <p>{t('studies.upload.invalid', { count: details.length, message: errorText(error, t) })}</p>
+          <ul className="upload-details">
+            {details.map((d, i) => (
+              <li key={i}>
+                {d.line ? <strong>{t('studies.upload.at', { line: d.line, column: d.column ?? 1 })}: </strong> : null}
+                {d.message}
+                {d.field && <code className="upload-field"> ({d.field})</code>}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -231,6 +231,23 @@ func testSessions(t *testing.T, s *store.Store) {
 		t.Fatalf("after RevokeSession: %+v", got)
 	}
 	wantCode(t, s.RevokeSession(ctx, "nope", at), delphi.ENOTFOUND)
+
+	// RevokeUserSessions ends the user's other active sessions, not another user's.
+	must(t, s.CreateSession(ctx, &delphi.Session{ID: "sess-2", UserID: "u1", CreatedAt: now, ExpiresAt: now.Add(12 * time.Hour)}))
+	must(t, s.CreateSession(ctx, &delphi.Session{ID: "sess-3", UserID: "u1", CreatedAt: now, ExpiresAt: now.Add(12 * time.Hour)}))
+	must(t, s.CreateSession(ctx, &delphi.Session{ID: "other", UserID: "u2", CreatedAt: now, ExpiresAt: now.Add(12 * time.Hour)}))
+	n, err := s.RevokeUserSessions(ctx, "u1", at)
+	must(t, err)
+	if n != 2 {
+		t.Errorf("RevokeUserSessions revoked %d, want 2 (sess-1 was revoked already)", n)
+	}
+	for id, active := range map[string]bool{"sess-2": false, "sess-3": false, "other": true} {
+		got, err := s.SessionByID(ctx, id)
+		must(t, err)
+		if got.Active(now.Add(3*time.Hour)) != active {
+			t.Errorf("%s active = %v, want %v", id, !active, active)
+		}
+	}
 }
 
 // definition returns a definition touching every kind of field.
