@@ -69,8 +69,21 @@ lint: frontend
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-bench: frontend
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# Every go test -bench of the repository, then the load test (`expertenrunde
+# loadtest`: the server in-process on the embedded database, and once more on
+# MONGODB_URI when it is set); about 5 minutes on 2 cores. The output also goes
+# to bin/bench/<UTC time>.txt; docs/PERFORMANCE.md explains the numbers.
+# LOAD_FLAGS go to the load test, e.g. LOAD_FLAGS="--experts 400 --human 60s"
+# (or the ERLOAD_* variables it reads).
+LOAD_FLAGS ?=
+bench: $(BIN)
+	@mkdir -p bin/bench
+	@set -o pipefail; out=bin/bench/$$(date -u +%Y%m%dT%H%M%SZ).txt; \
+	{ echo "make bench: $$(nproc) cores, load average $$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) at the start"; \
+	  $(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./... && \
+	  MONGODB_URI= $(BIN) loadtest $(LOAD_FLAGS) && \
+	  if [ -n "$$MONGODB_URI" ]; then $(BIN) loadtest $(LOAD_FLAGS); fi; } 2>&1 | tee $$out; \
+	status=$$?; echo "make bench: written to $$out"; exit $$status
 
 clean:
 	rm -rf bin frontend/dist

@@ -49,6 +49,7 @@ type Main struct {
 	args []string // positional arguments after the flags
 	user userFlags
 	exp  exportFlags
+	load loadFlags
 
 	logger   *slog.Logger
 	embedded *store.Embedded
@@ -82,6 +83,7 @@ Usage:
   expertenrunde survey import FILE
   expertenrunde user create --email E --role admin|coordinator|researcher [--name N] [--survey ID]... --password-stdin
   expertenrunde export --survey ID [--lang de|en] [--rounds all|1,2] [-o FILE.xlsx|.csv|.json]
+  expertenrunde loadtest [--experts 200] [--human 30s] [--fast 15s] [--raw 15s] [--scale 1000,3000] [--url URL --password-stdin]
   expertenrunde version
 
 Configuration comes from the environment (see README); flags override it.
@@ -126,6 +128,9 @@ func (m *Main) ParseFlags(args []string) error {
 	case "export":
 		m.cmd, args = args[:1], args[1:]
 		fs = m.exportFlagSet()
+	case "loadtest":
+		m.cmd, args = args[:1], args[1:]
+		fs = m.loadtestFlagSet()
 	case "version", "--version", "-version":
 		m.cmd = []string{"version"}
 		return nil
@@ -172,6 +177,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.userCreate(ctx)
 	case "export":
 		return m.exportResults(ctx)
+	case "loadtest":
+		return m.loadTest(ctx)
 	case "version":
 		fmt.Fprintln(m.Stdout, "expertenrunde", Version)
 		return nil
@@ -238,6 +245,12 @@ func (m *Main) openStore(ctx context.Context) error {
 	m.store = st
 	if err := st.Migrate(ctx); err != nil {
 		return fmt.Errorf("preparing the database (indexes, migrations): %w", err)
+	}
+	if m.embedded != nil {
+		// Finds and updates by _id scan whole tables without it.
+		if _, err := m.embedded.IndexIDs(ctx, m.Config.DBName); err != nil {
+			return fmt.Errorf("preparing the database (indexes): %w", err)
+		}
 	}
 	return nil
 }

@@ -146,7 +146,6 @@ func (e *mailEnv) auditActions() map[string]int {
 	return out
 }
 
-
 func TestPanelAccess(t *testing.T) {
 	e := newMailEnv(t)
 	e.openRound1()

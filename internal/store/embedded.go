@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	_ "modernc.org/sqlite" // the SQLite driver FerretDB uses; IndexIDs opens its files
 )
 
 // ferretdbNewMu serialises ferretdb.New, which writes a package global of
@@ -178,6 +181,61 @@ func (e *Embedded) Close() error {
 		}
 	})
 	return e.closeErr
+}
+
+// IndexIDs adds to every collection of database dbName an SQLite index on
+// the expression FerretDB filters _id by, and returns the number of
+// collections. It is idempotent; call it after Migrate, which creates every
+// collection the store uses.
+//
+// FerretDB v1.24 pushes a filter on _id alone down to SQLite as
+// `WHERE _ferretdb_sjson->'$._id' = ?`, but its own unique _id index is on
+// `_ferretdb_sjson->"_id"`, an expression SQLite does not recognise as the
+// same, so every find, update, replace and delete by _id scanned the whole
+// table: about 1 µs per stored kilobyte for a find, several times that for
+// an update (measured in internal/loadtest, BenchmarkDriverOps). With this
+// index they are lookups. FerretDB's own metadata does not list it and
+// nothing else changes: dropping a collection drops its table and the index.
+func (e *Embedded) IndexIDs(ctx context.Context, dbName string) (int, error) {
+	file := filepath.Join(e.dir, dbName+".sqlite")
+	if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
+		return 0, nil // no collection yet
+	}
+	dsn := (&url.URL{Scheme: "file", Path: file, RawQuery: "_pragma=busy_timeout(10000)"}).String()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return 0, fmt.Errorf("embedded database: open %s: %w", file, err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT table_name FROM _ferretdb_collections`)
+	if err != nil {
+		return 0, fmt.Errorf("embedded database: list the tables of %s: %w", dbName, err)
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("embedded database: list the tables of %s: %w", dbName, err)
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("embedded database: list the tables of %s: %w", dbName, err)
+	}
+	for _, t := range tables {
+		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s (_ferretdb_sjson->'$._id')`, sqlIdent(t+"_expertenrunde_id"), sqlIdent(t))
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return 0, fmt.Errorf("embedded database: index _id of %s.%s: %w", dbName, t, err)
+		}
+	}
+	return len(tables), nil
+}
+
+// sqlIdent quotes an SQLite identifier.
+func sqlIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 // ferretLogger returns the logger FerretDB writes to (nil: discard).

@@ -7,3 +7,10 @@ func (s *Store) DB() *mongo.Database { return s.db }
 
 // MapErr exposes mapErr to the tests.
 var MapErr = mapErr
+
+// SetFerret switches the FerretDB write filters on or off (benchmarks
+// compare the layouts).
+func (s *Store) SetFerret(on bool) { s.ferret = on }
+
+// Ferret reports whether the store detected FerretDB.
+func (s *Store) Ferret() bool { return s.ferret }

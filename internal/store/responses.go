@@ -21,10 +21,13 @@ import (
 // sub-documents and under 1 s as one string; see docs/PERFORMANCE.md).
 //
 // Writes to one response are serialised by the KeyLock of its _id (FerretDB
-// loses concurrent updates of one document). Each write is also a
+// loses concurrent updates of one document). On MongoDB each write is also a
 // compare-and-set on the "saves" counter, which every answer write
-// increments, so it is safe across instances on MongoDB; a lost race is
-// read again and retried.
+// increments, so it is safe across instances; a lost race is read again and
+// retried. On FerretDB the writes filter on _id alone (see Store.ferret):
+// any other filter is evaluated in FerretDB over every document of the
+// collection, which made an autosave cost time in proportion to all
+// responses of all rounds (docs/PERFORMANCE.md, "Autosave under load").
 
 const colResponses = "responses"
 
@@ -188,6 +191,16 @@ func (s *Store) ensureResponse(ctx context.Context, id string, tmpl *delphi.Resp
 	return nil
 }
 
+// writeFilter is the filter of a write to response id that read the state
+// cond: a compare-and-set on MongoDB, the _id alone on FerretDB.
+func (s *Store) writeFilter(id string, cond ...bson.E) bson.D {
+	f := bson.D{{Key: "_id", Value: id}}
+	if !s.ferret {
+		f = append(f, cond...)
+	}
+	return f
+}
+
 func checkResponseKey(surveyID string, round int, expertID string) error {
 	switch {
 	case surveyID == "":
@@ -212,10 +225,34 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 	defer s.locks.Lock(colResponses + "/" + id)()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
+	col := s.db.Collection(colResponses)
+	if s.ferret {
+		// Under the lock nobody else writes this response: read, then one
+		// update by _id.
+		d, err := s.responseDoc(ctx, id)
+		if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+			if err := s.ensureResponse(ctx, id, tmpl, &at); err != nil {
+				return nil, err
+			}
+			d, err = s.responseDoc(ctx, id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		set := bson.D{{Key: "last_activity_at", Value: at}}
+		if d.FirstOpenedAt == nil {
+			set = append(set, bson.E{Key: "first_opened_at", Value: at})
+			d.FirstOpenedAt = &at
+		}
+		if _, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+			return nil, mapErr(err, "response")
+		}
+		d.LastActivityAt = &at
+		return d.response()
+	}
 	if err := s.ensureResponse(ctx, id, tmpl, &at); err != nil {
 		return nil, err
 	}
-	col := s.db.Collection(colResponses)
 	// Two updates, each idempotent: first_opened_at only where it is unset.
 	if _, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "first_opened_at", Value: bson.D{{Key: "$exists", Value: false}}}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "first_opened_at", Value: at}}}}); err != nil {
@@ -258,12 +295,19 @@ func (s *Store) SaveAnswer(ctx context.Context, a *delphi.Answer, at time.Time) 
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	tmpl := &delphi.Response{SurveyID: a.SurveyID, Round: a.Round, ExpertID: a.ExpertID, Pseudonym: a.Pseudonym, Group: a.Group}
-	if err := s.ensureResponse(ctx, id, tmpl, nil); err != nil {
-		return nil, false, err
-	}
 	col := s.db.Collection(colResponses)
+	created := false
 	for range casRetries {
 		d, err := s.responseDoc(ctx, id)
+		if delphi.ErrorCode(err) == delphi.ENOTFOUND && !created {
+			// The first save of a round nobody opened: create the response
+			// (an insert, not an attempt on every save), then read it.
+			if err := s.ensureResponse(ctx, id, tmpl, nil); err != nil {
+				return nil, false, err
+			}
+			created = true
+			continue
+		}
 		if err != nil {
 			return nil, false, err
 		}
@@ -292,7 +336,7 @@ func (s *Store) SaveAnswer(ctx context.Context, a *delphi.Answer, at time.Time) 
 		if d.StartedAt == nil {
 			set = append(set, bson.E{Key: "started_at", Value: at})
 		}
-		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "saves", Value: d.Saves}},
+		res, err := col.UpdateOne(ctx, s.writeFilter(id, bson.E{Key: "saves", Value: d.Saves}),
 			bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "saves", Value: 1}}}})
 		if err != nil {
 			return nil, false, mapErr(err, "answer")
@@ -331,7 +375,7 @@ func (s *Store) SubmitResponse(ctx context.Context, surveyID string, round int, 
 		if d.SubmittedAt == nil {
 			set = append(set, bson.E{Key: "submitted_at", Value: at})
 		}
-		res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "submissions", Value: d.Submissions}, {Key: "saves", Value: d.Saves}},
+		res, err := col.UpdateOne(ctx, s.writeFilter(id, bson.E{Key: "submissions", Value: d.Submissions}, bson.E{Key: "saves", Value: d.Saves}),
 			bson.D{{Key: "$set", Value: set}})
 		if err != nil {
 			return nil, false, mapErr(err, "response")

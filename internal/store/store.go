@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,9 +28,13 @@ import (
 )
 
 // Driver timeouts. With the database down, an operation fails with
-// EUNAVAILABLE after about serverSelectionTimeout instead of hanging.
+// EUNAVAILABLE after about serverSelectionTimeout instead of hanging: 1.5 s,
+// so that a request (an expert's autosave, /readyz with its 2 s bound)
+// answers 503 within 2 s and the client retries, rather than waiting for a
+// server that is gone. The driver keeps probing in the background and the
+// next request after the database returns succeeds.
 const (
-	serverSelectionTimeout = 5 * time.Second
+	serverSelectionTimeout = 1500 * time.Millisecond
 	connectTimeout         = 5 * time.Second
 	// opTimeout bounds every store method unless ctx ends earlier.
 	opTimeout = 10 * time.Second
@@ -56,6 +61,13 @@ type Store struct {
 
 	// locks serialises read-modify-writes per document _id (see KeyLock).
 	locks *KeyLock
+	// ferret is true on FerretDB. There, a filter on _id alone is the only
+	// indexed one (see Embedded.IndexIDs) and an update is not atomic
+	// anyway (it reads and writes in two transactions), so the hot writes
+	// filter on _id alone and rely on the KeyLock, which covers every
+	// writer: the embedded database admits one process (see StartEmbedded).
+	// On MongoDB they are compare-and-sets, safe across instances.
+	ferret bool
 	// Now is the clock for the timestamps the store assigns. Set it before use.
 	Now func() time.Time
 }
@@ -70,9 +82,9 @@ var (
 
 // Open connects to the MongoDB-compatible server at uri, uses database
 // dbName and pings it once within ctx. Options in uri (for example
-// serverSelectionTimeoutMS) override the defaults of 5 s for server
-// selection and connecting. A nil logger discards. EUNAVAILABLE if the
-// server does not answer.
+// serverSelectionTimeoutMS) override the defaults of 1.5 s for server
+// selection and 5 s for connecting. A nil logger discards. EUNAVAILABLE if
+// the server does not answer.
 func Open(ctx context.Context, uri, dbName string, logger *slog.Logger) (*Store, error) {
 	if dbName == "" {
 		return nil, errors.New("store: empty database name")
@@ -100,7 +112,22 @@ func Open(ctx context.Context, uri, dbName string, logger *slog.Logger) (*Store,
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		return nil, err
 	}
+	s.ferret = isFerretDB(ctx, s.db)
 	return s, nil
+}
+
+// isFerretDB reports whether the server is FerretDB: its buildInfo carries
+// ferretdbVersion. Any doubt counts as MongoDB (the safe side: the
+// compare-and-set filters work on both, only slower on FerretDB).
+func isFerretDB(ctx context.Context, db *mongo.Database) bool {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	raw, err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Raw()
+	if err != nil {
+		return false
+	}
+	_, err = raw.LookupErr("ferretdbVersion")
+	return err == nil
 }
 
 // Ping checks that the database answers. EUNAVAILABLE if it does not.
@@ -292,6 +319,36 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("store: record migration %d: %w", m.version, mapErr(err, "migration"))
 		}
 		s.logger.Info("database migration applied", "version", m.version, "description", m.description)
+	}
+	return s.createCollections(ctx)
+}
+
+// collections lists every collection the store uses.
+var collections = []string{
+	colMigrations, colUsers, colUserEmails, colSessions, colSurveys, colSurveyRevisions, colAudit, colLimiter,
+	colExperts, colExpertIdentities, colExpertEmails, colPseudonyms, colAccessTokens,
+	colMailSends, colMailEvents, colMailJobs, colIdempotency, colRoundMail,
+	colRounds, colSnapshots, colResponses, colExpertSessions,
+}
+
+// createCollections creates the collections that do not exist yet, so that
+// everything done to all collections at start (Embedded.IndexIDs) covers
+// them before the first document arrives.
+func (s *Store) createCollections(ctx context.Context) error {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	names, err := s.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("store: list collections: %w", mapErr(err, "collections"))
+	}
+	for _, c := range collections {
+		if slices.Contains(names, c) {
+			continue
+		}
+		var ce mongo.CommandError
+		if err := s.db.CreateCollection(ctx, c); err != nil && !(errors.As(err, &ce) && ce.Code == 48) { // 48: NamespaceExists (a concurrent start)
+			return fmt.Errorf("store: create collection %s: %w", c, mapErr(err, "collection "+c))
+		}
 	}
 	return nil
 }
