@@ -39,9 +39,9 @@ func roundParam(c *fiber.Ctx) (int, error) {
 	return n, nil
 }
 
-// round answers analysis.RoundResults: the frozen snapshot of a closed
-// round, or live results (live: true, computed_at now) of an open one.
-func (h *ResultsHandler) round(c *fiber.Ctx) error {
+// serve runs one results read for a study the caller may see and answers
+// its value uncached: live numbers change with every answer.
+func (h *ResultsHandler) serve(c *fiber.Ctx, read func(svc *results.Service, sv *delphi.Survey) (any, error)) error {
 	svc, err := h.service()
 	if err != nil {
 		return err
@@ -50,55 +50,41 @@ func (h *ResultsHandler) round(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := roundParam(c)
-	if err != nil {
-		return err
-	}
-	res, err := svc.Round(c.UserContext(), sv.ID, n)
+	v, err := read(svc, sv)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(res)
+	return c.JSON(v)
+}
+
+// round answers analysis.RoundResults: the frozen snapshot of a closed
+// round, or live results (live: true, computed_at now) of an open one.
+func (h *ResultsHandler) round(c *fiber.Ctx) error {
+	return h.serve(c, func(svc *results.Service, sv *delphi.Survey) (any, error) {
+		n, err := roundParam(c)
+		if err != nil {
+			return nil, err
+		}
+		return svc.Round(c.UserContext(), sv.ID, n)
+	})
 }
 
 // transitions answers how the paired experts moved into round n (counts only).
 func (h *ResultsHandler) transitions(c *fiber.Ctx) error {
-	svc, err := h.service()
-	if err != nil {
-		return err
-	}
-	sv, err := h.s.visibleSurvey(c, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	n, err := roundParam(c)
-	if err != nil {
-		return err
-	}
-	tr, err := svc.Transitions(c.UserContext(), sv.ID, n)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(tr)
+	return h.serve(c, func(svc *results.Service, sv *delphi.Survey) (any, error) {
+		n, err := roundParam(c)
+		if err != nil {
+			return nil, err
+		}
+		return svc.Transitions(c.UserContext(), sv.ID, n)
+	})
 }
 
 // overview answers the consensus board: items × rounds with the outcome,
 // overall and per group.
 func (h *ResultsHandler) overview(c *fiber.Ctx) error {
-	svc, err := h.service()
-	if err != nil {
-		return err
-	}
-	sv, err := h.s.visibleSurvey(c, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	b, err := svc.Overview(c.UserContext(), sv.ID)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(b)
+	return h.serve(c, func(svc *results.Service, sv *delphi.Survey) (any, error) {
+		return svc.Overview(c.UserContext(), sv.ID)
+	})
 }
