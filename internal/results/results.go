@@ -109,17 +109,13 @@ func (s *Service) frozen(ctx context.Context, r *delphi.Round) (*analysis.RoundR
 // Compute computes the results of round r from the stored responses of
 // rounds r and r−1 with analysis.Compute.
 func (s *Service) Compute(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time, live bool) (*analysis.RoundResults, error) {
-	cur, err := s.Responses.ListResponses(ctx, r.SurveyID, r.Number)
+	cur, before, err := s.twoRounds(ctx, r.SurveyID, r.Number)
 	if err != nil {
 		return nil, err
 	}
 	var prev []delphi.Answer
 	if r.Number > 1 {
-		resp, err := s.Responses.ListResponses(ctx, r.SurveyID, r.Number-1)
-		if err != nil {
-			return nil, err
-		}
-		prev = Answers(resp)
+		prev = Answers(before)
 		if prev == nil {
 			prev = []delphi.Answer{} // a previous round without answers: stability with n_paired 0
 		}
@@ -232,4 +228,34 @@ func (s *Service) All(ctx context.Context, surveyID string) ([]*analysis.RoundRe
 			OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt, Deadline: r.Deadline})
 	}
 	return out, infos, nil
+}
+
+// RoundsLister is implemented by stores that read the responses of several
+// rounds in one pass (*store.Store: on FerretDB every filtered read scans
+// the whole collection, so one read of rounds n and n−1 costs half of two).
+type RoundsLister interface {
+	ListResponsesRounds(ctx context.Context, surveyID string, rounds ...int) (map[int][]*delphi.Response, error)
+}
+
+// twoRounds returns the responses of round n and, for n > 1, of round n−1
+// (nil for n = 1), in one read when the store supports it.
+func (s *Service) twoRounds(ctx context.Context, surveyID string, n int) (cur, prev []*delphi.Response, err error) {
+	if n > 1 {
+		if rl, ok := s.Responses.(RoundsLister); ok {
+			m, err := rl.ListResponsesRounds(ctx, surveyID, n, n-1)
+			if err != nil {
+				return nil, nil, err
+			}
+			return m[n], m[n-1], nil
+		}
+	}
+	if cur, err = s.Responses.ListResponses(ctx, surveyID, n); err != nil {
+		return nil, nil, err
+	}
+	if n > 1 {
+		if prev, err = s.Responses.ListResponses(ctx, surveyID, n-1); err != nil {
+			return nil, nil, err
+		}
+	}
+	return cur, prev, nil
 }

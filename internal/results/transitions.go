@@ -59,11 +59,7 @@ func (s *Service) Transitions(ctx context.Context, surveyID string, n int) (*Tra
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.Responses.ListResponses(ctx, surveyID, n)
-	if err != nil {
-		return nil, err
-	}
-	prev, err := s.Responses.ListResponses(ctx, surveyID, n-1)
+	cur, prev, err := s.twoRounds(ctx, surveyID, n)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -58,9 +60,42 @@ type storedAnswer struct {
 	Comment       string          `json:"c,omitempty"`
 	Justification string          `json:"j,omitempty"`
 	Seq           int64           `json:"s"`
-	FirstSavedAt  time.Time       `json:"f"`
-	LastSavedAt   time.Time       `json:"l"`
+	FirstSavedAt  msTime          `json:"f"`
+	LastSavedAt   msTime          `json:"l,omitzero"` // omitted when equal to FirstSavedAt (see lastSaved)
 	Revisions     int             `json:"r,omitempty"`
+}
+
+// msTime is a time in AnswersJSON: written as Unix milliseconds (UTC; the
+// zero time as 0), read from that or from the RFC 3339 string of responses
+// written before. The number is about a third of the string's length and
+// much cheaper to parse, and FerretDB decodes the whole string on every
+// read of a response (docs/PERFORMANCE.md, "Round results").
+type msTime struct{ time.Time }
+
+func (t msTime) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("0"), nil
+	}
+	return strconv.AppendInt(nil, t.UnixMilli(), 10), nil
+}
+
+func (t *msTime) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return t.Time.UnmarshalJSON(b) // RFC 3339, the format before
+	}
+	if string(b) == "null" {
+		return nil
+	}
+	ms, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("time: %w", err)
+	}
+	if ms == 0 {
+		t.Time = time.Time{}
+	} else {
+		t.Time = time.UnixMilli(ms).UTC()
+	}
+	return nil
 }
 
 func responseID(surveyID string, round int, expertID string) string {
@@ -82,7 +117,7 @@ func (d *responseDoc) answer(itemID string, sa storedAnswer) (delphi.Answer, err
 	a := delphi.Answer{
 		SurveyID: d.SurveyID, Round: d.Round, ItemID: itemID, ExpertID: d.ExpertID, Pseudonym: d.Pseudonym, Group: d.Group,
 		Comment: sa.Comment, Justification: sa.Justification, Seq: sa.Seq,
-		FirstSavedAt: sa.FirstSavedAt, LastSavedAt: sa.LastSavedAt, Revisions: sa.Revisions,
+		FirstSavedAt: sa.FirstSavedAt.Time, LastSavedAt: lastSaved(sa.FirstSavedAt, sa.LastSavedAt), Revisions: sa.Revisions,
 	}
 	if len(sa.Value) > 0 {
 		if err := json.Unmarshal(sa.Value, &a.Value); err != nil {
@@ -92,27 +127,60 @@ func (d *responseDoc) answer(itemID string, sa storedAnswer) (delphi.Answer, err
 	return a, nil
 }
 
+// readAnswer is storedAnswer for reading a whole response: the value is
+// decoded in the same pass as the rest (storedAnswer keeps it raw for the
+// compare on save, which cost a second json.Unmarshal per answer).
+type readAnswer struct {
+	Value         delphi.Value `json:"v"`
+	Comment       string       `json:"c,omitempty"`
+	Justification string       `json:"j,omitempty"`
+	Seq           int64        `json:"s"`
+	FirstSavedAt  msTime       `json:"f"`
+	LastSavedAt   msTime       `json:"l,omitzero"`
+	Revisions     int          `json:"r,omitempty"`
+}
+
 func (d *responseDoc) response() (*delphi.Response, error) {
-	m, err := d.answers()
-	if err != nil {
-		return nil, err
+	m := map[string]readAnswer{}
+	if d.AnswersJSON != "" {
+		var err error
+		if m, err = decodeAnswers(d.AnswersJSON); err != nil {
+			return nil, delphi.Internal(fmt.Errorf("response %s: decode answers: %w", d.ID, err))
+		}
 	}
 	r := &delphi.Response{
 		SurveyID: d.SurveyID, Round: d.Round, ExpertID: d.ExpertID, Pseudonym: d.Pseudonym, Group: d.Group,
 		FirstOpenedAt: d.FirstOpenedAt, LastActivityAt: d.LastActivityAt, StartedAt: d.StartedAt,
 		SubmittedAt: d.SubmittedAt, Submissions: d.Submissions, Answers: make(map[string]delphi.Answer, len(m)),
 	}
-	for id, sa := range m {
-		a, err := d.answer(id, sa)
-		if err != nil {
-			return nil, err
+	for id, ra := range m {
+		r.Answers[id] = delphi.Answer{
+			SurveyID: d.SurveyID, Round: d.Round, ItemID: id, ExpertID: d.ExpertID, Pseudonym: d.Pseudonym, Group: d.Group,
+			Value: ra.Value, Comment: ra.Comment, Justification: ra.Justification, Seq: ra.Seq,
+			FirstSavedAt: ra.FirstSavedAt.Time, LastSavedAt: lastSaved(ra.FirstSavedAt, ra.LastSavedAt), Revisions: ra.Revisions,
 		}
-		r.Answers[id] = a
 	}
 	return r, nil
 }
 
+// lastSaved is the LastSavedAt of an answer: encodeAnswers leaves it out
+// when it equals FirstSavedAt (an answer saved once, the usual case).
+func lastSaved(first, last msTime) time.Time {
+	if last.IsZero() {
+		return first.Time
+	}
+	return last.Time
+}
+
+// encodeAnswers encodes m for AnswersJSON. It clears the LastSavedAt of the
+// entries where it equals FirstSavedAt (m is not used afterwards).
 func encodeAnswers(m map[string]storedAnswer) (string, error) {
+	for id, sa := range m {
+		if !sa.LastSavedAt.IsZero() && sa.LastSavedAt.Equal(sa.FirstSavedAt.Time) {
+			sa.LastSavedAt = msTime{}
+			m[id] = sa
+		}
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return "", delphi.Internal(err)
@@ -142,39 +210,64 @@ func (s *Store) Response(ctx context.Context, surveyID string, round int, expert
 
 // ListResponses returns every response of a round, ordered by pseudonym.
 func (s *Store) ListResponses(ctx context.Context, surveyID string, round int) ([]*delphi.Response, error) {
+	m, err := s.ListResponsesRounds(ctx, surveyID, round)
+	if err != nil {
+		return nil, err
+	}
+	return m[round], nil
+}
+
+// ListResponsesRounds returns every response of each of the given rounds,
+// each ordered by pseudonym, in one read: round → responses, with an empty
+// (non-nil) slice for a round without responses. On FerretDB any filter but
+// _id equality reads every document of the collection, so reading rounds n
+// and n−1 together halves the cost of reading them one by one.
+func (s *Store) ListResponsesRounds(ctx context.Context, surveyID string, rounds ...int) (map[int][]*delphi.Response, error) {
+	out := make(map[int][]*delphi.Response, len(rounds))
+	for _, n := range rounds {
+		out[n] = []*delphi.Response{}
+	}
+	if len(rounds) == 0 {
+		return out, nil
+	}
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colResponses).Find(ctx, bson.D{{Key: "survey_id", Value: surveyID}, {Key: "round", Value: round}})
+	filter := bson.D{{Key: "survey_id", Value: surveyID}, {Key: "round", Value: rounds[0]}}
+	if len(rounds) > 1 {
+		filter[1].Value = bson.D{{Key: "$in", Value: rounds}}
+	}
+	cur, err := s.db.Collection(colResponses).Find(ctx, filter)
 	if err != nil {
 		return nil, mapErr(err, "responses")
 	}
 	defer cur.Close(ctx)
-	out := []*delphi.Response{}
 	for cur.Next(ctx) {
 		var d responseDoc
 		if err := cur.Decode(&d); err != nil {
 			return nil, mapErr(err, "responses")
 		}
+		if _, ok := out[d.Round]; !ok {
+			continue
+		}
 		r, err := d.response()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out[d.Round] = append(out[d.Round], r)
 	}
 	if err := cur.Err(); err != nil {
 		return nil, mapErr(err, "responses")
 	}
-	sortResponses(out)
+	for _, rs := range out {
+		sortResponses(rs)
+	}
 	return out, nil
 }
 
 func sortResponses(rs []*delphi.Response) {
-	for i := 1; i < len(rs); i++ { // insertion sort: panels are small and usually in order
-		for j := i; j > 0 && (rs[j].Pseudonym < rs[j-1].Pseudonym ||
-			rs[j].Pseudonym == rs[j-1].Pseudonym && rs[j].ExpertID < rs[j-1].ExpertID); j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
-	}
+	slices.SortFunc(rs, func(a, b *delphi.Response) int {
+		return cmp.Or(cmp.Compare(a.Pseudonym, b.Pseudonym), cmp.Compare(a.ExpertID, b.ExpertID))
+	})
 }
 
 // ensureResponse inserts an empty response from tmpl unless one exists.
@@ -320,7 +413,7 @@ func (s *Store) SaveAnswer(ctx context.Context, a *delphi.Answer, at time.Time) 
 			stored, err := d.answer(a.ItemID, prev)
 			return &stored, false, err
 		}
-		next := storedAnswer{Value: value, Comment: a.Comment, Justification: a.Justification, Seq: a.Seq, FirstSavedAt: at, LastSavedAt: at}
+		next := storedAnswer{Value: value, Comment: a.Comment, Justification: a.Justification, Seq: a.Seq, FirstSavedAt: msTime{at}, LastSavedAt: msTime{at}}
 		if had {
 			next.FirstSavedAt, next.Revisions = prev.FirstSavedAt, prev.Revisions
 			if string(prev.Value) != string(next.Value) || prev.Comment != next.Comment || prev.Justification != next.Justification {

@@ -51,7 +51,7 @@ func (s *Store) ImportResponses(ctx context.Context, rs []*delphi.Response) erro
 			}
 			m[a.ItemID] = storedAnswer{
 				Value: value, Comment: a.Comment, Justification: a.Justification, Seq: a.Seq,
-				FirstSavedAt: a.FirstSavedAt.UTC().Truncate(time.Millisecond), LastSavedAt: a.LastSavedAt.UTC().Truncate(time.Millisecond),
+				FirstSavedAt: msTime{a.FirstSavedAt.UTC().Truncate(time.Millisecond)}, LastSavedAt: msTime{a.LastSavedAt.UTC().Truncate(time.Millisecond)},
 				Revisions: a.Revisions,
 			}
 			d.Saves++

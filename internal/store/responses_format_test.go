@@ -1,0 +1,84 @@
+package store_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// Responses written before the answer times became Unix milliseconds hold
+// RFC 3339 strings in answers_json; they must keep reading, also next to
+// answers saved afterwards in the new format, and ListResponsesRounds must
+// split the rounds it reads in one pass.
+func TestResponseOldTimeFormatAndRounds(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, shared.URI())
+	ctx := t.Context()
+	old := `{"I1":{"v":{"point":4},"c":"alt","s":2,"f":"2026-11-01T09:00:00.123Z","l":"2026-11-02T10:30:00Z","r":1},` +
+		`"I2":{"v":{"criteria":{"a":{"point":1},"b":{"abstain":true}}},"s":1,"f":"2026-11-01T09:00:00Z","l":"2026-11-01T09:00:00Z"}}`
+	if _, err := s.DB().Collection("responses").InsertOne(ctx, bson.D{
+		{Key: "_id", Value: "sv#1#x1"}, {Key: "survey_id", Value: "sv"}, {Key: "round", Value: 1},
+		{Key: "expert_id", Value: "x1"}, {Key: "pseudonym", Value: "E-1"}, {Key: "group", Value: "g"},
+		{Key: "submissions", Value: 0}, {Key: "saves", Value: int64(3)}, {Key: "saves_at_submit", Value: int64(0)},
+		{Key: "answers_json", Value: old},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(r *delphi.Response) {
+		t.Helper()
+		a := r.Answers["I1"]
+		if a.Value.Point == nil || *a.Value.Point != 4 || a.Comment != "alt" || a.Seq != 2 || a.Revisions != 1 ||
+			!a.FirstSavedAt.Equal(time.Date(2026, 11, 1, 9, 0, 0, 123e6, time.UTC)) ||
+			!a.LastSavedAt.Equal(time.Date(2026, 11, 2, 10, 30, 0, 0, time.UTC)) || a.ItemID != "I1" || a.Pseudonym != "E-1" {
+			t.Fatalf("I1 = %+v", a)
+		}
+		b := r.Answers["I2"]
+		if p := b.Value.Criteria["a"].Point; p == nil || *p != 1 || !b.Value.Criteria["b"].Abstain {
+			t.Fatalf("I2 = %+v", b)
+		}
+	}
+	r, err := s.Response(ctx, "sv", 1, "x1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(r)
+
+	// A save rewrites answers_json with every time as Unix milliseconds.
+	at := time.Date(2026, 11, 3, 8, 0, 0, 456e6, time.UTC)
+	three := 3
+	if _, ok, err := s.SaveAnswer(ctx, &delphi.Answer{SurveyID: "sv", Round: 1, ExpertID: "x1", Pseudonym: "E-1", Group: "g",
+		ItemID: "I3", Value: delphi.Value{Point: &three}, Seq: 1}, at); err != nil || !ok {
+		t.Fatalf("SaveAnswer = %v, %v", ok, err)
+	}
+	var raw struct {
+		AnswersJSON string `bson:"answers_json"`
+	}
+	if err := s.DB().Collection("responses").FindOne(ctx, bson.D{{Key: "_id", Value: "sv#1#x1"}}).Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(raw.AnswersJSON, `"2026-`) || !strings.Contains(raw.AnswersJSON, `"f":1793`) {
+		t.Fatalf("answers_json after a save = %s", raw.AnswersJSON)
+	}
+	if _, _, err := s.SaveAnswer(ctx, &delphi.Answer{SurveyID: "sv", Round: 2, ExpertID: "x1", Pseudonym: "E-1", Group: "g",
+		ItemID: "I1", Value: delphi.Value{Point: &three}, Seq: 1}, at); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.ListResponsesRounds(ctx, "sv", 2, 1, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != 3 || len(m[1]) != 1 || len(m[2]) != 1 || m[5] == nil || len(m[5]) != 0 {
+		t.Fatalf("ListResponsesRounds = %v", m)
+	}
+	check(m[1][0])
+	if a := m[1][0].Answers["I3"]; a.Value.Point == nil || *a.Value.Point != 3 || !a.FirstSavedAt.Equal(at) || !a.LastSavedAt.Equal(at) {
+		t.Fatalf("I3 = %+v", a)
+	}
+	if a := m[2][0].Answers["I1"]; a.Round != 2 || !a.LastSavedAt.Equal(at) || a.LastSavedAt.Location() != time.UTC {
+		t.Fatalf("round 2 I1 = %+v", a)
+	}
+}
