@@ -303,6 +303,10 @@ func (d *Dispatcher) deliver(ctx context.Context, jc *jobContext, m *delphi.Mail
 	if jc.survey.Status == delphi.SurveyClosed {
 		return skip("the study is closed")
 	}
+	if r := jc.round; r != nil && (r.Status == delphi.RoundClosed || (r.Deadline != nil && !d.Now().Before(*r.Deadline))) {
+		// A send waiting for a retry must not ask for answers the round no longer takes.
+		return skip("the round is closed")
+	}
 	e, err := d.Experts.ExpertByID(ctx, m.SurveyID, m.ExpertID)
 	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
 		return skip("the expert no longer exists")
@@ -328,11 +332,13 @@ func (d *Dispatcher) deliver(ctx context.Context, jc *jobContext, m *delphi.Mail
 	if jc.round != nil {
 		c.Deadline = jc.round.Deadline
 	}
+	// The new link replaces the old one only once the mail carrying it has
+	// been accepted: a send that fails must not leave the expert without a
+	// working link.
+	var hash string
 	if m.IssueLink {
-		token, hash := delphi.NewAccessToken()
-		if err := d.Experts.SetAccessToken(ctx, m.SurveyID, m.ExpertID, hash, d.Now()); err != nil {
-			return d.failure(m, err)
-		}
+		var token string
+		token, hash = delphi.NewAccessToken()
 		c.Link = delphi.AccessLink(d.BaseURL, token)
 	}
 	msg, err := Render(c)
@@ -346,6 +352,14 @@ func (d *Dispatcher) deliver(ctx context.Context, jc *jobContext, m *delphi.Mail
 	if err != nil {
 		d.Logger.Info("mail send failed", "send", m.ID, "attempt", m.Attempts, "permanent", IsPermanent(err))
 		return d.failure(m, err)
+	}
+	if hash != "" {
+		if err := d.Experts.SetAccessToken(ctx, m.SurveyID, m.ExpertID, hash, d.Now()); err != nil {
+			// The mail is out with a link that does not work yet: a retry
+			// sends a fresh mail with a fresh link.
+			d.Logger.Warn("mail sent but its link could not be stored", "send", m.ID, "err", err)
+			return d.failure(m, err)
+		}
 	}
 	return delphi.SendOutcome{Status: delphi.SendSent, At: d.Now()}
 }

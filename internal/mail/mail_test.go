@@ -283,6 +283,11 @@ func TestRestartMidJobSendsEachOnce(t *testing.T) {
 func TestRejectedRecipientFailsAndRetrySucceeds(t *testing.T) {
 	f := newFixture(t, 2)
 	ctx := context.Background()
+	// Each expert already has a working link; a failed send must not replace it.
+	oldToken, oldHash := delphi.NewAccessToken()
+	if err := f.st.SetAccessToken(ctx, surveyID, f.experts[0].ID, oldHash, f.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
 	f.smtp.SetMode(mailtest.RejectRcpt)
 	j := f.enqueue(t, delphi.MailInvite)
 	runUntilDone(t, f, f.dispatcher("a"), j.ID, 5)
@@ -297,6 +302,9 @@ func TestRejectedRecipientFailsAndRetrySucceeds(t *testing.T) {
 	}
 	if len(f.smtp.Messages()) != 0 {
 		t.Fatal("a rejected message was captured")
+	}
+	if e, err := f.st.ExpertByTokenHash(ctx, delphi.HashAccessToken(oldToken)); err != nil || e.ID != f.experts[0].ID {
+		t.Fatalf("the expert's link stopped working after a failed send: %v", err)
 	}
 
 	f.smtp.SetMode(mailtest.OK)
@@ -418,5 +426,28 @@ func TestKeepLinks(t *testing.T) {
 	}
 	if _, err := f.st.ExpertByTokenHash(ctx, hash); err != nil {
 		t.Errorf("the kept link stopped working: %v", err)
+	}
+}
+
+// TestNoMailForAClosedRound: a send still pending when its round has passed
+// its deadline (invitation or reminder alike) is skipped, not delivered.
+func TestNoMailForAClosedRound(t *testing.T) {
+	f := newFixture(t, 2)
+	ctx := context.Background()
+	deadline := f.clk.Now().Add(time.Hour)
+	if err := f.st.CreateRound(ctx, &delphi.Round{SurveyID: surveyID, Number: 1, Status: delphi.RoundOpen, Deadline: &deadline}); err != nil {
+		t.Fatal(err)
+	}
+	j := f.enqueue(t, delphi.MailInvite)
+	f.clk.Add(2 * time.Hour) // the deadline passes before the dispatcher runs
+	d := f.dispatcher("a")
+	d.Rounds = f.st
+	runUntilDone(t, f, d, j.ID, 5)
+	skipped := sendsByStatus(t, f)[delphi.SendSkipped]
+	if len(skipped) != 2 || len(f.smtp.Messages()) != 0 {
+		t.Fatalf("%d skipped, %d messages; want 2 skipped and none sent", len(skipped), len(f.smtp.Messages()))
+	}
+	if !strings.Contains(skipped[0].Error, "round is closed") {
+		t.Errorf("skip reason %q", skipped[0].Error)
 	}
 }

@@ -281,9 +281,9 @@ func (s *Store) UpdateRound(ctx context.Context, surveyID string, number int, fn
 func (s *Store) CloseRound(ctx context.Context, surveyID string, number int, ev delphi.RoundEvent, compute func(r *delphi.Round) (*delphi.Snapshot, error)) (*delphi.Round, bool, error) {
 	id := delphi.RoundKey(surveyID, number)
 	defer s.locks.Lock(colRounds + "/" + id)()
-	ctx, cancel := withTimeout(ctx)
-	defer cancel()
-	d, err := s.roundDoc(ctx, id)
+	rctx, cancel := withTimeout(ctx)
+	d, err := s.roundDoc(rctx, id)
+	cancel()
 	if err != nil {
 		return nil, false, err
 	}
@@ -294,10 +294,14 @@ func (s *Store) CloseRound(ctx context.Context, surveyID string, number int, ev 
 	if r.Status != delphi.RoundOpen {
 		return r, false, nil
 	}
+	// The computation reads the whole round and may take long on a big
+	// panel; the writes after it get their own operation timeout.
 	snap, err := compute(r)
 	if err != nil {
 		return nil, false, err
 	}
+	ctx, cancel = withTimeout(ctx)
+	defer cancel()
 	if err := s.putSnapshot(ctx, r, snap, r.Closes()+1); err != nil {
 		return nil, false, err
 	}
@@ -319,8 +323,11 @@ func (s *Store) CloseRound(ctx context.Context, surveyID string, number int, ev 
 	return out, true, nil
 }
 
-// putSnapshot writes the snapshot of generation gen: inserted by the first
-// close, replacing an older generation after a reopen, never a newer one.
+// putSnapshot writes the snapshot of generation gen (the round's n-th
+// close), replacing an older generation after a reopen, and the same
+// generation left by a close whose round update then failed (the round is
+// still open, so that snapshot missed the answers saved since); never a
+// newer one.
 func (s *Store) putSnapshot(ctx context.Context, r *delphi.Round, snap *delphi.Snapshot, gen int) error {
 	if snap == nil || len(snap.Results) == 0 {
 		return delphi.Internal(fmt.Errorf("round %s: empty snapshot", r.Key()))
@@ -330,14 +337,9 @@ func (s *Store) putSnapshot(ctx context.Context, r *delphi.Round, snap *delphi.S
 		ResultsJSON: string(snap.Results), Generation: gen,
 	}
 	col := s.db.Collection(colSnapshots)
-	var err error
-	if gen <= 1 {
-		_, err = col.InsertOne(ctx, doc)
-	} else {
-		_, err = col.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}, {Key: "generation", Value: bson.D{{Key: "$lt", Value: gen}}}}, doc, upsert())
-	}
+	_, err := col.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}, {Key: "generation", Value: bson.D{{Key: "$lte", Value: gen}}}}, doc, upsert())
 	if mongo.IsDuplicateKeyError(err) {
-		return nil // another instance wrote this generation (or a newer one) first
+		return nil // a newer generation exists, or another instance inserted at the same moment
 	}
 	return mapErr(err, "snapshot")
 }
