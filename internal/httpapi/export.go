@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/export"
+	"github.com/expertenrunde/expertenrunde/internal/rounds"
 )
 
 // ExportHandler serves a study's results as a file for reports and for
@@ -49,20 +51,26 @@ func (h *ExportHandler) export(c *fiber.Ctx, format string) error {
 	if err != nil {
 		return err
 	}
-	rounds, err := export.ParseRounds(c.Query("rounds"))
+	nums, err := export.ParseRounds(c.Query("rounds"))
 	if err != nil {
 		return err
 	}
 	ctx := c.UserContext()
 	now := h.s.now()
-	src := export.Sources{Surveys: d.Surveys, Rounds: d.Rounds, Results: d.Results, Responses: d.Responses}
+	rsvc, err := h.s.roundService()
+	if err != nil {
+		return err
+	}
+	// Through the lifecycle service, so an overdue round is closed (and
+	// exported from its snapshot) as it is for every other request.
+	src := export.Sources{Surveys: d.Surveys, Rounds: roundLister{rsvc}, Results: d.Results, Responses: d.Responses}
 	if d.Experts != nil {
 		src.Experts = d.Experts
 	}
 	if d.Mail != nil {
 		src.Mail = d.Mail
 	}
-	in, err := export.Load(ctx, src, export.Request{SurveyID: sv.ID, Rounds: rounds, Lang: c.Query("lang"), Version: h.s.opt.Version, Now: now})
+	in, err := export.Load(ctx, src, export.Request{SurveyID: sv.ID, Rounds: nums, Lang: c.Query("lang"), Version: h.s.opt.Version, Now: now})
 	if err != nil {
 		return err
 	}
@@ -123,4 +131,11 @@ func (t *tempFile) Close() error {
 		err = rerr
 	}
 	return err
+}
+
+// roundLister lists a study's rounds after the lazy deadline check.
+type roundLister struct{ svc *rounds.Service }
+
+func (l roundLister) ListRounds(ctx context.Context, surveyID string) ([]*delphi.Round, error) {
+	return l.svc.List(ctx, surveyID)
 }

@@ -815,3 +815,24 @@ func TestDeadlineAutoClose(t *testing.T) {
 		t.Fatalf("second sweep closed %d (%v)", n, err)
 	}
 }
+
+// TestExportClosesAnOverdueRound: an export is a request like any other, so
+// a round past its deadline is closed first and exported from its snapshot,
+// not as live numbers.
+func TestExportClosesAnOverdueRound(t *testing.T) {
+	e := ptEnv(t) // deadline in 7 days
+	x := e.addExpert(ptStudy, "wiss")
+	e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
+	e.expertCall(x, "PUT", "/api/v1/participation/answers/r1", `{"value":4,"seq":1}`, 200)
+	ctx := context.Background()
+	e.clock.add(7*24*time.Hour + time.Second)
+	e.bearer = map[string]string{} // the 30-minute tokens have expired
+	e.staff("GET", "/api/v1/surveys/"+ptStudy+"/export.json", "admin", "", 200)
+	r, err := e.st.Round(ctx, ptStudy, 1)
+	if err != nil || r.Status != delphi.RoundClosed {
+		t.Fatalf("round after an export past its deadline: %+v %v", r, err)
+	}
+	if _, err := e.st.Snapshot(ctx, ptStudy, 1); err != nil {
+		t.Fatalf("no snapshot: %v", err)
+	}
+}
