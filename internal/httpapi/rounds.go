@@ -124,28 +124,9 @@ func (h *RoundHandler) list(c *fiber.Ctx) error {
 }
 
 func (h *RoundHandler) get(c *fiber.Ctx) error {
-	svc, err := h.s.roundService()
-	if err != nil {
-		return err
-	}
-	sv, err := h.s.visibleSurvey(c, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	n, err := roundParam(c)
-	if err != nil {
-		return err
-	}
-	r, err := svc.Get(c.UserContext(), sv.ID, n)
-	if err != nil {
-		return err
-	}
-	v, err := h.view(c, sv, r, true)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(v)
+	return h.withRound(c, true, func(svc *rounds.Service, sv *delphi.Survey, n int, _ string) (*delphi.Round, error) {
+		return svc.Get(c.UserContext(), sv.ID, n)
+	})
 }
 
 func (h *RoundHandler) create(c *fiber.Ctx) error {
@@ -227,6 +208,12 @@ func (h *RoundHandler) reopen(c *fiber.Ctx) error {
 
 // act runs one lifecycle step on round :n of study :id and answers the round.
 func (h *RoundHandler) act(c *fiber.Ctx, step func(svc *rounds.Service, sv *delphi.Survey, n int, actor string) (*delphi.Round, error)) error {
+	return h.withRound(c, false, step)
+}
+
+// withRound resolves the service, the visible study and round :n, runs
+// step and answers the round (with its detail for a plain read), uncached.
+func (h *RoundHandler) withRound(c *fiber.Ctx, detail bool, step func(svc *rounds.Service, sv *delphi.Survey, n int, actor string) (*delphi.Round, error)) error {
 	svc, err := h.s.roundService()
 	if err != nil {
 		return err
@@ -243,9 +230,10 @@ func (h *RoundHandler) act(c *fiber.Ctx, step func(svc *rounds.Service, sv *delp
 	if err != nil {
 		return err
 	}
-	v, err := h.view(c, sv, r, false)
+	v, err := h.view(c, sv, r, detail)
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(v)
 }

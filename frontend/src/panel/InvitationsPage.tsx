@@ -2,8 +2,8 @@ import type { TFunction } from 'i18next';
 import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, ApiError } from '../api';
-import { ErrorAlert, Loading } from '../components/ErrorAlert';
+import { ApiError } from '../api';
+import { ErrorAlert } from '../components/ErrorAlert';
 import { formatDateTime, label } from '../format';
 import { useApiData } from '../hooks';
 import { baseLang, localized } from '../text';
@@ -11,27 +11,14 @@ import type { Survey } from '../types';
 import { newIdempotencyKey, panelApi, type MailJob, type MailStatus, type MailText, type SendCounts } from './api';
 import { Confirm } from './PanelPage';
 import { ResponseRates } from './ResponseRates';
+import { StudyShell } from './StudyShell';
 import './panel.css';
 
 /** A round's invitations and reminders: texts, preview, sending, progress, failures, response rates. */
 export function InvitationsPage() {
   const { id = '', n = '1' } = useParams();
   const round = Math.max(1, Number.parseInt(n, 10) || 1);
-  const { t } = useTranslation();
-  const survey = useApiData((signal) => api.survey(id, signal), [id]);
-  return (
-    <>
-      <p className="back">
-        <Link to={`/surveys/${encodeURIComponent(id)}`}>
-          <span aria-hidden="true">← </span>
-          {t('panel.backToStudy')}
-        </Link>
-      </p>
-      {survey.loading && !survey.data && <Loading />}
-      {survey.error != null && <ErrorAlert error={survey.error} onRetry={survey.reload} />}
-      {survey.data && <InvitationsView key={`${id}-${round}`} survey={survey.data} round={round} />}
-    </>
-  );
+  return <StudyShell id={id}>{(survey) => <InvitationsView key={`${id}-${round}`} survey={survey} round={round} />}</StudyShell>;
 }
 
 export default InvitationsPage;

@@ -2,7 +2,6 @@ import type { TFunction } from 'i18next';
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api } from '../api';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { formatDateTime, label } from '../format';
 import { useApiData } from '../hooks';
@@ -11,6 +10,7 @@ import type { Survey } from '../types';
 import { panelApi, type Expert, type ExpertInput } from './api';
 import { ImportDialog } from './ImportDialog';
 import { Modal } from './Modal';
+import { StudyShell } from './StudyShell';
 import './panel.css';
 
 const STATUSES = ['active', 'declined', 'erased'];
@@ -19,21 +19,7 @@ const ROUND_STATUSES = ['not_invited', 'invited', 'opened', 'started', 'submitte
 /** The expert panel of a study: list with filters, import, single edits, links. */
 export function PanelPage() {
   const { id = '' } = useParams();
-  const { t } = useTranslation();
-  const survey = useApiData((signal) => api.survey(id, signal), [id]);
-  return (
-    <>
-      <p className="back">
-        <Link to={`/surveys/${encodeURIComponent(id)}`}>
-          <span aria-hidden="true">← </span>
-          {t('panel.backToStudy')}
-        </Link>
-      </p>
-      {survey.loading && !survey.data && <Loading />}
-      {survey.error != null && <ErrorAlert error={survey.error} onRetry={survey.reload} />}
-      {survey.data && <PanelView survey={survey.data} />}
-    </>
-  );
+  return <StudyShell id={id}>{(survey) => <PanelView survey={survey} />}</StudyShell>;
 }
 
 export default PanelPage;
