@@ -109,19 +109,12 @@ func (s *Service) frozen(ctx context.Context, r *delphi.Round) (*analysis.RoundR
 // Compute computes the results of round r from the stored responses of
 // rounds r and r−1 with analysis.Compute.
 func (s *Service) Compute(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time, live bool) (*analysis.RoundResults, error) {
-	cur, before, err := s.twoRounds(ctx, r.SurveyID, r.Number)
+	cur, prev, err := s.twoRounds(ctx, r.SurveyID, r.Number)
 	if err != nil {
 		return nil, err
 	}
-	var prev []delphi.Answer
-	if r.Number > 1 {
-		prev = Answers(before)
-		if prev == nil {
-			prev = []delphi.Answer{} // a previous round without answers: stability with n_paired 0
-		}
-	}
 	return analysis.Compute(analysis.Input{
-		Def: def, Round: r.Number, Items: RoundItems(r), Answers: Answers(cur), Previous: prev,
+		Def: def, Round: r.Number, Items: RoundItems(r), Answers: cur, Previous: prev,
 		ComputedAt: at.UTC(), Live: live,
 	}), nil
 }
@@ -230,32 +223,47 @@ func (s *Service) All(ctx context.Context, surveyID string) ([]*analysis.RoundRe
 	return out, infos, nil
 }
 
-// RoundsLister is implemented by stores that read the responses of several
-// rounds in one pass (*store.Store: on FerretDB every filtered read scans
-// the whole collection, so one read of rounds n and n−1 costs half of two).
-type RoundsLister interface {
-	ListResponsesRounds(ctx context.Context, surveyID string, rounds ...int) (map[int][]*delphi.Response, error)
+// AnswersLister is implemented by stores that read the answers of several
+// rounds in one pass, already flat in the order of Answers (*store.Store:
+// on FerretDB every filtered read scans the whole collection, so one read
+// of rounds n and n−1 costs half of two, and reading the answers directly
+// skips building the responses).
+type AnswersLister interface {
+	ListAnswersRounds(ctx context.Context, surveyID string, rounds ...int) (map[int][]delphi.Answer, error)
 }
 
-// twoRounds returns the responses of round n and, for n > 1, of round n−1
-// (nil for n = 1), in one read when the store supports it.
-func (s *Service) twoRounds(ctx context.Context, surveyID string, n int) (cur, prev []*delphi.Response, err error) {
+// twoRounds returns the answers of round n and, for n > 1, of round n−1
+// (nil for n = 1; empty, not nil, for a previous round without answers), as
+// Answers would give them, in one read when the store supports it.
+func (s *Service) twoRounds(ctx context.Context, surveyID string, n int) (cur, prev []delphi.Answer, err error) {
+	rounds := []int{n}
 	if n > 1 {
-		if rl, ok := s.Responses.(RoundsLister); ok {
-			m, err := rl.ListResponsesRounds(ctx, surveyID, n, n-1)
-			if err != nil {
-				return nil, nil, err
-			}
-			return m[n], m[n-1], nil
-		}
+		rounds = append(rounds, n-1)
 	}
-	if cur, err = s.Responses.ListResponses(ctx, surveyID, n); err != nil {
-		return nil, nil, err
-	}
-	if n > 1 {
-		if prev, err = s.Responses.ListResponses(ctx, surveyID, n-1); err != nil {
+	if al, ok := s.Responses.(AnswersLister); ok {
+		m, err := al.ListAnswersRounds(ctx, surveyID, rounds...)
+		if err != nil {
 			return nil, nil, err
 		}
+		cur = m[n]
+		if n > 1 {
+			prev = m[n-1]
+		}
+	} else {
+		rs, err := s.Responses.ListResponses(ctx, surveyID, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		cur = Answers(rs)
+		if n > 1 {
+			if rs, err = s.Responses.ListResponses(ctx, surveyID, n-1); err != nil {
+				return nil, nil, err
+			}
+			prev = Answers(rs)
+		}
+	}
+	if n > 1 && prev == nil {
+		prev = []delphi.Answer{} // a previous round without answers: stability with n_paired 0
 	}
 	return cur, prev, nil
 }

@@ -63,7 +63,7 @@ func (s *Service) Transitions(ctx context.Context, surveyID string, n int) (*Tra
 	if err != nil {
 		return nil, err
 	}
-	return ComputeTransitions(sv.Definition, n, RoundItems(r), Answers(prev), Answers(cur)), nil
+	return ComputeTransitions(sv.Definition, n, RoundItems(r), prev, cur), nil
 }
 
 // ComputeTransitions builds the transition matrices of the rating items and

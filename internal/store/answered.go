@@ -14,7 +14,7 @@ func (s *Store) AnsweredItems(ctx context.Context, surveyID string) (map[string]
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	cur, err := s.db.Collection(colResponses).Find(ctx, bson.D{{Key: "survey_id", Value: surveyID}},
-		options.Find().SetProjection(bson.D{{Key: "answers_json", Value: 1}}))
+		options.Find().SetProjection(bson.D{{Key: "answers", Value: 1}, {Key: "answers_json", Value: 1}}))
 	if err != nil {
 		return nil, mapErr(err, "responses")
 	}
@@ -25,12 +25,8 @@ func (s *Store) AnsweredItems(ctx context.Context, surveyID string) (map[string]
 		if err := cur.Decode(&doc); err != nil {
 			return nil, mapErr(err, "responses")
 		}
-		m, err := doc.answers()
-		if err != nil {
+		if err := doc.eachAnswer(func(id string, _ storedAnswer) { out[id] = true }); err != nil {
 			return nil, err
-		}
-		for id := range m {
-			out[id] = true
 		}
 	}
 	return out, mapErr(cur.Err(), "responses")

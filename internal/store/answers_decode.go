@@ -2,14 +2,65 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
 
-// decodeAnswers decodes AnswersJSON for reading (map item id → readAnswer).
-// The common shape that encodeAnswers writes (times as Unix milliseconds,
+// Format 1 of a response's answers (field "answers_json"), written until
+// format 2 (answers_codec.go) replaced it, and still read: a JSON object
+// item id → {"v": the JSON of delphi.Value, "c": comment, "j":
+// justification, "s": seq, "f": first saved, "l": last saved (left out
+// when equal to "f"), "r": revisions}, the times as Unix milliseconds or,
+// before those, RFC 3339 strings.
+
+// readAnswer is one answer in format 1.
+type readAnswer struct {
+	Value         delphi.Value `json:"v"`
+	Comment       string       `json:"c,omitempty"`
+	Justification string       `json:"j,omitempty"`
+	Seq           int64        `json:"s"`
+	FirstSavedAt  msTime       `json:"f"`
+	LastSavedAt   msTime       `json:"l,omitzero"`
+	Revisions     int          `json:"r,omitempty"`
+}
+
+// msTime is a time in format 1: Unix milliseconds (UTC; the zero time as
+// 0) or an RFC 3339 string.
+type msTime struct{ time.Time }
+
+func (t *msTime) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return t.Time.UnmarshalJSON(b) // RFC 3339, the format before
+	}
+	if string(b) == "null" {
+		return nil
+	}
+	ms, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("time: %w", err)
+	}
+	if ms == 0 {
+		t.Time = time.Time{}
+	} else {
+		t.Time = time.UnixMilli(ms).UTC()
+	}
+	return nil
+}
+
+// lastSaved is the LastSavedAt of a format 1 answer: "l" is left out when
+// it equals "f" (an answer saved once, the usual case).
+func lastSaved(first, last msTime) time.Time {
+	if last.IsZero() {
+		return first.Time
+	}
+	return last.Time
+}
+
+// decodeAnswers decodes format 1 (map item id → readAnswer).
+// The common shape (times as Unix milliseconds,
 // the usual Value fields) is parsed by hand, which is several times faster
 // than encoding/json with reflection; anything else — the RFC 3339 times of
 // older responses, unknown fields, unusual whitespace — falls back to

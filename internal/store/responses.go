@@ -3,10 +3,10 @@ package store
 import (
 	"cmp"
 	"context"
-	"encoding/json"
-	"fmt"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -17,10 +17,12 @@ import (
 
 // Collection responses: _id = "<survey>#<round>#<expert id>", one document
 // per expert × round holding the status times and every answer. The answers
-// are one compact JSON string (item id → answer), not sub-documents:
-// FerretDB on SQLite converts nested documents slowly, and a round is read
-// whole anyway (measured: 1,000 responses of 150 answers took about 20 s as
-// sub-documents and under 1 s as one string; see docs/PERFORMANCE.md).
+// are one compact string (item id → answer, format 2 in answers_codec.go),
+// not sub-documents: FerretDB on SQLite converts nested documents slowly and
+// decodes the whole of every document a filtered read touches, and a round
+// is read whole anyway (measured: 1,000 responses of 150 answers took about
+// 20 s as sub-documents, 0.37 s as JSON and 0.19 s in format 2; see
+// docs/PERFORMANCE.md).
 //
 // Writes to one response are serialised by the KeyLock of its _id (FerretDB
 // loses concurrent updates of one document). On MongoDB each write is also a
@@ -50,142 +52,70 @@ type responseDoc struct {
 	Submissions    int        `bson:"submissions"`
 	Saves          int64      `bson:"saves"`           // answer writes applied; the compare-and-set version
 	SavesAtSubmit  int64      `bson:"saves_at_submit"` // Saves at the last submission
-	AnswersJSON    string     `bson:"answers_json"`    // map item id → storedAnswer
-}
-
-// storedAnswer is one answer inside AnswersJSON; survey, round, expert,
-// pseudonym and group come from the response.
-type storedAnswer struct {
-	Value         json.RawMessage `json:"v"` // the JSON of delphi.Value
-	Comment       string          `json:"c,omitempty"`
-	Justification string          `json:"j,omitempty"`
-	Seq           int64           `json:"s"`
-	FirstSavedAt  msTime          `json:"f"`
-	LastSavedAt   msTime          `json:"l,omitzero"` // omitted when equal to FirstSavedAt (see lastSaved)
-	Revisions     int             `json:"r,omitempty"`
-}
-
-// msTime is a time in AnswersJSON: written as Unix milliseconds (UTC; the
-// zero time as 0), read from that or from the RFC 3339 string of responses
-// written before. The number is about a third of the string's length and
-// much cheaper to parse, and FerretDB decodes the whole string on every
-// read of a response (docs/PERFORMANCE.md, "Round results").
-type msTime struct{ time.Time }
-
-func (t msTime) MarshalJSON() ([]byte, error) {
-	if t.IsZero() {
-		return []byte("0"), nil
-	}
-	return strconv.AppendInt(nil, t.UnixMilli(), 10), nil
-}
-
-func (t *msTime) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		return t.Time.UnmarshalJSON(b) // RFC 3339, the format before
-	}
-	if string(b) == "null" {
-		return nil
-	}
-	ms, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		return fmt.Errorf("time: %w", err)
-	}
-	if ms == 0 {
-		t.Time = time.Time{}
-	} else {
-		t.Time = time.UnixMilli(ms).UTC()
-	}
-	return nil
+	Answers        string     `bson:"answers,omitempty"`
+	// AnswersJSON holds the answers of a response last written before
+	// format 2 (format 1, answers_decode.go); the next save replaces it
+	// with Answers.
+	AnswersJSON string `bson:"answers_json,omitempty"`
 }
 
 func responseID(surveyID string, round int, expertID string) string {
 	return surveyID + "#" + strconv.Itoa(round) + "#" + expertID
 }
 
+// answers returns the stored answers by item id.
 func (d *responseDoc) answers() (map[string]storedAnswer, error) {
 	m := map[string]storedAnswer{}
-	if d.AnswersJSON == "" {
-		return m, nil
-	}
-	if err := json.Unmarshal([]byte(d.AnswersJSON), &m); err != nil {
-		return nil, delphi.Internal(fmt.Errorf("response %s: decode answers: %w", d.ID, err))
-	}
-	return m, nil
+	err := d.eachAnswer(func(id string, a storedAnswer) { m[id] = a })
+	return m, err
 }
 
-func (d *responseDoc) answer(itemID string, sa storedAnswer) (delphi.Answer, error) {
-	a := delphi.Answer{
+// answer is the delphi.Answer of the stored answer sa to item itemID.
+func (d *responseDoc) answer(itemID string, sa storedAnswer) delphi.Answer {
+	return delphi.Answer{
 		SurveyID: d.SurveyID, Round: d.Round, ItemID: itemID, ExpertID: d.ExpertID, Pseudonym: d.Pseudonym, Group: d.Group,
-		Comment: sa.Comment, Justification: sa.Justification, Seq: sa.Seq,
-		FirstSavedAt: sa.FirstSavedAt.Time, LastSavedAt: lastSaved(sa.FirstSavedAt, sa.LastSavedAt), Revisions: sa.Revisions,
+		Value: sa.Value, Comment: sa.Comment, Justification: sa.Justification, Seq: sa.Seq,
+		FirstSavedAt: sa.FirstSavedAt, LastSavedAt: sa.LastSavedAt, Revisions: sa.Revisions,
 	}
-	if len(sa.Value) > 0 {
-		if err := json.Unmarshal(sa.Value, &a.Value); err != nil {
-			return a, delphi.Internal(fmt.Errorf("answer %s/%s: decode value: %w", d.ID, itemID, err))
-		}
-	}
-	return a, nil
-}
-
-// readAnswer is storedAnswer for reading a whole response: the value is
-// decoded in the same pass as the rest (storedAnswer keeps it raw for the
-// compare on save, which cost a second json.Unmarshal per answer).
-type readAnswer struct {
-	Value         delphi.Value `json:"v"`
-	Comment       string       `json:"c,omitempty"`
-	Justification string       `json:"j,omitempty"`
-	Seq           int64        `json:"s"`
-	FirstSavedAt  msTime       `json:"f"`
-	LastSavedAt   msTime       `json:"l,omitzero"`
-	Revisions     int          `json:"r,omitempty"`
 }
 
 func (d *responseDoc) response() (*delphi.Response, error) {
-	m := map[string]readAnswer{}
-	if d.AnswersJSON != "" {
-		var err error
-		if m, err = decodeAnswers(d.AnswersJSON); err != nil {
-			return nil, delphi.Internal(fmt.Errorf("response %s: decode answers: %w", d.ID, err))
-		}
-	}
 	r := &delphi.Response{
 		SurveyID: d.SurveyID, Round: d.Round, ExpertID: d.ExpertID, Pseudonym: d.Pseudonym, Group: d.Group,
 		FirstOpenedAt: d.FirstOpenedAt, LastActivityAt: d.LastActivityAt, StartedAt: d.StartedAt,
-		SubmittedAt: d.SubmittedAt, Submissions: d.Submissions, Answers: make(map[string]delphi.Answer, len(m)),
+		SubmittedAt: d.SubmittedAt, Submissions: d.Submissions, Answers: map[string]delphi.Answer{},
 	}
-	for id, ra := range m {
-		r.Answers[id] = delphi.Answer{
-			SurveyID: d.SurveyID, Round: d.Round, ItemID: id, ExpertID: d.ExpertID, Pseudonym: d.Pseudonym, Group: d.Group,
-			Value: ra.Value, Comment: ra.Comment, Justification: ra.Justification, Seq: ra.Seq,
-			FirstSavedAt: ra.FirstSavedAt.Time, LastSavedAt: lastSaved(ra.FirstSavedAt, ra.LastSavedAt), Revisions: ra.Revisions,
-		}
+	err := d.eachAnswer(func(id string, a storedAnswer) { r.Answers[id] = d.answer(id, a) })
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
 }
 
-// lastSaved is the LastSavedAt of an answer: encodeAnswers leaves it out
-// when it equals FirstSavedAt (an answer saved once, the usual case).
-func lastSaved(first, last msTime) time.Time {
-	if last.IsZero() {
-		return first.Time
-	}
-	return last.Time
-}
-
-// encodeAnswers encodes m for AnswersJSON. It clears the LastSavedAt of the
-// entries where it equals FirstSavedAt (m is not used afterwards).
-func encodeAnswers(m map[string]storedAnswer) (string, error) {
-	for id, sa := range m {
-		if !sa.LastSavedAt.IsZero() && sa.LastSavedAt.Equal(sa.FirstSavedAt.Time) {
-			sa.LastSavedAt = msTime{}
-			m[id] = sa
+// flatAnswers appends the response's answers to out in ascending item id
+// order (the order of results.Answers).
+func (d *responseDoc) flatAnswers(out []delphi.Answer) ([]delphi.Answer, error) {
+	start, sorted := len(out), true
+	err := d.eachAnswer(func(id string, a storedAnswer) {
+		if n := len(out); n > start && out[n-1].ItemID >= id {
+			sorted = false
 		}
+		out = append(out, d.answer(id, a))
+	})
+	if err != nil || sorted {
+		return out, err
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "", delphi.Internal(err)
+	// Format 1, or a format 2 text not written by encodeAnswers: as a map
+	// would have it (the last entry of an id wins), sorted.
+	m := make(map[string]delphi.Answer, len(out)-start)
+	for _, a := range out[start:] {
+		m[a.ItemID] = a
 	}
-	return string(b), nil
+	out = out[:start]
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[id])
+	}
+	return out, nil
 }
 
 func (s *Store) responseDoc(ctx context.Context, id string) (*responseDoc, error) {
@@ -227,8 +157,60 @@ func (s *Store) ListResponsesRounds(ctx context.Context, surveyID string, rounds
 	for _, n := range rounds {
 		out[n] = []*delphi.Response{}
 	}
+	err := s.scanRounds(ctx, surveyID, rounds, func(d *responseDoc) error {
+		r, err := d.response()
+		if err != nil {
+			return err
+		}
+		out[d.Round] = append(out[d.Round], r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, rs := range out {
+		sortResponses(rs)
+	}
+	return out, nil
+}
+
+// ListAnswersRounds returns every answer of each of the given rounds, in
+// one read: round → answers ordered by expert id, then item id, which is
+// results.Answers of ListResponsesRounds without building the responses
+// (what the results of a round read, docs/PERFORMANCE.md).
+func (s *Store) ListAnswersRounds(ctx context.Context, surveyID string, rounds ...int) (map[int][]delphi.Answer, error) {
+	docs := make(map[int][]*responseDoc, len(rounds))
+	err := s.scanRounds(ctx, surveyID, rounds, func(d *responseDoc) error {
+		docs[d.Round] = append(docs[d.Round], d)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int][]delphi.Answer, len(rounds))
+	for _, n := range rounds {
+		ds := docs[n]
+		slices.SortFunc(ds, func(a, b *responseDoc) int { return cmp.Compare(a.ExpertID, b.ExpertID) })
+		size := 0 // about the number of answers, to decode into one slice without growing it
+		for _, d := range ds {
+			size += strings.Count(d.Answers, "],")
+		}
+		as := make([]delphi.Answer, 0, size+len(ds))
+		for _, d := range ds {
+			if as, err = d.flatAnswers(as); err != nil {
+				return nil, err
+			}
+		}
+		out[n] = as
+	}
+	return out, nil
+}
+
+// scanRounds calls fn with each response of the given rounds of a study,
+// in one read.
+func (s *Store) scanRounds(ctx context.Context, surveyID string, rounds []int, fn func(*responseDoc) error) error {
 	if len(rounds) == 0 {
-		return out, nil
+		return nil
 	}
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
@@ -238,30 +220,22 @@ func (s *Store) ListResponsesRounds(ctx context.Context, surveyID string, rounds
 	}
 	cur, err := s.db.Collection(colResponses).Find(ctx, filter)
 	if err != nil {
-		return nil, mapErr(err, "responses")
+		return mapErr(err, "responses")
 	}
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {
 		var d responseDoc
 		if err := cur.Decode(&d); err != nil {
-			return nil, mapErr(err, "responses")
+			return mapErr(err, "responses")
 		}
-		if _, ok := out[d.Round]; !ok {
+		if !slices.Contains(rounds, d.Round) {
 			continue
 		}
-		r, err := d.response()
-		if err != nil {
-			return nil, err
+		if err := fn(&d); err != nil {
+			return err
 		}
-		out[d.Round] = append(out[d.Round], r)
 	}
-	if err := cur.Err(); err != nil {
-		return nil, mapErr(err, "responses")
-	}
-	for _, rs := range out {
-		sortResponses(rs)
-	}
-	return out, nil
+	return mapErr(cur.Err(), "responses")
 }
 
 func sortResponses(rs []*delphi.Response) {
@@ -275,7 +249,7 @@ func sortResponses(rs []*delphi.Response) {
 func (s *Store) ensureResponse(ctx context.Context, id string, tmpl *delphi.Response, opened *time.Time) error {
 	doc := responseDoc{
 		ID: id, SurveyID: tmpl.SurveyID, Round: tmpl.Round, ExpertID: tmpl.ExpertID, Pseudonym: tmpl.Pseudonym, Group: tmpl.Group,
-		FirstOpenedAt: opened, LastActivityAt: opened, AnswersJSON: "{}",
+		FirstOpenedAt: opened, LastActivityAt: opened, Answers: "{}",
 	}
 	_, err := s.db.Collection(colResponses).InsertOne(ctx, doc)
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
@@ -377,10 +351,6 @@ func (s *Store) SaveAnswer(ctx context.Context, a *delphi.Answer, at time.Time) 
 	if a.Seq < 1 {
 		return nil, false, delphi.FieldErrorf(delphi.EINVALID, "seq", "seq must be at least 1")
 	}
-	value, err := json.Marshal(a.Value)
-	if err != nil {
-		return nil, false, delphi.Internal(err)
-	}
 	id := responseID(a.SurveyID, a.Round, a.ExpertID)
 	at = at.UTC().Truncate(time.Millisecond)
 
@@ -410,13 +380,13 @@ func (s *Store) SaveAnswer(ctx context.Context, a *delphi.Answer, at time.Time) 
 		}
 		prev, had := m[a.ItemID]
 		if had && prev.Seq >= a.Seq {
-			stored, err := d.answer(a.ItemID, prev)
-			return &stored, false, err
+			stored := d.answer(a.ItemID, prev)
+			return &stored, false, nil
 		}
-		next := storedAnswer{Value: value, Comment: a.Comment, Justification: a.Justification, Seq: a.Seq, FirstSavedAt: msTime{at}, LastSavedAt: msTime{at}}
+		next := storedAnswer{Value: a.Value, Comment: a.Comment, Justification: a.Justification, Seq: a.Seq, FirstSavedAt: at, LastSavedAt: at}
 		if had {
 			next.FirstSavedAt, next.Revisions = prev.FirstSavedAt, prev.Revisions
-			if string(prev.Value) != string(next.Value) || prev.Comment != next.Comment || prev.Justification != next.Justification {
+			if !sameValue(prev.Value, next.Value) || prev.Comment != next.Comment || prev.Justification != next.Justification {
 				next.Revisions++
 			}
 		}
@@ -425,18 +395,21 @@ func (s *Store) SaveAnswer(ctx context.Context, a *delphi.Answer, at time.Time) 
 		if err != nil {
 			return nil, false, err
 		}
-		set := bson.D{{Key: "answers_json", Value: enc}, {Key: "last_activity_at", Value: at}}
+		set := bson.D{{Key: "answers", Value: enc}, {Key: "last_activity_at", Value: at}}
 		if d.StartedAt == nil {
 			set = append(set, bson.E{Key: "started_at", Value: at})
 		}
-		res, err := col.UpdateOne(ctx, s.writeFilter(id, bson.E{Key: "saves", Value: d.Saves}),
-			bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "saves", Value: 1}}}})
+		update := bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "saves", Value: 1}}}}
+		if d.AnswersJSON != "" { // format 1 until now
+			update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "answers_json", Value: ""}}})
+		}
+		res, err := col.UpdateOne(ctx, s.writeFilter(id, bson.E{Key: "saves", Value: d.Saves}), update)
 		if err != nil {
 			return nil, false, mapErr(err, "answer")
 		}
 		if res.MatchedCount == 1 {
-			stored, err := d.answer(a.ItemID, next)
-			return &stored, true, err
+			stored := d.answer(a.ItemID, next)
+			return &stored, true, nil
 		}
 		// Another instance wrote this response since the read: read again.
 	}

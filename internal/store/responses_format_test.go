@@ -1,7 +1,7 @@
 package store_test
 
 import (
-	"strings"
+	"reflect"
 	"testing"
 	"time"
 
@@ -10,10 +10,10 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
 
-// Responses written before the answer times became Unix milliseconds hold
-// RFC 3339 strings in answers_json; they must keep reading, also next to
-// answers saved afterwards in the new format, and ListResponsesRounds must
-// split the rounds it reads in one pass.
+// Responses written in format 1 (answers_json), even those from before the
+// answer times became Unix milliseconds (RFC 3339 strings), must keep
+// reading; a save rewrites them in format 2 (answers). ListResponsesRounds
+// and ListAnswersRounds must split the rounds they read in one pass.
 func TestResponseOldTimeFormatAndRounds(t *testing.T) {
 	t.Parallel()
 	s := openStore(t, shared.URI())
@@ -47,21 +47,23 @@ func TestResponseOldTimeFormatAndRounds(t *testing.T) {
 	}
 	check(r)
 
-	// A save rewrites answers_json with every time as Unix milliseconds.
+	// A save rewrites the answers in format 2, every time as Unix milliseconds.
 	at := time.Date(2026, 11, 3, 8, 0, 0, 456e6, time.UTC)
 	three := 3
 	if _, ok, err := s.SaveAnswer(ctx, &delphi.Answer{SurveyID: "sv", Round: 1, ExpertID: "x1", Pseudonym: "E-1", Group: "g",
 		ItemID: "I3", Value: delphi.Value{Point: &three}, Seq: 1}, at); err != nil || !ok {
 		t.Fatalf("SaveAnswer = %v, %v", ok, err)
 	}
-	var raw struct {
-		AnswersJSON string `bson:"answers_json"`
-	}
+	var raw bson.M
 	if err := s.DB().Collection("responses").FindOne(ctx, bson.D{{Key: "_id", Value: "sv#1#x1"}}).Decode(&raw); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(raw.AnswersJSON, `"2026-`) || !strings.Contains(raw.AnswersJSON, `"f":1793`) {
-		t.Fatalf("answers_json after a save = %s", raw.AnswersJSON)
+	if _, ok := raw["answers_json"]; ok {
+		t.Fatalf("answers_json kept after a save: %v", raw)
+	}
+	if a, _ := raw["answers"].(string); a != `{'I1':[4,2,1793523600123,1793615400000,1,'alt'],`+
+		`'I2':[{'a':1,'b':true},1,1793523600000],'I3':[3,1,1793692800456]}` {
+		t.Fatalf("answers after a save = %q", a)
 	}
 	if _, _, err := s.SaveAnswer(ctx, &delphi.Answer{SurveyID: "sv", Round: 2, ExpertID: "x1", Pseudonym: "E-1", Group: "g",
 		ItemID: "I1", Value: delphi.Value{Point: &three}, Seq: 1}, at); err != nil {
@@ -80,5 +82,25 @@ func TestResponseOldTimeFormatAndRounds(t *testing.T) {
 	}
 	if a := m[2][0].Answers["I1"]; a.Round != 2 || !a.LastSavedAt.Equal(at) || a.LastSavedAt.Location() != time.UTC {
 		t.Fatalf("round 2 I1 = %+v", a)
+	}
+
+	// The flat read gives the same answers, ordered by expert and item.
+	flat, err := s.ListAnswersRounds(ctx, "sv", 2, 1, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(flat) != 3 || len(flat[5]) != 0 || flat[5] == nil {
+		t.Fatalf("ListAnswersRounds = %v", flat)
+	}
+	for _, n := range []int{1, 2} {
+		var want []delphi.Answer
+		for _, id := range []string{"I1", "I2", "I3"} {
+			if a, ok := m[n][0].Answers[id]; ok {
+				want = append(want, a)
+			}
+		}
+		if !reflect.DeepEqual(flat[n], want) {
+			t.Fatalf("round %d: ListAnswersRounds\n%+v\nwant\n%+v", n, flat[n], want)
+		}
 	}
 }

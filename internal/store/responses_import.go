@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
@@ -45,13 +44,9 @@ func (s *Store) ImportResponses(ctx context.Context, rs []*delphi.Response) erro
 			if a.ItemID == "" {
 				a.ItemID = id
 			}
-			value, err := json.Marshal(a.Value)
-			if err != nil {
-				return delphi.Internal(err)
-			}
 			m[a.ItemID] = storedAnswer{
-				Value: value, Comment: a.Comment, Justification: a.Justification, Seq: a.Seq,
-				FirstSavedAt: msTime{a.FirstSavedAt.UTC().Truncate(time.Millisecond)}, LastSavedAt: msTime{a.LastSavedAt.UTC().Truncate(time.Millisecond)},
+				Value: a.Value, Comment: a.Comment, Justification: a.Justification, Seq: a.Seq,
+				FirstSavedAt: a.FirstSavedAt.UTC().Truncate(time.Millisecond), LastSavedAt: a.LastSavedAt.UTC().Truncate(time.Millisecond),
 				Revisions: a.Revisions,
 			}
 			d.Saves++
@@ -60,7 +55,7 @@ func (s *Store) ImportResponses(ctx context.Context, rs []*delphi.Response) erro
 		if err != nil {
 			return err
 		}
-		d.AnswersJSON = enc
+		d.Answers = enc
 		if r.SubmittedAt != nil {
 			d.SavesAtSubmit = d.Saves
 		}
