@@ -123,10 +123,14 @@ type MailStore interface {
 	ListMailSends(ctx context.Context, surveyID string, round int) ([]*MailSend, error)
 	// LeaseMailSend marks a due send (pending and due at now, or sending
 	// with an expired lease) as sending by owner until now+lease, counting
-	// the attempt. ECONFLICT if it is not due or leased by someone else.
+	// the attempt. ECONFLICT if it is not due or leased by someone else; a
+	// send whose delivery was recorded is never due again.
 	LeaseMailSend(ctx context.Context, id, owner string, now time.Time, lease time.Duration) (*MailSend, error)
 	// FinishMailSend records an attempt's outcome. ECONFLICT if owner no
-	// longer holds the lease (and the send was not still sending).
+	// longer holds the lease. A delivery (SendSent) by an owner who held a
+	// lease on the send is recorded even then (the send is sent from then
+	// on), and recording it again returns nil, so it may be retried after
+	// any error.
 	FinishMailSend(ctx context.Context, id, owner string, o SendOutcome) error
 	// RetryFailedMailSends makes a round's failed sends pending again with
 	// fresh attempts and their jobs running. It returns how many.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -25,7 +26,13 @@ type RoundReader interface {
 // dispatcher resumes every running job.
 //
 // Delivery is at least once only across a crash between the SMTP server's
-// acceptance and the record of it; otherwise exactly once per send id.
+// acceptance and the record of it, or a database outage that outlasts the
+// retries of that record; otherwise exactly once per send id. A recorded
+// delivery is never repeated, even if the lease ran out meanwhile.
+//
+// An error of one job (its study or round cannot be read) is recorded on
+// its sends as an attempt, like a failed delivery, and the pass goes on
+// with the other jobs.
 type Dispatcher struct {
 	Store     delphi.MailStore
 	Experts   delphi.ExpertStore
@@ -43,6 +50,10 @@ type Dispatcher struct {
 	Backoff     time.Duration // wait before the 2nd attempt, doubling; 1 min
 	MaxAttempts int           // 3
 	Poll        time.Duration // how often other instances' jobs are looked for; 5 s
+	// RecordBackoff is the wait before recording an attempt's outcome again
+	// after a database error, doubling, for up to 5 tries within the lease;
+	// 1 s.
+	RecordBackoff time.Duration
 
 	once    sync.Once
 	wake    chan struct{}
@@ -79,6 +90,9 @@ func (d *Dispatcher) init() {
 		}
 		if d.Poll <= 0 {
 			d.Poll = 5 * time.Second
+		}
+		if d.RecordBackoff <= 0 {
+			d.RecordBackoff = time.Second
 		}
 		if d.Sender == nil {
 			d.Sender = notConfigured{}
@@ -167,27 +181,38 @@ func (d *Dispatcher) loop(ctx context.Context) {
 
 // RunOnce works through the running jobs once: every due send is leased
 // and sent, and jobs without open sends are marked done. It returns the
-// earliest time a pending send becomes due (zero if none).
+// earliest time a pending send becomes due (zero if none). A job whose
+// sends cannot be read or leased is left for the next pass and its error
+// returned (joined with the others') after the other jobs had their turn.
 func (d *Dispatcher) RunOnce(ctx context.Context) (time.Time, error) {
 	d.init()
 	jobs, err := d.Store.RunningMailJobs(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
-	var next time.Time
+	var (
+		next time.Time
+		errs []error
+	)
 	for _, j := range jobs {
 		n, err := d.runJob(ctx, j)
 		if err != nil {
-			return next, err
+			errs = append(errs, fmt.Errorf("mail job %s: %w", j.ID, err))
 		}
-		if !n.IsZero() && (next.IsZero() || n.Before(next)) {
-			next = n
-		}
+		next = earliest(next, n)
 		if d.stopping() {
 			break
 		}
 	}
-	return next, nil
+	return next, errors.Join(errs...)
+}
+
+// earliest returns the earlier of a and b, ignoring zero times.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // jobContext is loaded once per job and pass.
@@ -197,12 +222,17 @@ type jobContext struct {
 	texts  map[string]delphi.MailText
 }
 
+// runJob works through one job's sends. An error reading or leasing a
+// send ends the job's turn (the database is likely down) and is returned.
+// An error loading the job is recorded on each due send as a failed
+// attempt (see release), and not returned.
 func (d *Dispatcher) runJob(ctx context.Context, j *delphi.MailJob) (time.Time, error) {
 	var (
-		jc     *jobContext
-		open   bool
-		next   time.Time
-		stopAt bool
+		jc      *jobContext
+		loadErr error
+		open    bool
+		next    time.Time
+		stopAt  bool
 	)
 	for _, id := range j.SendIDs {
 		if d.stopping() {
@@ -221,35 +251,35 @@ func (d *Dispatcher) runJob(ctx context.Context, j *delphi.MailJob) (time.Time, 
 		open = true
 		now := d.Now()
 		if m.Status == delphi.SendPending && m.NextAttemptAt.After(now) {
-			if next.IsZero() || m.NextAttemptAt.Before(next) {
-				next = m.NextAttemptAt
-			}
+			next = earliest(next, m.NextAttemptAt)
 			continue
 		}
 		if m.Status == delphi.SendSending && m.LeaseUntil != nil && !m.LeaseUntil.Before(now) {
-			if next.IsZero() || m.LeaseUntil.Before(next) {
-				next = *m.LeaseUntil
-			}
+			next = earliest(next, *m.LeaseUntil)
 			continue
 		}
 		leased, err := d.Store.LeaseMailSend(ctx, id, d.Owner, now, d.Lease)
 		if delphi.ErrorCode(err) == delphi.ECONFLICT {
-			continue // another dispatcher took it
+			continue // another dispatcher took it, or it was delivered meanwhile
 		} else if err != nil {
 			return next, err
 		}
-		if jc == nil {
-			if jc, err = d.loadJob(ctx, j); err != nil {
-				d.release(ctx, leased, err)
-				return next, err
+		if jc == nil && loadErr == nil {
+			// Loaded once per pass: if it fails, every due send of the job
+			// has its attempt counted now, so the job gives up as a whole.
+			if jc, loadErr = d.loadJob(ctx, j); loadErr != nil {
+				d.Logger.Warn("mail job could not be loaded", "job", j.ID, "err", loadErr)
 			}
 		}
-		o := d.deliver(ctx, jc, leased)
-		if err := d.Store.FinishMailSend(context.WithoutCancel(ctx), id, d.Owner, o); err != nil {
-			d.Logger.Warn("record mail send", "send", id, "err", err)
+		var o delphi.SendOutcome
+		if loadErr != nil {
+			o = d.release(ctx, leased, loadErr)
+		} else {
+			o = d.deliver(ctx, jc, leased)
 		}
-		if o.Status == delphi.SendPending && (next.IsZero() || o.NextAttemptAt.Before(next)) {
-			next = o.NextAttemptAt
+		d.record(ctx, leased, o)
+		if o.Status == delphi.SendPending {
+			next = earliest(next, o.NextAttemptAt)
 		}
 	}
 	if !open && !stopAt {
@@ -260,12 +290,65 @@ func (d *Dispatcher) runJob(ctx context.Context, j *delphi.MailJob) (time.Time, 
 	return next, nil
 }
 
-// release gives a leased send back for a later attempt after an error that
-// is not the send's fault (the database, a cancelled context).
-func (d *Dispatcher) release(ctx context.Context, m *delphi.MailSend, cause error) {
-	o := delphi.SendOutcome{Status: delphi.SendPending, Error: truncate(cause.Error()), NextAttemptAt: d.Now().Add(d.Backoff), At: d.Now()}
-	if err := d.Store.FinishMailSend(context.WithoutCancel(ctx), m.ID, d.Owner, o); err != nil {
-		d.Logger.Warn("release mail send", "send", m.ID, "err", err)
+// release is the outcome of a leased send whose job could not be loaded:
+// the lease counted the attempt, so it is retried with the backoff of a
+// failed delivery and fails after MaxAttempts. If the dispatcher is
+// stopping (ctx cancelled), the send is due again at once and its next
+// failure decides.
+func (d *Dispatcher) release(ctx context.Context, m *delphi.MailSend, cause error) delphi.SendOutcome {
+	err := fmt.Errorf("the mail could not be prepared: %w", cause)
+	if ctx.Err() != nil {
+		now := d.Now()
+		return delphi.SendOutcome{Status: delphi.SendPending, Error: truncate(err.Error()), NextAttemptAt: now, At: now}
+	}
+	o := d.failure(m, err)
+	if o.Status == delphi.SendFailed {
+		o.Error = truncate(fmt.Sprintf("gave up after %d attempts: %v", m.Attempts, err))
+	}
+	return o
+}
+
+// recordTries bounds the tries of recording one outcome.
+const recordTries = 5
+
+// record stores the outcome of the attempt on the leased send m. A
+// database error is retried with backoff (RecordBackoff, doubling) while
+// the lease lasts: a delivery that is not recorded would be sent again
+// once the lease runs out. Waits are cut short by ctx only for outcomes
+// other than a delivery.
+func (d *Dispatcher) record(ctx context.Context, m *delphi.MailSend, o delphi.SendOutcome) {
+	wait := d.RecordBackoff
+	for try := 1; ; try++ {
+		err := d.Store.FinishMailSend(context.WithoutCancel(ctx), m.ID, d.Owner, o)
+		if err == nil {
+			return
+		}
+		code := delphi.ErrorCode(err)
+		if code == delphi.ECONFLICT || code == delphi.ENOTFOUND || code == delphi.EINVALID {
+			// The lease was lost (a delivery is recorded all the same) or
+			// the send is gone: trying again changes nothing.
+			d.Logger.Warn("mail send outcome after the lease was lost", "send", m.ID, "status", o.Status, "err", err)
+			return
+		}
+		leaseEnds := m.LeaseUntil != nil && !d.Now().Add(wait).Before(*m.LeaseUntil)
+		if try == recordTries || leaseEnds {
+			d.Logger.Error("mail send outcome not recorded; the send will be attempted again after its lease",
+				"send", m.ID, "status", o.Status, "tries", try, "err", err)
+			return
+		}
+		d.Logger.Warn("record mail send outcome, retrying", "send", m.ID, "status", o.Status, "try", try, "err", err)
+		timer := time.NewTimer(wait)
+		if o.Status == delphi.SendSent {
+			<-timer.C
+		} else {
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			}
+		}
+		wait *= 2
 	}
 }
 

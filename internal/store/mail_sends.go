@@ -20,6 +20,14 @@ import (
 // same state only one succeeds (a duplicate key), and the dispatcher's hot
 // path is inserts and finds by _id only: FerretDB/SQLite scans a whole
 // collection for every update, but finds and inserts by _id use its index.
+//
+// A delivery is also recorded outside the sequence, as the marker
+// <send id>#sent in mail_events, inserted before the "sent" event and
+// whether or not the reporting process still holds the lease. A send with a
+// marker is sent, whatever its events say, so no later lease sends it
+// again: not after the "sent" event failed to be stored, nor after a lease
+// ran out while its holder was still recording the delivery. An insert by
+// _id is the one write FerretDB makes both exclusive and reliable.
 
 // mailSendDoc is the claim of one send; never updated.
 type mailSendDoc struct {
@@ -41,6 +49,9 @@ const (
 	evFailed  = "failed"  // gave up
 	evSkipped = "skipped" // no longer due
 	evReset   = "reset"   // a coordinator retries a failed send
+
+	// evDelivered is the type of the delivery marker (not in the sequence).
+	evDelivered = "delivered"
 )
 
 type mailEventDoc struct {
@@ -59,10 +70,15 @@ type mailEventDoc struct {
 
 func eventID(sendID string, seq int) string { return sendID + "#" + strconv.Itoa(seq) }
 
+// deliveredID is the _id of a send's delivery marker; no sequence number
+// collides with it.
+func deliveredID(sendID string) string { return sendID + "#sent" }
+
 func mailSendLock(id string) string { return colMailSends + "/" + id }
 
-// fold computes the send's state from its claim and its events (in seq order).
-func fold(d *mailSendDoc, events []mailEventDoc) (*delphi.MailSend, int) {
+// fold computes the send's state from its claim and its events (in seq
+// order), and the delivery marker if there is one: a marked send is sent.
+func fold(d *mailSendDoc, events []mailEventDoc, delivered *mailEventDoc) (*delphi.MailSend, int) {
 	m := &delphi.MailSend{
 		ID: d.ID, SurveyID: d.SurveyID, Round: d.Round, ExpertID: d.ExpertID, Kind: d.Kind, JobID: d.JobID,
 		IssueLink: d.IssueLink, Status: delphi.SendPending, NextAttemptAt: d.CreatedAt, CreatedAt: d.CreatedAt, UpdatedAt: d.CreatedAt,
@@ -94,28 +110,80 @@ func fold(d *mailSendDoc, events []mailEventDoc) (*delphi.MailSend, int) {
 			m.LeaseOwner, m.LeaseUntil = "", nil
 		}
 	}
+	if delivered != nil && m.Status != delphi.SendSent {
+		at := delivered.At
+		m.Status, m.SentAt, m.Error, m.LeaseOwner, m.LeaseUntil = delphi.SendSent, &at, "", "", nil
+		if at.After(m.UpdatedAt) {
+			m.UpdatedAt = at
+		}
+	}
 	return m, seq
 }
 
-// loadSend reads the claim and the events by _id: #1, #2, ... until one
-// is missing.
-func (s *Store) loadSend(ctx context.Context, id string) (*mailSendDoc, []mailEventDoc, error) {
+// sendRecord is a send as stored: its claim, its events and its delivery
+// marker (nil if none).
+type sendRecord struct {
+	doc       *mailSendDoc
+	events    []mailEventDoc
+	delivered *mailEventDoc
+}
+
+// leasedBy reports whether owner ever held a lease on the send.
+func (r *sendRecord) leasedBy(owner string) bool {
+	for _, e := range r.events {
+		if e.Type == evLease && e.Owner == owner {
+			return true
+		}
+	}
+	return false
+}
+
+// state folds the record; seq is the last event's sequence number.
+func (r *sendRecord) state() (m *delphi.MailSend, seq int) {
+	return fold(r.doc, r.events, r.delivered)
+}
+
+// loadSend reads the claim, the delivery marker and the events by _id: #1,
+// #2, ... until one is missing.
+func (s *Store) loadSend(ctx context.Context, id string) (*sendRecord, error) {
 	var d mailSendDoc
 	if err := s.db.Collection(colMailSends).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
-		return nil, nil, mapErr(err, "mail send")
+		return nil, mapErr(err, "mail send")
 	}
-	var events []mailEventDoc
+	r := &sendRecord{doc: &d}
 	col := s.db.Collection(colMailEvents)
+	var mark mailEventDoc
+	err := col.FindOne(ctx, bson.D{{Key: "_id", Value: deliveredID(id)}}).Decode(&mark)
+	if err == nil {
+		r.delivered = &mark
+	} else if !errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, mapErr(err, "mail send")
+	}
 	for seq := 1; ; seq++ {
 		var e mailEventDoc
 		err := col.FindOne(ctx, bson.D{{Key: "_id", Value: eventID(id, seq)}}).Decode(&e)
 		if errors.Is(err, mongo.ErrNoDocuments) {
-			return &d, events, nil
+			return r, nil
 		} else if err != nil {
-			return nil, nil, mapErr(err, "mail send")
+			return nil, mapErr(err, "mail send")
 		}
-		events = append(events, e)
+		r.events = append(r.events, e)
 	}
+}
+
+// markDelivered inserts the send's delivery marker unless it exists.
+func (s *Store) markDelivered(ctx context.Context, r *sendRecord, at time.Time) error {
+	if r.delivered != nil {
+		return nil
+	}
+	d := r.doc
+	e := mailEventDoc{ID: deliveredID(d.ID), SendID: d.ID, SurveyID: d.SurveyID, Round: d.Round, Type: evDelivered, At: at.UTC().Truncate(time.Millisecond)}
+	_, err := s.db.Collection(colMailEvents).InsertOne(ctx, e)
+	if err != nil && !mongo.IsDuplicateKeyError(err) { // a duplicate: recorded already
+		return mapErr(err, "mail send")
+	}
+	r.delivered = &e
+	return nil
 }
 
 // appendEvent inserts the event after seq; ECONFLICT if another process
@@ -134,11 +202,11 @@ func (s *Store) appendEvent(ctx context.Context, d *mailSendDoc, seq int, e mail
 func (s *Store) MailSend(ctx context.Context, id string) (*delphi.MailSend, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	d, events, err := s.loadSend(ctx, id)
+	r, err := s.loadSend(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	m, _ := fold(d, events)
+	m, _ := r.state()
 	return m, nil
 }
 
@@ -169,14 +237,19 @@ func (s *Store) ListMailSends(ctx context.Context, surveyID string, round int) (
 		return nil, mapErr(err, "mail events")
 	}
 	bySend := map[string][]mailEventDoc{}
-	for _, e := range events {
+	delivered := map[string]*mailEventDoc{}
+	for i, e := range events {
+		if e.Type == evDelivered {
+			delivered[e.SendID] = &events[i]
+			continue
+		}
 		bySend[e.SendID] = append(bySend[e.SendID], e)
 	}
 	out := make([]*delphi.MailSend, len(docs))
 	for i := range docs {
 		evs := bySend[docs[i].ID]
 		slices.SortFunc(evs, func(a, b mailEventDoc) int { return cmp.Compare(a.Seq, b.Seq) })
-		out[i], _ = fold(&docs[i], evs)
+		out[i], _ = fold(&docs[i], evs, delivered[docs[i].ID])
 	}
 	slices.SortFunc(out, func(a, b *delphi.MailSend) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
@@ -186,16 +259,17 @@ func (s *Store) ListMailSends(ctx context.Context, surveyID string, round int) (
 
 // LeaseMailSend takes a due send (pending and due at now, or sending with
 // an expired lease) for owner until now+lease, counting the attempt.
-// ECONFLICT if it is not due or another process took it.
+// ECONFLICT if it is not due (a send with a delivery marker never is) or
+// another process took it.
 func (s *Store) LeaseMailSend(ctx context.Context, id, owner string, now time.Time, lease time.Duration) (*delphi.MailSend, error) {
 	defer s.locks.Lock(mailSendLock(id))()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	d, events, err := s.loadSend(ctx, id)
+	r, err := s.loadSend(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	m, seq := fold(d, events)
+	m, seq := r.state()
 	now = now.UTC().Truncate(time.Millisecond)
 	due := (m.Status == delphi.SendPending && !m.NextAttemptAt.After(now)) ||
 		(m.Status == delphi.SendSending && m.LeaseUntil != nil && m.LeaseUntil.Before(now))
@@ -204,25 +278,38 @@ func (s *Store) LeaseMailSend(ctx context.Context, id, owner string, now time.Ti
 	}
 	until := now.Add(lease)
 	e := mailEventDoc{Type: evLease, Owner: owner, LeaseUntil: &until, At: now}
-	if err := s.appendEvent(ctx, d, seq, e); err != nil {
+	if err := s.appendEvent(ctx, r.doc, seq, e); err != nil {
 		return nil, err
 	}
 	e.Seq = seq + 1
-	m, _ = fold(d, append(events, e))
+	m, _ = fold(r.doc, append(r.events, e), r.delivered)
 	return m, nil
 }
 
 // FinishMailSend records the outcome of the attempt owner leased.
-// ECONFLICT if owner no longer holds the lease.
+// ECONFLICT if owner no longer holds the lease. A delivery (SendSent) by an
+// owner who held a lease on the send is recorded even then, by its marker,
+// and recording it again is a no-op, so the caller may retry after any
+// error.
 func (s *Store) FinishMailSend(ctx context.Context, id, owner string, o delphi.SendOutcome) error {
 	defer s.locks.Lock(mailSendLock(id))()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	d, events, err := s.loadSend(ctx, id)
+	r, err := s.loadSend(ctx, id)
 	if err != nil {
 		return err
 	}
-	m, seq := fold(d, events)
+	// The lease is judged by the events alone: the marker makes a send
+	// sent, not unleased.
+	m, seq := fold(r.doc, r.events, nil)
+	if o.Status == delphi.SendSent && r.leasedBy(owner) {
+		if err := s.markDelivered(ctx, r, o.At); err != nil {
+			return err
+		}
+		if m.Status == delphi.SendSent {
+			return nil // a retry after the first record's answer was lost
+		}
+	}
 	if m.Status != delphi.SendSending || m.LeaseOwner != owner {
 		return delphi.Errorf(delphi.ECONFLICT, "the lease on mail send %s was lost", id)
 	}
@@ -240,7 +327,7 @@ func (s *Store) FinishMailSend(ctx context.Context, id, owner string, o delphi.S
 	default:
 		return delphi.Errorf(delphi.EINVALID, "unknown send outcome %q", o.Status)
 	}
-	return s.appendEvent(ctx, d, seq, e)
+	return s.appendEvent(ctx, r.doc, seq, e)
 }
 
 // RetryFailedMailSends makes a round's failed sends pending again with
@@ -260,15 +347,15 @@ func (s *Store) RetryFailedMailSends(ctx context.Context, surveyID string, round
 		}
 		err := func() error {
 			defer s.locks.Lock(mailSendLock(m.ID))()
-			d, events, err := s.loadSend(ctx, m.ID)
+			r, err := s.loadSend(ctx, m.ID)
 			if err != nil {
 				return err
 			}
-			cur, seq := fold(d, events)
+			cur, seq := r.state()
 			if cur.Status != delphi.SendFailed {
 				return nil
 			}
-			if err := s.appendEvent(ctx, d, seq, mailEventDoc{Type: evReset, At: now}); err != nil {
+			if err := s.appendEvent(ctx, r.doc, seq, mailEventDoc{Type: evReset, At: now}); err != nil {
 				return err
 			}
 			n++
@@ -301,11 +388,11 @@ func (s *Store) ScrubMailSends(ctx context.Context, surveyID, expertID string) e
 		if m.ExpertID != expertID {
 			continue
 		}
-		_, events, err := s.loadSend(ctx, m.ID)
+		r, err := s.loadSend(ctx, m.ID)
 		if err != nil {
 			return err
 		}
-		for _, e := range events {
+		for _, e := range r.events {
 			if e.Error == "" {
 				continue
 			}

@@ -16,6 +16,7 @@ var mailTests = []struct {
 }{
 	{"MailSends", testMailSends},
 	{"MailLeaseConcurrent", testMailLeaseConcurrent},
+	{"MailDeliveryRecordedOnce", testMailDeliveryRecordedOnce},
 	{"Idempotency", testIdempotency},
 }
 
@@ -130,6 +131,59 @@ func testMailLeaseConcurrent(t *testing.T, s *store.Store) {
 	}
 	if n != 1 {
 		t.Fatalf("%d concurrent leases succeeded, want 1", n)
+	}
+}
+
+// testMailDeliveryRecordedOnce: recording a delivery may be retried, and a
+// delivery reported after the lease ran out still makes the send sent, so
+// no later lease sends it again.
+func testMailDeliveryRecordedOnce(t *testing.T, s *store.Store) {
+	ctx := t.Context()
+	now := newClock(s).Now()
+	j := &delphi.MailJob{SurveyID: "s1", Round: 1, Kind: "invite"}
+	_, err := s.CreateMailJob(ctx, j, []*delphi.MailSend{
+		{SurveyID: "s1", Round: 1, ExpertID: "a", Kind: "invite"},
+		{SurveyID: "s1", Round: 1, ExpertID: "b", Kind: "invite"},
+	})
+	must(t, err)
+	a, b := "s1#1#a#invite", "s1#1#b#invite"
+
+	// A retry of a recorded delivery (its first answer was lost) is a no-op.
+	_, err = s.LeaseMailSend(ctx, a, "p1", now, time.Minute)
+	must(t, err)
+	sent := delphi.SendOutcome{Status: delphi.SendSent, At: now.Add(time.Second)}
+	must(t, s.FinishMailSend(ctx, a, "p1", sent))
+	must(t, s.FinishMailSend(ctx, a, "p1", sent))
+	m, err := s.MailSend(ctx, a)
+	must(t, err)
+	if m.Status != delphi.SendSent || m.Attempts != 1 || m.SentAt == nil || !m.SentAt.Equal(sent.At) {
+		t.Fatalf("after recording the delivery twice: %+v", m)
+	}
+
+	// p1's lease runs out while it records a delivery; p2 has taken the
+	// send meanwhile. The delivery is recorded all the same.
+	_, err = s.LeaseMailSend(ctx, b, "p1", now, time.Minute)
+	must(t, err)
+	_, err = s.LeaseMailSend(ctx, b, "p2", now.Add(2*time.Minute), time.Minute)
+	must(t, err)
+	late := delphi.SendOutcome{Status: delphi.SendSent, At: now.Add(2 * time.Minute)}
+	wantCode(t, s.FinishMailSend(ctx, b, "p1", late), delphi.ECONFLICT)
+	m, err = s.MailSend(ctx, b)
+	must(t, err)
+	if m.Status != delphi.SendSent || m.SentAt == nil || !m.SentAt.Equal(late.At) || m.LeaseOwner != "" {
+		t.Fatalf("a delivery reported after the lease was lost: %+v", m)
+	}
+	// p2's own outcome is stored but does not undo the delivery; nobody
+	// may lease the send again.
+	must(t, s.FinishMailSend(ctx, b, "p2", delphi.SendOutcome{Status: delphi.SendPending, Error: "421 busy", NextAttemptAt: now.Add(3 * time.Minute), At: now.Add(2 * time.Minute)}))
+	_, err = s.LeaseMailSend(ctx, b, "p3", now.Add(time.Hour), time.Minute)
+	wantCode(t, err, delphi.ECONFLICT)
+	n, err := s.RetryFailedMailSends(ctx, "s1", 1, now.Add(time.Hour))
+	must(t, err)
+	list, err := s.ListMailSends(ctx, "s1", 1)
+	must(t, err)
+	if n != 0 || len(list) != 2 || list[0].Status != delphi.SendSent || list[1].Status != delphi.SendSent || list[1].Error != "" || list[1].SentAt == nil {
+		t.Fatalf("retried %d; ListMailSends = %+v, %+v", n, list[0], list[1])
 	}
 }
 
