@@ -50,6 +50,13 @@ type ExpertStore interface {
 	// UpdateExpert replaces group, language, identity fields, consent and
 	// declined times. ECONFLICT if a changed e-mail exists. ENOTFOUND.
 	UpdateExpert(ctx context.Context, e *Expert) error
+	// SetConsent records the expert's consent at at unless one is stored,
+	// writing nothing else of the expert (a concurrent UpdateExpert of other
+	// fields stays), and returns the stored expert. ENOTFOUND.
+	SetConsent(ctx context.Context, surveyID, id string, at time.Time) (*Expert, error)
+	// SetDeclined records that the expert left the study at at unless a
+	// decline is stored, like SetConsent. ENOTFOUND.
+	SetDeclined(ctx context.Context, surveyID, id string, at time.Time) (*Expert, error)
 	// EraseExpert deletes the identity (name, e-mail, organisation, notes)
 	// and revokes the access link; pseudonym, group and answers stay.
 	EraseExpert(ctx context.Context, surveyID, id string, at time.Time) error

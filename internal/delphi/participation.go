@@ -44,13 +44,24 @@ func (r *Round) Overdue(now time.Time) bool {
 	return r.Status == RoundOpen && r.Deadline != nil && !now.Before(*r.Deadline)
 }
 
+// CloseStall is how long a close may compute a round's snapshot (while
+// ClosingAt is set) before the close counts as crashed and the next close
+// takes it over.
+const CloseStall = 2 * time.Minute
+
+// CloseStalled reports whether the round is open with a closing mark older
+// than CloseStall at time now: a close that was interrupted.
+func (r *Round) CloseStalled(now time.Time) bool {
+	return r.Status == RoundOpen && r.ClosingAt != nil && !now.Before(r.ClosingAt.Add(CloseStall))
+}
+
 // Accepting returns nil if experts may save answers at time now, and
 // ECONFLICT with a message fit for the expert otherwise.
 func (r *Round) Accepting(now time.Time) error {
 	switch {
 	case r.Status == RoundDraft:
 		return Errorf(ECONFLICT, "round %d has not opened yet", r.Number)
-	case r.Status == RoundClosed || r.Overdue(now):
+	case r.Status == RoundClosed || r.Overdue(now) || r.ClosingAt != nil:
 		return Errorf(ECONFLICT, "round %d is closed; answers can no longer be changed", r.Number)
 	case r.OpensAt != nil && now.Before(*r.OpensAt):
 		return Errorf(ECONFLICT, "round %d opens at %s", r.Number, r.OpensAt.UTC().Format(time.RFC3339))
@@ -74,6 +85,14 @@ type RoundStore interface {
 	// CreateRound stores r; SurveyID and Number are set by the caller,
 	// CreatedAt and UpdatedAt by the store. ECONFLICT if the round exists.
 	CreateRound(ctx context.Context, r *Round) error
+	// CreateNextRound stores r (as CreateRound) after prev, round
+	// r.Number−1 as the caller read it: it first marks the stored prev
+	// (NextCreatedAt), which needs prev still closed by the same close
+	// (ClosedAt), in one conditional write, so that a concurrent reopen of
+	// prev and the creation of r exclude each other, across processes too.
+	// ECONFLICT if prev is no longer closed by that close or r exists;
+	// ENOTFOUND if prev does not exist.
+	CreateNextRound(ctx context.Context, r *Round, prev *Round) error
 	// Round returns ENOTFOUND unless the round exists.
 	Round(ctx context.Context, surveyID string, number int) (*Round, error)
 	// ListRounds returns the study's rounds in ascending order.
@@ -84,12 +103,22 @@ type RoundStore interface {
 	// writer at a time. An error from fn is returned and nothing is stored.
 	// ENOTFOUND; ECONFLICT if another process changed the round meanwhile.
 	UpdateRound(ctx context.Context, surveyID string, number int, fn func(r *Round) error) (*Round, error)
-	// CloseRound closes an open round: compute is called once, under the
-	// round's lock, and its snapshot is stored (replacing one from an
-	// earlier close) before the round is marked closed with ev. If the
-	// round is not open it is returned unchanged with closed == false;
-	// concurrent calls compute and store one snapshot. ENOTFOUND.
+	// CloseRound closes an open round: it marks the round closing
+	// (ClosingAt = ev.At; Accepting refuses answers from then on), waits
+	// for the GuardRound calls of this process that began before, then
+	// calls compute once, under the round's lock, and stores its snapshot
+	// (replacing one from an earlier close) before the round is marked
+	// closed with ev. If compute fails, nothing is stored and the mark is
+	// removed. If the round is not open, or another process is closing it,
+	// it is returned unchanged with closed == false; concurrent calls
+	// compute and store one snapshot.
+	// ENOTFOUND; ECONFLICT if another process changed the round meanwhile.
 	CloseRound(ctx context.Context, surveyID string, number int, ev RoundEvent, compute func(r *Round) (*Snapshot, error)) (r *Round, closed bool, err error)
+	// GuardRound reads the round and runs fn with it, holding off the
+	// snapshot computation of a CloseRound of this process until fn
+	// returns: an answer that fn stores after r.Accepting said yes is read
+	// by the snapshot. ENOTFOUND, or fn's error.
+	GuardRound(ctx context.Context, surveyID string, number int, fn func(r *Round) error) error
 	// Snapshot returns the feedback snapshot of a closed round. ENOTFOUND.
 	Snapshot(ctx context.Context, surveyID string, number int) (*Snapshot, error)
 }

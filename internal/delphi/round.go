@@ -31,6 +31,13 @@ type Round struct {
 	Deadline *time.Time  `json:"deadline"` // UTC; the round closes itself then
 	OpenedAt *time.Time  `json:"opened_at,omitempty"`
 	ClosedAt *time.Time  `json:"closed_at,omitempty"`
+	// ClosingAt is set while a close computes the snapshot of the open
+	// round (when it began); answers are refused meanwhile. A close that
+	// was interrupted leaves it behind until the next close.
+	ClosingAt *time.Time `json:"-"`
+	// NextCreatedAt is when round Number+1 was created after this round,
+	// which may then never be reopened.
+	NextCreatedAt *time.Time `json:"-"`
 	// Mail holds per-language overrides of the invitation subject and intro.
 	Mail      map[string]MailText `json:"mail,omitempty"`
 	History   []RoundEvent        `json:"history"`

@@ -50,7 +50,9 @@ func hashOnce(t *testing.T) string {
 	return passwordHash
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv boots the API on a fresh database; opts may change the
+// dependencies (e.g. wrap the store to interleave a concurrent request).
+func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 	t.Helper()
 	st := newStore(t)
 	clk := newClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
@@ -63,11 +65,15 @@ func newEnv(t *testing.T) *env {
 		"index.html":        {Data: []byte("<!doctype html><title>Expertenrunde</title>")},
 		"assets/app-123.js": {Data: []byte("console.log(1)")},
 	}
-	srv := httpapi.New(httpapi.Deps{
+	deps := httpapi.Deps{
 		Users: st, Sessions: st, Surveys: st, Audit: st, Limiter: st, DB: st, Answered: st.AnsweredItems,
 		Rounds: st, Responses: st, Experts: st, ExpertSessions: st,
 		Tokens: tokens, Now: clk.now, UI: ui,
-	}, httpapi.Options{BodyLimit: 256 << 10, SessionTTL: 30 * time.Minute, Version: "test"})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	srv := httpapi.New(deps, httpapi.Options{BodyLimit: 256 << 10, SessionTTL: 30 * time.Minute, Version: "test"})
 	e := &env{t: t, st: st, srv: srv, clock: clk, tokens: tokens, users: map[string]*delphi.User{}, bearer: map[string]string{}}
 	ctx := context.Background()
 	for _, u := range []*delphi.User{

@@ -629,7 +629,16 @@ func (h *ParticipationHandler) save(c *fiber.Ctx, p *participant) error {
 		SurveyID: p.survey.ID, Round: rc.round.Number, ItemID: itemID, ExpertID: e.ID, Pseudonym: e.Pseudonym, Group: e.Group,
 		Value: v, Comment: req.Comment, Justification: req.Justification, Seq: req.Seq,
 	}
-	stored, applied, err := h.s.deps.Responses.SaveAnswer(ctx, a, h.s.now())
+	// The write runs under the round's guard after a fresh check that the
+	// round accepts answers, so a close that has begun refuses it and one
+	// that begins waits for it: the snapshot counts exactly the stored answers.
+	var stored *delphi.Answer
+	var applied bool
+	err = rc.svc.WhileAccepting(ctx, p.survey.ID, rc.round.Number, func(*delphi.Round) error {
+		var err error
+		stored, applied, err = h.s.deps.Responses.SaveAnswer(ctx, a, h.s.now())
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -681,13 +690,19 @@ func (h *ParticipationHandler) submit(c *fiber.Ctx, p *participant) error {
 		}
 	}
 	e, now := p.expert, h.s.now()
-	if rc.response == nil {
-		tmpl := &delphi.Response{SurveyID: p.survey.ID, Round: rc.round.Number, ExpertID: e.ID, Pseudonym: e.Pseudonym, Group: e.Group}
-		if _, err := h.s.deps.Responses.TouchResponse(ctx, tmpl, now); err != nil {
-			return err
+	var resp *delphi.Response
+	var changed bool
+	err = rc.svc.WhileAccepting(ctx, p.survey.ID, rc.round.Number, func(*delphi.Round) error { // as in save
+		if rc.response == nil {
+			tmpl := &delphi.Response{SurveyID: p.survey.ID, Round: rc.round.Number, ExpertID: e.ID, Pseudonym: e.Pseudonym, Group: e.Group}
+			if _, err := h.s.deps.Responses.TouchResponse(ctx, tmpl, now); err != nil {
+				return err
+			}
 		}
-	}
-	resp, changed, err := h.s.deps.Responses.SubmitResponse(ctx, p.survey.ID, rc.round.Number, e.ID, now)
+		var err error
+		resp, changed, err = h.s.deps.Responses.SubmitResponse(ctx, p.survey.ID, rc.round.Number, e.ID, now)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -701,13 +716,14 @@ func (h *ParticipationHandler) submit(c *fiber.Ctx, p *participant) error {
 	return c.JSON(out)
 }
 
-// consent records that the expert accepted the privacy notice (once).
+// consent records that the expert accepted the privacy notice (once). It
+// writes the consent time alone, so a coordinator's concurrent edit of the
+// expert (group, name, ...) is kept.
 func (h *ParticipationHandler) consent(c *fiber.Ctx, p *participant) error {
 	e := p.expert
 	if e.ConsentAt == nil {
-		now := h.s.now().UTC().Truncate(time.Millisecond)
-		e.ConsentAt = &now
-		if err := h.s.deps.Experts.UpdateExpert(c.UserContext(), e); err != nil {
+		var err error
+		if e, err = h.s.deps.Experts.SetConsent(c.UserContext(), e.SurveyID, e.ID, h.s.now()); err != nil {
 			return err
 		}
 	}
@@ -715,13 +731,13 @@ func (h *ParticipationHandler) consent(c *fiber.Ctx, p *participant) error {
 }
 
 // decline records that the expert left the study (once); coordinators see
-// it on the panel. Answers already given stay.
+// it on the panel. Answers already given stay. Like consent, it writes the
+// decline time alone.
 func (h *ParticipationHandler) decline(c *fiber.Ctx, p *participant) error {
 	e := p.expert
 	if e.DeclinedAt == nil {
-		now := h.s.now().UTC().Truncate(time.Millisecond)
-		e.DeclinedAt = &now
-		if err := h.s.deps.Experts.UpdateExpert(c.UserContext(), e); err != nil {
+		var err error
+		if e, err = h.s.deps.Experts.SetDeclined(c.UserContext(), e.SurveyID, e.ID, h.s.now()); err != nil {
 			return err
 		}
 	}

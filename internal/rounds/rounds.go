@@ -8,6 +8,13 @@
 // Reopening keeps the round's snapshot until it is closed again; that close
 // recomputes and replaces it. Only the latest round can be reopened, so a
 // snapshot that a later round shows as feedback never changes.
+//
+// Each check that spans two rounds (prepare or open round n+1 only after
+// round n is closed; reopen round n only while round n+1 does not exist) is
+// made inside the conditional write of the round it changes, and preparing
+// round n+1 writes round n first (delphi.RoundStore.CreateNextRound), so a
+// reopen of round n and the next round exclude each other: in one process
+// under the store's lock of round n, across processes by its revision.
 package rounds
 
 import (
@@ -136,10 +143,11 @@ func (s *Service) Prepare(ctx context.Context, actorID string, sv *delphi.Survey
 			}
 		}
 	} else {
-		prev := existing[len(existing)-1]
-		if prev, err = s.Refresh(ctx, prev); err != nil {
+		prev, err := s.Refresh(ctx, existing[len(existing)-1])
+		if err != nil {
 			return nil, err
 		}
+		existing[len(existing)-1] = prev
 		if prev.Status != delphi.RoundClosed {
 			return nil, delphi.Errorf(delphi.ECONFLICT, "round %d is %s; close it before preparing round %d", prev.Number, prev.Status, r.Number)
 		}
@@ -156,9 +164,16 @@ func (s *Service) Prepare(ctx context.Context, actorID string, sv *delphi.Survey
 	}
 	now := s.now()
 	r.History = []delphi.RoundEvent{{At: now, Action: delphi.RoundActionCreate, ActorID: actorID}}
-	if err := s.Rounds.CreateRound(ctx, r); err != nil {
+	if len(existing) == 0 {
+		err = s.Rounds.CreateRound(ctx, r)
+	} else {
+		// Marks the previous round first; fails if it was reopened (or
+		// closed again) since it was read above.
+		err = s.Rounds.CreateNextRound(ctx, r, existing[len(existing)-1])
+	}
+	if err != nil {
 		if delphi.ErrorCode(err) == delphi.ECONFLICT {
-			return nil, delphi.Errorf(delphi.ECONFLICT, "round %d was just created by someone else; reload", r.Number)
+			return nil, delphi.Errorf(delphi.ECONFLICT, "round %d was just created or changed by someone else; reload", r.Number)
 		}
 		return nil, err
 	}
@@ -389,13 +404,34 @@ func (s *Service) Current(ctx context.Context, surveyID string) (*delphi.Round, 
 	return nil, delphi.Errorf(delphi.ENOTFOUND, "no round has opened yet")
 }
 
-// Refresh closes r if its deadline has passed (the lazy close) and returns
-// the round as it is now.
+// dueToClose reports whether r must be closed now: its deadline has passed,
+// or a close of it was interrupted (delphi.Round.CloseStalled).
+func dueToClose(r *delphi.Round, now time.Time) bool {
+	return r.Overdue(now) || r.CloseStalled(now)
+}
+
+// Refresh closes r if its deadline has passed (the lazy close) or a close of
+// it was interrupted, and returns the round as it is now.
 func (s *Service) Refresh(ctx context.Context, r *delphi.Round) (*delphi.Round, error) {
-	if !r.Overdue(s.now()) {
+	if !dueToClose(r, s.now()) {
 		return r, nil
 	}
 	return s.close(ctx, delphi.SystemActor, r.SurveyID, r.Number, true)
+}
+
+// WhileAccepting runs fn, which stores an expert's answer or submission for
+// round n, if the round accepts answers now (delphi.Round.Accepting, checked
+// on a fresh read): under the round's guard (delphi.RoundStore.GuardRound),
+// so that a close either counts what fn stores in its snapshot or fn is
+// refused. ECONFLICT for a round that does not accept answers; ENOTFOUND;
+// fn's error.
+func (s *Service) WhileAccepting(ctx context.Context, surveyID string, n int, fn func(r *delphi.Round) error) error {
+	return s.Rounds.GuardRound(ctx, surveyID, n, func(r *delphi.Round) error {
+		if err := r.Accepting(s.now()); err != nil {
+			return err
+		}
+		return fn(r)
+	})
 }
 
 // Open opens a draft round: it needs a deadline in the future. EINVALID
@@ -403,16 +439,23 @@ func (s *Service) Refresh(ctx context.Context, r *delphi.Round) (*delphi.Round, 
 // round is still open; ENOTFOUND.
 func (s *Service) Open(ctx context.Context, actorID, surveyID string, n int) (*delphi.Round, error) {
 	if n > 1 {
-		prev, err := s.Get(ctx, surveyID, n-1)
-		if err != nil {
+		if _, err := s.Get(ctx, surveyID, n-1); err != nil { // closes it if overdue
 			return nil, err
-		}
-		if prev.Status != delphi.RoundClosed {
-			return nil, delphi.Errorf(delphi.ECONFLICT, "round %d is still %s", prev.Number, prev.Status)
 		}
 	}
 	now := s.now()
 	r, err := s.Rounds.UpdateRound(ctx, surveyID, n, func(r *delphi.Round) error {
+		if n > 1 {
+			// Checked again inside the update: round n exists, so round n−1
+			// can no longer be reopened (see the package comment).
+			prev, err := s.Rounds.Round(ctx, surveyID, n-1)
+			if err != nil {
+				return err
+			}
+			if prev.Status != delphi.RoundClosed {
+				return delphi.Errorf(delphi.ECONFLICT, "round %d is still %s", prev.Number, prev.Status)
+			}
+		}
 		switch {
 		case r.Status == delphi.RoundOpen:
 			return delphi.Errorf(delphi.ECONFLICT, "round %d is already open", n)
@@ -483,15 +526,23 @@ func (s *Service) Reopen(ctx context.Context, actorID, surveyID string, n int, r
 	if deadline != nil && !deadline.After(now) {
 		return nil, delphi.FieldErrorf(delphi.EINVALID, "deadline", "the new deadline must lie in the future")
 	}
-	if _, err := s.Rounds.Round(ctx, surveyID, n+1); err == nil {
-		return nil, delphi.Errorf(delphi.ECONFLICT, "round %d exists; only the latest round can be reopened", n+1)
-	} else if delphi.ErrorCode(err) != delphi.ENOTFOUND {
-		return nil, err
-	}
 	reason = strings.TrimSpace(reason)
 	r, err := s.Rounds.UpdateRound(ctx, surveyID, n, func(r *delphi.Round) error {
 		if r.Status != delphi.RoundClosed {
 			return delphi.Errorf(delphi.ECONFLICT, "round %d is %s, not closed", n, r.Status)
+		}
+		// Inside the update of round n, which the creation of round n+1
+		// marks before inserting it (see the package comment).
+		if _, err := s.Rounds.Round(ctx, surveyID, n+1); err == nil {
+			return delphi.Errorf(delphi.ECONFLICT, "round %d exists; only the latest round can be reopened", n+1)
+		} else if delphi.ErrorCode(err) != delphi.ENOTFOUND {
+			return err
+		}
+		if r.NextCreatedAt != nil {
+			if now.Before(r.NextCreatedAt.Add(abandonedNext)) {
+				return delphi.Errorf(delphi.ECONFLICT, "round %d is being prepared; only the latest round can be reopened", n+1)
+			}
+			r.NextCreatedAt = nil // its creation failed after the mark
 		}
 		if deadline != nil {
 			r.Deadline = utcPtr(deadline)
@@ -508,6 +559,11 @@ func (s *Service) Reopen(ctx context.Context, actorID, surveyID string, n int, r
 	}
 	return r, s.audit(ctx, actorID, "round.reopen", surveyID, n, map[string]any{"reason": reason, "deadline": r.Deadline})
 }
+
+// abandonedNext is how long after marking round n the creation of round
+// n+1 counts as in flight (it inserts the round within the store's
+// operation timeouts); a mark that old without a round n+1 is void.
+const abandonedNext = time.Minute
 
 // Update changes the opening time and the deadline of a draft or open
 // round. An open round's deadline must lie in the future. EINVALID;
@@ -542,9 +598,9 @@ func (s *Service) Update(ctx context.Context, actorID, surveyID string, n int, o
 	return r, s.audit(ctx, actorID, "round.update", surveyID, n, map[string]any{"opens_at": r.OpensAt, "deadline": r.Deadline})
 }
 
-// CloseOverdue closes every open round whose deadline has passed and
-// returns how many it closed. It goes on after a failure and returns the
-// first error.
+// CloseOverdue closes every open round whose deadline has passed (or whose
+// close was interrupted) and returns how many it closed. It goes on after a
+// failure and returns the first error.
 func (s *Service) CloseOverdue(ctx context.Context) (int, error) {
 	open, err := s.Rounds.OpenRounds(ctx)
 	if err != nil {
@@ -553,7 +609,7 @@ func (s *Service) CloseOverdue(ctx context.Context) (int, error) {
 	n := 0
 	var first error
 	for _, r := range open {
-		if !r.Overdue(s.now()) {
+		if !dueToClose(r, s.now()) {
 			continue
 		}
 		if _, err := s.close(ctx, delphi.SystemActor, r.SurveyID, r.Number, true); err != nil {

@@ -340,7 +340,9 @@ func (s *Store) ListExperts(ctx context.Context, surveyID string) ([]*delphi.Exp
 }
 
 // UpdateExpert replaces group, language, identity fields, consent and
-// declined times, sets UpdatedAt and fills e with the stored expert.
+// declined times, sets UpdatedAt and fills e with the stored expert. An
+// expert's own consent or decline goes through SetConsent and SetDeclined,
+// which leave the other fields alone.
 // ECONFLICT (field email) if a changed e-mail exists in the study, ECONFLICT
 // if identity fields are given for an erased expert. ENOTFOUND.
 func (s *Store) UpdateExpert(ctx context.Context, e *delphi.Expert) error {
@@ -402,6 +404,52 @@ func (s *Store) UpdateExpert(ctx context.Context, e *delphi.Expert) error {
 	}
 	*e = *got
 	return nil
+}
+
+// SetConsent records that the expert accepted the privacy notice at at,
+// unless a consent is stored already, and returns the stored expert. It
+// writes consent_at (and updated_at) only, so a coordinator's concurrent
+// change of the expert stays. ENOTFOUND unless the expert exists in the
+// study.
+func (s *Store) SetConsent(ctx context.Context, surveyID, id string, at time.Time) (*delphi.Expert, error) {
+	return s.setOnce(ctx, surveyID, id, "consent_at", at)
+}
+
+// SetDeclined records that the expert left the study at at, unless a
+// decline is stored already, and returns the stored expert; like
+// SetConsent it writes declined_at (and updated_at) only. ENOTFOUND.
+func (s *Store) SetDeclined(ctx context.Context, surveyID, id string, at time.Time) (*delphi.Expert, error) {
+	return s.setOnce(ctx, surveyID, id, "declined_at", at)
+}
+
+// setOnce sets the time field of expert id to at if it is unset: a $set of
+// that field alone, under the expert's lock. On MongoDB the filter also
+// requires the field unset (null or missing), so that across instances the
+// first time stays; FerretDB filters by _id alone (one process, and any
+// other filter makes it scan the collection).
+func (s *Store) setOnce(ctx context.Context, surveyID, id, field string, at time.Time) (*delphi.Expert, error) {
+	defer s.locks.Lock(expertLockKey(id))()
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	d, err := s.expertDoc(ctx, surveyID, id)
+	if err != nil {
+		return nil, err
+	}
+	cur := d.ConsentAt
+	if field == "declined_at" {
+		cur = d.DeclinedAt
+	}
+	if cur == nil {
+		filter := bson.D{{Key: "_id", Value: id}}
+		if !s.ferret {
+			filter = append(filter, bson.E{Key: field, Value: nil})
+		}
+		set := bson.D{{Key: field, Value: at.UTC().Truncate(time.Millisecond)}, {Key: "updated_at", Value: s.now()}}
+		if _, err := s.db.Collection(colExperts).UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: set}}); err != nil {
+			return nil, mapErr(err, "expert")
+		}
+	}
+	return s.ExpertByID(ctx, d.SurveyID, id)
 }
 
 // releaseEmail deletes the e-mail claim if it still belongs to expertID.

@@ -23,6 +23,35 @@ import (
 //              computed it: the first close inserts it (a duplicate _id means
 //              another instance did), a close after a reopen replaces an
 //              older generation only.
+//
+// Answers and the close. The raw export and the transitions read the stored
+// answers of a closed round, the numbers read its snapshot: they agree only
+// if no answer is stored after the close's computation has read them. A save
+// checks that the round accepts answers and then writes the response, another
+// document, without a transaction. So CloseRound
+//  1. marks the round closing (closing_at, a compare-and-set on rev): a save
+//     that reads the round after this, in any process, refuses (Accepting);
+//  2. takes the round's answer guard exclusively, which waits for the saves
+//     of this process that read the round before the mark: GuardRound holds
+//     the guard shared from its read of the round to the end of the write;
+//  3. computes and stores the snapshot, then marks the round closed.
+// In one process this is exact, and the embedded database admits only one.
+// Across MongoDB instances a save that read the round on another instance
+// just before step 1 can still land after step 3 (a window of one write, not
+// of the whole computation): closing it needs the response write itself to
+// be conditional on a mark that the close sets on the round's responses
+// before step 3, which is the answer store's compare-and-set to carry.
+// Ignoring, when reading a closed round, the answers saved after ClosedAt
+// would not do instead: a later save has overwritten the value the snapshot
+// counted, saves carry the clock of the instance that took them, and a save
+// stamped before the close can land after the computation's read.
+//
+// Reopening and the next round. Round n may be reopened only while round
+// n+1 does not exist. CreateNextRound first marks round n (next_created_at,
+// a compare-and-set that needs round n still closed by the same close) and
+// only then inserts round n+1; a reopen changes round n by a compare-and-set
+// that needs the mark absent. Both write round n, so one of them fails:
+// in-process under round n's KeyLock, across instances by its rev.
 
 const (
 	colRounds    = "rounds"
@@ -43,6 +72,8 @@ type roundDoc struct {
 	Deadline  *time.Time      `bson:"deadline,omitempty"`
 	OpenedAt  *time.Time      `bson:"opened_at,omitempty"`
 	ClosedAt  *time.Time      `bson:"closed_at,omitempty"`
+	ClosingAt *time.Time      `bson:"closing_at,omitempty"` // a close is computing the snapshot since
+	NextAt    *time.Time      `bson:"next_created_at,omitempty"`
 	History   []roundEventDoc `bson:"history"`
 	CreatedAt time.Time       `bson:"created_at"`
 	UpdatedAt time.Time       `bson:"updated_at"`
@@ -85,6 +116,7 @@ func toRoundDoc(r *delphi.Round, rev int64) (*roundDoc, error) {
 	d := &roundDoc{
 		ID: r.Key(), SurveyID: r.SurveyID, Number: r.Number, Status: r.Status, ItemsJSON: string(b),
 		OpensAt: msPtr(r.OpensAt), Deadline: msPtr(r.Deadline), OpenedAt: msPtr(r.OpenedAt), ClosedAt: msPtr(r.ClosedAt),
+		ClosingAt: msPtr(r.ClosingAt), NextAt: msPtr(r.NextCreatedAt),
 		History: make([]roundEventDoc, 0, len(r.History)), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Rev: rev,
 	}
 	if len(r.Mail) > 0 {
@@ -103,7 +135,8 @@ func toRoundDoc(r *delphi.Round, rev int64) (*roundDoc, error) {
 func (d *roundDoc) round() (*delphi.Round, error) {
 	r := &delphi.Round{
 		SurveyID: d.SurveyID, Number: d.Number, Status: d.Status, OpensAt: d.OpensAt, Deadline: d.Deadline,
-		OpenedAt: d.OpenedAt, ClosedAt: d.ClosedAt, History: make([]delphi.RoundEvent, 0, len(d.History)),
+		OpenedAt: d.OpenedAt, ClosedAt: d.ClosedAt, ClosingAt: d.ClosingAt, NextCreatedAt: d.NextAt,
+		History:   make([]delphi.RoundEvent, 0, len(d.History)),
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 	if err := json.Unmarshal([]byte(d.ItemsJSON), &r.Items); err != nil {
@@ -161,6 +194,52 @@ func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) error {
 	}
 	*r = *out
 	return nil
+}
+
+// CreateNextRound marks prev (round r.Number−1 as the caller read it) as
+// followed and then stores r (see delphi.RoundStore). EINVALID if prev is
+// not the round before r; ECONFLICT if the stored prev is no longer closed
+// by the close the caller read (prev.ClosedAt), was changed meanwhile by
+// another process, or r exists; ENOTFOUND.
+func (s *Store) CreateNextRound(ctx context.Context, r *delphi.Round, prev *delphi.Round) error {
+	if prev == nil || prev.SurveyID != r.SurveyID || prev.Number != r.Number-1 || r.Number < 2 {
+		return delphi.FieldErrorf(delphi.EINVALID, "number", "round %d does not follow the given round", r.Number)
+	}
+	if err := s.markNext(ctx, prev); err != nil {
+		return err
+	}
+	// Between the mark and the insert, a reopen of prev is refused as
+	// "being prepared"; if the insert fails, the mark stays until the
+	// caller tries again (rounds.Service.Reopen treats an old mark without
+	// a next round as void).
+	return s.CreateRound(ctx, r)
+}
+
+// markNext sets next_created_at on round prev, which must still be closed by
+// the close the caller read. A set mark is left as it is.
+func (s *Store) markNext(ctx context.Context, prev *delphi.Round) error {
+	id := prev.Key()
+	defer s.locks.Lock(colRounds + "/" + id)()
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	d, err := s.roundDoc(ctx, id)
+	if err != nil {
+		return err
+	}
+	if d.Status != delphi.RoundClosed || d.ClosedAt == nil || prev.ClosedAt == nil || !d.ClosedAt.Equal(prev.ClosedAt.UTC().Truncate(time.Millisecond)) {
+		return delphi.Errorf(delphi.ECONFLICT, "round %d was reopened or closed again meanwhile; reload", prev.Number)
+	}
+	if d.NextAt != nil {
+		return nil
+	}
+	r, err := d.round()
+	if err != nil {
+		return err
+	}
+	now := s.now().Truncate(time.Millisecond)
+	r.NextCreatedAt = &now
+	_, err = s.replaceRound(ctx, r, d.Rev)
+	return err
 }
 
 func (s *Store) roundDoc(ctx context.Context, id string) (*roundDoc, error) {
@@ -276,51 +355,120 @@ func (s *Store) UpdateRound(ctx context.Context, surveyID string, number int, fn
 	return s.replaceRound(ctx, r, d.Rev)
 }
 
-// CloseRound closes an open round and stores its snapshot (see
-// delphi.RoundStore). ENOTFOUND, or compute's error (nothing is stored then).
-func (s *Store) CloseRound(ctx context.Context, surveyID string, number int, ev delphi.RoundEvent, compute func(r *delphi.Round) (*delphi.Snapshot, error)) (*delphi.Round, bool, error) {
+// roundAnswersKey is the KeyLock key of the answer guard of round id (not
+// the round document's key: the guard is held while responses are written).
+func roundAnswersKey(id string) string { return "round-answers/" + id }
+
+// GuardRound reads the round and runs fn with it while holding the round's
+// answer guard shared (see delphi.RoundStore and "Answers and the close"
+// above). fn must not close the round. ENOTFOUND, or fn's error.
+func (s *Store) GuardRound(ctx context.Context, surveyID string, number int, fn func(r *delphi.Round) error) error {
 	id := delphi.RoundKey(surveyID, number)
-	defer s.locks.Lock(colRounds + "/" + id)()
+	defer s.locks.RLock(roundAnswersKey(id))()
 	rctx, cancel := withTimeout(ctx)
 	d, err := s.roundDoc(rctx, id)
 	cancel()
 	if err != nil {
-		return nil, false, err
+		return err
 	}
 	r, err := d.round()
 	if err != nil {
+		return err
+	}
+	return fn(r)
+}
+
+// CloseRound closes an open round and stores its snapshot (see
+// delphi.RoundStore and "Answers and the close" above). A round that another
+// process is closing (closingElsewhere) is returned unchanged with closed ==
+// false; a mark left by a crashed or failed close is taken over. ENOTFOUND,
+// ECONFLICT, or compute's error (nothing is stored then).
+func (s *Store) CloseRound(ctx context.Context, surveyID string, number int, ev delphi.RoundEvent, compute func(r *delphi.Round) (*delphi.Snapshot, error)) (*delphi.Round, bool, error) {
+	id := delphi.RoundKey(surveyID, number)
+	defer s.locks.Lock(colRounds + "/" + id)()
+	ev.At = ev.At.UTC().Truncate(time.Millisecond)
+	rctx, cancel := withTimeout(ctx)
+	d, err := s.roundDoc(rctx, id)
+	if err != nil {
+		cancel()
 		return nil, false, err
 	}
-	if r.Status != delphi.RoundOpen {
+	r, err := d.round()
+	if err != nil || r.Status != delphi.RoundOpen || s.closingElsewhere(r, ev.At) {
+		cancel()
+		if err != nil {
+			return nil, false, err
+		}
 		return r, false, nil
 	}
-	// The computation reads the whole round and may take long on a big
+	// 1. The mark: from here on no process accepts an answer for the round.
+	closingAt := ev.At
+	r.ClosingAt = &closingAt
+	r, err = s.replaceRound(rctx, r, d.Rev)
+	cancel()
+	if err != nil {
+		return s.closedMeanwhile(ctx, id, err)
+	}
+	rev := d.Rev + 1
+	// 2. Wait for this process's saves that read the round before the mark.
+	s.locks.Lock(roundAnswersKey(id))()
+	// 3. The computation reads the whole round and may take long on a big
 	// panel; the writes after it get their own operation timeout.
 	snap, err := compute(r)
 	if err != nil {
+		s.unmarkClosing(ctx, r, rev)
 		return nil, false, err
 	}
 	ctx, cancel = withTimeout(ctx)
 	defer cancel()
 	if err := s.putSnapshot(ctx, r, snap, r.Closes()+1); err != nil {
+		s.unmarkClosing(ctx, r, rev)
 		return nil, false, err
 	}
-	ev.At = ev.At.UTC().Truncate(time.Millisecond)
-	r.Status, r.ClosedAt = delphi.RoundClosed, &ev.At
+	r.Status, r.ClosedAt, r.ClosingAt = delphi.RoundClosed, &ev.At, nil
 	r.History = append(r.History, ev)
-	out, err := s.replaceRound(ctx, r, d.Rev)
-	if delphi.ErrorCode(err) == delphi.ECONFLICT {
-		// Another instance changed the round meanwhile; if it closed it,
-		// its snapshot (or ours, whichever was written) stands.
-		if d2, rerr := s.roundDoc(ctx, id); rerr == nil && d2.Status == delphi.RoundClosed {
-			r2, err := d2.round()
-			return r2, false, err
-		}
-	}
+	out, err := s.replaceRound(ctx, r, rev)
 	if err != nil {
-		return nil, false, err
+		return s.closedMeanwhile(ctx, id, err)
 	}
 	return out, true, nil
+}
+
+// closingElsewhere reports whether another process is closing r: r has a
+// closing mark younger than delphi.CloseStall at now. The caller holds the
+// round's lock, so no close of this process is running; on FerretDB (one
+// process: the embedded database) any mark is left over from a failed close.
+func (s *Store) closingElsewhere(r *delphi.Round, now time.Time) bool {
+	return r.ClosingAt != nil && !r.CloseStalled(now) && !s.ferret
+}
+
+// closedMeanwhile handles err from a write of CloseRound: if it is
+// ECONFLICT and another process has closed the round meanwhile, its
+// snapshot (or ours, whichever was written) stands and the closed round is
+// returned with closed == false; otherwise err.
+func (s *Store) closedMeanwhile(ctx context.Context, id string, err error) (*delphi.Round, bool, error) {
+	if delphi.ErrorCode(err) != delphi.ECONFLICT {
+		return nil, false, err
+	}
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	if d, rerr := s.roundDoc(ctx, id); rerr == nil && d.Status == delphi.RoundClosed {
+		r, err := d.round()
+		return r, false, err
+	}
+	return nil, false, err
+}
+
+// unmarkClosing removes the closing mark of r (stored at rev) after a
+// failed close, so that the round accepts answers again. A failure is only
+// logged: the next close takes the mark over once it is stale.
+func (s *Store) unmarkClosing(ctx context.Context, r *delphi.Round, rev int64) {
+	ctx, cancel := withTimeout(context.WithoutCancel(ctx))
+	defer cancel()
+	r.ClosingAt = nil
+	if _, err := s.replaceRound(ctx, r, rev); err != nil {
+		s.logger.Warn("removing the closing mark after a failed close", "round", r.Key(), "err", err)
+	}
 }
 
 // putSnapshot writes the snapshot of generation gen (the round's n-th

@@ -338,3 +338,38 @@ func TestKeyLock(t *testing.T) {
 	}
 	unlockA()
 }
+
+// TestKeyLockShared: RLock holders of a key run together and exclude Lock
+// holders of it.
+func TestKeyLockShared(t *testing.T) {
+	var l store.KeyLock
+	var wg sync.WaitGroup
+	var readers, writers atomic.Int32
+	for i := range 64 {
+		wg.Go(func() {
+			for range 100 {
+				if i%8 == 0 {
+					unlock := l.Lock("k")
+					if w, r := writers.Add(1), readers.Load(); w != 1 || r != 0 {
+						t.Errorf("a writer with %d writers and %d readers", w, r)
+					}
+					writers.Add(-1)
+					unlock()
+					continue
+				}
+				unlock := l.RLock("k")
+				readers.Add(1)
+				if w := writers.Load(); w != 0 {
+					t.Errorf("a reader with %d writers", w)
+				}
+				readers.Add(-1)
+				unlock()
+			}
+		})
+	}
+	wg.Wait()
+	// Readers hold the key together: a second RLock does not wait for the first.
+	release := l.RLock("k")
+	l.RLock("k")()
+	release()
+}

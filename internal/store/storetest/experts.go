@@ -22,6 +22,7 @@ var expertTests = []struct {
 	{"ExpertsAccessToken", testExpertsAccessToken},
 	{"ExpertsConcurrentCreate", testExpertsConcurrentCreate},
 	{"ExpertsBatchCreate", testExpertsBatchCreate},
+	{"ExpertsConsentAndDeclineAlone", testExpertsConsentAndDecline},
 }
 
 var pseudonymRE = regexp.MustCompile(`^E-[2-9A-HJ-NP-Z]{4}$`)
@@ -314,5 +315,86 @@ func testExpertsBatchCreate(t *testing.T, s *store.Store) {
 	must(t, err)
 	if !reflect.DeepEqual(got, batch[150]) {
 		t.Fatalf("ExpertByEmail = %+v, want %+v", got, batch[150])
+	}
+}
+
+// testExpertsConsentAndDecline: an expert's consent and decline write their
+// own time once and nothing else, so a coordinator's edit made after the
+// expert's request read the expert survives.
+func testExpertsConsentAndDecline(t *testing.T, s *store.Store) {
+	ctx := t.Context()
+	clk := newClock(s)
+	a := newExpert("s1", "anna@example.org")
+	must(t, s.CreateExpert(ctx, a))
+
+	// The expert's request has read a; the coordinator changes the expert.
+	clk.Add(time.Minute)
+	edit := *a
+	edit.Group, edit.Name, edit.Notes = "prax", "Anna Neu", "neu"
+	must(t, s.UpdateExpert(ctx, &edit))
+	clk.Add(time.Minute)
+	consent := clk.Now()
+	got, err := s.SetConsent(ctx, "s1", a.ID, consent)
+	must(t, err)
+	if got.ConsentAt == nil || !got.ConsentAt.Equal(consent) || got.Group != "prax" || got.Name != "Anna Neu" || got.Notes != "neu" ||
+		got.DeclinedAt != nil || !got.UpdatedAt.Equal(clk.Now()) {
+		t.Fatalf("SetConsent after an edit: %+v", got)
+	}
+	clk.Add(time.Minute)
+	again, err := s.SetConsent(ctx, "s1", a.ID, clk.Now())
+	must(t, err)
+	if !again.ConsentAt.Equal(consent) {
+		t.Fatalf("a second consent moved the first from %v to %v", consent, again.ConsentAt)
+	}
+
+	edit = *got
+	edit.Language, edit.Organisation = "en", "Institut"
+	must(t, s.UpdateExpert(ctx, &edit))
+	declined := clk.Now()
+	got, err = s.SetDeclined(ctx, "s1", a.ID, declined)
+	must(t, err)
+	if got.DeclinedAt == nil || !got.DeclinedAt.Equal(declined) || !got.ConsentAt.Equal(consent) || got.Language != "en" ||
+		got.Organisation != "Institut" || got.Group != "prax" || got.Email != "anna@example.org" {
+		t.Fatalf("SetDeclined after an edit: %+v", got)
+	}
+	clk.Add(time.Minute)
+	again, err = s.SetDeclined(ctx, "s1", a.ID, clk.Now())
+	must(t, err)
+	if !again.DeclinedAt.Equal(declined) {
+		t.Fatalf("a second decline moved the first from %v to %v", declined, again.DeclinedAt)
+	}
+	stored, err := s.ExpertByID(ctx, "s1", a.ID)
+	must(t, err)
+	if !reflect.DeepEqual(stored, again) {
+		t.Fatalf("stored %+v, returned %+v", stored, again)
+	}
+
+	_, err = s.SetConsent(ctx, "s2", a.ID, clk.Now())
+	wantCode(t, err, delphi.ENOTFOUND)
+	_, err = s.SetDeclined(ctx, "s1", "nobody", clk.Now())
+	wantCode(t, err, delphi.ENOTFOUND)
+
+	// Concurrent consents of one expert store one time, the first.
+	b := newExpert("s1", "bert@example.org")
+	must(t, s.CreateExpert(ctx, b))
+	var wg sync.WaitGroup
+	times := make([]time.Time, 8)
+	for i := range times {
+		wg.Go(func() {
+			e, err := s.SetConsent(ctx, "s1", b.ID, clk.Now().Add(time.Duration(i)*time.Second))
+			if err != nil {
+				t.Errorf("SetConsent: %v", err)
+				return
+			}
+			times[i] = *e.ConsentAt
+		})
+	}
+	wg.Wait()
+	stored, err = s.ExpertByID(ctx, "s1", b.ID)
+	must(t, err)
+	for i, at := range times {
+		if !at.Equal(*stored.ConsentAt) {
+			t.Fatalf("consent %d returned %v, stored %v", i, at, stored.ConsentAt)
+		}
 	}
 }

@@ -36,6 +36,7 @@ func RunContract(t *testing.T, newStore func(t *testing.T) *store.Store) {
 	tests = append(tests, expertTests...)
 	tests = append(tests, mailTests...)
 	tests = append(tests, participationTests...)
+	tests = append(tests, roundTests...)
 	tests = append(tests, answerTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

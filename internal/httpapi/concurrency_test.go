@@ -1,0 +1,191 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/httpapi"
+)
+
+// These tests interleave a second request at the one point where it races
+// the first: a hook on the real store runs it there, deterministically. The
+// hook runs on the server's goroutine, so it records its result instead of
+// failing the test.
+
+// hook holds a function to run once.
+type hook struct {
+	mu sync.Mutex
+	fn func()
+}
+
+func (h *hook) arm(fn func()) { h.mu.Lock(); h.fn = fn; h.mu.Unlock() }
+
+func (h *hook) fire() {
+	h.mu.Lock()
+	fn := h.fn
+	h.fn = nil
+	h.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+}
+
+// hookedResponses is the answer store with a hook run after a round's
+// responses were listed: inside a close, right after the snapshot's
+// computation has read the answers. Embedding the interface (not the
+// *store.Store) leaves the results service to read through ListResponses.
+type hookedResponses struct {
+	delphi.AnswerStore
+	after hook
+}
+
+func (h *hookedResponses) ListResponses(ctx context.Context, surveyID string, round int) ([]*delphi.Response, error) {
+	rs, err := h.AnswerStore.ListResponses(ctx, surveyID, round)
+	h.after.fire()
+	return rs, err
+}
+
+// hookedExperts is the expert store with a hook run after an expert was
+// resolved from a link: between an expert request's read of the expert and
+// its write.
+type hookedExperts struct {
+	delphi.ExpertStore
+	after hook
+}
+
+func (h *hookedExperts) ExpertByTokenHash(ctx context.Context, tokenHash string) (*delphi.Expert, error) {
+	e, err := h.ExpertStore.ExpertByTokenHash(ctx, tokenHash)
+	h.after.fire()
+	return e, err
+}
+
+// raw sends a request with a bearer token without failing the test (for
+// hooks, which run on the server's goroutine).
+func (e *env) raw(method, url, bearer, body string) (int, error) {
+	req := httptest.NewRequest(method, url, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	resp, err := e.srv.App().Test(req, 30_000)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// TestSaveDuringCloseIsNotStored: an expert's save that arrives while the
+// round is being closed, after the snapshot's computation has read the
+// answers, is refused; the answers stored for the closed round are exactly
+// the ones its snapshot counted, so the raw export and the transitions
+// (which read the stored answers) agree with the frozen numbers.
+func TestSaveDuringCloseIsNotStored(t *testing.T) {
+	answers := &hookedResponses{}
+	e := newEnv(t, func(d *httpapi.Deps) { answers.AnswerStore = d.Responses; d.Responses = answers })
+	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
+	e.openRound(ptStudy, "")
+	early, late := e.addExpert(ptStudy, "wiss"), e.addExpert(ptStudy, "praxis")
+	for _, x := range []*expert{early, late} {
+		e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
+	}
+	e.expertCall(early, "PUT", "/api/v1/participation/answers/r1", `{"value":4,"seq":1}`, 200)
+
+	var status int
+	var lateErr error
+	answers.after.arm(func() {
+		status, lateErr = e.raw("PUT", "/api/v1/participation/answers/r1", late.jwt, `{"value":5,"seq":1}`)
+	})
+	e.staff("POST", "/api/v1/surveys/"+ptStudy+"/rounds/1/close", "admin", "", 200)
+	if lateErr != nil {
+		t.Fatal(lateErr)
+	}
+	if status == 0 {
+		t.Fatal("the hook did not run during the close")
+	}
+
+	ctx := context.Background()
+	snap, err := e.st.Snapshot(ctx, ptStudy, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Items []struct {
+			ItemID   string `json:"item_id"`
+			Answered int    `json:"answered"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(snap.Results, &res); err != nil {
+		t.Fatal(err)
+	}
+	frozen := -1
+	for _, it := range res.Items {
+		if it.ItemID == "r1" {
+			frozen = it.Answered
+		}
+	}
+	rs, err := e.st.ListResponses(ctx, ptStudy, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []string
+	for _, r := range rs {
+		if a, ok := r.Answers["r1"]; ok && !a.Value.Empty() {
+			stored = append(stored, r.Pseudonym)
+		}
+	}
+	if frozen != len(stored) {
+		t.Fatalf("the snapshot counts %d answers to r1, the closed round stores %d (%v); the late save answered %d", frozen, len(stored), stored, status)
+	}
+	if status != 409 || len(stored) != 1 {
+		t.Fatalf("the save during the close answered %d and the round stores %d answers; want 409 and 1", status, len(stored))
+	}
+}
+
+// TestExpertConsentKeepsConcurrentPanelEdit: an expert's consent or decline
+// writes only its own time; a coordinator's edit of the same expert that
+// lands between the expert request's read and its write survives.
+func TestExpertConsentKeepsConcurrentPanelEdit(t *testing.T) {
+	experts := &hookedExperts{}
+	e := newEnv(t, func(d *httpapi.Deps) { experts.ExpertStore = d.Experts; d.Experts = experts })
+	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
+	x := e.addExpert(ptStudy, "wiss")
+	e.session(x)
+	admin := e.login("admin")
+	url := fmt.Sprintf("/api/v1/surveys/%s/experts/%s", ptStudy, x.ID)
+	ctx := context.Background()
+
+	for _, step := range []struct {
+		action, edit string
+		check        func(*delphi.Expert) bool
+	}{
+		{"consent", `{"group":"praxis","name":"Dr. Neu"}`, func(got *delphi.Expert) bool {
+			return got.ConsentAt != nil && got.Group == "praxis" && got.Name == "Dr. Neu"
+		}},
+		{"decline", `{"organisation":"Institut","language":"en"}`, func(got *delphi.Expert) bool {
+			return got.DeclinedAt != nil && got.ConsentAt != nil && got.Group == "praxis" && got.Name == "Dr. Neu" &&
+				got.Organisation == "Institut" && got.Language == "en"
+		}},
+	} {
+		var status int
+		var editErr error
+		experts.after.arm(func() { status, editErr = e.raw("PATCH", url, admin, step.edit) })
+		e.expertCall(x, "POST", "/api/v1/participation/"+step.action, "", 200)
+		if editErr != nil || status != 200 {
+			t.Fatalf("%s: the coordinator's edit during it answered %d (%v)", step.action, status, editErr)
+		}
+		got, err := e.st.ExpertByID(ctx, ptStudy, x.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !step.check(got) {
+			t.Fatalf("after the %s with a concurrent edit %s: %+v", step.action, step.edit, got)
+		}
+	}
+}
