@@ -114,10 +114,11 @@ type RoundStore interface {
 	// compute and store one snapshot.
 	// ENOTFOUND; ECONFLICT if another process changed the round meanwhile.
 	CloseRound(ctx context.Context, surveyID string, number int, ev RoundEvent, compute func(r *Round) (*Snapshot, error)) (r *Round, closed bool, err error)
-	// GuardRound reads the round and runs fn with it, holding off the
-	// snapshot computation of a CloseRound of this process until fn
-	// returns: an answer that fn stores after r.Accepting said yes is read
-	// by the snapshot. ENOTFOUND, or fn's error.
+	// GuardRound reads the round's state (r has no Items, Mail or History)
+	// and runs fn with it, holding off the snapshot computation of a
+	// CloseRound of this process until fn returns: an answer that fn stores
+	// after r.Accepting said yes is read by the snapshot. ENOTFOUND, or
+	// fn's error.
 	GuardRound(ctx context.Context, surveyID string, number int, fn func(r *Round) error) error
 	// Snapshot returns the feedback snapshot of a closed round. ENOTFOUND.
 	Snapshot(ctx context.Context, surveyID string, number int) (*Snapshot, error)

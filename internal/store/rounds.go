@@ -362,20 +362,26 @@ func roundAnswersKey(id string) string { return "round-answers/" + id }
 // GuardRound reads the round and runs fn with it while holding the round's
 // answer guard shared (see delphi.RoundStore and "Answers and the close"
 // above). fn must not close the round. ENOTFOUND, or fn's error.
+//
+// Every save runs it, so it reads the round's state alone: the round fn
+// gets has no Items, Mail or History (decoding the items, a large JSON
+// string, cost the saves about a fifth of their throughput in the load test).
 func (s *Store) GuardRound(ctx context.Context, surveyID string, number int, fn func(r *delphi.Round) error) error {
 	id := delphi.RoundKey(surveyID, number)
 	defer s.locks.RLock(roundAnswersKey(id))()
 	rctx, cancel := withTimeout(ctx)
-	d, err := s.roundDoc(rctx, id)
+	var d roundDoc
+	err := s.db.Collection(colRounds).FindOne(rctx, bson.D{{Key: "_id", Value: id}},
+		options.FindOne().SetProjection(bson.D{{Key: "items_json", Value: 0}, {Key: "mail_json", Value: 0}, {Key: "history", Value: 0}})).Decode(&d)
 	cancel()
 	if err != nil {
-		return err
+		return mapErr(err, "round")
 	}
-	r, err := d.round()
-	if err != nil {
-		return err
-	}
-	return fn(r)
+	return fn(&delphi.Round{
+		SurveyID: d.SurveyID, Number: d.Number, Status: d.Status, OpensAt: d.OpensAt, Deadline: d.Deadline,
+		OpenedAt: d.OpenedAt, ClosedAt: d.ClosedAt, ClosingAt: d.ClosingAt, NextCreatedAt: d.NextAt,
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	})
 }
 
 // CloseRound closes an open round and stores its snapshot (see
