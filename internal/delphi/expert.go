@@ -47,8 +47,12 @@ type ExpertStore interface {
 	ExpertByEmail(ctx context.Context, surveyID, email string) (*Expert, error)
 	// ListExperts returns the study's panel ordered by pseudonym.
 	ListExperts(ctx context.Context, surveyID string) ([]*Expert, error)
-	// UpdateExpert replaces group, language, identity fields, consent and
-	// declined times. ECONFLICT if a changed e-mail exists. ENOTFOUND.
+	// UpdateExpert replaces group, language and identity fields and fills e
+	// with the stored expert. It never writes ConsentAt or DeclinedAt (e's
+	// are ignored), so an edit from a copy read before the expert consented
+	// or declined keeps them; those change only through SetConsent,
+	// SetDeclined and ClearDeclined. ECONFLICT if a changed e-mail exists.
+	// ENOTFOUND.
 	UpdateExpert(ctx context.Context, e *Expert) error
 	// SetConsent records the expert's consent at at unless one is stored,
 	// writing nothing else of the expert (a concurrent UpdateExpert of other
@@ -57,6 +61,10 @@ type ExpertStore interface {
 	// SetDeclined records that the expert left the study at at unless a
 	// decline is stored, like SetConsent. ENOTFOUND.
 	SetDeclined(ctx context.Context, surveyID, id string, at time.Time) (*Expert, error)
+	// ClearDeclined takes a decline back (a coordinator's correction),
+	// writing nothing else of the expert, and returns the stored expert.
+	// ENOTFOUND.
+	ClearDeclined(ctx context.Context, surveyID, id string) (*Expert, error)
 	// EraseExpert deletes the identity (name, e-mail, organisation, notes)
 	// and revokes the access link; pseudonym, group and answers stay.
 	EraseExpert(ctx context.Context, surveyID, id string, at time.Time) error

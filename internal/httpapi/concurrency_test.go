@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/httpapi"
@@ -51,12 +53,25 @@ func (h *hookedResponses) ListResponses(ctx context.Context, surveyID string, ro
 	return rs, err
 }
 
-// hookedExperts is the expert store with a hook run after an expert was
-// resolved from a link: between an expert request's read of the expert and
-// its write.
+// hookedExperts is the expert store with hooks run after an expert was
+// read: after resolves a link (between an expert request's read of the
+// expert and its write), afterRead is ExpertByID (a coordinator's edit),
+// afterList is ListExperts (a panel import).
 type hookedExperts struct {
 	delphi.ExpertStore
-	after hook
+	after, afterRead, afterList hook
+}
+
+func (h *hookedExperts) ExpertByID(ctx context.Context, surveyID, id string) (*delphi.Expert, error) {
+	e, err := h.ExpertStore.ExpertByID(ctx, surveyID, id)
+	h.afterRead.fire()
+	return e, err
+}
+
+func (h *hookedExperts) ListExperts(ctx context.Context, surveyID string) ([]*delphi.Expert, error) {
+	es, err := h.ExpertStore.ListExperts(ctx, surveyID)
+	h.afterList.fire()
+	return es, err
 }
 
 func (h *hookedExperts) ExpertByTokenHash(ctx context.Context, tokenHash string) (*delphi.Expert, error) {
@@ -187,5 +202,119 @@ func TestExpertConsentKeepsConcurrentPanelEdit(t *testing.T) {
 		if !step.check(got) {
 			t.Fatalf("after the %s with a concurrent edit %s: %+v", step.action, step.edit, got)
 		}
+	}
+}
+
+// TestPanelEditKeepsExpertsDecline: a coordinator's edit or panel import
+// made from a copy of the expert read before the expert consented and
+// declined writes neither back, so the expert stays declined (no more
+// reminders) and the consent stays. The coordinator's own declined toggle
+// still works both ways, and keeps an earlier decline time.
+func TestPanelEditKeepsExpertsDecline(t *testing.T) {
+	experts := &hookedExperts{}
+	e := newEnv(t, func(d *httpapi.Deps) { experts.ExpertStore = d.Experts; d.Experts = experts })
+	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
+	x, y := e.addExpert(ptStudy, "wiss"), e.addExpert(ptStudy, "wiss")
+	e.session(x)
+	e.session(y)
+	url := fmt.Sprintf("/api/v1/surveys/%s/experts/%s", ptStudy, x.ID)
+	ctx := context.Background()
+	get := func(id string) *delphi.Expert {
+		t.Helper()
+		got, err := e.st.ExpertByID(ctx, ptStudy, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// act runs the expert's consent and decline at the armed hook.
+	var codes []int
+	act := func(x *expert) func() {
+		return func() {
+			for _, a := range []string{"consent", "decline"} {
+				status, err := e.raw("POST", "/api/v1/participation/"+a, x.jwt, "")
+				if err != nil {
+					status = -1
+				}
+				codes = append(codes, status)
+			}
+		}
+	}
+	auditFields := func() []string {
+		t.Helper()
+		entries, err := e.st.ListAudit(ctx, ptStudy, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, a := range entries {
+			if a.Action == "expert.update" && a.Target == x.ID {
+				out = append(out, fmt.Sprint(a.Details["fields"]))
+			}
+		}
+		slices.Sort(out) // entries of one clock time come in any order
+		return out
+	}
+
+	// The PATCH read x; the expert consents and declines before it writes.
+	experts.afterRead.arm(act(x))
+	body := e.staff("PATCH", url, "admin", `{"group":"praxis","name":"Dr. Neu"}`, 200)
+	if fmt.Sprint(codes) != "[200 200]" {
+		t.Fatalf("the expert's consent and decline during the edit answered %v", codes)
+	}
+	got := get(x.ID)
+	if got.DeclinedAt == nil || got.ConsentAt == nil || got.Group != "praxis" || got.Name != "Dr. Neu" {
+		t.Fatalf("after an edit from a copy read before the decline: %+v", got)
+	}
+	if !strings.Contains(string(body), `"status":"declined"`) {
+		t.Fatalf("the edit answered %s, not the stored expert", body)
+	}
+
+	// The import read the panel; y consents and declines before it writes.
+	codes = nil
+	experts.afterList.arm(act(y))
+	csv := "E-Mail;Name;Gruppe\n" + y.Email + ";Neu Importiert;praxis\n"
+	status, body := e.upload("/api/v1/surveys/"+ptStudy+"/experts/import?dry_run=false", "admin", "panel.csv", []byte(csv))
+	if status != 200 || !strings.Contains(string(body), `"fields":["name","group"]`) || fmt.Sprint(codes) != "[200 200]" {
+		t.Fatalf("import: %d %s; the expert's consent and decline answered %v", status, body, codes)
+	}
+	if got := get(y.ID); got.DeclinedAt == nil || got.ConsentAt == nil || got.Name != "Neu Importiert" || got.Group != "praxis" {
+		t.Fatalf("after an import read before the decline: %+v", got)
+	}
+
+	// The coordinator takes the decline back: only the decline changes.
+	e.clock.set(e.clock.now().Add(10 * time.Minute))
+	body = e.staff("PATCH", url, "admin", `{"declined":false}`, 200)
+	got = get(x.ID)
+	if got.DeclinedAt != nil || got.ConsentAt == nil || got.Name != "Dr. Neu" || !strings.Contains(string(body), `"status":"active"`) {
+		t.Fatalf("after declined false: %+v %s", got, body)
+	}
+	e.staff("PATCH", url, "admin", `{"declined":false}`, 200) // no change, no audit entry
+
+	// Toggled back on while the expert declines again: the earlier time stays.
+	experts.afterRead.arm(func() {
+		status, err := e.raw("POST", "/api/v1/participation/decline", x.jwt, "")
+		if err != nil {
+			status = -1
+		}
+		codes = []int{status}
+		e.clock.set(e.clock.now().Add(time.Minute)) // the PATCH's decline comes later
+	})
+	again := e.clock.now()
+	body = e.staff("PATCH", url, "admin", `{"declined":true,"notes":"zurück"}`, 200)
+	got = get(x.ID)
+	if fmt.Sprint(codes) != "[200]" || got.DeclinedAt == nil || !got.DeclinedAt.Equal(again) || got.Notes != "zurück" ||
+		!strings.Contains(string(body), `"status":"declined"`) {
+		t.Fatalf("after declined true with a concurrent decline (%v): %+v %s", codes, got, body)
+	}
+	e.staff("PATCH", url, "admin", `{"declined":false}`, 200)
+	e.staff("PATCH", url, "admin", `{"declined":true}`, 200)
+	if got := get(x.ID); got.DeclinedAt == nil || !got.DeclinedAt.Equal(e.clock.now()) {
+		t.Fatalf("after declined true: %+v", got)
+	}
+
+	want := "[[declined] [declined] [declined] [name group] [notes declined]]"
+	if got := fmt.Sprint(auditFields()); got != want {
+		t.Fatalf("audited fields %s, want %s", got, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -341,7 +342,7 @@ func (h *PanelHandler) update(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	if len(changed) > 0 {
-		if err := h.s.deps.Experts.UpdateExpert(ctx, e); err != nil {
+		if err := h.write(ctx, e, changed); err != nil {
 			return err
 		}
 		if err := h.s.audit(ctx, currentUser(c), "expert.update", sv.ID, e.ID, map[string]any{"pseudonym": e.Pseudonym, "fields": changed}); err != nil {
@@ -349,6 +350,36 @@ func (h *PanelHandler) update(c *fiber.Ctx) error {
 		}
 	}
 	return c.JSON(expertJSON{Expert: e, Status: e.Status()})
+}
+
+// write stores the changed fields of e and fills e with the stored expert.
+// The panel fields go through UpdateExpert, which leaves consent and decline
+// alone; a toggled decline is written by itself (SetDeclined keeps an
+// earlier time, ClearDeclined takes it back). So an edit made from a copy
+// read before the expert consented or declined keeps what the expert did.
+func (h *PanelHandler) write(ctx context.Context, e *delphi.Expert, changed []string) error {
+	declinedAt := e.DeclinedAt
+	toggled := slices.Contains(changed, "declined")
+	if !toggled || len(changed) > 1 {
+		if err := h.s.deps.Experts.UpdateExpert(ctx, e); err != nil {
+			return err
+		}
+	}
+	if !toggled {
+		return nil
+	}
+	var got *delphi.Expert
+	var err error
+	if declinedAt != nil {
+		got, err = h.s.deps.Experts.SetDeclined(ctx, e.SurveyID, e.ID, *declinedAt)
+	} else {
+		got, err = h.s.deps.Experts.ClearDeclined(ctx, e.SurveyID, e.ID)
+	}
+	if err != nil {
+		return err
+	}
+	*e = *got
+	return nil
 }
 
 // erase deletes the person's identity and revokes the link; the pseudonym,
@@ -495,6 +526,8 @@ func (h *PanelHandler) importFile(c *fiber.Ctx) error {
 
 	// Write: updates one by one, additions in bulk. A row that fails now
 	// (e.g. the address was added meanwhile) is reported as rejected.
+	// UpdateExpert leaves consent and decline alone, so an expert's consent
+	// or decline since the panel was read stays.
 	var written []importUpdate
 	for i, u := range plan.Update {
 		e := u.Apply(byID[u.ExpertID])

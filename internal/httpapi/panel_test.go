@@ -94,7 +94,8 @@ func (e *mailEnv) must(want int, method, url, as, body string, headers ...string
 	return b
 }
 
-func (e *mailEnv) upload(url, as, name string, data []byte) (int, []byte) {
+// upload posts data as the multipart form field "file", as the named user.
+func (e *env) upload(url, as, name string, data []byte) (int, []byte) {
 	e.t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)

@@ -387,10 +387,7 @@ func TestSkipsErasedAndDeclinedAtSendTime(t *testing.T) {
 	if err := f.st.EraseExpert(ctx, surveyID, f.experts[0].ID, f.clk.Now()); err != nil {
 		t.Fatal(err)
 	}
-	declined := f.clk.Now()
-	e := *f.experts[1]
-	e.DeclinedAt = &declined
-	if err := f.st.UpdateExpert(ctx, &e); err != nil {
+	if _, err := f.st.SetDeclined(ctx, surveyID, f.experts[1].ID, f.clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	runUntilDone(t, f, f.dispatcher("a"), j.ID, 3)

@@ -339,10 +339,11 @@ func (s *Store) ListExperts(ctx context.Context, surveyID string) ([]*delphi.Exp
 	return out, nil
 }
 
-// UpdateExpert replaces group, language, identity fields, consent and
-// declined times, sets UpdatedAt and fills e with the stored expert. An
-// expert's own consent or decline goes through SetConsent and SetDeclined,
-// which leave the other fields alone.
+// UpdateExpert replaces group, language and identity fields, sets
+// UpdatedAt and fills e with the stored expert. It never writes the consent
+// or declined time (e's are ignored), so an edit made from a copy read
+// before the expert consented or declined keeps them: those go through
+// SetConsent, SetDeclined and ClearDeclined, which write their field alone.
 // ECONFLICT (field email) if a changed e-mail exists in the study, ECONFLICT
 // if identity fields are given for an erased expert. ENOTFOUND.
 func (s *Store) UpdateExpert(ctx context.Context, e *delphi.Expert) error {
@@ -363,8 +364,6 @@ func (s *Store) UpdateExpert(ctx context.Context, e *delphi.Expert) error {
 	set := bson.D{
 		{Key: "group", Value: ne.Group},
 		{Key: "language", Value: ne.Language},
-		{Key: "consent_at", Value: ne.ConsentAt},
-		{Key: "declined_at", Value: ne.DeclinedAt},
 		{Key: "updated_at", Value: now},
 	}
 	if d.ErasedAt != nil {
@@ -415,11 +414,37 @@ func (s *Store) SetConsent(ctx context.Context, surveyID, id string, at time.Tim
 	return s.setOnce(ctx, surveyID, id, "consent_at", at)
 }
 
-// SetDeclined records that the expert left the study at at, unless a
-// decline is stored already, and returns the stored expert; like
-// SetConsent it writes declined_at (and updated_at) only. ENOTFOUND.
+// SetDeclined records that the expert left the study at at (the expert's
+// own decline or the coordinator's toggle), unless a decline is stored
+// already, and returns the stored expert; like SetConsent it writes
+// declined_at (and updated_at) only. ENOTFOUND.
 func (s *Store) SetDeclined(ctx context.Context, surveyID, id string, at time.Time) (*delphi.Expert, error) {
 	return s.setOnce(ctx, surveyID, id, "declined_at", at)
+}
+
+// ClearDeclined takes an expert's decline back (the coordinator's toggle)
+// and returns the stored expert. It unsets declined_at (and sets
+// updated_at) alone, under the expert's lock, filtering by _id; without a
+// stored decline it writes nothing. ENOTFOUND unless the expert exists in
+// the study.
+func (s *Store) ClearDeclined(ctx context.Context, surveyID, id string) (*delphi.Expert, error) {
+	defer s.locks.Lock(expertLockKey(id))()
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	d, err := s.expertDoc(ctx, surveyID, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.DeclinedAt != nil {
+		update := bson.D{
+			{Key: "$set", Value: bson.D{{Key: "updated_at", Value: s.now()}}},
+			{Key: "$unset", Value: bson.D{{Key: "declined_at", Value: ""}}},
+		}
+		if err := updateByID(ctx, s.db.Collection(colExperts), id, update); err != nil {
+			return nil, mapErr(err, "expert")
+		}
+	}
+	return s.ExpertByID(ctx, d.SurveyID, id)
 }
 
 // setOnce sets the time field of expert id to at if it is unset: a $set of

@@ -23,6 +23,7 @@ var expertTests = []struct {
 	{"ExpertsConcurrentCreate", testExpertsConcurrentCreate},
 	{"ExpertsBatchCreate", testExpertsBatchCreate},
 	{"ExpertsConsentAndDeclineAlone", testExpertsConsentAndDecline},
+	{"ExpertsUpdateKeepsConsentAndDecline", testExpertsUpdateKeepsConsentAndDecline},
 }
 
 var pseudonymRE = regexp.MustCompile(`^E-[2-9A-HJ-NP-Z]{4}$`)
@@ -95,11 +96,10 @@ func testExperts(t *testing.T, s *store.Store) {
 
 	// Update: new e-mail frees the old one; a taken e-mail conflicts.
 	clk.Add(time.Hour)
-	declined := clk.Now()
 	upd := *a
-	upd.Email, upd.Name, upd.Group, upd.Language, upd.DeclinedAt = "Anna.New@example.org", "Anna N.", "prax", "en", &declined
+	upd.Email, upd.Name, upd.Group, upd.Language = "Anna.New@example.org", "Anna N.", "prax", "en"
 	must(t, s.UpdateExpert(ctx, &upd))
-	if upd.Email != "anna.new@example.org" || upd.Group != "prax" || upd.Language != "en" || upd.DeclinedAt == nil ||
+	if upd.Email != "anna.new@example.org" || upd.Name != "Anna N." || upd.Group != "prax" || upd.Language != "en" ||
 		!upd.UpdatedAt.Equal(clk.Now()) || upd.Pseudonym != a.Pseudonym || !upd.CreatedAt.Equal(a.CreatedAt) {
 		t.Fatalf("UpdateExpert filled %+v", upd)
 	}
@@ -396,5 +396,88 @@ func testExpertsConsentAndDecline(t *testing.T, s *store.Store) {
 		if !at.Equal(*stored.ConsentAt) {
 			t.Fatalf("consent %d returned %v, stored %v", i, at, stored.ConsentAt)
 		}
+	}
+}
+
+// testExpertsUpdateKeepsConsentAndDecline: UpdateExpert never writes the
+// consent or declined time, so a coordinator's edit made from a copy read
+// before the expert consented and declined keeps both, and a copy read
+// while the expert was declined does not decline again after ClearDeclined.
+// ClearDeclined unsets the decline alone.
+func testExpertsUpdateKeepsConsentAndDecline(t *testing.T, s *store.Store) {
+	ctx := t.Context()
+	clk := newClock(s)
+	a := newExpert("s1", "anna@example.org")
+	must(t, s.CreateExpert(ctx, a))
+	stale := *a // the coordinator's copy, read before the expert acted
+
+	clk.Add(time.Minute)
+	consent := clk.Now()
+	_, err := s.SetConsent(ctx, "s1", a.ID, consent)
+	must(t, err)
+	clk.Add(time.Minute)
+	declined := clk.Now()
+	_, err = s.SetDeclined(ctx, "s1", a.ID, declined)
+	must(t, err)
+
+	clk.Add(time.Minute)
+	stale.Group, stale.Name = "prax", "Anna Neu"
+	must(t, s.UpdateExpert(ctx, &stale))
+	if stale.ConsentAt == nil || !stale.ConsentAt.Equal(consent) || stale.DeclinedAt == nil || !stale.DeclinedAt.Equal(declined) ||
+		stale.Group != "prax" || stale.Name != "Anna Neu" || !stale.UpdatedAt.Equal(clk.Now()) {
+		t.Fatalf("UpdateExpert from a stale copy: %+v", stale)
+	}
+	stored, err := s.ExpertByID(ctx, "s1", a.ID)
+	must(t, err)
+	if !reflect.DeepEqual(stored, &stale) {
+		t.Fatalf("stored %+v, UpdateExpert filled %+v", stored, stale)
+	}
+
+	// Times on the copy are ignored, whatever they say.
+	forged := *stored
+	later := clk.Now().Add(time.Hour)
+	forged.ConsentAt, forged.DeclinedAt, forged.Notes = &later, &later, "neu"
+	must(t, s.UpdateExpert(ctx, &forged))
+	if !forged.ConsentAt.Equal(consent) || !forged.DeclinedAt.Equal(declined) || forged.Notes != "neu" {
+		t.Fatalf("UpdateExpert wrote the copy's times: %+v", forged)
+	}
+
+	// ClearDeclined takes the decline back and nothing else.
+	whileDeclined := forged
+	clk.Add(time.Minute)
+	edit := forged
+	edit.Language = "en"
+	must(t, s.UpdateExpert(ctx, &edit)) // a change ClearDeclined must keep
+	clk.Add(time.Minute)
+	got, err := s.ClearDeclined(ctx, "s1", a.ID)
+	must(t, err)
+	if got.DeclinedAt != nil || !got.ConsentAt.Equal(consent) || got.Language != "en" || got.Notes != "neu" || got.Name != "Anna Neu" ||
+		!got.UpdatedAt.Equal(clk.Now()) {
+		t.Fatalf("ClearDeclined: %+v", got)
+	}
+	clk.Add(time.Minute)
+	again, err := s.ClearDeclined(ctx, "s1", a.ID)
+	must(t, err)
+	if !reflect.DeepEqual(again, got) {
+		t.Fatalf("a second ClearDeclined changed %+v to %+v", got, again)
+	}
+	_, err = s.ClearDeclined(ctx, "s2", a.ID)
+	wantCode(t, err, delphi.ENOTFOUND)
+	_, err = s.ClearDeclined(ctx, "s1", "nobody")
+	wantCode(t, err, delphi.ENOTFOUND)
+
+	// An edit from the copy read while declined does not decline again.
+	whileDeclined.Organisation = "Institut"
+	must(t, s.UpdateExpert(ctx, &whileDeclined))
+	if whileDeclined.DeclinedAt != nil || !whileDeclined.ConsentAt.Equal(consent) || whileDeclined.Organisation != "Institut" {
+		t.Fatalf("UpdateExpert from a copy read while declined: %+v", whileDeclined)
+	}
+
+	// A later decline stores its own time.
+	clk.Add(time.Minute)
+	got, err = s.SetDeclined(ctx, "s1", a.ID, clk.Now())
+	must(t, err)
+	if got.DeclinedAt == nil || !got.DeclinedAt.Equal(clk.Now()) {
+		t.Fatalf("SetDeclined after ClearDeclined: %+v", got)
 	}
 }
