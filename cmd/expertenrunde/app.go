@@ -243,6 +243,14 @@ func (m *Main) openStore(ctx context.Context) error {
 		return fmt.Errorf("connecting to the database: %w", err)
 	}
 	m.store = st
+	if emb := m.embedded; emb != nil {
+		// The responses of each new round get a collection of their own.
+		dbName := m.Config.DBName
+		st.CollectionCreated = func(ctx context.Context) error {
+			_, err := emb.IndexIDs(ctx, dbName)
+			return err
+		}
+	}
 	if err := st.Migrate(ctx); err != nil {
 		return fmt.Errorf("preparing the database (indexes, migrations): %w", err)
 	}

@@ -173,7 +173,7 @@ func (m *Main) startLoadServer(ctx context.Context) (loadtest.Server, func(), er
 }
 
 // fillResponses stores n complete responses (45 answers each) of a filler
-// study, which share the responses collection with the study under load.
+// study in the database of the study under load.
 func fillResponses(ctx context.Context, st *store.Store, n int) error {
 	at := time.Now().UTC()
 	var b [4]byte

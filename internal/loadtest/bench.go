@@ -18,9 +18,10 @@ type Options struct {
 	Human    time.Duration // length of the human-pace phase (30 s)
 	Fast     time.Duration // length of the back-to-back phase (15 s)
 	Raw      time.Duration // length of the raw driver loop (15 s)
-	// Scale lists the sizes of the responses collection (documents, all
-	// rounds and studies) at which saves are measured again, after the
-	// collection was filled up to each; ScalePhase is the length of each
+	// Scale lists the numbers of response documents in the database (all
+	// rounds and studies; each study and round has a collection of its
+	// own) at which saves are measured again, after other studies'
+	// responses filled it up to each; ScalePhase is the length of each
 	// human and each fast phase there.
 	Scale      []int
 	ScalePhase time.Duration
@@ -51,14 +52,14 @@ type Server struct {
 	// Prepared is called after the raw baseline's collection was created
 	// (the embedded database adds its _id index, as at a server start).
 	Prepared func(ctx context.Context) error
-	// Fill grows the responses collection by n documents (other studies'
-	// complete responses); nil skips the scaling runs.
+	// Fill adds n response documents (other studies' complete responses);
+	// nil skips the scaling runs.
 	Fill func(ctx context.Context, n int) error
 	// Embedded: the server runs the embedded database in this process.
 	Embedded bool
 }
 
-// ScaleResult is one size of the responses collection.
+// ScaleResult is one number of response documents in the database.
 type ScaleResult struct {
 	Docs               int
 	Probe, Human, Fast *PhaseResult
@@ -135,7 +136,7 @@ func Run(ctx context.Context, srv Server, o Options) (*Report, error) {
 			if n <= docs {
 				continue
 			}
-			o.logf("filling the responses collection to %d documents", n)
+			o.logf("filling the database to %d response documents", n)
 			if err := srv.Fill(ctx, n-docs); err != nil {
 				return rep, fmt.Errorf("fill to %d responses: %w", n, err)
 			}
@@ -311,7 +312,7 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "Raw driver baseline failed: %s\n\n", r.RawErr)
 	}
 	if len(r.Scaling) > 1 {
-		fmt.Fprintln(w, "Saves as the responses collection grows (all rounds and studies share it):")
+		fmt.Fprintln(w, "Saves as the database fills with other studies' responses (each study and round has a collection of its own):")
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "| response documents | one expert alone: saves/s, save p50 / p95 / p99 ms | human: saves/s | human: save p50 / p95 / p99 ms | fast: saves/s | fast: save p50 / p95 / p99 ms | failures (human; fast) |")
 		fmt.Fprintln(w, "|---|---|---|---|---|---|---|")

@@ -2,9 +2,10 @@ package store
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // AnsweredItems returns the ids of the items of a study that have at least
@@ -13,21 +14,37 @@ import (
 func (s *Store) AnsweredItems(ctx context.Context, surveyID string) (map[string]bool, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colResponses).Find(ctx, bson.D{{Key: "survey_id", Value: surveyID}},
-		options.Find().SetProjection(bson.D{{Key: "answers", Value: 1}, {Key: "answers_json", Value: 1}}))
+	cols, err := s.responseCollections(ctx, surveyID)
 	if err != nil {
-		return nil, mapErr(err, "responses")
+		return nil, err
 	}
-	defer cur.Close(ctx)
 	out := map[string]bool{}
-	for cur.Next(ctx) {
-		var doc responseDoc
-		if err := cur.Decode(&doc); err != nil {
-			return nil, mapErr(err, "responses")
-		}
-		if err := doc.eachAnswer(func(id string, _ storedAnswer) { out[id] = true }); err != nil {
+	for _, c := range cols {
+		err := s.scan(ctx, s.db.Collection(c), bson.D{{Key: "answers", Value: 1}, {Key: "answers_json", Value: 1}}, func(d *responseDoc) error {
+			return d.eachAnswer(func(id string, _ storedAnswer) { out[id] = true })
+		})
+		if err != nil {
 			return nil, err
 		}
 	}
-	return out, mapErr(cur.Err(), "responses")
+	return out, nil
+}
+
+// responseCollections lists the responses collections of a study, one per
+// round that has or had responses.
+func (s *Store) responseCollections(ctx context.Context, surveyID string) ([]string, error) {
+	names, err := s.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, mapErr(err, "collections")
+	}
+	prefix := colResponsesPrefix + surveyID + "."
+	var out []string
+	for _, n := range names {
+		if rest, ok := strings.CutPrefix(n, prefix); ok {
+			if _, err := strconv.Atoi(rest); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out, nil
 }

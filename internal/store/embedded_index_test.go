@@ -15,7 +15,9 @@ import (
 
 // TestIndexIDs: after IndexIDs, the query FerretDB sends to SQLite for a
 // filter on _id alone uses an index (SEARCH, not SCAN) in every collection
-// of the store, and the store still reads and writes as before.
+// of the store, also in the responses collection of a round created later
+// (through Store.CollectionCreated), and the store still reads and writes
+// as before.
 func TestIndexIDs(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -46,6 +48,13 @@ func TestIndexIDs(t *testing.T) {
 	if again, err := e.IndexIDs(ctx, "idx"); err != nil || again != n {
 		t.Errorf("IndexIDs again: %d, %v", again, err)
 	}
+	s.CollectionCreated = func(ctx context.Context) error {
+		_, err := e.IndexIDs(ctx, "idx")
+		return err
+	}
+	if err := s.CreateRound(ctx, &delphi.Round{SurveyID: "sv", Number: 1}); err != nil {
+		t.Fatal(err)
+	}
 
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "idx.sqlite"))
 	if err != nil {
@@ -65,7 +74,10 @@ func TestIndexIDs(t *testing.T) {
 		tables[name] = table
 	}
 	rows.Close()
-	for _, c := range []string{"responses", "expert_sessions", "access_tokens", "experts", "surveys", "rounds", "mail_events"} {
+	if _, ok := tables["responses"]; ok {
+		t.Error("the responses collection from before schema version 4 is left")
+	}
+	for _, c := range []string{"responses.sv.1", "expert_sessions", "access_tokens", "experts", "surveys", "rounds", "mail_events"} {
 		table, ok := tables[c]
 		if !ok {
 			t.Errorf("collection %s was not created", c)

@@ -80,7 +80,7 @@ func (s *Store) RevokeExpertSession(ctx context.Context, id string, at time.Time
 func participationIndexes() []indexSpec {
 	return []indexSpec{
 		{colRounds, "rounds_status", bson.D{{Key: "status", Value: 1}}, false},
-		{colResponses, "responses_survey_round", bson.D{{Key: "survey_id", Value: 1}, {Key: "round", Value: 1}}, false},
+		{colLegacyResponses, "responses_survey_round", bson.D{{Key: "survey_id", Value: 1}, {Key: "round", Value: 1}}, false},
 		{colExpertSessions, "expert_sessions_expert_id", bson.D{{Key: "expert_id", Value: 1}}, false},
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
@@ -34,7 +35,22 @@ import (
 // collection, which made an autosave cost time in proportion to all
 // responses of all rounds (docs/PERFORMANCE.md, "Autosave under load").
 
-const colResponses = "responses"
+// colResponsesPrefix starts the name of every responses collection: one
+// per study and round, "responses.<survey id>.<round>". FerretDB on SQLite
+// decodes every document of a collection that a filter but _id equality
+// reads, so reading a round must not read the other rounds and studies
+// (docs/PERFORMANCE.md, "Round results"). Saves find their response by _id.
+const colResponsesPrefix = "responses."
+
+// responsesName is the collection of the responses to round n of a study.
+func responsesName(surveyID string, n int) string {
+	return colResponsesPrefix + surveyID + "." + strconv.Itoa(n)
+}
+
+// responses is the collection of the responses to round n of a study.
+func (s *Store) responses(surveyID string, n int) *mongo.Collection {
+	return s.db.Collection(responsesName(surveyID, n))
+}
 
 // casRetries bounds the compare-and-set retries of one write.
 const casRetries = 8
@@ -73,11 +89,17 @@ func (d *responseDoc) answers() (map[string]storedAnswer, error) {
 
 // answer is the delphi.Answer of the stored answer sa to item itemID.
 func (d *responseDoc) answer(itemID string, sa storedAnswer) delphi.Answer {
-	return delphi.Answer{
-		SurveyID: d.SurveyID, Round: d.Round, ItemID: itemID, ExpertID: d.ExpertID, Pseudonym: d.Pseudonym, Group: d.Group,
-		Value: sa.Value, Comment: sa.Comment, Justification: sa.Justification, Seq: sa.Seq,
-		FirstSavedAt: sa.FirstSavedAt, LastSavedAt: sa.LastSavedAt, Revisions: sa.Revisions,
-	}
+	var a delphi.Answer
+	d.fill(&a, itemID, &sa)
+	return a
+}
+
+// fill sets a to the stored answer sa to item itemID (in place: an Answer
+// is large, and a round's results build hundreds of thousands).
+func (d *responseDoc) fill(a *delphi.Answer, itemID string, sa *storedAnswer) {
+	a.SurveyID, a.Round, a.ItemID, a.ExpertID, a.Pseudonym, a.Group = d.SurveyID, d.Round, itemID, d.ExpertID, d.Pseudonym, d.Group
+	a.Value, a.Comment, a.Justification, a.Seq = sa.Value, sa.Comment, sa.Justification, sa.Seq
+	a.FirstSavedAt, a.LastSavedAt, a.Revisions = sa.FirstSavedAt, sa.LastSavedAt, sa.Revisions
 }
 
 func (d *responseDoc) response() (*delphi.Response, error) {
@@ -101,7 +123,8 @@ func (d *responseDoc) flatAnswers(out []delphi.Answer) ([]delphi.Answer, error) 
 		if n := len(out); n > start && out[n-1].ItemID >= id {
 			sorted = false
 		}
-		out = append(out, d.answer(id, a))
+		out = append(out, delphi.Answer{})
+		d.fill(&out[len(out)-1], id, &a)
 	})
 	if err != nil || sorted {
 		return out, err
@@ -119,9 +142,9 @@ func (d *responseDoc) flatAnswers(out []delphi.Answer) ([]delphi.Answer, error) 
 	return out, nil
 }
 
-func (s *Store) responseDoc(ctx context.Context, id string) (*responseDoc, error) {
+func (s *Store) responseDoc(ctx context.Context, col *mongo.Collection, id string) (*responseDoc, error) {
 	var d responseDoc
-	if err := s.db.Collection(colResponses).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+	if err := col.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 		return nil, mapErr(err, "response")
 	}
 	return &d, nil
@@ -132,7 +155,7 @@ func (s *Store) responseDoc(ctx context.Context, id string) (*responseDoc, error
 func (s *Store) Response(ctx context.Context, surveyID string, round int, expertID string) (*delphi.Response, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	d, err := s.responseDoc(ctx, responseID(surveyID, round, expertID))
+	d, err := s.responseDoc(ctx, s.responses(surveyID, round), responseID(surveyID, round, expertID))
 	if err != nil {
 		return nil, err
 	}
@@ -207,19 +230,32 @@ func (s *Store) ListAnswersRounds(ctx context.Context, surveyID string, rounds .
 	return out, nil
 }
 
-// scanRounds calls fn with each response of the given rounds of a study,
-// in one read.
+// scanRounds calls fn with each response of the given rounds of a study:
+// a read of each round's collection.
 func (s *Store) scanRounds(ctx context.Context, surveyID string, rounds []int, fn func(*responseDoc) error) error {
-	if len(rounds) == 0 {
-		return nil
-	}
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	filter := bson.D{{Key: "survey_id", Value: surveyID}, {Key: "round", Value: rounds[0]}}
-	if len(rounds) > 1 {
-		filter[1].Value = bson.D{{Key: "$in", Value: rounds}}
+	for _, n := range rounds {
+		if err := s.scan(ctx, s.responses(surveyID, n), nil, func(d *responseDoc) error {
+			if d.SurveyID != surveyID || d.Round != n {
+				return nil // not written by this store
+			}
+			return fn(d)
+		}); err != nil {
+			return err
+		}
 	}
-	cur, err := s.db.Collection(colResponses).Find(ctx, filter)
+	return nil
+}
+
+// scan calls fn with every document of the responses collection col (with
+// the given projection, if any).
+func (s *Store) scan(ctx context.Context, col *mongo.Collection, projection bson.D, fn func(*responseDoc) error) error {
+	opts := options.Find()
+	if projection != nil {
+		opts.SetProjection(projection)
+	}
+	cur, err := col.Find(ctx, bson.D{}, opts)
 	if err != nil {
 		return mapErr(err, "responses")
 	}
@@ -228,9 +264,6 @@ func (s *Store) scanRounds(ctx context.Context, surveyID string, rounds []int, f
 		var d responseDoc
 		if err := cur.Decode(&d); err != nil {
 			return mapErr(err, "responses")
-		}
-		if !slices.Contains(rounds, d.Round) {
-			continue
 		}
 		if err := fn(&d); err != nil {
 			return err
@@ -252,7 +285,7 @@ func (s *Store) ensureResponse(ctx context.Context, id string, tmpl *delphi.Resp
 		ID: id, SurveyID: tmpl.SurveyID, Round: tmpl.Round, ExpertID: tmpl.ExpertID, Pseudonym: tmpl.Pseudonym, Group: tmpl.Group,
 		FirstOpenedAt: opened, LastActivityAt: opened, Answers: "{}",
 	}
-	_, err := s.db.Collection(colResponses).InsertOne(ctx, doc)
+	_, err := s.responses(tmpl.SurveyID, tmpl.Round).InsertOne(ctx, doc)
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return mapErr(err, "response")
 	}
@@ -290,19 +323,19 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 	}
 	id := responseID(tmpl.SurveyID, tmpl.Round, tmpl.ExpertID)
 	at = at.UTC().Truncate(time.Millisecond)
-	defer s.locks.Lock(colResponses + "/" + id)()
+	defer s.locks.Lock("responses/" + id)()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	col := s.db.Collection(colResponses)
+	col := s.responses(tmpl.SurveyID, tmpl.Round)
 	if s.ferret {
 		// Under the lock nobody else writes this response: read, then one
 		// update by _id.
-		d, err := s.responseDoc(ctx, id)
+		d, err := s.responseDoc(ctx, col, id)
 		if delphi.ErrorCode(err) == delphi.ENOTFOUND {
 			if err := s.ensureResponse(ctx, id, tmpl, &at); err != nil {
 				return nil, err
 			}
-			d, err = s.responseDoc(ctx, id)
+			d, err = s.responseDoc(ctx, col, id)
 		}
 		if err != nil {
 			return nil, err
@@ -330,7 +363,7 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 		bson.D{{Key: "$set", Value: bson.D{{Key: "last_activity_at", Value: at}}}}); err != nil {
 		return nil, mapErr(err, "response")
 	}
-	d, err := s.responseDoc(ctx, id)
+	d, err := s.responseDoc(ctx, col, id)
 	if err != nil {
 		return nil, err
 	}
@@ -355,14 +388,14 @@ func (s *Store) SaveAnswer(ctx context.Context, a *delphi.Answer, at time.Time) 
 	id := responseID(a.SurveyID, a.Round, a.ExpertID)
 	at = at.UTC().Truncate(time.Millisecond)
 
-	defer s.locks.Lock(colResponses + "/" + id)()
+	defer s.locks.Lock("responses/" + id)()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	tmpl := &delphi.Response{SurveyID: a.SurveyID, Round: a.Round, ExpertID: a.ExpertID, Pseudonym: a.Pseudonym, Group: a.Group}
-	col := s.db.Collection(colResponses)
+	col := s.responses(a.SurveyID, a.Round)
 	created := false
 	for range casRetries {
-		d, err := s.responseDoc(ctx, id)
+		d, err := s.responseDoc(ctx, col, id)
 		if delphi.ErrorCode(err) == delphi.ENOTFOUND && !created {
 			// The first save of a round nobody opened: create the response
 			// (an insert, not an attempt on every save), then read it.
@@ -425,12 +458,12 @@ func (s *Store) SubmitResponse(ctx context.Context, surveyID string, round int, 
 	}
 	id := responseID(surveyID, round, expertID)
 	at = at.UTC().Truncate(time.Millisecond)
-	defer s.locks.Lock(colResponses + "/" + id)()
+	defer s.locks.Lock("responses/" + id)()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	col := s.db.Collection(colResponses)
+	col := s.responses(surveyID, round)
 	for range casRetries {
-		d, err := s.responseDoc(ctx, id)
+		d, err := s.responseDoc(ctx, col, id)
 		if err != nil {
 			return nil, false, err
 		}
@@ -448,7 +481,7 @@ func (s *Store) SubmitResponse(ctx context.Context, surveyID string, round int, 
 			return nil, false, mapErr(err, "response")
 		}
 		if res.MatchedCount == 1 {
-			d, err := s.responseDoc(ctx, id)
+			d, err := s.responseDoc(ctx, col, id)
 			if err != nil {
 				return nil, false, err
 			}

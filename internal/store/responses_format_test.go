@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +23,7 @@ func TestResponseOldTimeFormatAndRounds(t *testing.T) {
 	ctx := t.Context()
 	old := `{"I1":{"v":{"point":4},"c":"alt","s":2,"f":"2026-11-01T09:00:00.123Z","l":"2026-11-02T10:30:00Z","r":1},` +
 		`"I2":{"v":{"criteria":{"a":{"point":1},"b":{"abstain":true}}},"s":1,"f":"2026-11-01T09:00:00Z","l":"2026-11-01T09:00:00Z"}}`
-	if _, err := s.DB().Collection("responses").InsertOne(ctx, bson.D{
+	if _, err := s.DB().Collection("responses.sv.1").InsertOne(ctx, bson.D{
 		{Key: "_id", Value: "sv#1#x1"}, {Key: "survey_id", Value: "sv"}, {Key: "round", Value: 1},
 		{Key: "expert_id", Value: "x1"}, {Key: "pseudonym", Value: "E-1"}, {Key: "group", Value: "g"},
 		{Key: "submissions", Value: 0}, {Key: "saves", Value: int64(3)}, {Key: "saves_at_submit", Value: int64(0)},
@@ -55,7 +58,7 @@ func TestResponseOldTimeFormatAndRounds(t *testing.T) {
 		t.Fatalf("SaveAnswer = %v, %v", ok, err)
 	}
 	var raw bson.M
-	if err := s.DB().Collection("responses").FindOne(ctx, bson.D{{Key: "_id", Value: "sv#1#x1"}}).Decode(&raw); err != nil {
+	if err := s.DB().Collection("responses.sv.1").FindOne(ctx, bson.D{{Key: "_id", Value: "sv#1#x1"}}).Decode(&raw); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := raw["answers_json"]; ok {
@@ -102,5 +105,65 @@ func TestResponseOldTimeFormatAndRounds(t *testing.T) {
 		if !reflect.DeepEqual(flat[n], want) {
 			t.Fatalf("round %d: ListAnswersRounds\n%+v\nwant\n%+v", n, flat[n], want)
 		}
+	}
+}
+
+// Schema version 4 moves the responses of the one collection all studies
+// and rounds shared into one collection per study and round; the answers
+// keep reading, in either format, and running it again changes nothing.
+func TestSplitResponsesMigration(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, shared.URI())
+	ctx := t.Context()
+	legacy := s.DB().Collection("responses")
+	doc := func(survey string, round int, expert string, answers bson.E) bson.D {
+		return bson.D{{Key: "_id", Value: survey + "#" + strconv.Itoa(round) + "#" + expert}, {Key: "survey_id", Value: survey},
+			{Key: "round", Value: round}, {Key: "expert_id", Value: expert}, {Key: "pseudonym", Value: "P-" + expert}, {Key: "group", Value: "g"},
+			{Key: "submissions", Value: 0}, {Key: "saves", Value: int64(1)}, {Key: "saves_at_submit", Value: int64(0)}, answers}
+	}
+	v1 := bson.E{Key: "answers_json", Value: `{"I1":{"v":{"point":4},"s":1,"f":1793523600000}}`}
+	v2 := bson.E{Key: "answers", Value: `{'I1':[2,1,1793523600000]}`}
+	for _, d := range []bson.D{doc("a", 1, "x1", v1), doc("a", 1, "x2", v2), doc("a", 2, "x1", v2), doc("b", 1, "x1", v1)} {
+		if _, err := legacy.InsertOne(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A crash after moving one document: it exists in its new place already.
+	if _, err := s.DB().Collection("responses.a.1").InsertOne(ctx, doc("a", 1, "x1", v1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Collection("schema_migrations").DeleteOne(ctx, bson.D{{Key: "_id", Value: 4}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names, err := s.DB().ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(names, "responses") {
+		t.Fatalf("the old responses collection is left: %v", names)
+	}
+	want := map[string]int{"a#1#x1": 4, "a#1#x2": 2, "a#2#x1": 2, "b#1#x1": 4}
+	for id, p := range want {
+		parts := strings.Split(id, "#")
+		n, _ := strconv.Atoi(parts[1])
+		r, err := s.Response(ctx, parts[0], n, parts[2])
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if a := r.Answers["I1"]; a.Value.Point == nil || *a.Value.Point != p || r.Pseudonym != "P-"+parts[2] {
+			t.Fatalf("%s: %+v", id, r)
+		}
+	}
+	if got, err := s.ListResponses(ctx, "a", 1); err != nil || len(got) != 2 {
+		t.Fatalf("ListResponses(a, 1) = %d, %v", len(got), err)
+	}
+	items, err := s.AnsweredItems(ctx, "a")
+	if err != nil || !items["I1"] || len(items) != 1 {
+		t.Fatalf("AnsweredItems = %v, %v", items, err)
 	}
 }

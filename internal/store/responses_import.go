@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
@@ -16,15 +18,15 @@ const importBatch = 50
 // survey, round, expert, pseudonym and group are taken from its response.
 // ECONFLICT if a response exists already; EINVALID for a missing key.
 func (s *Store) ImportResponses(ctx context.Context, rs []*delphi.Response) error {
-	docs := make([]any, 0, importBatch)
-	flush := func() error {
-		if len(docs) == 0 {
+	docs := map[string][]any{} // collection → documents not yet inserted
+	flush := func(col string) error {
+		if len(docs[col]) == 0 {
 			return nil
 		}
 		ctx, cancel := context.WithTimeout(ctx, 6*opTimeout)
 		defer cancel()
-		_, err := s.db.Collection(colResponses).InsertMany(ctx, docs)
-		docs = docs[:0]
+		_, err := s.db.Collection(col).InsertMany(ctx, docs[col])
+		docs[col] = docs[col][:0]
 		if err != nil {
 			return mapErr(err, "response")
 		}
@@ -59,14 +61,20 @@ func (s *Store) ImportResponses(ctx context.Context, rs []*delphi.Response) erro
 		if r.SubmittedAt != nil {
 			d.SavesAtSubmit = d.Saves
 		}
-		docs = append(docs, d)
-		if len(docs) == importBatch {
-			if err := flush(); err != nil {
+		col := responsesName(r.SurveyID, r.Round)
+		docs[col] = append(docs[col], d)
+		if len(docs[col]) == importBatch {
+			if err := flush(col); err != nil {
 				return err
 			}
 		}
 	}
-	return flush()
+	for _, col := range slices.Sorted(maps.Keys(docs)) {
+		if err := flush(col); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func utcMillis(t *time.Time) *time.Time {

@@ -188,6 +188,12 @@ func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) error {
 		}
 		return mapErr(err, "round")
 	}
+	// The round's responses collection, prepared before any expert can
+	// answer. If that fails the first save creates it (FerretDB does on
+	// insert), only without the _id index until the next start.
+	if err := s.createResponses(ctx, r.SurveyID, r.Number); err != nil {
+		s.logger.Warn("preparing the responses collection of a new round", "round", d.ID, "err", err)
+	}
 	out, err := d.round()
 	if err != nil {
 		return err

@@ -70,6 +70,11 @@ type Store struct {
 	ferret bool
 	// Now is the clock for the timestamps the store assigns. Set it before use.
 	Now func() time.Time
+	// CollectionCreated, if set, is called after the store created a
+	// collection while running (the responses of a new round): the
+	// embedded database's Embedded.IndexIDs, which Main also runs once
+	// after Migrate for the collections that exist then.
+	CollectionCreated func(ctx context.Context) error
 }
 
 var (
@@ -258,6 +263,9 @@ var migrations = []migration{
 	{3, "rounds, responses, snapshots and expert sessions", func(ctx context.Context, s *Store) error {
 		return s.createIndexes(ctx, participationIndexes())
 	}},
+	{4, "one responses collection per study and round", func(ctx context.Context, s *Store) error {
+		return s.splitResponses(ctx)
+	}},
 }
 
 type indexSpec struct {
@@ -323,12 +331,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return s.createCollections(ctx)
 }
 
-// collections lists every collection the store uses.
+// collections lists every collection the store uses but the responses,
+// one per study and round, created with the round (CreateRound).
 var collections = []string{
 	colMigrations, colUsers, colUserEmails, colSessions, colSurveys, colSurveyRevisions, colAudit, colLimiter,
 	colExperts, colExpertIdentities, colExpertEmails, colPseudonyms, colAccessTokens,
 	colMailSends, colMailEvents, colMailJobs, colIdempotency, colRoundMail,
-	colRounds, colSnapshots, colResponses, colExpertSessions,
+	colRounds, colSnapshots, colExpertSessions,
 }
 
 // createCollections creates the collections that do not exist yet, so that

@@ -16,6 +16,7 @@ import (
 // test binary (started by Main) and give each test its own database.
 var (
 	embeddedURI string
+	embedded    *store.Embedded
 	dbSeq       atomic.Int64
 )
 
@@ -34,7 +35,7 @@ func Main(m *testing.M) int {
 		return 1
 	}
 	defer emb.Close()
-	embeddedURI = emb.URI()
+	embeddedURI, embedded = emb.URI(), emb
 	return m.Run()
 }
 
@@ -55,6 +56,10 @@ func NewStore(tb testing.TB, prefix string) *store.Store {
 	st, err := store.Open(ctx, embeddedURI, name, nil)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	st.CollectionCreated = func(ctx context.Context) error { // as the server does
+		_, err := embedded.IndexIDs(ctx, name)
+		return err
 	}
 	if err := st.Migrate(ctx); err != nil {
 		tb.Fatal(err)
