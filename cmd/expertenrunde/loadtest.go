@@ -56,7 +56,7 @@ func (m *Main) loadtestFlagSet() *flag.FlagSet {
 	if scale == "" {
 		scale = "1000,3000"
 	}
-	fs.StringVar(&m.load.scale, "scale", scale, "sizes of the responses collection to measure saves at, e.g. 1000,3000; empty skips (ERLOAD_SCALE)")
+	fs.StringVar(&m.load.scale, "scale", scale, "numbers of response documents (of other studies) to measure saves at, e.g. 1000,3000; empty skips (ERLOAD_SCALE)")
 	fs.StringVar(&o.SurveyID, "survey", o.SurveyID, "study to answer (the demo study when the server is started here)")
 	fs.StringVar(&m.load.url, "url", "", "drive the server at this URL instead of starting one here; only a test instance: the load test adds experts to the study, opens a round and saves answers")
 	fs.StringVar(&m.load.email, "email", demoAdmin, "with --url: a staff account that may manage the study")

@@ -28,14 +28,14 @@ func BenchmarkSaveAnswer(b *testing.B) {
 		}{{"before", false, false}, {"cas+index", false, true}, {"id", true, false}, {"after", true, true}} {
 			b.Run(fmt.Sprintf("%s/docs=%d", layout.name, docs), func(b *testing.B) {
 				s, dbName := openBenchStore(b)
+				s.SetFerret(layout.ferret)
+				at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+				prefill(b, s, docs, at) // creates the round's responses collection
 				if layout.index {
 					if _, err := shared.IndexIDs(b.Context(), dbName); err != nil {
 						b.Fatal(err)
 					}
 				}
-				s.SetFerret(layout.ferret)
-				at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-				prefill(b, s, docs, at)
 				ctx := context.Background()
 				i := 0
 				for b.Loop() {
