@@ -139,6 +139,8 @@ export interface RoundPlan {
     by_group: boolean;
     hide_until_answered: boolean;
     justify_outside_iqr: boolean;
+    /** Absent in studies stored before the option: the server's default 3 applies. */
+    min_group_n?: number;
   };
   carry_over: { mode: string; items?: string[] | null };
   allow_revision?: boolean | null;

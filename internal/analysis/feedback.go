@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -55,7 +56,26 @@ type SummaryFeedback struct {
 // RatingFeedback is the feedback on a rating, a criterion or a numeric item.
 type RatingFeedback struct {
 	SummaryFeedback
-	ByGroup map[string]SummaryFeedback `json:"by_group,omitempty"` // only with Feedback.ByGroup
+	ByGroup map[string]GroupSummaryFeedback `json:"by_group,omitempty"` // only with Feedback.ByGroup
+}
+
+// suppressedJSON is the whole by_group entry of a group with fewer answers
+// than the study's minimum group size: no numbers at all.
+var suppressedJSON = []byte(`{"suppressed":true}`)
+
+// GroupSummaryFeedback is one group's entry in a by_group map: the group's
+// summary, or, when Suppressed, nothing but {"suppressed":true}.
+type GroupSummaryFeedback struct {
+	SummaryFeedback
+	Suppressed bool `json:"suppressed,omitempty"` // fewer answers than min_group_n
+}
+
+// MarshalJSON writes a suppressed entry without its (zero) numbers.
+func (g GroupSummaryFeedback) MarshalJSON() ([]byte, error) {
+	if g.Suppressed {
+		return suppressedJSON, nil
+	}
+	return json.Marshal(g.SummaryFeedback)
 }
 
 // CriterionFeedback is the feedback on one criterion of a multi_rating item.
@@ -67,7 +87,22 @@ type CriterionFeedback struct {
 // ChoiceFeedback is the feedback on a choice item.
 type ChoiceFeedback struct {
 	ChoiceGroupFeedback
-	ByGroup map[string]ChoiceGroupFeedback `json:"by_group,omitempty"`
+	ByGroup map[string]GroupChoiceFeedback `json:"by_group,omitempty"`
+}
+
+// GroupChoiceFeedback is one group's entry in a choice item's by_group map:
+// the group's counts, or, when Suppressed, nothing but {"suppressed":true}.
+type GroupChoiceFeedback struct {
+	ChoiceGroupFeedback
+	Suppressed bool `json:"suppressed,omitempty"` // fewer answers than min_group_n
+}
+
+// MarshalJSON writes a suppressed entry without its (zero) numbers.
+func (g GroupChoiceFeedback) MarshalJSON() ([]byte, error) {
+	if g.Suppressed {
+		return suppressedJSON, nil
+	}
+	return json.Marshal(g.ChoiceGroupFeedback)
 }
 
 // ChoiceGroupFeedback holds n and, with "distribution", the option counts.
@@ -79,7 +114,23 @@ type ChoiceGroupFeedback struct {
 // RankingFeedback is the feedback on a ranking item.
 type RankingFeedback struct {
 	RankingGroupFeedback
-	ByGroup map[string]RankingGroupFeedback `json:"by_group,omitempty"`
+	ByGroup map[string]GroupRankingFeedback `json:"by_group,omitempty"`
+}
+
+// GroupRankingFeedback is one group's entry in a ranking item's by_group
+// map: the group's ranking, or, when Suppressed, nothing but
+// {"suppressed":true}.
+type GroupRankingFeedback struct {
+	RankingGroupFeedback
+	Suppressed bool `json:"suppressed,omitempty"` // fewer rankings than min_group_n
+}
+
+// MarshalJSON writes a suppressed entry without its (zero) numbers.
+func (g GroupRankingFeedback) MarshalJSON() ([]byte, error) {
+	if g.Suppressed {
+		return suppressedJSON, nil
+	}
+	return json.Marshal(g.RankingGroupFeedback)
 }
 
 // RankingGroupFeedback holds m and, with "distribution", the per-option
@@ -92,8 +143,40 @@ type RankingGroupFeedback struct {
 
 // feedbackView says which parts are shown.
 type feedbackView struct {
-	fb  delphi.Feedback
-	has map[string]bool
+	fb       delphi.Feedback
+	has      map[string]bool
+	minGroup int // fb.MinGroup()
+}
+
+// groupEntries says how each group, by its number of answers, appears in
+// a by_group map: not at all (n = 0), with its numbers, or suppressed.
+// A group with 0 < n < min_group_n is suppressed, and then, while the
+// suppressed groups together hold fewer than min_group_n answers, the
+// smallest shown group as well (by n, then id): otherwise the overall
+// numbers minus the shown groups would give the small group's answers away.
+func (v feedbackView) groupEntries(counts map[string]int) (suppressed map[string]bool) {
+	suppressed = map[string]bool{}
+	total := 0
+	for g, n := range counts {
+		if n > 0 && n < v.minGroup {
+			suppressed[g] = true
+			total += n
+		}
+	}
+	for total > 0 && total < v.minGroup {
+		next := ""
+		for g, n := range counts {
+			if n > 0 && !suppressed[g] && (next == "" || n < counts[next] || n == counts[next] && g < next) {
+				next = g
+			}
+		}
+		if next == "" {
+			break // every group is suppressed
+		}
+		suppressed[next] = true
+		total += counts[next]
+	}
+	return suppressed
 }
 
 func (v feedbackView) summary(s stats.Summary, outcome string) SummaryFeedback {
@@ -128,10 +211,18 @@ func (v feedbackView) summary(s stats.Summary, outcome string) SummaryFeedback {
 func (v feedbackView) rating(r *RatingResult) RatingFeedback {
 	f := RatingFeedback{SummaryFeedback: v.summary(r.Overall, r.Consensus.Outcome)}
 	if v.fb.ByGroup {
-		f.ByGroup = map[string]SummaryFeedback{}
+		f.ByGroup = map[string]GroupSummaryFeedback{}
+		counts := map[string]int{}
 		for g, gr := range r.ByGroup {
-			if gr.Summary.N+gr.Summary.Abstentions > 0 {
-				f.ByGroup[g] = v.summary(gr.Summary, gr.Consensus.Outcome)
+			counts[g] = gr.Summary.N + gr.Summary.Abstentions // the people who answered
+		}
+		suppressed := v.groupEntries(counts)
+		for g, gr := range r.ByGroup {
+			switch {
+			case suppressed[g]:
+				f.ByGroup[g] = GroupSummaryFeedback{Suppressed: true}
+			case counts[g] > 0:
+				f.ByGroup[g] = GroupSummaryFeedback{SummaryFeedback: v.summary(gr.Summary, gr.Consensus.Outcome)}
 			}
 		}
 	}
@@ -146,10 +237,18 @@ func (v feedbackView) numeric(r *NumericResult) RatingFeedback {
 	}
 	f := RatingFeedback{SummaryFeedback: nv.summary(r.Overall, "")}
 	if v.fb.ByGroup {
-		f.ByGroup = map[string]SummaryFeedback{}
+		f.ByGroup = map[string]GroupSummaryFeedback{}
+		counts := map[string]int{}
 		for g, s := range r.ByGroup {
-			if s.N > 0 {
-				f.ByGroup[g] = nv.summary(s, "")
+			counts[g] = s.N
+		}
+		suppressed := v.groupEntries(counts)
+		for g, s := range r.ByGroup {
+			switch {
+			case suppressed[g]:
+				f.ByGroup[g] = GroupSummaryFeedback{Suppressed: true}
+			case s.N > 0:
+				f.ByGroup[g] = GroupSummaryFeedback{SummaryFeedback: nv.summary(s, "")}
 			}
 		}
 	}
@@ -166,10 +265,18 @@ func (v feedbackView) choice(r *ChoiceResult) *ChoiceFeedback {
 	}
 	f := &ChoiceFeedback{ChoiceGroupFeedback: one(r.ChoiceCounts)}
 	if v.fb.ByGroup {
-		f.ByGroup = map[string]ChoiceGroupFeedback{}
+		f.ByGroup = map[string]GroupChoiceFeedback{}
+		counts := map[string]int{}
 		for g, c := range r.ByGroup {
-			if c.N > 0 {
-				f.ByGroup[g] = one(c)
+			counts[g] = c.N
+		}
+		suppressed := v.groupEntries(counts)
+		for g, c := range r.ByGroup {
+			switch {
+			case suppressed[g]:
+				f.ByGroup[g] = GroupChoiceFeedback{Suppressed: true}
+			case c.N > 0:
+				f.ByGroup[g] = GroupChoiceFeedback{ChoiceGroupFeedback: one(c)}
 			}
 		}
 	}
@@ -193,10 +300,18 @@ func (v feedbackView) ranking(r *RankingResult) *RankingFeedback {
 	}
 	f := &RankingFeedback{RankingGroupFeedback: one(r.Overall)}
 	if v.fb.ByGroup {
-		f.ByGroup = map[string]RankingGroupFeedback{}
+		f.ByGroup = map[string]GroupRankingFeedback{}
+		counts := map[string]int{}
 		for g, s := range r.ByGroup {
-			if s.M > 0 {
-				f.ByGroup[g] = one(s)
+			counts[g] = s.M
+		}
+		suppressed := v.groupEntries(counts)
+		for g, s := range r.ByGroup {
+			switch {
+			case suppressed[g]:
+				f.ByGroup[g] = GroupRankingFeedback{Suppressed: true}
+			case s.M > 0:
+				f.ByGroup[g] = GroupRankingFeedback{RankingGroupFeedback: one(s)}
 			}
 		}
 	}
@@ -212,17 +327,23 @@ func (v feedbackView) ranking(r *RankingResult) *RankingFeedback {
 //     with "iqr" or when fb.JustifyOutsideIQR is set (the band the
 //     justification rule refers to);
 //   - choice counts and ranking results with "distribution"; text items n only;
-//   - by_group (groups with answers only) with fb.ByGroup;
+//   - by_group with fb.ByGroup: groups with answers only, and a group
+//     with fewer answers than fb.MinGroup() (people who answered, for
+//     ratings abstentions included) only as {"suppressed": true}, with as
+//     many of the smallest other groups as it takes for the suppressed
+//     groups to hold at least fb.MinGroup() answers together
+//     (groupEntries);
 //   - comments and justifications with fb.Comments, with their group only
-//     when fb.ByGroup (else the group is blank and they are ordered by text
-//     alone); the answers to text items are not fed back (coordinators
-//     turn them into items).
+//     when fb.ByGroup, no group of the item is suppressed and every
+//     comment's group is shown with numbers (else every group is blank
+//     and they are ordered by text alone); the answers to text items are
+//     not fed back (coordinators turn them into items).
 func Feedback(r *RoundResults, fb delphi.Feedback) map[string]ItemFeedback {
 	out := map[string]ItemFeedback{}
 	if r == nil {
 		return out
 	}
-	v := feedbackView{fb: fb, has: map[string]bool{}}
+	v := feedbackView{fb: fb, has: map[string]bool{}, minGroup: fb.MinGroup()}
 	for _, s := range fb.Statistics {
 		v.has[s] = true
 	}
@@ -252,9 +373,10 @@ func Feedback(r *RoundResults, fb delphi.Feedback) map[string]ItemFeedback {
 					f.Comments = append(f.Comments, c)
 				}
 			}
-			if !fb.ByGroup {
-				// Without group feedback the group is not shown, and the
-				// order must not reveal it either: by text, then kind.
+			if !fb.ByGroup || !f.commentGroupsShown() {
+				// Without group feedback, or when a group of the item is
+				// suppressed or not shown with numbers, no group is shown,
+				// and the order must not reveal it either: by text, then kind.
 				for j := range f.Comments {
 					f.Comments[j].Group = ""
 				}
@@ -266,6 +388,64 @@ func Feedback(r *RoundResults, fb delphi.Feedback) map[string]ItemFeedback {
 		out[it.ItemID] = f
 	}
 	return out
+}
+
+// byGroupEntry is an entry of a by_group map of the feedback.
+type byGroupEntry interface{ suppressed() bool }
+
+func (g GroupSummaryFeedback) suppressed() bool { return g.Suppressed }
+func (g GroupChoiceFeedback) suppressed() bool  { return g.Suppressed }
+func (g GroupRankingFeedback) suppressed() bool { return g.Suppressed }
+
+// groupVisibility collects which groups an item's feedback shows with
+// numbers, and whether it suppresses any.
+type groupVisibility struct {
+	shown      map[string]bool
+	suppressed bool
+}
+
+func addGroups[T byGroupEntry](vis *groupVisibility, m map[string]T) {
+	for g, e := range m {
+		if e.suppressed() {
+			vis.suppressed = true
+		} else {
+			vis.shown[g] = true
+		}
+	}
+}
+
+// commentGroupsShown reports whether the comments of f may carry their
+// group: no group is suppressed in any by_group map of the item, and the
+// group of every comment is shown with numbers in one of them (a group
+// that answered nothing but comments is not). Blanking only a small
+// group's comments would name it by elimination, so otherwise no comment
+// of the item carries a group.
+func (f *ItemFeedback) commentGroupsShown() bool {
+	vis := groupVisibility{shown: map[string]bool{}}
+	if f.Rating != nil {
+		addGroups(&vis, f.Rating.ByGroup)
+	}
+	for i := range f.Criteria {
+		addGroups(&vis, f.Criteria[i].ByGroup)
+	}
+	if f.Numeric != nil {
+		addGroups(&vis, f.Numeric.ByGroup)
+	}
+	if f.Choice != nil {
+		addGroups(&vis, f.Choice.ByGroup)
+	}
+	if f.Ranking != nil {
+		addGroups(&vis, f.Ranking.ByGroup)
+	}
+	if vis.suppressed {
+		return false
+	}
+	for _, c := range f.Comments {
+		if c.Group != "" && !vis.shown[c.Group] {
+			return false
+		}
+	}
+	return true
 }
 
 // OutsideIQR reports whether value lies strictly below q1 or strictly above

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -33,8 +34,12 @@ func TestFeedbackOptions(t *testing.T) {
 	def, r := feedbackRound(t)
 
 	// The study's options: n, median, iqr, distribution, agreement, consensus;
-	// comments and by group.
-	f := Feedback(r, def.Rounds.Feedback)
+	// comments and by group, here with every group shown (min_group_n 1:
+	// the default 3 would suppress alpha's two answers, see
+	// TestFeedbackMinGroupN).
+	opts := def.Rounds.Feedback
+	opts.MinGroupN = 1
+	f := Feedback(r, opts)
 	if len(f) != len(r.Items) {
 		t.Fatalf("%d items, want %d", len(f), len(r.Items))
 	}
@@ -159,5 +164,189 @@ func TestOutsideIQR(t *testing.T) {
 	empty := compute(def, answers{}, nil)
 	if got := item(t, empty, "R1").OutsideIQR(delphi.Value{Point: ip(1)}); got != nil {
 		t.Errorf("n = 0: %v", got)
+	}
+}
+
+// minGroupRound: groups of 1, 2, 3 and 5 experts. On R1 "two" is one
+// rating and one abstention and "three" two ratings and one abstention, so
+// n counts the people who answered. On M1 only "three" and "big" answer,
+// and both comment. On C1 "one" only comments, without a choice.
+func minGroupRound(t *testing.T) (*delphi.Definition, *RoundResults) {
+	t.Helper()
+	def := testDef()
+	def.Groups = []delphi.Group{{ID: "big"}, {ID: "one"}, {ID: "two"}, {ID: "three"}}
+	var as answers
+	as.ratings("R1", "big", 1, 4, 4, 5, 5, 3)
+	as.ratings("R1", "one", 1, 1)
+	as.ratings("R1", "two", 1, 2)
+	as.add("R1", "two", 2, delphi.Value{Abstain: true})
+	as.ratings("R1", "three", 1, 4, 5)
+	as.add("R1", "three", 3, delphi.Value{Abstain: true})
+	as[0].Comment = "Zuletzt: Wohnraum."        // big
+	as[1].Comment = "Anfangs unterschätzt."     // big
+	as[5].Comment = "Mitten im Ort fehlt es."   // one: sorted between big's comments by text
+	as[6].Justification = "Beide Seiten sehen." // two
+	for g, k := range map[string]int{"big": 5, "one": 1, "two": 2, "three": 3} {
+		for i := 1; i <= k; i++ {
+			as.add("N1", g, i, delphi.Value{Number: fp(float64(10 * i))})
+			as.add("C1", g, i, delphi.Value{Choice: "x"})
+			as.add("K1", g, i, delphi.Value{Choices: []string{"a", "b"}})
+		}
+	}
+	for g, k := range map[string]int{"big": 5, "three": 3} {
+		for i := 1; i <= k; i++ {
+			a := as.add("M1", g, i, delphi.Value{Criteria: map[string]delphi.Value{"wichtigkeit": {Point: ip(4)}, "neun": {Point: ip(7)}}})
+			if i == 1 {
+				a.Comment = "M1 aus " + g
+			}
+		}
+	}
+	as.add("C2", "big", 1, delphi.Value{Choices: []string{"x"}})
+	as.add("C2", "big", 2, delphi.Value{Choices: []string{"y"}})
+	as.add("C2", "big", 3, delphi.Value{Choices: []string{"x", "z"}})
+	as.add("C2", "one", 1, delphi.Value{}).Comment = "Nur ein Kommentar."
+	as.add("C2", "big", 4, delphi.Value{}).Comment = "Keine Wahl."
+	return def, compute(def, as, nil)
+}
+
+// TestFeedbackMinGroupN: by default a group with fewer than 3 answers is
+// in by_group only as {"suppressed":true}, and no comment of its item
+// carries a group; min_group_n 1 shows every group.
+func TestFeedbackMinGroupN(t *testing.T) {
+	def, r := minGroupRound(t)
+	opts := def.Rounds.Feedback // by_group and comments on; min_group_n absent: 3
+	if opts.MinGroupN != 0 || opts.MinGroup() != delphi.DefaultMinGroupN || delphi.DefaultMinGroupN != 3 {
+		t.Fatalf("default min group size %d", opts.MinGroup())
+	}
+	f := Feedback(r, opts)
+
+	const suppressed = `{"suppressed":true}`
+	checkGroups := func(what string, by any, shown map[string]int, hidden ...string) {
+		t.Helper()
+		js := mustJSON(t, by)
+		var m map[string]map[string]any
+		if err := json.Unmarshal([]byte(js), &m); err != nil {
+			t.Fatal(err)
+		}
+		if len(m) != len(shown)+len(hidden) {
+			t.Errorf("%s: groups %s, want %v shown and %v suppressed", what, js, shown, hidden)
+		}
+		for _, g := range hidden {
+			if e, ok := m[g]; !ok || mustJSON(t, e) != suppressed {
+				t.Errorf("%s: group %s is %v, want only %s", what, g, e, suppressed)
+			}
+		}
+		for g, n := range shown {
+			e := m[g]
+			count := e["n"]
+			if count == nil {
+				count = e["m"]
+			}
+			if e == nil || e["suppressed"] != nil || count != float64(n) {
+				t.Errorf("%s: group %s is %v, want n %d", what, g, e, n)
+			}
+		}
+	}
+	r1 := f["R1"].Rating
+	checkGroups("R1", r1.ByGroup, map[string]int{"big": 5, "three": 2}, "one", "two")
+	if three := r1.ByGroup["three"]; three.Median == nil || three.Abstentions == nil || *three.Abstentions != 1 || three.Consensus == "" {
+		t.Errorf("R1 three: %+v", three)
+	}
+	if r1.N != 9 || r1.Median == nil || f["R1"].N != 9 {
+		t.Errorf("the overall result stays complete: %+v", r1.SummaryFeedback)
+	}
+	checkGroups("N1", f["N1"].Numeric.ByGroup, map[string]int{"big": 5, "three": 3}, "one", "two")
+	checkGroups("C1", f["C1"].Choice.ByGroup, map[string]int{"big": 5, "three": 3}, "one", "two")
+	checkGroups("K1", f["K1"].Ranking.ByGroup, map[string]int{"big": 5, "three": 3}, "one", "two")
+	checkGroups("M1 wichtigkeit", f["M1"].Criteria[0].ByGroup, map[string]int{"big": 5, "three": 3})
+	checkGroups("C2", f["C2"].Choice.ByGroup, map[string]int{"big": 3})
+	if g := r1.ByGroup["one"]; !g.Suppressed || g.N != 0 || g.Median != nil || g.Distribution != nil {
+		t.Errorf("R1 one carries numbers: %+v", g)
+	}
+
+	// R1: the small groups' comments have no group, and neither have the
+	// others' (a blank among named ones would name the small group), all
+	// ordered by text alone as without by_group.
+	want := []Comment{{"Anfangs unterschätzt.", "", KindComment}, {"Beide Seiten sehen.", "", KindJustification},
+		{"Mitten im Ort fehlt es.", "", KindComment}, {"Zuletzt: Wohnraum.", "", KindComment}}
+	if !slices.Equal(f["R1"].Comments, want) {
+		t.Errorf("R1 comments %+v, want %+v", f["R1"].Comments, want)
+	}
+	// M1: every group that answered is shown, so comments keep their group.
+	want = []Comment{{"M1 aus big", "big", KindComment}, {"M1 aus three", "three", KindComment}}
+	if !slices.Equal(f["M1"].Comments, want) {
+		t.Errorf("M1 comments %+v, want %+v", f["M1"].Comments, want)
+	}
+	// C2: "one" only commented (no choice, so no numbers and no suppressed
+	// entry); its comment must not carry the group either.
+	want = []Comment{{"Keine Wahl.", "", KindComment}, {"Nur ein Kommentar.", "", KindComment}}
+	if !slices.Equal(f["C2"].Comments, want) {
+		t.Errorf("C2 comments %+v, want %+v", f["C2"].Comments, want)
+	}
+	// The researchers' results keep every group and comment group.
+	if it := item(t, r, "R1"); it.Rating.ByGroup["one"].Summary.N != 1 || !slices.ContainsFunc(it.Comments, func(c Comment) bool { return c.Group == "one" }) {
+		t.Errorf("Feedback changed the results: %+v", it.Rating.ByGroup["one"])
+	}
+	// A suppressed entry reads back as suppressed.
+	var back map[string]GroupSummaryFeedback
+	if err := json.Unmarshal([]byte(mustJSON(t, r1.ByGroup)), &back); err != nil || !back["one"].Suppressed || back["big"].Suppressed || back["big"].N != 5 {
+		t.Errorf("JSON round trip: %+v %v", back, err)
+	}
+
+	// At min_group_n 2 "two" (two people) is large enough, but "one"
+	// alone would be the overall minus the groups shown: the smallest
+	// shown group, "two", is suppressed with it.
+	opts.MinGroupN = 2
+	f = Feedback(r, opts)
+	checkGroups("R1 at 2", f["R1"].Rating.ByGroup, map[string]int{"big": 5, "three": 2}, "one", "two")
+
+	// min_group_n 1 shows every group with answers, and comments are
+	// ordered by group (the definition's order), then text.
+	opts.MinGroupN = 1
+	f = Feedback(r, opts)
+	checkGroups("R1 at 1", f["R1"].Rating.ByGroup, map[string]int{"big": 5, "one": 1, "two": 1, "three": 2})
+	checkGroups("K1 at 1", f["K1"].Ranking.ByGroup, map[string]int{"big": 5, "one": 1, "two": 2, "three": 3})
+	want = []Comment{{"Anfangs unterschätzt.", "big", KindComment}, {"Zuletzt: Wohnraum.", "big", KindComment},
+		{"Mitten im Ort fehlt es.", "one", KindComment}, {"Beide Seiten sehen.", "two", KindJustification}}
+	if !slices.Equal(f["R1"].Comments, want) {
+		t.Errorf("R1 comments at 1 %+v, want %+v", f["R1"].Comments, want)
+	}
+	// A group without numbers still loses its comment's group.
+	if c := f["C2"].Comments; len(c) != 2 || c[0].Group != "" || c[1].Group != "" {
+		t.Errorf("C2 comments at 1 %+v", c)
+	}
+}
+
+// groupEntries suppresses the groups below the minimum and then the
+// smallest others until the suppressed ones hold at least the minimum
+// together, so that subtracting the shown groups from the overall numbers
+// never gives fewer than min_group_n answers away.
+func TestGroupEntriesComplementary(t *testing.T) {
+	cases := []struct {
+		k      int
+		counts map[string]int
+		want   []string
+	}{
+		{3, map[string]int{"a": 10, "b": 4, "c": 3}, nil},
+		{3, map[string]int{"a": 10, "b": 4, "c": 1}, []string{"b", "c"}},
+		{3, map[string]int{"a": 10, "b": 4, "c": 2, "d": 1}, []string{"c", "d"}},
+		{3, map[string]int{"a": 10, "b": 4, "x": 4, "c": 1}, []string{"b", "c"}}, // ties: by id
+		{5, map[string]int{"a": 10, "b": 3, "c": 1}, []string{"a", "b", "c"}},    // 4 < 5: "a" too
+		{3, map[string]int{"a": 2}, []string{"a"}},
+		{3, map[string]int{"a": 0, "b": 1, "c": 9}, []string{"b", "c"}}, // no answers: never shown or counted
+		{1, map[string]int{"a": 1, "b": 1}, nil},
+	}
+	for _, c := range cases {
+		got := feedbackView{minGroup: c.k}.groupEntries(c.counts)
+		var ids []string
+		for g, on := range got {
+			if on {
+				ids = append(ids, g)
+			}
+		}
+		slices.Sort(ids)
+		if !slices.Equal(ids, c.want) {
+			t.Errorf("k %d, %v: suppressed %v, want %v", c.k, c.counts, ids, c.want)
+		}
 	}
 }

@@ -220,6 +220,22 @@ type Feedback struct {
 	ByGroup           bool     `json:"by_group" yaml:"by_group"`                       // split by expert group
 	HideUntilAnswered bool     `json:"hide_until_answered" yaml:"hide_until_answered"` // anti-anchoring
 	JustifyOutsideIQR bool     `json:"justify_outside_iqr" yaml:"justify_outside_iqr"` // justification required outside the previous IQR
+	// MinGroupN is the fewest answers a group needs for its statistics to
+	// be shown in feedback by group; 0 (absent) means DefaultMinGroupN.
+	MinGroupN int `json:"min_group_n,omitempty" yaml:"min_group_n,omitempty"`
+}
+
+// DefaultMinGroupN is the minimum group size of feedback by group when a
+// study does not set feedback.min_group_n.
+const DefaultMinGroupN = 3
+
+// MinGroup returns the minimum group size of feedback by group: MinGroupN,
+// or DefaultMinGroupN when it is not set.
+func (f Feedback) MinGroup() int {
+	if f.MinGroupN < 1 {
+		return DefaultMinGroupN
+	}
+	return f.MinGroupN
 }
 
 // CarryOver is the policy for which items go into the next round.

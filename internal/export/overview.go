@@ -95,6 +95,9 @@ func (x *xw) overview() error {
 			return kv(x.t("Nach Gruppen getrennt", "Split by expert group"), x.yesNo(fb.ByGroup))
 		},
 		func() error {
+			return kv(x.t("Mindestzahl Antworten je Gruppe (min_group_n)", "Minimum answers per group (min_group_n)"), x.long(x.minGroupText()))
+		},
+		func() error {
 			fb := def.Rounds.Feedback
 			return kv(x.t("Gruppenergebnis erst nach eigener Antwort (Anti-Anchoring)", "Group results only after answering (anti-anchoring)"), x.yesNo(fb.HideUntilAnswered))
 		},
@@ -204,6 +207,19 @@ func (x *xw) ruleChanges(sh *sheet) func() error {
 		}
 		return nil
 	}
+}
+
+// minGroupText states the smallest group the feedback by group showed
+// with numbers, and what happened to smaller ones.
+func (s *study) minGroupText() string {
+	fb := s.def.Rounds.Feedback
+	k := strconv.Itoa(fb.MinGroup())
+	if !fb.ByGroup {
+		return s.t(k+" (nicht angewandt: keine Rückmeldung nach Gruppen)", k+" (not applied: no feedback by group)")
+	}
+	return s.t(
+		k+": Gruppen mit weniger Antworten (Enthaltungen eingeschlossen) wurden dem Panel ohne Zahlen gezeigt, und die Kommentare einer solchen Frage ohne Gruppe. Die Ergebnisblätter dieses Exports enthalten alle Gruppen.",
+		k+": groups with fewer answers (abstentions included) were shown to the panel without numbers, and the comments of such an item without groups. The results sheets of this export hold every group.")
 }
 
 func (s *study) feedbackStats() string {

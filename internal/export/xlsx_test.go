@@ -77,6 +77,10 @@ func TestOverview(t *testing.T) {
 			t.Errorf("%s = %q, want %q", label, got, want)
 		}
 	}
+	// The fixture sets no min_group_n: the default 3 applied to the feedback by group.
+	if m := labelled(t, rs, "Mindestzahl Antworten je Gruppe (min_group_n)")[1]; !strings.HasPrefix(m, "3: Gruppen mit weniger Antworten") {
+		t.Errorf("min_group_n = %q", m)
+	}
 	if q := labelled(t, rs, "Quantile")[1]; !strings.HasPrefix(q, "Typ 7") {
 		t.Errorf("quantile type = %q", q)
 	}
@@ -707,6 +711,7 @@ func TestKleinstadtakademie(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	def.Rounds.Feedback.MinGroupN = 5 // stated in the overview
 	round := delphi.Round{Number: 1, Status: delphi.RoundClosed}
 	for _, sec := range def.Sections {
 		for _, it := range sec.Items {
@@ -731,6 +736,9 @@ func TestKleinstadtakademie(t *testing.T) {
 		t.Errorf("%d raw rows, want 41", len(raw))
 	}
 	ov := rows(t, f, "Overview")
+	if m := labelled(t, ov, "Minimum answers per group (min_group_n)"); m[1] != "5: groups with fewer answers (abstentions included) were shown to the panel without numbers, and the comments of such an item without groups. The results sheets of this export hold every group." {
+		t.Errorf("min_group_n = %q", m[1])
+	}
 	if r := labelled(t, ov, "Rule"); !strings.HasPrefix(r[1], "Consensus when at least 75% agreement (scale points 4–5) and IQR ≤ 1") {
 		t.Errorf("rule = %q", r[1])
 	}

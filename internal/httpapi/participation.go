@@ -463,6 +463,7 @@ func (h *ParticipationHandler) get(c *fiber.Ctx, p *participant) error {
 	}
 	def := p.survey.Definition
 	fbOpts := def.Rounds.Feedback
+	fbOpts.MinGroupN = fbOpts.MinGroup() // the default, for studies stored before the option
 	e := p.expert
 	out := participationView{
 		Survey: surveyInfo{

@@ -638,6 +638,73 @@ func TestFeedbackHiddenUntilAnswered(t *testing.T) {
 	}
 }
 
+// TestFeedbackSmallGroupSuppressed: with feedback by group and the default
+// min_group_n 3, a group of one shows no numbers and no comment carries a
+// group; the researchers' results keep the group's numbers.
+func TestFeedbackSmallGroupSuppressed(t *testing.T) {
+	e := newEnv(t)
+	study := strings.NewReplacer("id: pt-study", "id: pt-small", "by_group: false", "by_group: true").
+		Replace(readFile(t, "testdata/participation-study.yaml"))
+	e.importStudy("pt-small.yaml", study)
+	e.openRound("pt-small", "")
+	var panel []*expert
+	for i, g := range []string{"wiss", "wiss", "wiss", "praxis"} {
+		x := e.addExpert("pt-small", g)
+		panel = append(panel, x)
+		e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
+		body := fmt.Sprintf(`{"value":%d,"comment":"%s","seq":1}`, 3+i%2, []string{"Zeta", "Gamma", "Beta", "Alpha aus der Praxis"}[i])
+		e.expertCall(x, "PUT", "/api/v1/participation/answers/r1", body, 200)
+	}
+	e.staff("POST", "/api/v1/surveys/pt-small/rounds/1/close", "admin", "", 200)
+	e.openRound("pt-small", `{"deadline":"`+e.ts(48*time.Hour)+`","carry_over":{"mode":"all"}}`)
+
+	b := e.expertCall(panel[0], "GET", "/api/v1/participation", "", 200)
+	type view struct {
+		Survey   struct{ Feedback delphi.Feedback }
+		Sections []struct {
+			Items []struct {
+				Item     delphi.Item
+				Feedback *struct {
+					Rating *struct {
+						N       int
+						ByGroup map[string]json.RawMessage `json:"by_group"`
+					}
+					Comments []struct{ Text, Group, Kind string }
+				}
+			}
+		}
+	}
+	v := decode[view](t, b)
+	if v.Survey.Feedback.MinGroupN != 3 || !v.Survey.Feedback.ByGroup {
+		t.Fatalf("survey feedback options: %+v", v.Survey.Feedback)
+	}
+	r1 := v.Sections[0].Items[0]
+	if r1.Item.ID != "r1" || r1.Feedback == nil || r1.Feedback.Rating == nil || r1.Feedback.Rating.N != 4 {
+		t.Fatalf("r1: %s", b)
+	}
+	// "praxis" (1 answer) is suppressed, and "wiss" (3) with it: the
+	// overall numbers minus those of "wiss" would be the answer of "praxis".
+	by := r1.Feedback.Rating.ByGroup
+	if len(by) != 2 || string(by["praxis"]) != `{"suppressed":true}` || string(by["wiss"]) != `{"suppressed":true}` {
+		t.Fatalf("by group: %s", b)
+	}
+	var texts []string
+	for _, c := range r1.Feedback.Comments {
+		if c.Group != "" {
+			t.Fatalf("a comment carries its group: %+v", r1.Feedback.Comments)
+		}
+		texts = append(texts, c.Text)
+	}
+	if !slices.Equal(texts, []string{"Alpha aus der Praxis", "Beta", "Gamma", "Zeta"}) {
+		t.Fatalf("comments not ordered by text: %v", texts)
+	}
+	// The researchers' results keep the group of one.
+	res := e.staff("GET", "/api/v1/surveys/pt-small/rounds/1/results", "admin", "", 200)
+	if !bytes.Contains(res, []byte(`"praxis":{"summary":{"n":1`)) || !bytes.Contains(res, []byte(`"group":"praxis"`)) {
+		t.Fatalf("results: %s", res)
+	}
+}
+
 // TestConcurrentSavesOverHTTP: 8 clients × 100 saves of one expert through
 // a real listener; every item ends with the answer of its highest seq.
 func TestConcurrentSavesOverHTTP(t *testing.T) {

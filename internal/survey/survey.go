@@ -25,8 +25,8 @@ const (
 // Parse reads a study definition from data. The file is read as JSON if
 // filename ends in .json or data starts with '{', else as YAML. It validates
 // the definition against the schema and the semantic rules, and applies the
-// defaults (time zone Europe/Berlin, quantile type 7, carry-over mode
-// no_consensus, max_length 5000 for text items).
+// defaults (time zone Europe/Berlin, quantile type 7, feedback min_group_n
+// 3, carry-over mode no_consensus, max_length 5000 for text items).
 //
 // On failure it returns a *delphi.Error with code EINVALID whose Details
 // list every problem, sorted by position, each with the field path, the
@@ -95,6 +95,9 @@ func applyDefaults(d *delphi.Definition) {
 	}
 	if d.QuantileType == 0 {
 		d.QuantileType = delphi.QuantileType7
+	}
+	if d.Rounds.Feedback.MinGroupN == 0 {
+		d.Rounds.Feedback.MinGroupN = delphi.DefaultMinGroupN
 	}
 	if d.Rounds.CarryOver.Mode == "" {
 		d.Rounds.CarryOver.Mode = delphi.CarryNoConsensus

@@ -157,6 +157,9 @@ func TestDefaults(t *testing.T) {
 	if d.TimeZone != "Europe/Berlin" || d.QuantileType != 7 || d.Rounds.CarryOver.Mode != delphi.CarryNoConsensus || !d.Rounds.RevisionAllowed() {
 		t.Errorf("defaults: time zone %q, quantile %d, carry over %q", d.TimeZone, d.QuantileType, d.Rounds.CarryOver.Mode)
 	}
+	if d.Rounds.Feedback.MinGroupN != 3 || d.Rounds.Feedback.MinGroup() != 3 {
+		t.Errorf("default min_group_n %d", d.Rounds.Feedback.MinGroupN)
+	}
 	src := strings.Replace(minimal, "sections:", "time_zone: Europe/Vienna\nquantile_type: 6\nsections:", 1)
 	d = mustParse(t, "min.yaml", []byte(src))
 	if d.TimeZone != "Europe/Vienna" || d.QuantileType != 6 {
@@ -421,6 +424,22 @@ func TestEqual(t *testing.T) {
 	if !Equal(mustParse(t, "m.yaml", []byte(minimal)), mustParse(t, "m.yaml", []byte(explicit))) {
 		t.Error("explicit defaults make a difference")
 	}
+	// min_group_n written out as its default: still equal; another value is a change.
+	withMin := func(v string) []byte {
+		return []byte(strings.Replace(minimal, "{statistics: [n, median, iqr]}", "{statistics: [n, median, iqr], min_group_n: "+v+"}", 1))
+	}
+	if !Equal(mustParse(t, "m.yaml", []byte(minimal)), mustParse(t, "m.yaml", withMin("3"))) {
+		t.Error("an explicit min_group_n 3 makes a difference")
+	}
+	if Equal(mustParse(t, "m.yaml", []byte(minimal)), mustParse(t, "m.yaml", withMin("5"))) {
+		t.Error("min_group_n 5 is Equal to the default")
+	}
+	// A definition stored before min_group_n existed equals its re-import.
+	old := mustParse(t, "m.yaml", []byte(minimal))
+	old.Rounds.Feedback.MinGroupN = 0
+	if !Equal(old, mustParse(t, "m.yaml", []byte(minimal))) {
+		t.Error("a definition without min_group_n differs from the default")
+	}
 	// A changed wording is a change.
 	reworded := strings.Replace(minimal, "en: Housing", "en: Housing and living", 1)
 	if Equal(mustParse(t, "m.yaml", []byte(minimal)), mustParse(t, "m.yaml", []byte(reworded))) {
@@ -428,6 +447,41 @@ func TestEqual(t *testing.T) {
 	}
 	if Equal(a, nil) || !Equal(nil, nil) {
 		t.Error("nil handling")
+	}
+}
+
+// TestMinGroupN: rounds.feedback.min_group_n is an integer ≥ 1; problems
+// name the field.
+func TestMinGroupN(t *testing.T) {
+	src := func(v string) []byte {
+		return []byte(strings.Replace(minimal, "  feedback: {statistics: [n, median, iqr]}",
+			"  feedback:\n    statistics: [n, median, iqr]\n    by_group: true\n    min_group_n: "+v, 1))
+	}
+	for v, want := range map[string]int{"1": 1, "3": 3, "5": 5, "3.0": 3} {
+		if d := mustParse(t, "m.yaml", src(v)); d.Rounds.Feedback.MinGroupN != want || d.Rounds.Feedback.MinGroup() != want {
+			t.Errorf("min_group_n %s: %d", v, d.Rounds.Feedback.MinGroupN)
+		}
+	}
+	const field = "rounds.feedback.min_group_n"
+	for v, msg := range map[string]string{
+		"0":      "min_group_n must be at least 1; got 0",
+		"-2":     "min_group_n must be at least 1; got -2",
+		"2.5":    "expected an integer; got 2.5",
+		"drei":   `expected an integer; got "drei"`,
+		"true":   "expected an integer; got true",
+		"":       "expected an integer; got an empty value",
+		"[3]":    "expected an integer; got a list",
+		"100001": "min_group_n must be at most 100000; got 100001",
+	} {
+		_, err := Parse("m.yaml", src(v))
+		e := delphi.AsError(err)
+		if e.Code != delphi.EINVALID || len(e.Details) != 1 {
+			t.Errorf("min_group_n %q: %v %+v", v, err, e.Details)
+			continue
+		}
+		if d := e.Details[0]; d.Field != field || d.Message != msg || d.Line != 24 {
+			t.Errorf("min_group_n %q: %+v, want %s on line 24: %s", v, d, field, msg)
+		}
 	}
 }
 

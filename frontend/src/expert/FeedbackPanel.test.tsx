@@ -1,6 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
+import i18n from '../i18n';
 import { fixtureSurvey } from '../test/fixture';
 import type { Item } from '../types';
 import { FeedbackPanel, roundHalfUp1 } from './FeedbackPanel';
@@ -74,6 +75,27 @@ describe('FeedbackPanel', () => {
     const rows = within(table).getAllByRole('row');
     expect(rows[1]).toHaveTextContent('Politik und Verwaltung104,54–5');
     expect(rows[2]).toHaveTextContent('Zivilgesellschaft832,3–4'); // 2.25 shown half up as 2,3
+  });
+
+  it('shows a group below min_group_n without numbers, in German and English', async () => {
+    const fb: ItemFeedback = {
+      ...ratingFeedback,
+      rating: { ...ratingFeedback.rating!, by_group: { pol: { n: 16, median: 4, q1: 3, q3: 5 }, civ: { suppressed: true } } },
+      comments: [],
+    };
+    const { unmount } = render(<FeedbackPanel item={housing} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} minGroupN={3} />);
+    let table = screen.getByRole('table', { name: 'Nach Expertengruppen' });
+    let civ = within(table).getByRole('row', { name: /Zivilgesellschaft/ });
+    expect(civ).toHaveTextContent('Zivilgesellschaftzum Schutz der Anonymität nicht gezeigt (Gruppen unter 3 Antworten');
+    expect(within(civ).getAllByRole('cell')).toHaveLength(1); // no n, median or IQR cells
+    expect(within(table).getByRole('row', { name: /Politik und Verwaltung/ })).toHaveTextContent('Politik und Verwaltung1643–5');
+    unmount();
+
+    await i18n.changeLanguage('en');
+    render(<FeedbackPanel item={housing} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="en" round={1} minGroupN={5} />);
+    table = screen.getByRole('table', { name: 'By expert group' });
+    civ = within(table).getByRole('row', { name: /Zivilgesellschaft/ });
+    expect(civ).toHaveTextContent('not shown to protect anonymity (groups with fewer than 5 answers are hidden');
   });
 
   it('rounds half up', () => {

@@ -3,8 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { formatNumber, label as labelOf } from '../format';
 import { localized } from '../text';
 import { DistributionChart } from './DistributionChart';
-import type { AnswerValue, Group, Item, ItemFeedback, Scale, SummaryFeedback } from './types';
-import { scaleOf } from './util';
+import type { AnswerValue, Group, GroupEntry, Item, ItemFeedback, Scale, SummaryFeedback } from './types';
+import { DEFAULT_MIN_GROUP_N, scaleOf } from './util';
 
 /** Comments beyond this many start collapsed. */
 export const COMMENTS_OPEN_MAX = 3;
@@ -19,6 +19,8 @@ export interface FeedbackPanelProps {
   round: number;
   /** The expert's own answer in that round, highlighted in the chart. */
   own?: AnswerValue | undefined;
+  /** The study's min_group_n: smaller groups come without numbers (`suppressed`). */
+  minGroupN?: number | undefined;
 }
 
 /** Half up to one decimal, as published tables round (81.25 → 81.3). */
@@ -69,7 +71,18 @@ function Summary({ s, scale, own, lang }: { s: SummaryFeedback; scale: Scale | u
   );
 }
 
-function ByGroup({ groups, data, lang }: { groups: Group[]; data: Record<string, SummaryFeedback>; lang: string }) {
+/** The split by group; a group below the study's min_group_n appears without numbers. */
+function ByGroup({
+  groups,
+  data,
+  lang,
+  minGroupN,
+}: {
+  groups: Group[];
+  data: Record<string, GroupEntry<SummaryFeedback>>;
+  lang: string;
+  minGroupN: number;
+}) {
   const { t } = useTranslation();
   const ids = [...groups.map((g) => g.id).filter((id) => data[id]), ...Object.keys(data).filter((id) => !groups.some((g) => g.id === id))];
   if (ids.length === 0) return null;
@@ -89,6 +102,16 @@ function ByGroup({ groups, data, lang }: { groups: Group[]; data: Record<string,
         <tbody>
           {ids.map((id) => {
             const s = data[id]!;
+            if (s.suppressed) {
+              return (
+                <tr key={id}>
+                  <th scope="row">{name(id)}</th>
+                  <td colSpan={3} className="muted small">
+                    {t('feedback.suppressed', { min: minGroupN })}
+                  </td>
+                </tr>
+              );
+            }
             return (
               <tr key={id}>
                 <th scope="row">{name(id)}</th>
@@ -107,10 +130,11 @@ function ByGroup({ groups, data, lang }: { groups: Group[]; data: Record<string,
 /**
  * What the panel answered to an item in the previous round: n, median and
  * IQR (as a band on the distribution chart, with a text alternative),
- * percent agreement, consensus, the split by group and the anonymised
- * comments (collapsed when there are many).
+ * percent agreement, consensus, the split by group (groups with fewer
+ * answers than `minGroupN` without numbers) and the anonymised comments
+ * (collapsed when there are many).
  */
-export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own }: FeedbackPanelProps) {
+export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN = DEFAULT_MIN_GROUP_N }: FeedbackPanelProps) {
   const { t } = useTranslation();
   const hid = useId();
   const ownMap = (own && typeof own === 'object' && !Array.isArray(own) ? own : {}) as Record<string, unknown>;
@@ -123,7 +147,7 @@ export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round,
       {fb.rating && (
         <>
           <Summary s={fb.rating} scale={scaleOf(scales, item.scale)} own={own} lang={lang} />
-          {fb.rating.by_group && <ByGroup groups={groups} data={fb.rating.by_group} lang={lang} />}
+          {fb.rating.by_group && <ByGroup groups={groups} data={fb.rating.by_group} lang={lang} minGroupN={minGroupN} />}
         </>
       )}
       {fb.criteria?.map((c) => {
@@ -132,14 +156,14 @@ export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round,
           <div key={c.criterion_id} className="criterion-feedback">
             <h5>{localized(crit?.label, lang) || c.criterion_id}</h5>
             <Summary s={c} scale={scaleOf(scales, crit?.scale)} own={ownMap[c.criterion_id]} lang={lang} />
-            {c.by_group && <ByGroup groups={groups} data={c.by_group} lang={lang} />}
+            {c.by_group && <ByGroup groups={groups} data={c.by_group} lang={lang} minGroupN={minGroupN} />}
           </div>
         );
       })}
       {fb.numeric && (
         <>
           <Summary s={fb.numeric} scale={undefined} own={own} lang={lang} />
-          {fb.numeric.by_group && <ByGroup groups={groups} data={fb.numeric.by_group} lang={lang} />}
+          {fb.numeric.by_group && <ByGroup groups={groups} data={fb.numeric.by_group} lang={lang} minGroupN={minGroupN} />}
         </>
       )}
       {fb.choice && (

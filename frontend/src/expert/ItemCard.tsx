@@ -22,6 +22,8 @@ export interface ItemCardProps {
   readOnly?: boolean;
   /** The server refused the last save (e.g. invalid value). */
   error?: string | undefined;
+  /** The study's min_group_n, for the text of a suppressed group. */
+  minGroupN?: number | undefined;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface ItemCardProps {
  * "keep my answer", so an untouched item is never mistaken for a confirmed
  * one.
  */
-export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, readOnly, error }: ItemCardProps) {
+export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, readOnly, error, minGroupN }: ItemCardProps) {
   const { t } = useTranslation();
   const hid = useId();
   const { item } = view;
@@ -88,7 +90,9 @@ export function ItemCard({ view, draft, onChange, scales, groups, lang, round, f
           </button>
         </div>
       )}
-      {fb && <FeedbackPanel item={item} feedback={fb} scales={scales} groups={groups} lang={lang} round={round - 1} own={previous ?? undefined} />}
+      {fb && (
+        <FeedbackPanel item={item} feedback={fb} scales={scales} groups={groups} lang={lang} round={round - 1} own={previous ?? undefined} minGroupN={minGroupN} />
+      )}
       {!fb && view.feedback_hidden && <p className="muted small">{t('participation.feedbackHidden')}</p>}
       {item.comment && (
         <TextField

@@ -500,6 +500,7 @@ function Questionnaire({
             justify={justify}
             readOnly={readOnly}
             error={itemErrors[v.item.id]}
+            minGroupN={survey.feedback.min_group_n}
           />
         ))}
         <p className="pager">

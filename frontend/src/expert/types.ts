@@ -13,6 +13,8 @@ export interface FeedbackOptions {
   by_group: boolean;
   hide_until_answered: boolean;
   justify_outside_iqr: boolean;
+  /** Feedback by group shows a group's numbers only from this many answers on (the server sends the default 3 when the study sets none). */
+  min_group_n?: number;
 }
 
 export interface SurveyInfo {
@@ -71,8 +73,14 @@ export interface SummaryFeedback {
   consensus?: string;
 }
 
+/**
+ * One group's entry in a by_group map: its numbers, or, for a group with
+ * fewer answers than the study's min_group_n, only `suppressed: true`.
+ */
+export type GroupEntry<T> = (T & { suppressed?: false }) | { suppressed: true };
+
 export interface RatingFeedback extends SummaryFeedback {
-  by_group?: Record<string, SummaryFeedback>;
+  by_group?: Record<string, GroupEntry<SummaryFeedback>>;
 }
 
 export interface CriterionFeedback extends RatingFeedback {
@@ -103,8 +111,8 @@ export interface ItemFeedback {
   rating?: RatingFeedback;
   criteria?: CriterionFeedback[];
   numeric?: RatingFeedback;
-  choice?: ChoiceGroupFeedback & { by_group?: Record<string, ChoiceGroupFeedback> };
-  ranking?: RankingGroupFeedback & { by_group?: Record<string, RankingGroupFeedback> };
+  choice?: ChoiceGroupFeedback & { by_group?: Record<string, GroupEntry<ChoiceGroupFeedback>> };
+  ranking?: RankingGroupFeedback & { by_group?: Record<string, GroupEntry<RankingGroupFeedback>> };
   comments?: Comment[];
 }
 

@@ -6,6 +6,9 @@ import type { AnswerValue, Item, ItemFeedback, Scale, SummaryFeedback } from './
 
 export const ABSTAIN = 'abstain';
 
+/** The server's default min_group_n (delphi.DefaultMinGroupN), for a study stored before the option. */
+export const DEFAULT_MIN_GROUP_N = 3;
+
 /** Whether a value holds no answer (the server's Value.Empty). */
 export function isEmptyValue(v: AnswerValue | undefined): boolean {
   if (v === null || v === undefined || v === '') return true;

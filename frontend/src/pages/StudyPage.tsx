@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../api';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
+import { DEFAULT_MIN_GROUP_N } from '../expert/util';
 import { formatDateTime, formatNumber, label } from '../format';
 import { useApiData } from '../hooks';
 import { ruleText } from '../ruleText';
@@ -206,6 +207,7 @@ function RoundsView({ rounds, t }: { rounds: RoundPlan; t: TFunction }) {
       <Fact term={t('study.ownPrevious')}>{yesNo(fb?.own_previous)}</Fact>
       <Fact term={t('study.comments')}>{yesNo(fb?.comments)}</Fact>
       <Fact term={t('study.byGroup')}>{yesNo(fb?.by_group)}</Fact>
+      {fb?.by_group && <Fact term={t('study.minGroupN')}>{fb.min_group_n ?? DEFAULT_MIN_GROUP_N}</Fact>}
       <Fact term={t('study.hideUntilAnswered')}>{yesNo(fb?.hide_until_answered)}</Fact>
       <Fact term={t('study.justifyOutsideIqr')}>{yesNo(fb?.justify_outside_iqr)}</Fact>
       <Fact term={t('study.carryOver')}>{carryText}</Fact>
