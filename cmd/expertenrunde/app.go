@@ -194,11 +194,13 @@ func (m *Main) Close() error {
 		m.server = nil
 	}
 	if m.mailer != nil {
-		// Wait for the send in flight; a longer one is cancelled and its
-		// lease lets the next start retry it.
+		// Wait for the sends in flight (up to mail.DefaultConcurrency);
+		// after ShutdownWait their context is cancelled (see
+		// mail.Dispatcher.Stop) and a send left undelivered is retried by
+		// the next start.
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownWait)
 		if err := m.mailer.Stop(ctx); err != nil {
-			m.logger.Warn("mail dispatcher stopped before its send finished", "err", err)
+			m.logger.Warn("mail dispatcher stopped before its sends finished", "err", err)
 		}
 		cancel()
 		m.mailer = nil
@@ -286,6 +288,7 @@ func (m *Main) serve(ctx context.Context) error {
 	m.mailer = &mail.Dispatcher{
 		Store: m.store, Experts: m.store, Surveys: m.store, Rounds: m.store, Responses: m.store,
 		Sender: mail.NewSender(m.Config.SMTP), BaseURL: m.Config.BaseURL, Logger: m.logger, Now: m.Now,
+		Concurrency: mail.DefaultConcurrency,
 	}
 	m.mailer.Start()
 	m.server = httpapi.New(httpapi.Deps{

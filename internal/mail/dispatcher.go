@@ -19,11 +19,16 @@ type RoundReader interface {
 	Round(ctx context.Context, surveyID string, number int) (*delphi.Round, error)
 }
 
+// DefaultConcurrency is how many sends a Dispatcher delivers at once unless
+// its Concurrency says otherwise.
+const DefaultConcurrency = 4
+
 // Dispatcher sends the pending mail of running jobs in the background. Its
 // state lives in the database: any instance may run one; a send is leased
 // before its SMTP call, so no two dispatchers send it at once, and a lease
 // left by a crashed process expires and is taken over. A restarted
-// dispatcher resumes every running job.
+// dispatcher resumes every running job. Up to Concurrency sends, of one job
+// or several, are leased and delivered at once.
 //
 // Delivery is at least once only across a crash between the SMTP server's
 // acceptance and the record of it, or a database outage that outlasts the
@@ -54,8 +59,13 @@ type Dispatcher struct {
 	// after a database error, doubling, for up to 5 tries within the lease;
 	// 1 s.
 	RecordBackoff time.Duration
+	// Concurrency bounds the sends leased and delivered at once, across the
+	// running jobs; DefaultConcurrency (4). 1 sends one message at a time.
+	// The Sender must be safe for concurrent use.
+	Concurrency int
 
 	once    sync.Once
+	slots   chan struct{} // one per delivery in flight
 	wake    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
@@ -97,6 +107,10 @@ func (d *Dispatcher) init() {
 		if d.Sender == nil {
 			d.Sender = notConfigured{}
 		}
+		if d.Concurrency <= 0 {
+			d.Concurrency = DefaultConcurrency
+		}
+		d.slots = make(chan struct{}, d.Concurrency)
 		d.wake = make(chan struct{}, 1)
 		d.stop = make(chan struct{})
 		d.done = make(chan struct{})
@@ -124,8 +138,12 @@ func (d *Dispatcher) Notify() {
 	}
 }
 
-// Stop ends the loop after the send in flight. If ctx ends first, the
-// send in flight is cancelled (its lease lets a later run retry it).
+// Stop ends the loop after the sends in flight, whose outcomes are
+// recorded; it leaves no goroutine behind. If ctx ends first, the context
+// of the sends in flight is cancelled and ctx's error returned once they
+// ended: a send not yet handed to the SMTP server fails its attempt and is
+// retried later (go-mail heeds the context only while connecting, so an
+// SMTP exchange under way ends with its answer or the sender's timeout).
 func (d *Dispatcher) Stop(ctx context.Context) error {
 	d.init()
 	if !d.started {
@@ -180,31 +198,44 @@ func (d *Dispatcher) loop(ctx context.Context) {
 }
 
 // RunOnce works through the running jobs once: every due send is leased
-// and sent, and jobs without open sends are marked done. It returns the
-// earliest time a pending send becomes due (zero if none). A job whose
-// sends cannot be read or leased is left for the next pass and its error
-// returned (joined with the others') after the other jobs had their turn.
+// and sent, up to Concurrency at once, and jobs without open sends are
+// marked done. It returns when every send it leased has been attempted and
+// its outcome recorded, with the earliest time a pending send becomes due
+// (zero if none). A job whose sends cannot be read or leased is left for
+// the next pass and its error returned (joined with the others') after the
+// other jobs had their turn.
 func (d *Dispatcher) RunOnce(ctx context.Context) (time.Time, error) {
 	d.init()
 	jobs, err := d.Store.RunningMailJobs(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
-	var (
-		next time.Time
-		errs []error
-	)
+	p := &pass{}
+	var errs []error
 	for _, j := range jobs {
-		n, err := d.runJob(ctx, j)
-		if err != nil {
+		if err := d.runJob(ctx, p, j); err != nil {
 			errs = append(errs, fmt.Errorf("mail job %s: %w", j.ID, err))
 		}
-		next = earliest(next, n)
 		if d.stopping() {
 			break
 		}
 	}
-	return next, errors.Join(errs...)
+	p.wg.Wait()
+	return p.next, errors.Join(errs...)
+}
+
+// pass is what one RunOnce shares with the attempts it started.
+type pass struct {
+	wg   sync.WaitGroup // the attempts in flight
+	mu   sync.Mutex
+	next time.Time // the earliest time a pending send becomes due
+}
+
+// due notes that a pending send becomes due at t.
+func (p *pass) due(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next = earliest(p.next, t)
 }
 
 // earliest returns the earlier of a and b, ignoring zero times.
@@ -222,47 +253,36 @@ type jobContext struct {
 	texts  map[string]delphi.MailText
 }
 
-// runJob works through one job's sends. An error reading or leasing a
-// send ends the job's turn (the database is likely down) and is returned.
-// An error loading the job is recorded on each due send as a failed
-// attempt (see release), and not returned.
-func (d *Dispatcher) runJob(ctx context.Context, j *delphi.MailJob) (time.Time, error) {
+// runJob works through one job's sends: each due send is leased as soon as
+// a delivery slot is free and attempted in the background (see attempt).
+// An error reading or leasing a send ends the job's turn (the database is
+// likely down) and is returned. An error loading the job is recorded on
+// each due send as a failed attempt (see release), and not returned. A job
+// is marked done only if none of its sends was open when it was read.
+func (d *Dispatcher) runJob(ctx context.Context, p *pass, j *delphi.MailJob) error {
 	var (
 		jc      *jobContext
 		loadErr error
 		open    bool
-		next    time.Time
-		stopAt  bool
 	)
 	for _, id := range j.SendIDs {
-		if d.stopping() {
-			stopAt = true
-			break
+		// The slot is taken before the send is read, so the send is read
+		// (and leased) as late as possible.
+		if ok, err := d.acquire(ctx); err != nil {
+			return err
+		} else if !ok {
+			return nil // stopping: the job stays running
 		}
-		m, err := d.Store.MailSend(ctx, id)
-		if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+		m, isOpen, err := d.take(ctx, p, id)
+		open = open || isOpen
+		if m == nil {
+			d.free()
+		}
+		if err != nil {
+			return err
+		}
+		if m == nil {
 			continue
-		} else if err != nil {
-			return next, err
-		}
-		if m.Final() {
-			continue
-		}
-		open = true
-		now := d.Now()
-		if m.Status == delphi.SendPending && m.NextAttemptAt.After(now) {
-			next = earliest(next, m.NextAttemptAt)
-			continue
-		}
-		if m.Status == delphi.SendSending && m.LeaseUntil != nil && !m.LeaseUntil.Before(now) {
-			next = earliest(next, *m.LeaseUntil)
-			continue
-		}
-		leased, err := d.Store.LeaseMailSend(ctx, id, d.Owner, now, d.Lease)
-		if delphi.ErrorCode(err) == delphi.ECONFLICT {
-			continue // another dispatcher took it, or it was delivered meanwhile
-		} else if err != nil {
-			return next, err
 		}
 		if jc == nil && loadErr == nil {
 			// Loaded once per pass: if it fails, every due send of the job
@@ -271,23 +291,88 @@ func (d *Dispatcher) runJob(ctx context.Context, j *delphi.MailJob) (time.Time, 
 				d.Logger.Warn("mail job could not be loaded", "job", j.ID, "err", loadErr)
 			}
 		}
-		var o delphi.SendOutcome
-		if loadErr != nil {
-			o = d.release(ctx, leased, loadErr)
-		} else {
-			o = d.deliver(ctx, jc, leased)
-		}
-		d.record(ctx, leased, o)
-		if o.Status == delphi.SendPending {
-			next = earliest(next, o.NextAttemptAt)
-		}
+		p.wg.Add(1)
+		go d.attempt(ctx, p, jc, loadErr, m)
 	}
-	if !open && !stopAt {
+	if !open {
 		if err := d.Store.SetMailJobStatus(ctx, j.ID, delphi.JobDone); err != nil {
-			return next, err
+			return err
 		}
 	}
-	return next, nil
+	return nil
+}
+
+// acquire waits for a free delivery slot. It returns false if the
+// dispatcher is stopping, and ctx's error if ctx ends first.
+func (d *Dispatcher) acquire(ctx context.Context) (bool, error) {
+	if d.stopping() {
+		return false, nil
+	}
+	select {
+	case d.slots <- struct{}{}:
+	case <-d.stop:
+		return false, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	if d.stopping() {
+		d.free()
+		return false, nil
+	}
+	return true, nil
+}
+
+// free gives a delivery slot back.
+func (d *Dispatcher) free() { <-d.slots }
+
+// take reads send id and leases it if it is due. It reports whether the
+// send is open (not final); when a send that is not due becomes due is
+// noted in p. It returns no send if there is none to attempt now.
+func (d *Dispatcher) take(ctx context.Context, p *pass, id string) (*delphi.MailSend, bool, error) {
+	m, err := d.Store.MailSend(ctx, id)
+	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, err
+	}
+	if m.Final() {
+		return nil, false, nil
+	}
+	now := d.Now()
+	if m.Status == delphi.SendPending && m.NextAttemptAt.After(now) {
+		p.due(m.NextAttemptAt)
+		return nil, true, nil
+	}
+	if m.Status == delphi.SendSending && m.LeaseUntil != nil && !m.LeaseUntil.Before(now) {
+		p.due(*m.LeaseUntil)
+		return nil, true, nil
+	}
+	leased, err := d.Store.LeaseMailSend(ctx, id, d.Owner, now, d.Lease)
+	if delphi.ErrorCode(err) == delphi.ECONFLICT {
+		return nil, true, nil // another dispatcher took it, or it was delivered meanwhile
+	} else if err != nil {
+		return nil, true, err
+	}
+	return leased, true, nil
+}
+
+// attempt makes one attempt at the leased send m (or records loadErr, the
+// error loading its job, as the attempt's failure), records the outcome,
+// and frees m's delivery slot. jc is shared by the attempts of a job and
+// only read.
+func (d *Dispatcher) attempt(ctx context.Context, p *pass, jc *jobContext, loadErr error, m *delphi.MailSend) {
+	defer p.wg.Done()
+	defer d.free()
+	var o delphi.SendOutcome
+	if loadErr != nil {
+		o = d.release(ctx, m, loadErr)
+	} else {
+		o = d.deliver(ctx, jc, m)
+	}
+	d.record(ctx, m, o)
+	if o.Status == delphi.SendPending {
+		p.due(o.NextAttemptAt)
+	}
 }
 
 // release is the outcome of a leased send whose job could not be loaded:
@@ -437,7 +522,9 @@ func (d *Dispatcher) deliver(ctx context.Context, jc *jobContext, m *delphi.Mail
 		return d.failure(m, err)
 	}
 	if hash != "" {
-		if err := d.Experts.SetAccessToken(ctx, m.SurveyID, m.ExpertID, hash, d.Now()); err != nil {
+		// The mail is out: its link is stored even if the dispatcher is
+		// being stopped, or the retry would mail the expert again.
+		if err := d.Experts.SetAccessToken(context.WithoutCancel(ctx), m.SurveyID, m.ExpertID, hash, d.Now()); err != nil {
 			// The mail is out with a link that does not work yet: a retry
 			// sends a fresh mail with a fresh link.
 			d.Logger.Warn("mail sent but its link could not be stored", "send", m.ID, "err", err)

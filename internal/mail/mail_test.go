@@ -70,15 +70,23 @@ func newFixture(t *testing.T, n int) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{st: st, clk: clk, smtp: mailtest.NewServer(t), survey: sv}
-	for i := range n {
+	f.addExperts(t, n)
+	return f
+}
+
+// addExperts adds n experts to the panel (alternating German and English).
+func (f *fixture) addExperts(t *testing.T, n int) {
+	t.Helper()
+	groups := f.survey.Definition.Groups
+	for range n {
+		i := len(f.experts)
 		e := &delphi.Expert{SurveyID: surveyID, Name: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("p%d@example.org", i),
-			Group: sv.Definition.Groups[i%len(sv.Definition.Groups)].ID, Language: []string{"de", "en"}[i%2]}
-		if err := st.CreateExpert(ctx, e); err != nil {
+			Group: groups[i%len(groups)].ID, Language: []string{"de", "en"}[i%2]}
+		if err := f.st.CreateExpert(context.Background(), e); err != nil {
 			t.Fatal(err)
 		}
 		f.experts = append(f.experts, e)
 	}
-	return f
 }
 
 func (f *fixture) dispatcher(owner string) *mail.Dispatcher {

@@ -25,7 +25,8 @@ type Message struct {
 	HTML    string
 }
 
-// Sender delivers one message.
+// Sender delivers one message. It must be safe for concurrent use: the
+// Dispatcher delivers several messages at once.
 type Sender interface {
 	Send(ctx context.Context, m *Message) error
 }
@@ -68,7 +69,8 @@ type notConfigured struct{}
 func (notConfigured) Send(context.Context, *Message) error { return ErrNotConfigured }
 
 // SMTPSender sends through one SMTP server with go-mail, one connection per
-// message.
+// message. It keeps no state between sends, so it is safe for concurrent
+// use once its fields are set.
 type SMTPSender struct {
 	cfg     config.SMTP
 	Timeout time.Duration // per connection; default 30 s

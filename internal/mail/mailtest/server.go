@@ -1,6 +1,7 @@
 // Package mailtest runs a real SMTP server in-process (go-smtp) on
 // 127.0.0.1:0 that captures messages, for tests. It can be switched to
-// reject recipients or to drop connections, to test failures.
+// reject recipients or to drop connections, to test failures, and can hold
+// messages before accepting them, to test deliveries in flight.
 package mailtest
 
 import (
@@ -52,12 +53,18 @@ type Server struct {
 	messages []Message
 	mode     int
 	notify   chan struct{}
+
+	gate     chan struct{} // non-nil: messages wait at DATA until it is closed
+	releases []func()
+	held     int           // messages waiting at the gate now
+	maxHeld  int           // the most that waited at once
+	heldSeen chan struct{} // closed and replaced when held changes
 }
 
 // NewServer starts a server on 127.0.0.1:0 and stops it when the test ends.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{notify: make(chan struct{}, 1)}
+	s := &Server{notify: make(chan struct{}, 1), heldSeen: make(chan struct{})}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{s: s, conn: c}, nil
 	}))
@@ -71,8 +78,76 @@ func NewServer(t testing.TB) *Server {
 	}
 	s.addr = ln.Addr().(*net.TCPAddr)
 	go func() { _ = s.srv.Serve(ln) }()
-	t.Cleanup(func() { _ = s.srv.Close() })
+	t.Cleanup(func() {
+		s.mu.Lock()
+		releases := s.releases
+		s.mu.Unlock()
+		for _, release := range releases {
+			release()
+		}
+		_ = s.srv.Close()
+	})
 	return s
+}
+
+// Hold makes the server hold every message from now on after its data has
+// arrived and before it is accepted (the client waits for the answer to
+// DATA), until release is called. Messages arriving after release pass.
+// The server releases them itself when the test ends.
+func (s *Server) Hold() (release func()) {
+	gate := make(chan struct{})
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			s.mu.Lock()
+			if s.gate == gate {
+				s.gate = nil
+			}
+			s.mu.Unlock()
+			close(gate)
+		})
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gate = gate
+	s.releases = append(s.releases, release)
+	return release
+}
+
+// WaitHeld waits until at least n messages are held at once and reports
+// whether they were before the timeout passed.
+func (s *Server) WaitHeld(n int, timeout time.Duration) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		held, seen := s.held, s.heldSeen
+		s.mu.Unlock()
+		if held >= n {
+			return true
+		}
+		select {
+		case <-seen:
+		case <-deadline.C:
+			return false
+		}
+	}
+}
+
+// MaxHeld returns the most messages that were held at once.
+func (s *Server) MaxHeld() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxHeld
+}
+
+// addHeld changes the count of held messages and wakes WaitHeld; s.mu is
+// held.
+func (s *Server) addHeld(n int) {
+	s.held += n
+	s.maxHeld = max(s.maxHeld, s.held)
+	close(s.heldSeen)
+	s.heldSeen = make(chan struct{})
 }
 
 // Config returns the SMTP settings to reach the server (no TLS).
@@ -170,6 +245,13 @@ func (x *session) Data(r io.Reader) error {
 	}
 	m.From, m.To = x.from, append([]string(nil), x.to...)
 	x.s.mu.Lock()
+	if gate := x.s.gate; gate != nil {
+		x.s.addHeld(1)
+		x.s.mu.Unlock()
+		<-gate
+		x.s.mu.Lock()
+		x.s.addHeld(-1)
+	}
 	x.s.messages = append(x.s.messages, *m)
 	x.s.mu.Unlock()
 	select {

@@ -1,0 +1,4 @@
+package mail
+
+// Stopping reports whether Stop has been called.
+func (d *Dispatcher) Stopping() bool { return d.stopping() }
