@@ -1,7 +1,7 @@
 // The API client: one fetch wrapper for every call to the Go server.
 // Cookies carry the session (er_session, HttpOnly); state-changing requests
 // echo the er_csrf cookie in the X-CSRF-Token header (double-submit).
-import type { LoginResponse, Survey, SurveyList, User } from './types';
+import type { LoginResponse, Survey, SurveyList, User, UserList } from './types';
 
 export const CSRF_COOKIE = 'er_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
@@ -166,6 +166,10 @@ export const api = {
   surveys: (signal?: AbortSignal) => request<SurveyList>('GET', '/api/v1/surveys', signal ? { signal } : {}),
   survey: (id: string, signal?: AbortSignal) =>
     request<Survey>('GET', `/api/v1/surveys/${encodeURIComponent(id)}`, signal ? { signal } : {}),
+  users: (signal?: AbortSignal) => request<UserList>('GET', '/api/v1/users', signal ? { signal } : {}),
+  /** Disables (locks out) a staff account, or enables it again; admins only. */
+  setUserDisabled: (id: string, disabled: boolean) =>
+    request<User>('POST', `/api/v1/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`),
 };
 
 export function isAbort(err: unknown): boolean {

@@ -43,6 +43,10 @@ export const routes: RouteObject[] = [
             path: 'surveys/:id/results',
             lazy: async () => ({ Component: (await import('./pages/ResultsPage')).default }),
           },
+          {
+            path: 'users',
+            lazy: async () => ({ Component: (await import('./pages/UsersPage')).default }),
+          },
         ],
       },
       { path: '*', Component: NotFoundPage },

@@ -12,6 +12,14 @@ export interface User {
   name: string;
   role: Role | string;
   survey_ids: string[] | null;
+  created_at?: string;
+  updated_at?: string;
+  /** Set while an admin has disabled the account (it cannot sign in); absent when enabled. */
+  disabled_at?: string;
+}
+
+export interface UserList {
+  users: User[] | null;
 }
 
 export interface LoginResponse {

@@ -30,6 +30,29 @@ type User struct {
 	PasswordHash string    `json:"-"`          // argon2id, PHC string format
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	// DisabledAt is set while an admin has disabled the account: it cannot
+	// log in, and its sessions and tokens are refused.
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+}
+
+// Disabled reports whether the account is disabled.
+func (u *User) Disabled() bool { return u.DisabledAt != nil }
+
+// LoginFailed is the one answer to a failed login (EUNAUTHORIZED): a wrong
+// password, an unknown account and a disabled account with the right
+// password look alike, so a login attempt reveals neither that an account
+// exists nor that a guessed password is right.
+func LoginFailed() *Error { return Errorf(EUNAUTHORIZED, "wrong e-mail or password") }
+
+// EnabledAdmins counts the admins among users that are not disabled.
+func EnabledAdmins(users []*User) int {
+	n := 0
+	for _, u := range users {
+		if u.Role == RoleAdmin && !u.Disabled() {
+			n++
+		}
+	}
+	return n
 }
 
 // CanSee reports whether the user may see the study with the given id.
@@ -97,8 +120,15 @@ type UserStore interface {
 	UserByID(ctx context.Context, id string) (*User, error)
 	// UserByEmail looks up by lower-cased e-mail. ENOTFOUND if absent.
 	UserByEmail(ctx context.Context, email string) (*User, error)
-	// UpdateUser replaces role, name, survey ids and password hash. ENOTFOUND.
+	// UpdateUser replaces role, name, survey ids and password hash (never the
+	// disabled state). ENOTFOUND.
 	UpdateUser(ctx context.Context, u *User) error
+	// SetUserDisabled disables the account at *at, or enables it when at is
+	// nil. It writes the disabled time (and the update time) alone, and only
+	// when the state changes: disabling a disabled account keeps its earlier
+	// time. It returns the stored user and whether this call changed it.
+	// ENOTFOUND.
+	SetUserDisabled(ctx context.Context, id string, at *time.Time) (u *User, changed bool, err error)
 	// ListUsers returns all staff accounts ordered by e-mail.
 	ListUsers(ctx context.Context) ([]*User, error)
 	// CountUsers returns the number of staff accounts.
@@ -114,7 +144,7 @@ type SessionStore interface {
 	// RevokeSession marks the session revoked at the given time. ENOTFOUND.
 	RevokeSession(ctx context.Context, id string, at time.Time) error
 	// RevokeUserSessions revokes every active session of a user (after a
-	// password change) and returns how many.
+	// password change, or when the account is disabled) and returns how many.
 	RevokeUserSessions(ctx context.Context, userID string, at time.Time) (int, error)
 }
 

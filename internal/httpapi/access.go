@@ -82,14 +82,21 @@ func (s *Server) authenticate(c *fiber.Ctx) (*delphi.User, error) {
 		return nil, err
 	}
 	now := s.now()
+	ended := delphi.Errorf(delphi.EUNAUTHORIZED, "your session has ended; please log in again")
 	if !sess.Active(now) || sess.UserID != claims.Subject {
-		return nil, delphi.Errorf(delphi.EUNAUTHORIZED, "your session has ended; please log in again")
+		return nil, ended
 	}
 	u, err := s.deps.Users.UserByID(ctx, sess.UserID)
 	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
 		return nil, unauth
 	} else if err != nil {
 		return nil, err
+	}
+	// Disabling revokes the account's sessions; this per-request check also
+	// refuses a session that a login racing the disable created after that,
+	// on any instance, since the user is read from the database every time.
+	if u.Disabled() {
+		return nil, ended
 	}
 	if fromCookie && !safeMethod(c.Method()) && !s.deps.Tokens.CheckCSRF(sess.ID, c.Get(headerCSRF)) {
 		return nil, delphi.Errorf(delphi.EFORBIDDEN, "missing or invalid CSRF token; reload the page")

@@ -283,6 +283,11 @@ func TestAttackOperatorInjectionQueryAndPath(t *testing.T) {
 		if s, b := e.call("PATCH", "/api/v1/users/"+p, e.login("admin"), `{"name":"x"}`); s != 404 {
 			t.Errorf("PATCH user %s: %d %.200s", p, s, b)
 		}
+		for _, op := range []string{"disable", "enable"} {
+			if s, b := e.call("POST", "/api/v1/users/"+p+"/"+op, e.login("admin"), ""); s != 404 {
+				t.Errorf("POST user %s/%s: %d %.200s", p, op, s, b)
+			}
+		}
 	}
 	x := e.addExpert(ptStudy, "wiss")
 	e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)

@@ -798,8 +798,9 @@ func TestAttackLinkErrorsRevealNothing(t *testing.T) {
 }
 
 // TestAttackRevocationTakesEffectAtOnce: a token issued before an admin
-// takes a study away or demotes its holder grants nothing more on the next
-// request; an erased expert's open session ends with the erasure.
+// takes a study away, demotes its holder or disables the account grants
+// nothing more on the next request; an erased expert's open session ends
+// with the erasure.
 func TestAttackRevocationTakesEffectAtOnce(t *testing.T) {
 	e := newAttackEnv(t)
 	tok := e.login("coord-a")
@@ -813,6 +814,19 @@ func TestAttackRevocationTakesEffectAtOnce(t *testing.T) {
 	e.staff("PATCH", "/api/v1/users/"+e.users["coord-a"].ID, "admin", `{"survey_ids":[]}`, 200)
 	if s, _ := e.call("GET", "/api/v1/surveys/"+ks, tok, ""); s != 404 {
 		t.Errorf("unassigned, the old token still reads the study: %d", s)
+	}
+	// A disabled account's token and cookie, bearer and cookie alike.
+	btok := e.login("coord-b")
+	bsess, _ := e.loginCookies("coord-b")
+	if s, _ := e.call("GET", "/api/v1/surveys/"+cosStudy, btok, ""); s != 200 {
+		t.Fatalf("control: coordinator B: %d", s)
+	}
+	e.staff("POST", "/api/v1/users/"+e.users["coord-b"].ID+"/disable", "admin", "", 200)
+	if s, b := e.call("GET", "/api/v1/surveys/"+cosStudy, btok, ""); s != 401 {
+		t.Errorf("disabled, the old token still reads the study: %d %s", s, b)
+	}
+	if s, _, b := e.atkReq("GET", "/api/v1/me", "", "", nil, nil, bsess); s != 401 {
+		t.Errorf("disabled, the old cookie still works: %d %s", s, b)
 	}
 	x := e.addExpert(ptStudy, "wiss")
 	e.session(x)

@@ -74,14 +74,23 @@ func (h *AuthHandler) login(c *fiber.Ctx) error {
 	} else if delphi.ErrorCode(err) != delphi.ENOTFOUND {
 		return err
 	}
-	if !auth.VerifyPassword(hash, req.Password) {
+	// A disabled account with the right password fails exactly like a wrong
+	// password: same answer, same work, and it counts against the limits, so
+	// neither the body nor the limiter tells a guesser that the password of a
+	// disabled account is right (docs/SECURITY.md, "Accounts").
+	ok := auth.VerifyPassword(hash, req.Password)
+	if !ok || (u != nil && u.Disabled()) {
 		for _, k := range keys {
 			if _, err := s.deps.Limiter.Hit(ctx, k.key, now, loginWindow); err != nil {
 				return err
 			}
 		}
-		s.log.InfoContext(ctx, "login failed", "request_id", requestID(c))
-		return delphi.Errorf(delphi.EUNAUTHORIZED, "wrong e-mail or password")
+		if ok {
+			s.log.InfoContext(ctx, "login failed: account disabled", "request_id", requestID(c), "user_id", u.ID)
+		} else {
+			s.log.InfoContext(ctx, "login failed", "request_id", requestID(c))
+		}
+		return delphi.LoginFailed()
 	}
 	if err := s.deps.Limiter.Reset(ctx, keys[0].key); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/mail"
 	"strings"
 
@@ -18,6 +19,8 @@ func (h *UserHandler) routes() []route {
 		{fiber.MethodGet, "/users", adminOnly, h.list},
 		{fiber.MethodPost, "/users", adminOnly, h.create},
 		{fiber.MethodPatch, "/users/:id", adminOnly, h.update},
+		{fiber.MethodPost, "/users/:id/disable", adminOnly, h.disable},
+		{fiber.MethodPost, "/users/:id/enable", adminOnly, h.enable},
 		{fiber.MethodGet, "/audit", adminOnly, h.audit},
 	}
 }
@@ -121,6 +124,71 @@ func (h *UserHandler) update(c *fiber.Ctx) error {
 		}
 	}
 	if err := h.s.audit(ctx, currentUser(c), "user.update", "", u.ID, map[string]any{"role": u.Role, "password_changed": req.Password != nil}); err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+// disable locks an account out: it cannot log in, and every session of it
+// ends at once. An admin cannot disable their own account, and the last
+// enabled admin stays enabled. Disabling a disabled account is a no-op
+// that keeps the first time (and ends any session left).
+func (h *UserHandler) disable(c *fiber.Ctx) error {
+	actor, id := currentUser(c), c.Params("id")
+	if id == actor.ID {
+		return delphi.FieldErrorf(delphi.EINVALID, "id", "you cannot disable your own account")
+	}
+	ctx := c.UserContext()
+	now := h.s.now().UTC()
+	u, changed, err := h.s.deps.Users.SetUserDisabled(ctx, id, &now)
+	if err != nil {
+		return err
+	}
+	if changed && u.Role == delphi.RoleAdmin {
+		if err := h.keepAnAdmin(ctx, u); err != nil {
+			return err
+		}
+	}
+	// As after a password reset: every session of the account ends now.
+	if _, err := h.s.deps.Sessions.RevokeUserSessions(ctx, u.ID, now); err != nil {
+		return err
+	}
+	if err := h.s.audit(ctx, actor, "user.disable", "", u.ID, map[string]any{"role": u.Role, "changed": changed}); err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+// keepAnAdmin runs after u, an admin, was disabled: if no enabled admin is
+// left, it enables u again and refuses. The caller is an enabled admin
+// other than u, so this fires only when admins disable each other at the
+// same moment (on any instance): checking after the write, each such
+// request sees the others' writes, and at least one admin stays enabled.
+func (h *UserHandler) keepAnAdmin(ctx context.Context, u *delphi.User) error {
+	users, err := h.s.deps.Users.ListUsers(ctx)
+	if err == nil && delphi.EnabledAdmins(users) > 0 {
+		return nil
+	}
+	uctx := context.WithoutCancel(ctx)
+	if _, _, uerr := h.s.deps.Users.SetUserDisabled(uctx, u.ID, nil); uerr != nil {
+		h.s.log.ErrorContext(uctx, "undo disable of the last admin", "user_id", u.ID, "err", uerr)
+		return uerr
+	}
+	if err != nil {
+		return err
+	}
+	return delphi.FieldErrorf(delphi.ECONFLICT, "id", "the last enabled admin cannot be disabled")
+}
+
+// enable lets a disabled account log in again (with its password, which
+// disabling kept); its old sessions stay ended.
+func (h *UserHandler) enable(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	u, changed, err := h.s.deps.Users.SetUserDisabled(ctx, c.Params("id"), nil)
+	if err != nil {
+		return err
+	}
+	if err := h.s.audit(ctx, currentUser(c), "user.enable", "", u.ID, map[string]any{"role": u.Role, "changed": changed}); err != nil {
 		return err
 	}
 	return c.JSON(u)

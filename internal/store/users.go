@@ -21,14 +21,15 @@ import (
 //                and the indexed lookup by e-mail.
 
 type userDoc struct {
-	ID           string    `bson:"_id"`
-	Email        string    `bson:"email"`
-	Name         string    `bson:"name"`
-	Role         string    `bson:"role"`
-	SurveyIDs    []string  `bson:"survey_ids"`
-	PasswordHash string    `bson:"password_hash"`
-	CreatedAt    time.Time `bson:"created_at"`
-	UpdatedAt    time.Time `bson:"updated_at"`
+	ID           string     `bson:"_id"`
+	Email        string     `bson:"email"`
+	Name         string     `bson:"name"`
+	Role         string     `bson:"role"`
+	SurveyIDs    []string   `bson:"survey_ids"`
+	PasswordHash string     `bson:"password_hash"`
+	CreatedAt    time.Time  `bson:"created_at"`
+	UpdatedAt    time.Time  `bson:"updated_at"`
+	DisabledAt   *time.Time `bson:"disabled_at,omitempty"` // written by SetUserDisabled alone
 }
 
 type userEmailDoc struct {
@@ -41,10 +42,15 @@ func toUserDoc(u *delphi.User) userDoc {
 	if ids == nil {
 		ids = []string{}
 	}
-	return userDoc{
+	d := userDoc{
 		ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, SurveyIDs: ids,
 		PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 	}
+	if u.DisabledAt != nil {
+		at := u.DisabledAt.UTC().Truncate(time.Millisecond)
+		d.DisabledAt = &at
+	}
+	return d
 }
 
 func (d *userDoc) user() *delphi.User {
@@ -55,6 +61,7 @@ func (d *userDoc) user() *delphi.User {
 	return &delphi.User{
 		ID: d.ID, Email: d.Email, Name: d.Name, Role: d.Role, SurveyIDs: ids,
 		PasswordHash: d.PasswordHash, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+		DisabledAt: d.DisabledAt,
 	}
 }
 
@@ -162,8 +169,9 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*delphi.User, er
 }
 
 // UpdateUser replaces u's name, role, survey ids and password hash, sets
-// UpdatedAt and fills u with the stored user. The e-mail is not changed.
-// ENOTFOUND.
+// UpdatedAt and fills u with the stored user. The e-mail and the disabled
+// state (SetUserDisabled) are not changed, so a copy read before an admin
+// disabled the account cannot enable it again. ENOTFOUND.
 func (s *Store) UpdateUser(ctx context.Context, u *delphi.User) error {
 	if u.ID == "" {
 		return delphi.Errorf(delphi.ENOTFOUND, "user not found")
@@ -191,6 +199,56 @@ func (s *Store) UpdateUser(ctx context.Context, u *delphi.User) error {
 	}
 	*u = *d.user()
 	return nil
+}
+
+// SetUserDisabled disables the account at *at or, with at == nil, enables
+// it, and returns the stored user and whether this call changed its state.
+// It writes disabled_at (a $set, or an $unset to enable) and updated_at
+// alone, under the user's lock and filtering by _id, so a concurrent
+// UpdateUser keeps its fields and cannot undo the state. Disabling a
+// disabled account keeps the earlier time and enabling an enabled one
+// writes nothing. On MongoDB, where several instances may write, the
+// disable is also a compare-and-set on disabled_at being absent. ENOTFOUND.
+func (s *Store) SetUserDisabled(ctx context.Context, id string, at *time.Time) (*delphi.User, bool, error) {
+	defer s.locks.Lock(colUsers + "/" + id)()
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	u, err := s.userByID(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if u.Disabled() == (at != nil) {
+		return u, false, nil
+	}
+	filter := bson.D{{Key: "_id", Value: id}}
+	var update bson.D
+	if at != nil {
+		if !s.ferret {
+			filter = append(filter, bson.E{Key: "disabled_at", Value: nil})
+		}
+		update = bson.D{{Key: "$set", Value: bson.D{
+			{Key: "disabled_at", Value: at.UTC().Truncate(time.Millisecond)},
+			{Key: "updated_at", Value: s.now()},
+		}}}
+	} else {
+		if !s.ferret {
+			filter = append(filter, bson.E{Key: "disabled_at", Value: bson.D{{Key: "$ne", Value: nil}}})
+		}
+		update = bson.D{
+			{Key: "$set", Value: bson.D{{Key: "updated_at", Value: s.now()}}},
+			{Key: "$unset", Value: bson.D{{Key: "disabled_at", Value: ""}}},
+		}
+	}
+	res, err := s.db.Collection(colUsers).UpdateOne(ctx, filter, update)
+	if err != nil {
+		return nil, false, mapErr(err, "user")
+	}
+	if u, err = s.userByID(ctx, id); err != nil {
+		return nil, false, err
+	}
+	// The filter holds the state read (on FerretDB the lock does), so a
+	// match is this call's change.
+	return u, res.MatchedCount > 0, nil
 }
 
 // ListUsers returns all staff accounts ordered by e-mail.

@@ -78,6 +78,7 @@ export function StaffLayout() {
             <NavLink to="/" end>
               {t('header.studies')}
             </NavLink>
+            {me.status === 'ok' && me.user.role === 'admin' && <NavLink to="/users">{t('header.users')}</NavLink>}
           </nav>
           <div className="header-tools">
             {me.status === 'ok' && (

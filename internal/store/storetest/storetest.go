@@ -26,6 +26,7 @@ func RunContract(t *testing.T, newStore func(t *testing.T) *store.Store) {
 		{"MigrateIsIdempotent", testMigrate},
 		{"Users", testUsers},
 		{"UsersConcurrentCreateSameEmail", testUsersConcurrentCreate},
+		{"UsersDisable", testUsersDisable},
 		{"Sessions", testSessions},
 		{"Surveys", testSurveys},
 		{"SurveysConcurrentPut", testSurveysConcurrentPut},
@@ -171,6 +172,119 @@ func testUsers(t *testing.T, s *store.Store) {
 	must(t, err)
 	if n != 2 {
 		t.Fatalf("CountUsers = %d, want 2", n)
+	}
+}
+
+// testUsersDisable: SetUserDisabled writes the disabled time alone, keeps
+// the first time, reports whether it changed the state, and survives an
+// UpdateUser from a copy read before (which cannot enable the account).
+func testUsersDisable(t *testing.T, s *store.Store) {
+	ctx := t.Context()
+	clk := newClock(s)
+	bob := &delphi.User{Email: "bob@example.org", Name: "Bob", Role: delphi.RoleCoordinator, SurveyIDs: []string{"s1"}, PasswordHash: "$argon2id$x"}
+	must(t, s.CreateUser(ctx, bob))
+	alice := &delphi.User{Email: "alice@example.org", Name: "Alice", Role: delphi.RoleAdmin}
+	must(t, s.CreateUser(ctx, alice))
+	stale := *bob // an admin's copy, read before the disable
+
+	clk.Add(time.Minute)
+	at := clk.Now().Add(123456 * time.Nanosecond) // kept to the millisecond
+	got, changed, err := s.SetUserDisabled(ctx, bob.ID, &at)
+	must(t, err)
+	disabled := at.Truncate(time.Millisecond)
+	want := *bob
+	want.DisabledAt, want.UpdatedAt = &disabled, clk.Now()
+	if !changed || !reflect.DeepEqual(got, &want) || !got.Disabled() {
+		t.Fatalf("SetUserDisabled = %+v, %v; want %+v, true", got, changed, &want)
+	}
+	stored, err := s.UserByID(ctx, bob.ID)
+	must(t, err)
+	if !reflect.DeepEqual(stored, got) {
+		t.Fatalf("stored %+v, returned %+v", stored, got)
+	}
+	if byEmail, err := s.UserByEmail(ctx, "bob@example.org"); err != nil || !byEmail.Disabled() {
+		t.Fatalf("UserByEmail of a disabled user: %+v, %v", byEmail, err)
+	}
+
+	// A second disable keeps the first time and writes nothing.
+	clk.Add(time.Minute)
+	later := clk.Now()
+	again, changed, err := s.SetUserDisabled(ctx, bob.ID, &later)
+	must(t, err)
+	if changed || !reflect.DeepEqual(again, got) {
+		t.Fatalf("a second disable: %+v, changed %v; want %+v unchanged", again, changed, got)
+	}
+
+	// UpdateUser from the stale copy changes its fields, not the state.
+	stale.Name, stale.PasswordHash = "Robert", "$argon2id$new"
+	must(t, s.UpdateUser(ctx, &stale))
+	if !stale.Disabled() || !stale.DisabledAt.Equal(disabled) || stale.Name != "Robert" || stale.PasswordHash != "$argon2id$new" {
+		t.Fatalf("UpdateUser from a copy read before the disable: %+v", stale)
+	}
+	// Nor does a copy that claims another state.
+	forged := stale
+	forged.DisabledAt = nil
+	must(t, s.UpdateUser(ctx, &forged))
+	if !forged.Disabled() {
+		t.Fatalf("UpdateUser enabled the account: %+v", forged)
+	}
+
+	// The list shows the state; other accounts are untouched.
+	users, err := s.ListUsers(ctx)
+	must(t, err)
+	if len(users) != 2 || users[0].Disabled() || !users[1].Disabled() || delphi.EnabledAdmins(users) != 1 {
+		t.Fatalf("ListUsers after the disable: %+v", users)
+	}
+
+	// Enabling unsets the time alone; a second enable writes nothing.
+	clk.Add(time.Minute)
+	got, changed, err = s.SetUserDisabled(ctx, bob.ID, nil)
+	must(t, err)
+	if !changed || got.Disabled() || got.Name != "Robert" || got.PasswordHash != "$argon2id$new" || !got.UpdatedAt.Equal(clk.Now()) {
+		t.Fatalf("enable: %+v, changed %v", got, changed)
+	}
+	clk.Add(time.Minute)
+	again, changed, err = s.SetUserDisabled(ctx, bob.ID, nil)
+	must(t, err)
+	if changed || !reflect.DeepEqual(again, got) {
+		t.Fatalf("a second enable: %+v, changed %v; want %+v unchanged", again, changed, got)
+	}
+
+	_, _, err = s.SetUserDisabled(ctx, "nobody", &later)
+	wantCode(t, err, delphi.ENOTFOUND)
+	_, _, err = s.SetUserDisabled(ctx, "nobody", nil)
+	wantCode(t, err, delphi.ENOTFOUND)
+
+	// Concurrent disables of one account: one changes it, all see one time.
+	const workers = 8
+	results := make([]*delphi.User, workers)
+	changes := make([]bool, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() {
+			at := clk.Now().Add(time.Duration(i) * time.Second)
+			u, ch, err := s.SetUserDisabled(ctx, alice.ID, &at)
+			if err != nil {
+				t.Errorf("SetUserDisabled: %v", err)
+				return
+			}
+			results[i], changes[i] = u, ch
+		})
+	}
+	wg.Wait()
+	stored, err = s.UserByID(ctx, alice.ID)
+	must(t, err)
+	n := 0
+	for i, u := range results {
+		if changes[i] {
+			n++
+		}
+		if u == nil || !u.DisabledAt.Equal(*stored.DisabledAt) {
+			t.Fatalf("disable %d returned %+v, stored %v", i, u, stored.DisabledAt)
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d concurrent disables changed the state, want 1", n)
 	}
 }
 
