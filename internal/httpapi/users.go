@@ -109,12 +109,30 @@ func (h *UserHandler) update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	demoted := u.Role == delphi.RoleAdmin && !u.Disabled()
 	if err := req.apply(u); err != nil {
 		return err
+	}
+	demoted = demoted && u.Role != delphi.RoleAdmin
+	if demoted {
+		// The common case, refused before writing; keepAdminRole below
+		// covers admins demoting each other at the same moment.
+		users, err := h.s.deps.Users.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		if delphi.EnabledAdmins(users) <= 1 {
+			return lastAdminRole()
+		}
 	}
 	u.UpdatedAt = h.s.now().UTC()
 	if err := h.s.deps.Users.UpdateUser(ctx, u); err != nil {
 		return err
+	}
+	if demoted {
+		if err := h.keepAdminRole(ctx, u); err != nil {
+			return err
+		}
 	}
 	if req.Password != nil {
 		// A new password ends every session of the account, so a leaked
@@ -178,6 +196,35 @@ func (h *UserHandler) keepAnAdmin(ctx context.Context, u *delphi.User) error {
 		return err
 	}
 	return delphi.FieldErrorf(delphi.ECONFLICT, "id", "the last enabled admin cannot be disabled")
+}
+
+func lastAdminRole() error {
+	return delphi.FieldErrorf(delphi.ECONFLICT, "role", "the last enabled admin must stay an admin")
+}
+
+// keepAdminRole runs after u, an enabled admin, was given another role: if
+// no enabled admin is left (admins demoting each other at the same moment,
+// on any instance), it makes u an admin again and refuses, as keepAnAdmin
+// does for disabling.
+func (h *UserHandler) keepAdminRole(ctx context.Context, u *delphi.User) error {
+	users, err := h.s.deps.Users.ListUsers(ctx)
+	if err == nil && delphi.EnabledAdmins(users) > 0 {
+		return nil
+	}
+	uctx := context.WithoutCancel(ctx)
+	back, uerr := h.s.deps.Users.UserByID(uctx, u.ID)
+	if uerr == nil {
+		back.Role, back.UpdatedAt = delphi.RoleAdmin, h.s.now().UTC()
+		uerr = h.s.deps.Users.UpdateUser(uctx, back)
+	}
+	if uerr != nil {
+		h.s.log.ErrorContext(uctx, "undo demotion of the last admin", "user_id", u.ID, "err", uerr)
+		return uerr
+	}
+	if err != nil {
+		return err
+	}
+	return lastAdminRole()
 }
 
 // enable lets a disabled account log in again (with its password, which

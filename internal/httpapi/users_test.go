@@ -115,6 +115,13 @@ func TestDisabledLoginRevealsNothing(t *testing.T) {
 type hookedUsers struct {
 	delphi.UserStore
 	afterDisable hook
+	afterUpdate  hook
+}
+
+func (h *hookedUsers) UpdateUser(ctx context.Context, u *delphi.User) error {
+	err := h.UserStore.UpdateUser(ctx, u)
+	h.afterUpdate.fire()
+	return err
 }
 
 func (h *hookedUsers) SetUserDisabled(ctx context.Context, id string, at *time.Time) (*delphi.User, bool, error) {
@@ -197,4 +204,65 @@ func TestDisabledUserWithFreshSession(t *testing.T) {
 	if s, b := e.call("GET", "/api/v1/me", tok, ""); s != 200 {
 		t.Fatalf("control: the same session after enabling: %d %s", s, b)
 	}
+}
+
+// TestDemoteLastAdmin: the last enabled admin keeps the admin role, also
+// when two admins demote each other at once (the other admin's demotion of
+// the caller lands right after the caller's write).
+func TestDemoteLastAdmin(t *testing.T) {
+	var users *hookedUsers
+	e := newEnv(t, func(d *httpapi.Deps) {
+		users = &hookedUsers{UserStore: d.Users}
+		d.Users = users
+	})
+	ctx := context.Background()
+	admin := e.users["admin"]
+	e.run([]scenario{
+		{name: "the only admin cannot demote itself", method: "PATCH", url: "/api/v1/users/" + admin.ID, as: "admin",
+			body: `{"role":"coordinator"}`, status: 409, want: []string{`"code":"conflict"`, `"field":"role"`, "last enabled admin"}},
+		{name: "other changes of the only admin are fine", method: "PATCH", url: "/api/v1/users/" + admin.ID, as: "admin",
+			body: `{"name":"Die Admin"}`, status: 200, want: []string{`"role":"admin"`}},
+	})
+	second := &delphi.User{Email: "admin2@example.org", Role: delphi.RoleAdmin, PasswordHash: hashOnce(t)}
+	if err := e.st.CreateUser(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	users.afterUpdate.arm(func() {
+		u, err := e.st.UserByID(ctx, admin.ID)
+		if err == nil {
+			u.Role = delphi.RoleCoordinator
+			err = e.st.UpdateUser(ctx, u)
+		}
+		if err != nil {
+			t.Errorf("the other admin's demotion: %v", err)
+		}
+	})
+	e.run([]scenario{
+		{name: "admins demoting each other at once leave one admin", method: "PATCH", url: "/api/v1/users/" + second.ID, as: "admin",
+			body: `{"role":"researcher"}`, status: 409, want: []string{`"field":"role"`}},
+	})
+	for id, want := range map[string]string{second.ID: delphi.RoleAdmin, admin.ID: delphi.RoleCoordinator} {
+		u, err := e.st.UserByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Role != want {
+			t.Errorf("%s role = %s, want %s", u.Email, u.Role, want)
+		}
+	}
+	// A disabled admin does not count: with the second admin disabled, the
+	// first (made admin again) is the last one.
+	u, _ := e.st.UserByID(ctx, admin.ID)
+	u.Role = delphi.RoleAdmin
+	if err := e.st.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	at := e.clock.now()
+	if _, _, err := e.st.SetUserDisabled(ctx, second.ID, &at); err != nil {
+		t.Fatal(err)
+	}
+	e.run([]scenario{
+		{name: "a disabled second admin does not count", method: "PATCH", url: "/api/v1/users/" + admin.ID, as: "admin",
+			body: `{"role":"coordinator"}`, status: 409, want: []string{`"field":"role"`}},
+	})
 }
