@@ -376,6 +376,30 @@ func TestDroppedConnectionRetriesWithBackoff(t *testing.T) {
 	}
 }
 
+// A connection that fails after the server accepted the message (go-mail's
+// RSET and QUIT get no answer) counts as a delivery: the mail is not sent
+// again.
+func TestFailureAfterAcceptanceIsADelivery(t *testing.T) {
+	f := newFixture(t, 1)
+	ctx := context.Background()
+	f.smtp.SetMode(mailtest.DropAfterData)
+	j := f.enqueue(t, delphi.MailInvite)
+	d := f.dispatcher("a")
+	for range 3 {
+		if _, err := d.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.clk.Add(10 * time.Minute)
+	}
+	m, err := f.st.MailSend(ctx, j.SendIDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != delphi.SendSent || m.Attempts != 1 || len(f.smtp.Messages()) != 1 {
+		t.Fatalf("send %+v, %d messages", m, len(f.smtp.Messages()))
+	}
+}
+
 func TestSMTPNotConfigured(t *testing.T) {
 	f := newFixture(t, 1)
 	j := f.enqueue(t, delphi.MailInvite)

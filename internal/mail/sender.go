@@ -122,5 +122,23 @@ func (s *SMTPSender) Send(ctx context.Context, m *Message) error {
 	if err != nil {
 		return Permanent(fmt.Errorf("SMTP client: %w", err))
 	}
-	return c.DialAndSendWithContext(ctx, msg)
+	client, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("dial failed: %w", err)
+	}
+	sendErr := c.SendWithSMTPClient(client, msg)
+	closeErr := c.CloseWithSMTPClient(client)
+	if msg.IsDelivered() {
+		// The server accepted the message (its answer to DATA). go-mail
+		// then sends RSET and QUIT; their failure changes nothing, and
+		// reporting it would have the dispatcher send the mail again.
+		return nil
+	}
+	if sendErr != nil {
+		return fmt.Errorf("send failed: %w", sendErr)
+	}
+	if closeErr != nil {
+		return fmt.Errorf("failed to close connection: %w", closeErr)
+	}
+	return nil
 }

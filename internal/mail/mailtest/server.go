@@ -42,6 +42,9 @@ const (
 	RejectRcpt    // answer RCPT with 550 (permanent)
 	RejectRcptTmp // answer RCPT with 451 (temporary)
 	CloseConn     // drop the connection at RCPT
+	// DropAfterData accepts the message and then reads nothing more, so the
+	// client's next command (go-mail sends RSET, then QUIT) gets no answer.
+	DropAfterData
 )
 
 // Server is a capturing SMTP server.
@@ -253,7 +256,13 @@ func (x *session) Data(r io.Reader) error {
 		x.s.addHeld(-1)
 	}
 	x.s.messages = append(x.s.messages, *m)
+	drop := x.s.mode == DropAfterData
 	x.s.mu.Unlock()
+	if tc, ok := x.conn.Conn().(*net.TCPConn); ok && drop {
+		// The 250 for DATA still goes out; the next command's read fails
+		// and the server closes the connection without answering it.
+		_ = tc.CloseRead()
+	}
 	select {
 	case x.s.notify <- struct{}{}:
 	default:
