@@ -10,6 +10,80 @@ import type { ItemFeedback } from './types';
 
 const def = fixtureSurvey.definition;
 const housing = def.sections![0]!.items![0]! as Item;
+const formats = def.sections![1]!.items!;
+const multi = formats.find((i) => i.id === 'f2')! as Item;
+const ranking = formats.find((i) => i.id === 'f3')! as Item;
+
+/** The rows of one group's block (its tbody) in a split by group of options. */
+function groupBlock(table: HTMLElement, group: RegExp): HTMLElement {
+  const block = within(table)
+    .getAllByRole('rowgroup')
+    .find((g) => group.test(g.textContent ?? ''));
+  if (!block) throw new Error(`no block for ${group}`);
+  return block;
+}
+
+const choiceFeedback: ItemFeedback = {
+  item_id: 'f2',
+  type: 'multiple_choice',
+  n: 13,
+  choice: {
+    n: 13,
+    options: [
+      { id: 'conf', count: 9, share: 9 / 13 },
+      { id: 'tour', count: 4, share: 4 / 13 },
+      { id: 'peer', count: 7, share: 7 / 13 },
+    ],
+    // Not in the study's order: the table follows the study (pol, then civ).
+    by_group: {
+      civ: {
+        n: 5,
+        options: [
+          { id: 'conf', count: 3, share: 0.6 },
+          { id: 'tour', count: 0, share: 0 },
+          { id: 'peer', count: 4, share: 0.8 },
+        ],
+      },
+      pol: {
+        n: 8,
+        options: [
+          { id: 'conf', count: 6, share: 0.75 },
+          { id: 'tour', count: 4, share: 0.5 },
+          { id: 'peer', count: 3, share: 0.375 },
+        ],
+      },
+    },
+  },
+};
+
+const rankingFeedback: ItemFeedback = {
+  item_id: 'f3',
+  type: 'ranking',
+  n: 8,
+  ranking: {
+    m: 8,
+    top_k: 3,
+    options: [
+      { id: 'a', mean_rank: 2, first_share: 0.25 },
+      { id: 'b', mean_rank: 1.75, first_share: 0.5 },
+      { id: 'c', mean_rank: 2.5, first_share: 0.25 },
+      { id: 'd', mean_rank: null, first_share: 0 },
+    ],
+    by_group: {
+      pol: {
+        m: 6,
+        top_k: 3,
+        options: [
+          { id: 'a', mean_rank: 2.25, first_share: 1 / 6 },
+          { id: 'b', mean_rank: 1.5, first_share: 0.5 },
+          { id: 'c', mean_rank: 2.75, first_share: 1 / 3 },
+          { id: 'd', mean_rank: null, first_share: 0 },
+        ],
+      },
+      civ: { suppressed: true },
+    },
+  },
+};
 
 const ratingFeedback: ItemFeedback = {
   item_id: 't1',
@@ -96,6 +170,123 @@ describe('FeedbackPanel', () => {
     table = screen.getByRole('table', { name: 'By expert group' });
     civ = within(table).getByRole('row', { name: /Zivilgesellschaft/ });
     expect(civ).toHaveTextContent('not shown to protect anonymity (groups with fewer than 5 answers are hidden');
+  });
+
+  it('shows choice counts and shares by group, in the study order, in German and English', async () => {
+    const { unmount } = render(<FeedbackPanel item={multi} feedback={choiceFeedback} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} />);
+    let table = screen.getByRole('table', { name: 'Nach Expertengruppen' });
+    let blocks = within(table).getAllByRole('rowgroup');
+    expect(blocks.map((b) => within(b).getAllByRole('row')[0]!.textContent)).toEqual([
+      'OptionAntworten',
+      'Politik und Verwaltung: 8 Antworten',
+      'Zivilgesellschaft: 5 Antworten',
+    ]);
+    let pol = within(blocks[1]!).getAllByRole('row');
+    expect(pol[1]).toHaveTextContent('Bundestagung6 (75 %)');
+    expect(pol[2]).toHaveTextContent('Exkursion4 (50 %)');
+    expect(pol[3]).toHaveTextContent('Peer-Besuch3 (37,5 %)');
+    const civ = within(blocks[2]!).getAllByRole('row');
+    expect(civ[1]).toHaveTextContent('Bundestagung3 (60 %)');
+    expect(civ[2]).toHaveTextContent('Exkursion0 (0 %)');
+    expect(civ[3]).toHaveTextContent('Peer-Besuch4 (80 %)');
+    expect(within(table).queryByText(/Schutz der Anonymität/)).not.toBeInTheDocument();
+    unmount();
+
+    await i18n.changeLanguage('en');
+    render(<FeedbackPanel item={multi} feedback={choiceFeedback} scales={def.scales} groups={def.groups ?? []} lang="en" round={1} />);
+    table = screen.getByRole('table', { name: 'By expert group' });
+    blocks = within(table).getAllByRole('rowgroup');
+    expect(blocks[0]).toHaveTextContent('OptionAnswers');
+    pol = within(blocks[1]!).getAllByRole('row');
+    expect(pol[0]).toHaveTextContent('Politics and administration: 8 answers');
+    expect(pol[1]).toHaveTextContent('National conference6 (75 %)');
+    expect(pol[3]).toHaveTextContent('Peer visit3 (37.5 %)');
+    expect(groupBlock(table, /Zivilgesellschaft: 5 answers/)).toHaveTextContent('Site tour0 (0 %)'); // no English label: the German one
+  });
+
+  it('shows a choice group below min_group_n without numbers, in German and English', async () => {
+    const fb: ItemFeedback = { ...choiceFeedback, choice: { ...choiceFeedback.choice!, by_group: { ...choiceFeedback.choice!.by_group, civ: { suppressed: true } } } };
+    const { unmount } = render(<FeedbackPanel item={multi} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} minGroupN={3} />);
+    let table = screen.getByRole('table', { name: 'Nach Expertengruppen' });
+    let civ = groupBlock(table, /Zivilgesellschaft/);
+    let rows = within(civ).getAllByRole('row');
+    expect(rows.map((r) => r.textContent)).toEqual([
+      'Zivilgesellschaft',
+      expect.stringMatching(/^zum Schutz der Anonymität nicht gezeigt \(Gruppen unter 3 Antworten/),
+    ]);
+    expect(civ.textContent).not.toMatch(/Bundestagung|%|Antworten:/);
+    expect(groupBlock(table, /Politik und Verwaltung/)).toHaveTextContent('Politik und Verwaltung: 8 AntwortenBundestagung6 (75 %)');
+    unmount();
+
+    await i18n.changeLanguage('en');
+    render(<FeedbackPanel item={multi} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="en" round={1} minGroupN={5} />);
+    table = screen.getByRole('table', { name: 'By expert group' });
+    civ = groupBlock(table, /Zivilgesellschaft/);
+    rows = within(civ).getAllByRole('row');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toHaveTextContent(/^not shown to protect anonymity \(groups with fewer than 5 answers are hidden/);
+  });
+
+  it('shows mean ranks and first-place shares by group, and a suppressed group without numbers, in German and English', async () => {
+    const { unmount } = render(<FeedbackPanel item={ranking} feedback={rankingFeedback} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} minGroupN={3} />);
+    let table = screen.getByRole('table', { name: 'Nach Expertengruppen' });
+    let blocks = within(table).getAllByRole('rowgroup');
+    expect(blocks).toHaveLength(3);
+    expect(blocks[0]).toHaveTextContent('OptionMittlerer RangAuf Platz 1');
+    let pol = within(blocks[1]!).getAllByRole('row');
+    expect(pol.map((r) => r.textContent)).toEqual([
+      'Politik und Verwaltung: 6 Rangfolgen',
+      'Forum1,550 %', // by the group's mean rank
+      'Lernmodul2,316,7 %', // 2.25 half up
+      'Plattform2,833,3 %',
+      'Werkstatt–0 %', // undefined mean rank last
+    ]);
+    let civ = within(blocks[2]!).getAllByRole('row');
+    expect(civ).toHaveLength(2);
+    expect(civ[0]).toHaveTextContent(/^Zivilgesellschaft$/);
+    expect(civ[1]).toHaveTextContent(/^zum Schutz der Anonymität nicht gezeigt \(Gruppen unter 3 Antworten/);
+    expect(blocks[2]!.textContent).not.toMatch(/\d %|Rangfolge|Forum/);
+    unmount();
+
+    await i18n.changeLanguage('en');
+    render(<FeedbackPanel item={ranking} feedback={rankingFeedback} scales={def.scales} groups={def.groups ?? []} lang="en" round={1} minGroupN={4} />);
+    table = screen.getByRole('table', { name: 'By expert group' });
+    blocks = within(table).getAllByRole('rowgroup');
+    expect(blocks[0]).toHaveTextContent('OptionMean rankRanked first');
+    pol = within(blocks[1]!).getAllByRole('row');
+    expect(pol[0]).toHaveTextContent('Politics and administration: 6 rankings');
+    expect(pol[1]).toHaveTextContent('Forum1.550 %');
+    expect(pol[2]).toHaveTextContent('Learning module2.316.7 %');
+    civ = within(blocks[2]!).getAllByRole('row');
+    expect(civ[1]).toHaveTextContent(/^not shown to protect anonymity \(groups with fewer than 4 answers/);
+  });
+
+  it('shows only n by group for choice and ranking items without option numbers', () => {
+    const fb: ItemFeedback = {
+      item_id: 'f3',
+      type: 'ranking',
+      n: 8,
+      ranking: { m: 8, top_k: 3, by_group: { civ: { suppressed: true }, pol: { m: 6, top_k: 3 } } },
+    };
+    render(<FeedbackPanel item={ranking} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} />);
+    const table = screen.getByRole('table', { name: 'Nach Expertengruppen' });
+    const rows = within(table).getAllByRole('row');
+    expect(rows.map((r) => r.textContent)).toEqual(['Gruppen', 'Politik und Verwaltung6', expect.stringMatching(/^Zivilgesellschaftzum Schutz der Anonymität/)]);
+  });
+
+  it('shows nothing by group for choice and ranking items without by_group', () => {
+    const choice: ItemFeedback = { ...choiceFeedback, choice: { n: 13, options: choiceFeedback.choice!.options! } };
+    const rank: ItemFeedback = { ...rankingFeedback, ranking: { m: 8, top_k: 3, options: rankingFeedback.ranking!.options! } };
+    render(
+      <>
+        <FeedbackPanel item={multi} feedback={choice} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} />
+        <FeedbackPanel item={ranking} feedback={rank} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} />
+      </>,
+    );
+    expect(screen.getByText('Bundestagung: 9 (69,2 %)')).toBeInTheDocument();
+    expect(screen.getByText('Forum: mittlerer Rang 1,8, auf Platz 1 bei 50 %')).toBeInTheDocument();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+    expect(screen.queryByText(/Expertengruppen|Politik und Verwaltung|Zivilgesellschaft|Schutz der Anonymität/)).not.toBeInTheDocument();
   });
 
   it('rounds half up', () => {

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { formatNumber, label as labelOf } from '../format';
 import { localized } from '../text';
 import { DistributionChart } from './DistributionChart';
-import type { AnswerValue, Group, GroupEntry, Item, ItemFeedback, Scale, SummaryFeedback } from './types';
+import type { AnswerValue, ChoiceGroupFeedback, Group, GroupEntry, Item, ItemFeedback, RankingGroupFeedback, Scale, SummaryFeedback } from './types';
 import { DEFAULT_MIN_GROUP_N, scaleOf } from './util';
 
 /** Comments beyond this many start collapsed. */
@@ -71,6 +71,16 @@ function Summary({ s, scale, own, lang }: { s: SummaryFeedback; scale: Scale | u
   );
 }
 
+/** The ids of a by_group map in the order of the study's groups, then any the study does not define. */
+function groupOrder(groups: Group[], data: Record<string, unknown>): string[] {
+  return [...groups.map((g) => g.id).filter((id) => data[id]), ...Object.keys(data).filter((id) => !groups.some((g) => g.id === id))];
+}
+
+/** A group's label in lang, its id when the study has no label for it, noGroup for the empty id. */
+function groupName(groups: Group[], id: string, lang: string, noGroup: string): string {
+  return id ? localized(groups.find((g) => g.id === id)?.label, lang) || id : noGroup;
+}
+
 /** The split by group; a group below the study's min_group_n appears without numbers. */
 function ByGroup({
   groups,
@@ -84,9 +94,9 @@ function ByGroup({
   minGroupN: number;
 }) {
   const { t } = useTranslation();
-  const ids = [...groups.map((g) => g.id).filter((id) => data[id]), ...Object.keys(data).filter((id) => !groups.some((g) => g.id === id))];
+  const ids = groupOrder(groups, data);
   if (ids.length === 0) return null;
-  const name = (id: string) => (id ? localized(groups.find((g) => g.id === id)?.label, lang) || id : t('feedback.noGroup'));
+  const name = (id: string) => groupName(groups, id, lang, t('feedback.noGroup'));
   return (
     <div className="table-wrap">
       <table className="by-group">
@@ -127,11 +137,138 @@ function ByGroup({
   );
 }
 
+/** One option's row in a group's part of OptionsByGroup: its label and its numbers. */
+interface OptionRow {
+  id: string;
+  label: string;
+  cells: string[];
+}
+
+/**
+ * The split by group of a choice or ranking item. With option numbers
+ * ("distribution"), one block of rows per group, headed by the group and
+ * its n, with a row per option, so that the table stays at most three
+ * narrow columns wide on a phone; without, a row per group with its n.
+ * A group below the study's min_group_n appears without numbers.
+ */
+function OptionsByGroup<T>({
+  groups,
+  data,
+  lang,
+  minGroupN,
+  size,
+  sizeText,
+  heads,
+  rows,
+}: {
+  groups: Group[];
+  data: Record<string, GroupEntry<T>>;
+  lang: string;
+  minGroupN: number;
+  /** The group's n (m for a ranking). */
+  size: (e: T) => number;
+  /** "10 Antworten", "10 Rangfolgen". */
+  sizeText: (e: T) => string;
+  /** The heads of the number columns after the option column. */
+  heads: string[];
+  rows: (e: T) => OptionRow[] | undefined;
+}) {
+  const { t } = useTranslation();
+  const ids = groupOrder(groups, data);
+  if (ids.length === 0) return null;
+  const name = (id: string) => groupName(groups, id, lang, t('feedback.noGroup'));
+  const suppressed = t('feedback.suppressed', { min: minGroupN });
+  const withOptions = ids.some((id) => {
+    const e = data[id]!;
+    return !e.suppressed && (rows(e as T)?.length ?? 0) > 0;
+  });
+  if (!withOptions) {
+    return (
+      <div className="table-wrap">
+        <table className="by-group">
+          <caption>{t('feedback.byGroup')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('feedback.group')}</th>
+              <th scope="col">n</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ids.map((id) => {
+              const e = data[id]!;
+              return (
+                <tr key={id}>
+                  <th scope="row">{name(id)}</th>
+                  {e.suppressed ? <td className="muted small">{suppressed}</td> : <td className="num">{size(e as T)}</td>}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    );
+  }
+  const cols = heads.length + 1;
+  return (
+    <div className="table-wrap">
+      <table className="by-group by-group-options">
+        <caption>{t('feedback.byGroup')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('feedback.option')}</th>
+            {heads.map((h, i) => (
+              <th scope="col" key={i}>
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        {ids.map((id) => {
+          const e = data[id]!;
+          return (
+            <tbody key={id}>
+              <tr>
+                <th scope="rowgroup" colSpan={cols}>
+                  {e.suppressed ? name(id) : `${name(id)}: ${sizeText(e as T)}`}
+                </th>
+              </tr>
+              {e.suppressed ? (
+                <tr>
+                  <td colSpan={cols} className="muted small">
+                    {suppressed}
+                  </td>
+                </tr>
+              ) : (
+                rows(e as T)?.map((r) => (
+                  <tr key={r.id}>
+                    <th scope="row">{r.label}</th>
+                    {r.cells.map((c, i) => (
+                      <td key={i} className="num">
+                        {c}
+                      </td>
+                    ))}
+                  </tr>
+                ))
+              )}
+            </tbody>
+          );
+        })}
+      </table>
+    </div>
+  );
+}
+
+/** The options of a ranking by mean rank, undefined ones last (the order of the list). */
+function byMeanRank<O extends { mean_rank?: number | null | undefined }>(options: O[]): O[] {
+  return [...options].sort((a, b) => (a.mean_rank ?? Infinity) - (b.mean_rank ?? Infinity));
+}
+
 /**
  * What the panel answered to an item in the previous round: n, median and
  * IQR (as a band on the distribution chart, with a text alternative),
- * percent agreement, consensus, the split by group (groups with fewer
- * answers than `minGroupN` without numbers) and the anonymised comments
+ * percent agreement, consensus, choice counts and shares, mean ranks and
+ * first-place shares, the split by group for each of these (groups with
+ * fewer answers than `minGroupN` without numbers) and the anonymised comments
  * (collapsed when there are many).
  */
 export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN = DEFAULT_MIN_GROUP_N }: FeedbackPanelProps) {
@@ -178,6 +315,18 @@ export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round,
               ))}
             </ul>
           )}
+          {fb.choice.by_group && (
+            <OptionsByGroup<ChoiceGroupFeedback>
+              groups={groups}
+              data={fb.choice.by_group}
+              lang={lang}
+              minGroupN={minGroupN}
+              size={(e) => e.n}
+              sizeText={(e) => t('feedback.answers', { count: e.n })}
+              heads={[t('feedback.count')]}
+              rows={(e) => e.options?.map((o) => ({ id: o.id, label: optionLabel(o.id), cells: [`${o.count} (${pct(o.share)})`] }))}
+            />
+          )}
         </>
       )}
       {fb.ranking && (
@@ -185,14 +334,26 @@ export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round,
           <p className="summary-text">{t('feedback.rankings', { count: fb.ranking.m })}</p>
           {fb.ranking.options && (
             <ol className="option-counts">
-              {[...fb.ranking.options]
-                .sort((a, b) => (a.mean_rank ?? Infinity) - (b.mean_rank ?? Infinity))
-                .map((o) => (
-                  <li key={o.id}>
-                    {t('feedback.meanRank', { label: optionLabel(o.id), rank: num(o.mean_rank, lang), first: pct(o.first_share) })}
-                  </li>
-                ))}
+              {byMeanRank(fb.ranking.options).map((o) => (
+                <li key={o.id}>
+                  {t('feedback.meanRank', { label: optionLabel(o.id), rank: num(o.mean_rank, lang), first: pct(o.first_share) })}
+                </li>
+              ))}
             </ol>
+          )}
+          {fb.ranking.by_group && (
+            <OptionsByGroup<RankingGroupFeedback>
+              groups={groups}
+              data={fb.ranking.by_group}
+              lang={lang}
+              minGroupN={minGroupN}
+              size={(e) => e.m}
+              sizeText={(e) => t('feedback.rankings', { count: e.m })}
+              heads={[t('feedback.meanRankHead'), t('feedback.firstShare')]}
+              rows={(e) =>
+                e.options && byMeanRank(e.options).map((o) => ({ id: o.id, label: optionLabel(o.id), cells: [num(o.mean_rank, lang), pct(o.first_share)] }))
+              }
+            />
           )}
         </>
       )}
