@@ -183,19 +183,10 @@ func (h *UserHandler) disable(c *fiber.Ctx) error {
 // same moment (on any instance): checking after the write, each such
 // request sees the others' writes, and at least one admin stays enabled.
 func (h *UserHandler) keepAnAdmin(ctx context.Context, u *delphi.User) error {
-	users, err := h.s.deps.Users.ListUsers(ctx)
-	if err == nil && delphi.EnabledAdmins(users) > 0 {
-		return nil
-	}
-	uctx := context.WithoutCancel(ctx)
-	if _, _, uerr := h.s.deps.Users.SetUserDisabled(uctx, u.ID, nil); uerr != nil {
-		h.s.log.ErrorContext(uctx, "undo disable of the last admin", "user_id", u.ID, "err", uerr)
-		return uerr
-	}
-	if err != nil {
+	return h.unlessAdminLeft(ctx, u, "undo disable of the last admin", func(ctx context.Context) error {
+		_, _, err := h.s.deps.Users.SetUserDisabled(ctx, u.ID, nil)
 		return err
-	}
-	return delphi.FieldErrorf(delphi.ECONFLICT, "id", "the last enabled admin cannot be disabled")
+	}, delphi.FieldErrorf(delphi.ECONFLICT, "id", "the last enabled admin cannot be disabled"))
 }
 
 func lastAdminRole() error {
@@ -207,24 +198,33 @@ func lastAdminRole() error {
 // on any instance), it makes u an admin again and refuses, as keepAnAdmin
 // does for disabling.
 func (h *UserHandler) keepAdminRole(ctx context.Context, u *delphi.User) error {
+	return h.unlessAdminLeft(ctx, u, "undo demotion of the last admin", func(ctx context.Context) error {
+		back, err := h.s.deps.Users.UserByID(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		back.Role, back.UpdatedAt = delphi.RoleAdmin, h.s.now().UTC()
+		return h.s.deps.Users.UpdateUser(ctx, back)
+	}, lastAdminRole())
+}
+
+// unlessAdminLeft is the check after a write that took u's admin rights:
+// nil if an enabled admin is left; otherwise it undoes the write (even if
+// the request was cancelled meanwhile) and returns refusal.
+func (h *UserHandler) unlessAdminLeft(ctx context.Context, u *delphi.User, what string, undo func(context.Context) error, refusal error) error {
 	users, err := h.s.deps.Users.ListUsers(ctx)
 	if err == nil && delphi.EnabledAdmins(users) > 0 {
 		return nil
 	}
 	uctx := context.WithoutCancel(ctx)
-	back, uerr := h.s.deps.Users.UserByID(uctx, u.ID)
-	if uerr == nil {
-		back.Role, back.UpdatedAt = delphi.RoleAdmin, h.s.now().UTC()
-		uerr = h.s.deps.Users.UpdateUser(uctx, back)
-	}
-	if uerr != nil {
-		h.s.log.ErrorContext(uctx, "undo demotion of the last admin", "user_id", u.ID, "err", uerr)
+	if uerr := undo(uctx); uerr != nil {
+		h.s.log.ErrorContext(uctx, what, "user_id", u.ID, "err", uerr)
 		return uerr
 	}
 	if err != nil {
 		return err
 	}
-	return lastAdminRole()
+	return refusal
 }
 
 // enable lets a disabled account log in again (with its password, which
