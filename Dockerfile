@@ -13,7 +13,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-COPY --from=ui /src/frontend/dist ./frontend/dist
+COPY --from=ui /src/frontend/dist/app ./frontend/dist/app
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -tags ferretdb_no_postgresql -ldflags "-s -w -X main.Version=${VERSION}" -o /out/expertenrunde ./cmd/expertenrunde
 

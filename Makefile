@@ -24,13 +24,13 @@ frontend/node_modules/.package-lock.json: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	@touch $@
 
-frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+frontend/dist/app/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
 	cd frontend && npm run build
 
-# The frontend is built before any Go step: go:embed needs frontend/dist.
-frontend: frontend/dist/index.html
+# The frontend is built before any Go step: the binary embeds frontend/dist/app (a fresh clone builds without it and serves a placeholder page).
+frontend: frontend/dist/app/index.html
 
-$(BIN): frontend/dist/index.html $(GO_SRC) go.mod go.sum
+$(BIN): frontend/dist/app/index.html $(GO_SRC) go.mod go.sum
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/expertenrunde
 
 build: $(BIN)
@@ -86,4 +86,4 @@ bench: $(BIN)
 	status=$$?; echo "make bench: written to $$out"; exit $$status
 
 clean:
-	rm -rf bin frontend/dist
+	rm -rf bin frontend/dist/app

@@ -15,7 +15,7 @@ export default defineConfig({
   server: { proxy },
   preview: { proxy },
   build: {
-    outDir: 'dist',
+    outDir: 'dist/app', // dist/placeholder.html stays (see embed.go)
     emptyOutDir: true,
     sourcemap: false,
   },
