@@ -3,10 +3,10 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import i18n from '../i18n';
 import { fixtureSurvey } from '../test/fixture';
-import type { Item } from '../types';
+import type { Item } from '../api/types';
 import { FeedbackPanel, roundHalfUp1 } from './FeedbackPanel';
 import { ItemCard } from './ItemCard';
-import type { ItemFeedback } from './types';
+import type { ItemFeedback, ItemView } from '../api/types';
 
 const def = fixtureSurvey.definition;
 const housing = def.sections![0]!.items![0]! as Item;
@@ -64,20 +64,20 @@ const rankingFeedback: ItemFeedback = {
     m: 8,
     top_k: 3,
     options: [
-      { id: 'a', mean_rank: 2, first_share: 0.25 },
-      { id: 'b', mean_rank: 1.75, first_share: 0.5 },
-      { id: 'c', mean_rank: 2.5, first_share: 0.25 },
-      { id: 'd', mean_rank: null, first_share: 0 },
+      { id: 'a', mean_rank: 2, rank_sum: 2 * 8, first_share: 0.25 },
+      { id: 'b', mean_rank: 1.75, rank_sum: 1.75 * 8, first_share: 0.5 },
+      { id: 'c', mean_rank: 2.5, rank_sum: 2.5 * 8, first_share: 0.25 },
+      { id: 'd', mean_rank: null, rank_sum: 0, first_share: 0 },
     ],
     by_group: {
       pol: {
         m: 6,
         top_k: 3,
         options: [
-          { id: 'a', mean_rank: 2.25, first_share: 1 / 6 },
-          { id: 'b', mean_rank: 1.5, first_share: 0.5 },
-          { id: 'c', mean_rank: 2.75, first_share: 1 / 3 },
-          { id: 'd', mean_rank: null, first_share: 0 },
+          { id: 'a', mean_rank: 2.25, rank_sum: 2.25 * 6, first_share: 1 / 6 },
+          { id: 'b', mean_rank: 1.5, rank_sum: 1.5 * 6, first_share: 0.5 },
+          { id: 'c', mean_rank: 2.75, rank_sum: 2.75 * 6, first_share: 1 / 3 },
+          { id: 'd', mean_rank: null, rank_sum: 0, first_share: 0 },
         ],
       },
       civ: { suppressed: true },
@@ -99,11 +99,11 @@ const ratingFeedback: ItemFeedback = {
     consensus: 'none',
     abstentions: 2,
     distribution: [
-      { value: 1, count: 1 },
-      { value: 2, count: 1 },
-      { value: 3, count: 3 },
-      { value: 4, count: 7 },
-      { value: 5, count: 6 },
+      { value: 1, count: 1, percent: (1 / 18) * 100 },
+      { value: 2, count: 1, percent: (1 / 18) * 100 },
+      { value: 3, count: 3, percent: (3 / 18) * 100 },
+      { value: 4, count: 7, percent: (7 / 18) * 100 },
+      { value: 5, count: 6, percent: (6 / 18) * 100 },
     ],
   },
   comments: [
@@ -299,7 +299,7 @@ describe('FeedbackPanel', () => {
 describe('ItemCard with feedback', () => {
   it('shows the own previous answer pre-selected, saves it only on "keep", and asks for a justification outside the IQR', async () => {
     const changes: unknown[] = [];
-    const view = { item: housing, origin: 'carried', previous: { value: 2, comment: '', justification: '', seq: 1, revisions: 0, needs_justification: false }, feedback: ratingFeedback };
+    const view: ItemView = { item: housing, origin: 'carried', previous: { value: 2, comment: '', justification: '', seq: 1, revisions: 0, needs_justification: false }, feedback: ratingFeedback };
     const { rerender } = render(
       <ItemCard view={view} draft={undefined} onChange={(d) => changes.push(d)} scales={def.scales} groups={[]} lang="de" round={2} justify />,
     );

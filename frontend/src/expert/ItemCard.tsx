@@ -4,7 +4,7 @@ import { localized } from '../text';
 import { FeedbackPanel } from './FeedbackPanel';
 import { inputs } from './items';
 import type { Draft } from './outbox';
-import type { AnswerValue, Group, ItemFeedback, ItemView, Scale } from './types';
+import type { AnswerValue, Group, ItemFeedback, ItemView, Scale } from '../api/types';
 import { isEmptyValue, outsideIQR, valueText } from './util';
 
 export interface ItemCardProps {

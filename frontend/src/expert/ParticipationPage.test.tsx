@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
 import { mockFetch, renderAt } from '../test/utils';
 import { outboxKey } from './outbox';
-import type { Participation } from './types';
+import type { Participation } from '../api/types';
 
 const def = fixtureSurvey.definition;
 
@@ -20,7 +20,7 @@ function participation(over: Partial<Participation> = {}): Participation {
       privacy: { de: 'Wir speichern pseudonym.', en: 'We store pseudonymously.' },
       groups: def.groups ?? [],
       scales: def.scales,
-      feedback: { ...def.rounds.feedback, justify_outside_iqr: true, hide_until_answered: false },
+      feedback: { ...def.rounds.feedback, justify_outside_iqr: true, hide_until_answered: false, min_group_n: 3 },
       allow_revision: true,
       planned_rounds: 3,
     },

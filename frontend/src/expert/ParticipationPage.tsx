@@ -10,7 +10,7 @@ import { participationApi, type ParticipationApi } from './api';
 import './expert.css';
 import { ItemCard } from './ItemCard';
 import { Outbox, outboxKey, type Draft, type SaveState } from './outbox';
-import type { ItemFeedback, Participation, SectionView } from './types';
+import type { ItemFeedback, Participation, SectionView } from '../api/types';
 import { isComplete, outsideIQR } from './util';
 
 /** A date-time in the study's time zone, e.g. "Montag, 14. Dezember 2026 um 18:00 MEZ". */

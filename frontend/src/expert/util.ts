@@ -2,7 +2,7 @@
 // justification rule as the server applies it (analysis.OutsideIQR).
 import { formatNumber } from '../format';
 import { localized } from '../text';
-import type { AnswerValue, Item, ItemFeedback, Scale, SummaryFeedback } from './types';
+import type { AnswerValue, Item, ItemFeedback, Scale, SummaryFeedback } from '../api/types';
 
 export const ABSTAIN = 'abstain';
 

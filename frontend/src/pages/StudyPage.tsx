@@ -9,7 +9,7 @@ import { formatDateTime, formatNumber, label } from '../format';
 import { useApiData } from '../hooks';
 import { ruleText } from '../ruleText';
 import { baseLang, localized } from '../text';
-import type { Definition, Item, RoundPlan, Scale, Section, Survey } from '../types';
+import type { Definition, Item, RoundPlan, Scale, Section, Survey } from '../api/types';
 
 export function StudyPage() {
   const { id = '' } = useParams();

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { adminUser, mockFetch, renderAt, type Handler } from '../test/utils';
-import type { User } from '../types';
+import type { User } from '../api/types';
 
 const coord: User = {
   id: 'u2',
@@ -10,6 +10,8 @@ const coord: User = {
   name: 'Clara Koordination',
   role: 'coordinator',
   survey_ids: ['demo-2026'],
+  created_at: '2026-11-01T08:00:00Z',
+  updated_at: '2026-11-01T08:00:00Z',
 };
 const gone: User = {
   id: 'u3',
@@ -17,6 +19,8 @@ const gone: User = {
   name: 'Gerd Gegangen',
   role: 'researcher',
   survey_ids: [],
+  created_at: '2026-11-01T08:00:00Z',
+  updated_at: '2026-11-20T08:00:00Z',
   disabled_at: '2026-11-20T08:00:00Z',
 };
 

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
 import { adminUser, mockFetch, renderAt } from '../test/utils';
-import type { ImportReport } from './api';
+import type { ImportReport } from '../api/types';
 
 const base = '/api/v1/surveys/demo-2026/experts';
 

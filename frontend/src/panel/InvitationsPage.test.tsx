@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
 import { adminUser, mockFetch, renderAt } from '../test/utils';
-import type { MailStatus, ResponseRates } from './api';
+import type { MailStatus, ResponseRates } from '../api/types';
 
 const round = '/api/v1/surveys/demo-2026/rounds/1';
 const rate = (count: number, percent: string) => ({ count, percent });
@@ -11,6 +11,12 @@ const rates: ResponseRates = {
   round: 1,
   groups: [],
   total: { group: '', panel: 310, invited: rate(120, '39'), opened: rate(50, '16'), started: rate(40, '13'), submitted: rate(30, '10') },
+  panel: 310,
+  invited: 120,
+  opened: 50,
+  started: 40,
+  submitted: 30,
+  by_group: {},
 };
 const status: MailStatus = {
   round: 1,

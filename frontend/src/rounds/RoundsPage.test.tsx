@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
 import { adminUser, mockFetch, renderAt } from '../test/utils';
-import type { Round } from './api';
+import type { Round } from '../api/types';
 import { fromZonedInput, toZonedInput } from './zone';
 
 const base = '/api/v1/surveys/demo-2026/rounds';
@@ -13,11 +13,13 @@ function round(over: Partial<Round>): Round {
     survey_id: 'demo-2026',
     number: 1,
     status: 'closed',
-    items: fixtureSurvey.definition.sections![0]!.items!.map((item) => ({ section_id: 'themen', item, origin: 'initial' })),
+    items: fixtureSurvey.definition.sections![0]!.items!.map((item) => ({ section_id: 'themen', item, origin: 'initial' as const })),
     opens_at: null,
     deadline: '2026-12-14T17:00:00Z',
     closed_at: '2026-12-14T17:00:01Z',
     history: [],
+    created_at: '2026-11-20T08:00:00Z',
+    updated_at: '2026-12-14T17:00:01Z',
     time_zone: 'Europe/Berlin',
     origins: { initial: 2 },
     snapshot_at: '2026-12-14T17:00:01Z',

@@ -7,8 +7,9 @@ import { useStaff } from '../components/StaffLayout';
 import { label } from '../format';
 import { useApiData } from '../hooks';
 import { baseLang, localized } from '../text';
-import type { Definition, Item, Text } from '../types';
-import { roundsApi, type PrepareRequest, type Round } from './api';
+import type { Definition, Item, Text } from '../api/types';
+import type { PrepareRequest, Round } from '../api/types';
+import { roundsApi } from './api';
 import { fromZonedInput, toZonedInput } from './zone';
 
 /** A date-time in the study's time zone. */
@@ -368,7 +369,7 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
         <DateField label={t('rounds.deadline')} value={deadline} onChange={setDeadline} />
         {latest && (
           <>
-            <Select label={t('rounds.carryOver')} value={mode} onChange={setMode}>
+            <Select label={t('rounds.carryOver')} value={mode} onChange={(v) => setMode(v as typeof mode)}>
               {['no_consensus', 'all', 'chosen'].map((m) => (
                 <option key={m} value={m}>
                   {label(t, 'rounds.carry', m)}
