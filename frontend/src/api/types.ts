@@ -53,6 +53,7 @@ export type StoredAnswer = S['Answer'];
 /** A save as the client sends it: always all four fields. */
 export type AnswerBody = Required<S['AnswerRequest']>;
 export type Progress = S['Progress'];
+export type ResponseInfo = S['ResponseInfo'];
 export type SaveResult = S['SaveResult'];
 export type SubmitResult = S['SubmitResult'];
 export type SessionResult = S['ParticipationSession'];

@@ -4,7 +4,7 @@ import { formatNumber, label as labelOf } from '../format';
 import { localized } from '../text';
 import { DistributionChart } from './DistributionChart';
 import type { AnswerValue, ChoiceGroupFeedback, Group, GroupEntry, Item, ItemFeedback, RankingGroupFeedback, Scale, Suppressed, SummaryFeedback } from '../api/types';
-import { DEFAULT_MIN_GROUP_N, scaleOf } from './util';
+import { scaleOf } from './util';
 
 /** Whether a by_group entry is a group too small to be shown (only `suppressed: true`). */
 function isSuppressed<T extends object>(e: GroupEntry<T>): e is Suppressed {
@@ -24,8 +24,8 @@ export interface FeedbackPanelProps {
   round: number;
   /** The expert's own answer in that round, highlighted in the chart. */
   own?: AnswerValue | undefined;
-  /** The study's min_group_n: smaller groups come without numbers (`suppressed`). */
-  minGroupN?: number | undefined;
+  /** The study's min_group_n (the server sends it): smaller groups come without numbers (`suppressed`). */
+  minGroupN: number;
 }
 
 /** Half up to one decimal, as published tables round (81.25 → 81.3). */
@@ -276,7 +276,7 @@ function byMeanRank<O extends { mean_rank?: number | null | undefined }>(options
  * fewer answers than `minGroupN` without numbers) and the anonymised comments
  * (collapsed when there are many).
  */
-export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN = DEFAULT_MIN_GROUP_N }: FeedbackPanelProps) {
+export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN }: FeedbackPanelProps) {
   const { t } = useTranslation();
   const hid = useId();
   const ownMap = (own && typeof own === 'object' && !Array.isArray(own) ? own : {}) as Record<string, unknown>;
