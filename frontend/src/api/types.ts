@@ -1,6 +1,6 @@
 // Short names for the API's types. They are generated from the OpenAPI
 // document the server serves (internal/httpapi/openapi.json) into
-// schema.d.ts by `npm run gen:api`; `npm run check:api` fails when that file
+// schema.ts by `npm run gen:api`; `npm run check:api` fails when that file
 // is stale. Change the document, never a type here.
 import type { components } from './schema';
 

@@ -2,14 +2,15 @@
 // dialog, and the notice or error of the last action; the expert form. The
 // reducers are pure; usePanel loads the list for the filters.
 import { useReducer } from 'react';
+import { expertStatusValues, pathsApiV1SurveysIdExpertsGetParametersQueryStatusValues as listStatusValues } from '../api/schema';
 import type { Expert, ExpertInput, Survey } from '../api/types';
 import { useApiData } from '../hooks';
 import { panelApi } from './api';
 
 /** The expert statuses the list filters by. */
-export const STATUSES = ['active', 'declined', 'erased'];
-/** The statuses within a round, offered once a round is chosen. */
-export const ROUND_STATUSES = ['not_invited', 'invited', 'opened', 'started', 'submitted', 'not_submitted'];
+export const STATUSES: readonly string[] = expertStatusValues;
+/** The statuses within a round (the list's other status values), offered once a round is chosen. */
+export const ROUND_STATUSES: readonly string[] = listStatusValues.filter((s) => !STATUSES.includes(s));
 
 export type Dialog =
   | { kind: 'import' }

@@ -1,6 +1,7 @@
 import { useId, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
+import { roundPlanCarry_overModeValues as carryModes } from '../api/schema';
 import type { Definition, Item, Round } from '../api/types';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { useStaff } from '../components/StaffLayout';
@@ -312,7 +313,7 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
         {latest && (
           <>
             <Select label={t('rounds.carryOver')} value={mode} onChange={(v) => dispatch({ type: 'mode', mode: v as CarryMode })}>
-              {['no_consensus', 'all', 'chosen'].map((m) => (
+              {carryModes.map((m) => (
                 <option key={m} value={m}>
                   {label(t, 'rounds.carry', m)}
                 </option>

@@ -1291,7 +1291,7 @@ export interface paths {
                     /** @description only this expert group */
                     group?: string;
                     /** @description active, declined, erased; with round also not_invited, invited, opened, started, submitted, not_submitted */
-                    status?: string;
+                    status?: "active" | "declined" | "erased" | "not_invited" | "invited" | "opened" | "started" | "submitted" | "not_submitted";
                     /** @description add each expert's state in this round */
                     round?: number;
                 };
@@ -3249,4 +3249,43 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsApiV1SurveysIdExpertsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/experts"]["get"]["parameters"]["query"]["status"]> = ["active", "declined", "erased", "not_invited", "invited", "opened", "started", "submitted", "not_submitted"];
+export const pathsApiV1SurveysIdExportXlsxGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.xlsx"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
+export const pathsApiV1SurveysIdExportCsvGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.csv"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
+export const pathsApiV1SurveysIdExportJsonGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.json"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
+export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unavailable", "internal"];
+export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["User"]["role"]> = ["admin", "coordinator", "researcher"];
+export const userRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRequest"]["role"]> = ["admin", "coordinator", "researcher"];
+export const roundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Round"]["status"]> = ["draft", "open", "closed"];
+export const prepareRoundCarry_overModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PrepareRound"]["carry_over"]["mode"]> = ["no_consensus", "all", "chosen"];
+export const participationStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Participation"]["state"]> = ["not_started", "upcoming", "open", "closed", "declined"];
+export const expertInputLanguageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExpertInput"]["language"]> = ["de", "en"];
+export const expertLanguageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Expert"]["language"]> = ["de", "en"];
+export const expertStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Expert"]["status"]> = ["active", "declined", "erased"];
+export const importReportFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportReport"]["format"]> = ["csv", "xlsx"];
+export const importReportRejectedReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportReport"]["rejected"]["reason"]> = ["bad_email", "unknown_group", "unknown_language", "duplicate_in_file", "too_long", "write_failed"];
+export const mailJobKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MailJob"]["kind"]> = ["invite", "reminder"];
+export const mailJobStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MailJob"]["status"]> = ["running", "done"];
+export const itemTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ItemType"]> = ["rating", "multi_rating", "single_choice", "multiple_choice", "ranking", "numeric", "text"];
+export const statisticValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Statistic"]> = ["n", "median", "iqr", "mean", "sd", "distribution", "agreement", "consensus"];
+export const roundPlanCarry_overModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundPlan"]["carry_over"]["mode"]> = ["no_consensus", "all", "chosen"];
+export const definitionQuantile_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Definition"]["quantile_type"]> = [6, 7];
+export const surveyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Survey"]["status"]> = ["draft", "active", "closed"];
+export const surveySummaryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SurveySummary"]["status"]> = ["draft", "active", "closed"];
+export const originValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Origin"]> = ["initial", "carried", "changed", "new"];
+export const participationRoundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParticipationRound"]["status"]> = ["draft", "open", "closed"];
+export const commentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Comment"]["kind"]> = ["answer", "comment", "justification"];
+export const outcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Outcome"]> = ["consensus_in", "consensus_out", "none"];
+export const divergenceFlagsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Divergence"]["flags"]> = ["median_gap", "opposite_consensus", "bimodal"];
+export const resultsRoundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ResultsRound"]["status"]> = ["draft", "open", "closed"];
+export const roundStateInviteValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundState"]["invite"]> = ["", "pending", "sending", "sent", "failed", "skipped"];
+export const mailPreviewKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MailPreview"]["kind"]> = ["invite", "reminder"];
 export type operations = Record<string, never>;
