@@ -49,7 +49,7 @@ test-go: frontend
 	$(GO) test -race -count=1 ./...
 
 test-frontend: frontend/node_modules/.package-lock.json
-	cd frontend && npm test
+	cd frontend && npm run check:api && npm test
 
 # Debian's chromium drives the browser tests; installed here when missing (as root).
 chromium:

@@ -24,5 +24,8 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // A safety net, not a speed requirement: on a loaded machine a page test
+    // takes seconds (the default 5 s failed tests there).
+    testTimeout: 60_000,
   },
 });
