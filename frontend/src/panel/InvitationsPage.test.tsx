@@ -56,7 +56,7 @@ describe('InvitationsPage', () => {
       }),
     );
     renderAt('/surveys/demo-2026/rounds/1/invitations');
-    expect(await screen.findByText('120 von 310 versendet, 2 fehlgeschlagen (188 warten)', {}, { timeout: 5000 })).toBeInTheDocument();
+    expect(await screen.findByText('120 von 310 versendet, 2 fehlgeschlagen (188 warten)')).toBeInTheDocument();
     expect(screen.getByText('550 5.1.1 mailbox unavailable: no such user here')).toBeInTheDocument();
     expect(screen.getByRole('row', { name: /Gesamt/ })).toHaveTextContent('30 (10 %)');
 
@@ -82,7 +82,7 @@ describe('InvitationsPage', () => {
       }),
     );
     renderAt('/surveys/demo-2026/rounds/1/invitations');
-    expect(await screen.findByText(/Nur Koordination und Administration/, {}, { timeout: 5000 })).toBeInTheDocument();
+    expect(await screen.findByText(/Nur Koordination und Administration/)).toBeInTheDocument();
     expect(screen.getByRole('figure', { name: /Rücklauf in Runde 1/ })).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Einladungen senden' })).not.toBeInTheDocument();
   });

@@ -43,7 +43,7 @@ describe('RoundsPage', () => {
       [`POST ${base}`]: { status: 201, body: round({ status: 'draft' }) },
     });
     renderAt('/surveys/demo-2026/rounds');
-    expect(await screen.findByText('Noch keine Runde angelegt.', {}, { timeout: 5000 })).toBeInTheDocument();
+    expect(await screen.findByText('Noch keine Runde angelegt.')).toBeInTheDocument();
     const form = screen.getByRole('region', { name: 'Runde 1 anlegen' });
     const deadline = within(form).getByLabelText('Frist');
     await userEvent.type(deadline, '2026-12-14T18:00');
@@ -62,7 +62,7 @@ describe('RoundsPage', () => {
       [`POST ${base}`]: { status: 201, body: round({ number: 2, status: 'draft' }) },
     });
     renderAt('/surveys/demo-2026/rounds');
-    const row = await screen.findByRole('row', { name: /^1 Geschlossen/ }, { timeout: 5000 });
+    const row = await screen.findByRole('row', { name: /^1 Geschlossen/ });
     expect(within(row).getByText('5 geöffnet, 4 begonnen, 3 abgeschickt')).toBeInTheDocument();
     expect(within(row).getByRole('cell', { name: '14.12.2026, 18:00 MEZ' })).toBeInTheDocument(); // the deadline
 
