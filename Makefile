@@ -17,7 +17,7 @@ GO_SRC    := $(shell find cmd internal frontend/embed.go frontend/embed_noui.go 
 #   TEST_SUITES += $(if $(shell command -v X),test-x)
 TEST_SUITES := lint test-go test-frontend e2e
 # go test's per-package limit: a safety net far above the slowest package
-# (internal/httpapi, about 9 minutes on 2 busy cores).
+# (internal/httpapi: 16 minutes on 2 cores at a load average of 5 to 15).
 GO_TEST_TIMEOUT ?= 30m
 
 .PHONY: help run dev build frontend test tools vet test-go test-frontend e2e lint bench chromium clean
@@ -82,7 +82,7 @@ e2e: $(BIN) chromium e2e/node_modules/.package-lock.json
 	cd e2e && ER_BIN=../$(BIN) node run.mjs
 
 test: tools
-	@echo "make test: suites $(TEST_SUITES). The first run on a fresh machine installs the npm packages and builds with the race detector: 20 to 30 minutes on 2 cores; a warm run takes about 10."
+	@echo "make test: suites $(TEST_SUITES). The first run on a fresh machine installs the npm packages and builds with the race detector before any result: expect 20 to 30 minutes on 2 cores."
 	@MAKE="$(MAKE)" .ci/suites $(TEST_SUITES)
 
 lint: vet
