@@ -24,8 +24,8 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
-    // A safety net, not a speed requirement: on a loaded machine a page test
-    // takes seconds (the default 5 s failed tests there).
-    testTimeout: 60_000,
+    // Safety nets, not measures of speed (vitest's defaults are 5 s and 10 s).
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
   },
 });

@@ -84,6 +84,7 @@ Usage:
   expertenrunde user create --email E --role admin|coordinator|researcher [--name N] [--survey ID]... --password-stdin
   expertenrunde export --survey ID [--lang de|en] [--rounds all|1,2] [-o FILE.xlsx|.csv|.json]
   expertenrunde loadtest [--experts 200] [--human 30s] [--fast 15s] [--raw 15s] [--scale 1000,3000] [--url URL --password-stdin]
+  expertenrunde healthcheck [--addr A]     # GET /readyz on the server's address: exit 0 when ready, 1 otherwise
   expertenrunde version
 
 Configuration comes from the environment (see README); flags override it.
@@ -131,6 +132,10 @@ func (m *Main) ParseFlags(args []string) error {
 	case "loadtest":
 		m.cmd, args = args[:1], args[1:]
 		fs = m.loadtestFlagSet()
+	case "healthcheck":
+		m.cmd, args = args[:1], args[1:]
+		fs = flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+		fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "the server's listen address (EXPERTENRUNDE_ADDR)")
 	case "version", "--version", "-version":
 		m.cmd = []string{"version"}
 		return nil
@@ -179,6 +184,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.exportResults(ctx)
 	case "loadtest":
 		return m.loadTest(ctx)
+	case "healthcheck":
+		return m.healthcheck(ctx)
 	case "version":
 		fmt.Fprintln(m.Stdout, "expertenrunde", Version)
 		return nil

@@ -50,7 +50,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "Expertenrunde is running at "+m.URL()) {
 		t.Fatalf("no URL printed: %q", out)
 	}
-	pw := regexp.MustCompile(`one-time password (\S+)`).FindStringSubmatch(out)
+	pw := demoPasswordRE.FindStringSubmatch(out)
 	if pw == nil || !strings.Contains(out, demoAdmin) {
 		t.Fatalf("no demo login printed: %q", out)
 	}
@@ -109,7 +109,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m2.Close()
-	if strings.Contains(stdout2.String(), "one-time password") {
+	if strings.Contains(stdout2.String(), "generated password") {
 		t.Errorf("second start printed a new password: %q", stdout2.String())
 	}
 	resp, err = http.Post(m2.URL()+"/api/v1/auth/login", "application/json", bytes.NewReader(body))

@@ -95,7 +95,7 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 // do sends a request through app.Test and returns status, headers and body.
 func (e *env) do(req *http.Request) (int, http.Header, []byte) {
 	e.t.Helper()
-	resp, err := e.srv.App().Test(req, 30_000)
+	resp, err := e.srv.App().Test(req, appTestTimeout)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -516,7 +516,7 @@ func TestReadyzWhenDatabaseIsDown(t *testing.T) {
 	tokens, _ := auth.NewTokens([]byte("test-secret-test-secret-test-secret!"), nil)
 	srv := httpapi.New(httpapi.Deps{Users: st, Sessions: st, Surveys: st, Audit: st, Limiter: st, DB: st, Tokens: tokens}, httpapi.Options{BodyLimit: 1 << 20})
 	get := func() (int, []byte) {
-		resp, err := srv.App().Test(httptest.NewRequest("GET", "/readyz", nil), 30_000)
+		resp, err := srv.App().Test(httptest.NewRequest("GET", "/readyz", nil), appTestTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -533,7 +533,7 @@ func TestReadyzWhenDatabaseIsDown(t *testing.T) {
 		t.Fatalf("down: %d %s", s, b)
 	}
 	if s, _ := func() (int, []byte) {
-		resp, err := srv.App().Test(httptest.NewRequest("GET", "/healthz", nil), 30_000)
+		resp, err := srv.App().Test(httptest.NewRequest("GET", "/healthz", nil), appTestTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -605,7 +605,7 @@ func rawHTTP(t *testing.T, addr, head string, body []byte, readFirst bool) (int,
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	_ = conn.SetDeadline(time.Now().Add(netTimeout))
 	if _, err := io.WriteString(conn, head); err != nil {
 		t.Fatal(err)
 	}

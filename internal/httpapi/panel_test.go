@@ -486,7 +486,7 @@ func BenchmarkImport5000(b *testing.B) {
 		}
 		srv := httpapi.New(httpapi.Deps{Users: st, Sessions: st, Surveys: st, Audit: st, Limiter: st, DB: st, Experts: st, Mail: st, Tokens: tokens},
 			httpapi.Options{BodyLimit: 4 << 20, BaseURL: baseURL})
-		resp, err := srv.App().Test(jsonReq("POST", "/api/v1/auth/login", `{"email":"bench@example.org","password":"`+testPassword+`"}`), 30_000)
+		resp, err := srv.App().Test(jsonReq("POST", "/api/v1/auth/login", `{"email":"bench@example.org","password":"`+testPassword+`"}`), appTestTimeout)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -502,7 +502,7 @@ func BenchmarkImport5000(b *testing.B) {
 		req.Header.Set("Content-Type", w.FormDataContentType())
 		req.Header.Set("Authorization", "Bearer "+login.Token)
 		b.StartTimer()
-		resp, err = srv.App().Test(req, 120_000)
+		resp, err = srv.App().Test(req, appTestTimeout)
 		b.StopTimer()
 		if err != nil || resp.StatusCode != 200 {
 			b.Fatalf("import: %v %v", resp, err)

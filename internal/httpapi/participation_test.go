@@ -727,7 +727,7 @@ func TestConcurrentSavesOverHTTP(t *testing.T) {
 		return fmt.Sprint(seq%5 + 1)
 	}
 	const workers, saves = 8, 100
-	client := &http.Client{Timeout: 60 * time.Second}
+	client := &http.Client{Timeout: netTimeout}
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {

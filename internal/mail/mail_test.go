@@ -256,8 +256,8 @@ func TestRestartMidJobSendsEachOnce(t *testing.T) {
 	// Dispatcher a runs in the background and is stopped after 3 messages.
 	a := f.dispatcher("a")
 	a.Start()
-	f.smtp.WaitFor(3, 30*time.Second)
-	stopCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	f.smtp.WaitFor(3, wait)
+	stopCtx, cancel := context.WithTimeout(ctx, wait)
 	if err := a.Stop(stopCtx); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,9 @@ import "go.mongodb.org/mongo-driver/v2/mongo"
 // DB exposes the database handle to the tests.
 func (s *Store) DB() *mongo.Database { return s.db }
 
+// ServerSelectionTimeout exposes the driver's server selection timeout.
+const ServerSelectionTimeout = serverSelectionTimeout
+
 // MapErr exposes mapErr to the tests.
 var MapErr = mapErr
 

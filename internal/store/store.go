@@ -36,9 +36,16 @@ import (
 const (
 	serverSelectionTimeout = 1500 * time.Millisecond
 	connectTimeout         = 5 * time.Second
-	// opTimeout bounds every store method unless ctx ends earlier.
-	opTimeout = 10 * time.Second
 )
+
+// opTimeout bounds every store method unless ctx ends earlier.
+var opTimeout = 10 * time.Second
+
+// SetOperationTimeout changes the bound of every store method in this
+// process (10 s). It is for tests, whose results must not depend on how
+// fast a loaded machine is: call it once before any store is used
+// (storetest.Main does).
+func SetOperationTimeout(d time.Duration) { opTimeout = d }
 
 // Collection names.
 const (

@@ -110,7 +110,7 @@ describe('ParticipationPage', () => {
     expect(screen.getAllByText('1 von 7 Fragen beantwortet').length).toBeGreaterThan(0);
     // Queued in storage before the server has it.
     expect(localStorage.getItem(outboxKey(def.id, 1, 'E-TEST'))).toContain('"value":4');
-    await waitFor(() => expect(puts).toHaveLength(1), { timeout: 3000 });
+    await waitFor(() => expect(puts).toHaveLength(1));
     expect(puts[0]).toMatchObject({ value: 4, comment: '', justification: '' });
     expect(await screen.findByText('Alle Antworten gespeichert')).toBeInTheDocument();
     expect(JSON.parse(localStorage.getItem(outboxKey(def.id, 1, 'E-TEST'))!).pending).toEqual([]);

@@ -3,9 +3,10 @@ import { cleanup, configure } from '@testing-library/react';
 import { afterEach, beforeEach, vi } from 'vitest';
 import i18n from '../i18n';
 
-// findBy* and waitFor wait for what they look for; the limit is only a safety
-// net, generous enough for a loaded machine (the default 1 s is not).
-configure({ asyncUtilTimeout: 15_000 });
+// findBy… and waitFor wait for what the test expects to appear, however long
+// a loaded machine takes; the limit (testing-library's default is 1 s) is
+// only a safety net against a page that never shows it.
+configure({ asyncUtilTimeout: 60_000 });
 
 beforeEach(async () => {
   localStorage.clear();
