@@ -287,6 +287,15 @@ func TestMapErr(t *testing.T) {
 		{context.DeadlineExceeded, delphi.EUNAVAILABLE},
 		{context.Canceled, delphi.EUNAVAILABLE},
 		{mongo.ErrClientDisconnected, delphi.EUNAVAILABLE},
+		// A mongod shutting down, a primary stepping down: for a moment.
+		{mongo.CommandError{Code: 11600, Name: "InterruptedAtShutdown"}, delphi.EUNAVAILABLE},
+		{mongo.CommandError{Code: 10107, Name: "NotWritablePrimary"}, delphi.EUNAVAILABLE},
+		{mongo.CommandError{Code: 999, Labels: []string{"RetryableWriteError"}}, delphi.EUNAVAILABLE},
+		{mongo.WriteException{WriteConcernError: &mongo.WriteConcernError{Code: 91, Name: "ShutdownInProgress"}}, delphi.EUNAVAILABLE},
+		{mongo.WriteException{WriteErrors: []mongo.WriteError{{Code: 189, Message: "primary stepped down"}}}, delphi.EUNAVAILABLE},
+		// A command that failed for good.
+		{mongo.CommandError{Code: 2, Name: "BadValue"}, delphi.EINTERNAL},
+		{mongo.CommandError{Code: 1, Name: "InternalError", Message: "write: broken pipe"}, delphi.EINTERNAL},
 		{domain, delphi.EFORBIDDEN},
 		{errors.New("boom"), delphi.EINTERNAL},
 	}
