@@ -10,11 +10,12 @@ STATICCHECK_VERSION := v0.8.2
 FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/public frontend/vite.config.ts frontend/tsconfig*.json -type f 2>/dev/null)
 GO_SRC    := $(shell find cmd internal frontend/embed.go frontend/embed_noui.go surveys -name '*.go' -o -name '*.json' -o -name '*.yaml' 2>/dev/null)
 
-.PHONY: help run dev build frontend test vet test-go test-frontend e2e lint bench chromium clean
+.PHONY: help run dev build frontend test vet test-go test-frontend e2e test-external lint bench chromium clean
 
 help:
 	@echo "make run    build everything and serve the demo study on the embedded database"
 	@echo "make test   vet, go test -race, frontend tests and browser end-to-end tests"
+	@echo "make test-external  the MONGODB_URI path against FerretDB on PostgreSQL in other processes"
 	@echo "make build  build $(BIN) (frontend embedded)"
 	@echo "make lint   gofmt, go vet, staticcheck"
 	@echo "make bench  benchmarks; see docs/PERFORMANCE.md"
@@ -62,7 +63,15 @@ e2e/node_modules/.package-lock.json: e2e/package-lock.json
 e2e: $(BIN) chromium e2e/node_modules/.package-lock.json
 	cd e2e && ER_BIN=../$(BIN) node run.mjs
 
+# The MONGODB_URI path against a database server in another process: Debian's
+# PostgreSQL in a temp dir and FerretDB on it (internal/store/cmd/ferretdb-pg);
+# the store contract suite, a short load test and the restart tests through it.
+# See scripts/test-external.sh; `make test` runs it when PostgreSQL is installed.
+test-external:
+	GO=$(GO) scripts/test-external.sh
+
 test: vet test-go test-frontend e2e
+	@if scripts/test-external.sh check; then $(MAKE) --no-print-directory test-external; else echo "make test: test-external skipped (a prerequisite is missing, see above)"; fi
 
 lint: frontend
 	@test -z "$$(gofmt -l cmd internal frontend/*.go surveys)" || { gofmt -l cmd internal frontend/*.go surveys; exit 1; }
