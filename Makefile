@@ -16,15 +16,19 @@ GO_SRC    := $(shell find cmd internal frontend/embed.go frontend/embed_noui.go 
 # with prerequisites of its own joins the list when they are present, e.g.
 #   TEST_SUITES += $(if $(shell command -v X),test-x)
 TEST_SUITES := lint test-go test-frontend e2e
+# The MONGODB_URI path against a database server in another process, when
+# Debian's PostgreSQL is installed (.ci/run installs it).
+TEST_SUITES += $(if $(shell scripts/test-external.sh check >/dev/null 2>&1 && echo y),test-external)
 # go test's per-package limit: a safety net far above the slowest package
 # (internal/httpapi: 16 minutes on 2 cores at a load average of 5 to 15).
 GO_TEST_TIMEOUT ?= 30m
 
-.PHONY: help run dev build frontend test tools vet test-go test-frontend e2e lint bench chromium clean
+.PHONY: help run dev build frontend test tools vet test-go test-frontend e2e test-external lint bench chromium clean
 
 help:
 	@echo "make run    build everything and serve the demo study on the embedded database"
 	@echo "make test   every suite ($(TEST_SUITES)) with one summary line each"
+	@echo "make test-external  the MONGODB_URI path against FerretDB on PostgreSQL in other processes"
 	@echo "make build  build $(BIN) (frontend embedded)"
 	@echo "make lint   gofmt, go vet, staticcheck"
 	@echo "make bench  benchmarks; see docs/PERFORMANCE.md"
@@ -83,7 +87,15 @@ e2e: $(BIN) chromium e2e/node_modules/.package-lock.json
 
 test: tools
 	@echo "make test: suites $(TEST_SUITES). The first run on a fresh machine installs the npm packages and builds with the race detector before any result: expect 20 to 30 minutes on 2 cores."
+	@scripts/test-external.sh check >/dev/null 2>&1 || echo "make test: test-external left out: Debian's postgresql is not installed (apt-get install postgresql; .ci/run does)"
 	@MAKE="$(MAKE)" .ci/suites $(TEST_SUITES)
+
+# The MONGODB_URI path against a database server in another process: Debian's
+# PostgreSQL in a temp dir and FerretDB on it (internal/store/cmd/ferretdb-pg);
+# the store contract suite, a short load test and the restart tests through it.
+# See scripts/test-external.sh; `make test` runs it when PostgreSQL is installed.
+test-external:
+	GO=$(GO) scripts/test-external.sh
 
 lint: vet
 	@echo "make: staticcheck $(STATICCHECK_VERSION) (the first run downloads and builds it, about 1 to 2 minutes)"

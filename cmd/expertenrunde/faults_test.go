@@ -456,26 +456,8 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	var embMu sync.Mutex
 	t.Cleanup(func() { embMu.Lock(); defer embMu.Unlock(); _ = emb.Close() })
-	m, stdout, _ := newMain(t, t.TempDir(), map[string]string{"MONGODB_URI": emb.URI(), "EXPERTENRUNDE_DEMO": "true", "EXPERTENRUNDE_LOG_LEVEL": "error"})
-	if err := m.ParseFlags([]string{"serve"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close() })
-	password := demoPasswordRE.FindStringSubmatch(stdout.String())
-	if password == nil {
-		t.Fatalf("no password: %q", stdout.String())
-	}
-	experts, targets := prepare(t, m.URL(), password[1], 3)
-	e, target := experts[0], targets[0][0]
-	save := func(seq int64) loadtest.Outcome {
-		return e.Save(ctx, target.ItemID, target.Values[seq%int64(len(target.Values))], seq)
-	}
-	if o := save(1); o.Kind() != "2xx" {
-		t.Fatalf("save with the database up: %d %v %s", o.Status, o.Err, o.Body)
-	}
+	d := serveDemo(t, map[string]string{"MONGODB_URI": emb.URI()})
+	m, e, target, save := d.m, d.expert, d.target, d.save
 	c := loadtest.NewClient(m.URL(), 2, patience)
 
 	embMu.Lock()

@@ -201,8 +201,13 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok", "version": s.opt.Version})
 }
 
+// ReadyTimeout bounds the database ping of /readyz, so that the probe
+// answers 503 within it when the database is gone or hangs (the store's
+// server selection gives up after 1.5 s on its own).
+const ReadyTimeout = 2 * time.Second
+
 func (s *Server) readyz(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.UserContext(), ReadyTimeout)
 	defer cancel()
 	if err := s.deps.DB.Ping(ctx); err != nil {
 		return &delphi.Error{Code: delphi.EUNAVAILABLE, Message: "database unavailable", Err: err}

@@ -120,7 +120,7 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		e.runErr = f.Run(runCtx)
 	}()
 
-	if err := waitReady(ctx, e.uri); err != nil {
+	if err := WaitReady(ctx, e.uri); err != nil {
 		_ = e.Close()
 		return nil, fmt.Errorf("embedded database in %s did not start: %w", abs, err)
 	}
@@ -149,9 +149,9 @@ func lockDir(dir string) (*os.File, error) {
 	return f, nil
 }
 
-// waitReady pings uri until it answers or ctx (at most
-// embeddedReadyTimeout) ends.
-func waitReady(ctx context.Context, uri string) error {
+// WaitReady pings the MongoDB-compatible server at uri until it answers or
+// ctx (at most embeddedReadyTimeout) ends.
+func WaitReady(ctx context.Context, uri string) error {
 	ctx, cancel := context.WithTimeout(ctx, embeddedReadyTimeout)
 	defer cancel()
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetServerSelectionTimeout(embeddedReadyTimeout))

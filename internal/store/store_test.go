@@ -87,12 +87,43 @@ func TestContractEmbedded(t *testing.T) {
 	storetest.RunContract(t, func(t *testing.T) *store.Store { return openStore(t, shared.URI()) })
 }
 
+// TestContractMongoDB runs the suite against the server at
+// MONGODB_TEST_URI, a process of its own (`make test-external` starts
+// FerretDB on PostgreSQL). On FerretDB the store detects it and filters its
+// writes on _id alone (see Store.ferret), so the suite runs a second time
+// with the compare-and-set filters the store uses on MongoDB.
 func TestContractMongoDB(t *testing.T) {
 	uri := os.Getenv("MONGODB_TEST_URI")
 	if uri == "" {
-		t.Skip("MONGODB_TEST_URI not set")
+		t.Skip("MONGODB_TEST_URI is not set: no database server in another process to run the contract suite against (make test-external starts one)")
 	}
-	storetest.RunContract(t, func(t *testing.T) *store.Store { return openStore(t, uri) })
+	probe, err := store.Open(t.Context(), uri, uniqueDBName(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ferret := probe.Ferret()
+	if err := probe.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("AsDetected", func(t *testing.T) {
+		storetest.RunContract(t, func(t *testing.T) *store.Store {
+			s := openStore(t, uri)
+			if s.Ferret() != ferret {
+				t.Fatalf("FerretDB detected %v, then %v", ferret, s.Ferret())
+			}
+			return s
+		})
+	})
+	if !ferret {
+		return // MongoDB: the compare-and-set filters ran above
+	}
+	t.Run("CompareAndSetFilters", func(t *testing.T) {
+		storetest.RunContract(t, func(t *testing.T) *store.Store {
+			s := openStore(t, uri)
+			s.SetFerret(false)
+			return s
+		})
+	})
 }
 
 func TestEmbeddedDataSurvivesRestart(t *testing.T) {
@@ -290,6 +321,15 @@ func TestMapErr(t *testing.T) {
 		{context.DeadlineExceeded, delphi.EUNAVAILABLE},
 		{context.Canceled, delphi.EUNAVAILABLE},
 		{mongo.ErrClientDisconnected, delphi.EUNAVAILABLE},
+		// A mongod shutting down, a primary stepping down: for a moment.
+		{mongo.CommandError{Code: 11600, Name: "InterruptedAtShutdown"}, delphi.EUNAVAILABLE},
+		{mongo.CommandError{Code: 10107, Name: "NotWritablePrimary"}, delphi.EUNAVAILABLE},
+		{mongo.CommandError{Code: 999, Labels: []string{"RetryableWriteError"}}, delphi.EUNAVAILABLE},
+		{mongo.WriteException{WriteConcernError: &mongo.WriteConcernError{Code: 91, Name: "ShutdownInProgress"}}, delphi.EUNAVAILABLE},
+		{mongo.WriteException{WriteErrors: []mongo.WriteError{{Code: 189, Message: "primary stepped down"}}}, delphi.EUNAVAILABLE},
+		// A command that failed for good.
+		{mongo.CommandError{Code: 2, Name: "BadValue"}, delphi.EINTERNAL},
+		{mongo.CommandError{Code: 1, Name: "InternalError", Message: "write: broken pipe"}, delphi.EINTERNAL},
 		{domain, delphi.EFORBIDDEN},
 		{errors.New("boom"), delphi.EINTERNAL},
 	}
