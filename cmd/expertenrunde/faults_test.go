@@ -76,9 +76,16 @@ func (s *syncBuffer) String() string {
 // with the demo admin's one-time password ("" after the first start).
 func startChild(t *testing.T, dir string) (*child, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), childEnv+"=1", "EXPERTENRUNDE_DATA_DIR="+dir, "EXPERTENRUNDE_ADDR=127.0.0.1:0",
-		"EXPERTENRUNDE_DEMO=true", "EXPERTENRUNDE_LOG_LEVEL=warn", "MONGODB_URI=", "EXPERTENRUNDE_SMTP_HOST=", "EXPERTENRUNDE_JWT_SECRET=")
+	return startServer(t, dir, exec.Command(os.Args[0]))
+}
+
+// startServer is startChild with the command to run: the test binary, or
+// a server binary with the argument serve. Environment entries already in
+// cmd.Env are added last, so they win.
+func startServer(t *testing.T, dir string, cmd *exec.Cmd) (*child, string) {
+	t.Helper()
+	cmd.Env = append(append(os.Environ(), childEnv+"=1", "EXPERTENRUNDE_DATA_DIR="+dir, "EXPERTENRUNDE_ADDR=127.0.0.1:0",
+		"EXPERTENRUNDE_DEMO=true", "EXPERTENRUNDE_LOG_LEVEL=warn", "MONGODB_URI=", "EXPERTENRUNDE_SMTP_HOST=", "EXPERTENRUNDE_JWT_SECRET="), cmd.Env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
