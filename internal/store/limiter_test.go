@@ -3,14 +3,13 @@ package store_test
 import (
 	"context"
 	"os"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/expertenrunde/expertenrunde/internal/store"
+	"github.com/expertenrunde/expertenrunde/internal/store/storetest"
 )
 
 // secondInstance opens another store on s's database, as a second app
@@ -98,26 +97,8 @@ func TestLimiterReserveAcrossInstances(t *testing.T) {
 	b := secondInstance(t, uri, a)
 	now := time.Date(2026, 1, 26, 10, 0, 0, 0, time.UTC)
 	const perInstance, limit = 20, 5
-	var granted atomic.Int64
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for _, s := range []*store.Store{a, b} {
-		for range perInstance {
-			wg.Go(func() {
-				<-start
-				ok, _, err := s.Reserve(t.Context(), "account:x", now, time.Minute, limit)
-				if err != nil {
-					t.Errorf("Reserve: %v", err)
-				}
-				if ok {
-					granted.Add(1)
-				}
-			})
-		}
-	}
-	close(start)
-	wg.Wait()
-	if g := granted.Load(); g != limit {
+	g := storetest.ReserveAtOnce(t, []*store.Store{a, b}, perInstance, "account:x", now, limit)
+	if g != limit {
 		t.Fatalf("%d parallel reservations on two instances with limit %d: %d granted", 2*perInstance, limit, g)
 	}
 }

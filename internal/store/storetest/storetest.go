@@ -684,14 +684,33 @@ func testLimiterConcurrentReserve(t *testing.T, s *store.Store) {
 	ctx := t.Context()
 	now := time.Date(2026, 1, 26, 10, 0, 0, 0, time.UTC)
 	const workers, limit = 30, 5
-	reserveAll := func(key string, limit int) int {
-		var granted atomic.Int64
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for range workers {
+	if g := ReserveAtOnce(t, []*store.Store{s}, workers, "account:x", now, limit); g != limit {
+		t.Fatalf("%d parallel reservations with limit %d: %d granted", workers, limit, g)
+	}
+	if n, err := s.Attempts(ctx, "account:x", now, time.Minute); err != nil || n != limit {
+		t.Fatalf("Attempts after the parallel reservations = %d, %v; want %d", n, err, limit)
+	}
+	if g := ReserveAtOnce(t, []*store.Store{s}, workers, "account:y", now, workers+1); g != workers {
+		t.Fatalf("%d parallel reservations below the limit: %d granted", workers, g)
+	}
+	if n, err := s.Attempts(ctx, "account:y", now, time.Minute); err != nil || n != workers {
+		t.Fatalf("Attempts after %d parallel reservations = %d, %v (lost updates)", workers, n, err)
+	}
+}
+
+// ReserveAtOnce starts perStore goroutines on each store, lets them call
+// Reserve(key, now, one minute, limit) at the same moment and returns how
+// many were granted.
+func ReserveAtOnce(t *testing.T, stores []*store.Store, perStore int, key string, now time.Time, limit int) int {
+	t.Helper()
+	var granted atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, s := range stores {
+		for range perStore {
 			wg.Go(func() {
 				<-start
-				ok, _, err := s.Reserve(ctx, key, now, time.Minute, limit)
+				ok, _, err := s.Reserve(t.Context(), key, now, time.Minute, limit)
 				if err != nil {
 					t.Errorf("Reserve: %v", err)
 				}
@@ -700,20 +719,8 @@ func testLimiterConcurrentReserve(t *testing.T, s *store.Store) {
 				}
 			})
 		}
-		close(start)
-		wg.Wait()
-		return int(granted.Load())
 	}
-	if g := reserveAll("account:x", limit); g != limit {
-		t.Fatalf("%d parallel reservations with limit %d: %d granted", workers, limit, g)
-	}
-	if n, err := s.Attempts(ctx, "account:x", now, time.Minute); err != nil || n != limit {
-		t.Fatalf("Attempts after the parallel reservations = %d, %v; want %d", n, err, limit)
-	}
-	if g := reserveAll("account:y", workers+1); g != workers {
-		t.Fatalf("%d parallel reservations below the limit: %d granted", workers, g)
-	}
-	if n, err := s.Attempts(ctx, "account:y", now, time.Minute); err != nil || n != workers {
-		t.Fatalf("Attempts after %d parallel reservations = %d, %v (lost updates)", workers, n, err)
-	}
+	close(start)
+	wg.Wait()
+	return int(granted.Load())
 }
