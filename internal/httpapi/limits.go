@@ -89,11 +89,20 @@ func (s *Server) withPasswordSlot(ctx context.Context, fn func()) error {
 			return &delphi.Error{Code: delphi.EUNAVAILABLE, Message: "the request was cancelled", Err: ctx.Err()}
 		}
 	}
-	defer func() { <-s.argon }()
+	done := false
+	defer func() {
+		if !done { // fn panicked
+			<-s.argon
+		}
+	}()
 	fn()
+	done = true
 	// The 19 MiB are garbage now. Collect them before the slot is free, so
-	// that the next computation reuses that memory: left to the pacer, the
-	// heap grows to twice its live size first.
-	runtime.GC()
+	// that the next computation reuses that memory (left to the pacer, the
+	// heap grows to twice its live size first); the request does not wait.
+	go func() {
+		runtime.GC()
+		<-s.argon
+	}()
 	return nil
 }
