@@ -123,11 +123,19 @@ func checkProcessEnv(t *testing.T, pid int, set []string) {
 // with the demo admin's generated password ("" after the first start).
 func startChild(t *testing.T, dir string) (*child, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
-	set := []string{childEnv + "=1", "EXPERTENRUNDE_DATA_DIR=" + dir, "EXPERTENRUNDE_ADDR=127.0.0.1:0",
+	return startServer(t, dir, exec.Command(os.Args[0]))
+}
+
+// startServer is startChild with the command to run: the test binary, or
+// a server binary with the argument serve. Its environment is the caller's
+// basics (childEnviron) and the settings below; entries already in cmd.Env
+// are added last, so they win.
+func startServer(t *testing.T, dir string, cmd *exec.Cmd) (*child, string) {
+	t.Helper()
+	set := append([]string{childEnv + "=1", "EXPERTENRUNDE_DATA_DIR=" + dir, "EXPERTENRUNDE_ADDR=127.0.0.1:0",
 		"EXPERTENRUNDE_DEMO=true", "EXPERTENRUNDE_LOG_LEVEL=warn",
 		// Drain for as long as the requests in flight take on a loaded machine.
-		"EXPERTENRUNDE_SHUTDOWN_WAIT=" + patience.String()}
+		"EXPERTENRUNDE_SHUTDOWN_WAIT=" + patience.String()}, cmd.Env...)
 	cmd.Env = childEnviron(os.Environ(), set...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

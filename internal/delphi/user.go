@@ -169,11 +169,18 @@ type AuditStore interface {
 	ListAudit(ctx context.Context, surveyID string, limit int) ([]*AuditEntry, error)
 }
 
-// Limiter counts failed attempts per key (an account or an IP) in a sliding window.
+// LimiterStore counts attempts per key (an account or an IP) in a sliding
+// window. Reserve is the one step that checks and counts, so a limit holds
+// however many requests arrive at once, across instances too.
 type LimiterStore interface {
-	// Hit records one attempt for key at time now and returns the number of
-	// attempts within [now-window, now], including this one.
-	Hit(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	// Reserve records one attempt for key at now, unless the window
+	// [now-window, now] already holds limit attempts: then it records nothing,
+	// returns granted == false and how long until the oldest attempt leaves
+	// the window. Checking and recording are one atomic step.
+	Reserve(ctx context.Context, key string, now time.Time, window time.Duration, limit int) (granted bool, retryAfter time.Duration, err error)
+	// TakeBack removes one attempt recorded at at, e.g. the reservation of
+	// a request that turned out not to be a failure; none there is no error.
+	TakeBack(ctx context.Context, key string, at time.Time) error
 	// Attempts returns the count within the window without recording.
 	Attempts(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
 	// Reset clears the key.

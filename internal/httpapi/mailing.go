@@ -81,7 +81,7 @@ func (h *MailHandler) enqueue(c *fiber.Ctx, kind string) error {
 		return err
 	}
 	var req sendRequest
-	if len(c.Body()) > 0 {
+	if len(requestBody(c)) > 0 {
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
@@ -168,7 +168,7 @@ func (s *Server) idempotent(c *fiber.Ctx, fn func(ctx context.Context) (int, any
 		return delphi.FieldErrorf(delphi.EINVALID, "Idempotency-Key", "the Idempotency-Key header must be at most 200 characters")
 	}
 	id := key + "|" + currentUser(c).ID
-	sum := sha256.Sum256(append([]byte(c.Method()+" "+c.Path()+"?"+string(c.Request().URI().QueryString())+"\n"), c.Body()...))
+	sum := sha256.Sum256(append([]byte(c.Method()+" "+c.Path()+"?"+string(c.Request().URI().QueryString())+"\n"), requestBody(c)...))
 	fp := hex.EncodeToString(sum[:])
 	stored, fresh, err := s.deps.Mail.BeginIdempotent(ctx, id, fp, s.now())
 	if err != nil {

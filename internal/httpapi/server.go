@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -79,6 +80,11 @@ type Server struct {
 	done chan error
 	// sweep closes overdue rounds in the background while listening.
 	sweep *sweeper
+	// argon holds one token per argon2id computation running; its size
+	// bounds them (withPasswordSlot), argonWait is how long a request
+	// waits for a slot.
+	argon     chan struct{}
+	argonWait time.Duration
 }
 
 // New builds the app with its middleware and routes.
@@ -103,7 +109,8 @@ func New(deps Deps, opt Options) *Server {
 	if opt.ShutdownWait == 0 {
 		opt.ShutdownWait = 10 * time.Second
 	}
-	s := &Server{deps: deps, opt: opt, log: deps.Logger, now: deps.Now}
+	s := &Server{deps: deps, opt: opt, log: deps.Logger, now: deps.Now,
+		argon: make(chan struct{}, runtime.GOMAXPROCS(0)), argonWait: argonWait}
 	cfg := fiber.Config{
 		AppName:               "Expertenrunde",
 		BodyLimit:             opt.BodyLimit,
@@ -123,6 +130,7 @@ func New(deps Deps, opt Options) *Server {
 	app.Use(s.logRequests)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.securityHeaders)
+	app.Use(refuseContentEncoding)
 	app.Use(compress.New())
 
 	app.Get("/healthz", s.healthz)
@@ -130,15 +138,7 @@ func New(deps Deps, opt Options) *Server {
 
 	api := app.Group("/api/v1")
 	api.Get("/openapi.json", s.openapi)
-	ah := &AuthHandler{s: s}
-	sh := &SurveyHandler{s: s}
-	uh := &UserHandler{s: s}
-	rh := &ResultsHandler{s: s}
-	roh := &RoundHandler{s: s}
-	ph := &ParticipationHandler{s: s}
-	pah := &PanelHandler{s: s}
-	mh := &MailHandler{s: s}
-	for _, area := range [][]route{ah.routes(), sh.routes(), uh.routes(), rh.routes(), roh.routes(), ph.routes(), pah.routes(), mh.routes(), (&ExportHandler{s: s}).routes()} {
+	for _, area := range s.areas() {
 		for _, r := range area {
 			handlers := append(s.access(r.access), r.handler)
 			api.Add(r.method, r.path, handlers...)
@@ -149,6 +149,15 @@ func New(deps Deps, opt Options) *Server {
 		app.Use(s.spa(deps.UI))
 	}
 	return s
+}
+
+// areas returns the route table of every area.
+func (s *Server) areas() [][]route {
+	return [][]route{
+		(&AuthHandler{s: s}).routes(), (&SurveyHandler{s: s}).routes(), (&UserHandler{s: s}).routes(),
+		(&ResultsHandler{s: s}).routes(), (&RoundHandler{s: s}).routes(), (&ParticipationHandler{s: s}).routes(),
+		(&PanelHandler{s: s}).routes(), (&MailHandler{s: s}).routes(), (&ExportHandler{s: s}).routes(),
+	}
 }
 
 // route is one row of an area's route table.

@@ -52,7 +52,7 @@ func TestGzip(t *testing.T) {
 
 // TestErrorTableIsComplete: every domain code has a status.
 func TestErrorTableIsComplete(t *testing.T) {
-	for _, code := range []string{"invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unavailable", "internal"} {
+	for _, code := range []string{"invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"} {
 		if statusOf[code] == 0 {
 			t.Errorf("no status for %s", code)
 		}

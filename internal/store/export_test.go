@@ -1,6 +1,10 @@
 package store
 
-import "go.mongodb.org/mongo-driver/v2/mongo"
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
 
 // DB exposes the database handle to the tests.
 func (s *Store) DB() *mongo.Database { return s.db }
@@ -20,3 +24,18 @@ func (s *Store) Ferret() bool { return s.ferret }
 
 // PutSnapshot exposes putSnapshot to the tests.
 var PutSnapshot = (*Store).putSnapshot
+
+// LimiterDoc is a limiter document as read.
+type LimiterDoc = limiterDoc
+
+// ReadLimiter and PutLimiter are the two halves of a limiter change, so that
+// a test can let another writer in between.
+func (s *Store) ReadLimiter(ctx context.Context, key string) (LimiterDoc, bool, error) {
+	return s.limiterDoc(ctx, key)
+}
+
+// PutLimiter writes hits over prev as changeLimiter does; false when another
+// writer came first.
+func (s *Store) PutLimiter(ctx context.Context, prev LimiterDoc, found bool, hits []int64) (bool, error) {
+	return s.putLimiterDoc(ctx, prev, found, limiterDoc{Key: prev.Key, Hits: hits, Version: prev.Version + 1})
+}
