@@ -65,8 +65,11 @@ type ExpertStore interface {
 	// writing nothing else of the expert, and returns the stored expert.
 	// ENOTFOUND.
 	ClearDeclined(ctx context.Context, surveyID, id string) (*Expert, error)
-	// EraseExpert deletes the identity (name, e-mail, organisation, notes)
-	// and revokes the access link; pseudonym, group and answers stay.
+	// EraseExpert deletes the identity (name, e-mail, organisation, notes),
+	// revokes the access link and removes the error texts of the expert's
+	// mail sends (which may quote the address), leaving nothing of the
+	// identity in the embedded database's files; pseudonym, group and
+	// answers stay. Repeating it is safe.
 	EraseExpert(ctx context.Context, surveyID, id string, at time.Time) error
 	// SetAccessToken stores the SHA-256 (hex) of the expert's new link token;
 	// the previous token stops working.

@@ -397,11 +397,6 @@ func (h *PanelHandler) erase(c *fiber.Ctx) error {
 	if err := h.s.deps.Experts.EraseExpert(ctx, sv.ID, e.ID, h.s.now()); err != nil {
 		return err
 	}
-	if h.s.deps.Mail != nil {
-		if err := h.s.deps.Mail.ScrubMailSends(ctx, sv.ID, e.ID); err != nil {
-			return err
-		}
-	}
 	if err := h.s.audit(ctx, currentUser(c), "expert.erase", sv.ID, e.ID, map[string]any{"pseudonym": e.Pseudonym}); err != nil {
 		return err
 	}
