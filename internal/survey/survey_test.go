@@ -294,6 +294,34 @@ func toJSON(t *testing.T, src []byte, edit func(map[string]any)) []byte {
 	return out
 }
 
+// TestControlCharacters: texts of a study are stored and shown like every
+// other text (delphi.CheckText): a control character, which JSON writes as
+// \u0000 and YAML as "\0" or "\e", is refused naming the field and line.
+func TestControlCharacters(t *testing.T) {
+	js := toJSON(t, []byte(minimal), func(v map[string]any) { v["title"].(map[string]any)["de"] = "Mini\x00Studie" })
+	yml := strings.Replace(minimal, "text: {de: Wohnen,", `text: {de: "Wo\ehnen",`, 1)
+	for _, c := range []struct {
+		name       string
+		data       []byte
+		field      string
+		line       int
+		controlHex string
+	}{
+		{"m.json", js, "title.de", 0, "U+0000"},
+		{"m.yaml", []byte(yml), "sections[0].items[0].text.de", 29, "U+001B"},
+	} {
+		_, err := Parse(c.name, c.data)
+		e := delphi.AsError(err)
+		if e.Code != delphi.EINVALID || len(e.Details) != 1 {
+			t.Fatalf("%s: %v %+v", c.name, err, e.Details)
+		}
+		d := e.Details[0]
+		if d.Field != c.field || (c.line > 0 && d.Line != c.line) || d.Line == 0 || !strings.Contains(d.Message, "control character ("+c.controlHex+")") {
+			t.Errorf("%s: %+v, want %s at line %d", c.name, d, c.field, c.line)
+		}
+	}
+}
+
 func TestJSONInput(t *testing.T) {
 	src := example(t, "kleinstadtakademie-2020.yaml")
 	fromYAML := mustParse(t, "k.yaml", src)
