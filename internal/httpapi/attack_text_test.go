@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -228,5 +230,52 @@ func TestAttackTextLimitsInStudyFiles(t *testing.T) {
 	}
 	if _, err := e.st.SurveyByID(context.Background(), ptStudy); err != nil {
 		t.Errorf("control not stored: %v", err)
+	}
+}
+
+// TestAttackCSVCellsQuoted: the panel export and the links file quote every
+// cell holding , ; " or a line break, and neutralise a formula character
+// after a comma, semicolon or line break too. An expert named "Meier,=1+1"
+// was written bare into the semicolon file, and a spreadsheet in a comma
+// locale split it into "Meier" and the formula "=1+1". Read as a comma
+// file (quotes count only at the start of a cell, as in spreadsheets), no
+// cell starts a formula; read as the semicolon file it is, every cell is
+// whole.
+func TestAttackCSVCellsQuoted(t *testing.T) {
+	e := newAttackEnv(t)
+	admin := e.login("admin")
+	experts := "/api/v1/surveys/" + ptStudy + "/experts"
+	s, _, b := e.atkReq("POST", experts, admin, "application/json",
+		[]byte(`{"name":"Meier,=1+1","email":"meier@example.org","organisation":"Stadt; Amt \"Nord\"","group":"wiss","language":"de","notes":"eins\n-2+3+cmd|' /C calc'!A0"}`), nil)
+	if s != 201 {
+		t.Fatalf("create: %d %s", s, b)
+	}
+	for _, c := range []struct{ method, path string }{{"GET", experts + "/export.csv"}, {"POST", experts + "/links.csv"}} {
+		s, _, b := e.atkReq(c.method, c.path, admin, "", nil, nil)
+		if s != 200 {
+			t.Fatalf("%s: %d %.200s", c.path, s, b)
+		}
+		body := strings.TrimPrefix(string(b), "\uFEFF")
+		if !strings.Contains(body, `;"Meier,'=1+1";`) {
+			t.Errorf("%s: the name is not quoted and neutralised:\n%s", c.path, body)
+		}
+		for _, comma := range []rune{',', ';'} {
+			r := csv.NewReader(strings.NewReader(body))
+			r.Comma, r.LazyQuotes, r.FieldsPerRecord = comma, true, -1
+			recs, err := r.ReadAll()
+			if err != nil {
+				t.Fatalf("%s read with %q: %v", c.path, comma, err)
+			}
+			for _, rec := range recs {
+				for _, f := range rec {
+					if f != "" && strings.ContainsRune("=+-@", rune(f[0])) {
+						t.Errorf("%s read with %q: a cell starts a formula: %q", c.path, comma, f)
+					}
+				}
+			}
+			if comma == ';' && !slices.ContainsFunc(recs, func(rec []string) bool { return slices.Contains(rec, "Meier,'=1+1") }) {
+				t.Errorf("%s: no cell holds the whole name: %q", c.path, recs)
+			}
+		}
 	}
 }
