@@ -259,6 +259,8 @@ func (m *Main) openStore(ctx context.Context) error {
 			_, err := emb.IndexIDs(ctx, dbName)
 			return err
 		}
+		// An erased identity leaves the write-ahead log and the file.
+		st.Erased = func(ctx context.Context) error { return emb.Checkpoint(ctx, dbName) }
 	}
 	if err := st.Migrate(ctx); err != nil {
 		return fmt.Errorf("preparing the database (indexes, migrations): %w", err)

@@ -106,6 +106,10 @@ func (m *Main) userCreate(ctx context.Context) error {
 	if !delphi.ValidRole(f.role) {
 		return fmt.Errorf("--role must be admin, coordinator or researcher, not %q", f.role)
 	}
+	u := &delphi.User{Email: strings.ToLower(strings.TrimSpace(f.email)), Name: strings.TrimSpace(f.name), Role: f.role, SurveyIDs: append([]string{}, f.surveys...)}
+	if err := u.Validate(); err != nil {
+		return errors.New(delphi.ErrorMessage(err))
+	}
 	if !f.passwordStdin {
 		return fmt.Errorf("pass the password on standard input with --password-stdin (never as an argument)")
 	}
@@ -120,7 +124,7 @@ func (m *Main) userCreate(ctx context.Context) error {
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
-	u := &delphi.User{Email: strings.ToLower(f.email), Name: f.name, Role: f.role, SurveyIDs: append([]string{}, f.surveys...), PasswordHash: hash}
+	u.PasswordHash = hash
 	if err := m.store.CreateUser(ctx, u); err != nil {
 		if delphi.ErrorCode(err) == delphi.ECONFLICT {
 			return fmt.Errorf("a user with the e-mail %s exists already", u.Email)

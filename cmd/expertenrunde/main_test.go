@@ -169,6 +169,17 @@ func TestSurveyImportAndUserCreate(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "--role") {
 		t.Errorf("bad role: %d %q", code, stderr)
 	}
+	// The text limits of the API (delphi.User.Validate).
+	for _, c := range []struct{ name, email, want string }{
+		{"Nul\x00Byte", "n@example.org", "control character"},
+		{strings.Repeat("a", 201), "n@example.org", "longer than 200"},
+		{"N", "n@localhost", "not a valid e-mail address"},
+	} {
+		code, _, stderr = runCmd(t, dir, "a-long-enough-password\n", "user", "create", "--email", c.email, "--name", c.name, "--role", "researcher", "--password-stdin")
+		if code == 0 || !strings.Contains(stderr, c.want) {
+			t.Errorf("user create %.20q %s: %d %q, want %q", c.name, c.email, code, stderr, c.want)
+		}
+	}
 }
 
 func TestFlagsAndConfigErrors(t *testing.T) {

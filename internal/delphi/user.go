@@ -2,6 +2,7 @@ package delphi
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -33,6 +34,27 @@ type User struct {
 	// DisabledAt is set while an admin has disabled the account: it cannot
 	// log in, and its sessions and tokens are refused.
 	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+}
+
+// Validate checks an account's stored fields: a plain e-mail address
+// (lower-case), a role, and the name and study ids as one-line texts
+// (CheckText, LineText). EINVALID naming the field.
+func (u *User) Validate() error {
+	if !ValidEmail(u.Email) {
+		return FieldErrorf(EINVALID, "email", "%q is not a valid e-mail address", u.Email)
+	}
+	if !ValidRole(u.Role) {
+		return FieldErrorf(EINVALID, "role", "role must be admin, coordinator or researcher")
+	}
+	if err := CheckText("name", u.Name, LineText); err != nil {
+		return err
+	}
+	for i, id := range u.SurveyIDs {
+		if err := CheckText(fmt.Sprintf("survey_ids[%d]", i), id, LineText); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Disabled reports whether the account is disabled.

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -35,12 +34,6 @@ func (h *MailHandler) routes() []route {
 		{fiber.MethodGet, "/surveys/:id/rounds/:n/progress", staff, h.progress},
 	}
 }
-
-// Limits of the coordinator's texts.
-const (
-	maxSubjectLength = 200
-	maxIntroLength   = 5000
-)
 
 // mailRound checks the services, the study's visibility and the round
 // number (and, when rounds are stored, that the round exists).
@@ -164,8 +157,8 @@ func (s *Server) idempotent(c *fiber.Ctx, fn func(ctx context.Context) (int, any
 		}
 		return c.Status(status).JSON(body)
 	}
-	if len(key) > 200 || !utf8.ValidString(key) || strings.ContainsAny(key, "\r\n") {
-		return delphi.FieldErrorf(delphi.EINVALID, "Idempotency-Key", "the Idempotency-Key header must be at most 200 characters")
+	if err := delphi.CheckText("Idempotency-Key", key, delphi.LineText); err != nil {
+		return err
 	}
 	id := key + "|" + currentUser(c).ID
 	sum := sha256.Sum256(append([]byte(c.Method()+" "+c.Path()+"?"+string(c.Request().URI().QueryString())+"\n"), requestBody(c)...))
@@ -361,11 +354,11 @@ func (h *MailHandler) putTexts(c *fiber.Ctx) error {
 			return delphi.FieldErrorf(delphi.EINVALID, lang, "language must be de or en")
 		}
 		t.Subject, t.Intro = strings.Join(strings.Fields(t.Subject), " "), strings.TrimSpace(t.Intro)
-		if utf8.RuneCountInString(t.Subject) > maxSubjectLength {
-			return delphi.FieldErrorf(delphi.EINVALID, lang+".subject", "the subject takes at most %d characters", maxSubjectLength)
+		if err := delphi.CheckText(lang+".subject", t.Subject, delphi.LineText); err != nil {
+			return err
 		}
-		if utf8.RuneCountInString(t.Intro) > maxIntroLength {
-			return delphi.FieldErrorf(delphi.EINVALID, lang+".intro", "the intro takes at most %d characters", maxIntroLength)
+		if err := delphi.CheckText(lang+".intro", t.Intro, delphi.LongText); err != nil {
+			return err
 		}
 		if t.Subject != "" || t.Intro != "" {
 			clean[lang] = t

@@ -614,10 +614,10 @@ func (h *ParticipationHandler) save(c *fiber.Ctx, p *participant) error {
 			return err
 		}
 	}
-	if err := delphi.CheckText("comment", req.Comment); err != nil {
+	if err := delphi.CheckText("comment", req.Comment, delphi.LongText); err != nil {
 		return err
 	}
-	if err := delphi.CheckText("justification", req.Justification); err != nil {
+	if err := delphi.CheckText("justification", req.Justification, delphi.LongText); err != nil {
 		return err
 	}
 	if !ri.Item.Comment && strings.TrimSpace(req.Comment) != "" {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net/mail"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -44,23 +43,19 @@ type userRequest struct {
 // apply validates the request and copies its fields onto u.
 func (r *userRequest) apply(u *delphi.User) error {
 	if r.Email != nil {
-		e := strings.ToLower(strings.TrimSpace(*r.Email))
-		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
-			return delphi.FieldErrorf(delphi.EINVALID, "email", "%q is not a valid e-mail address", *r.Email)
-		}
-		u.Email = e
+		u.Email = strings.ToLower(strings.TrimSpace(*r.Email))
 	}
 	if r.Name != nil {
 		u.Name = strings.TrimSpace(*r.Name)
 	}
 	if r.Role != nil {
-		if !delphi.ValidRole(*r.Role) {
-			return delphi.FieldErrorf(delphi.EINVALID, "role", "role must be admin, coordinator or researcher")
-		}
 		u.Role = *r.Role
 	}
 	if r.SurveyIDs != nil {
 		u.SurveyIDs = append([]string{}, *r.SurveyIDs...)
+	}
+	if err := u.Validate(); err != nil {
+		return err
 	}
 	if r.Password != nil {
 		h, err := auth.HashPassword(*r.Password)

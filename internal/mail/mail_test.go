@@ -307,6 +307,10 @@ func TestRejectedRecipientFailsAndRetrySucceeds(t *testing.T) {
 		if !strings.Contains(m.Error, "550") || !strings.Contains(m.Error, "no such user") || m.Attempts != 1 {
 			t.Errorf("a permanent rejection: attempts %d, error %q", m.Attempts, m.Error)
 		}
+		// The SMTP error quotes the address; the stored text must not.
+		if strings.Contains(m.Error, "@example.org") || !strings.Contains(m.Error, "(recipient)") {
+			t.Errorf("the stored error holds the address: %q", m.Error)
+		}
 	}
 	if len(f.smtp.Messages()) != 0 {
 		t.Fatal("a rejected message was captured")

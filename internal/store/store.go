@@ -82,6 +82,10 @@ type Store struct {
 	// embedded database's Embedded.IndexIDs, which Main also runs once
 	// after Migrate for the collections that exist then.
 	CollectionCreated func(ctx context.Context) error
+	// Erased, if set, is called at the end of EraseExpert, after the
+	// identity was deleted: the embedded database's Embedded.Checkpoint,
+	// so that older page images holding it leave the database files.
+	Erased func(ctx context.Context) error
 }
 
 var (

@@ -68,6 +68,7 @@ func NewStore(tb testing.TB, prefix string) *store.Store {
 		_, err := embedded.IndexIDs(ctx, name)
 		return err
 	}
+	st.Erased = func(ctx context.Context) error { return embedded.Checkpoint(ctx, name) }
 	if err := st.Migrate(ctx); err != nil {
 		tb.Fatal(err)
 	}
