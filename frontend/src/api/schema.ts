@@ -116,7 +116,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in; returns a JWT and sets the session cookies */
+        /** Log in; returns a JWT and sets the session cookies; 5 failed password checks per account and 20 per IP in 10 min: 429; no free password slot within 2 s: 503 with Retry-After */
         post: {
             parameters: {
                 query?: never;
@@ -141,8 +141,10 @@ export interface paths {
                 };
                 400: components["responses"]["Error"];
                 401: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
                 429: components["responses"]["Error"];
+                503: components["responses"]["Error"];
             };
         };
         delete?: never;
@@ -298,6 +300,7 @@ export interface paths {
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 413: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -404,6 +407,7 @@ export interface paths {
                 401: components["responses"]["Error"];
                 403: components["responses"]["Error"];
                 409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -455,6 +459,7 @@ export interface paths {
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -788,6 +793,7 @@ export interface paths {
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -870,6 +876,7 @@ export interface paths {
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -1006,6 +1013,7 @@ export interface paths {
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -1051,6 +1059,7 @@ export interface paths {
                 };
                 400: components["responses"]["Error"];
                 404: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
                 429: components["responses"]["Error"];
             };
@@ -1138,6 +1147,7 @@ export interface paths {
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -1347,6 +1357,7 @@ export interface paths {
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -1402,6 +1413,7 @@ export interface paths {
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 413: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -1633,7 +1645,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Erase the person's identity and revoke the link; pseudonym and answers stay; audited */
+        /** Erase the person's identity (also from the embedded database's files and the mail errors) and revoke the link; pseudonym and answers stay; audited */
         delete: {
             parameters: {
                 query?: never;
@@ -1690,6 +1702,7 @@ export interface paths {
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -1806,6 +1819,7 @@ export interface paths {
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -1903,6 +1917,7 @@ export interface paths {
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -1977,6 +1992,7 @@ export interface paths {
                 401: components["responses"]["Error"];
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
+                415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
             };
         };
@@ -2233,7 +2249,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid" | "bad_request" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "rate_limited" | "too_large" | "unavailable" | "internal";
+                code: "invalid" | "bad_request" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "rate_limited" | "too_large" | "unsupported" | "unavailable" | "internal";
                 message: string;
                 field?: string;
                 details?: {
@@ -2461,7 +2477,7 @@ export interface components {
                 email?: string;
                 field: string;
                 /** @enum {string} */
-                reason: "bad_email" | "unknown_group" | "unknown_language" | "duplicate_in_file" | "too_long" | "write_failed";
+                reason: "bad_email" | "unknown_group" | "unknown_language" | "duplicate_in_file" | "too_long" | "invalid_text" | "write_failed";
                 message: string;
             }[];
             ignored_columns?: string[];
@@ -3261,7 +3277,7 @@ export const pathsApiV1SurveysIdExpertsGetParametersQueryStatusValues: ReadonlyA
 export const pathsApiV1SurveysIdExportXlsxGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.xlsx"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const pathsApiV1SurveysIdExportCsvGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.csv"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const pathsApiV1SurveysIdExportJsonGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.json"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
-export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unavailable", "internal"];
+export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["User"]["role"]> = ["admin", "coordinator", "researcher"];
 export const userRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRequest"]["role"]> = ["admin", "coordinator", "researcher"];
 export const roundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Round"]["status"]> = ["draft", "open", "closed"];
@@ -3271,7 +3287,7 @@ export const expertInputLanguageValues: ReadonlyArray<FlattenedDeepRequired<comp
 export const expertLanguageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Expert"]["language"]> = ["de", "en"];
 export const expertStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Expert"]["status"]> = ["active", "declined", "erased"];
 export const importReportFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportReport"]["format"]> = ["csv", "xlsx"];
-export const importReportRejectedReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportReport"]["rejected"]["reason"]> = ["bad_email", "unknown_group", "unknown_language", "duplicate_in_file", "too_long", "write_failed"];
+export const importReportRejectedReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportReport"]["rejected"]["reason"]> = ["bad_email", "unknown_group", "unknown_language", "duplicate_in_file", "too_long", "invalid_text", "write_failed"];
 export const mailJobKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MailJob"]["kind"]> = ["invite", "reminder"];
 export const mailJobStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MailJob"]["status"]> = ["running", "done"];
 export const itemTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ItemType"]> = ["rating", "multi_rating", "single_choice", "multiple_choice", "ranking", "numeric", "text"];
