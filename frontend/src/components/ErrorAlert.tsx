@@ -1,5 +1,4 @@
-import type { TFunction } from 'i18next';
-import { useTranslation } from 'react-i18next';
+import { useTranslation, type TFunction } from '../i18n';
 import { ApiError } from '../api';
 
 /** The message shown to the user for an error from the API client. */

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { formatNumber, label as labelOf } from '../format';
 import { localized } from '../text';
 import { DistributionChart } from './DistributionChart';

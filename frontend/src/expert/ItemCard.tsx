@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { localized } from '../text';
 import { FeedbackPanel } from './FeedbackPanel';
 import { inputs } from './items';

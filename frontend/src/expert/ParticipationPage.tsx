@@ -1,11 +1,10 @@
 import { useEffect, useRef, type ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
 import { ApiError } from '../api';
 import type { Participation, SectionView } from '../api/types';
 import { errorText, Loading } from '../components/ErrorAlert';
 import { LanguageSwitch } from '../components/LanguageSwitch';
-import { LANG_STORAGE_KEY, setLanguage, type Lang } from '../i18n';
+import { LANG_STORAGE_KEY, setLanguage, useTranslation, type Lang } from '../i18n';
 import { baseLang, localized } from '../text';
 import { participationApi, type ParticipationApi } from './api';
 import './expert.css';

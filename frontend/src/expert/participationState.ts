@@ -2,7 +2,7 @@
 // participation behind the link, and the questionnaire with its drafts,
 // autosave, feedback released by a save, and the submission. The reducer is
 // pure; the hooks connect it to the server and the outbox.
-import type { TFunction } from 'i18next';
+import type { TFunction } from '../i18n';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { ApiError, isAbort } from '../api';
 import { useAction } from '../hooks';

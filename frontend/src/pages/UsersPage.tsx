@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { api, ApiError } from '../api';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { useStaff } from '../components/StaffLayout';

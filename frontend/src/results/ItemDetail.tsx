@@ -1,5 +1,5 @@
 import { useId, useState, type ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { DistributionChart, TransitionChart } from './charts';
 import { OUTCOME_ICON } from './ConsensusBoard';
 import { fmtP, fmtPRel, fmtShare, fmtStat } from './format';

@@ -1,4 +1,4 @@
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../i18n';
 import { localized } from '../../text';
 import type { Scale } from '../../api/types';
 import { ABSTAIN, scaleOf } from '../util';
