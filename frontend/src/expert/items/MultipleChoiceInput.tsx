@@ -12,7 +12,7 @@ export function MultipleChoiceInput({ item, value, onChange, lang, legend, previ
   const hint = `q-${item.id}-hint`;
   return (
     <fieldset aria-describedby={max > 0 ? hint : undefined}>
-      <legend>{legend}</legend>
+      <legend className="q-legend">{legend}</legend>
       {max > 0 && (
         <p id={hint} className="muted small">
           {t('participation.maxChoices', { count: max })}

@@ -54,7 +54,9 @@ export function NumericInput({ item, value, onChange, lang, legend, previous, di
     .join(' · ');
   return (
     <div className="field numeric">
-      <label htmlFor={id}>{legend}</label>
+      <label htmlFor={id} className="q-legend">
+        {legend}
+      </label>
       <div className="numeric-row">
         <input
           id={id}

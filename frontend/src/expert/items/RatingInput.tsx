@@ -45,7 +45,7 @@ export function ScaleRadios({ name, scale, legend, value, previous, onChange, la
   };
   return (
     <fieldset className={small ? 'scale-radios criterion' : 'scale-radios'}>
-      <legend>{legend}</legend>
+      <legend className={small ? undefined : 'q-legend'}>{legend}</legend>
       <ul className="radio-list">
         {points.map((p) => option(p.value, localized(p.label, lang)))}
         {scale?.abstain && option(ABSTAIN, localized(scale.abstain.label, lang))}

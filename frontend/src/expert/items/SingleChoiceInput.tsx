@@ -7,7 +7,7 @@ export function SingleChoiceInput({ item, value, onChange, lang, legend, previou
   const { t } = useTranslation();
   return (
     <fieldset>
-      <legend>{legend}</legend>
+      <legend className="q-legend">{legend}</legend>
       <ul className="radio-list choice">
         {(item.options ?? []).map((o) => {
           const id = `q-${item.id}-${o.id}`;
