@@ -261,7 +261,7 @@ export function useQuestionnaire(data: Participation, client: ParticipationApi, 
       send: (id, body) => client.save(id, body),
       onState: (st) => dispatch({ type: 'saveState', state: st }),
       onSaved: (id, result) => dispatch({ type: 'saved', itemId: id, result, showStored: !result.applied && !ob.get(id) }),
-      onRejected: (id, err) => dispatch({ type: 'rejected', itemId: id, message: errorText(err, t) }),
+      onRejected: (id, err) => dispatch({ type: 'rejected', itemId: id, message: errorText(err, t, { withField: false }) }),
       onUnauthorized: reconnect,
     });
     for (const a of Object.values(data.answers)) ob.observeSeq(a.seq);

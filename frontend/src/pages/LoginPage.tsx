@@ -43,7 +43,7 @@ export function LoginPage() {
       setBusy(false);
       setPassword('');
       if (err instanceof ApiError && err.status === 422 && (err.field === 'email' || err.field === 'password')) {
-        setFieldErrors({ [err.field]: err.message });
+        setFieldErrors({ [err.field]: errorText(err, t, { withField: false }) });
       } else {
         setError(err);
       }
