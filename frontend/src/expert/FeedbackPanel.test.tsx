@@ -382,6 +382,14 @@ describe('ItemCard with feedback', () => {
     expect(screen.getByText(/außerhalb des mittleren Bereichs/)).toBeInTheDocument();
   });
 
+  it('marks a question shown in another language than the page’s with its lang, so that it hyphenates by its rules', async () => {
+    await i18n.changeLanguage('en');
+    const german: Item = { ...housing, text: { de: 'Wohnraumversorgung' }, help: { en: 'Homes', de: 'Wohnungen' } };
+    render(<ItemCard view={{ item: german, origin: 'initial' }} draft={undefined} onChange={() => {}} scales={def.scales} groups={[]} lang="en" round={1} justify={false} minGroupN={3} />);
+    expect(screen.getByRole('heading', { level: 2, name: 'Wohnraumversorgung' })).toHaveAttribute('lang', 'de');
+    expect(screen.getByText('Homes')).not.toHaveAttribute('lang');
+  });
+
   it('marks new items and hides feedback until answered', () => {
     render(
       <ItemCard

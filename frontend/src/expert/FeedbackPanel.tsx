@@ -2,6 +2,7 @@ import { useId } from 'react';
 import { useTranslation } from '../i18n';
 import { formatNumber, label as labelOf } from '../format';
 import { localized } from '../text';
+import { TableWrap } from '../components/TableWrap';
 import { DistributionChart } from './DistributionChart';
 import type { AnswerValue, ChoiceGroupFeedback, Group, GroupEntry, Item, ItemFeedback, RankingGroupFeedback, Scale, Suppressed, SummaryFeedback } from '../api/types';
 import { scaleOf } from './util';
@@ -130,7 +131,7 @@ function ByGroup({
   const name = (id: string) => groupName(groups, id, lang, t('feedback.noGroup'));
   const hidden = ids.some((id) => isSuppressed(data[id]!));
   return (
-    <div className="table-wrap">
+    <TableWrap label={t('feedback.byGroup')}>
       <table className="by-group">
         <caption>{t('feedback.byGroup')}</caption>
         <thead>
@@ -170,7 +171,7 @@ function ByGroup({
         </tbody>
       </table>
       {hidden && <SuppressedNote id={note} minGroupN={minGroupN} />}
-    </div>
+    </TableWrap>
   );
 }
 
@@ -222,7 +223,7 @@ function OptionsByGroup<T>({
   });
   if (!withOptions) {
     return (
-      <div className="table-wrap">
+      <TableWrap label={t('feedback.byGroup')}>
         <table className="by-group">
           <caption>{t('feedback.byGroup')}</caption>
           <thead>
@@ -246,12 +247,12 @@ function OptionsByGroup<T>({
           </tbody>
         </table>
         {hidden && <SuppressedNote id={note} minGroupN={minGroupN} />}
-      </div>
+      </TableWrap>
     );
   }
   const cols = heads.length + 1;
   return (
-    <div className="table-wrap">
+    <TableWrap label={t('feedback.byGroup')}>
       <table className="by-group by-group-options">
         <caption>{t('feedback.byGroup')}</caption>
         <thead>
@@ -294,7 +295,7 @@ function OptionsByGroup<T>({
         })}
       </table>
       {hidden && <SuppressedNote id={note} minGroupN={minGroupN} />}
-    </div>
+    </TableWrap>
   );
 }
 

@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { useTranslation } from '../i18n';
-import { localized } from '../text';
+import { localized, localizedLang } from '../text';
 import { FeedbackPanel } from './FeedbackPanel';
 import { inputs } from './items';
 import type { Draft } from './outbox';
@@ -60,6 +60,11 @@ export function ItemCard({ view, draft, onChange, scales, groups, lang, round, f
   const showJustification = justify && (outside || (draft?.justification ?? '') !== '');
   const legend = localized(item.text, lang) || item.id;
   const help = localized(item.help, lang);
+  /** A lang attribute where the study has no text in the UI language and another is shown. */
+  const langOf = (t: typeof item.text | undefined) => {
+    const l = localizedLang(t, lang);
+    return l && l !== lang ? l : undefined;
+  };
   const set = (patch: Partial<Draft>) => onChange({ ...base, ...patch });
 
   return (
@@ -70,10 +75,14 @@ export function ItemCard({ view, draft, onChange, scales, groups, lang, round, f
             <span className={`badge origin-${view.origin}`}>{t(view.origin === 'new' ? 'participation.newItem' : 'participation.changedItem')}</span>
           </p>
         )}
-        <h2 id={hid} className="q-question">
+        <h2 id={hid} className="q-question" lang={langOf(item.text)}>
           {legend}
         </h2>
-        {help && <p className="muted small">{help}</p>}
+        {help && (
+          <p className="muted small" lang={langOf(item.help)}>
+            {help}
+          </p>
+        )}
       </div>
       {fb && (
         <FeedbackPanel

@@ -201,6 +201,15 @@ function dragStyle(transform: { x: number; y: number } | null, transition?: stri
   };
 }
 
+/** The grip an option is dragged by (pointer, or keyboard: Space, the arrow keys, Space). */
+function DragHandle({ id, label, disabled, props }: { id: string; label: string; disabled?: boolean | undefined; props: object }) {
+  return (
+    <button type="button" className="drag-handle" aria-label={label} disabled={disabled} data-focus={`${id}:handle`} {...props}>
+      <span aria-hidden="true">⠿</span>
+    </button>
+  );
+}
+
 function PreviousRank({ rank }: { rank: number }) {
   const { t } = useTranslation();
   return rank > 0 ? <span className="prev-mark"> ({t('ranking.previousRank', { rank })})</span> : null;
@@ -227,17 +236,7 @@ function RankedOption({ id, index, label, last, previousRank, disabled, onUp, on
       <span className="rank" aria-hidden="true">
         {index + 1}
       </span>
-      <button
-        type="button"
-        className="drag-handle"
-        aria-label={t('ranking.handle', { label, position: index + 1 })}
-        disabled={disabled}
-        data-focus={`${id}:handle`}
-        {...attributes}
-        {...listeners}
-      >
-        <span aria-hidden="true">⠿</span>
-      </button>
+      <DragHandle id={id} label={t('ranking.handle', { label, position: index + 1 })} disabled={disabled} props={{ ...attributes, ...listeners }} />
       <span className="ranking-label">
         {label}
         <PreviousRank rank={previousRank} />
@@ -304,17 +303,7 @@ function PoolOption({ id, label, next, previousRank, disabled, onAdd }: PoolOpti
   const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({ id, disabled: !!disabled });
   return (
     <li ref={setNodeRef} style={dragStyle(transform)} className={`ranking-option unranked${isDragging ? ' dragging' : ''}`} data-option={id}>
-      <button
-        type="button"
-        className="drag-handle"
-        aria-label={t('ranking.handlePool', { label })}
-        disabled={disabled}
-        data-focus={`${id}:handle`}
-        {...attributes}
-        {...listeners}
-      >
-        <span aria-hidden="true">⠿</span>
-      </button>
+      <DragHandle id={id} label={t('ranking.handlePool', { label })} disabled={disabled} props={{ ...attributes, ...listeners }} />
       <span className="ranking-label">
         {label}
         <PreviousRank rank={previousRank} />
