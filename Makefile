@@ -70,8 +70,8 @@ test-go: frontend
 	@echo "make: go test -race ./... (the first run compiles every package with the race detector: 5 to 10 minutes on 2 cores before the first result; later runs reuse the build cache)"
 	$(GO) test -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
 
-test-frontend: frontend/node_modules/.package-lock.json
-	cd frontend && npm run check:api && npm test
+test-frontend: frontend/node_modules/.package-lock.json frontend/dist/app/index.html
+	cd frontend && npm run check:api && npm test && node tools/bundle-size.mjs
 
 # Debian's chromium drives the browser tests; installed here when missing (as root).
 chromium:

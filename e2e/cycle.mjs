@@ -51,7 +51,7 @@ const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * (SmtpCatcher), launch() → Browser, screenshot(page, name) }.
  */
 export function cycleTests(ctx) {
-  const { s, de, en, assert, until, smtp } = ctx;
+  const { s, de, en, assert, until, smtp, a11y } = ctx;
   const st = {
     def: null,
     staff: null, // the admin's page
@@ -205,6 +205,7 @@ export function cycleTests(ctx) {
         await upload.getByRole('button', { name: de.studies.upload.submit }).click();
         const alert = upload.getByRole('alert');
         await alert.waitFor();
+        await a11y(page, 'the study list with the problems of an invalid study file');
         const detail = alert.getByRole('listitem').filter({ hasText: 'ratng' });
         const text = await detail.textContent();
         const where = tr(de, 'studies.upload.at', { line: at + 1, column });
@@ -223,6 +224,7 @@ export function cycleTests(ctx) {
         await page.setViewportSize({ width: 1280, height: 900 });
         await page.getByRole('link', { name: title, exact: true }).click();
         await page.getByRole('heading', { level: 1, name: title }).waitFor();
+        await a11y(page, 'the imported study’s page');
         const r = await page.request.get(`/api/v1/surveys/${ID}`);
         assert(r.status() === 200, `GET the imported study: ${r.status()}`);
         st.def = (await r.json()).definition;
@@ -235,6 +237,7 @@ export function cycleTests(ctx) {
         await page.getByRole('link', { name: de.panel.title, exact: true }).click();
         await page.getByRole('heading', { level: 1, name: de.panel.title }).waitFor();
         await page.getByText(de.panel.empty).waitFor();
+        await a11y(page, 'the empty panel page');
         await button(page, de.panel.importButton).click();
         const dialog = page.getByRole('dialog', { name: de.panel.import.title });
         await dialog.getByLabel(de.panel.import.file, { exact: true }).setInputFiles(PANEL_FILE);
@@ -243,6 +246,7 @@ export function cycleTests(ctx) {
         await dialog.getByRole('status').filter({ hasText: summaryText }).waitFor();
         for (const p of Object.values(PEOPLE)) await dialog.getByRole('cell', { name: p.email, exact: true }).waitFor();
         await ctx.screenshot(page, 'panel-import');
+        await a11y(page, 'the panel import dialog after the check');
         await dialog.getByRole('button', { name: tr(de, 'panel.import.confirm', { count: 3 }) }).click();
         await dialog.getByRole('status').filter({ hasText: tr(de, 'panel.import.done', { added: 3, updated: 0, rejected: 0 }) }).waitFor();
         await dialog.getByRole('button', { name: de.panel.close, exact: true }).last().click();
@@ -253,6 +257,7 @@ export function cycleTests(ctx) {
         await ben.getByRole('cell', { name: 'Wissenschaft', exact: true }).waitFor(); // "Research" in the file: the English label
         const clara = table.getByRole('row').filter({ hasText: PEOPLE.clara.email });
         await clara.getByRole('cell', { name: de.languageNames.de, exact: true }).waitFor();
+        await a11y(page, 'the panel page with three experts');
       },
     ],
     [
@@ -264,11 +269,13 @@ export function cycleTests(ctx) {
         await roundStatus(1, 'draft');
         await roundRow(1).getByRole('button', { name: de.rounds.open, exact: true }).click();
         await roundStatus(1, 'open');
+        await a11y(page, 'the rounds page with round 1 open');
 
         const before = await sendInvitations(1, 3);
         await page.getByText(de.mail.running).waitFor({ state: 'detached' }); // the job is done
         await page.evaluate(() => window.scrollTo(0, 0));
         await ctx.screenshot(page, 'invitations');
+        await a11y(st.staff, 'the invitations page after sending');
         for (const [key, p] of Object.entries(PEOPLE)) {
           const { link, mail } = linkFromMail(p.email, before);
           const want = p.lang === 'en' ? /^Invitation: E2E cycle: mobility in small towns, round 1$/ : /^Einladung: E2E-Zyklus: Mobilität in Kleinstädten, Runde 1$/;
@@ -287,6 +294,7 @@ export function cycleTests(ctx) {
         st.pages.anna = { context, page };
         await enter(page, st.experts.anna.links[0], de, { consent: true });
         await noHorizontalOverflow(page, 360);
+        await a11y(page, 'round 1 on a 360 px phone');
         await rate(page, 'M1', 'de', 5);
         await rate(page, 'M2', 'de', 5);
         await card(page, 'M2').getByRole('textbox', { name: de.participation.comment }).fill('Radwege verbinden die Orte auch für Jugendliche.');
@@ -309,6 +317,7 @@ export function cycleTests(ctx) {
         const lang = await page.evaluate(() => document.documentElement.lang);
         assert(lang === 'en', `html lang is ${lang}`);
         await page.getByRole('group', { name: item('M1').text.en, exact: true }).waitFor();
+        await a11y(page, 'round 1 in English');
         await rate(page, 'M1', 'en', 4);
         await card(page, 'M1').getByRole('textbox', { name: en.participation.comment }).fill(XSS);
         await rate(page, 'M2', 'en', 5);
@@ -384,9 +393,16 @@ export function cycleTests(ctx) {
         // Round 1 on M1: Anna 5, Ben 4, Clara 4.
         await fb.getByText(summary(en, 'en', { median: 4, q1: 4, q3: 4.5, n: 3 }), { exact: true }).waitFor();
         await fb.getByText(XSS, { exact: false }).waitFor();
-        for (const id of ['M1', 'M2']) await card(page, id).getByRole('button', { name: en.participation.keepAnswer }).click();
+        await a11y(page, 'round 2 in English, with feedback');
+        // "Keep all my unchanged answers" of each section keeps M1 and M2, then M3.
+        const keepAll = (n) => button(page, tr(en, 'participation.keepAll', { count: n }));
+        await keepAll(2).click();
+        await page.getByText(tr(en, 'participation.keptAll', { count: 2, round: 1 })).waitFor();
+        assert((await keepAll(2).count()) === 0, 'the keep-all button is still offered');
+        await saved(page, en);
         await button(page, en.participation.next).click();
-        await card(page, 'M3').getByRole('button', { name: en.participation.keepAnswer }).click();
+        await keepAll(1).click();
+        await saved(page, en);
         assert((await page.getByRole('textbox', { name: en.participation.justification }).count()) === 0, 'Ben was asked for a justification');
         await submitRound(page, en);
       },
@@ -396,6 +412,17 @@ export function cycleTests(ctx) {
       async () => {
         const { page } = st.pages.anna;
         await enter(page, st.experts.anna.links[1], de, { feedbackRound: 1 });
+        // On the phone the panel's feedback comes before the answer options.
+        const m1 = card(page, 'M1');
+        const fb = m1.getByRole('region', { name: new RegExp(`^${escapeRe(tr(de, 'feedback.title', { round: 1 }))}`) });
+        const options = page.getByRole('group', { name: item('M1').text.de, exact: true });
+        const [f, o] = [await fb.boundingBox(), await options.boundingBox()];
+        assert(f.y + f.height <= o.y + 1, 'the feedback does not come before the options on the phone');
+        await fb.getByRole('img', { name: new RegExp(`^${escapeRe(tr(de, 'feedback.median', { value: 4 }))}`) }).locator('svg').waitFor();
+        await noHorizontalOverflow(page, 360);
+        await a11y(page, 'round 2 with feedback on a 360 px phone');
+        await scrollBelowHeader(m1);
+        await ctx.screenshot(page, 'round2-phone');
         await rate(page, 'M1', 'de', 4); // from 5, outside the IQR 4–4.5, to 4
         await card(page, 'M2').getByRole('button', { name: de.participation.keepAnswer }).click();
         await noHorizontalOverflow(page, 360);
@@ -446,12 +473,15 @@ export function cycleTests(ctx) {
         const missing = page.getByRole('alert').filter({ hasText: de.participation.justificationsMissing });
         await missing.getByRole('button', { name: item('M1').text.de, exact: true }).waitFor();
         assert(await button(page, de.participation.submit).isDisabled(), 'submitting is possible without the justification');
+        await a11y(page, 'the submit page naming a missing justification');
         const csrf = (await page.context().cookies()).find((x) => x.name === 'er_expert_csrf')?.value ?? '';
         const r = await page.request.post('/api/v1/participation/submit', { headers: { 'X-CSRF-Token': csrf } });
         const body = await r.json().catch(() => null);
         assert(r.status() === 422 && body?.error?.field === 'M1', `submit without justification: ${r.status()} ${JSON.stringify(body)}`);
 
+        // The link leads to the justification field itself.
         await missing.getByRole('button', { name: item('M1').text.de, exact: true }).click();
+        await until(() => justification.evaluate((el) => el === document.activeElement), 'the justification field does not have the focus');
         await justification.fill(JUSTIFICATION);
         await saved(page, de);
         await page.getByRole('navigation', { name: de.participation.sections }).getByRole('button', { name: de.participation.submitStep }).click();
@@ -513,6 +543,7 @@ export function cycleTests(ctx) {
           }
         }
         await ctx.screenshot(page, 'consensus-board');
+        await a11y(page, 'the consensus board');
 
         await table.locator('tr[data-row="M1"]').getByRole('button').click();
         const detail = page.getByRole('article').filter({ has: page.getByRole('heading', { level: 2, name: new RegExp(`^${escapeRe(item('M1').text.de)}`) }) });
@@ -521,6 +552,8 @@ export function cycleTests(ctx) {
         await detail.getByText(JUSTIFICATION, { exact: false }).first().waitFor();
         const injected = await page.evaluate(() => document.querySelectorAll('img[src="x"]').length);
         assert(injected === 0 && st.dialogs.length === 0, `the comment became markup for the researcher (${injected} img, dialogs ${st.dialogs})`);
+        await detail.getByRole('img').first().locator('svg').waitFor();
+        await a11y(page, 'the item detail with its charts');
         await scrollBelowHeader(detail);
         await ctx.screenshot(page, 'item-detail');
       },

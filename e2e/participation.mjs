@@ -13,7 +13,7 @@ const SURVEY_ID = 'kleinstadtakademie-2020';
  * email, password, assert, until }.
  */
 export function participationTests(ctx) {
-  const { s, de, assert, until } = ctx;
+  const { s, de, assert, until, a11y } = ctx;
   const st = { admin: '', expert: null, link: '', others: [], def: null };
 
   async function api(method, path, { token = st.admin, body } = {}) {
@@ -101,12 +101,16 @@ export function participationTests(ctx) {
         await page.goto(`/p/${st.expert.token}`);
         await page.getByRole('heading', { level: 2, name: de.participation.privacyTitle }).waitFor();
         assert(!(await page.content()).includes(st.expert.token.slice(5, 25)), 'the page shows the link token');
+        await a11y(page, 'the expert’s consent page');
         await page.getByRole('button', { name: de.participation.consent }).click();
+        await page.getByRole('button', { name: de.participation.start }).waitFor();
+        await a11y(page, 'the expert’s welcome page');
         await page.getByRole('button', { name: de.participation.start }).click();
         await page.getByRole('heading', { level: 1, name: st.def.sections[0].title.de }).waitFor();
         await rate(page, T01(), 2);
         await itemGroup(page, T01()).locator('..').getByRole('textbox', { name: de.participation.comment }).fill('Mein Kommentar aus Runde 1');
         await savedText().waitFor();
+        await a11y(page, 'a section of round 1 with answers');
 
         await page.reload();
         await page.getByRole('button', { name: de.participation.continue }).click();
@@ -147,13 +151,85 @@ export function participationTests(ctx) {
       },
     ],
     [
+      'the expert ranks the top 3 on a 360 px phone: an empty start, buttons, keyboard and drag, exactly the places saved',
+      async () => {
+        const { page } = s;
+        const F11 = st.def.sections.flatMap((x) => x.items).find((x) => x.id === 'F11');
+        const section = st.def.sections.find((x) => x.items.some((i) => i.id === 'F11'));
+        assert(F11?.type === 'ranking' && F11.top_k === 3, 'the study has no top-3 ranking F11');
+        const label = (id) => F11.options.find((o) => o.id === id).label.de;
+        const fill = (tpl, vars) => tpl.replace(/\{\{(\w+)\}\}/g, (_, k) => String(vars[k]));
+        await page.setViewportSize({ width: 360, height: 740 });
+        await page.getByRole('navigation', { name: de.participation.sections }).getByRole('button', { name: new RegExp(`^${section.title.de}`) }).click();
+        const card = page.locator('article[data-item="F11"]');
+        const places = card.getByRole('list', { name: de.ranking.placesTitle });
+        const pool = card.getByRole('list', { name: de.ranking.poolTitleShuffled });
+        const poolOrder = () => pool.getByRole('listitem').evaluateAll((lis) => lis.map((li) => li.dataset.option));
+        await card.getByText(fill(de.ranking.status, { filled: 0, k: 3 })).waitFor();
+        assert((await places.locator('li[data-option]').count()) === 0, 'the ranking does not start empty');
+        const shown = await poolOrder();
+        assert(shown.length === F11.options.length, `the pool shows ${shown.length} options`);
+        const add = (id) => card.getByRole('button', { name: new RegExp(`^${label(id)} auf Platz`) });
+
+        // Buttons: three options in, the third moved up (the ↑ of a place no longer jumps back).
+        await add('workshops').click();
+        await add('webtalks').click();
+        await add('exkursionen').click();
+        await card.getByRole('button', { name: fill(de.ranking.up, { label: label('exkursionen') }) }).click();
+        await card.getByText(fill(de.ranking.complete, { k: 3 })).waitFor();
+        const w = await page.evaluate(() => document.scrollingElement.scrollWidth);
+        assert(w <= 360, `the ranking makes the page ${w} px wide at 360 px`);
+        await savedText().waitFor();
+        await ctx.screenshot(page, 'ranking-phone');
+        await a11y(page, 'a full ranking at 360 px');
+        const tok = await expertToken(st.expert);
+        const stored = async () => (await must('GET', '/api/v1/participation', { token: tok })).answers.F11?.value;
+        await until(async () => JSON.stringify(await stored()) === JSON.stringify(['workshops', 'exkursionen', 'webtalks']), `F11 stored as ${JSON.stringify(await stored())}`);
+
+        // Keyboard: take Webtalks out (✕, Enter) and put Bundestagung in (Space).
+        await card.getByRole('button', { name: fill(de.ranking.remove, { label: label('webtalks') }) }).focus();
+        await page.keyboard.press('Enter');
+        await card.getByText(fill(de.ranking.status, { filled: 2, k: 3 })).waitFor();
+        await add('bundestagung').focus();
+        await page.keyboard.press('Space');
+        await card.getByText(fill(de.ranking.complete, { k: 3 })).waitFor();
+        await until(async () => JSON.stringify(await stored()) === JSON.stringify(['workshops', 'exkursionen', 'bundestagung']), `F11 stored as ${JSON.stringify(await stored())}`);
+
+        // Drag: Webtalks from the options onto place 1 (the last place makes room).
+        const handle = card.getByRole('button', { name: fill(de.ranking.handlePool, { label: label('webtalks') }) });
+        const row = pool.locator('li[data-option="webtalks"]');
+        const [h, r, to] = [await handle.boundingBox(), await row.boundingBox(), await places.locator('li[data-option]').first().boundingBox()];
+        // Move the pointer so that the dragged row's centre lands on place 1's.
+        const [x0, y0] = [h.x + h.width / 2, h.y + h.height / 2];
+        const [dx, dy] = [to.x + to.width / 2 - (r.x + r.width / 2), to.y + to.height / 2 - (r.y + r.height / 2)];
+        await page.mouse.move(x0, y0);
+        await page.mouse.down();
+        await page.mouse.move(x0, y0 - 8, { steps: 4 });
+        await page.mouse.move(x0 + dx, y0 + dy, { steps: 20 });
+        await page.mouse.up();
+        await until(async () => JSON.stringify(await stored()) === JSON.stringify(['webtalks', 'workshops', 'exkursionen']), `after the drag F11 is stored as ${JSON.stringify(await stored())}`);
+
+        // The options keep the expert's own order across a reload.
+        const before = await poolOrder();
+        await page.reload();
+        await page.getByRole('button', { name: de.participation.continue }).click();
+        await page.getByRole('navigation', { name: de.participation.sections }).getByRole('button', { name: new RegExp(`^${section.title.de}`) }).click();
+        await places.locator('li[data-option]').first().waitFor();
+        const after = await poolOrder();
+        assert(JSON.stringify(after) === JSON.stringify(before), `the options' order changed on reload: ${before} → ${after}`);
+        await page.setViewportSize({ width: 1280, height: 900 });
+      },
+    ],
+    [
       'the expert submits round 1',
       async () => {
         const { page } = s;
         await page.getByRole('navigation', { name: de.participation.sections }).getByRole('button', { name: de.participation.submitStep }).click();
         await page.getByRole('heading', { level: 1, name: de.participation.submitTitle }).waitFor();
+        await a11y(page, 'the submit page');
         await page.getByRole('button', { name: de.participation.submit }).click();
         await page.getByText(de.participation.thanks).waitFor();
+        await a11y(page, 'the submit page after submitting');
         const tok = await expertToken(st.expert);
         const p = await must('GET', '/api/v1/participation', { token: tok });
         assert(p.response.submissions === 1 && p.response.submitted_at, `response: ${JSON.stringify(p.response)}`);
@@ -173,9 +249,12 @@ export function participationTests(ctx) {
         await page.getByRole('button', { name: de.participation.start }).click();
         const card = page.locator(`article[data-item="${T01().id}"]`);
         await card.getByText(/^Ihre Antwort in Runde 1: /).waitFor();
+        // The previous answer is marked, not given: no radio is checked until the expert answers.
         const crit = T01().criteria[0];
         const prev = criterion(page, T01(), crit.label.de).getByRole('radio', { name: /^2 / });
-        assert(await prev.isChecked(), 'the previous answer is not pre-selected');
+        assert(!(await prev.isChecked()), 'the previous answer is checked before the expert gave it');
+        assert(await prev.evaluate((el) => el.closest('li').classList.contains('previous')), 'the previous answer is not marked');
+        assert((await itemGroup(page, T01()).getByRole('radio', { checked: true }).count()) === 0, 'a radio of T01 is checked');
         const feedback = card.getByRole('region', { name: de.feedback.title.replace('{{round}}', '1') });
         await feedback.waitFor();
         const text = await feedback.textContent();
@@ -186,13 +265,36 @@ export function participationTests(ctx) {
         const html = await page.content();
         for (const x of st.others) assert(!html.includes(x.pseudonym), `the page names another expert (${x.pseudonym})`);
 
+        // On a wide screen the feedback stands beside the answer, on a phone before it.
+        const [fbBox, answerBox] = [await feedback.boundingBox(), await itemGroup(page, T01()).boundingBox()];
+        assert(fbBox.x > answerBox.x + answerBox.width - 1, `the feedback is not beside the answer at 1280 px: ${JSON.stringify([fbBox, answerBox])}`);
+        await a11y(page, 'a round-2 section with feedback');
+
         // Keeping the answer saves it; 2 lies outside the IQR, so a justification is asked for.
         await card.getByRole('button', { name: de.participation.keepAnswer }).click();
         await card.getByRole('textbox', { name: de.participation.justification }).waitFor();
 
+        // A click on the marked previous answer itself is an answer (T02: 4 in round 1).
+        const [, t02, t03] = st.def.sections[0].items;
+        for (const c of t02.criteria) await criterion(page, t02, c.label.de).getByRole('radio', { name: /^4 / }).click();
+        // "Keep all my unchanged answers" saves the rest of the section's carried answers (T03: 5).
+        await page.getByRole('button', { name: new RegExp(`^${de.participation.keepAll.split('(')[0].trim()}`) }).click();
+        await savedText().waitFor();
+        const tok = await expertToken(st.expert);
+        const answers = (await must('GET', '/api/v1/participation', { token: tok })).answers;
+        for (const [item, v] of [
+          [t02, 4],
+          [t03, 5],
+        ]) {
+          assert(answers[item.id] && Object.values(answers[item.id].value).every((x) => x === v), `${item.id} in round 2: ${JSON.stringify(answers[item.id])}`);
+        }
+
         await page.setViewportSize({ width: 360, height: 740 });
         const { scrollWidth } = await page.evaluate(() => ({ scrollWidth: document.scrollingElement.scrollWidth }));
         assert(scrollWidth <= 360, `the questionnaire is ${scrollWidth} px wide at 360 px`);
+        const [fbPhone, answerPhone] = [await feedback.boundingBox(), await itemGroup(page, T01()).boundingBox()];
+        assert(fbPhone.y + fbPhone.height <= answerPhone.y + 1, 'on a phone the feedback does not come before the answer options');
+        await a11y(page, 'a round-2 section at 360 px');
         await page.setViewportSize({ width: 1280, height: 900 });
       },
     ],

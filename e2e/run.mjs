@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { axeSummary, checkA11y } from './axe.mjs';
 import { cycleTests } from './cycle.mjs';
 import { participationTests } from './participation.mjs';
 import { SmtpCatcher } from './smtp.mjs';
@@ -233,9 +234,11 @@ test('login with a wrong password shows the error', async () => {
   const { page } = s;
   await page.goto('/login');
   await page.getByRole('heading', { level: 1, name: de.login.title }).waitFor();
+  await checkA11y(page, 'the login page');
   await fillLogin(page, de, 'wrong-password-000');
   const alert = page.getByRole('alert').filter({ hasText: de.login.invalidCredentials });
   await alert.waitFor();
+  await checkA11y(page, 'the login page with its error');
   assert(new URL(page.url()).pathname === '/login', `still on /login, got ${page.url()}`);
 });
 
@@ -255,6 +258,7 @@ test('login works and the study list shows the Kleinstadtakademie title', async 
   await page.getByRole('link', { name: title, exact: true }).waitFor();
   const header = page.getByRole('banner');
   await header.getByText(EMAIL).waitFor();
+  await checkA11y(page, 'the study list');
 
   if (SCREENSHOTS) {
     await mkdir(SHOT_DIR, { recursive: true });
@@ -279,6 +283,7 @@ test('the study page shows the four blocks', async () => {
   for (const sec of sections) {
     await page.getByRole('region', { name: sec.title.de, exact: true }).waitFor();
   }
+  await checkA11y(page, 'the study page');
   if (SCREENSHOTS) {
     await page.screenshot({ path: path.join(SHOT_DIR, 'study-page.png'), fullPage: false });
   }
@@ -296,6 +301,7 @@ test('switching to English changes UI strings and the study title', async () => 
   await page.getByRole('region', { name: first.en || first.de, exact: true }).waitFor();
   const lang = await page.evaluate(() => [document.documentElement.lang, localStorage.getItem('er_lang')]);
   assert(lang[0] === 'en' && lang[1] === 'en', `html lang / stored language: ${lang}`);
+  await checkA11y(page, 'the study page in English');
 });
 
 test('logout returns to login', async () => {
@@ -303,6 +309,7 @@ test('logout returns to login', async () => {
   await page.getByRole('button', { name: en.header.logout, exact: true }).click();
   await page.waitForURL((u) => u.pathname === '/login');
   await page.getByRole('heading', { level: 1, name: en.login.title }).waitFor();
+  await checkA11y(page, 'the login page in English');
   const me = await page.request.get('/api/v1/me');
   assert(me.status() === 401, `GET /api/v1/me after logout: ${me.status()}, want 401`);
   await page.goto('/');
@@ -344,13 +351,14 @@ test('a 360 px viewport renders the study page without horizontal overflow', asy
   }));
   assert(clientWidth <= 360, `viewport is ${clientWidth} px wide`);
   assert(scrollWidth <= 360, `page is ${scrollWidth} px wide at a 360 px viewport`);
+  await checkA11y(page, 'the study page at 360 px');
   if (SCREENSHOTS) {
     await page.screenshot({ path: path.join(SHOT_DIR, 'study-page-360.png'), fullPage: false });
   }
 });
 
 // The expert's participation (participation.mjs): after the staff tests.
-for (const [name, fn] of participationTests({ s, de, en, email: EMAIL, password: () => PASSWORD, assert, until })) {
+for (const [name, fn] of participationTests({ s, de, en, email: EMAIL, password: () => PASSWORD, assert, until, a11y: checkA11y, screenshot })) {
   test(name, fn);
 }
 
@@ -366,6 +374,7 @@ const cycleCtx = {
   until,
   smtp,
   screenshot,
+  a11y: checkA11y,
   // A second, non-persistent browser for the fresh contexts of the cycle (one per person).
   launch: async () => (s.browser ??= await chromium.launch({ executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS })),
 };
@@ -471,6 +480,7 @@ async function main() {
     if (KEEP && work) log(`# kept ${work}`);
   }
 
+  for (const line of axeSummary()) log(`# ${line}`);
   log(`${passed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }

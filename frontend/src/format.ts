@@ -1,4 +1,4 @@
-import type { TFunction } from 'i18next';
+import type { TFunction } from './i18n';
 
 /** A date-time in the UI language, e.g. "26.11.2026, 09:30". */
 export function formatDateTime(iso: string | undefined, lang: string): string {

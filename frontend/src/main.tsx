@@ -1,17 +1,23 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createBrowserRouter } from 'react-router';
-import { RouterProvider } from 'react-router/dom';
-import './i18n';
-import { routes } from './routes';
+import { BrowserRouter } from 'react-router';
+import { initLanguage } from './i18n';
+import { AppRoutes } from './routes';
 import './styles.css';
-
-const router = createBrowserRouter(routes);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing in index.html');
-createRoot(root).render(
-  <StrictMode>
-    <RouterProvider router={router} />
-  </StrictMode>,
+// The remembered language's texts come first (a chunk of their own).
+initLanguage().then(
+  () =>
+    createRoot(root).render(
+      <StrictMode>
+        <BrowserRouter>
+          <AppRoutes />
+        </BrowserRouter>
+      </StrictMode>,
+    ),
+  () => {
+    root.textContent = 'Expertenrunde: die Seite konnte nicht geladen werden. / The page could not be loaded. Bitte neu laden. / Please reload.';
+  },
 );

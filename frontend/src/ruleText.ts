@@ -3,12 +3,17 @@
 // der Skala liegen und der Interquartilsabstand (IQR) höchstens 1 beträgt."
 // It is a pure function of the rule and the language; the phrases live in the
 // i18n resource files under "rule".
-import de from './i18n/de.json';
-import en from './i18n/en.json';
 import type { Rule } from './api/types';
+import { dictionary, type Dictionary } from './i18n';
 
-type Phrases = typeof de.rule;
-const PHRASES: Record<'de' | 'en', Phrases> = { de: de.rule, en: en.rule };
+type Phrases = Dictionary['rule'];
+
+/** The phrases of a loaded language (the UI's language is always loaded), else German's. */
+function phrases(lang: 'de' | 'en'): Phrases {
+  const d = dictionary(lang) ?? dictionary('de');
+  if (!d) throw new Error(`ruleText: the ${lang} texts are not loaded`);
+  return d.rule;
+}
 
 function fill(template: string, vars: Record<string, string>): string {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, name: string) => vars[name] ?? m);
@@ -28,7 +33,7 @@ function isCompound(r: Rule): boolean {
 
 /** The condition of one rule as a clause, without the "Consensus when" frame. */
 function clause(rule: Rule, lang: 'de' | 'en', nested: boolean): string {
-  const p = PHRASES[lang];
+  const p = phrases(lang);
   let s: string;
   if (rule.all && rule.all.length > 0) {
     s = join(rule.all, p.and, lang);
@@ -70,7 +75,7 @@ function join(rules: Rule[], conj: string, lang: 'de' | 'en'): string {
 /** States the consensus rule in German ("de") or English ("en"). */
 export function ruleText(rule: Rule | null | undefined, lang: string): string {
   const l = lang.toLowerCase().startsWith('en') ? 'en' : 'de';
-  const p = PHRASES[l];
+  const p = phrases(l);
   const condition = rule ? clause(rule, l, false) : '';
   if (!condition) return p.none;
   let s = fill(p.sentence, { condition });

@@ -5,17 +5,21 @@ import type { Text } from './api/types';
  * language (the same order as the server's Text.Get).
  */
 export function localized(t: Text | null | undefined, lang: string): string {
-  if (!t) return '';
-  const direct = t[lang];
-  if (direct) return direct;
+  const l = localizedLang(t, lang);
+  return (l && t?.[l]) || '';
+}
+
+/**
+ * The language of the text localized() returns: lang, or the one it falls
+ * back to (for a lang attribute, so that the text hyphenates by its rules).
+ */
+export function localizedLang(t: Text | null | undefined, lang: string): string | undefined {
+  if (!t) return undefined;
+  if (t[lang]) return lang;
   for (const l of ['de', 'en']) {
-    const s = t[l];
-    if (s) return s;
+    if (t[l]) return l;
   }
-  for (const s of Object.values(t)) {
-    if (s) return s;
-  }
-  return '';
+  return Object.keys(t).find((l) => t[l]);
 }
 
 /** The UI language code ("de" or "en") for an i18next language like "en-US". */

@@ -141,6 +141,11 @@ type Item struct {
 	Numeric    *Numeric    `json:"numeric,omitempty" yaml:"numeric,omitempty"`         // numeric
 	MaxLength  int         `json:"max_length,omitempty" yaml:"max_length,omitempty"`   // text; default and cap 5000
 
+	// RandomizeOptions: a ranking's options are shown to each expert in an
+	// order of their own (nil or true, the default) or as defined (false).
+	// Only the questionnaire reads it.
+	RandomizeOptions *bool `json:"randomize_options,omitempty" yaml:"randomize_options,omitempty"`
+
 	// Comment allows an optional free-text comment on the item.
 	Comment bool `json:"comment,omitempty" yaml:"comment,omitempty"`
 }

@@ -129,6 +129,29 @@ func TestKleinstadtakademie(t *testing.T) {
 	}
 }
 
+// TestRandomizeOptions: a ranking's randomize_options is read as given and
+// handed on unchanged (the questionnaire reads it); absent, it stays nil (the
+// UI's default: an order of each expert's own).
+func TestRandomizeOptions(t *testing.T) {
+	src := strings.Replace(string(example(t, "kleinstadtakademie-2020.yaml")), "        top_k: 3\n", "        top_k: 3\n        randomize_options: false\n", 1)
+	d := mustParse(t, "fixed-order.yaml", []byte(src))
+	it, _ := d.Item("F11")
+	if it.RandomizeOptions == nil || *it.RandomizeOptions {
+		t.Fatalf("F11 randomize_options = %v, want false", it.RandomizeOptions)
+	}
+	b, err := json.Marshal(it)
+	if err != nil || !strings.Contains(string(b), `"randomize_options":false`) {
+		t.Errorf("F11 as JSON: %s %v", b, err)
+	}
+	other := mustParse(t, "kleinstadtakademie-2020.yaml", example(t, "kleinstadtakademie-2020.yaml"))
+	if it, _ := other.Item("F11"); it.RandomizeOptions != nil {
+		t.Errorf("absent randomize_options = %v, want nil", *it.RandomizeOptions)
+	}
+	if b, _ := json.Marshal(other.Items()[0]); strings.Contains(string(b), "randomize_options") {
+		t.Errorf("an item without randomize_options has it in JSON: %s", b)
+	}
+}
+
 func TestCoreOutcomeSetExample(t *testing.T) {
 	d := mustParse(t, "core-outcome-set-example.yaml", example(t, "core-outcome-set-example.yaml"))
 	if d.Quantile() != 6 || d.Rounds.CarryOver.Mode != delphi.CarryAll || d.Languages[0] != "en" {

@@ -19,8 +19,18 @@ export class ApiError extends Error {
   readonly retryAfter?: number;
   /** The single problems of a 422, e.g. each finding of a study file's validation. */
   readonly details?: ErrorDetail[];
+  /** Values for the translation of the code (the body's "params", when the server sends them), e.g. {max: 3}. */
+  readonly params?: Record<string, string | number>;
 
-  constructor(status: number, code: ErrorCode | 'network', message: string, field?: string, retryAfter?: number, details?: ErrorDetail[]) {
+  constructor(
+    status: number,
+    code: ErrorCode | 'network',
+    message: string,
+    field?: string,
+    retryAfter?: number,
+    details?: ErrorDetail[],
+    params?: Record<string, string | number>,
+  ) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
@@ -28,6 +38,7 @@ export class ApiError extends Error {
     if (field) this.field = field;
     if (retryAfter !== undefined) this.retryAfter = retryAfter;
     if (details && details.length > 0) this.details = details;
+    if (params && Object.keys(params).length > 0) this.params = params;
   }
 }
 
@@ -68,11 +79,12 @@ async function toApiError(res: Response): Promise<ApiError> {
   let message = res.statusText || `HTTP ${res.status}`;
   let field: string | undefined;
   let details: ErrorDetail[] | undefined;
+  let params: Record<string, string | number> | undefined;
   try {
     const body: unknown = await res.json();
     const err = (body as { error?: unknown } | null)?.error;
     if (err && typeof err === 'object') {
-      const e = err as { code?: unknown; message?: unknown; field?: unknown; details?: unknown };
+      const e = err as { code?: unknown; message?: unknown; field?: unknown; details?: unknown; params?: unknown };
       if (typeof e.code === 'string' && e.code) code = e.code as ErrorCode;
       if (typeof e.message === 'string' && e.message) message = e.message;
       if (typeof e.field === 'string' && e.field) field = e.field;
@@ -81,11 +93,16 @@ async function toApiError(res: Response): Promise<ApiError> {
           (d): d is ErrorDetail => !!d && typeof d === 'object' && typeof (d as { message?: unknown }).message === 'string',
         );
       }
+      if (e.params && typeof e.params === 'object' && !Array.isArray(e.params)) {
+        params = Object.fromEntries(
+          Object.entries(e.params).filter((kv): kv is [string, string | number] => typeof kv[1] === 'string' || typeof kv[1] === 'number'),
+        );
+      }
     }
   } catch {
     // Not JSON: keep "internal" and the status text.
   }
-  return new ApiError(res.status, code, message, field, retryAfter, details);
+  return new ApiError(res.status, code, message, field, retryAfter, details, params);
 }
 
 export interface RequestOptions {

@@ -2614,6 +2614,8 @@ export interface components {
             max_choices?: number;
             /** @description ranking; absent: a full ranking */
             top_k?: number;
+            /** @description ranking; absent or true: each expert sees the options in an order of their own (seeded by pseudonym and item id); false: in the order given */
+            randomize_options?: boolean;
             numeric?: {
                 unit?: components["schemas"]["Text"];
                 min?: number;

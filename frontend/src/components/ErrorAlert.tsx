@@ -1,29 +1,33 @@
-import type { TFunction } from 'i18next';
-import { useTranslation } from 'react-i18next';
+import { useTranslation, type TFunction } from '../i18n';
 import { ApiError } from '../api';
 
-/** The message shown to the user for an error from the API client. */
-export function errorText(err: unknown, t: TFunction): string {
-  if (!(err instanceof ApiError)) return t('errors.generic');
-  switch (err.status) {
-    case 0:
-      return t('errors.network');
-    case 401:
-      return t('errors.unauthorized');
-    case 403:
-      return t('errors.forbidden');
-    case 404:
-      return t('errors.notFound');
-    case 429:
-      return err.retryAfter !== undefined
-        ? t('errors.rateLimited', { seconds: err.retryAfter })
-        : t('errors.rateLimitedNoTime');
-    case 503:
-      return t('errors.unavailable');
+const MISSING = '\u0000';
+
+/** An error whose message is already in the UI language: a page's own words for a refusal it understands. */
+export class LocalizedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LocalizedError';
   }
-  if (err.status >= 500 || !err.message) return t('errors.generic');
-  // Validation and conflict messages come from the server, meant for the user.
-  return err.field ? t('errors.withField', { message: err.message, field: err.field }) : err.message;
+}
+
+/**
+ * The message shown to the user for an error from the API client: the
+ * translation of the error's code (errors.code.<code>, with the error's
+ * params and field), so the UI speaks its own language; the server's
+ * (English) message only for a code this UI does not know yet.
+ * withField: false leaves out "(field: x)", where the field is shown anyway.
+ */
+export function errorText(err: unknown, t: TFunction, { withField = true }: { withField?: boolean } = {}): string {
+  if (err instanceof LocalizedError) return err.message;
+  if (!(err instanceof ApiError)) return t('errors.generic');
+  const code = err.status === 0 ? 'network' : err.code;
+  if (code === 'rate_limited' && err.retryAfter !== undefined) return t('errors.rateLimited', { seconds: err.retryAfter });
+  const vars = { ...err.params, ...(err.field ? { field: err.field } : {}) };
+  const known = (t as (k: string, o: Record<string, unknown>) => string)(`errors.code.${code}`, { ...vars, defaultValue: MISSING });
+  const text = known !== MISSING ? known : err.message || t('errors.generic');
+  if (code === 'internal' || code === 'network' || code === 'unavailable') return text;
+  return withField && err.field ? t('errors.withField', { message: text, field: err.field }) : text;
 }
 
 export function ErrorAlert({ error, onRetry }: { error: unknown; onRetry?: () => void }) {

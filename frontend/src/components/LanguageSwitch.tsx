@@ -1,5 +1,4 @@
-import { useTranslation } from 'react-i18next';
-import { LANGUAGES, setLanguage } from '../i18n';
+import { LANGUAGES, setLanguage, useTranslation } from '../i18n';
 import { baseLang } from '../text';
 
 /** Two toggle buttons, Deutsch / English; the choice is remembered. */

@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { Suspense, useEffect, useState } from 'react';
+import { useTranslation } from '../i18n';
 import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate, useOutletContext } from 'react-router';
 import { api, ApiError } from '../api';
 import { label } from '../format';
@@ -98,7 +98,11 @@ export function StaffLayout() {
         {logoutError != null && <ErrorAlert error={logoutError} />}
         {me.status === 'loading' && <Loading />}
         {me.status === 'error' && <ErrorAlert error={me.error} onRetry={() => setGeneration((g) => g + 1)} />}
-        {me.status === 'ok' && <Outlet context={{ user: me.user } satisfies StaffContext} />}
+        {me.status === 'ok' && (
+          <Suspense fallback={<Loading />}>
+            <Outlet context={{ user: me.user } satisfies StaffContext} />
+          </Suspense>
+        )}
       </main>
     </>
   );

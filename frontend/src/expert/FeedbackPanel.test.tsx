@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import i18n from '../i18n';
@@ -115,16 +115,39 @@ const ratingFeedback: ItemFeedback = {
 };
 
 describe('FeedbackPanel', () => {
-  it('shows n, median and IQR in words, as the chart text alternative, and agreement and consensus', () => {
+  it('shows n, median and IQR in words, as the chart text alternative, and agreement and consensus', async () => {
     render(<FeedbackPanel item={housing} feedback={ratingFeedback} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} own={2} minGroupN={3} />);
     const panel = screen.getByRole('region', { name: 'Ergebnis der Runde 1' });
     expect(within(panel).getByText('Median 4, IQR 3–5, 18 Antworten')).toBeInTheDocument();
     const chart = within(panel).getByRole('img', { name: 'Median 4, IQR 3–5, 18 Antworten' });
-    expect(chart.tagName.toLowerCase()).toBe('svg');
+    // Plot is loaded with the first chart; its SVG is hidden behind the image's text alternative.
+    await waitFor(() => expect(chart.querySelector('svg')).not.toBeNull());
+    expect(chart.querySelector('svg')).toHaveAttribute('aria-hidden', 'true');
     expect(chart.querySelectorAll('rect').length).toBeGreaterThanOrEqual(6); // the IQR band and five bars
+    expect(chart.querySelectorAll('[aria-label]')).toHaveLength(0); // Plot's labels on <g> removed
     expect(within(panel).getByText('Zustimmung: 72,5 %')).toBeInTheDocument();
     expect(within(panel).getByText('Konsens: nicht erreicht')).toBeInTheDocument();
     expect(within(panel).getByText('2 Enthaltungen')).toBeInTheDocument();
+  });
+
+  it('explains the chart in a legend: the bars, the own answer, the median and the IQR band', async () => {
+    const { unmount } = render(
+      <FeedbackPanel item={housing} feedback={ratingFeedback} scales={def.scales} groups={[]} lang="de" round={1} own={2} minGroupN={3} />,
+    );
+    const legend = within(screen.getByRole('figure')).getByRole('list');
+    expect(within(legend).getAllByRole('listitem').map((li) => li.textContent?.trim())).toEqual([
+      'Antworten je Stufe',
+      'Ihre Antwort in Runde 1',
+      'Median (gestrichelt)',
+      'Mittlere Hälfte der Antworten (IQR)',
+    ]);
+    unmount();
+
+    // No own answer (e.g. a new expert) and no IQR shown: no legend entries for them.
+    const fb: ItemFeedback = { ...ratingFeedback, rating: { ...ratingFeedback.rating!, q1: undefined, q3: undefined } };
+    await i18n.changeLanguage('en');
+    render(<FeedbackPanel item={housing} feedback={fb} scales={def.scales} groups={[]} lang="en" round={1} minGroupN={3} />);
+    expect(within(screen.getByRole('figure')).getAllByRole('listitem').map((li) => li.textContent?.trim())).toEqual(['Answers per point', 'Median (dashed)']);
   });
 
   it('collapses many anonymised comments', async () => {
@@ -160,16 +183,22 @@ describe('FeedbackPanel', () => {
     const { unmount } = render(<FeedbackPanel item={housing} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} minGroupN={3} />);
     let table = screen.getByRole('table', { name: 'Nach Expertengruppen' });
     let civ = within(table).getByRole('row', { name: /Zivilgesellschaft/ });
-    expect(civ).toHaveTextContent('Zivilgesellschaftzum Schutz der Anonymität nicht gezeigt (Gruppen unter 3 Antworten');
+    expect(civ).toHaveTextContent(/^Zivilgesellschaftausgeblendet\*$/);
     expect(within(civ).getAllByRole('cell')).toHaveLength(1); // no n, median or IQR cells
+    // The anonymity note once, below the table, and the hidden row refers to it.
+    expect(within(civ).getByRole('cell')).toHaveAccessibleDescription(/^Zum Schutz der Anonymität nicht gezeigt: Gruppen unter 3 Antworten/);
+    expect(screen.getAllByText(/Zum Schutz der Anonymität/)).toHaveLength(1);
     expect(within(table).getByRole('row', { name: /Politik und Verwaltung/ })).toHaveTextContent('Politik und Verwaltung1643–5');
+    // The heads of the number columns are aligned like their numbers.
+    for (const h of within(table).getAllByRole('columnheader').slice(1)) expect(h).toHaveClass('num');
     unmount();
 
     await i18n.changeLanguage('en');
     render(<FeedbackPanel item={housing} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="en" round={1} minGroupN={5} />);
     table = screen.getByRole('table', { name: 'By expert group' });
     civ = within(table).getByRole('row', { name: /Zivilgesellschaft/ });
-    expect(civ).toHaveTextContent('not shown to protect anonymity (groups with fewer than 5 answers are hidden');
+    expect(civ).toHaveTextContent(/^Zivilgesellschafthidden\*$/);
+    expect(screen.getByText(/^Not shown to protect anonymity: groups with fewer than 5 answers are hidden/)).toBeInTheDocument();
   });
 
   it('shows choice counts and shares by group, in the study order, in German and English', async () => {
@@ -210,10 +239,8 @@ describe('FeedbackPanel', () => {
     let table = screen.getByRole('table', { name: 'Nach Expertengruppen' });
     let civ = groupBlock(table, /Zivilgesellschaft/);
     let rows = within(civ).getAllByRole('row');
-    expect(rows.map((r) => r.textContent)).toEqual([
-      'Zivilgesellschaft',
-      expect.stringMatching(/^zum Schutz der Anonymität nicht gezeigt \(Gruppen unter 3 Antworten/),
-    ]);
+    expect(rows.map((r) => r.textContent)).toEqual(['Zivilgesellschaft', 'ausgeblendet*']);
+    expect(screen.getAllByText(/Zum Schutz der Anonymität nicht gezeigt: Gruppen unter 3 Antworten/)).toHaveLength(1);
     expect(civ.textContent).not.toMatch(/Bundestagung|%|Antworten:/);
     expect(groupBlock(table, /Politik und Verwaltung/)).toHaveTextContent('Politik und Verwaltung: 8 AntwortenBundestagung6 (75 %)');
     unmount();
@@ -224,7 +251,7 @@ describe('FeedbackPanel', () => {
     civ = groupBlock(table, /Zivilgesellschaft/);
     rows = within(civ).getAllByRole('row');
     expect(rows).toHaveLength(2);
-    expect(rows[1]).toHaveTextContent(/^not shown to protect anonymity \(groups with fewer than 5 answers are hidden/);
+    expect(within(rows[1]!).getByRole('cell')).toHaveAccessibleDescription(/^Not shown to protect anonymity: groups with fewer than 5 answers are hidden/);
   });
 
   it('shows mean ranks and first-place shares by group, and a suppressed group without numbers, in German and English', async () => {
@@ -244,7 +271,7 @@ describe('FeedbackPanel', () => {
     let civ = within(blocks[2]!).getAllByRole('row');
     expect(civ).toHaveLength(2);
     expect(civ[0]).toHaveTextContent(/^Zivilgesellschaft$/);
-    expect(civ[1]).toHaveTextContent(/^zum Schutz der Anonymität nicht gezeigt \(Gruppen unter 3 Antworten/);
+    expect(civ[1]).toHaveTextContent(/^ausgeblendet\*$/);
     expect(blocks[2]!.textContent).not.toMatch(/\d %|Rangfolge|Forum/);
     unmount();
 
@@ -258,7 +285,8 @@ describe('FeedbackPanel', () => {
     expect(pol[1]).toHaveTextContent('Forum1.550 %');
     expect(pol[2]).toHaveTextContent('Learning module2.316.7 %');
     civ = within(blocks[2]!).getAllByRole('row');
-    expect(civ[1]).toHaveTextContent(/^not shown to protect anonymity \(groups with fewer than 4 answers/);
+    expect(civ[1]).toHaveTextContent(/^hidden\*$/);
+    expect(screen.getByText(/^Not shown to protect anonymity: groups with fewer than 4 answers/)).toBeInTheDocument();
   });
 
   it('shows only n by group for choice and ranking items without option numbers', () => {
@@ -271,7 +299,8 @@ describe('FeedbackPanel', () => {
     render(<FeedbackPanel item={ranking} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} minGroupN={3} />);
     const table = screen.getByRole('table', { name: 'Nach Expertengruppen' });
     const rows = within(table).getAllByRole('row');
-    expect(rows.map((r) => r.textContent)).toEqual(['Gruppen', 'Politik und Verwaltung6', expect.stringMatching(/^Zivilgesellschaftzum Schutz der Anonymität/)]);
+    expect(rows.map((r) => r.textContent)).toEqual(['Gruppen', 'Politik und Verwaltung6', 'Zivilgesellschaftausgeblendet*']);
+    expect(screen.getAllByText(/Zum Schutz der Anonymität/)).toHaveLength(1);
   });
 
   it('shows nothing by group for choice and ranking items without by_group', () => {
@@ -297,15 +326,38 @@ describe('FeedbackPanel', () => {
 });
 
 describe('ItemCard with feedback', () => {
-  it('shows the own previous answer pre-selected, saves it only on "keep", and asks for a justification outside the IQR', async () => {
+  const view: ItemView = { item: housing, origin: 'carried', previous: { value: 2, comment: '', justification: '', seq: 1, revisions: 0, needs_justification: false }, feedback: ratingFeedback };
+
+  it('takes a click on the previous answer itself as the answer', async () => {
+    const changes: unknown[] = [];
+    render(<ItemCard view={view} draft={undefined} onChange={(d) => changes.push(d)} scales={def.scales} groups={[]} lang="de" round={2} justify minGroupN={3} />);
+    await userEvent.click(screen.getByRole('radio', { name: /2 eher unwichtig/ }));
+    expect(changes).toEqual([{ value: 2, comment: '', justification: '' }]);
+  });
+
+  it('shows the panel’s feedback before the answer options, and names its region after the question', () => {
+    render(<ItemCard view={view} draft={undefined} onChange={() => {}} scales={def.scales} groups={[]} lang="de" round={2} justify minGroupN={3} />);
+    const card = screen.getByRole('article', { name: 'Wohnen' });
+    expect(within(card).getByRole('heading', { level: 2, name: 'Wohnen' })).toBeInTheDocument();
+    const region = within(card).getByRole('region', { name: 'Ergebnis der Runde 1 Wohnen' });
+    const options = within(card).getByRole('group', { name: 'Wohnen' });
+    expect(region.compareDocumentPosition(options) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(within(region).getByRole('heading', { level: 3 })).toHaveTextContent('Ergebnis der Runde 1');
+  });
+
+  it('marks the own previous answer without giving it, saves it on "keep", and asks for a justification outside the IQR', async () => {
     const changes: unknown[] = [];
     const view: ItemView = { item: housing, origin: 'carried', previous: { value: 2, comment: '', justification: '', seq: 1, revisions: 0, needs_justification: false }, feedback: ratingFeedback };
     const { rerender } = render(
       <ItemCard view={view} draft={undefined} onChange={(d) => changes.push(d)} scales={def.scales} groups={[]} lang="de" round={2} justify minGroupN={3} />,
     );
     expect(screen.getByText('Ihre Antwort in Runde 1: 2 – eher unwichtig')).toBeInTheDocument();
-    expect(screen.getByRole('radio', { name: /2 eher unwichtig/ })).toBeChecked();
-    expect(screen.getByText(/vorausgewählt, aber noch nicht bestätigt/)).toBeInTheDocument();
+    // Marked (its own look and words), but no radio is checked: nothing is answered for the expert.
+    const prev = screen.getByRole('radio', { name: /2 eher unwichtig \(Ihre Antwort in der Vorrunde\)/ });
+    expect(prev).not.toBeChecked();
+    expect(prev.closest('li')).toHaveClass('previous');
+    for (const r of screen.getAllByRole('radio')) expect(r).not.toBeChecked();
+    expect(screen.getByText(/ist markiert, aber noch nicht gegeben/)).toBeInTheDocument();
     expect(changes).toEqual([]);
     await userEvent.click(screen.getByRole('button', { name: 'Meine Antwort beibehalten' }));
     expect(changes).toEqual([{ value: 2, comment: '', justification: '' }]);
@@ -328,6 +380,14 @@ describe('ItemCard with feedback', () => {
     const just = screen.getByRole('textbox', { name: 'Kurze Begründung' });
     expect(just).toHaveAttribute('aria-required', 'true');
     expect(screen.getByText(/außerhalb des mittleren Bereichs/)).toBeInTheDocument();
+  });
+
+  it('marks a question shown in another language than the page’s with its lang, so that it hyphenates by its rules', async () => {
+    await i18n.changeLanguage('en');
+    const german: Item = { ...housing, text: { de: 'Wohnraumversorgung' }, help: { en: 'Homes', de: 'Wohnungen' } };
+    render(<ItemCard view={{ item: german, origin: 'initial' }} draft={undefined} onChange={() => {}} scales={def.scales} groups={[]} lang="en" round={1} justify={false} minGroupN={3} />);
+    expect(screen.getByRole('heading', { level: 2, name: 'Wohnraumversorgung' })).toHaveAttribute('lang', 'de');
+    expect(screen.getByText('Homes')).not.toHaveAttribute('lang');
   });
 
   it('marks new items and hides feedback until answered', () => {

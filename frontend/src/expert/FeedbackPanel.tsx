@@ -1,7 +1,8 @@
 import { useId } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { formatNumber, label as labelOf } from '../format';
 import { localized } from '../text';
+import { TableWrap } from '../components/TableWrap';
 import { DistributionChart } from './DistributionChart';
 import type { AnswerValue, ChoiceGroupFeedback, Group, GroupEntry, Item, ItemFeedback, RankingGroupFeedback, Scale, Suppressed, SummaryFeedback } from '../api/types';
 import { scaleOf } from './util';
@@ -26,6 +27,8 @@ export interface FeedbackPanelProps {
   own?: AnswerValue | undefined;
   /** The study's min_group_n (the server sends it): smaller groups come without numbers (`suppressed`). */
   minGroupN: number;
+  /** The id of the item's heading: the panel's name adds the question, so that each item's feedback region has a name of its own. */
+  itemHeading?: string;
 }
 
 /** Half up to one decimal, as published tables round (81.25 → 81.3). */
@@ -48,7 +51,7 @@ export function summaryText(s: SummaryFeedback, lang: string, t: (k: string, o?:
   return parts.join(', ');
 }
 
-function Summary({ s, scale, own, lang }: { s: SummaryFeedback; scale: Scale | undefined; own: unknown; lang: string }) {
+function Summary({ s, scale, own, lang, round }: { s: SummaryFeedback; scale: Scale | undefined; own: unknown; lang: string; round: number }) {
   const { t } = useTranslation();
   const tt = t as unknown as (k: string, o?: Record<string, unknown>) => string;
   const text = summaryText(s, lang, tt);
@@ -63,6 +66,7 @@ function Summary({ s, scale, own, lang }: { s: SummaryFeedback; scale: Scale | u
           median={s.median}
           own={typeof own === 'number' ? own : undefined}
           label={text}
+          round={round}
         />
       )}
       <ul className="summary-facts">
@@ -86,6 +90,28 @@ function groupName(groups: Group[], id: string, lang: string, noGroup: string): 
   return id ? localized(groups.find((g) => g.id === id)?.label, lang) || id : noGroup;
 }
 
+/** The anonymity note of a table with hidden groups: once, below the table, referred to by each hidden row. */
+function SuppressedNote({ id, minGroupN }: { id: string; minGroupN: number }) {
+  const { t } = useTranslation();
+  return (
+    <p id={id} className="footnote muted small">
+      <span aria-hidden="true">* </span>
+      {t('feedback.suppressed', { min: minGroupN })}
+    </p>
+  );
+}
+
+/** A hidden group's cell: "hidden*", described by the table's note. */
+function SuppressedCell({ colSpan, note }: { colSpan?: number; note: string }) {
+  const { t } = useTranslation();
+  return (
+    <td colSpan={colSpan} className="muted small" aria-describedby={note}>
+      {t('feedback.suppressedShort')}
+      <span aria-hidden="true">*</span>
+    </td>
+  );
+}
+
 /** The split by group; a group below the study's min_group_n appears without numbers. */
 function ByGroup({
   groups,
@@ -99,19 +125,27 @@ function ByGroup({
   minGroupN: number;
 }) {
   const { t } = useTranslation();
+  const note = useId();
   const ids = groupOrder(groups, data);
   if (ids.length === 0) return null;
   const name = (id: string) => groupName(groups, id, lang, t('feedback.noGroup'));
+  const hidden = ids.some((id) => isSuppressed(data[id]!));
   return (
-    <div className="table-wrap">
+    <TableWrap label={t('feedback.byGroup')}>
       <table className="by-group">
         <caption>{t('feedback.byGroup')}</caption>
         <thead>
           <tr>
             <th scope="col">{t('feedback.group')}</th>
-            <th scope="col">n</th>
-            <th scope="col">{t('stats.median')}</th>
-            <th scope="col">IQR</th>
+            <th scope="col" className="num">
+              n
+            </th>
+            <th scope="col" className="num">
+              {t('stats.median')}
+            </th>
+            <th scope="col" className="num">
+              IQR
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -121,9 +155,7 @@ function ByGroup({
               return (
                 <tr key={id}>
                   <th scope="row">{name(id)}</th>
-                  <td colSpan={3} className="muted small">
-                    {t('feedback.suppressed', { min: minGroupN })}
-                  </td>
+                  <SuppressedCell colSpan={3} note={note} />
                 </tr>
               );
             }
@@ -138,7 +170,8 @@ function ByGroup({
           })}
         </tbody>
       </table>
-    </div>
+      {hidden && <SuppressedNote id={note} minGroupN={minGroupN} />}
+    </TableWrap>
   );
 }
 
@@ -179,23 +212,26 @@ function OptionsByGroup<T>({
   rows: (e: T) => OptionRow[] | undefined;
 }) {
   const { t } = useTranslation();
+  const note = useId();
   const ids = groupOrder(groups, data);
   if (ids.length === 0) return null;
   const name = (id: string) => groupName(groups, id, lang, t('feedback.noGroup'));
-  const suppressed = t('feedback.suppressed', { min: minGroupN });
+  const hidden = ids.some((id) => isSuppressed(data[id]!));
   const withOptions = ids.some((id) => {
     const e = data[id]!;
     return !isSuppressed(e) && (rows(e)?.length ?? 0) > 0;
   });
   if (!withOptions) {
     return (
-      <div className="table-wrap">
+      <TableWrap label={t('feedback.byGroup')}>
         <table className="by-group">
           <caption>{t('feedback.byGroup')}</caption>
           <thead>
             <tr>
               <th scope="col">{t('feedback.group')}</th>
-              <th scope="col">n</th>
+              <th scope="col" className="num">
+                n
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -204,25 +240,26 @@ function OptionsByGroup<T>({
               return (
                 <tr key={id}>
                   <th scope="row">{name(id)}</th>
-                  {isSuppressed(e) ? <td className="muted small">{suppressed}</td> : <td className="num">{size(e)}</td>}
+                  {isSuppressed(e) ? <SuppressedCell note={note} /> : <td className="num">{size(e)}</td>}
                 </tr>
               );
             })}
           </tbody>
         </table>
-      </div>
+        {hidden && <SuppressedNote id={note} minGroupN={minGroupN} />}
+      </TableWrap>
     );
   }
   const cols = heads.length + 1;
   return (
-    <div className="table-wrap">
+    <TableWrap label={t('feedback.byGroup')}>
       <table className="by-group by-group-options">
         <caption>{t('feedback.byGroup')}</caption>
         <thead>
           <tr>
             <th scope="col">{t('feedback.option')}</th>
             {heads.map((h, i) => (
-              <th scope="col" key={i}>
+              <th scope="col" key={i} className="num">
                 {h}
               </th>
             ))}
@@ -239,9 +276,7 @@ function OptionsByGroup<T>({
               </tr>
               {isSuppressed(e) ? (
                 <tr>
-                  <td colSpan={cols} className="muted small">
-                    {suppressed}
-                  </td>
+                  <SuppressedCell colSpan={cols} note={note} />
                 </tr>
               ) : (
                 rows(e as T)?.map((r) => (
@@ -259,7 +294,8 @@ function OptionsByGroup<T>({
           );
         })}
       </table>
-    </div>
+      {hidden && <SuppressedNote id={note} minGroupN={minGroupN} />}
+    </TableWrap>
   );
 }
 
@@ -276,7 +312,7 @@ function byMeanRank<O extends { mean_rank?: number | null | undefined }>(options
  * fewer answers than `minGroupN` without numbers) and the anonymised comments
  * (collapsed when there are many).
  */
-export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN }: FeedbackPanelProps) {
+export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN, itemHeading }: FeedbackPanelProps) {
   const { t } = useTranslation();
   const hid = useId();
   const ownMap = (own && typeof own === 'object' && !Array.isArray(own) ? own : {}) as Record<string, unknown>;
@@ -284,11 +320,11 @@ export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round,
   const comments = fb.comments ?? [];
   const pct = (share: number | null | undefined) => (share == null ? '–' : `${formatNumber(roundHalfUp1(share * 100), lang)} %`);
   return (
-    <section className="feedback" aria-labelledby={hid}>
-      <h4 id={hid}>{t('feedback.title', { round })}</h4>
+    <section className="feedback" aria-labelledby={itemHeading ? `${hid} ${itemHeading}` : hid}>
+      <h3 id={hid}>{t('feedback.title', { round })}</h3>
       {fb.rating && (
         <>
-          <Summary s={fb.rating} scale={scaleOf(scales, item.scale)} own={own} lang={lang} />
+          <Summary s={fb.rating} scale={scaleOf(scales, item.scale)} own={own} lang={lang} round={round} />
           {fb.rating.by_group && <ByGroup groups={groups} data={fb.rating.by_group} lang={lang} minGroupN={minGroupN} />}
         </>
       )}
@@ -296,15 +332,15 @@ export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round,
         const crit = item.criteria?.find((x) => x.id === c.criterion_id);
         return (
           <div key={c.criterion_id} className="criterion-feedback">
-            <h5>{localized(crit?.label, lang) || c.criterion_id}</h5>
-            <Summary s={c} scale={scaleOf(scales, crit?.scale)} own={ownMap[c.criterion_id]} lang={lang} />
+            <h4>{localized(crit?.label, lang) || c.criterion_id}</h4>
+            <Summary s={c} scale={scaleOf(scales, crit?.scale)} own={ownMap[c.criterion_id]} lang={lang} round={round} />
             {c.by_group && <ByGroup groups={groups} data={c.by_group} lang={lang} minGroupN={minGroupN} />}
           </div>
         );
       })}
       {fb.numeric && (
         <>
-          <Summary s={fb.numeric} scale={undefined} own={own} lang={lang} />
+          <Summary s={fb.numeric} scale={undefined} own={own} lang={lang} round={round} />
           {fb.numeric.by_group && <ByGroup groups={groups} data={fb.numeric.by_group} lang={lang} minGroupN={minGroupN} />}
         </>
       )}

@@ -1,11 +1,11 @@
 import { useId } from 'react';
-import { useTranslation } from 'react-i18next';
-import { localized } from '../text';
+import { useTranslation } from '../i18n';
+import { localized, localizedLang } from '../text';
 import { FeedbackPanel } from './FeedbackPanel';
 import { inputs } from './items';
 import type { Draft } from './outbox';
-import type { AnswerValue, Group, ItemFeedback, ItemView, Scale } from '../api/types';
-import { isEmptyValue, valueText } from './util';
+import type { Group, ItemFeedback, ItemView, Scale } from '../api/types';
+import { isComplete, isEmptyValue, valueText } from './util';
 
 export interface ItemCardProps {
   view: ItemView;
@@ -26,104 +26,131 @@ export interface ItemCardProps {
   error?: string | undefined;
   /** The study's min_group_n, for the text of a suppressed group. */
   minGroupN: number;
+  /** The expert's pseudonym: seeds the options' order of their own (rankings). */
+  seed?: string;
+}
+
+/** The id of an item's justification field (the submit page links to it). */
+export function justificationId(itemId: string): string {
+  return `justification-${itemId}`;
 }
 
 /**
- * One question: the input for its type, the expert's previous answer and
- * the panel's feedback (from round 2 on), the comment and, when the answer
+ * One question: the question, the panel's feedback (from round 2 on; before
+ * the answer on a phone, beside it on a wide screen), the input for its type
+ * with the expert's previous answer marked, the comment and, when the answer
  * lies outside the previous round's IQR, the justification.
  *
- * A carried-over item starts with the previous answer pre-selected; it is
- * saved (and counts as answered) only once the expert changes it or presses
- * "keep my answer", so an untouched item is never mistaken for a confirmed
- * one.
+ * A carried-over item's previous answer is marked, never filled in: the
+ * item is answered only by a choice of the expert's (the previous option
+ * included) or by "keep my answer", so an untouched item is never mistaken
+ * for a confirmed one.
  */
-export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, needsJustification, readOnly, error, minGroupN }: ItemCardProps) {
+export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, needsJustification, readOnly, error, minGroupN, seed }: ItemCardProps) {
   const { t } = useTranslation();
   const hid = useId();
   const { item } = view;
   const Input = inputs[item.type];
   const previous = view.previous?.value ?? null;
-  const preselected = !draft && !isEmptyValue(previous) && !readOnly;
-  const shown: AnswerValue = draft ? draft.value : preselected ? previous : null;
+  const hasPrevious = !isEmptyValue(previous);
+  const pending = hasPrevious && !readOnly && !isComplete(item, draft?.value);
   const base: Draft = draft ?? { value: null, comment: '', justification: '' };
   const fb = feedback ?? view.feedback;
   const outside = justify && !!draft && !!needsJustification;
   const showJustification = justify && (outside || (draft?.justification ?? '') !== '');
   const legend = localized(item.text, lang) || item.id;
   const help = localized(item.help, lang);
-  const set = (patch: Partial<Draft>) => onChange({ ...base, ...(preselected && !('value' in patch) ? { value: previous } : {}), ...patch });
+  /** A lang attribute where the study has no text in the UI language and another is shown. */
+  const langOf = (t: typeof item.text | undefined) => {
+    const l = localizedLang(t, lang);
+    return l && l !== lang ? l : undefined;
+  };
+  const set = (patch: Partial<Draft>) => onChange({ ...base, ...patch });
 
   return (
-    <article className="q-item card" id={`item-${item.id}`} aria-labelledby={hid} data-item={item.id}>
-      <h3 id={hid} className="visually-hidden">
-        {legend}
-      </h3>
-      {(view.origin === 'new' || view.origin === 'changed') && (
-        <p className="item-badges">
-          <span className={`badge origin-${view.origin}`}>{t(view.origin === 'new' ? 'participation.newItem' : 'participation.changedItem')}</span>
-        </p>
-      )}
-      {help && <p className="muted small">{help}</p>}
-      {Input ? (
-        <Input
-          item={item}
-          scales={scales}
-          value={shown}
-          onChange={(v) => set({ value: v })}
-          lang={lang}
-          legend={legend}
-          previous={isEmptyValue(previous) ? undefined : previous}
-          disabled={readOnly}
-        />
-      ) : (
-        <p>{legend}</p>
-      )}
-      {view.previous && !isEmptyValue(previous) && (
-        <p className="previous-answer">
-          {t('participation.previousAnswer', { round: round - 1, answer: valueText(item, previous, scales, lang) })}
-        </p>
-      )}
-      {preselected && (
-        <div className="preselected" role="note">
-          <p>{t('participation.preselected')}</p>
-          <button type="button" onClick={() => onChange({ ...base, value: previous })}>
-            {t('participation.keepAnswer')}
-          </button>
-        </div>
-      )}
+    <article className={`q-item card${fb ? ' with-feedback' : ''}`} id={`item-${item.id}`} aria-labelledby={hid} data-item={item.id}>
+      <div className="q-head">
+        {(view.origin === 'new' || view.origin === 'changed') && (
+          <p className="item-badges">
+            <span className={`badge origin-${view.origin}`}>{t(view.origin === 'new' ? 'participation.newItem' : 'participation.changedItem')}</span>
+          </p>
+        )}
+        <h2 id={hid} className="q-question" lang={langOf(item.text)}>
+          {legend}
+        </h2>
+        {help && (
+          <p className="muted small" lang={langOf(item.help)}>
+            {help}
+          </p>
+        )}
+      </div>
       {fb && (
-        <FeedbackPanel item={item} feedback={fb} scales={scales} groups={groups} lang={lang} round={round - 1} own={previous ?? undefined} minGroupN={minGroupN} />
-      )}
-      {!fb && view.feedback_hidden && <p className="muted small">{t('participation.feedbackHidden')}</p>}
-      {item.comment && (
-        <TextField
-          label={t('participation.comment')}
-          value={draft?.comment ?? ''}
-          onChange={(s) => set({ comment: s })}
-          disabled={readOnly}
+        <FeedbackPanel
+          item={item}
+          feedback={fb}
+          scales={scales}
+          groups={groups}
+          lang={lang}
+          round={round - 1}
+          own={previous ?? undefined}
+          minGroupN={minGroupN}
+          itemHeading={hid}
         />
       )}
-      {showJustification && (
-        <TextField
-          label={t('participation.justification')}
-          hint={outside ? t('participation.justificationHint') : undefined}
-          value={draft?.justification ?? ''}
-          onChange={(s) => set({ justification: s })}
-          disabled={readOnly}
-          required={outside}
-        />
-      )}
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      {!fb && view.feedback_hidden && <p className="muted small q-feedback-hidden">{t('participation.feedbackHidden')}</p>}
+      <div className="q-answer">
+        {Input ? (
+          <Input
+            item={item}
+            scales={scales}
+            value={draft?.value ?? null}
+            onChange={(v) => set({ value: v })}
+            lang={lang}
+            legend={legend}
+            previous={hasPrevious ? previous : undefined}
+            disabled={readOnly}
+            {...(seed !== undefined ? { seed } : {})}
+          />
+        ) : (
+          <p>{legend}</p>
+        )}
+        {hasPrevious && (
+          <p className="previous-answer">{t('participation.previousAnswer', { round: round - 1, answer: valueText(item, previous, scales, lang) })}</p>
+        )}
+        {pending && (
+          <div className="preselected" role="note">
+            <p>{t('participation.preselected', { round: round - 1 })}</p>
+            <button type="button" onClick={() => onChange({ ...base, value: previous })}>
+              {t('participation.keepAnswer')}
+            </button>
+          </div>
+        )}
+        {item.comment && (
+          <TextField label={t('participation.comment')} value={draft?.comment ?? ''} onChange={(s) => set({ comment: s })} disabled={readOnly} />
+        )}
+        {showJustification && (
+          <TextField
+            id={justificationId(item.id)}
+            label={t('participation.justification')}
+            hint={outside ? t('participation.justificationHint') : undefined}
+            value={draft?.justification ?? ''}
+            onChange={(s) => set({ justification: s })}
+            disabled={readOnly}
+            required={outside}
+          />
+        )}
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
     </article>
   );
 }
 
 function TextField(props: {
+  id?: string;
   label: string;
   hint?: string | undefined;
   value: string;
@@ -131,7 +158,8 @@ function TextField(props: {
   disabled?: boolean | undefined;
   required?: boolean;
 }) {
-  const id = useId();
+  const generated = useId();
+  const id = props.id ?? generated;
   return (
     <div className="field">
       <label htmlFor={id}>{props.label}</label>

@@ -167,8 +167,87 @@ describe('ParticipationPage', () => {
     const alert = screen.getByRole('alert');
     expect(within(alert).getByRole('button', { name: 'Wohnen' })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Antworten abschicken' })).toBeDisabled();
+    // The link leads to the field that needs the justification, not to the section's heading.
     await userEvent.click(within(alert).getByRole('button', { name: 'Wohnen' }));
-    expect(await screen.findByRole('textbox', { name: 'Kurze Begründung' })).toBeInTheDocument();
-    expect(screen.getByRole('region', { name: 'Ergebnis der Runde 1' })).toBeInTheDocument();
+    const field = await screen.findByRole('textbox', { name: 'Kurze Begründung' });
+    await waitFor(() => expect(document.activeElement).toBe(field));
+    expect(screen.getByRole('region', { name: 'Ergebnis der Runde 1 Wohnen' })).toBeInTheDocument();
+  });
+
+  /** Round 2: t1 and t2 carried over with the expert's round-1 answers and the panel's feedback. */
+  function round2(): Participation {
+    const p = participation();
+    const [t1, t2] = p.sections[0]!.items;
+    const prev = (value: Participation['answers'][string]['value']) => ({ value, comment: '', justification: '', seq: 1, revisions: 0, needs_justification: false });
+    p.sections[0]!.items = [
+      { ...t1!, origin: 'carried', previous: prev(2), feedback: { item_id: 't1', type: 'rating', n: 5, rating: { n: 5, median: 2, q1: 2, q3: 3 } } },
+      { ...t2!, origin: 'carried', previous: prev({ imp: 4, feas: 2 }) },
+    ];
+    return { ...p, round: { number: 2, status: 'open', opens_at: null, deadline: '2026-12-14T17:00:00Z' } };
+  }
+
+  /** A fake server for PUT /answers/:id that records the bodies per item. */
+  function saves(items: string[]) {
+    const puts: Record<string, unknown[]> = {};
+    const handlers: Record<string, (r: { body: unknown }) => { body: unknown }> = {};
+    for (const id of items) {
+      puts[id] = [];
+      handlers[`PUT /api/v1/participation/answers/${id}`] = ({ body }) => {
+        puts[id]!.push(body);
+        const b = body as { value: unknown; seq: number };
+        return { body: { answer: { ...b, comment: '', justification: '', revisions: 0, needs_justification: false }, applied: true, progress: { answered: 1, total: 7 } } };
+      };
+    }
+    return { puts, handlers };
+  }
+
+  it('round 2: a click on the marked previous answer itself is an answer and is saved', async () => {
+    const { puts, handlers } = saves(['t1']);
+    mockFetch({ ...session, 'GET /api/v1/participation': { body: round2() }, ...handlers });
+    renderAt('/p/tok');
+    await userEvent.click(await screen.findByRole('button', { name: 'Befragung beginnen' }));
+    const group = await screen.findByRole('group', { name: 'Wohnen' });
+    const prev = within(group).getByRole('radio', { name: /2 eher unwichtig \(Ihre Antwort in der Vorrunde\)/ });
+    expect(prev).not.toBeChecked();
+    expect(screen.getAllByText('0 von 7 Fragen beantwortet').length).toBeGreaterThan(0);
+    await userEvent.click(prev);
+    expect(prev).toBeChecked();
+    await waitFor(() => expect(puts.t1).toHaveLength(1));
+    expect(puts.t1![0]).toMatchObject({ value: 2 });
+    expect(screen.getAllByText('1 von 7 Fragen beantwortet').length).toBeGreaterThan(0);
+  });
+
+  it('round 2: "keep all my unchanged answers" saves each carried item of the section not answered yet', async () => {
+    const { puts, handlers } = saves(['t1', 't2']);
+    const data = round2();
+    data.answers = { t1: { value: 5, comment: 'neu', justification: '', seq: 4, revisions: 1, needs_justification: false } };
+    mockFetch({ ...session, 'GET /api/v1/participation': { body: data }, ...handlers });
+    renderAt('/p/tok');
+    await userEvent.click(await screen.findByRole('button', { name: 'Weiter zur Befragung' }));
+    // t1 is answered already (5): only t2 is kept.
+    await userEvent.click(await screen.findByRole('button', { name: 'Alle unveränderten Antworten dieses Abschnitts beibehalten (1)' }));
+    await waitFor(() => expect(puts.t2).toHaveLength(1));
+    expect(puts.t2![0]).toMatchObject({ value: { imp: 4, feas: 2 }, comment: '', justification: '' });
+    expect(puts.t1).toEqual([]);
+    expect(screen.getByText('1 Antwort aus Runde 1 übernommen.')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /Alle unveränderten Antworten/ })).not.toBeInTheDocument();
+    const feas = within(screen.getByRole('group', { name: 'Machbarkeit' })).getByRole('radio', { name: /^2 / });
+    expect(feas).toBeChecked();
+  });
+
+  it('sends a ranking only once every place is filled', async () => {
+    const { puts, handlers } = saves(['f3']);
+    mockFetch({ ...session, 'GET /api/v1/participation': { body: participation() }, ...handlers });
+    renderAt('/p/tok');
+    await userEvent.click(await screen.findByRole('button', { name: 'Befragung beginnen' }));
+    await userEvent.click(within(screen.getByRole('navigation', { name: 'Abschnitte' })).getByRole('button', { name: /Formate/ }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Werkstatt auf Platz 1 setzen' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Forum auf Platz 2 setzen' }));
+    expect(screen.getAllByText('0 von 7 Fragen beantwortet').length).toBeGreaterThan(0);
+    expect(localStorage.getItem(outboxKey(def.id, 1, 'E-TEST'))).toBeNull(); // nothing queued
+    await userEvent.click(screen.getByRole('button', { name: 'Lernmodul auf Platz 3 setzen' }));
+    await waitFor(() => expect(puts.f3).toHaveLength(1));
+    expect(puts.f3![0]).toMatchObject({ value: ['d', 'b', 'a'] });
+    expect(screen.getAllByText('1 von 7 Fragen beantwortet').length).toBeGreaterThan(0);
   });
 });

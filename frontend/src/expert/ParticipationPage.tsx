@@ -1,17 +1,16 @@
-import { useEffect, useRef, type ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useParams } from 'react-router';
 import { ApiError } from '../api';
 import type { Participation, SectionView } from '../api/types';
 import { errorText, Loading } from '../components/ErrorAlert';
 import { LanguageSwitch } from '../components/LanguageSwitch';
-import { LANG_STORAGE_KEY, setLanguage, type Lang } from '../i18n';
+import { LANG_STORAGE_KEY, setLanguage, useTranslation, type Lang } from '../i18n';
 import { baseLang, localized } from '../text';
 import { participationApi, type ParticipationApi } from './api';
 import './expert.css';
-import { ItemCard } from './ItemCard';
+import { ItemCard, justificationId } from './ItemCard';
 import type { SaveState } from './outbox';
-import { isAnswered, needingJustification, useParticipantActions, useParticipation, useQuestionnaire } from './participationState';
+import { isAnswered, keepable, needingJustification, useParticipantActions, useParticipation, useQuestionnaire } from './participationState';
 
 /** A date-time in the study's time zone, e.g. "Montag, 14. Dezember 2026 um 18:00 MEZ". */
 export function formatInZone(iso: string | null | undefined, lang: string, timeZone: string): string {
@@ -223,10 +222,22 @@ function Questionnaire({
   const justify = survey.feedback.justify_outside_iqr;
   const needsJustification = needingJustification(state, sections, justify);
 
-  const goToItem = (id: string) => {
+  /** Opens the item's section and moves to the item, or to its justification field when `field` says so and it is shown. */
+  const goToItem = (id: string, field?: 'justification') => {
     const index = sections.findIndex((s) => s.items.some((v) => v.item.id === id));
     if (index >= 0) setView({ kind: 'section', index });
-    setTimeout(() => document.getElementById(`item-${id}`)?.scrollIntoView({ block: 'start' }), 0);
+    setTimeout(() => {
+      const input = field ? document.getElementById(justificationId(id)) : null;
+      const target = input ?? document.getElementById(`item-${id}`);
+      target?.scrollIntoView({ block: 'center' });
+      if (input) input.focus();
+    }, 0);
+  };
+  const [kept, setKept] = useState<{ section: number; count: number } | null>(null);
+  const keepAll = (index: number) => {
+    const list = keepable(state, sections[index]!);
+    for (const v of list) change(v.item.id, { ...(drafts[v.item.id] ?? { comment: '', justification: '' }), value: v.previous!.value });
+    setKept({ section: index, count: list.length });
   };
   const itemLabel = (id: string) => localized(allItems.find((v) => v.item.id === id)?.item.text, lang) || id;
 
@@ -321,6 +332,17 @@ function Questionnaire({
         </h1>
         {localized(s.description, lang) && <p className="lead">{localized(s.description, lang)}</p>}
         {readOnly && <p className="alert">{t('participation.closed', { round: round.number })}</p>}
+        {!readOnly && keepable(state, s).length > 0 && (
+          <div className="keep-all">
+            <button type="button" onClick={() => keepAll(view.index)}>
+              {t('participation.keepAll', { count: keepable(state, s).length })}
+            </button>
+            <p className="muted small">{t('participation.keepAllHint', { round: round.number - 1 })}</p>
+          </div>
+        )}
+        <p className="visually-hidden" role="status">
+          {kept?.section === view.index ? t('participation.keptAll', { count: kept.count, round: round.number - 1 }) : ''}
+        </p>
         {s.items.map((v) => (
           <ItemCard
             key={v.item.id}
@@ -337,6 +359,7 @@ function Questionnaire({
             readOnly={readOnly}
             error={itemErrors[v.item.id]}
             minGroupN={survey.feedback.min_group_n}
+            seed={data.expert.pseudonym}
           />
         ))}
         <p className="pager">
@@ -389,7 +412,7 @@ function Questionnaire({
             <ul>
               {justifyList.map((id) => (
                 <li key={id}>
-                  <button type="button" className="link-button" onClick={() => goToItem(id)}>
+                  <button type="button" className="link-button" onClick={() => goToItem(id, 'justification')}>
                     {itemLabel(id)}
                   </button>
                 </li>
@@ -418,8 +441,9 @@ function Questionnaire({
     );
   }
 
+  const withFeedback = allItems.some((v) => v.feedback || released[v.item.id]);
   return (
-    <div className="questionnaire">
+    <div className={withFeedback ? 'questionnaire q-wide' : 'questionnaire'}>
       <title>{`${title} – ${t('app.name')}`}</title>
       <div className="q-status">
         <label className="progress">

@@ -6,6 +6,8 @@ import { fixtureSurvey } from '../test/fixture';
 import type { Item } from '../api/types';
 import { inputs, type ItemInputProps } from './items';
 import { parseLocaleNumber } from './items/NumericInput';
+import { seededShuffle } from './shuffle';
+import { isComplete } from './util';
 import type { AnswerValue } from '../api/types';
 
 const def = fixtureSurvey.definition;
@@ -93,29 +95,127 @@ describe('multiple_choice', () => {
 });
 
 describe('ranking', () => {
-  it('moves options with the up and down buttons and saves the top k', async () => {
-    const changes = renderInput(item('f3')); // top_k 3 of 4
-    const list = screen.getByRole('list');
-    const labels = () => within(list).getAllByRole('listitem').map((li) => li.getAttribute('data-option'));
-    expect(labels()).toEqual(['a', 'b', 'c', 'd']);
-    expect(screen.getByText('Noch keine Rangfolge gespeichert.')).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: 'Werkstatt nach oben' }));
-    expect(changes).toEqual([['a', 'b', 'd']]);
-    expect(labels()).toEqual(['a', 'b', 'd', 'c']);
-    await userEvent.click(screen.getByRole('button', { name: 'Lernmodul nach unten' }));
-    expect(changes.at(-1)).toEqual(['b', 'a', 'd']);
-    expect(screen.getByRole('button', { name: 'Forum nach oben' })).toBeDisabled();
+  const places = () => within(screen.getByRole('list', { name: 'Ihre Rangfolge' }));
+  const ranked = () =>
+    places()
+      .queryAllByRole('listitem')
+      .map((li) => li.getAttribute('data-option'))
+      .filter(Boolean);
+  const poolList = () => screen.queryByRole('list', { name: /^Optionen/ });
+  const pool = () => within(poolList()!).getAllByRole('listitem').map((li) => li.getAttribute('data-option'));
+
+  it('starts empty, fills the places with the buttons and is answered only when k places are filled', async () => {
+    const changes = renderInput(item('f3'), null, { seed: 'E-TEST' }); // top_k 3 of 4
+    expect(ranked()).toEqual([]);
+    expect(places().getByText('Platz 1: noch frei – wählen Sie eine Option unten.')).toBeInTheDocument();
+    expect(screen.getByText(/^0 von 3 Plätzen belegt/)).toBeInTheDocument();
+    expect([...pool()].sort()).toEqual(['a', 'b', 'c', 'd']);
+    await userEvent.click(screen.getByRole('button', { name: 'Werkstatt auf Platz 1 setzen' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Forum auf Platz 2 setzen' }));
+    expect(changes).toEqual([['d'], ['d', 'b']]);
+    expect(ranked()).toEqual(['d', 'b']);
+    expect(screen.getByText(/^2 von 3 Plätzen belegt/)).toBeInTheDocument();
+    expect(isComplete(item('f3'), changes.at(-1))).toBe(false);
+    await userEvent.click(screen.getByRole('button', { name: 'Lernmodul auf Platz 3 setzen' }));
+    expect(changes.at(-1)).toEqual(['d', 'b', 'a']);
+    expect(isComplete(item('f3'), changes.at(-1))).toBe(true);
+    expect(screen.getByText('Alle 3 Plätze belegt.')).toBeInTheDocument();
+    // Full: the last option can no longer be added, only swapped in after taking one out.
+    expect(pool()).toEqual(['c']);
+    expect(screen.queryByRole('button', { name: /Plattform auf Platz/ })).not.toBeInTheDocument();
+    expect(screen.getByText(/Alle Plätze sind belegt/)).toBeInTheDocument();
   });
 
-  it('accepts the shown order, offers keyboard drag handles and marks previous ranks', async () => {
-    const changes = renderInput(item('f3'), null, { previous: ['c', 'a', 'b'] });
-    await userEvent.click(screen.getByRole('button', { name: 'Diese Reihenfolge übernehmen' }));
-    expect(changes).toEqual([['a', 'b', 'c']]);
-    const handle = screen.getByRole('button', { name: 'Lernmodul verschieben (Platz 1)' });
-    expect(handle).toHaveAttribute('aria-roledescription');
+  it('moves a ranked option up, down and out; it stays where it was moved and the value is exactly the places', async () => {
+    const changes = renderInput(item('f3'), ['d', 'b', 'a'], { seed: 'E-TEST' });
+    const poolBefore = pool();
+    await userEvent.click(screen.getByRole('button', { name: 'Lernmodul nach oben' }));
+    expect(changes).toEqual([['d', 'a', 'b']]);
+    expect(ranked()).toEqual(['d', 'a', 'b']); // not rebuilt in the study's order
+    await userEvent.click(screen.getByRole('button', { name: 'Lernmodul nach oben' }));
+    expect(changes.at(-1)).toEqual(['a', 'd', 'b']);
+    expect(screen.getByRole('button', { name: 'Lernmodul nach oben' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Forum nach unten' })).toBeDisabled();
+    await userEvent.click(screen.getByRole('button', { name: 'Werkstatt aus der Rangfolge nehmen' }));
+    expect(changes.at(-1)).toEqual(['a', 'b']);
+    // Back in the pool, in the expert's order of the options; the pool's order is otherwise unchanged.
+    const order = seededShuffle(['a', 'b', 'c', 'd'], 'E-TEST|f3');
+    expect(pool()).toEqual(order.filter((x) => x === 'c' || x === 'd'));
+    expect(poolBefore).toEqual(['c']);
+    await userEvent.click(screen.getByRole('button', { name: 'Plattform auf Platz 3 setzen' }));
+    expect(changes.at(-1)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('works with the keyboard alone; the focus follows the option', async () => {
+    const changes = renderInput(item('f3'), null, { seed: 'E-TEST', previous: ['c', 'a', 'b'] });
+    const first = pool()[0]!;
+    const add = (id: string) => screen.getByRole('button', { name: new RegExp(`^${label(id)} auf Platz`) });
+    const label = (id: string) => ({ a: 'Lernmodul', b: 'Forum', c: 'Plattform', d: 'Werkstatt' })[id]!;
+    add(first).focus();
+    await userEvent.keyboard('{Enter}');
+    expect(changes).toEqual([[first]]);
+    // The focus moves on to the next option of the pool, ready to add it.
+    const second = pool()[0]!;
+    expect(document.activeElement).toBe(add(second));
+    await userEvent.keyboard(' ');
+    expect(changes.at(-1)).toEqual([first, second]);
+    const third = pool()[0]!;
+    expect(document.activeElement).toBe(add(third));
+    await userEvent.keyboard('{Enter}');
+    expect(changes.at(-1)).toEqual([first, second, third]);
+    // Full: the focus is on the last added option's handle; Tab reaches its ↑ button.
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: `${label(third)} verschieben (Platz 3)` }));
+    await userEvent.tab();
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: `${label(third)} nach oben` }));
+    await userEvent.keyboard('{Enter}');
+    expect(changes.at(-1)).toEqual([first, third, second]);
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: `${label(third)} nach oben` }));
+    // Out again with ✕ (Tab past ↓).
+    await userEvent.tab();
+    await userEvent.tab();
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: `${label(third)} aus der Rangfolge nehmen` }));
+    await userEvent.keyboard('{Enter}');
+    expect(changes.at(-1)).toEqual([first, second]);
+    expect(document.activeElement).toBe(add(third));
+    // Drag handles are keyboard draggables (dnd-kit), and previous ranks are marked.
+    expect(screen.getByRole('button', { name: `${label(first)} verschieben (Platz 1)` })).toHaveAttribute('aria-roledescription');
     expect(screen.getByText('(Vorrunde: Platz 1)')).toBeInTheDocument();
   });
+
+  it('shows the options in an order of each expert’s own, the same on every visit, unless the study keeps its order', () => {
+    const orderFor = (seed: string, it: Item = item('f3')) => {
+      const { unmount } = render(
+        <RankingInputHost item={it} seed={seed} />,
+      );
+      const order = pool();
+      unmount();
+      return order.join('');
+    };
+    const one = orderFor('E-AAAA');
+    expect(orderFor('E-AAAA')).toBe(one);
+    const orders = new Set(['E-AAAA', 'E-BBBB', 'E-CCCC', 'E-DDDD', 'E-EEEE', 'E-FFFF'].map((x) => orderFor(x)));
+    expect(orders.size).toBeGreaterThan(1);
+    const fixed = { ...item('f3'), randomize_options: false };
+    expect(orderFor('E-AAAA', fixed)).toBe('abcd');
+    expect(orderFor('E-BBBB', fixed)).toBe('abcd');
+  });
+
+  it('ranks all options when there is no top_k', async () => {
+    const full = { ...item('f3'), top_k: undefined, randomize_options: false };
+    const changes = renderInput(full, ['b', 'a', 'd']);
+    expect(isComplete(full, changes.at(-1) ?? ['b', 'a', 'd'])).toBe(false);
+    await userEvent.click(screen.getByRole('button', { name: 'Plattform auf Platz 4 setzen' }));
+    expect(changes).toEqual([['b', 'a', 'd', 'c']]);
+    expect(isComplete(full, changes.at(-1))).toBe(true);
+    expect(screen.getByText('Alle Optionen sind in Ihrer Rangfolge.')).toBeInTheDocument();
+  });
 });
+
+/** A ranking input with a fixed value, for reading the pool's order. */
+function RankingInputHost({ item: it, seed }: { item: Item; seed: string }) {
+  const Input = inputs.ranking!;
+  return <Input item={it} scales={def.scales} value={null} onChange={() => {}} lang="de" legend="Formate" seed={seed} />;
+}
 
 describe('numeric', () => {
   it('reads German decimal commas and checks bounds before saving', async () => {

@@ -2,15 +2,15 @@
 // participation behind the link, and the questionnaire with its drafts,
 // autosave, feedback released by a save, and the submission. The reducer is
 // pure; the hooks connect it to the server and the outbox.
-import type { TFunction } from 'i18next';
+import type { TFunction } from '../i18n';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { ApiError, isAbort } from '../api';
 import { useAction } from '../hooks';
-import type { ItemFeedback, Participation, ResponseInfo, SaveResult, SectionView, SubmitResult } from '../api/types';
+import type { Item, ItemFeedback, Participation, ResponseInfo, SaveResult, SectionView, SubmitResult } from '../api/types';
 import { errorText } from '../components/ErrorAlert';
 import type { ParticipationApi } from './api';
 import { Outbox, outboxKey, type Draft, type Entry, type SaveState } from './outbox';
-import { isComplete } from './util';
+import { isComplete, isEmptyValue } from './util';
 
 // ---- loading the participation behind the link
 
@@ -205,6 +205,27 @@ export function isAnswered(s: QuestionnaireState, sections: SectionView[], id: s
 }
 
 /**
+ * The items of a section "keep all my unchanged answers" confirms: carried
+ * over unchanged, with a previous answer, and not answered in this round yet.
+ */
+export function keepable(s: QuestionnaireState, section: SectionView): SectionView['items'] {
+  return section.items.filter((v) => v.origin === 'carried' && !isEmptyValue(v.previous?.value) && !isComplete(v.item, s.drafts[v.item.id]?.value));
+}
+
+/**
+ * What is sent for a draft: an incomplete value (a ranking with places
+ * still free, a multi_rating with criteria still open) is kept on the page
+ * but sent as no answer, so the server never stores half an answer and the
+ * item counts as answered only once it is complete.
+ */
+export function sendable(item: Item | undefined, d: Draft): Draft {
+  return item && !isComplete(item, d.value) ? { ...d, value: null } : d;
+}
+
+const sameDraft = (a: Draft, b: Draft) =>
+  a.comment === b.comment && a.justification === b.justification && JSON.stringify(a.value) === JSON.stringify(b.value);
+
+/**
  * The items whose stored answer needs a justification (the server's
  * needs_justification), unless one has been typed since.
  */
@@ -240,7 +261,7 @@ export function useQuestionnaire(data: Participation, client: ParticipationApi, 
       send: (id, body) => client.save(id, body),
       onState: (st) => dispatch({ type: 'saveState', state: st }),
       onSaved: (id, result) => dispatch({ type: 'saved', itemId: id, result, showStored: !result.applied && !ob.get(id) }),
-      onRejected: (id, err) => dispatch({ type: 'rejected', itemId: id, message: errorText(err, t) }),
+      onRejected: (id, err) => dispatch({ type: 'rejected', itemId: id, message: errorText(err, t, { withField: false }) }),
       onUnauthorized: reconnect,
     });
     for (const a of Object.values(data.answers)) ob.observeSeq(a.seq);
@@ -257,9 +278,22 @@ export function useQuestionnaire(data: Participation, client: ParticipationApi, 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, readOnly, client, reconnect]);
 
+  // The drafts as last rendered, to tell whether a change alters what is sent.
+  const drafts = useRef(state.drafts);
+  drafts.current = state.drafts;
+  const items = useRef(new Map<string, Item>());
+  if (items.current.size === 0) for (const v of data.sections.flatMap((x) => x.items)) items.current.set(v.item.id, v.item);
+
   const change = useCallback((itemId: string, draft: Draft) => {
+    const item = items.current.get(itemId);
+    const before = drafts.current[itemId];
+    const send = sendable(item, draft);
+    drafts.current = { ...drafts.current, [itemId]: draft };
     dispatch({ type: 'change', itemId, draft });
-    outbox.current?.put(itemId, draft);
+    // Filling a ranking place by place sends nothing until the ranking is complete.
+    if (before ? !sameDraft(sendable(item, before), send) : !sameDraft(send, { value: null, comment: '', justification: '' })) {
+      outbox.current?.put(itemId, send);
+    }
   }, []);
 
   const setView = useCallback((view: View) => dispatch({ type: 'view', view }), []);

@@ -22,6 +22,12 @@ export function isComplete(item: Item, v: AnswerValue | undefined): boolean {
     const m = v as Record<string, unknown>;
     return (item.criteria ?? []).every((c) => m[c.id] !== undefined && m[c.id] !== null);
   }
+  if (item.type === 'ranking') {
+    // Every place filled: the top k, or all options without top_k (the server's rule).
+    const n = item.options?.length ?? 0;
+    const k = item.top_k && item.top_k > 0 && item.top_k < n ? item.top_k : n;
+    return Array.isArray(v) && v.length === k;
+  }
   return true;
 }
 

@@ -67,7 +67,7 @@ describe('LoginPage', () => {
     mockFetch({
       'POST /api/v1/auth/login': {
         status: 422,
-        body: { error: { code: 'invalid', message: 'Keine gültige E-Mail-Adresse.', field: 'email' } },
+        body: { error: { code: 'invalid', message: 'is not a valid e-mail address', field: 'email' } },
       },
     });
     renderAt('/login');
@@ -75,7 +75,8 @@ describe('LoginPage', () => {
 
     const email = screen.getByLabelText('E-Mail-Adresse');
     await waitFor(() => expect(email).toHaveAttribute('aria-invalid', 'true'));
-    expect(email).toHaveAccessibleDescription('Keine gültige E-Mail-Adresse.');
+    // The code's text in the UI language, not the server's English message.
+    expect(email).toHaveAccessibleDescription('Die Angaben sind nicht gültig. Bitte prüfen Sie sie.');
   });
 
   it('asks for missing fields without calling the server', async () => {

@@ -1,6 +1,5 @@
-import { useState, type FormEvent } from 'react';
-import { Button, FieldError, Form, Input, Label, TextField } from 'react-aria-components';
-import { useTranslation } from 'react-i18next';
+import { useId, useState, type FormEvent } from 'react';
+import { useTranslation } from '../i18n';
 import { useLocation, useNavigate } from 'react-router';
 import { api, ApiError } from '../api';
 import { errorText } from '../components/ErrorAlert';
@@ -44,7 +43,7 @@ export function LoginPage() {
       setBusy(false);
       setPassword('');
       if (err instanceof ApiError && err.status === 422 && (err.field === 'email' || err.field === 'password')) {
-        setFieldErrors({ [err.field]: err.message });
+        setFieldErrors({ [err.field]: errorText(err, t, { withField: false }) });
       } else {
         setError(err);
       }
@@ -69,37 +68,29 @@ export function LoginPage() {
             <p>{message}</p>
           </div>
         )}
-        <Form className="form" onSubmit={(e) => void submit(e)} validationBehavior="aria" validationErrors={fieldErrors}>
-          <TextField
-            className="field"
+        <form className="form" onSubmit={(e) => void submit(e)} noValidate>
+          <LoginField
             name="email"
             type="email"
+            label={t('login.email')}
             autoComplete="username"
-            isRequired
             value={email}
             onChange={setEmail}
-          >
-            <Label>{t('login.email')}</Label>
-            <Input spellCheck={false} autoCapitalize="none" />
-            <FieldError className="field-error" />
-          </TextField>
-          <TextField
-            className="field"
+            error={fieldErrors.email}
+          />
+          <LoginField
             name="password"
             type="password"
+            label={t('login.password')}
             autoComplete="current-password"
-            isRequired
             value={password}
             onChange={setPassword}
-          >
-            <Label>{t('login.password')}</Label>
-            <Input />
-            <FieldError className="field-error" />
-          </TextField>
-          <Button type="submit" className="button-primary" isPending={busy}>
+            error={fieldErrors.password}
+          />
+          <button type="submit" className="button-primary" disabled={busy} aria-disabled={busy || undefined}>
             {busy ? t('login.submitting') : t('login.submit')}
-          </Button>
-        </Form>
+          </button>
+        </form>
         <p className="muted small">{t('login.expertHint')}</p>
       </main>
     </div>
@@ -107,3 +98,38 @@ export function LoginPage() {
 }
 
 export default LoginPage;
+
+/** A labelled, required input with its error below it (aria-invalid, aria-describedby). */
+function LoginField(props: {
+  name: 'email' | 'password';
+  type: 'email' | 'password';
+  label: string;
+  autoComplete: string;
+  value: string;
+  onChange: (v: string) => void;
+  error?: string | undefined;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        type={props.type}
+        autoComplete={props.autoComplete}
+        required
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? `${id}-error` : undefined}
+        {...(props.type === 'email' ? { spellCheck: false, autoCapitalize: 'none' } : {})}
+      />
+      {props.error && (
+        <p id={`${id}-error`} className="field-error">
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}

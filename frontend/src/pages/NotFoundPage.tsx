@@ -1,6 +1,7 @@
-import { useTranslation } from 'react-i18next';
-import { isRouteErrorResponse, Link, useRouteError } from 'react-router';
+import { Component, type ErrorInfo, type ReactNode } from 'react';
+import { Link } from 'react-router';
 import { errorText } from '../components/ErrorAlert';
+import { useTranslation } from '../i18n';
 
 export function NotFoundPage() {
   const { t } = useTranslation();
@@ -17,15 +18,13 @@ export function NotFoundPage() {
 }
 
 /** Shown when rendering a route fails, e.g. a lazy chunk that cannot be loaded. */
-export function RouteError() {
+export function RouteError({ error }: { error: unknown }) {
   const { t } = useTranslation();
-  const err = useRouteError();
-  if (isRouteErrorResponse(err) && err.status === 404) return <NotFoundPage />;
   return (
     <main id="main" className="page narrow">
       <h1>{t('errors.title')}</h1>
       <div className="alert alert-error" role="alert">
-        <p>{errorText(err, t)}</p>
+        <p>{errorText(error, t)}</p>
       </div>
       <p>
         <button type="button" className="button-secondary" onClick={() => window.location.reload()}>
@@ -34,4 +33,21 @@ export function RouteError() {
       </p>
     </main>
   );
+}
+
+/** Catches a failing page and shows RouteError instead (key it by the path to reset it on navigation). */
+export class RouteErrorBoundary extends Component<{ children: ReactNode }, { error: unknown; failed: boolean }> {
+  state = { error: null as unknown, failed: false };
+
+  static getDerivedStateFromError(error: unknown) {
+    return { error, failed: true };
+  }
+
+  componentDidCatch(error: unknown, info: ErrorInfo) {
+    console.error('page failed', error, info.componentStack);
+  }
+
+  render() {
+    return this.state.failed ? <RouteError error={this.state.error} /> : this.props.children;
+  }
 }

@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { formatDateTime } from '../format';

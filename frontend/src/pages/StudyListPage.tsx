@@ -1,5 +1,5 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { Link } from 'react-router';
 import { api, ApiError, type ImportedSurvey } from '../api';
 import { ErrorAlert, errorText, Loading } from '../components/ErrorAlert';

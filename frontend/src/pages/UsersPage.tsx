@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { api, ApiError } from '../api';
-import { ErrorAlert, Loading } from '../components/ErrorAlert';
+import { ErrorAlert, Loading, LocalizedError } from '../components/ErrorAlert';
 import { useStaff } from '../components/StaffLayout';
 import { formatDateTime, label } from '../format';
 import { useApiData } from '../hooks';
@@ -48,8 +48,8 @@ function UsersView({ me }: { me: User }) {
       await api.setUserDisabled(u.id, disable);
     } catch (err) {
       // The server's reasons, in the UI language.
-      if (disable && err instanceof ApiError && err.status === 409) throw new ApiError(409, err.code, t('users.lastAdmin'));
-      if (disable && err instanceof ApiError && err.status === 422 && err.field === 'id') throw new ApiError(422, err.code, t('users.ownAccount'));
+      if (disable && err instanceof ApiError && err.status === 409) throw new LocalizedError(t('users.lastAdmin'));
+      if (disable && err instanceof ApiError && err.status === 422 && err.field === 'id') throw new LocalizedError(t('users.ownAccount'));
       throw err;
     }
     setConfirm(null);

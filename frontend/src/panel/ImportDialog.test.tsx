@@ -81,7 +81,7 @@ describe('ImportDialog', () => {
     const dialog = screen.getByRole('dialog', { name: 'Panel importieren' });
     await userEvent.upload(within(dialog).getByLabelText('Datei (CSV oder XLSX)'), new File(['x'], 'x.csv'));
     await userEvent.click(within(dialog).getByRole('button', { name: 'Prüfen' }));
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent('no e-mail column');
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Die Angaben sind nicht gültig. Bitte prüfen Sie sie. (Feld: file)');
     expect(within(dialog).queryByRole('table')).not.toBeInTheDocument();
   });
 });

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { label } from '../format';
 import type { ImportReport } from '../api/types';

@@ -1,6 +1,5 @@
-import type { TFunction } from 'i18next';
 import { useId, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation, type TFunction } from '../i18n';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { MailJob, MailPreview, MailStatus, SendCounts, Survey } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';

@@ -1,6 +1,5 @@
-import type { TFunction } from 'i18next';
 import { useId, useState, type FormEvent } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation, type TFunction } from '../i18n';
 import { Link, useParams } from 'react-router';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { formatDateTime, label } from '../format';

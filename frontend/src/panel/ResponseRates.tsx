@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { baseLang, localized } from '../text';
 import type { GroupProgress, ResponseRates as Rates } from '../api/types';
 

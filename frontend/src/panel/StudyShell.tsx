@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { Link } from 'react-router';
 import { api } from '../api';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';

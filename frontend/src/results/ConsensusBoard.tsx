@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { fmtPercent, fmtStat } from './format';
 import type { Labels } from './labels';
 import type { Board, BoardCell, BoardRow } from '../api/types';

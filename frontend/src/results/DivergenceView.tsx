@@ -1,4 +1,4 @@
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { OutcomeText } from './ItemDetail';
 import { fmtStat } from './format';
 import type { Labels } from './labels';

@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
@@ -21,7 +21,7 @@ function setup(itemId = 't1') {
 }
 
 describe('ItemDetail', () => {
-  it('gives every chart a text alternative with its numbers', () => {
+  it('gives every chart a text alternative with its numbers', async () => {
     setup();
     expect(screen.getByRole('heading', { level: 2 })).toHaveTextContent('Wohnen t1');
     // Small multiples of the distribution, one per round.
@@ -31,8 +31,12 @@ describe('ItemDetail', () => {
     expect(
       screen.getByRole('img', { name: 'Runde 1 → 2: 12 gepaarte Antworten; 5 höher, 6 gleich, 1 niedriger' }),
     ).toBeInTheDocument();
-    // The charts are SVG drawn by Observable Plot.
-    expect(screen.getByRole('img', { name: /^Runde 1: Median/ }).querySelector('svg')).not.toBeNull();
+    // The charts are SVG drawn by Observable Plot (loaded with the first chart), hidden
+    // from assistive technology, without Plot's aria-label on its groups.
+    const chart = screen.getByRole('img', { name: /^Runde 1: Median/ });
+    await waitFor(() => expect(chart.querySelector('svg')).not.toBeNull());
+    expect(chart.querySelector('svg')).toHaveAttribute('aria-hidden', 'true');
+    expect(chart.querySelectorAll('svg [aria-label]')).toHaveLength(0);
   });
 
   it('shows stability and consensus per round', () => {

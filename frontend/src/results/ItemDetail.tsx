@@ -1,5 +1,5 @@
 import { useId, useState, type ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { DistributionChart, TransitionChart } from './charts';
 import { OUTCOME_ICON } from './ConsensusBoard';
 import { fmtP, fmtPRel, fmtShare, fmtStat } from './format';
@@ -33,6 +33,7 @@ export function ItemDetail({ itemId, rounds, transitions, groups, labels, lang }
       : latest.type === 'rating'
         ? [{ id: '', label: t('results.detail.rating') }]
         : [];
+  const Sub = criteria.length > 1 ? 'h4' : 'h3';
 
   const ratingOf = (it: ItemResult, cid: string): RatingResult | undefined =>
     cid ? it.criteria?.find((c) => c.criterion_id === cid) : it.rating;
@@ -67,10 +68,11 @@ export function ItemDetail({ itemId, rounds, transitions, groups, labels, lang }
 
       {criteria.map((c) => (
         <section key={c.id} className="criterion" aria-label={c.label}>
+          {/* The parts' headings come one level below the item's, or the criterion's. */}
           {criteria.length > 1 && <h3>{c.label}</h3>}
           <ConsensusTable rows={present.map((p) => ({ round: p.round, rr: ratingOf(p.item, c.id) }))} group={group} labels={labels} />
 
-          <h4>{t('results.detail.distribution')}</h4>
+          <Sub>{t('results.detail.distribution')}</Sub>
           <div className="multiples">
             {present.map((p) => {
               const rr = ratingOf(p.item, c.id);
@@ -99,7 +101,7 @@ export function ItemDetail({ itemId, rounds, transitions, groups, labels, lang }
 
           {present.some((p) => p.round > 1) && (
             <>
-              <h4>{t('results.detail.movement')}</h4>
+              <Sub>{t('results.detail.movement')}</Sub>
               <div className="multiples">
                 {present
                   .filter((p) => p.round > 1)

@@ -1,4 +1,4 @@
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { RankTable } from './ItemDetail';
 import { fmtP, fmtStat } from './format';
 import type { Labels } from './labels';

@@ -1,25 +1,13 @@
 // Observable Plot charts (SVG). Each chart is an image with a text
 // alternative that carries its numbers, so nothing is conveyed by the
 // picture alone.
-import * as Plot from '@observablehq/plot';
-import { useEffect, useRef } from 'react';
+import type { PlotOptions } from '@observablehq/plot';
 import type { DistPoint, TransitionMatrix } from '../api/types';
+import { usePlot, type Plot } from '../components/plot';
 
-/** Renders Plot options into a role="img" element labelled by alt. */
-export function PlotImage({ build, alt, dataKey }: { build: () => Plot.PlotOptions; alt: string; dataKey: string }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    try {
-      el.replaceChildren(Plot.plot(build()));
-    } catch {
-      el.replaceChildren(); // the text alternative still says everything
-    }
-    return () => el.replaceChildren();
-    // dataKey stands for the data: redraw only when it changes.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [dataKey]);
+/** Renders Plot options into a role="img" element labelled by alt; dataKey stands for the data (redrawn when it changes). */
+export function PlotImage({ build, alt, dataKey }: { build: (plot: Plot) => PlotOptions; alt: string; dataKey: string }) {
+  const ref = usePlot((plot) => plot.plot(build(plot)), dataKey);
   return <div className="plot" ref={ref} role="img" aria-label={alt} />;
 }
 
@@ -49,7 +37,7 @@ export function DistributionChart({
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const data = distribution.map((d) => ({ value: d.value, percent: d.percent ?? 0 }));
-  const build = (): Plot.PlotOptions => ({
+  const build = (Plot: Plot): PlotOptions => ({
     width: 260,
     height: 150,
     marginLeft: 36,
@@ -91,7 +79,7 @@ export function TransitionChart({
       if (from !== undefined && to !== undefined) data.push({ from, to, count });
     }),
   );
-  const build = (): Plot.PlotOptions => ({
+  const build = (Plot: Plot): PlotOptions => ({
     width: 260,
     height: 240,
     marginLeft: 44,

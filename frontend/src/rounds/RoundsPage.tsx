@@ -1,5 +1,5 @@
 import { useId, type FormEvent, type ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { Link, useParams } from 'react-router';
 import { roundPlanCarry_overModeValues as carryModes } from '../api/schema';
 import type { Definition, Item, Round } from '../api/types';

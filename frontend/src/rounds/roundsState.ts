@@ -2,7 +2,7 @@
 // from the server, the actions on them, and the forms for new dates, a
 // reopening and the next round. The reducers and body builders are pure.
 import { useReducer } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../i18n';
 import { api } from '../api';
 import type { Definition, Item, PrepareRequest, Round } from '../api/types';
 import { useAction, useApiData } from '../hooks';

@@ -1,7 +1,13 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup, configure } from '@testing-library/react';
 import { afterEach, beforeEach, vi } from 'vitest';
-import i18n from '../i18n';
+import de from '../i18n/de.json';
+import en from '../i18n/en.json';
+import i18n, { addDictionary, type Dictionary } from '../i18n';
+
+// Both dictionaries at once: the app loads each when it is first used.
+addDictionary('de', de);
+addDictionary('en', en as Dictionary);
 
 // findBy… and waitFor wait for what the test expects to appear, however long
 // a loaded machine takes; the limit (testing-library's default is 1 s) is

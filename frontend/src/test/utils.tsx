@@ -1,10 +1,10 @@
 // Test helpers: a fetch fake at the network boundary, and the app's routes in
 // a memory router.
 import { render } from '@testing-library/react';
-import { createMemoryRouter, RouterProvider } from 'react-router';
+import { MemoryRouter, useLocation, type Location } from 'react-router';
 import { vi } from 'vitest';
 import type { User } from '../api/types';
-import { routes } from '../routes';
+import { AppRoutes } from '../routes';
 
 export interface FakeResponse {
   status?: number;
@@ -49,10 +49,22 @@ export function mockFetch(handlers: Record<string, Handler>): Call[] {
   return calls;
 }
 
+/** Records the router's location where a test can read it (router.state.location). */
+function LocationProbe({ into }: { into: { location: Location | null } }) {
+  into.location = useLocation();
+  return null;
+}
+
+/** The app's routes in a memory router at path; router.state.location is where it is now. */
 export function renderAt(path: string) {
-  const router = createMemoryRouter(routes, { initialEntries: [path] });
-  const view = render(<RouterProvider router={router} />);
-  return { router, ...view };
+  const state: { location: Location | null } = { location: null };
+  const view = render(
+    <MemoryRouter initialEntries={[path]}>
+      <AppRoutes />
+      <LocationProbe into={state} />
+    </MemoryRouter>,
+  );
+  return { router: { state: state as { location: Location } }, ...view };
 }
 
 export const adminUser: User = {

@@ -9,7 +9,7 @@ export function MultiRatingInput({ item, scales, value, onChange, lang, legend, 
   const prev = (previous && typeof previous === 'object' && !Array.isArray(previous) ? previous : {}) as Record<string, number | string>;
   return (
     <fieldset className="multi-rating">
-      <legend>{legend}</legend>
+      <legend className="q-legend">{legend}</legend>
       {(item.criteria ?? []).map((c) => (
         <ScaleRadios
           key={c.id}

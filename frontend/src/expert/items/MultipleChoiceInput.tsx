@@ -1,4 +1,4 @@
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../i18n';
 import { localized } from '../../text';
 import type { ItemInputProps } from './props';
 
@@ -12,7 +12,7 @@ export function MultipleChoiceInput({ item, value, onChange, lang, legend, previ
   const hint = `q-${item.id}-hint`;
   return (
     <fieldset aria-describedby={max > 0 ? hint : undefined}>
-      <legend>{legend}</legend>
+      <legend className="q-legend">{legend}</legend>
       {max > 0 && (
         <p id={hint} className="muted small">
           {t('participation.maxChoices', { count: max })}

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../i18n';
 import { formatNumber } from '../../format';
 import { localized } from '../../text';
 import type { ItemInputProps } from './props';
@@ -54,7 +54,9 @@ export function NumericInput({ item, value, onChange, lang, legend, previous, di
     .join(' · ');
   return (
     <div className="field numeric">
-      <label htmlFor={id}>{legend}</label>
+      <label htmlFor={id} className="q-legend">
+        {legend}
+      </label>
       <div className="numeric-row">
         <input
           id={id}

@@ -3,147 +3,318 @@ import {
   DndContext,
   KeyboardSensor,
   PointerSensor,
+  useDraggable,
+  useDroppable,
   useSensor,
   useSensors,
   type DragEndEvent,
 } from '@dnd-kit/core';
-import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
-import { useTranslation } from 'react-i18next';
+import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
+import { useEffect, useId, useMemo, useRef, useState, type CSSProperties, type ReactNode } from 'react';
+import { useTranslation } from '../../i18n';
 import { localized } from '../../text';
+import { seededShuffle } from '../shuffle';
 import type { ItemInputProps } from './props';
 
+/** The droppable ids beside the options' own: the next free place, and the pool of unranked options. */
+const SLOT = '\u0000slot';
+const POOL = '\u0000pool';
+
+/** The ranked places: the value's known options, each once, at most k. */
+export function rankedPlaces(value: unknown, all: string[], k: number): string[] {
+  if (!Array.isArray(value)) return [];
+  const out: string[] = [];
+  for (const id of value) if (typeof id === 'string' && all.includes(id) && !out.includes(id)) out.push(id);
+  return out.slice(0, k);
+}
+
+/** The places after a move of id to place `to` (0-based; -1 takes it out); a full list drops its last place. */
+export function moveTo(ranked: string[], id: string, to: number, k: number): string[] {
+  const rest = ranked.filter((x) => x !== id);
+  if (to < 0) return rest;
+  const at = Math.min(to, rest.length);
+  return [...rest.slice(0, at), id, ...rest.slice(at)].slice(0, k);
+}
+
 /**
- * A ranking: drag the options (pointer, or keyboard: Space to pick up, the
- * arrow keys to move, Space to drop), or use the up/down buttons. With
- * top_k, the first k places count.
+ * A ranking. It starts empty: the expert chooses options into the places
+ * ("Auf Platz 2") and can move them (↑ ↓) and take them out (✕) again, with
+ * the buttons, by dragging (pointer, or keyboard: Space picks up the handle,
+ * the arrow keys move, Space drops), so no order is suggested. The options
+ * not ranked are shown in an order of the expert's own (seed: pseudonym and
+ * item id; the item's randomize_options: false keeps the study's order) and
+ * keep it while options come and go. The value is exactly the ranked places;
+ * it answers the item once k places (all options without top_k) are filled.
  */
-export function RankingInput({ item, value, onChange, lang, legend, previous, disabled }: ItemInputProps) {
+export function RankingInput({ item, value, onChange, lang, legend, previous, disabled, seed }: ItemInputProps) {
   const { t } = useTranslation();
-  const all = (item.options ?? []).map((o) => o.id);
-  const ranked = Array.isArray(value) ? value.filter((id) => all.includes(id)) : [];
-  const order = [...ranked, ...all.filter((id) => !ranked.includes(id))];
-  const k = item.top_k && item.top_k > 0 ? item.top_k : all.length;
-  const answered = ranked.length > 0;
+  const uid = useId();
+  const all = useMemo(() => (item.options ?? []).map((o) => o.id), [item.options]);
+  const k = item.top_k && item.top_k > 0 && item.top_k < all.length ? item.top_k : all.length;
+  const shown = useMemo(
+    () => (item.randomize_options === false ? all : seededShuffle(all, `${seed ?? ''}|${item.id}`)),
+    [all, item.randomize_options, item.id, seed],
+  );
+  const ranked = rankedPlaces(value, all, k);
+  const pool = shown.filter((id) => !ranked.includes(id));
+  const full = ranked.length >= k;
   const prev = Array.isArray(previous) ? previous : [];
   const label = (id: string) => localized(item.options?.find((o) => o.id === id)?.label, lang) || id;
+
+  // After a move the moved option's control gets the focus back (its element moved in the DOM).
+  const root = useRef<HTMLFieldSetElement>(null);
+  const [focus, setFocus] = useState<{ id: string; control: string } | null>(null);
+  const [said, setSaid] = useState('');
+  useEffect(() => {
+    if (!focus) return;
+    const sel = (c: string) => root.current?.querySelector<HTMLElement>(`[data-focus="${CSS.escape(`${focus.id}:${c}`)}"]:not(:disabled)`);
+    (sel(focus.control) ?? sel('handle') ?? sel('add'))?.focus();
+    setFocus(null);
+  }, [focus]);
+
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
     useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
   );
-  const emit = (o: string[]) => onChange(o.slice(0, k));
-  const move = (from: number, to: number) => {
-    if (to < 0 || to >= order.length) return;
-    emit(arrayMove(order, from, to));
+
+  /** Moves id to place `to` (-1: out); focus: which control gets the focus then (buttons only). */
+  const apply = (id: string, to: number, focusOn?: { id: string; control: string }) => {
+    const next = moveTo(ranked, id, to, k);
+    const at = next.indexOf(id);
+    setSaid(at < 0 ? t('ranking.removed', { label: label(id) }) : t('ranking.movedTo', { label: label(id), position: at + 1 }));
+    if (focusOn) setFocus(focusOn);
+    onChange(next);
   };
-  const onDragEnd = (e: DragEndEvent) => {
-    if (!e.over || e.active.id === e.over.id) return;
-    move(order.indexOf(String(e.active.id)), order.indexOf(String(e.over.id)));
+  /** Adding keeps the focus in the pool (on the next option) until the places are full. */
+  const add = (id: string) => {
+    const i = pool.indexOf(id);
+    const neighbour = pool[i + 1] ?? pool[i - 1];
+    apply(id, ranked.length, ranked.length + 1 < k && neighbour ? { id: neighbour, control: 'add' } : { id, control: 'handle' });
   };
-  const pos = (id: string | number) => order.indexOf(String(id)) + 1;
+  const onDragEnd = ({ active, over }: DragEndEvent) => {
+    if (!over) return;
+    const id = String(active.id);
+    const target = String(over.id);
+    if (target === id) return;
+    if (target === POOL || pool.includes(target)) {
+      if (ranked.includes(id)) apply(id, -1);
+    } else if (target === SLOT) {
+      apply(id, ranked.includes(id) ? ranked.length - 1 : ranked.length);
+    } else if (ranked.includes(target)) {
+      apply(id, ranked.indexOf(target));
+    }
+  };
+  const place = (id: string | number) => {
+    const i = ranked.indexOf(String(id));
+    return i >= 0 ? i + 1 : ranked.length + 1;
+  };
+  const where = (over: { id: string | number } | null) =>
+    !over ? '' : String(over.id) === POOL || pool.includes(String(over.id)) ? 'pool' : String(over.id) === SLOT ? 'slot' : 'place';
   const announcements = {
-    onDragStart: ({ active }: { active: { id: string | number } }) =>
-      t('ranking.picked', { label: label(String(active.id)), position: pos(active.id) }),
-    onDragOver: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) =>
-      over ? t('ranking.over', { label: label(String(active.id)), position: pos(over.id) }) : undefined,
-    onDragEnd: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) =>
-      t('ranking.dropped', { label: label(String(active.id)), position: over ? pos(over.id) : pos(active.id) }),
+    onDragStart: ({ active }: { active: { id: string | number } }) => t('ranking.picked', { label: label(String(active.id)) }),
+    onDragOver: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) => {
+      const w = where(over);
+      if (!w || !over) return undefined;
+      return w === 'pool'
+        ? t('ranking.overPool', { label: label(String(active.id)) })
+        : t('ranking.over', { label: label(String(active.id)), position: place(over.id) });
+    },
+    onDragEnd: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) => {
+      const w = where(over);
+      if (!w || !over) return t('ranking.cancelled', { label: label(String(active.id)) });
+      return w === 'pool'
+        ? t('ranking.removed', { label: label(String(active.id)) })
+        : t('ranking.movedTo', { label: label(String(active.id)), position: Math.min(place(over.id), k) });
+    },
     onDragCancel: ({ active }: { active: { id: string | number } }) => t('ranking.cancelled', { label: label(String(active.id)) }),
   };
-  const hint = `q-${item.id}-hint`;
+
+  const hint = `${uid}-hint`;
+  const placesTitle = `${uid}-places`;
+  const poolTitle = `${uid}-pool`;
   return (
-    <fieldset className="ranking" aria-describedby={hint}>
-      <legend>{legend}</legend>
+    <fieldset className="ranking" aria-describedby={hint} ref={root}>
+      <legend className="q-legend">{legend}</legend>
       <p id={hint} className="muted small">
         {k < all.length ? t('ranking.hintTopK', { count: k }) : t('ranking.hintAll')} {t('ranking.keyboard')}
       </p>
-      {!answered && !disabled && (
-        <p className="ranking-unset">
-          {t('ranking.notYet')}{' '}
-          <button type="button" onClick={() => emit(order)}>
-            {t('ranking.useOrder')}
-          </button>
-        </p>
-      )}
+      <p className="ranking-status" data-complete={full || undefined}>
+        {full ? t('ranking.complete', { k }) : t('ranking.status', { filled: ranked.length, k })}
+      </p>
+      <p className="visually-hidden" role="status">
+        {said}
+      </p>
       <DndContext
         sensors={sensors}
         collisionDetection={closestCenter}
         onDragEnd={onDragEnd}
         accessibility={{ announcements, screenReaderInstructions: { draggable: t('ranking.instructions') } }}
       >
-        <SortableContext items={order} strategy={verticalListSortingStrategy}>
-          <ol className="ranking-list">
-            {order.map((id, i) => (
-              <SortableOption
+        <p id={placesTitle} className="ranking-title">
+          {t('ranking.placesTitle')}
+        </p>
+        <SortableContext items={ranked} strategy={verticalListSortingStrategy}>
+          <ol className="ranking-list ranking-places" aria-labelledby={placesTitle}>
+            {ranked.map((id, i) => (
+              <RankedOption
                 key={id}
                 id={id}
                 index={i}
                 label={label(id)}
-                counted={i < k}
-                last={i === order.length - 1}
+                last={i === ranked.length - 1}
                 previousRank={prev.indexOf(id) + 1}
                 disabled={disabled}
-                onUp={() => move(i, i - 1)}
-                onDown={() => move(i, i + 1)}
-                answered={answered}
+                onUp={() => apply(id, i - 1, { id, control: 'up' })}
+                onDown={() => apply(id, i + 1, { id, control: 'down' })}
+                onRemove={() => apply(id, -1, { id, control: 'add' })}
               />
             ))}
+            {!full && <FreePlace position={ranked.length + 1} disabled={disabled} />}
           </ol>
         </SortableContext>
+        <p id={poolTitle} className="ranking-title">
+          {item.randomize_options === false ? t('ranking.poolTitle') : t('ranking.poolTitleShuffled')}
+        </p>
+        <Pool labelledBy={poolTitle} empty={pool.length === 0}>
+          {pool.map((id) => (
+            <PoolOption
+              key={id}
+              id={id}
+              label={label(id)}
+              next={full ? 0 : ranked.length + 1}
+              previousRank={prev.indexOf(id) + 1}
+              disabled={disabled}
+              onAdd={() => add(id)}
+            />
+          ))}
+        </Pool>
+        {full && pool.length > 0 && !disabled && <p className="muted small">{t('ranking.full')}</p>}
       </DndContext>
     </fieldset>
   );
 }
 
-interface SortableOptionProps {
-  id: string;
-  index: number;
-  label: string;
-  counted: boolean;
-  last: boolean;
-  previousRank: number;
-  answered: boolean;
-  disabled?: boolean | undefined;
-  onUp: () => void;
-  onDown: () => void;
-}
-
-function SortableOption({ id, index, label, counted, last, previousRank, answered, disabled, onUp, onDown }: SortableOptionProps) {
-  const { t } = useTranslation();
-  const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id, disabled: !!disabled });
-  const style = {
+function dragStyle(transform: { x: number; y: number } | null, transition?: string): CSSProperties {
+  return {
     transform: transform ? `translate3d(${Math.round(transform.x)}px, ${Math.round(transform.y)}px, 0)` : undefined,
     transition,
   };
-  const cls = ['ranking-option', counted ? 'counted' : 'uncounted', isDragging ? 'dragging' : '', previousRank ? 'previous' : '']
-    .filter(Boolean)
-    .join(' ');
+}
+
+/** The grip an option is dragged by (pointer, or keyboard: Space, the arrow keys, Space). */
+function DragHandle({ id, label, disabled, props }: { id: string; label: string; disabled?: boolean | undefined; props: object }) {
   return (
-    <li ref={setNodeRef} style={style} className={cls} data-option={id}>
+    <button type="button" className="drag-handle" aria-label={label} disabled={disabled} data-focus={`${id}:handle`} {...props}>
+      <span aria-hidden="true">⠿</span>
+    </button>
+  );
+}
+
+function PreviousRank({ rank }: { rank: number }) {
+  const { t } = useTranslation();
+  return rank > 0 ? <span className="prev-mark"> ({t('ranking.previousRank', { rank })})</span> : null;
+}
+
+interface RankedOptionProps {
+  id: string;
+  index: number;
+  label: string;
+  last: boolean;
+  previousRank: number;
+  disabled?: boolean | undefined;
+  onUp: () => void;
+  onDown: () => void;
+  onRemove: () => void;
+}
+
+/** A ranked place: its number, the drag handle, the option and ↑ ↓ ✕. */
+function RankedOption({ id, index, label, last, previousRank, disabled, onUp, onDown, onRemove }: RankedOptionProps) {
+  const { t } = useTranslation();
+  const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id, disabled: !!disabled });
+  return (
+    <li ref={setNodeRef} style={dragStyle(transform, transition)} className={`ranking-option${isDragging ? ' dragging' : ''}`} data-option={id}>
       <span className="rank" aria-hidden="true">
-        {answered && counted ? index + 1 : '·'}
+        {index + 1}
       </span>
-      <button
-        type="button"
-        className="drag-handle"
-        aria-label={t('ranking.handle', { label, position: index + 1 })}
-        disabled={disabled}
-        {...attributes}
-        {...listeners}
-      >
-        <span aria-hidden="true">⠿</span>
-      </button>
+      <DragHandle id={id} label={t('ranking.handle', { label, position: index + 1 })} disabled={disabled} props={{ ...attributes, ...listeners }} />
       <span className="ranking-label">
         {label}
-        {previousRank > 0 && <span className="prev-mark"> ({t('ranking.previousRank', { rank: previousRank })})</span>}
+        <PreviousRank rank={previousRank} />
       </span>
       <span className="ranking-buttons">
-        <button type="button" onClick={onUp} disabled={disabled || index === 0} aria-label={t('ranking.up', { label })}>
+        <button type="button" onClick={onUp} disabled={disabled || index === 0} aria-label={t('ranking.up', { label })} data-focus={`${id}:up`}>
           <span aria-hidden="true">↑</span>
         </button>
-        <button type="button" onClick={onDown} disabled={disabled || last} aria-label={t('ranking.down', { label })}>
+        <button type="button" onClick={onDown} disabled={disabled || last} aria-label={t('ranking.down', { label })} data-focus={`${id}:down`}>
           <span aria-hidden="true">↓</span>
         </button>
+        <button type="button" onClick={onRemove} disabled={disabled} aria-label={t('ranking.remove', { label })} data-focus={`${id}:remove`}>
+          <span aria-hidden="true">✕</span>
+        </button>
       </span>
+    </li>
+  );
+}
+
+/** The next free place: a drop target, and a hint where to choose from. */
+function FreePlace({ position, disabled }: { position: number; disabled?: boolean | undefined }) {
+  const { t } = useTranslation();
+  const { setNodeRef, isOver } = useDroppable({ id: SLOT, disabled: !!disabled });
+  return (
+    <li ref={setNodeRef} className={`ranking-option ranking-free${isOver ? ' over' : ''}`}>
+      <span className="rank" aria-hidden="true">
+        {position}
+      </span>
+      <span className="ranking-label muted">{t('ranking.freePlace', { position })}</span>
+    </li>
+  );
+}
+
+/** The options not ranked, a drop target that takes an option out of the ranking. */
+function Pool({ labelledBy, empty, children }: { labelledBy: string; empty: boolean; children: ReactNode }) {
+  const { t } = useTranslation();
+  const { setNodeRef, isOver } = useDroppable({ id: POOL });
+  return (
+    <div ref={setNodeRef} className={`ranking-pool${isOver ? ' over' : ''}`}>
+      {empty ? (
+        <p className="muted small">{t('ranking.poolEmpty')}</p>
+      ) : (
+        <ul className="ranking-list" aria-labelledby={labelledBy}>
+          {children}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+interface PoolOptionProps {
+  id: string;
+  label: string;
+  /** The place "add" puts it on; 0 when every place is taken. */
+  next: number;
+  previousRank: number;
+  disabled?: boolean | undefined;
+  onAdd: () => void;
+}
+
+/** An option not ranked: the drag handle, the option and "Auf Platz n". */
+function PoolOption({ id, label, next, previousRank, disabled, onAdd }: PoolOptionProps) {
+  const { t } = useTranslation();
+  const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({ id, disabled: !!disabled });
+  return (
+    <li ref={setNodeRef} style={dragStyle(transform)} className={`ranking-option unranked${isDragging ? ' dragging' : ''}`} data-option={id}>
+      <DragHandle id={id} label={t('ranking.handlePool', { label })} disabled={disabled} props={{ ...attributes, ...listeners }} />
+      <span className="ranking-label">
+        {label}
+        <PreviousRank rank={previousRank} />
+      </span>
+      {next > 0 && (
+        <span className="ranking-buttons">
+          <button type="button" onClick={onAdd} disabled={disabled} aria-label={t('ranking.addLabel', { label, position: next })} data-focus={`${id}:add`}>
+            {t('ranking.add', { position: next })}
+          </button>
+        </span>
+      )}
     </li>
   );
 }

@@ -1,4 +1,4 @@
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../i18n';
 import { localized } from '../../text';
 import type { Scale } from '../../api/types';
 import { ABSTAIN, scaleOf } from '../util';
@@ -45,7 +45,7 @@ export function ScaleRadios({ name, scale, legend, value, previous, onChange, la
   };
   return (
     <fieldset className={small ? 'scale-radios criterion' : 'scale-radios'}>
-      <legend>{legend}</legend>
+      <legend className={small ? undefined : 'q-legend'}>{legend}</legend>
       <ul className="radio-list">
         {points.map((p) => option(p.value, localized(p.label, lang)))}
         {scale?.abstain && option(ABSTAIN, localized(scale.abstain.label, lang))}

@@ -1,4 +1,4 @@
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../i18n';
 import { localized } from '../../text';
 import type { ItemInputProps } from './props';
 
@@ -7,7 +7,7 @@ export function SingleChoiceInput({ item, value, onChange, lang, legend, previou
   const { t } = useTranslation();
   return (
     <fieldset>
-      <legend>{legend}</legend>
+      <legend className="q-legend">{legend}</legend>
       <ul className="radio-list choice">
         {(item.options ?? []).map((o) => {
           const id = `q-${item.id}-${o.id}`;

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '../../i18n';
 import type { ItemInputProps } from './props';
 
 /** A free-text answer with a character counter. */
@@ -10,7 +10,9 @@ export function TextInput({ item, value, onChange, legend, disabled }: ItemInput
   const text = typeof value === 'string' ? value : '';
   return (
     <div className="field">
-      <label htmlFor={id}>{legend}</label>
+      <label htmlFor={id} className="q-legend">
+        {legend}
+      </label>
       <textarea
         id={id}
         rows={4}

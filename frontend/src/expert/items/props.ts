@@ -13,4 +13,6 @@ export interface ItemInputProps {
   /** The previous round's answer, highlighted. */
   previous?: AnswerValue;
   disabled?: boolean;
+  /** Seeds the order of options shown in an order of the expert's own (the expert's pseudonym). */
+  seed?: string;
 }
