@@ -56,6 +56,7 @@ type Main struct {
 	store    *store.Store
 	server   *httpapi.Server
 	mailer   *mail.Dispatcher
+	svc      *services // built on the store by services()
 	serving  bool
 }
 

@@ -30,13 +30,10 @@ func (h *RoundHandler) routes() []route {
 // roundService returns the lifecycle service; EUNAVAILABLE when the server
 // was built without a round store.
 func (s *Server) roundService() (*rounds.Service, error) {
-	if s.deps.Rounds == nil || s.deps.Responses == nil {
+	if s.rounds == nil {
 		return nil, delphi.Errorf(delphi.EUNAVAILABLE, "rounds are not available on this server")
 	}
-	return &rounds.Service{
-		Surveys: s.deps.Surveys, Rounds: s.deps.Rounds, Responses: s.deps.Responses, Audit: s.deps.Audit,
-		Now: s.now, Logger: s.log,
-	}, nil
+	return s.rounds, nil
 }
 
 // timeZone is the study's time zone, in which the UI shows times.

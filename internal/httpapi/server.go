@@ -19,7 +19,9 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/results"
+	"github.com/expertenrunde/expertenrunde/internal/rounds"
 )
 
 // Pinger checks the database.
@@ -79,6 +81,8 @@ type Server struct {
 	done chan error
 	// sweep closes overdue rounds in the background while listening.
 	sweep *sweeper
+	// rounds is the round lifecycle; nil without a round store.
+	rounds *rounds.Service
 }
 
 // New builds the app with its middleware and routes.
@@ -104,6 +108,23 @@ func New(deps Deps, opt Options) *Server {
 		opt.ShutdownWait = 10 * time.Second
 	}
 	s := &Server{deps: deps, opt: opt, log: deps.Logger, now: deps.Now}
+	if deps.Rounds != nil && deps.Responses != nil {
+		s.rounds = &rounds.Service{
+			Surveys: deps.Surveys, Rounds: deps.Rounds, Responses: deps.Responses, Audit: deps.Audit,
+			Now: deps.Now, Logger: deps.Logger,
+		}
+	}
+	var exp *export.Service
+	if deps.Results != nil && s.rounds != nil {
+		exp = &export.Service{Sources: export.Sources{Surveys: deps.Surveys, Results: deps.Results, Responses: deps.Responses},
+			Lifecycle: s.rounds, Audit: deps.Audit, Version: opt.Version, Now: deps.Now}
+		if deps.Experts != nil {
+			exp.Experts = deps.Experts
+		}
+		if deps.Mail != nil {
+			exp.Mail = deps.Mail
+		}
+	}
 	cfg := fiber.Config{
 		AppName:               "Expertenrunde",
 		BodyLimit:             opt.BodyLimit,
@@ -138,7 +159,7 @@ func New(deps Deps, opt Options) *Server {
 	ph := &ParticipationHandler{s: s}
 	pah := &PanelHandler{s: s}
 	mh := &MailHandler{s: s}
-	for _, area := range [][]route{ah.routes(), sh.routes(), uh.routes(), rh.routes(), roh.routes(), ph.routes(), pah.routes(), mh.routes(), (&ExportHandler{s: s}).routes()} {
+	for _, area := range [][]route{ah.routes(), sh.routes(), uh.routes(), rh.routes(), roh.routes(), ph.routes(), pah.routes(), mh.routes(), (&ExportHandler{studies: studies{deps.Surveys}, export: exp}).routes()} {
 		for _, r := range area {
 			handlers := append(s.access(r.access), r.handler)
 			api.Add(r.method, r.path, handlers...)

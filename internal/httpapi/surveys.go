@@ -64,18 +64,27 @@ func (h *SurveyHandler) list(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"surveys": out})
 }
 
-// visibleSurvey returns the study if the user may see it, and ENOTFOUND
+// studies resolves the study a request names, for the handlers of every
+// area.
+type studies struct{ surveys delphi.SurveyStore }
+
+// visible returns the study if the user may see it, and ENOTFOUND
 // otherwise, so that other studies' existence is not revealed.
-func (s *Server) visibleSurvey(c *fiber.Ctx, id string) (*delphi.Survey, error) {
+func (st studies) visible(c *fiber.Ctx, id string) (*delphi.Survey, error) {
 	notFound := delphi.Errorf(delphi.ENOTFOUND, "study %q not found", id)
 	if !currentUser(c).CanSee(id) {
 		return nil, notFound
 	}
-	sv, err := s.deps.Surveys.SurveyByID(c.UserContext(), id)
+	sv, err := st.surveys.SurveyByID(c.UserContext(), id)
 	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
 		return nil, notFound
 	}
 	return sv, err
+}
+
+// visibleSurvey is studies.visible on the server's survey store.
+func (s *Server) visibleSurvey(c *fiber.Ctx, id string) (*delphi.Survey, error) {
+	return studies{s.deps.Surveys}.visible(c, id)
 }
 
 func (h *SurveyHandler) get(c *fiber.Ctx) error {
