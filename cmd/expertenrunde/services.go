@@ -24,7 +24,7 @@ func (m *Main) services() *services {
 	}
 	st := m.store
 	res := &results.Service{Surveys: st, Rounds: st, Responses: st, Snapshots: st, Now: m.Now, LiveTTL: 5 * time.Second}
-	rs := &rounds.Service{Surveys: st, Rounds: st, Responses: st, Audit: st, Now: m.Now, Logger: m.logger}
+	rs := &rounds.Service{Surveys: st, Rounds: st, Results: res, Audit: st, Now: m.Now, Logger: m.logger}
 	m.svc = &services{
 		results: res,
 		rounds:  rs,

@@ -392,7 +392,7 @@ func (h *ParticipationHandler) load(ctx context.Context, p *participant, withFee
 		return rc, nil
 	}
 	prev := rc.round.Number - 1
-	res, err := svc.Results(ctx, p.survey.ID, prev)
+	res, err := svc.Results.Frozen(ctx, p.survey.ID, prev)
 	if delphi.ErrorCode(err) == delphi.ECONFLICT {
 		h.s.log.Warn("a round without the previous round's snapshot", "survey_id", p.survey.ID, "round", rc.round.Number)
 	} else if err != nil {
@@ -633,13 +633,12 @@ func (h *ParticipationHandler) save(c *fiber.Ctx, p *participant) error {
 	// The write runs under the round's guard after a fresh check that the
 	// round accepts answers, so a close that has begun refuses it and one
 	// that begins waits for it: the snapshot counts exactly the stored answers.
-	var stored *delphi.Answer
-	var applied bool
-	err = rc.svc.WhileAccepting(ctx, p.survey.ID, rc.round.Number, func(*delphi.Round) error {
-		var err error
-		stored, applied, err = h.s.deps.Responses.SaveAnswer(ctx, a, h.s.now())
+	release, err := rc.svc.Accept(ctx, p.survey.ID, rc.round.Number)
+	if err != nil {
 		return err
-	})
+	}
+	stored, applied, err := h.s.deps.Responses.SaveAnswer(ctx, a, h.s.now())
+	release()
 	if err != nil {
 		return err
 	}
@@ -691,19 +690,20 @@ func (h *ParticipationHandler) submit(c *fiber.Ctx, p *participant) error {
 		}
 	}
 	e, now := p.expert, h.s.now()
+	release, err := rc.svc.Accept(ctx, p.survey.ID, rc.round.Number) // as in save
+	if err != nil {
+		return err
+	}
+	if rc.response == nil {
+		tmpl := &delphi.Response{SurveyID: p.survey.ID, Round: rc.round.Number, ExpertID: e.ID, Pseudonym: e.Pseudonym, Group: e.Group}
+		_, err = h.s.deps.Responses.TouchResponse(ctx, tmpl, now)
+	}
 	var resp *delphi.Response
 	var changed bool
-	err = rc.svc.WhileAccepting(ctx, p.survey.ID, rc.round.Number, func(*delphi.Round) error { // as in save
-		if rc.response == nil {
-			tmpl := &delphi.Response{SurveyID: p.survey.ID, Round: rc.round.Number, ExpertID: e.ID, Pseudonym: e.Pseudonym, Group: e.Group}
-			if _, err := h.s.deps.Responses.TouchResponse(ctx, tmpl, now); err != nil {
-				return err
-			}
-		}
-		var err error
+	if err == nil {
 		resp, changed, err = h.s.deps.Responses.SubmitResponse(ctx, p.survey.ID, rc.round.Number, e.ID, now)
-		return err
-	})
+	}
+	release()
 	if err != nil {
 		return err
 	}

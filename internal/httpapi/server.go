@@ -110,7 +110,7 @@ func New(deps Deps, opt Options) *Server {
 	s := &Server{deps: deps, opt: opt, log: deps.Logger, now: deps.Now}
 	if deps.Rounds != nil && deps.Responses != nil {
 		s.rounds = &rounds.Service{
-			Surveys: deps.Surveys, Rounds: deps.Rounds, Responses: deps.Responses, Audit: deps.Audit,
+			Surveys: deps.Surveys, Rounds: deps.Rounds, Results: deps.Results, Audit: deps.Audit,
 			Now: deps.Now, Logger: deps.Logger,
 		}
 	}

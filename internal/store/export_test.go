@@ -14,6 +14,3 @@ func (s *Store) SetFerret(on bool) { s.ferret = on }
 
 // Ferret reports whether the store detected FerretDB.
 func (s *Store) Ferret() bool { return s.ferret }
-
-// PutSnapshot exposes putSnapshot to the tests.
-var PutSnapshot = (*Store).putSnapshot
