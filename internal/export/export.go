@@ -123,7 +123,7 @@ func prepare(in Input) (*study, error) {
 	if len(in.Results) != len(in.Rounds) {
 		return nil, delphi.FieldErrorf(delphi.EINVALID, "results", "%d results for %d rounds", len(in.Results), len(in.Rounds))
 	}
-	s := &study{in: in, def: def, lang: lang, loc: location(def)}
+	s := &study{in: in, def: def, lang: lang, loc: def.Location()}
 	for i, r := range in.Rounds {
 		res := in.Results[i]
 		if res == nil || res.Round != r.Number {

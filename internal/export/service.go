@@ -1,7 +1,6 @@
 package export
 
 import (
-	"cmp"
 	"context"
 	"io"
 	"time"
@@ -105,19 +104,10 @@ func (s *Service) Write(ctx context.Context, w io.Writer, job Job) (*Written, er
 	if lang == "" && len(def.Languages) > 0 {
 		lang = def.Languages[0]
 	}
-	out.Name = FileName(in.Survey.ID, lang, now.In(location(def)), job.Format)
+	out.Name = FileName(in.Survey.ID, lang, now.In(def.Location()), job.Format)
 	if err := s.Audit.AppendAudit(ctx, &delphi.AuditEntry{At: now.UTC(), ActorID: job.ActorID, Action: "survey.export", SurveyID: in.Survey.ID,
 		Details: map[string]any{"format": job.Format, "rounds": out.Rounds, "lang": in.Lang}}); err != nil {
 		return nil, err
 	}
 	return out, nil
-}
-
-// location is the study's time zone (Europe/Berlin by default), UTC when
-// the zone is unknown.
-func location(def *delphi.Definition) *time.Location {
-	if l, err := time.LoadLocation(cmp.Or(def.TimeZone, "Europe/Berlin")); err == nil {
-		return l
-	}
-	return time.UTC
 }

@@ -20,6 +20,9 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/export"
+	"github.com/expertenrunde/expertenrunde/internal/mailing"
+	"github.com/expertenrunde/expertenrunde/internal/panel"
+	"github.com/expertenrunde/expertenrunde/internal/participation"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
 )
@@ -114,6 +117,26 @@ func New(deps Deps, opt Options) *Server {
 			Now: deps.Now, Logger: deps.Logger,
 		}
 	}
+	var part *participation.Service
+	if s.rounds != nil && deps.Experts != nil {
+		part = &participation.Service{Rounds: s.rounds, Responses: deps.Responses, Experts: deps.Experts, Now: deps.Now, Logger: deps.Logger}
+	}
+	var pan *panel.Service
+	var mails *mailing.Service
+	if deps.Experts != nil {
+		pan = &panel.Service{Experts: deps.Experts, Responses: deps.Responses, Audit: deps.Audit, BaseURL: opt.BaseURL, Now: deps.Now}
+		mails = &mailing.Service{Mail: deps.Mail, Experts: deps.Experts, Responses: deps.Responses, Audit: deps.Audit,
+			BaseURL: opt.BaseURL, SMTPEnabled: opt.SMTPEnabled, Now: deps.Now}
+		if deps.Mail != nil {
+			pan.Mail = deps.Mail
+		}
+		if deps.Rounds != nil {
+			mails.Rounds = deps.Rounds
+		}
+		if deps.Mailer != nil {
+			mails.Notifier = deps.Mailer
+		}
+	}
 	var exp *export.Service
 	if deps.Results != nil && s.rounds != nil {
 		exp = &export.Service{Sources: export.Sources{Surveys: deps.Surveys, Results: deps.Results, Responses: deps.Responses},
@@ -156,9 +179,9 @@ func New(deps Deps, opt Options) *Server {
 	uh := &UserHandler{s: s}
 	rh := &ResultsHandler{s: s}
 	roh := &RoundHandler{s: s}
-	ph := &ParticipationHandler{s: s}
-	pah := &PanelHandler{s: s}
-	mh := &MailHandler{s: s}
+	ph := &ParticipationHandler{s: s, svc: part}
+	pah := &PanelHandler{studies: studies{deps.Surveys}, panel: pan}
+	mh := &MailHandler{studies: studies{deps.Surveys}, mailing: mails, idempotent: s.idempotent}
 	for _, area := range [][]route{ah.routes(), sh.routes(), uh.routes(), rh.routes(), roh.routes(), ph.routes(), pah.routes(), mh.routes(), (&ExportHandler{studies: studies{deps.Surveys}, export: exp}).routes()} {
 		for _, r := range area {
 			handlers := append(s.access(r.access), r.handler)
