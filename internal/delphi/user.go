@@ -169,6 +169,13 @@ type AuditStore interface {
 	ListAudit(ctx context.Context, surveyID string, limit int) ([]*AuditEntry, error)
 }
 
+// Audit appends the entry of one action to a, at now in UTC. Callers fail
+// the action when it fails: an unaudited action on personal data must not
+// silently succeed.
+func Audit(ctx context.Context, a AuditStore, now time.Time, actorID, action, surveyID, target string, details map[string]any) error {
+	return a.AppendAudit(ctx, &AuditEntry{At: now.UTC(), ActorID: actorID, Action: action, SurveyID: surveyID, Target: target, Details: details})
+}
+
 // Limiter counts failed attempts per key (an account or an IP) in a sliding window.
 type LimiterStore interface {
 	// Hit records one attempt for key at time now and returns the number of

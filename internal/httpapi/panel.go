@@ -192,13 +192,19 @@ func (h *PanelHandler) table(c *fiber.Ctx, format, sheet string, read func(ctx c
 	return writeXLSX(c, name, sheet, sp)
 }
 
-func (h *PanelHandler) exportCSV(c *fiber.Ctx) error  { return h.table(c, "csv", "Panel", h.panel.Export) }
-func (h *PanelHandler) exportXLSX(c *fiber.Ctx) error { return h.table(c, "xlsx", "Panel", h.panel.Export) }
+func (h *PanelHandler) exportCSV(c *fiber.Ctx) error {
+	return h.table(c, "csv", "Panel", h.panel.Export)
+}
+func (h *PanelHandler) exportXLSX(c *fiber.Ctx) error {
+	return h.table(c, "xlsx", "Panel", h.panel.Export)
+}
 
 // links issue fresh links for the active experts (of ?group=) and answer
 // them as a file: the one moment the links can be read.
-func (h *PanelHandler) linksCSV(c *fiber.Ctx) error  { return h.table(c, "csv", "Links", h.panel.Links) }
-func (h *PanelHandler) linksXLSX(c *fiber.Ctx) error { return h.table(c, "xlsx", "Links", h.panel.Links) }
+func (h *PanelHandler) linksCSV(c *fiber.Ctx) error { return h.table(c, "csv", "Links", h.panel.Links) }
+func (h *PanelHandler) linksXLSX(c *fiber.Ctx) error {
+	return h.table(c, "xlsx", "Links", h.panel.Links)
+}
 
 // ---------------------------------------------------------------- export
 
@@ -282,4 +288,3 @@ func writeXLSX(c *fiber.Ctx, name, sheet string, t spreadsheet) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(buf.Bytes())
 }
-

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"github.com/expertenrunde/expertenrunde/internal/accounts"
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/export"
@@ -25,6 +26,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/participation"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
+	"github.com/expertenrunde/expertenrunde/internal/survey"
 )
 
 // Pinger checks the database.
@@ -32,10 +34,9 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// AnsweredItems reports which items of a study already have stored answers.
-type AnsweredItems func(ctx context.Context, surveyID string) (map[string]bool, error)
-
-// Deps are the services the handlers need.
+// Deps are what the server needs: the stores of authentication and of the
+// staff's own areas, and the use-case services, each built once by the
+// caller (Main). A nil service answers 503 on its routes.
 type Deps struct {
 	Users    delphi.UserStore
 	Sessions delphi.SessionStore
@@ -43,21 +44,24 @@ type Deps struct {
 	Audit    delphi.AuditStore
 	Limiter  delphi.LimiterStore
 	DB       Pinger
-	Answered AnsweredItems
-	Results  *results.Service // round results and the board; built from Surveys, Rounds and Responses when nil
-	// Rounds and Responses serve the round lifecycle and the experts'
-	// answers; Experts and ExpertSessions the personal-link sessions. Nil
-	// answers 503 on those routes.
-	Rounds         delphi.RoundStore
-	Responses      delphi.AnswerStore
+	Importer *survey.Importer // study imports, shared with the CLI
+	// Experts and ExpertSessions resolve the personal-link sessions of
+	// the participation routes.
 	Experts        delphi.ExpertStore
 	ExpertSessions delphi.ExpertSessionStore
-	Mail           delphi.MailStore // invitation jobs, sends and texts; nil answers 503 on the mail routes
-	Mailer         MailNotifier     // woken when a mail job was queued
+	Mail           delphi.MailStore // the Idempotency-Key records of the send requests
 	Tokens         *auth.Tokens
 	Logger         *slog.Logger
 	Now            func() time.Time // injectable clock
 	UI             fs.FS            // the built frontend; nil serves no UI
+
+	Accounts      *accounts.Service
+	Results       *results.Service
+	Rounds        *rounds.Service
+	Participation *participation.Service
+	Panel         *panel.Service
+	Mailing       *mailing.Service
+	Export        *export.Service
 }
 
 // Options are the HTTP settings taken from the configuration.
@@ -69,8 +73,6 @@ type Options struct {
 	TrustProxy   bool          // take the client IP from X-Forwarded-For
 	Version      string
 	ShutdownWait time.Duration
-	BaseURL      string // public URL: expert links are BaseURL/p/<token>
-	SMTPEnabled  bool   // an SMTP host is configured (shown on the invitations page)
 }
 
 // Server is the HTTP server.
@@ -82,21 +84,12 @@ type Server struct {
 	now  func() time.Time
 	ln   net.Listener
 	done chan error
-	// sweep closes overdue rounds in the background while listening.
-	sweep *sweeper
-	// rounds is the round lifecycle; nil without a round store.
-	rounds *rounds.Service
 }
 
 // New builds the app with its middleware and routes.
 func New(deps Deps, opt Options) *Server {
 	if deps.Now == nil {
 		deps.Now = time.Now
-	}
-	if deps.Results == nil && deps.Surveys != nil && deps.Rounds != nil && deps.Responses != nil {
-		// The one results service, also what the export reads through.
-		deps.Results = &results.Service{Surveys: deps.Surveys, Rounds: deps.Rounds, Responses: deps.Responses, Snapshots: deps.Rounds, Now: deps.Now,
-			LiveTTL: 5 * time.Second}
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
@@ -111,43 +104,6 @@ func New(deps Deps, opt Options) *Server {
 		opt.ShutdownWait = 10 * time.Second
 	}
 	s := &Server{deps: deps, opt: opt, log: deps.Logger, now: deps.Now}
-	if deps.Rounds != nil && deps.Responses != nil {
-		s.rounds = &rounds.Service{
-			Surveys: deps.Surveys, Rounds: deps.Rounds, Results: deps.Results, Audit: deps.Audit,
-			Now: deps.Now, Logger: deps.Logger,
-		}
-	}
-	var part *participation.Service
-	if s.rounds != nil && deps.Experts != nil {
-		part = &participation.Service{Rounds: s.rounds, Responses: deps.Responses, Experts: deps.Experts, Now: deps.Now, Logger: deps.Logger}
-	}
-	var pan *panel.Service
-	var mails *mailing.Service
-	if deps.Experts != nil {
-		pan = &panel.Service{Experts: deps.Experts, Responses: deps.Responses, Audit: deps.Audit, BaseURL: opt.BaseURL, Now: deps.Now}
-		mails = &mailing.Service{Mail: deps.Mail, Experts: deps.Experts, Responses: deps.Responses, Audit: deps.Audit,
-			BaseURL: opt.BaseURL, SMTPEnabled: opt.SMTPEnabled, Now: deps.Now}
-		if deps.Mail != nil {
-			pan.Mail = deps.Mail
-		}
-		if deps.Rounds != nil {
-			mails.Rounds = deps.Rounds
-		}
-		if deps.Mailer != nil {
-			mails.Notifier = deps.Mailer
-		}
-	}
-	var exp *export.Service
-	if deps.Results != nil && s.rounds != nil {
-		exp = &export.Service{Sources: export.Sources{Surveys: deps.Surveys, Results: deps.Results, Responses: deps.Responses},
-			Lifecycle: s.rounds, Audit: deps.Audit, Version: opt.Version, Now: deps.Now}
-		if deps.Experts != nil {
-			exp.Experts = deps.Experts
-		}
-		if deps.Mail != nil {
-			exp.Mail = deps.Mail
-		}
-	}
 	cfg := fiber.Config{
 		AppName:               "Expertenrunde",
 		BodyLimit:             opt.BodyLimit,
@@ -174,15 +130,18 @@ func New(deps Deps, opt Options) *Server {
 
 	api := app.Group("/api/v1")
 	api.Get("/openapi.json", s.openapi)
-	ah := &AuthHandler{s: s}
-	sh := &SurveyHandler{s: s}
-	uh := &UserHandler{s: s}
-	rh := &ResultsHandler{s: s}
-	roh := &RoundHandler{s: s}
-	ph := &ParticipationHandler{s: s, svc: part}
-	pah := &PanelHandler{studies: studies{deps.Surveys}, panel: pan}
-	mh := &MailHandler{studies: studies{deps.Surveys}, mailing: mails, idempotent: s.idempotent}
-	for _, area := range [][]route{ah.routes(), sh.routes(), uh.routes(), rh.routes(), roh.routes(), ph.routes(), pah.routes(), mh.routes(), (&ExportHandler{studies: studies{deps.Surveys}, export: exp}).routes()} {
+	st := studies{deps.Surveys}
+	for _, area := range [][]route{
+		(&AuthHandler{s: s}).routes(),
+		(&SurveyHandler{studies: st, surveys: deps.Surveys, importer: deps.Importer}).routes(),
+		(&UserHandler{accounts: deps.Accounts}).routes(),
+		(&ResultsHandler{studies: st, results: deps.Results}).routes(),
+		(&RoundHandler{studies: st, rounds: deps.Rounds}).routes(),
+		(&ParticipationHandler{s: s, svc: deps.Participation}).routes(),
+		(&PanelHandler{studies: st, panel: deps.Panel}).routes(),
+		(&MailHandler{studies: st, mailing: deps.Mailing, idempotent: s.idempotent}).routes(),
+		(&ExportHandler{studies: st, export: deps.Export}).routes(),
+	} {
 		for _, r := range area {
 			handlers := append(s.access(r.access), r.handler)
 			api.Add(r.method, r.path, handlers...)
@@ -214,7 +173,6 @@ func (s *Server) Listen(addr string) error {
 	}
 	s.ln = ln
 	s.done = make(chan error, 1)
-	s.startSweeper() // one sweep now: deadlines that passed while the server was down
 	go func() { s.done <- s.app.Listener(ln) }()
 	return nil
 }
@@ -233,7 +191,6 @@ func (s *Server) Shutdown() error {
 	if s.ln == nil {
 		return nil
 	}
-	s.stopSweeper()
 	err := s.app.ShutdownWithTimeout(s.opt.ShutdownWait)
 	if lerr := <-s.done; lerr != nil && !errors.Is(lerr, net.ErrClosed) && err == nil {
 		err = lerr

@@ -51,10 +51,6 @@ func (s *Service) now() time.Time {
 	return s.Now()
 }
 
-func (s *Service) audit(ctx context.Context, actorID, action, surveyID, target string, details map[string]any) error {
-	return s.Audit.AppendAudit(ctx, &delphi.AuditEntry{At: s.now().UTC(), ActorID: actorID, Action: action, SurveyID: surveyID, Target: target, Details: details})
-}
-
 // Round returns round n of sv, or nil when the service has no round store.
 // ENOTFOUND for an unknown round.
 func (s *Service) Round(ctx context.Context, sv *delphi.Survey, n int) (*delphi.Round, error) {
@@ -149,7 +145,7 @@ func (s *Service) Queue(ctx context.Context, actorID string, send *Send) (*delph
 	if send.kind == delphi.MailReminder {
 		action = "mail.remind"
 	}
-	if err := s.audit(ctx, actorID, action, sv.ID, job.ID, map[string]any{
+	if err := delphi.Audit(ctx, s.Audit, s.now(), actorID, action, sv.ID, job.ID, map[string]any{
 		"round": n, "queued": job.Queued, "skipped": skipped, "group": req.Group, "keep_links": req.KeepLinks,
 	}); err != nil {
 		return nil, err
@@ -258,7 +254,7 @@ func (s *Service) Retry(ctx context.Context, actorID string, sv *delphi.Survey, 
 	if count > 0 && s.Notifier != nil {
 		s.Notifier.Notify()
 	}
-	return count, s.audit(ctx, actorID, "mail.retry", sv.ID, "", map[string]any{"round": n, "count": count})
+	return count, delphi.Audit(ctx, s.Audit, s.now(), actorID, "mail.retry", sv.ID, "", map[string]any{"round": n, "count": count})
 }
 
 // Texts are the coordinator's texts and the built-in defaults per language.
@@ -310,7 +306,7 @@ func (s *Service) PutTexts(ctx context.Context, actorID string, sv *delphi.Surve
 	if err := s.Mail.PutRoundMail(ctx, &delphi.RoundMail{SurveyID: sv.ID, Round: n, Mail: clean, UpdatedBy: actorID}); err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, actorID, "mail.text", sv.ID, "", map[string]any{"round": n}); err != nil {
+	if err := delphi.Audit(ctx, s.Audit, s.now(), actorID, "mail.text", sv.ID, "", map[string]any{"round": n}); err != nil {
 		return nil, err
 	}
 	return s.Texts(ctx, sv, n)

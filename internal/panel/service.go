@@ -33,10 +33,6 @@ func (s *Service) now() time.Time {
 	return s.Now()
 }
 
-func (s *Service) audit(ctx context.Context, actorID, action, surveyID, target string, details map[string]any) error {
-	return s.Audit.AppendAudit(ctx, &delphi.AuditEntry{At: s.now().UTC(), ActorID: actorID, Action: action, SurveyID: surveyID, Target: target, Details: details})
-}
-
 // RoundStatus is an expert's state in one round.
 type RoundStatus struct {
 	Invite         string     `json:"invite"` // send status of the invitation; "" if none
@@ -275,7 +271,7 @@ func (s *Service) Create(ctx context.Context, actorID string, sv *delphi.Survey,
 	if err := s.Experts.CreateExpert(ctx, e); err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, actorID, "expert.create", sv.ID, e.ID, map[string]any{"pseudonym": e.Pseudonym, "group": e.Group}); err != nil {
+	if err := delphi.Audit(ctx, s.Audit, s.now(), actorID, "expert.create", sv.ID, e.ID, map[string]any{"pseudonym": e.Pseudonym, "group": e.Group}); err != nil {
 		return nil, err
 	}
 	return view(e), nil
@@ -322,7 +318,7 @@ func (s *Service) Update(ctx context.Context, actorID string, sv *delphi.Survey,
 		if err := s.write(ctx, e, changed); err != nil {
 			return nil, err
 		}
-		if err := s.audit(ctx, actorID, "expert.update", sv.ID, e.ID, map[string]any{"pseudonym": e.Pseudonym, "fields": changed}); err != nil {
+		if err := delphi.Audit(ctx, s.Audit, s.now(), actorID, "expert.update", sv.ID, e.ID, map[string]any{"pseudonym": e.Pseudonym, "fields": changed}); err != nil {
 			return nil, err
 		}
 	}
@@ -375,7 +371,7 @@ func (s *Service) Erase(ctx context.Context, actorID string, sv *delphi.Survey, 
 			return err
 		}
 	}
-	return s.audit(ctx, actorID, "expert.erase", sv.ID, e.ID, map[string]any{"pseudonym": e.Pseudonym})
+	return delphi.Audit(ctx, s.Audit, s.now(), actorID, "expert.erase", sv.ID, e.ID, map[string]any{"pseudonym": e.Pseudonym})
 }
 
 // Link is a freshly issued personal link; the database keeps its hash only.
@@ -400,7 +396,7 @@ func (s *Service) IssueLink(ctx context.Context, actorID string, sv *delphi.Surv
 	if err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, actorID, "expert.link", sv.ID, e.ID, map[string]any{"pseudonym": e.Pseudonym}); err != nil {
+	if err := delphi.Audit(ctx, s.Audit, s.now(), actorID, "expert.link", sv.ID, e.ID, map[string]any{"pseudonym": e.Pseudonym}); err != nil {
 		return nil, err
 	}
 	return &Link{ExpertID: e.ID, Pseudonym: e.Pseudonym, Link: link, IssuedAt: e.LinkIssuedAt}, nil

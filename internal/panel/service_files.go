@@ -124,7 +124,7 @@ func (s *Service) Import(ctx context.Context, actorID string, sv *delphi.Survey,
 		added = append(added, r)
 	}
 	rep.Added, rep.Written = added, true
-	if err := s.audit(ctx, actorID, "expert.import", sv.ID, "", map[string]any{
+	if err := delphi.Audit(ctx, s.Audit, s.now(), actorID, "expert.import", sv.ID, "", map[string]any{
 		"format": parsed.Format, "data_rows": parsed.DataRows, "added": len(rep.Added), "updated": len(rep.Updated),
 		"rejected": len(rep.Rejected), "skip_invalid": req.SkipInvalid,
 	}); err != nil {
@@ -175,7 +175,7 @@ func (s *Service) Export(ctx context.Context, actorID string, sv *delphi.Survey,
 		t.Rows = append(t.Rows, []string{e.Pseudonym, e.Name, e.Email, e.Organisation, e.Group, e.Language, e.Notes, e.Status(),
 			fmtTime(e.LinkIssuedAt, loc), fmtTime(&e.CreatedAt, loc)})
 	}
-	if err := s.audit(ctx, actorID, "expert.export", sv.ID, "", map[string]any{"format": req.Format, "rows": len(t.Rows), "group": req.Group}); err != nil {
+	if err := delphi.Audit(ctx, s.Audit, s.now(), actorID, "expert.export", sv.ID, "", map[string]any{"format": req.Format, "rows": len(t.Rows), "group": req.Group}); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -208,7 +208,7 @@ func (s *Service) Links(ctx context.Context, actorID string, sv *delphi.Survey, 
 		}
 		t.Rows = append(t.Rows, []string{e.Pseudonym, e.Name, e.Email, e.Group, e.Language, link})
 	}
-	if err := s.audit(ctx, actorID, "expert.links", sv.ID, "", map[string]any{"format": req.Format, "count": len(t.Rows), "group": req.Group}); err != nil {
+	if err := delphi.Audit(ctx, s.Audit, s.now(), actorID, "expert.links", sv.ID, "", map[string]any{"format": req.Format, "count": len(t.Rows), "group": req.Group}); err != nil {
 		return nil, err
 	}
 	return t, nil

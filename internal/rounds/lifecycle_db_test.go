@@ -123,15 +123,8 @@ func (f *fixture) in(d time.Duration) *time.Time {
 // closedRound1 prepares, opens and closes round 1 of a new study.
 func (f *fixture) closedRound1(t *testing.T, id string) *delphi.Survey {
 	t.Helper()
-	ctx := context.Background()
-	sv := f.study(t, id)
-	if _, err := f.svc.Prepare(ctx, "u1", sv, rounds.PrepareRequest{Deadline: f.in(7 * 24 * time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.Open(ctx, "u1", sv.ID, 1); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.Close(ctx, "u1", sv.ID, 1); err != nil {
+	sv := f.openRound1(t, id)
+	if _, err := f.svc.Close(context.Background(), "u1", sv.ID, 1); err != nil {
 		t.Fatal(err)
 	}
 	return sv

@@ -40,9 +40,11 @@ type Service struct {
 	// Results computes a closed round's snapshot and reads it back (the
 	// one results.Service of the process).
 	Results *results.Service
-	Audit   delphi.AuditStore
-	Now     func() time.Time // injectable clock
-	Logger  *slog.Logger
+	// Responses, optional, counts a round's responses for View.
+	Responses delphi.ResponseStore
+	Audit     delphi.AuditStore
+	Now       func() time.Time // injectable clock
+	Logger    *slog.Logger
 
 	closing keylock.KeyLock // one close per round at a time in this process
 }
