@@ -21,7 +21,7 @@ type Service struct {
 	Sessions delphi.SessionStore
 	Audit    delphi.AuditStore
 	Now      func() time.Time // injectable clock
-	Logger   *slog.Logger
+	Logger   *slog.Logger // nil logs nothing
 }
 
 func (s *Service) now() time.Time {
@@ -29,13 +29,6 @@ func (s *Service) now() time.Time {
 		return time.Now().UTC()
 	}
 	return s.Now().UTC()
-}
-
-func (s *Service) log() *slog.Logger {
-	if s.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return s.Logger
 }
 
 // Input is an account's fields as an admin sends them; absent fields stay.
@@ -230,7 +223,9 @@ func (s *Service) unlessAdminLeft(ctx context.Context, u *delphi.User, what stri
 	}
 	uctx := context.WithoutCancel(ctx)
 	if uerr := undo(uctx); uerr != nil {
-		s.log().ErrorContext(uctx, what, "user_id", u.ID, "err", uerr)
+		if s.Logger != nil {
+			s.Logger.ErrorContext(uctx, what, "user_id", u.ID, "err", uerr)
+		}
 		return uerr
 	}
 	if err != nil {
