@@ -21,7 +21,7 @@ type Service struct {
 	Sessions delphi.SessionStore
 	Audit    delphi.AuditStore
 	Now      func() time.Time // injectable clock
-	Logger   *slog.Logger // nil logs nothing
+	Logger   *slog.Logger     // nil logs nothing
 }
 
 func (s *Service) now() time.Time {

@@ -107,9 +107,6 @@ func (h *RoundHandler) update(c *fiber.Ctx) error {
 		if err := decodeJSON(c, &req); err != nil {
 			return nil, err
 		}
-		if req.OpensAt == nil && req.Deadline == nil {
-			return nil, delphi.FieldErrorf(delphi.EINVALID, "deadline", "give a deadline or an opening time")
-		}
 		return h.rounds.Update(c.UserContext(), actor, sv.ID, n, req.OpensAt, req.Deadline)
 	})
 }

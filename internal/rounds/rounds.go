@@ -623,9 +623,13 @@ func (s *Service) Reopen(ctx context.Context, actorID, surveyID string, n int, r
 const abandonedNext = time.Minute
 
 // Update changes the opening time and the deadline of a draft or open
-// round. An open round's deadline must lie in the future. EINVALID;
-// ECONFLICT for a closed round; ENOTFOUND.
+// round; one of them must be given. An open round's deadline must lie in
+// the future. EINVALID (field deadline); ECONFLICT for a closed round;
+// ENOTFOUND.
 func (s *Service) Update(ctx context.Context, actorID, surveyID string, n int, opensAt, deadline *time.Time) (*delphi.Round, error) {
+	if opensAt == nil && deadline == nil {
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "deadline", "give a deadline or an opening time")
+	}
 	now := s.now()
 	if _, err := s.Get(ctx, surveyID, n); err != nil {
 		return nil, err
