@@ -38,9 +38,6 @@ func (h *PanelHandler) routes() []route {
 	}
 }
 
-// MailNotifier is woken when mail was queued (the mail dispatcher).
-type MailNotifier interface{ Notify() }
-
 // panelSurvey checks the service and the study's visibility.
 func (h *PanelHandler) panelSurvey(c *fiber.Ctx) (*delphi.Survey, error) {
 	if h.panel == nil {
