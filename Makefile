@@ -10,32 +10,53 @@ STATICCHECK_VERSION := v0.8.2
 FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/public frontend/vite.config.ts frontend/tsconfig*.json -type f 2>/dev/null)
 GO_SRC    := $(shell find cmd internal frontend/embed.go frontend/embed_noui.go surveys -name '*.go' -o -name '*.json' -o -name '*.yaml' 2>/dev/null)
 
-.PHONY: help run dev build frontend test vet test-go test-frontend e2e lint bench chromium clean
+# The suites make test runs, in this order; each is a target below. Every
+# suite runs even when one before it failed; .ci/suites prints one line per
+# suite (ok or FAILED, duration) and fails at the end if any failed. A suite
+# with prerequisites of its own joins the list when they are present, e.g.
+#   TEST_SUITES += $(if $(shell command -v X),test-x)
+TEST_SUITES := lint test-go test-frontend e2e
+# The MONGODB_URI path against a database server in another process, when
+# Debian's PostgreSQL is installed (.ci/run installs it).
+TEST_SUITES += $(if $(shell scripts/test-external.sh check >/dev/null 2>&1 && echo y),test-external)
+# go test's per-package limit: a safety net far above the slowest package
+# (internal/httpapi: 16 minutes on 2 cores at a load average of 5 to 15).
+GO_TEST_TIMEOUT ?= 30m
+
+.PHONY: help run dev build frontend test tools vet test-go test-frontend e2e test-external lint bench chromium clean
 
 help:
 	@echo "make run    build everything and serve the demo study on the embedded database"
-	@echo "make test   vet, go test -race, frontend tests and browser end-to-end tests"
+	@echo "make test   every suite ($(TEST_SUITES)) with one summary line each"
+	@echo "make test-external  the MONGODB_URI path against FerretDB on PostgreSQL in other processes"
 	@echo "make build  build $(BIN) (frontend embedded)"
 	@echo "make lint   gofmt, go vet, staticcheck"
 	@echo "make bench  benchmarks; see docs/PERFORMANCE.md"
 	@echo "make dev    Vite dev server with /api proxied to a running Go server"
 
+# Go 1.26+, Node 20.19+/22.12+, gcc: says what is missing and where to get it.
+tools:
+	@.ci/check-tools
+
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	@echo "make: installing the web UI's npm packages (npm ci; the first time takes a few minutes)"
 	cd frontend && npm ci --no-audit --no-fund
 	@touch $@
 
 frontend/dist/app/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+	@echo "make: building the web UI into frontend/dist/app (vite)"
 	cd frontend && npm run build
 
 # The frontend is built before any Go step: the binary embeds frontend/dist/app (a fresh clone builds without it and serves a placeholder page).
 frontend: frontend/dist/app/index.html
 
 $(BIN): frontend/dist/app/index.html $(GO_SRC) go.mod go.sum
+	@echo "make: building $(BIN) (the first build compiles the embedded database, about 5 minutes on 2 cores)"
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/expertenrunde
 
 build: $(BIN)
 
-run: $(BIN)
+run: tools $(BIN)
 	$(BIN) serve --demo
 
 dev: frontend/node_modules/.package-lock.json
@@ -46,27 +67,38 @@ vet: frontend
 	$(GO) vet ./...
 
 test-go: frontend
-	$(GO) test -race -count=1 ./...
+	@echo "make: go test -race ./... (the first run compiles every package with the race detector: 5 to 10 minutes on 2 cores before the first result; later runs reuse the build cache)"
+	$(GO) test -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
 
 test-frontend: frontend/node_modules/.package-lock.json
-	cd frontend && npm test
+	cd frontend && npm run check:api && npm test
 
 # Debian's chromium drives the browser tests; installed here when missing (as root).
 chromium:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "install Debian's chromium (apt-get install chromium)"; exit 1; }
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && echo "make: installing Debian's chromium with apt for the browser tests (about 500 MB, a few minutes)" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "install Debian's chromium (apt-get install chromium)"; exit 1; }
 
 e2e/node_modules/.package-lock.json: e2e/package-lock.json
+	@echo "make: installing the browser tests' npm packages (npm ci)"
 	cd e2e && npm ci --no-audit --no-fund
 	@touch $@
 
 e2e: $(BIN) chromium e2e/node_modules/.package-lock.json
 	cd e2e && ER_BIN=../$(BIN) node run.mjs
 
-test: vet test-go test-frontend e2e
+test: tools
+	@echo "make test: suites $(TEST_SUITES). The first run on a fresh machine installs the npm packages and builds with the race detector before any result: expect 20 to 30 minutes on 2 cores."
+	@scripts/test-external.sh check >/dev/null 2>&1 || echo "make test: test-external left out: Debian's postgresql is not installed (apt-get install postgresql; .ci/run does)"
+	@MAKE="$(MAKE)" .ci/suites $(TEST_SUITES)
 
-lint: frontend
-	@test -z "$$(gofmt -l cmd internal frontend/*.go surveys)" || { gofmt -l cmd internal frontend/*.go surveys; exit 1; }
-	$(GO) vet ./...
+# The MONGODB_URI path against a database server in another process: Debian's
+# PostgreSQL in a temp dir and FerretDB on it (internal/store/cmd/ferretdb-pg);
+# the store contract suite, a short load test and the restart tests through it.
+# See scripts/test-external.sh; `make test` runs it when PostgreSQL is installed.
+test-external:
+	GO=$(GO) scripts/test-external.sh
+
+lint: vet
+	@echo "make: staticcheck $(STATICCHECK_VERSION) (the first run downloads and builds it, about 1 to 2 minutes)"
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 # Every go test -bench of the repository, then the load test (`expertenrunde

@@ -46,9 +46,9 @@ function tr(texts, key, vars = {}) {
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Returns [name, fn] pairs. ctx: { s (base, browser slot), de, en, email,
- * password, assert, until, smtp (SmtpCatcher), launch() → Browser,
- * screenshot(page, name) }.
+ * Returns [name, fn] pairs. ctx: { s (base, browser slot), waitMs (the
+ * pages' default wait), de, en, email, password, assert, until, smtp
+ * (SmtpCatcher), launch() → Browser, screenshot(page, name) }.
  */
 export function cycleTests(ctx) {
   const { s, de, en, assert, until, smtp } = ctx;
@@ -76,7 +76,7 @@ export function cycleTests(ctx) {
       ...options,
     });
     const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(ctx.waitMs);
     page.on('dialog', (d) => {
       st.dialogs.push(d.message());
       void d.dismiss().catch(() => {});
@@ -126,8 +126,8 @@ export function cycleTests(ctx) {
     await page.getByRole('dialog', { name: de.mail.sendInvitations }).getByRole('button', { name: de.mail.sendNow }).click();
     const done = `${de.mail.invitations}: ${tr(de, 'mail.progress', { sent: total, total, failed: 0 })}`;
     // The page polls while the job runs; the last poll shows the final count.
-    await page.getByText(done, { exact: true }).waitFor({ timeout: 40_000 });
-    await until(() => smtp.messages.length - before === total, `${smtp.messages.length - before} mails received, want ${total}`, 20_000);
+    await page.getByText(done, { exact: true }).waitFor();
+    await until(() => smtp.messages.length - before === total, `${smtp.messages.length - before} mails received, want ${total}`);
     return before;
   }
 
@@ -266,7 +266,7 @@ export function cycleTests(ctx) {
         await roundStatus(1, 'open');
 
         const before = await sendInvitations(1, 3);
-        await page.getByText(de.mail.running).waitFor({ state: 'detached', timeout: 20_000 }); // the job is done
+        await page.getByText(de.mail.running).waitFor({ state: 'detached' }); // the job is done
         await page.evaluate(() => window.scrollTo(0, 0));
         await ctx.screenshot(page, 'invitations');
         for (const [key, p] of Object.entries(PEOPLE)) {

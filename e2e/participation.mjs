@@ -10,10 +10,10 @@ const SURVEY_ID = 'kleinstadtakademie-2020';
 
 /**
  * Returns [name, fn] pairs. ctx: { s (shared state: base, page), de, en,
- * email, password, assert, until, sleep }.
+ * email, password, assert, until }.
  */
 export function participationTests(ctx) {
-  const { s, de, assert, until, sleep } = ctx;
+  const { s, de, assert, until } = ctx;
   const st = { admin: '', expert: null, link: '', others: [], def: null };
 
   async function api(method, path, { token = st.admin, body } = {}) {
@@ -106,7 +106,7 @@ export function participationTests(ctx) {
         await page.getByRole('heading', { level: 1, name: st.def.sections[0].title.de }).waitFor();
         await rate(page, T01(), 2);
         await itemGroup(page, T01()).locator('..').getByRole('textbox', { name: de.participation.comment }).fill('Mein Kommentar aus Runde 1');
-        await savedText().waitFor({ timeout: 15_000 });
+        await savedText().waitFor();
 
         await page.reload();
         await page.getByRole('button', { name: de.participation.continue }).click();
@@ -125,16 +125,15 @@ export function participationTests(ctx) {
         const [, t02, t03] = st.def.sections[0].items;
         await rate(page, t02, 4);
         await rate(page, t03, 5);
-        await page.getByRole('status').filter({ hasText: de.participation.offline }).waitFor({ timeout: 15_000 });
+        await page.getByRole('status').filter({ hasText: de.participation.offline }).waitFor();
         const queued = await page.evaluate(() =>
           Object.keys(localStorage)
             .filter((k) => k.startsWith('er_outbox:'))
             .flatMap((k) => JSON.parse(localStorage.getItem(k)).pending.map((e) => e.itemId)),
         );
         assert(queued.includes(t02.id) && queued.includes(t03.id), `queued in storage: ${queued}`);
-        await sleep(500);
         await page.unroute(pattern);
-        await savedText().waitFor({ timeout: 40_000 });
+        await savedText().waitFor();
         const tok = await expertToken(st.expert);
         const p = await must('GET', '/api/v1/participation', { token: tok });
         for (const [item, v] of [
@@ -154,7 +153,7 @@ export function participationTests(ctx) {
         await page.getByRole('navigation', { name: de.participation.sections }).getByRole('button', { name: de.participation.submitStep }).click();
         await page.getByRole('heading', { level: 1, name: de.participation.submitTitle }).waitFor();
         await page.getByRole('button', { name: de.participation.submit }).click();
-        await page.getByText(de.participation.thanks).waitFor({ timeout: 15_000 });
+        await page.getByText(de.participation.thanks).waitFor();
         const tok = await expertToken(st.expert);
         const p = await must('GET', '/api/v1/participation', { token: tok });
         assert(p.response.submissions === 1 && p.response.submitted_at, `response: ${JSON.stringify(p.response)}`);

@@ -40,8 +40,27 @@ const SHOT_DIR = path.resolve(here, process.env.E2E_SCREENSHOT_DIR || '../docs/s
 const KEEP = process.env.E2E_KEEP === '1';
 const EMAIL = 'admin@example.org';
 const PASSWORD = 'e2e-' + randomBytes(12).toString('hex');
-const READY_TIMEOUT_MS = 60_000;
-const TEST_TIMEOUT_MS = 60_000;
+// Safety nets, not measures of speed: every wait ends on its event (a page
+// shows a text, a count is reached); these only stop a hang, far above what
+// a loaded machine needs.
+const WAIT_MS = 120_000; // one wait for the page or the server
+const READY_TIMEOUT_MS = 300_000;
+const TEST_TIMEOUT_MS = 600_000;
+
+// The variables of the caller's environment the processes this runner starts
+// keep; everything else (EXPERTENRUNDE_BASE_URL exported for make run, a
+// MONGODB_URI, a body limit) is dropped, so the caller's shell cannot change
+// what the tests run.
+const BASICS = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LANGUAGE', 'TZ'];
+
+/** The caller's basics (BASICS and LC_*) plus set, nothing else. */
+function cleanEnv(set = {}, parent = process.env) {
+  const env = {};
+  for (const [k, v] of Object.entries(parent)) {
+    if (BASICS.includes(k) || k.startsWith('LC_')) env[k] = v;
+  }
+  return { ...env, ...set };
+}
 
 // The UI texts come from the app's own resource files, so a reworded label
 // does not break these tests.
@@ -55,7 +74,7 @@ function log(...args) {
 }
 
 /** Runs a command to completion; rejects on a non-zero exit with its output. */
-function run(cmd, args, { env, input, timeoutMs = 120_000 } = {}) {
+function run(cmd, args, { env, input, timeoutMs = READY_TIMEOUT_MS } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -105,7 +124,7 @@ function assert(cond, message) {
 }
 
 /** Waits until fn() returns a truthy value (polling), or fails with message. */
-async function until(fn, message, timeoutMs = 15_000) {
+async function until(fn, message, timeoutMs = WAIT_MS) {
   const deadline = Date.now() + timeoutMs;
   let last;
   for (;;) {
@@ -130,7 +149,8 @@ class Server {
   }
 
   async start(dataDir, port, logPath, extraEnv = {}) {
-    const env = { ...process.env, ...extraEnv, EXPERTENRUNDE_DATA_DIR: dataDir, EXPERTENRUNDE_ADDR: `127.0.0.1:${port}` };
+    const env = cleanEnv({ ...extraEnv, EXPERTENRUNDE_DATA_DIR: dataDir, EXPERTENRUNDE_ADDR: `127.0.0.1:${port}` });
+    this.env = env;
     const logFile = createWriteStream(logPath);
     this.child = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d) => {
@@ -155,23 +175,23 @@ class Server {
     for (;;) {
       if (gone) throw new Error(`server exited before ready (${gone.code ?? gone.signal}):\n${this.tail.join('\n')}`);
       try {
-        const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) });
+        const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(WAIT_MS) });
         if (res.status === 200) return base;
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`GET /readyz not 200 within 60 s:\n${this.tail.join('\n')}`);
+      if (Date.now() > deadline) throw new Error(`GET /readyz not 200 within ${READY_TIMEOUT_MS / 1000} s:\n${this.tail.join('\n')}`);
       await sleep(250);
     }
   }
 
-  /** SIGTERM, then SIGKILL after 10 s. */
+  /** SIGTERM, then SIGKILL after 60 s. */
   async stop() {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
-    const res = await Promise.race([this.exited, sleep(10_000).then(() => null)]);
+    const res = await Promise.race([this.exited, sleep(60_000).then(() => null)]);
     if (!res) {
-      log('# server ignored SIGTERM for 10 s; killing');
+      log('# server ignored SIGTERM for 60 s; killing');
       this.child.kill('SIGKILL');
       await this.exited;
     }
@@ -184,7 +204,7 @@ const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 
 /** Shared state between the tests, which run in order on one page. */
-const s = { base: '', page: null, survey: null, definition: null, browser: null };
+const s = { base: '', page: null, survey: null, definition: null, browser: null, server: null };
 const smtp = new SmtpCatcher();
 const BROWSER_ARGS = [
   '--no-sandbox',
@@ -215,14 +235,14 @@ test('login with a wrong password shows the error', async () => {
   await page.getByRole('heading', { level: 1, name: de.login.title }).waitFor();
   await fillLogin(page, de, 'wrong-password-000');
   const alert = page.getByRole('alert').filter({ hasText: de.login.invalidCredentials });
-  await alert.waitFor({ timeout: 15_000 });
+  await alert.waitFor();
   assert(new URL(page.url()).pathname === '/login', `still on /login, got ${page.url()}`);
 });
 
 test('login works and the study list shows the Kleinstadtakademie title', async () => {
   const { page } = s;
   await fillLogin(page, de, PASSWORD);
-  await page.waitForURL((u) => u.pathname === '/', { timeout: 15_000 });
+  await page.waitForURL((u) => u.pathname === '/');
   await page.getByRole('heading', { level: 1, name: de.studies.title }).waitFor();
 
   const res = await page.request.get('/api/v1/surveys');
@@ -289,6 +309,17 @@ test('logout returns to login', async () => {
   await page.waitForURL((u) => u.pathname === '/login');
 });
 
+test("the server runs with the runner's variables only, none of the caller's", async () => {
+  // Linux shows a process's environment in /proc/PID/environ.
+  const file = `/proc/${s.server.child.pid}/environ`;
+  if (!existsSync(file)) return log(`# ${file} is missing; the environment is not checked`);
+  const got = (await readFile(file, 'utf8')).split('\0').filter(Boolean);
+  const set = Object.entries(s.server.env).map(([k, v]) => `${k}=${v}`);
+  const foreign = got.filter((kv) => /^(EXPERTENRUNDE|MONGODB)_/.test(kv) && !set.includes(kv));
+  assert(foreign.length === 0, `the server got the caller's ${foreign.join(', ')}`);
+  assert(got.every((kv) => set.includes(kv)), `the server's environment differs from the runner's: ${got.filter((kv) => !set.includes(kv)).join(', ')}`);
+});
+
 test('an unknown API path returns a JSON 404', async () => {
   const res = await s.page.request.get('/api/v1/does-not-exist');
   assert(res.status() === 404, `status ${res.status()}, want 404`);
@@ -319,13 +350,14 @@ test('a 360 px viewport renders the study page without horizontal overflow', asy
 });
 
 // The expert's participation (participation.mjs): after the staff tests.
-for (const [name, fn] of participationTests({ s, de, en, email: EMAIL, password: () => PASSWORD, assert, until, sleep })) {
+for (const [name, fn] of participationTests({ s, de, en, email: EMAIL, password: () => PASSWORD, assert, until })) {
   test(name, fn);
 }
 
 // The whole Delphi cycle on a study of its own (cycle.mjs): several browsers, mail by SMTP.
 const cycleCtx = {
   s,
+  waitMs: WAIT_MS,
   de,
   en,
   email: EMAIL,
@@ -345,6 +377,7 @@ for (const [name, fn] of cycleTests(cycleCtx)) {
 
 async function main() {
   const server = new Server();
+  s.server = server;
   let context = null;
   let work = null;
   let passed = 0;
@@ -374,7 +407,7 @@ async function main() {
     const profile = path.join(work, 'profile');
     await mkdir(dataDir);
     await mkdir(profile);
-    const env = { ...process.env, EXPERTENRUNDE_DATA_DIR: dataDir };
+    const env = cleanEnv({ EXPERTENRUNDE_DATA_DIR: dataDir });
 
     await run(
       BIN,
@@ -405,7 +438,7 @@ async function main() {
       args: BROWSER_ARGS,
     });
     s.page = context.pages()[0] ?? (await context.newPage());
-    s.page.setDefaultTimeout(15_000);
+    s.page.setDefaultTimeout(WAIT_MS);
     s.page.on('pageerror', (err) => log(`# page error: ${err.message}`));
     setupOk = true;
   } catch (err) {

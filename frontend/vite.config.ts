@@ -24,5 +24,8 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // Safety nets, not measures of speed (vitest's defaults are 5 s and 10 s).
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
   },
 });

@@ -87,6 +87,7 @@ Usage:
   expertenrunde user create --email E --role admin|coordinator|researcher [--name N] [--survey ID]... --password-stdin
   expertenrunde export --survey ID [--lang de|en] [--rounds all|1,2] [-o FILE.xlsx|.csv|.json]
   expertenrunde loadtest [--experts 200] [--human 30s] [--fast 15s] [--raw 15s] [--scale 1000,3000] [--url URL --password-stdin]
+  expertenrunde healthcheck [--addr A]     # GET /readyz on the server's address: exit 0 when ready, 1 otherwise
   expertenrunde version
 
 Configuration comes from the environment (see README); flags override it.
@@ -134,6 +135,10 @@ func (m *Main) ParseFlags(args []string) error {
 	case "loadtest":
 		m.cmd, args = args[:1], args[1:]
 		fs = m.loadtestFlagSet()
+	case "healthcheck":
+		m.cmd, args = args[:1], args[1:]
+		fs = flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+		fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "the server's listen address (EXPERTENRUNDE_ADDR)")
 	case "version", "--version", "-version":
 		m.cmd = []string{"version"}
 		return nil
@@ -182,6 +187,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.exportResults(ctx)
 	case "loadtest":
 		return m.loadTest(ctx)
+	case "healthcheck":
+		return m.healthcheck(ctx)
 	case "version":
 		fmt.Fprintln(m.Stdout, "expertenrunde", Version)
 		return nil
@@ -259,6 +266,8 @@ func (m *Main) openStore(ctx context.Context) error {
 			_, err := emb.IndexIDs(ctx, dbName)
 			return err
 		}
+		// An erased identity leaves the write-ahead log and the file.
+		st.Erased = func(ctx context.Context) error { return emb.Checkpoint(ctx, dbName) }
 	}
 	if err := st.Migrate(ctx); err != nil {
 		return fmt.Errorf("preparing the database (indexes, migrations): %w", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
@@ -22,6 +23,10 @@ const demoStudy = "kleinstadtakademie-2020.yaml"
 
 // demoAdmin is the account created by serve --demo when there is none.
 const demoAdmin = "admin@example.org"
+
+// demoPasswordRE finds the demo admin's generated password in the login
+// line serve --demo prints at the first start.
+var demoPasswordRE = regexp.MustCompile(`generated password (\S+)`)
 
 // surveyValidate checks each file and prints file:line:column: message for
 // every problem; it exits 1 if any file is invalid.
@@ -129,7 +134,9 @@ func readPassword(r io.Reader) (string, error) {
 }
 
 // setUpDemo loads the demo study (a no-op when unchanged) and, when no staff
-// account exists, creates the demo admin with a random one-time password.
+// account exists, creates the demo admin with a random password. The
+// password is printed once, but it is an ordinary password: it stays valid
+// until it is changed (PATCH /api/v1/users/{id}).
 // It returns the login instructions to print.
 func (m *Main) setUpDemo(ctx context.Context) (string, error) {
 	data, err := fs.ReadFile(surveys.Examples, demoStudy)
@@ -145,7 +152,7 @@ func (m *Main) setUpDemo(ctx context.Context) (string, error) {
 	}
 	n, err := m.store.CountUsers(ctx)
 	if err != nil || n > 0 {
-		return fmt.Sprintf("Log in with your account (the demo admin is %s; its password was printed on first start).\n", demoAdmin), err
+		return fmt.Sprintf("Log in with your account (the demo admin is %s; the password generated for it was printed at the first start).\n", demoAdmin), err
 	}
 	pw := auth.RandomID(9)
 	hash, err := auth.HashPassword(pw)
@@ -156,5 +163,5 @@ func (m *Main) setUpDemo(ctx context.Context) (string, error) {
 	if err := m.store.CreateUser(ctx, u); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("Log in as %s with the one-time password %s (shown only now).\n", demoAdmin, pw), nil
+	return fmt.Sprintf("Log in as %s with the generated password %s (printed only now; it stays valid until you change it, see the README).\n", demoAdmin, pw), nil
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -153,7 +152,7 @@ func (m *Main) startLoadServer(ctx context.Context) (loadtest.Server, func(), er
 		cleanup()
 		return loadtest.Server{}, nil, err
 	}
-	pw := regexp.MustCompile(`one-time password (\S+)`).FindStringSubmatch(out.String())
+	pw := demoPasswordRE.FindStringSubmatch(out.String())
 	if pw == nil {
 		cleanup()
 		return loadtest.Server{}, nil, fmt.Errorf("the demo admin's password was not printed: %q", out.String())

@@ -50,7 +50,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "Expertenrunde is running at "+m.URL()) {
 		t.Fatalf("no URL printed: %q", out)
 	}
-	pw := regexp.MustCompile(`one-time password (\S+)`).FindStringSubmatch(out)
+	pw := demoPasswordRE.FindStringSubmatch(out)
 	if pw == nil || !strings.Contains(out, demoAdmin) {
 		t.Fatalf("no demo login printed: %q", out)
 	}
@@ -109,7 +109,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m2.Close()
-	if strings.Contains(stdout2.String(), "one-time password") {
+	if strings.Contains(stdout2.String(), "generated password") {
 		t.Errorf("second start printed a new password: %q", stdout2.String())
 	}
 	resp, err = http.Post(m2.URL()+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
@@ -168,6 +168,17 @@ func TestSurveyImportAndUserCreate(t *testing.T) {
 	code, _, stderr = runCmd(t, dir, "", "user", "create", "--email", "r@example.org", "--role", "king", "--password-stdin")
 	if code == 0 || !strings.Contains(stderr, "--role") {
 		t.Errorf("bad role: %d %q", code, stderr)
+	}
+	// The text limits of the API (delphi.User.Validate).
+	for _, c := range []struct{ name, email, want string }{
+		{"Nul\x00Byte", "n@example.org", "control character"},
+		{strings.Repeat("a", 201), "n@example.org", "longer than 200"},
+		{"N", "n@localhost", "not a valid e-mail address"},
+	} {
+		code, _, stderr = runCmd(t, dir, "a-long-enough-password\n", "user", "create", "--email", c.email, "--name", c.name, "--role", "researcher", "--password-stdin")
+		if code == 0 || !strings.Contains(stderr, c.want) {
+			t.Errorf("user create %.20q %s: %d %q, want %q", c.name, c.email, code, stderr, c.want)
+		}
 	}
 }
 

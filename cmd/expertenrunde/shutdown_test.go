@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
-	"time"
 )
 
 // TestCloseDrainsInFlightRequests: Close stops accepting new connections but
@@ -33,17 +32,14 @@ func TestCloseDrainsInFlightRequests(t *testing.T) {
 	closed := make(chan error, 1)
 	go func() { closed <- m.Close() }()
 	// Wait until the listener is closed: new connections are refused.
-	for i := 0; ; i++ {
-		c, err := net.DialTimeout("tcp", u.Host, 100*time.Millisecond)
+	waitFor(t, "the listener to close after Close began", func() bool {
+		c, err := net.DialTimeout("tcp", u.Host, patience)
 		if err != nil {
-			break
+			return true
 		}
 		c.Close()
-		if i > 200 {
-			t.Fatal("listener still accepting after Close began")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return false
+	})
 	// The in-flight request completes.
 	fmt.Fprint(conn, body[10:])
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)

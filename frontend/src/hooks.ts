@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useReducer, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import { ApiError } from './api';
 
@@ -45,4 +45,47 @@ export function useApiData<T>(load: (signal: AbortSignal) => Promise<T>, deps: r
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   return { ...state, reload };
+}
+
+/** A user action that calls the server: whether it runs, its error, and the notice of its success. */
+export interface ActionState {
+  busy: boolean;
+  error: unknown;
+  notice: string;
+}
+
+export type ActionEvent = { type: 'start' } | { type: 'done'; notice?: string | undefined } | { type: 'failed'; error: unknown };
+
+export const idleAction: ActionState = { busy: false, error: null, notice: '' };
+
+/** Starting clears the last error and notice; the end sets one of them. */
+export function actionReducer(s: ActionState, e: ActionEvent): ActionState {
+  switch (e.type) {
+    case 'start':
+      return { busy: true, error: null, notice: '' };
+    case 'done':
+      return { busy: false, error: null, notice: e.notice ?? '' };
+    case 'failed':
+      return { ...s, busy: false, error: e.error };
+  }
+}
+
+/**
+ * The state of one kind of user action, and `run`, which runs fn through it
+ * and says whether it succeeded (a failure is kept as `error`).
+ */
+export function useAction() {
+  const [state, dispatch] = useReducer(actionReducer, idleAction);
+  const run = useCallback(async (fn: () => Promise<unknown>, notice?: string): Promise<boolean> => {
+    dispatch({ type: 'start' });
+    try {
+      await fn();
+      dispatch({ type: 'done', notice });
+      return true;
+    } catch (error) {
+      dispatch({ type: 'failed', error });
+      return false;
+    }
+  }, []);
+  return { ...state, run };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ruleText } from './ruleText';
-import type { Rule } from './types';
+import type { Rule } from './api/types';
 
 // Intl puts no-break spaces in "75 %"; compare with plain spaces.
 const plain = (s: string) => s.replace(/\s+/g, ' ');

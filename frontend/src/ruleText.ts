@@ -5,7 +5,7 @@
 // i18n resource files under "rule".
 import de from './i18n/de.json';
 import en from './i18n/en.json';
-import type { Rule } from './types';
+import type { Rule } from './api/types';
 
 type Phrases = typeof de.rule;
 const PHRASES: Record<'de' | 'en', Phrases> = { de: de.rule, en: en.rule };

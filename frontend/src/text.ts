@@ -1,4 +1,4 @@
-import type { Text } from './types';
+import type { Text } from './api/types';
 
 /**
  * Returns the text in lang, falling back to German, then English, then any

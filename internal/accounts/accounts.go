@@ -7,7 +7,6 @@ package accounts
 import (
 	"context"
 	"log/slog"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -40,26 +39,24 @@ type Input struct {
 	SurveyIDs *[]string `json:"survey_ids"`
 }
 
-// apply validates in and copies its fields onto u.
+// apply copies in's fields onto u and validates the result
+// (delphi.User.Validate: e-mail address, role, one-line name and study
+// ids) before it hashes a new password.
 func (in *Input) apply(u *delphi.User) error {
 	if in.Email != nil {
-		e := strings.ToLower(strings.TrimSpace(*in.Email))
-		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
-			return delphi.FieldErrorf(delphi.EINVALID, "email", "%q is not a valid e-mail address", *in.Email)
-		}
-		u.Email = e
+		u.Email = strings.ToLower(strings.TrimSpace(*in.Email))
 	}
 	if in.Name != nil {
 		u.Name = strings.TrimSpace(*in.Name)
 	}
 	if in.Role != nil {
-		if !delphi.ValidRole(*in.Role) {
-			return delphi.FieldErrorf(delphi.EINVALID, "role", "role must be admin, coordinator or researcher")
-		}
 		u.Role = *in.Role
 	}
 	if in.SurveyIDs != nil {
 		u.SurveyIDs = append([]string{}, *in.SurveyIDs...)
+	}
+	if err := u.Validate(); err != nil {
+		return err
 	}
 	if in.Password != nil {
 		h, err := auth.HashPassword(*in.Password)
@@ -78,7 +75,9 @@ func (s *Service) List(ctx context.Context) ([]*delphi.User, error) {
 
 // Create creates an account for actorID (a user id, or "cli") and audits
 // it. EINVALID naming the field (email, role and password are required; a
-// valid e-mail address and role; a password of at least 12 characters);
+// valid e-mail address and role; name and study ids one line of at most
+// 200 characters without control characters; a password of at least 12
+// characters);
 // ECONFLICT for an e-mail address that has an account.
 func (s *Service) Create(ctx context.Context, actorID string, in Input) (*delphi.User, error) {
 	for _, f := range []struct {

@@ -29,7 +29,7 @@ type Config struct {
 	BodyLimit    int           // EXPERTENRUNDE_BODY_LIMIT, bytes
 	Demo         bool          // EXPERTENRUNDE_DEMO: load the demo study, create a demo admin
 	TrustProxy   bool          // EXPERTENRUNDE_TRUST_PROXY: take the client IP from X-Forwarded-For
-	ShutdownWait time.Duration // how long in-flight requests may take at shutdown
+	ShutdownWait time.Duration // EXPERTENRUNDE_SHUTDOWN_WAIT: how long in-flight requests may take at shutdown
 
 	SMTP SMTP
 }
@@ -95,12 +95,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.BodyLimit = n
 	}
-	if v := getenv("EXPERTENRUNDE_SESSION_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("EXPERTENRUNDE_SESSION_TTL: %q is not a duration such as 30m", v))
+	for key, dst := range map[string]*time.Duration{"EXPERTENRUNDE_SESSION_TTL": &c.SessionTTL, "EXPERTENRUNDE_SHUTDOWN_WAIT": &c.ShutdownWait} {
+		if v := getenv(key); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration such as 30m", key, v))
+			}
+			*dst = d
 		}
-		c.SessionTTL = d
 	}
 	for key, dst := range map[string]*bool{"EXPERTENRUNDE_DEMO": &c.Demo, "EXPERTENRUNDE_TRUST_PROXY": &c.TrustProxy} {
 		if v := getenv(key); v != "" {
@@ -150,6 +152,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionTTL < time.Minute || c.SessionTTL > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("EXPERTENRUNDE_SESSION_TTL %v must lie between 1m and 24h", c.SessionTTL))
+	}
+	if c.ShutdownWait < time.Second || c.ShutdownWait > time.Hour {
+		errs = append(errs, fmt.Errorf("EXPERTENRUNDE_SHUTDOWN_WAIT %v must lie between 1s and 1h", c.ShutdownWait))
 	}
 	if c.BodyLimit < 1024 {
 		errs = append(errs, fmt.Errorf("EXPERTENRUNDE_BODY_LIMIT %d is below 1024 bytes", c.BodyLimit))

@@ -26,7 +26,7 @@ func TestEnvAndFlags(t *testing.T) {
 	c, err := FromEnv(env(map[string]string{
 		"EXPERTENRUNDE_ADDR": "0.0.0.0:9000", "MONGODB_URI": "mongodb://db:27017/?replicaSet=rs0",
 		"EXPERTENRUNDE_BASE_URL": "https://delphi.example.org/", "EXPERTENRUNDE_SESSION_TTL": "45m",
-		"EXPERTENRUNDE_DEMO": "true", "EXPERTENRUNDE_SMTP_PORT": "2525",
+		"EXPERTENRUNDE_DEMO": "true", "EXPERTENRUNDE_SMTP_PORT": "2525", "EXPERTENRUNDE_SHUTDOWN_WAIT": "2m",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -45,19 +45,20 @@ func TestEnvAndFlags(t *testing.T) {
 	if c.BaseURL != "https://delphi.example.org" || !c.Secure() {
 		t.Errorf("base url %q", c.BaseURL)
 	}
-	if c.SessionTTL != 45*time.Minute || !c.Demo || c.SMTP.Port != 2525 {
+	if c.SessionTTL != 45*time.Minute || !c.Demo || c.SMTP.Port != 2525 || c.ShutdownWait != 2*time.Minute {
 		t.Errorf("parsed %+v", c)
 	}
 }
 
 func TestInvalid(t *testing.T) {
 	cases := map[string]map[string]string{
-		"EXPERTENRUNDE_JWT_SECRET":  {"EXPERTENRUNDE_JWT_SECRET": "too-short"},
-		"EXPERTENRUNDE_BASE_URL":    {"EXPERTENRUNDE_BASE_URL": "ftp://x"},
-		"EXPERTENRUNDE_ENV":         {"EXPERTENRUNDE_ENV": "staging"},
-		"EXPERTENRUNDE_SESSION_TTL": {"EXPERTENRUNDE_SESSION_TTL": "forever"},
-		"EXPERTENRUNDE_SMTP_TLS":    {"EXPERTENRUNDE_SMTP_HOST": "mail", "EXPERTENRUNDE_SMTP_TLS": "maybe"},
-		"EXPERTENRUNDE_DEMO":        {"EXPERTENRUNDE_DEMO": "perhaps"},
+		"EXPERTENRUNDE_JWT_SECRET":    {"EXPERTENRUNDE_JWT_SECRET": "too-short"},
+		"EXPERTENRUNDE_BASE_URL":      {"EXPERTENRUNDE_BASE_URL": "ftp://x"},
+		"EXPERTENRUNDE_ENV":           {"EXPERTENRUNDE_ENV": "staging"},
+		"EXPERTENRUNDE_SESSION_TTL":   {"EXPERTENRUNDE_SESSION_TTL": "forever"},
+		"EXPERTENRUNDE_SMTP_TLS":      {"EXPERTENRUNDE_SMTP_HOST": "mail", "EXPERTENRUNDE_SMTP_TLS": "maybe"},
+		"EXPERTENRUNDE_DEMO":          {"EXPERTENRUNDE_DEMO": "perhaps"},
+		"EXPERTENRUNDE_SHUTDOWN_WAIT": {"EXPERTENRUNDE_SHUTDOWN_WAIT": "0s"},
 	}
 	for want, m := range cases {
 		c, err := FromEnv(env(m))

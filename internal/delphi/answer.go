@@ -8,11 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
-
-// MaxTextLength caps every free text: open answers, comments, justifications.
-const MaxTextLength = 5000
 
 // AbstainValue is the JSON value of a "cannot judge" rating.
 const AbstainValue = "abstain"
@@ -206,12 +202,12 @@ func ParseValue(def *Definition, it Item, raw json.RawMessage) (Value, error) {
 		if err := dec(&s); err != nil {
 			return bad("value", "expected a text")
 		}
-		max := MaxTextLength
-		if it.MaxLength > 0 && it.MaxLength < max {
-			max = it.MaxLength
+		limit := LongText
+		if it.MaxLength > 0 && it.MaxLength < limit.Max {
+			limit.Max = it.MaxLength
 		}
-		if utf8.RuneCountInString(s) > max {
-			return bad("value", "the text is longer than %d characters", max)
+		if err := CheckText("value", s, limit); err != nil {
+			return Value{}, err
 		}
 		return Value{Text: strings.TrimSpace(s)}, nil
 	}
@@ -252,12 +248,4 @@ func scaleRange(sc Scale) string {
 
 func hasOption(it Item, id string) bool {
 	return slices.ContainsFunc(it.Options, func(o Option) bool { return o.ID == id })
-}
-
-// CheckText validates a comment or justification.
-func CheckText(field, s string) error {
-	if utf8.RuneCountInString(s) > MaxTextLength {
-		return FieldErrorf(EINVALID, field, "%s is longer than %d characters", field, MaxTextLength)
-	}
-	return nil
 }

@@ -2,6 +2,7 @@ package delphi
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -117,11 +118,36 @@ func TestMarshalForRoundTrips(t *testing.T) {
 }
 
 func TestCheckText(t *testing.T) {
-	if err := CheckText("comment", strings.Repeat("ä", MaxTextLength)); err != nil {
-		t.Errorf("5000 characters rejected: %v", err)
-	}
-	if err := CheckText("comment", strings.Repeat("a", MaxTextLength+1)); AsError(err).Field != "comment" {
-		t.Errorf("5001 characters: %v", err)
+	for _, c := range []struct {
+		name, s string
+		limit   TextLimit
+		want    string // "" accepted, else a part of the message
+	}{
+		{"5000 characters", strings.Repeat("ä", MaxTextLength), LongText, ""},
+		{"5001 characters", strings.Repeat("a", MaxTextLength+1), LongText, "longer than 5000 characters (5001)"},
+		{"a name of 200", strings.Repeat("é", 200), LineText, ""},
+		{"a name of 5,001", strings.Repeat("a", 5001), LineText, "longer than 200 characters"},
+		{"NUL in a name", "Meier\x00", LineText, "control character (U+0000)"},
+		{"NUL in a comment", "a\x00b", LongText, "control character (U+0000)"},
+		{"escape", "a\x1b[31mb", NotesText, "control character (U+001B)"},
+		{"DEL", "a\x7f", LongText, "control character (U+007F)"},
+		{"C1", "a\u0085", LongText, "control character (U+0085)"},
+		{"line break in a name", "Meier\nMüller", LineText, "single line"},
+		{"tab in a name", "Meier\tMüller", LineText, "single line"},
+		{"line breaks and tabs in notes", "eins\r\nzwei\tdrei", NotesText, ""},
+		{"invalid UTF-8", "Meier\xff", NotesText, "not valid UTF-8"},
+		{"emoji and accents", "Zoë 🌱 Ærø", LineText, ""},
+	} {
+		err := CheckText("f", c.s, c.limit)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (AsError(err).Code != EINVALID || AsError(err).Field != "f" || !strings.Contains(AsError(err).Message, c.want)):
+			t.Errorf("%s: %v, want field f and %q", c.name, err, c.want)
+		}
+		if tooLong := errors.Is(err, ErrTextTooLong); tooLong != strings.Contains(c.want, "longer") {
+			t.Errorf("%s: ErrTextTooLong %v", c.name, tooLong)
+		}
 	}
 }
 

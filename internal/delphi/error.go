@@ -17,7 +17,8 @@ const (
 	EFORBIDDEN    = "forbidden"    // authenticated but not allowed (403)
 	ERATELIMIT    = "rate_limited" // too many attempts (429)
 	ETOOLARGE     = "too_large"    // body too large (413)
-	EUNAVAILABLE  = "unavailable"  // a dependency (the database) is down (503)
+	EUNSUPPORTED  = "unsupported"  // a request encoding the API does not accept, e.g. a Content-Encoding (415)
+	EUNAVAILABLE  = "unavailable"  // a dependency (the database) is down, or the server is busy (503)
 	EINTERNAL     = "internal"     // a bug or an unexpected failure (500)
 )
 
@@ -29,7 +30,8 @@ type Error struct {
 	Field   string
 	// Details lists further problems, e.g. every schema violation of a study file.
 	Details []Detail
-	// RetryAfter is set on ERATELIMIT errors: seconds until a retry may succeed.
+	// RetryAfter is set on ERATELIMIT errors (and EUNAVAILABLE when the
+	// server is busy): seconds until a retry may succeed.
 	RetryAfter int
 	// Err is the underlying cause, logged but never shown to users.
 	Err error

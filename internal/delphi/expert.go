@@ -5,7 +5,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Expert is a panel member of one study. Identity fields (Name, Email,
@@ -65,8 +64,11 @@ type ExpertStore interface {
 	// writing nothing else of the expert, and returns the stored expert.
 	// ENOTFOUND.
 	ClearDeclined(ctx context.Context, surveyID, id string) (*Expert, error)
-	// EraseExpert deletes the identity (name, e-mail, organisation, notes)
-	// and revokes the access link; pseudonym, group and answers stay.
+	// EraseExpert deletes the identity (name, e-mail, organisation, notes),
+	// revokes the access link and removes the error texts of the expert's
+	// mail sends (which may quote the address), leaving nothing of the
+	// identity in the embedded database's files; pseudonym, group and
+	// answers stay. Repeating it is safe.
 	EraseExpert(ctx context.Context, surveyID, id string, at time.Time) error
 	// SetAccessToken stores the SHA-256 (hex) of the expert's new link token;
 	// the previous token stops working.
@@ -117,12 +119,6 @@ func (e *Expert) Normalize() {
 	e.Language = strings.ToLower(strings.TrimSpace(e.Language))
 }
 
-// Field limits of an expert's identity.
-const (
-	MaxExpertName  = 200
-	MaxExpertNotes = 2000
-)
-
 // Validate checks a normalized expert against the study definition: a valid
 // e-mail, a group of the study and a language of de or en. EINVALID naming
 // the field.
@@ -136,11 +132,20 @@ func (e *Expert) Validate(def *Definition) error {
 	if e.Language != LangDE && e.Language != LangEN {
 		return FieldErrorf(EINVALID, "language", "language must be de or en")
 	}
-	if utf8.RuneCountInString(e.Name) > MaxExpertName || utf8.RuneCountInString(e.Organisation) > MaxExpertName {
-		return FieldErrorf(EINVALID, "name", "name and organisation take at most %d characters", MaxExpertName)
-	}
-	if utf8.RuneCountInString(e.Notes) > MaxExpertNotes {
-		return FieldErrorf(EINVALID, "notes", "notes take at most %d characters", MaxExpertNotes)
+	return e.CheckTexts()
+}
+
+// CheckTexts applies the text limits to the identity: name and
+// organisation one line (LineText), notes NotesText. EINVALID naming the
+// field.
+func (e *Expert) CheckTexts() error {
+	for _, f := range []struct {
+		field, s string
+		limit    TextLimit
+	}{{"name", e.Name, LineText}, {"organisation", e.Organisation, LineText}, {"notes", e.Notes, NotesText}} {
+		if err := CheckText(f.field, f.s, f.limit); err != nil {
+			return err
+		}
 	}
 	return nil
 }

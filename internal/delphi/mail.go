@@ -135,9 +135,6 @@ type MailStore interface {
 	// RetryFailedMailSends makes a round's failed sends pending again with
 	// fresh attempts and their jobs running. It returns how many.
 	RetryFailedMailSends(ctx context.Context, surveyID string, round int, now time.Time) (int, error)
-	// ScrubMailSends removes error texts (which may quote the address) of
-	// an expert's sends; used on erasure.
-	ScrubMailSends(ctx context.Context, surveyID, expertID string) error
 	// RoundMail returns the round's texts, ENOTFOUND if none were set.
 	RoundMail(ctx context.Context, surveyID string, round int) (*RoundMail, error)
 	// PutRoundMail replaces the round's texts.

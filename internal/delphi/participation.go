@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Round lifecycle actions recorded in Round.History.
@@ -205,8 +204,8 @@ func (d *Definition) CheckLangText(field string, t Text, required bool) error {
 		if !slices.Contains(d.Languages, l) {
 			return FieldErrorf(EINVALID, field+"."+l, "%q is not a language of this study", l)
 		}
-		if utf8.RuneCountInString(s) > 20000 {
-			return FieldErrorf(EINVALID, field+"."+l, "the text is longer than 20000 characters")
+		if err := CheckText(field+"."+l, s, StudyText); err != nil {
+			return err
 		}
 	}
 	return nil

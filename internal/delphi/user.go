@@ -2,6 +2,7 @@ package delphi
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -33,6 +34,27 @@ type User struct {
 	// DisabledAt is set while an admin has disabled the account: it cannot
 	// log in, and its sessions and tokens are refused.
 	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+}
+
+// Validate checks an account's stored fields: a plain e-mail address
+// (lower-case), a role, and the name and study ids as one-line texts
+// (CheckText, LineText). EINVALID naming the field.
+func (u *User) Validate() error {
+	if !ValidEmail(u.Email) {
+		return FieldErrorf(EINVALID, "email", "%q is not a valid e-mail address", u.Email)
+	}
+	if !ValidRole(u.Role) {
+		return FieldErrorf(EINVALID, "role", "role must be admin, coordinator or researcher")
+	}
+	if err := CheckText("name", u.Name, LineText); err != nil {
+		return err
+	}
+	for i, id := range u.SurveyIDs {
+		if err := CheckText(fmt.Sprintf("survey_ids[%d]", i), id, LineText); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Disabled reports whether the account is disabled.
@@ -176,11 +198,18 @@ func Audit(ctx context.Context, a AuditStore, now time.Time, actorID, action, su
 	return a.AppendAudit(ctx, &AuditEntry{At: now.UTC(), ActorID: actorID, Action: action, SurveyID: surveyID, Target: target, Details: details})
 }
 
-// Limiter counts failed attempts per key (an account or an IP) in a sliding window.
+// LimiterStore counts attempts per key (an account or an IP) in a sliding
+// window. Reserve is the one step that checks and counts, so a limit holds
+// however many requests arrive at once, across instances too.
 type LimiterStore interface {
-	// Hit records one attempt for key at time now and returns the number of
-	// attempts within [now-window, now], including this one.
-	Hit(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	// Reserve records one attempt for key at now, unless the window
+	// [now-window, now] already holds limit attempts: then it records nothing,
+	// returns granted == false and how long until the oldest attempt leaves
+	// the window. Checking and recording are one atomic step.
+	Reserve(ctx context.Context, key string, now time.Time, window time.Duration, limit int) (granted bool, retryAfter time.Duration, err error)
+	// TakeBack removes one attempt recorded at at, e.g. the reservation of
+	// a request that turned out not to be a failure; none there is no error.
+	TakeBack(ctx context.Context, key string, at time.Time) error
 	// Attempts returns the count within the window without recording.
 	Attempts(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
 	// Reset clears the key.

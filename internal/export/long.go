@@ -3,11 +3,9 @@ package export
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
@@ -50,7 +48,8 @@ func (s *study) eachLong(ctx context.Context, begin func(resp *delphi.Response, 
 }
 
 // WriteCSV writes the raw data in long format (LongColumns; docs/EXPORT.md)
-// as RFC 4180 CSV in UTF-8 without byte order mark, with CRLF line ends.
+// as RFC 4180 CSV in UTF-8 without byte order mark, with CRLF line ends
+// (CSVWriter).
 // Text fields that begin with = + - @ tab or CR get a leading ' so that no
 // spreadsheet reads them as a formula; numbers are never changed. value is
 // empty when the item was not answered and for abstentions (abstain = 1).
@@ -59,8 +58,7 @@ func WriteCSV(ctx context.Context, w io.Writer, in Input) error {
 	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
+	cw := NewCSVWriter(w, ',')
 	if err := cw.Write(LongColumns); err != nil {
 		return err
 	}
@@ -86,17 +84,7 @@ func WriteCSV(ctx context.Context, w io.Writer, in Input) error {
 	if err != nil {
 		return err
 	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// Neutralize prefixes s with ' when it begins with = + - @ tab or CR, so a
-// spreadsheet opening the CSV shows it as text instead of evaluating it.
-func Neutralize(s string) string {
-	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
-		return "'" + s
-	}
-	return s
+	return cw.Flush()
 }
 
 // jsonMeta is the header object of the JSON export.

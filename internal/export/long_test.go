@@ -86,6 +86,9 @@ func TestCSVNeutralizes(t *testing.T) {
 	for in, want := range map[string]string{
 		"=1+1": "'=1+1", "+1": "'+1", "-x": "'-x", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx",
 		"E-01": "E-01", "": "", "a=b": "a=b",
+		// After a separator or a line break, where another locale starts a cell.
+		"Meier,=1+1": "Meier,'=1+1", "a;@SUM(A1)": "a;'@SUM(A1)", "eins\n-2+3+cmd|' /C calc'!A0": "eins\n'-2+3+cmd|' /C calc'!A0",
+		"eins\r\n+1": "eins\r\n'+1", "Meier, -1": "Meier, -1", "a-b,c": "a-b,c",
 	} {
 		if got := Neutralize(in); got != want {
 			t.Errorf("Neutralize(%q) = %q, want %q", in, got, want)

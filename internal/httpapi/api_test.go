@@ -91,7 +91,7 @@ func newEnv(t *testing.T, opts ...func(*wiring)) *env {
 // do sends a request through app.Test and returns status, headers and body.
 func (e *env) do(req *http.Request) (int, http.Header, []byte) {
 	e.t.Helper()
-	resp, err := e.srv.App().Test(req, 30_000)
+	resp, err := e.srv.App().Test(req, appTestTimeout)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -207,6 +207,11 @@ func TestHealthErrorsAndStatic(t *testing.T) {
 		{name: "readyz", method: "GET", url: "/readyz", status: 200, want: []string{`"ready"`}},
 		{name: "unknown api path is a JSON 404", method: "GET", url: "/api/v1/does-not-exist", status: 404, want: []string{`"code":"not_found"`}},
 		{name: "unknown api path, other method", method: "DELETE", url: "/api/v1/surveys", status: 404, want: []string{`"code":"not_found"`}},
+		{name: "/api is a JSON 404, not the app", method: "GET", url: "/api", status: 404, want: []string{`"code":"not_found"`}, notWant: []string{"<title>"}},
+		{name: "/api/ is a JSON 404", method: "GET", url: "/api/", status: 404, want: []string{`"code":"not_found"`}, notWant: []string{"<title>"}},
+		{name: "/API/ in capitals is a JSON 404", method: "GET", url: "/API/", status: 404, want: []string{`"code":"not_found"`}, notWant: []string{"<title>"}},
+		{name: "/api/v2 is a JSON 404", method: "GET", url: "/api/v2/surveys", status: 404, want: []string{`"code":"not_found"`}, notWant: []string{"<title>"}},
+		{name: "/apis is a client route", method: "GET", url: "/apis", status: 200, want: []string{"<title>Expertenrunde</title>"}},
 		{name: "index", method: "GET", url: "/", status: 200, want: []string{"<title>Expertenrunde</title>"}},
 		{name: "client route falls back to index", method: "GET", url: "/surveys/kleinstadtakademie-2020", status: 200, want: []string{"<title>Expertenrunde</title>"}},
 		{name: "asset", method: "GET", url: "/assets/app-123.js", status: 200, want: []string{"console.log"}},
@@ -512,7 +517,7 @@ func TestReadyzWhenDatabaseIsDown(t *testing.T) {
 	tokens, _ := auth.NewTokens([]byte("test-secret-test-secret-test-secret!"), nil)
 	srv := httpapi.New(httpapi.Deps{Users: st, Sessions: st, Surveys: st, Audit: st, Limiter: st, DB: st, Tokens: tokens}, httpapi.Options{BodyLimit: 1 << 20})
 	get := func() (int, []byte) {
-		resp, err := srv.App().Test(httptest.NewRequest("GET", "/readyz", nil), 30_000)
+		resp, err := srv.App().Test(httptest.NewRequest("GET", "/readyz", nil), appTestTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -529,7 +534,7 @@ func TestReadyzWhenDatabaseIsDown(t *testing.T) {
 		t.Fatalf("down: %d %s", s, b)
 	}
 	if s, _ := func() (int, []byte) {
-		resp, err := srv.App().Test(httptest.NewRequest("GET", "/healthz", nil), 30_000)
+		resp, err := srv.App().Test(httptest.NewRequest("GET", "/healthz", nil), appTestTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}

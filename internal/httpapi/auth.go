@@ -11,7 +11,8 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
 
-// Login rate limits: failures per account and per client IP within a window.
+// Login rate limits: password checks that failed (or are under way) per
+// account and per client IP within a window.
 const (
 	loginWindow         = 10 * time.Minute
 	maxFailuresPerEmail = 5
@@ -54,37 +55,31 @@ func (h *AuthHandler) login(c *fiber.Ctx) error {
 	}
 	ctx, s := c.UserContext(), h.s
 	now := s.now()
-	keys := []struct {
-		key string
-		max int
-	}{{"login:email:" + email, maxFailuresPerEmail}, {"login:ip:" + s.clientKey(c), maxFailuresPerIP}}
-	for _, k := range keys {
-		n, err := s.deps.Limiter.Attempts(ctx, k.key, now, loginWindow)
-		if err != nil {
-			return err
-		}
-		if n >= k.max {
-			return &delphi.Error{Code: delphi.ERATELIMIT, Message: "too many failed logins; try again later", RetryAfter: int(loginWindow.Seconds())}
-		}
+	account, ip := "login:email:"+email, "login:ip:"+s.clientKey(c)
+	// Each password check is reserved first, atomically, so that parallel
+	// requests cannot all pass the limit; a reservation counts as a failure
+	// unless the check succeeds.
+	res, err := s.reserve(ctx, now, loginWindow, "too many failed logins; try again later",
+		limit{account, maxFailuresPerEmail}, limit{ip, maxFailuresPerIP})
+	if err != nil {
+		return err
 	}
 	u, err := s.deps.Users.UserByEmail(ctx, email)
 	hash := ""
 	if err == nil {
 		hash = u.PasswordHash
 	} else if delphi.ErrorCode(err) != delphi.ENOTFOUND {
-		return err
+		return res.cancel(ctx, err)
 	}
 	// A disabled account with the right password fails exactly like a wrong
 	// password: same answer, same work, and it counts against the limits, so
 	// neither the body nor the limiter tells a guesser that the password of a
 	// disabled account is right (docs/SECURITY.md, "Accounts").
-	ok := auth.VerifyPassword(hash, req.Password)
+	var ok bool
+	if err := s.withPasswordSlot(ctx, func() { ok = auth.VerifyPassword(hash, req.Password) }); err != nil {
+		return res.cancel(ctx, err)
+	}
 	if !ok || (u != nil && u.Disabled()) {
-		for _, k := range keys {
-			if _, err := s.deps.Limiter.Hit(ctx, k.key, now, loginWindow); err != nil {
-				return err
-			}
-		}
 		if ok {
 			s.log.InfoContext(ctx, "login failed: account disabled", "request_id", requestID(c), "user_id", u.ID)
 		} else {
@@ -92,7 +87,12 @@ func (h *AuthHandler) login(c *fiber.Ctx) error {
 		}
 		return delphi.LoginFailed()
 	}
-	if err := s.deps.Limiter.Reset(ctx, keys[0].key); err != nil {
+	// Success: the account's failures are forgotten, and this attempt does
+	// not count against the IP.
+	if err := s.deps.Limiter.Reset(ctx, account); err != nil {
+		return err
+	}
+	if err := res.takeBack(ctx, ip); err != nil {
 		return err
 	}
 	sess := &delphi.Session{ID: auth.RandomID(16), UserID: u.ID, CreatedAt: now.UTC(), ExpiresAt: now.UTC().Add(s.opt.SessionMax)}

@@ -87,7 +87,7 @@ func (e *env) raw(method, url, bearer, body string) (int, error) {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+bearer)
-	resp, err := e.srv.App().Test(req, 30_000)
+	resp, err := e.srv.App().Test(req, appTestTimeout)
 	if err != nil {
 		return 0, err
 	}

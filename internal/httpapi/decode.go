@@ -13,6 +13,32 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
 
+// requestBody is the one way a handler reads the request body: the bytes
+// as received, which the body limit bounded. Never c.Body(): Fiber's Body
+// inflates gzip, deflate and br bodies (up to three layers) without any cap,
+// so 641 bytes could become 256 MiB. refuseContentEncoding answers 415 to
+// any encoded body before a route runs, so these bytes are the body.
+// TestBodyIsReadOnlyThroughRequestBody keeps every other reader out.
+// The slice is valid until the handler returns.
+func requestBody(c *fiber.Ctx) []byte {
+	return c.Request().Body()
+}
+
+// refuseContentEncoding is the global middleware that answers 415 to a
+// request with any Content-Encoding but identity, on every route (multipart
+// uploads too): the API takes bodies as sent, and a body limit on compressed
+// bytes would bound nothing (docs/SECURITY.md, "Bodies and files").
+func refuseContentEncoding(c *fiber.Ctx) error {
+	for _, v := range c.Request().Header.PeekAll(fiber.HeaderContentEncoding) {
+		for enc := range strings.SplitSeq(string(v), ",") {
+			if e := strings.TrimSpace(enc); e != "" && !strings.EqualFold(e, "identity") {
+				return delphi.Errorf(delphi.EUNSUPPORTED, "compressed request bodies are not accepted (Content-Encoding %q); send the body unencoded", strings.TrimSpace(string(v)))
+			}
+		}
+	}
+	return c.Next()
+}
+
 // decodeJSON decodes the request body strictly into dst: JSON content type,
 // no unknown fields, no trailing data, and no key that starts with "$" or
 // contains "." anywhere in the document (operator injection never reaches
@@ -21,7 +47,7 @@ func decodeJSON(c *fiber.Ctx, dst any) error {
 	if !strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
 		return delphi.Errorf(delphi.EBADREQUEST, "the body must be JSON (Content-Type: application/json)")
 	}
-	body := c.Body()
+	body := requestBody(c)
 	if err := checkKeys(body); err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ var statusOf = map[string]int{
 	delphi.EFORBIDDEN:    http.StatusForbidden,
 	delphi.ERATELIMIT:    http.StatusTooManyRequests,
 	delphi.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	delphi.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	delphi.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	delphi.EINTERNAL:     http.StatusInternalServerError,
 }

@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -77,7 +75,7 @@ func (h *MailHandler) enqueue(c *fiber.Ctx, kind string) error {
 		return err
 	}
 	var req mailing.SendRequest
-	if len(c.Body()) > 0 {
+	if len(requestBody(c)) > 0 {
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
@@ -109,11 +107,11 @@ func (s *Server) idempotent(c *fiber.Ctx, fn func(ctx context.Context) (int, any
 		}
 		return c.Status(status).JSON(body)
 	}
-	if len(key) > 200 || !utf8.ValidString(key) || strings.ContainsAny(key, "\r\n") {
-		return delphi.FieldErrorf(delphi.EINVALID, "Idempotency-Key", "the Idempotency-Key header must be at most 200 characters")
+	if err := delphi.CheckText("Idempotency-Key", key, delphi.LineText); err != nil {
+		return err
 	}
 	id := key + "|" + currentUser(c).ID
-	sum := sha256.Sum256(append([]byte(c.Method()+" "+c.Path()+"?"+string(c.Request().URI().QueryString())+"\n"), c.Body()...))
+	sum := sha256.Sum256(append([]byte(c.Method()+" "+c.Path()+"?"+string(c.Request().URI().QueryString())+"\n"), requestBody(c)...))
 	fp := hex.EncodeToString(sum[:])
 	stored, fresh, err := s.deps.Mail.BeginIdempotent(ctx, id, fp, s.now())
 	if err != nil {

@@ -14,6 +14,16 @@ import (
 // instance for the package, one database per test.
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
+// appTestTimeout is the timeout of every app.Test call, in milliseconds:
+// a safety net against a handler that hangs, far above what a loaded
+// machine under -race needs. Fiber's default is 1 s, and 30 s failed
+// TestPanelImport5000 on a busy machine.
+const appTestTimeout = 10 * 60 * 1000
+
+// netTimeout is the same safety net for the tests that talk HTTP to a
+// listening server.
+const netTimeout = appTestTimeout * time.Millisecond
+
 // newStore opens a fresh, migrated database for one test.
 func newStore(tb testing.TB) *store.Store { return storetest.NewStore(tb, "httpapi") }
 

@@ -13,7 +13,7 @@ import (
 // the OpenAPI document, or the document lists a route that does not exist.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
 	e := newEnv(t)
-	resp, err := e.srv.App().Test(httptest.NewRequest("GET", "/api/v1/openapi.json", nil))
+	resp, err := e.srv.App().Test(httptest.NewRequest("GET", "/api/v1/openapi.json", nil), appTestTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}

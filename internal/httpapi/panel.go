@@ -3,13 +3,12 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/panel"
 )
 
@@ -211,30 +210,23 @@ type spreadsheet struct {
 	rows   [][]string
 }
 
-// csvSafe neutralises a cell that a spreadsheet would run as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// writeCSV answers t as UTF-8 CSV with BOM and semicolons, as German Excel reads it.
+// writeCSV answers t as UTF-8 CSV with BOM and semicolons, as German Excel
+// reads it, through the one CSV writer (export.CSVWriter: a cell holding
+// , ; " or a line break is quoted), every cell neutralised (export.Neutralize).
 func writeCSV(c *fiber.Ctx, name string, t spreadsheet) error {
 	var buf bytes.Buffer
 	buf.WriteString("\uFEFF")
-	w := csv.NewWriter(&buf)
-	w.Comma, w.UseCRLF = ';', true
+	w := export.NewCSVWriter(&buf, ';')
 	_ = w.Write(t.header)
+	safe := make([]string, len(t.header))
 	for _, r := range t.rows {
-		safe := make([]string, len(r))
-		for i, v := range r {
-			safe[i] = csvSafe(v)
+		safe = safe[:0]
+		for _, v := range r {
+			safe = append(safe, export.Neutralize(v))
 		}
 		_ = w.Write(safe)
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := w.Flush(); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")

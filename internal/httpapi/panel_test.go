@@ -482,7 +482,7 @@ func BenchmarkImport5000(b *testing.B) {
 			b.Fatal(err)
 		}
 		srv := httpapi.New(deps(st, time.Now, tokens, wiring{mail: true, baseURL: baseURL}), httpapi.Options{BodyLimit: 4 << 20})
-		resp, err := srv.App().Test(jsonReq("POST", "/api/v1/auth/login", `{"email":"bench@example.org","password":"`+testPassword+`"}`), 30_000)
+		resp, err := srv.App().Test(jsonReq("POST", "/api/v1/auth/login", `{"email":"bench@example.org","password":"`+testPassword+`"}`), appTestTimeout)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -498,7 +498,7 @@ func BenchmarkImport5000(b *testing.B) {
 		req.Header.Set("Content-Type", w.FormDataContentType())
 		req.Header.Set("Authorization", "Bearer "+login.Token)
 		b.StartTimer()
-		resp, err = srv.App().Test(req, 120_000)
+		resp, err = srv.App().Test(req, appTestTimeout)
 		b.StopTimer()
 		if err != nil || resp.StatusCode != 200 {
 			b.Fatalf("import: %v %v", resp, err)

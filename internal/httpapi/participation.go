@@ -185,35 +185,33 @@ func (h *ParticipationHandler) session(c *fiber.Ctx) error {
 	}
 	s, ctx := h.s, c.UserContext()
 	now := s.now()
+	// The check of each link is reserved first, atomically, so parallel
+	// guesses cannot all pass the limit; it counts as a failure unless the
+	// link is valid.
 	key := "token:ip:" + s.clientKey(c)
-	n, err := s.deps.Limiter.Attempts(ctx, key, now, tokenWindow)
+	res, err := s.reserve(ctx, now, tokenWindow, "too many invalid links; try again later", limit{key, maxTokenFailuresPerIP})
 	if err != nil {
 		return err
 	}
-	if n >= maxTokenFailuresPerIP {
-		return &delphi.Error{Code: delphi.ERATELIMIT, Message: "too many invalid links; try again later", RetryAfter: int(tokenWindow.Seconds())}
-	}
-	fail := func() error {
-		if _, err := s.deps.Limiter.Hit(ctx, key, now, tokenWindow); err != nil {
-			return err
-		}
-		return delphi.Errorf(delphi.ENOTFOUND, "this link is not valid")
-	}
+	invalid := delphi.Errorf(delphi.ENOTFOUND, "this link is not valid")
 	tok := strings.TrimSpace(req.Token)
 	if tok == "" || len(tok) > maxTokenLength {
-		return fail()
+		return invalid
 	}
 	hash := delphi.HashAccessToken(tok)
 	e, err := s.deps.Experts.ExpertByTokenHash(ctx, hash)
 	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return fail()
+		return invalid
 	} else if err != nil {
-		return err
+		return res.cancel(ctx, err)
 	}
 	sv, err := s.deps.Surveys.SurveyByID(ctx, e.SurveyID)
 	if delphi.ErrorCode(err) == delphi.ENOTFOUND || err == nil && sv.Status == delphi.SurveyClosed {
-		return fail()
+		return invalid
 	} else if err != nil {
+		return res.cancel(ctx, err)
+	}
+	if err := res.takeBack(ctx, key); err != nil { // a valid link is no failure
 		return err
 	}
 	sess := &delphi.ExpertSession{
@@ -253,7 +251,7 @@ func decodeAnswer(c *fiber.Ctx, dst *participation.AnswerInput) error {
 	if !strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
 		return delphi.Errorf(delphi.EBADREQUEST, "the body must be JSON (Content-Type: application/json)")
 	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec := json.NewDecoder(bytes.NewReader(requestBody(c)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)

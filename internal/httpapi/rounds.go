@@ -90,7 +90,7 @@ func (h *RoundHandler) create(c *fiber.Ctx) error {
 
 // decodeJSONOrEmpty is decodeJSON that also accepts an empty body.
 func decodeJSONOrEmpty(c *fiber.Ctx, dst any) error {
-	if len(c.Body()) == 0 {
+	if len(requestBody(c)) == 0 {
 		return nil
 	}
 	return decodeJSON(c, dst)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -84,6 +85,11 @@ type Server struct {
 	now  func() time.Time
 	ln   net.Listener
 	done chan error
+	// argon holds one token per argon2id computation running; its size
+	// bounds them (withPasswordSlot), argonWait is how long a request
+	// waits for a slot.
+	argon     chan struct{}
+	argonWait time.Duration
 }
 
 // New builds the app with its middleware and routes.
@@ -103,7 +109,8 @@ func New(deps Deps, opt Options) *Server {
 	if opt.ShutdownWait == 0 {
 		opt.ShutdownWait = 10 * time.Second
 	}
-	s := &Server{deps: deps, opt: opt, log: deps.Logger, now: deps.Now}
+	s := &Server{deps: deps, opt: opt, log: deps.Logger, now: deps.Now,
+		argon: make(chan struct{}, runtime.GOMAXPROCS(0)), argonWait: argonWait}
 	cfg := fiber.Config{
 		AppName:               "Expertenrunde",
 		BodyLimit:             opt.BodyLimit,
@@ -123,6 +130,7 @@ func New(deps Deps, opt Options) *Server {
 	app.Use(s.logRequests)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(s.securityHeaders)
+	app.Use(refuseContentEncoding)
 	app.Use(compress.New())
 
 	app.Get("/healthz", s.healthz)
@@ -130,18 +138,7 @@ func New(deps Deps, opt Options) *Server {
 
 	api := app.Group("/api/v1")
 	api.Get("/openapi.json", s.openapi)
-	st := studies{deps.Surveys}
-	for _, area := range [][]route{
-		(&AuthHandler{s: s}).routes(),
-		(&SurveyHandler{studies: st, surveys: deps.Surveys, importer: deps.Importer}).routes(),
-		(&UserHandler{accounts: deps.Accounts}).routes(),
-		(&ResultsHandler{studies: st, results: deps.Results}).routes(),
-		(&RoundHandler{studies: st, rounds: deps.Rounds}).routes(),
-		(&ParticipationHandler{s: s, svc: deps.Participation}).routes(),
-		(&PanelHandler{studies: st, panel: deps.Panel}).routes(),
-		(&MailHandler{studies: st, mailing: deps.Mailing, idempotent: s.idempotent}).routes(),
-		(&ExportHandler{studies: st, export: deps.Export}).routes(),
-	} {
+	for _, area := range s.areas() {
 		for _, r := range area {
 			handlers := append(s.access(r.access), r.handler)
 			api.Add(r.method, r.path, handlers...)
@@ -152,6 +149,23 @@ func New(deps Deps, opt Options) *Server {
 		app.Use(s.spa(deps.UI))
 	}
 	return s
+}
+
+// areas returns the route table of every area, each handler holding only
+// the service it uses.
+func (s *Server) areas() [][]route {
+	st := studies{s.deps.Surveys}
+	return [][]route{
+		(&AuthHandler{s: s}).routes(),
+		(&SurveyHandler{studies: st, surveys: s.deps.Surveys, importer: s.deps.Importer}).routes(),
+		(&UserHandler{accounts: s.deps.Accounts}).routes(),
+		(&ResultsHandler{studies: st, results: s.deps.Results}).routes(),
+		(&RoundHandler{studies: st, rounds: s.deps.Rounds}).routes(),
+		(&ParticipationHandler{s: s, svc: s.deps.Participation}).routes(),
+		(&PanelHandler{studies: st, panel: s.deps.Panel}).routes(),
+		(&MailHandler{studies: st, mailing: s.deps.Mailing, idempotent: s.idempotent}).routes(),
+		(&ExportHandler{studies: st, export: s.deps.Export}).routes(),
+	}
 }
 
 // route is one row of an area's route table.
@@ -202,8 +216,13 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok", "version": s.opt.Version})
 }
 
+// ReadyTimeout bounds the database ping of /readyz, so that the probe
+// answers 503 within it when the database is gone or hangs (the store's
+// server selection gives up after 1.5 s on its own).
+const ReadyTimeout = 2 * time.Second
+
 func (s *Server) readyz(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.UserContext(), ReadyTimeout)
 	defer cancel()
 	if err := s.deps.DB.Ping(ctx); err != nil {
 		return &delphi.Error{Code: delphi.EUNAVAILABLE, Message: "database unavailable", Err: err}

@@ -16,7 +16,7 @@ func TestPanicBecomesJSON500(t *testing.T) {
 	var logs bytes.Buffer
 	s := New(Deps{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, Options{BodyLimit: 1 << 20})
 	s.app.Get("/boom", func(c *fiber.Ctx) error { panic("secret detail") })
-	resp, err := s.app.Test(httptest.NewRequest("GET", "/boom", nil))
+	resp, err := s.app.Test(httptest.NewRequest("GET", "/boom", nil), -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestPanicBecomesJSON500(t *testing.T) {
 	if !strings.Contains(logs.String(), "secret detail") {
 		t.Errorf("the panic was not logged: %s", logs.String())
 	}
-	resp, err = s.app.Test(httptest.NewRequest("GET", "/healthz", nil))
+	resp, err = s.app.Test(httptest.NewRequest("GET", "/healthz", nil), -1)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("server not serving after a panic: %v %v", resp, err)
 	}
@@ -41,7 +41,7 @@ func TestGzip(t *testing.T) {
 	s := New(Deps{}, Options{BodyLimit: 1 << 20})
 	req := httptest.NewRequest("GET", "/api/v1/openapi.json", nil)
 	req.Header.Set("Accept-Encoding", "gzip")
-	resp, err := s.app.Test(req)
+	resp, err := s.app.Test(req, -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestGzip(t *testing.T) {
 
 // TestErrorTableIsComplete: every domain code has a status.
 func TestErrorTableIsComplete(t *testing.T) {
-	for _, code := range []string{"invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unavailable", "internal"} {
+	for _, code := range []string{"invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"} {
 		if statusOf[code] == 0 {
 			t.Errorf("no status for %s", code)
 		}

@@ -13,8 +13,9 @@ import (
 
 // spa serves the embedded frontend. Existing files are served as they are;
 // a missing file under /assets/ or with an extension is a 404; any other GET
-// path gets index.html so that client-side routes work on reload. /api paths
-// never reach this handler (the API group ends in a JSON 404).
+// path gets index.html so that client-side routes work on reload. Paths
+// below /api/v1 never reach this handler (the API group ends in a JSON 404);
+// /api itself and other paths below /api answer 404 here.
 func (s *Server) spa(ui fs.FS) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
@@ -24,6 +25,9 @@ func (s *Server) spa(ui fs.FS) fiber.Handler {
 			return fiber.ErrNotFound
 		}
 		p := strings.TrimPrefix(path.Clean("/"+c.Path()), "/")
+		if isAPIPath(p) {
+			return fiber.ErrNotFound
+		}
 		if p == "" {
 			p = "index.html"
 		}
@@ -38,7 +42,7 @@ func (s *Server) spa(ui fs.FS) fiber.Handler {
 			}
 			return c.Send(data)
 		}
-		if strings.HasPrefix(p, "assets/") || strings.HasPrefix(p, "api/") || path.Ext(p) != "" {
+		if strings.HasPrefix(p, "assets/") || path.Ext(p) != "" {
 			return fiber.ErrNotFound
 		}
 		data, err := fs.ReadFile(ui, "index.html")
@@ -49,6 +53,14 @@ func (s *Server) spa(ui fs.FS) fiber.Handler {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 		return c.Send(data)
 	}
+}
+
+// isAPIPath reports whether p (cleaned, without the leading slash) is /api
+// or below it, in any case as the router matches it: those are JSON 404s,
+// never the app page.
+func isAPIPath(p string) bool {
+	p = strings.ToLower(p)
+	return p == "api" || strings.HasPrefix(p, "api/")
 }
 
 // suspiciousPath reports a raw request path that tries to leave the UI's

@@ -142,7 +142,7 @@ func uploadedFile(c *fiber.Ctx) (string, []byte, error) {
 		}
 		return fh.Filename, buf, nil
 	}
-	body := append([]byte(nil), c.Body()...)
+	body := append([]byte(nil), requestBody(c)...)
 	if len(body) == 0 {
 		return "", nil, delphi.FieldErrorf(delphi.EINVALID, "file", "the request body is empty; send the YAML or JSON study file")
 	}

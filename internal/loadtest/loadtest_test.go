@@ -94,7 +94,36 @@ func TestRawBaseline(t *testing.T) {
 	if n, err := raw.Collection.CountDocuments(ctx, map[string]any{}); err != nil || n != 10 {
 		t.Fatalf("prefilled %d documents, %v", n, err)
 	}
-	st, err := raw.Run(ctx, 3, 300*time.Millisecond)
+	// The run ends once the workers' saves outnumber them (then one worker
+	// saved twice, so its first save was answered and counted before the
+	// end), however long that takes on a loaded machine; the duration is
+	// only a safety net.
+	const workers = 3
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		defer stop()
+		for runCtx.Err() == nil {
+			var docs []struct{ Saves int64 }
+			cur, err := raw.Collection.Find(ctx, map[string]any{})
+			if err == nil {
+				err = cur.All(ctx, &docs)
+			}
+			if err != nil {
+				t.Errorf("reading the saves: %v", err)
+				return
+			}
+			total := int64(0)
+			for _, d := range docs {
+				total += d.Saves
+			}
+			if total > workers {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	st, err := raw.Run(runCtx, workers, 10*time.Minute)
 	if err != nil || st.N == 0 || st.Errors != 0 {
 		t.Fatalf("%+v %v", st, err)
 	}

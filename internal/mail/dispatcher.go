@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -519,7 +520,7 @@ func (d *Dispatcher) deliver(ctx context.Context, jc *jobContext, m *delphi.Mail
 	cancel()
 	if err != nil {
 		d.Logger.Info("mail send failed", "send", m.ID, "attempt", m.Attempts, "permanent", IsPermanent(err))
-		return d.failure(m, err)
+		return d.failure(m, redacted{err, e.Email})
 	}
 	if hash != "" {
 		// The mail is out: its link is stored even if the dispatcher is
@@ -545,6 +546,24 @@ func (d *Dispatcher) failure(m *delphi.MailSend, err error) delphi.SendOutcome {
 	}
 	return o
 }
+
+// redacted is a send error without the recipient's address in its text:
+// SMTP errors quote it ("affected recipient(s): <…>"), and the text is
+// stored with the send, where it would outlive the expert's erasure.
+// errors.As and IsPermanent still see the error it wraps.
+type redacted struct {
+	err  error
+	addr string
+}
+
+func (r redacted) Error() string {
+	if r.addr == "" {
+		return r.err.Error()
+	}
+	return regexp.MustCompile("(?i)"+regexp.QuoteMeta(r.addr)).ReplaceAllLiteralString(r.err.Error(), "(recipient)")
+}
+
+func (r redacted) Unwrap() error { return r.err }
 
 func truncate(s string) string {
 	const n = 500

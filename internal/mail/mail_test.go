@@ -256,8 +256,8 @@ func TestRestartMidJobSendsEachOnce(t *testing.T) {
 	// Dispatcher a runs in the background and is stopped after 3 messages.
 	a := f.dispatcher("a")
 	a.Start()
-	f.smtp.WaitFor(3, 30*time.Second)
-	stopCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	f.smtp.WaitFor(3, wait)
+	stopCtx, cancel := context.WithTimeout(ctx, wait)
 	if err := a.Stop(stopCtx); err != nil {
 		t.Fatal(err)
 	}
@@ -306,6 +306,10 @@ func TestRejectedRecipientFailsAndRetrySucceeds(t *testing.T) {
 	for _, m := range failed {
 		if !strings.Contains(m.Error, "550") || !strings.Contains(m.Error, "no such user") || m.Attempts != 1 {
 			t.Errorf("a permanent rejection: attempts %d, error %q", m.Attempts, m.Error)
+		}
+		// The SMTP error quotes the address; the stored text must not.
+		if strings.Contains(m.Error, "@example.org") || !strings.Contains(m.Error, "(recipient)") {
+			t.Errorf("the stored error holds the address: %q", m.Error)
 		}
 	}
 	if len(f.smtp.Messages()) != 0 {

@@ -10,18 +10,11 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/mail"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/stats"
-)
-
-// Limits of the coordinator's texts.
-const (
-	MaxSubjectLength = 200
-	MaxIntroLength   = 5000
 )
 
 // Notifier is woken when mail was queued (the mail dispatcher).
@@ -284,8 +277,9 @@ func (s *Service) Texts(ctx context.Context, sv *delphi.Survey, n int) (*Texts, 
 
 // PutTexts sets the invitation subject and intro per language (an empty
 // text falls back to the default), audits it and returns the texts.
-// EINVALID naming the field (a language other than de or en, a subject or
-// intro too long).
+// EINVALID naming the field (a language other than de or en; a subject
+// that breaks delphi.LineText or an intro that breaks delphi.LongText:
+// too long, a control character, not UTF-8).
 func (s *Service) PutTexts(ctx context.Context, actorID string, sv *delphi.Survey, n int, in map[string]delphi.MailText) (*Texts, error) {
 	clean := map[string]delphi.MailText{}
 	for lang, t := range in {
@@ -293,11 +287,11 @@ func (s *Service) PutTexts(ctx context.Context, actorID string, sv *delphi.Surve
 			return nil, delphi.FieldErrorf(delphi.EINVALID, lang, "language must be de or en")
 		}
 		t.Subject, t.Intro = strings.Join(strings.Fields(t.Subject), " "), strings.TrimSpace(t.Intro)
-		if utf8.RuneCountInString(t.Subject) > MaxSubjectLength {
-			return nil, delphi.FieldErrorf(delphi.EINVALID, lang+".subject", "the subject takes at most %d characters", MaxSubjectLength)
+		if err := delphi.CheckText(lang+".subject", t.Subject, delphi.LineText); err != nil {
+			return nil, err
 		}
-		if utf8.RuneCountInString(t.Intro) > MaxIntroLength {
-			return nil, delphi.FieldErrorf(delphi.EINVALID, lang+".intro", "the intro takes at most %d characters", MaxIntroLength)
+		if err := delphi.CheckText(lang+".intro", t.Intro, delphi.LongText); err != nil {
+			return nil, err
 		}
 		if t.Subject != "" || t.Intro != "" {
 			clean[lang] = t

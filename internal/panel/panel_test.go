@@ -255,3 +255,40 @@ func BenchmarkParse5000(b *testing.B) {
 		}
 	}
 }
+
+// TestParseTextLimits: imported rows get the text limits of the API
+// (delphi.CheckText): name and organisation one line of at most 200
+// characters, notes at most 2,000 with line breaks; a row that breaks one
+// is rejected naming the field, too long or with invalid text.
+func TestParseTextLimits(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("ä", n) }
+	csv := "Name;E-Mail;Organisation;Gruppe;Sprache;Notizen\n" +
+		"Meier\x00;a@example.org;Org;planungspraxis;de;\n" +
+		long(201) + ";b@example.org;Org;planungspraxis;de;\n" +
+		"Meier;c@example.org;" + long(5001) + ";planungspraxis;de;\n" +
+		"Meier;d@example.org;Org\x1b[2J;planungspraxis;de;\n" +
+		"Meier;e@example.org;Org;planungspraxis;de;" + long(2001) + "\n" +
+		"Meier;f@example.org;Org;planungspraxis;de;\"zwei\x7f\"\n" +
+		"\"Meier\nMüller\";g@example.org;Org;planungspraxis;de;\n" +
+		long(200) + ";ok@example.org;" + long(200) + ";planungspraxis;de;\"eins\nzwei\t" + long(1990) + "\"\n"
+	p, err := panel.Parse("limits.csv", []byte(csv), kleinstadt(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ field, reason string }{
+		{"name", panel.ReasonInvalidText}, {"name", panel.ReasonTooLong}, {"organisation", panel.ReasonTooLong},
+		{"organisation", panel.ReasonInvalidText}, {"notes", panel.ReasonTooLong}, {"notes", panel.ReasonInvalidText},
+		{"name", panel.ReasonInvalidText},
+	}
+	if len(p.Rejected) != len(want) {
+		t.Fatalf("rejected = %+v", p.Rejected)
+	}
+	for i, w := range want {
+		if got := p.Rejected[i]; got.Field != w.field || got.Reason != w.reason || !strings.Contains(got.Message, w.field) {
+			t.Errorf("rejection %d (line %d) = %s %s %q, want %s %s", i, got.Line, got.Field, got.Reason, got.Message, w.field, w.reason)
+		}
+	}
+	if len(p.Rows) != 1 || p.Rows[0].Email != "ok@example.org" {
+		t.Errorf("valid rows = %d", len(p.Rows))
+	}
+}

@@ -32,6 +32,7 @@ const (
 	ReasonUnknownLanguage = "unknown_language"
 	ReasonDuplicate       = "duplicate_in_file"
 	ReasonTooLong         = "too_long"
+	ReasonInvalidText     = "invalid_text" // a control character, or not UTF-8
 )
 
 // Row is one valid data row, normalised: lower-case e-mail, the group's id,
@@ -349,12 +350,13 @@ func parseRecords(format string, records [][]string, lines []int, def *delphi.De
 			continue
 		}
 		row.Language = lang
-		if utf8.RuneCountInString(row.Name) > delphi.MaxExpertName || utf8.RuneCountInString(row.Organisation) > delphi.MaxExpertName {
-			reject("name", ReasonTooLong, "name and organisation take at most %d characters", delphi.MaxExpertName)
-			continue
-		}
-		if utf8.RuneCountInString(row.Notes) > delphi.MaxExpertNotes {
-			reject("notes", ReasonTooLong, "notes take at most %d characters", delphi.MaxExpertNotes)
+		if err := (&delphi.Expert{Name: row.Name, Organisation: row.Organisation, Notes: row.Notes}).CheckTexts(); err != nil {
+			reason := ReasonInvalidText
+			if errors.Is(err, delphi.ErrTextTooLong) {
+				reason = ReasonTooLong
+			}
+			e := delphi.AsError(err)
+			reject(e.Field, reason, "%s", e.Message)
 			continue
 		}
 		out.Rows = append(out.Rows, row)

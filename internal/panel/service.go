@@ -14,11 +14,10 @@ import (
 // handlers call it; Parse and MakePlan are its pure parts.
 type Service struct {
 	Experts delphi.ExpertStore
-	// Mail, optional, gives the invitation and reminder states and is
-	// scrubbed on erasure; Responses, optional, the response states.
+	// Mail, optional, gives the invitation and reminder states;
+	// Responses, optional, the response states.
 	Mail interface {
 		ListMailSends(ctx context.Context, surveyID string, round int) ([]*delphi.MailSend, error)
-		ScrubMailSends(ctx context.Context, surveyID, expertID string) error
 	}
 	Responses delphi.ResponseStore
 	Audit     delphi.AuditStore
@@ -356,8 +355,8 @@ func (s *Service) write(ctx context.Context, e *delphi.Expert, changed []string)
 }
 
 // Erase deletes the person's identity and revokes the link; the pseudonym,
-// group and answers stay, and the mail records lose the address. Erasing
-// again succeeds as well. ENOTFOUND.
+// group and answers stay, and the mail records lose the address (all in
+// ExpertStore.EraseExpert). Erasing again succeeds as well. ENOTFOUND.
 func (s *Service) Erase(ctx context.Context, actorID string, sv *delphi.Survey, expertID string) error {
 	e, err := s.expert(ctx, sv, expertID)
 	if err != nil {
@@ -365,11 +364,6 @@ func (s *Service) Erase(ctx context.Context, actorID string, sv *delphi.Survey, 
 	}
 	if err := s.Experts.EraseExpert(ctx, sv.ID, e.ID, s.now()); err != nil {
 		return err
-	}
-	if s.Mail != nil {
-		if err := s.Mail.ScrubMailSends(ctx, sv.ID, e.ID); err != nil {
-			return err
-		}
 	}
 	return delphi.Audit(ctx, s.Audit, s.now(), actorID, "expert.erase", sv.ID, e.ID, map[string]any{"pseudonym": e.Pseudonym})
 }

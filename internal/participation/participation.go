@@ -403,7 +403,8 @@ type SaveResult struct {
 //     or submitted already where the study allows no revision;
 //   - ENOTFOUND (field item): the item is not part of the round;
 //   - EINVALID naming the field: seq below 1, a value that does not fit the
-//     item (delphi.ParseValue), a comment or justification too long, or a
+//     item (delphi.ParseValue), a comment or justification that breaks
+//     delphi.LongText (too long, a control character, not UTF-8), or a
 //     comment on an item that takes none.
 func (s *Service) Save(ctx context.Context, p Participant, itemID string, in AnswerInput) (*SaveResult, error) {
 	def := p.Survey.Definition
@@ -430,10 +431,10 @@ func (s *Service) Save(ctx context.Context, p Participant, itemID string, in Ans
 			return nil, err
 		}
 	}
-	if err := delphi.CheckText("comment", in.Comment); err != nil {
+	if err := delphi.CheckText("comment", in.Comment, delphi.LongText); err != nil {
 		return nil, err
 	}
-	if err := delphi.CheckText("justification", in.Justification); err != nil {
+	if err := delphi.CheckText("justification", in.Justification, delphi.LongText); err != nil {
 		return nil, err
 	}
 	if !ri.Item.Comment && strings.TrimSpace(in.Comment) != "" {

@@ -24,7 +24,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
@@ -102,10 +101,8 @@ func checkReason(field, reason string) error {
 	switch {
 	case strings.TrimSpace(reason) == "":
 		return delphi.FieldErrorf(delphi.EINVALID, field, "give a reason")
-	case utf8.RuneCountInString(reason) > delphi.MaxTextLength:
-		return delphi.FieldErrorf(delphi.EINVALID, field, "the reason is longer than %d characters", delphi.MaxTextLength)
 	}
-	return nil
+	return delphi.CheckText(field, reason, delphi.LongText)
 }
 
 func checkDates(opensAt, deadline *time.Time) error {
@@ -318,8 +315,8 @@ func nextItems(def *delphi.Definition, existing []*delphi.Round, res *analysis.R
 		if used[it.ID] || slices.Contains(newIDs, it.ID) {
 			return nil, delphi.FieldErrorf(delphi.EINVALID, p+"item.id", "item id %q is already used in this study", it.ID)
 		}
-		if utf8.RuneCountInString(ni.Reason) > delphi.MaxTextLength {
-			return nil, delphi.FieldErrorf(delphi.EINVALID, p+"reason", "the reason is longer than %d characters", delphi.MaxTextLength)
+		if err := delphi.CheckText(p+"reason", ni.Reason, delphi.LongText); err != nil {
+			return nil, err
 		}
 		newIDs = append(newIDs, it.ID)
 		bySection[ni.SectionID] = append(bySection[ni.SectionID], delphi.RoundItem{SectionID: ni.SectionID, Item: it, Origin: delphi.OriginNew, Reason: strings.TrimSpace(ni.Reason)})

@@ -83,8 +83,11 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 	}()
 
 	cfg := &ferretdb.Config{
-		Handler:   "sqlite",
-		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)"}).String(),
+		Handler: "sqlite",
+		// secure_delete overwrites deleted records (and freed pages) with
+		// zeros, so an erased identity is not left in the file; Checkpoint
+		// then clears the write-ahead log of the older page images.
+		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)&_pragma=secure_delete(on)"}).String(),
 		Logger:    ferretLogger(logger),
 	}
 	sock := filepath.Join(abs, socketFileName)
@@ -120,7 +123,7 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		e.runErr = f.Run(runCtx)
 	}()
 
-	if err := waitReady(ctx, e.uri); err != nil {
+	if err := WaitReady(ctx, e.uri); err != nil {
 		_ = e.Close()
 		return nil, fmt.Errorf("embedded database in %s did not start: %w", abs, err)
 	}
@@ -149,9 +152,9 @@ func lockDir(dir string) (*os.File, error) {
 	return f, nil
 }
 
-// waitReady pings uri until it answers or ctx (at most
-// embeddedReadyTimeout) ends.
-func waitReady(ctx context.Context, uri string) error {
+// WaitReady pings the MongoDB-compatible server at uri until it answers or
+// ctx (at most embeddedReadyTimeout) ends.
+func WaitReady(ctx context.Context, uri string) error {
 	ctx, cancel := context.WithTimeout(ctx, embeddedReadyTimeout)
 	defer cancel()
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetServerSelectionTimeout(embeddedReadyTimeout))
@@ -197,14 +200,9 @@ func (e *Embedded) Close() error {
 // index they are lookups. FerretDB's own metadata does not list it and
 // nothing else changes: dropping a collection drops its table and the index.
 func (e *Embedded) IndexIDs(ctx context.Context, dbName string) (int, error) {
-	file := filepath.Join(e.dir, dbName+".sqlite")
-	if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
-		return 0, nil // no collection yet
-	}
-	dsn := (&url.URL{Scheme: "file", Path: file, RawQuery: "_pragma=busy_timeout(10000)"}).String()
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return 0, fmt.Errorf("embedded database: open %s: %w", file, err)
+	db, ok, err := e.openSQLite(dbName)
+	if !ok || err != nil {
+		return 0, err // no collection yet, or the error
 	}
 	defer db.Close()
 	rows, err := db.QueryContext(ctx, `SELECT table_name FROM _ferretdb_collections`)
@@ -231,6 +229,43 @@ func (e *Embedded) IndexIDs(ctx context.Context, dbName string) (int, error) {
 		}
 	}
 	return len(tables), nil
+}
+
+// openSQLite opens the SQLite file of database dbName beside FerretDB's own
+// connections; ok is false if the file does not exist yet.
+func (e *Embedded) openSQLite(dbName string) (db *sql.DB, ok bool, err error) {
+	file := filepath.Join(e.dir, dbName+".sqlite")
+	if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	dsn := (&url.URL{Scheme: "file", Path: file, RawQuery: "_pragma=busy_timeout(10000)"}).String()
+	if db, err = sql.Open("sqlite", dsn); err != nil {
+		return nil, false, fmt.Errorf("embedded database: open %s: %w", file, err)
+	}
+	return db, true, nil
+}
+
+// Checkpoint copies every page of database dbName's write-ahead log into
+// its file and truncates the log to zero bytes. Call it after deleting
+// personal data: with secure_delete, the deleted records are zeros in the
+// pages written since, but the log still holds the older images of those
+// pages until it is reset, and the file holds them until the checkpoint.
+// It waits (up to the busy timeout) for FerretDB's writes in progress; an
+// incomplete checkpoint is an error, and calling it again is safe.
+func (e *Embedded) Checkpoint(ctx context.Context, dbName string) error {
+	db, ok, err := e.openSQLite(dbName)
+	if !ok || err != nil {
+		return err // nothing stored yet, or the error
+	}
+	defer db.Close()
+	var busy, logFrames, done int
+	if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+		return fmt.Errorf("embedded database: checkpoint %s: %w", dbName, err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("embedded database: checkpoint %s: busy, %d of %d log frames copied", dbName, done, logFrames)
+	}
+	return nil
 }
 
 // sqlIdent quotes an SQLite identifier.

@@ -503,8 +503,11 @@ func (s *Store) deleteOwnClaim(ctx context.Context, key, expertID string) error 
 }
 
 // EraseExpert deletes the identity (name, e-mail, organisation, notes) and
-// its e-mail claim and revokes the access link; pseudonym, group and answers
-// stay. Erasing again is a no-op that keeps the first ErasedAt. ENOTFOUND.
+// its e-mail claim, revokes the access link and scrubs the error texts of
+// the expert's mail sends (ScrubMailSends); pseudonym, group and answers
+// stay. Then it calls Erased (the embedded database's checkpoint), so the
+// identity leaves the database files too. Erasing again repeats the steps
+// and keeps the first ErasedAt. ENOTFOUND.
 func (s *Store) EraseExpert(ctx context.Context, surveyID, id string, at time.Time) error {
 	defer s.locks.Lock(expertLockKey(id))()
 	ctx, cancel := withTimeout(ctx)
@@ -546,6 +549,14 @@ func (s *Store) EraseExpert(ctx context.Context, surveyID, id string, at time.Ti
 		unlock()
 		if err != nil {
 			return mapErr(err, "expert")
+		}
+	}
+	if err := s.ScrubMailSends(ctx, d.SurveyID, id); err != nil {
+		return err
+	}
+	if s.Erased != nil {
+		if err := s.Erased(ctx); err != nil {
+			return delphi.Internal(err)
 		}
 	}
 	return nil

@@ -1,9 +1,16 @@
 package store
 
-import "go.mongodb.org/mongo-driver/v2/mongo"
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
 
 // DB exposes the database handle to the tests.
 func (s *Store) DB() *mongo.Database { return s.db }
+
+// ServerSelectionTimeout exposes the driver's server selection timeout.
+const ServerSelectionTimeout = serverSelectionTimeout
 
 // MapErr exposes mapErr to the tests.
 var MapErr = mapErr
@@ -14,3 +21,18 @@ func (s *Store) SetFerret(on bool) { s.ferret = on }
 
 // Ferret reports whether the store detected FerretDB.
 func (s *Store) Ferret() bool { return s.ferret }
+
+// LimiterDoc is a limiter document as read.
+type LimiterDoc = limiterDoc
+
+// ReadLimiter and PutLimiter are the two halves of a limiter change, so that
+// a test can let another writer in between.
+func (s *Store) ReadLimiter(ctx context.Context, key string) (LimiterDoc, bool, error) {
+	return s.limiterDoc(ctx, key)
+}
+
+// PutLimiter writes hits over prev as changeLimiter does; false when another
+// writer came first.
+func (s *Store) PutLimiter(ctx context.Context, prev LimiterDoc, found bool, hits []int64) (bool, error) {
+	return s.putLimiterDoc(ctx, prev, found, limiterDoc{Key: prev.Key, Hits: hits, Version: prev.Version + 1})
+}

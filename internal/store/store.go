@@ -36,9 +36,16 @@ import (
 const (
 	serverSelectionTimeout = 1500 * time.Millisecond
 	connectTimeout         = 5 * time.Second
-	// opTimeout bounds every store method unless ctx ends earlier.
-	opTimeout = 10 * time.Second
 )
+
+// opTimeout bounds every store method unless ctx ends earlier.
+var opTimeout = 10 * time.Second
+
+// SetOperationTimeout changes the bound of every store method in this
+// process (10 s). It is for tests, whose results must not depend on how
+// fast a loaded machine is: call it once before any store is used
+// (storetest.Main does).
+func SetOperationTimeout(d time.Duration) { opTimeout = d }
 
 // Collection names.
 const (
@@ -75,6 +82,10 @@ type Store struct {
 	// embedded database's Embedded.IndexIDs, which Main also runs once
 	// after Migrate for the collections that exist then.
 	CollectionCreated func(ctx context.Context) error
+	// Erased, if set, is called at the end of EraseExpert, after the
+	// identity was deleted: the embedded database's Embedded.Checkpoint,
+	// so that older page images holding it leave the database files.
+	Erased func(ctx context.Context) error
 }
 
 var (
@@ -193,13 +204,37 @@ func mapErr(err error, what string) error {
 	}
 }
 
+// transientCodes are the server error codes of a server that is shutting
+// down, stepping down or electing a primary, or cannot reach another
+// member: the codes the driver retries once (its retryableCodes). When the
+// retry fails too, or the operation is not retryable, the command failed
+// for a moment, not for good.
+var transientCodes = []int{
+	6,     // HostUnreachable
+	7,     // HostNotFound
+	89,    // NetworkTimeout
+	91,    // ShutdownInProgress
+	134,   // ReadConcernMajorityNotAvailableYet
+	189,   // PrimarySteppedDown
+	262,   // ExceededTimeLimit
+	9001,  // SocketException
+	10107, // NotWritablePrimary
+	11600, // InterruptedAtShutdown
+	11602, // InterruptedDueToReplStateChange
+	13435, // NotPrimaryNoSecondaryOk
+	13436, // NotPrimaryOrSecondary
+}
+
 // isUnavailable reports whether err means the database cannot be reached
-// in time (or the caller gave up), as opposed to a failed command.
+// in time (or the caller gave up), or answered that it cannot serve for
+// the moment (a restart or a replica-set election), as opposed to a failed
+// command.
 func isUnavailable(err error) bool {
 	var (
 		sse topology.ServerSelectionError
 		ce  topology.ConnectionError
 		ne  net.Error
+		se  mongo.ServerError
 	)
 	return errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, context.Canceled) ||
@@ -208,7 +243,8 @@ func isUnavailable(err error) bool {
 		mongo.IsNetworkError(err) ||
 		errors.As(err, &sse) ||
 		errors.As(err, &ce) ||
-		errors.As(err, &ne)
+		errors.As(err, &ne) ||
+		errors.As(err, &se) && (se.HasErrorLabel("RetryableWriteError") || slices.ContainsFunc(transientCodes, se.HasErrorCode))
 }
 
 // isUniqueViolationOnUpdate recognises FerretDB/SQLite's report of a unique

@@ -32,13 +32,14 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	store.SetOperationTimeout(storetest.OperationTimeout)
 	dir, err := os.MkdirTemp("", "storetest")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), storetest.OperationTimeout)
 	shared, err = store.StartEmbedded(ctx, dir, nil)
 	cancel()
 	if err != nil {
@@ -67,7 +68,7 @@ func openStore(t *testing.T, uri string) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), storetest.OperationTimeout)
 		defer cancel()
 		if err := s.DropDatabase(ctx); err != nil {
 			t.Errorf("drop database: %v", err)
@@ -86,12 +87,43 @@ func TestContractEmbedded(t *testing.T) {
 	storetest.RunContract(t, func(t *testing.T) *store.Store { return openStore(t, shared.URI()) })
 }
 
+// TestContractMongoDB runs the suite against the server at
+// MONGODB_TEST_URI, a process of its own (`make test-external` starts
+// FerretDB on PostgreSQL). On FerretDB the store detects it and filters its
+// writes on _id alone (see Store.ferret), so the suite runs a second time
+// with the compare-and-set filters the store uses on MongoDB.
 func TestContractMongoDB(t *testing.T) {
 	uri := os.Getenv("MONGODB_TEST_URI")
 	if uri == "" {
-		t.Skip("MONGODB_TEST_URI not set")
+		t.Skip("MONGODB_TEST_URI is not set: no database server in another process to run the contract suite against (make test-external starts one)")
 	}
-	storetest.RunContract(t, func(t *testing.T) *store.Store { return openStore(t, uri) })
+	probe, err := store.Open(t.Context(), uri, uniqueDBName(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ferret := probe.Ferret()
+	if err := probe.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("AsDetected", func(t *testing.T) {
+		storetest.RunContract(t, func(t *testing.T) *store.Store {
+			s := openStore(t, uri)
+			if s.Ferret() != ferret {
+				t.Fatalf("FerretDB detected %v, then %v", ferret, s.Ferret())
+			}
+			return s
+		})
+	})
+	if !ferret {
+		return // MongoDB: the compare-and-set filters ran above
+	}
+	t.Run("CompareAndSetFilters", func(t *testing.T) {
+		storetest.RunContract(t, func(t *testing.T) *store.Store {
+			s := openStore(t, uri)
+			s.SetFerret(false)
+			return s
+		})
+	})
 }
 
 func TestEmbeddedDataSurvivesRestart(t *testing.T) {
@@ -201,9 +233,16 @@ func TestEmbeddedLongPathUsesTCP(t *testing.T) {
 }
 
 // TestUnavailableAfterStop backs /readyz: with the server gone, Ping fails
-// and reads fail with EUNAVAILABLE within the driver's timeouts.
+// and reads fail with EUNAVAILABLE. The tests raise the operation timeout
+// to minutes (storetest.OperationTimeout), so a read that fails at all was
+// ended by the driver's server selection timeout, which the requirement
+// "503 within 2 s" rests on; the time it took is logged, not asserted, as
+// it grows with the machine's load.
 func TestUnavailableAfterStop(t *testing.T) {
 	t.Parallel()
+	if store.ServerSelectionTimeout > 2*time.Second {
+		t.Errorf("server selection timeout %v: with the database gone a request would wait longer than the 2 s of /readyz", store.ServerSelectionTimeout)
+	}
 	ctx := t.Context()
 	e, err := store.StartEmbedded(ctx, t.TempDir(), nil)
 	if err != nil {
@@ -221,9 +260,7 @@ func TestUnavailableAfterStop(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	err = s.Ping(pctx)
+	err = s.Ping(ctx)
 	if delphi.ErrorCode(err) != delphi.EUNAVAILABLE {
 		t.Fatalf("Ping after stop = %v, want EUNAVAILABLE", err)
 	}
@@ -234,12 +271,11 @@ func TestUnavailableAfterStop(t *testing.T) {
 	if delphi.ErrorCode(err) != delphi.EUNAVAILABLE || delphi.ErrorMessage(err) != "database unavailable" {
 		t.Fatalf("UserByID after stop = %v, want EUNAVAILABLE", err)
 	}
-	if elapsed > 8*time.Second {
-		t.Fatalf("UserByID took %v with the database down", elapsed)
-	}
 	t.Logf("UserByID failed after %v: %v", elapsed.Round(time.Millisecond), err)
 }
 
+// TestOpenUnreachable: Open on a closed port fails with EUNAVAILABLE (the
+// URI's serverSelectionTimeoutMS ends it; its time is logged).
 func TestOpenUnreachable(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
@@ -247,9 +283,7 @@ func TestOpenUnreachable(t *testing.T) {
 	if delphi.ErrorCode(err) != delphi.EUNAVAILABLE {
 		t.Fatalf("Open on a closed port = %v, want EUNAVAILABLE", err)
 	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Fatalf("Open took %v despite serverSelectionTimeoutMS=500", d)
-	}
+	t.Logf("Open failed after %v", time.Since(start).Round(time.Millisecond))
 }
 
 // TestUniqueViolationOnUpdate checks the safety net for FerretDB/SQLite,
@@ -287,6 +321,15 @@ func TestMapErr(t *testing.T) {
 		{context.DeadlineExceeded, delphi.EUNAVAILABLE},
 		{context.Canceled, delphi.EUNAVAILABLE},
 		{mongo.ErrClientDisconnected, delphi.EUNAVAILABLE},
+		// A mongod shutting down, a primary stepping down: for a moment.
+		{mongo.CommandError{Code: 11600, Name: "InterruptedAtShutdown"}, delphi.EUNAVAILABLE},
+		{mongo.CommandError{Code: 10107, Name: "NotWritablePrimary"}, delphi.EUNAVAILABLE},
+		{mongo.CommandError{Code: 999, Labels: []string{"RetryableWriteError"}}, delphi.EUNAVAILABLE},
+		{mongo.WriteException{WriteConcernError: &mongo.WriteConcernError{Code: 91, Name: "ShutdownInProgress"}}, delphi.EUNAVAILABLE},
+		{mongo.WriteException{WriteErrors: []mongo.WriteError{{Code: 189, Message: "primary stepped down"}}}, delphi.EUNAVAILABLE},
+		// A command that failed for good.
+		{mongo.CommandError{Code: 2, Name: "BadValue"}, delphi.EINTERNAL},
+		{mongo.CommandError{Code: 1, Name: "InternalError", Message: "write: broken pipe"}, delphi.EINTERNAL},
 		{domain, delphi.EFORBIDDEN},
 		{errors.New("boom"), delphi.EINTERNAL},
 	}
@@ -333,7 +376,7 @@ func TestKeyLock(t *testing.T) {
 	go func() { l.Lock("b")(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(storetest.OperationTimeout):
 		t.Fatal("key b blocked by key a")
 	}
 	unlockA()

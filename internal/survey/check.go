@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -72,6 +73,7 @@ func (c *checker) check() {
 			c.langs = append(c.langs, l)
 		}
 	}
+	c.controls(nil, c.t.root)
 	c.text(d.Title, "title")
 	c.text(d.Description, "description")
 	c.text(d.Privacy, "privacy")
@@ -157,6 +159,26 @@ func (c *checker) unique(what string, seen map[string][]string, id string, token
 
 // text checks that a text has a non-empty entry for every declared
 // language and none for an undeclared one.
+// controls reports every string value of the file that holds a control
+// character (a JSON "\u0000" or a YAML "\0" escape), as every stored text
+// is checked (delphi.CheckText); the schema reports lengths.
+func (c *checker) controls(tokens []string, v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			c.controls(path(tokens, k), x)
+		}
+	case []any:
+		for i, x := range v {
+			c.controls(path(tokens, i), x)
+		}
+	case string:
+		if err := delphi.CheckText(c.t.field(tokens), v, delphi.StudyText); err != nil && !errors.Is(err, delphi.ErrTextTooLong) {
+			c.add(tokens, "%s", delphi.AsError(err).Message)
+		}
+	}
+}
+
 func (c *checker) text(t delphi.Text, parts ...any) {
 	tokens := path(parts...)
 	if t == nil || !c.present(tokens) {

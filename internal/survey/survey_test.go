@@ -9,11 +9,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/survey/surveytest"
 	"github.com/expertenrunde/expertenrunde/surveys"
 	"go.yaml.in/yaml/v3"
 )
@@ -292,6 +294,34 @@ func toJSON(t *testing.T, src []byte, edit func(map[string]any)) []byte {
 	return out
 }
 
+// TestControlCharacters: texts of a study are stored and shown like every
+// other text (delphi.CheckText): a control character, which JSON writes as
+// \u0000 and YAML as "\0" or "\e", is refused naming the field and line.
+func TestControlCharacters(t *testing.T) {
+	js := toJSON(t, []byte(minimal), func(v map[string]any) { v["title"].(map[string]any)["de"] = "Mini\x00Studie" })
+	yml := strings.Replace(minimal, "text: {de: Wohnen,", `text: {de: "Wo\ehnen",`, 1)
+	for _, c := range []struct {
+		name       string
+		data       []byte
+		field      string
+		line       int
+		controlHex string
+	}{
+		{"m.json", js, "title.de", 0, "U+0000"},
+		{"m.yaml", []byte(yml), "sections[0].items[0].text.de", 29, "U+001B"},
+	} {
+		_, err := Parse(c.name, c.data)
+		e := delphi.AsError(err)
+		if e.Code != delphi.EINVALID || len(e.Details) != 1 {
+			t.Fatalf("%s: %v %+v", c.name, err, e.Details)
+		}
+		d := e.Details[0]
+		if d.Field != c.field || (c.line > 0 && d.Line != c.line) || d.Line == 0 || !strings.Contains(d.Message, "control character ("+c.controlHex+")") {
+			t.Errorf("%s: %+v, want %s at line %d", c.name, d, c.field, c.line)
+		}
+	}
+}
+
 func TestJSONInput(t *testing.T) {
 	src := example(t, "kleinstadtakademie-2020.yaml")
 	fromYAML := mustParse(t, "k.yaml", src)
@@ -399,15 +429,73 @@ func TestAliasesAndLimits(t *testing.T) {
 		t.Errorf("alias cycle: %v", err)
 	}
 	// A "billion laughs" document is cut off.
-	var b strings.Builder
-	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
-	for i := 1; i < 9; i++ {
-		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
-	}
-	_, err = Parse("laughs.yaml", []byte(b.String()))
+	_, err = Parse("laughs.yaml", surveytest.Laughs(9))
 	e := delphi.AsError(err)
 	if e.Code != delphi.EINVALID || !slices.ContainsFunc(e.Details, func(d delphi.Detail) bool { return strings.Contains(d.Message, "too large") }) {
 		t.Errorf("billion laughs: %v %+v", err, e.Details)
+	}
+}
+
+// TestAliasBombs: aliases that expand a file past maxExpandedBytes, or more
+// than maxAliases of them, are refused before anything is expanded, naming
+// the alias, its line and its field; a study that shares a scale through
+// hundreds of aliases still loads.
+func TestAliasBombs(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		data        []byte
+		line, col   int
+		field, want string
+	}{
+		// x is 1 MiB; with the third alias (y2, line 5) and the keys the
+		// file passes 4 MiB.
+		{"300 aliases of 1 MiB", surveytest.AliasBomb(1<<20, 300), 5, 5, "y2", "alias *x makes the file too large: more than 4 MiB"},
+		{"3,000 aliases of 1 MiB", surveytest.AliasBomb(1<<20, 3000), 5, 5, "y2", "alias *x makes the file too large: more than 4 MiB"},
+		// 1,001 aliases of a small string are too many, whatever their size.
+		{"1,001 small aliases", surveytest.AliasBomb(10, 1001), 1003, 8, "y1000", "more than 1000 aliases"},
+		// a5 (line 7) expands to 10^5 strings, about 4 MB: with a0 to a4
+		// the file passes 4 MiB.
+		{"billion laughs", surveytest.Laughs(9), 7, 5, "a5", "the file is too large: more than 4 MiB"},
+		{"billion laughs, 20 levels", surveytest.Laughs(20), 7, 5, "a5", "the file is too large: more than 4 MiB"},
+	} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := Parse("bomb.yaml", c.data)
+		runtime.ReadMemStats(&after)
+		e := delphi.AsError(err)
+		if e.Code != delphi.EINVALID || len(e.Details) != 1 {
+			t.Errorf("%s: %v %+v, want one problem", c.name, err, e.Details)
+			continue
+		}
+		d := e.Details[0]
+		if d.Line != c.line || d.Column != c.col || d.Field != c.field || !strings.Contains(d.Message, c.want) {
+			t.Errorf("%s: %d:%d %s %q, want %d:%d %s %q", c.name, d.Line, d.Column, d.Field, d.Message, c.line, c.col, c.field, c.want)
+		}
+		// Parsing the nodes costs a few times the file; expanding cost
+		// 1.3 GB for 300 aliases.
+		alloc := after.TotalAlloc - before.TotalAlloc
+		t.Logf("%s: %d KiB file, %d MiB allocated", c.name, len(c.data)>>10, alloc>>20)
+		if limit := 8*uint64(len(c.data)) + 4<<20; alloc > limit {
+			t.Errorf("%s: %d MiB allocated, want at most %d MiB", c.name, alloc>>20, limit>>20)
+		}
+	}
+
+	// A shared scale and text through 900 aliases: fine.
+	var b strings.Builder
+	b.WriteString(strings.Replace(strings.Replace(minimal, "scale: wichtig5", "scale: &s wichtig5", 1), "text: {de: Wohnen, en: Housing}", "text: &t {de: Wohnen, en: Housing}", 1))
+	for i := 2; i <= 450; i++ {
+		fmt.Fprintf(&b, "      - id: T%03d\n        type: rating\n        scale: *s\n        text: *t\n", i)
+	}
+	d := mustParse(t, "shared.yaml", []byte(b.String()))
+	if items := d.Items(); len(items) != 450 || items[449].Scale != "wichtig5" || items[449].Text["en"] != "Housing" {
+		t.Errorf("shared scale: %d items, last %+v", len(items), items[len(items)-1])
+	}
+	// Below the size limit: 2 aliases of 1 MiB expand to 3 MiB, and the
+	// file is refused by the schema only (x and y are no study keys).
+	_, err := Parse("big.yaml", surveytest.AliasBomb(1<<20, 2))
+	if e := delphi.AsError(err); e.Code != delphi.EINVALID || slices.ContainsFunc(e.Details, func(d delphi.Detail) bool { return strings.Contains(d.Message, "too large") }) {
+		t.Errorf("3 MiB expanded: %v %+v", err, e.Details)
 	}
 }
 

@@ -170,6 +170,11 @@ func parseTree(filename string, data []byte) *tree {
 	if second != nil {
 		t.add(pos{second.Line, second.Column}, "", "a file holds one study; found a second YAML document")
 	}
+	// Measure what the aliases expand to before expanding anything.
+	if at, field, msg, ok := checkExpansion(node); !ok {
+		t.add(pos{at.Line, at.Column}, field, msg)
+		return t
+	}
 	c := converter{t: t, active: map[*yaml.Node]bool{}}
 	t.root = c.value(node, nil, pos{})
 	return t

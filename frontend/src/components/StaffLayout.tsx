@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate, useOutletContext } from 'react-router';
 import { api, ApiError } from '../api';
 import { label } from '../format';
-import type { User } from '../types';
+import type { User } from '../api/types';
 import { ErrorAlert, Loading } from './ErrorAlert';
 import { LanguageSwitch } from './LanguageSwitch';
 

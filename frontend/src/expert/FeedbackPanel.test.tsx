@@ -3,10 +3,10 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import i18n from '../i18n';
 import { fixtureSurvey } from '../test/fixture';
-import type { Item } from '../types';
+import type { Item } from '../api/types';
 import { FeedbackPanel, roundHalfUp1 } from './FeedbackPanel';
 import { ItemCard } from './ItemCard';
-import type { ItemFeedback } from './types';
+import type { ItemFeedback, ItemView } from '../api/types';
 
 const def = fixtureSurvey.definition;
 const housing = def.sections![0]!.items![0]! as Item;
@@ -64,20 +64,20 @@ const rankingFeedback: ItemFeedback = {
     m: 8,
     top_k: 3,
     options: [
-      { id: 'a', mean_rank: 2, first_share: 0.25 },
-      { id: 'b', mean_rank: 1.75, first_share: 0.5 },
-      { id: 'c', mean_rank: 2.5, first_share: 0.25 },
-      { id: 'd', mean_rank: null, first_share: 0 },
+      { id: 'a', mean_rank: 2, rank_sum: 2 * 8, first_share: 0.25 },
+      { id: 'b', mean_rank: 1.75, rank_sum: 1.75 * 8, first_share: 0.5 },
+      { id: 'c', mean_rank: 2.5, rank_sum: 2.5 * 8, first_share: 0.25 },
+      { id: 'd', mean_rank: null, rank_sum: 0, first_share: 0 },
     ],
     by_group: {
       pol: {
         m: 6,
         top_k: 3,
         options: [
-          { id: 'a', mean_rank: 2.25, first_share: 1 / 6 },
-          { id: 'b', mean_rank: 1.5, first_share: 0.5 },
-          { id: 'c', mean_rank: 2.75, first_share: 1 / 3 },
-          { id: 'd', mean_rank: null, first_share: 0 },
+          { id: 'a', mean_rank: 2.25, rank_sum: 2.25 * 6, first_share: 1 / 6 },
+          { id: 'b', mean_rank: 1.5, rank_sum: 1.5 * 6, first_share: 0.5 },
+          { id: 'c', mean_rank: 2.75, rank_sum: 2.75 * 6, first_share: 1 / 3 },
+          { id: 'd', mean_rank: null, rank_sum: 0, first_share: 0 },
         ],
       },
       civ: { suppressed: true },
@@ -99,11 +99,11 @@ const ratingFeedback: ItemFeedback = {
     consensus: 'none',
     abstentions: 2,
     distribution: [
-      { value: 1, count: 1 },
-      { value: 2, count: 1 },
-      { value: 3, count: 3 },
-      { value: 4, count: 7 },
-      { value: 5, count: 6 },
+      { value: 1, count: 1, percent: (1 / 18) * 100 },
+      { value: 2, count: 1, percent: (1 / 18) * 100 },
+      { value: 3, count: 3, percent: (3 / 18) * 100 },
+      { value: 4, count: 7, percent: (7 / 18) * 100 },
+      { value: 5, count: 6, percent: (6 / 18) * 100 },
     ],
   },
   comments: [
@@ -116,7 +116,7 @@ const ratingFeedback: ItemFeedback = {
 
 describe('FeedbackPanel', () => {
   it('shows n, median and IQR in words, as the chart text alternative, and agreement and consensus', () => {
-    render(<FeedbackPanel item={housing} feedback={ratingFeedback} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} own={2} />);
+    render(<FeedbackPanel item={housing} feedback={ratingFeedback} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} own={2} minGroupN={3} />);
     const panel = screen.getByRole('region', { name: 'Ergebnis der Runde 1' });
     expect(within(panel).getByText('Median 4, IQR 3–5, 18 Antworten')).toBeInTheDocument();
     const chart = within(panel).getByRole('img', { name: 'Median 4, IQR 3–5, 18 Antworten' });
@@ -128,7 +128,7 @@ describe('FeedbackPanel', () => {
   });
 
   it('collapses many anonymised comments', async () => {
-    render(<FeedbackPanel item={housing} feedback={ratingFeedback} scales={def.scales} groups={[]} lang="de" round={1} />);
+    render(<FeedbackPanel item={housing} feedback={ratingFeedback} scales={def.scales} groups={[]} lang="de" round={1} minGroupN={3} />);
     const summary = screen.getByText('4 Kommentare aus der Vorrunde');
     const details = summary.closest('details')!;
     expect(details).not.toHaveAttribute('open');
@@ -144,7 +144,7 @@ describe('FeedbackPanel', () => {
       rating: { ...ratingFeedback.rating!, by_group: { pol: { n: 10, median: 4.5, q1: 4, q3: 5 }, civ: { n: 8, median: 3, q1: 2.25, q3: 4 } } },
       comments: [],
     };
-    render(<FeedbackPanel item={housing} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="de" round={2} />);
+    render(<FeedbackPanel item={housing} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="de" round={2} minGroupN={3} />);
     const table = screen.getByRole('table', { name: 'Nach Expertengruppen' });
     const rows = within(table).getAllByRole('row');
     expect(rows[1]).toHaveTextContent('Politik und Verwaltung104,54–5');
@@ -173,7 +173,7 @@ describe('FeedbackPanel', () => {
   });
 
   it('shows choice counts and shares by group, in the study order, in German and English', async () => {
-    const { unmount } = render(<FeedbackPanel item={multi} feedback={choiceFeedback} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} />);
+    const { unmount } = render(<FeedbackPanel item={multi} feedback={choiceFeedback} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} minGroupN={3} />);
     let table = screen.getByRole('table', { name: 'Nach Expertengruppen' });
     let blocks = within(table).getAllByRole('rowgroup');
     expect(blocks.map((b) => within(b).getAllByRole('row')[0]!.textContent)).toEqual([
@@ -193,7 +193,7 @@ describe('FeedbackPanel', () => {
     unmount();
 
     await i18n.changeLanguage('en');
-    render(<FeedbackPanel item={multi} feedback={choiceFeedback} scales={def.scales} groups={def.groups ?? []} lang="en" round={1} />);
+    render(<FeedbackPanel item={multi} feedback={choiceFeedback} scales={def.scales} groups={def.groups ?? []} lang="en" round={1} minGroupN={3} />);
     table = screen.getByRole('table', { name: 'By expert group' });
     blocks = within(table).getAllByRole('rowgroup');
     expect(blocks[0]).toHaveTextContent('OptionAnswers');
@@ -268,7 +268,7 @@ describe('FeedbackPanel', () => {
       n: 8,
       ranking: { m: 8, top_k: 3, by_group: { civ: { suppressed: true }, pol: { m: 6, top_k: 3 } } },
     };
-    render(<FeedbackPanel item={ranking} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} />);
+    render(<FeedbackPanel item={ranking} feedback={fb} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} minGroupN={3} />);
     const table = screen.getByRole('table', { name: 'Nach Expertengruppen' });
     const rows = within(table).getAllByRole('row');
     expect(rows.map((r) => r.textContent)).toEqual(['Gruppen', 'Politik und Verwaltung6', expect.stringMatching(/^Zivilgesellschaftzum Schutz der Anonymität/)]);
@@ -279,8 +279,8 @@ describe('FeedbackPanel', () => {
     const rank: ItemFeedback = { ...rankingFeedback, ranking: { m: 8, top_k: 3, options: rankingFeedback.ranking!.options! } };
     render(
       <>
-        <FeedbackPanel item={multi} feedback={choice} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} />
-        <FeedbackPanel item={ranking} feedback={rank} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} />
+        <FeedbackPanel item={multi} feedback={choice} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} minGroupN={3} />
+        <FeedbackPanel item={ranking} feedback={rank} scales={def.scales} groups={def.groups ?? []} lang="de" round={1} minGroupN={3} />
       </>,
     );
     expect(screen.getByText('Bundestagung: 9 (69,2 %)')).toBeInTheDocument();
@@ -299,9 +299,9 @@ describe('FeedbackPanel', () => {
 describe('ItemCard with feedback', () => {
   it('shows the own previous answer pre-selected, saves it only on "keep", and asks for a justification outside the IQR', async () => {
     const changes: unknown[] = [];
-    const view = { item: housing, origin: 'carried', previous: { value: 2, comment: '', justification: '', seq: 1, revisions: 0, needs_justification: false }, feedback: ratingFeedback };
+    const view: ItemView = { item: housing, origin: 'carried', previous: { value: 2, comment: '', justification: '', seq: 1, revisions: 0, needs_justification: false }, feedback: ratingFeedback };
     const { rerender } = render(
-      <ItemCard view={view} draft={undefined} onChange={(d) => changes.push(d)} scales={def.scales} groups={[]} lang="de" round={2} justify />,
+      <ItemCard view={view} draft={undefined} onChange={(d) => changes.push(d)} scales={def.scales} groups={[]} lang="de" round={2} justify minGroupN={3} />,
     );
     expect(screen.getByText('Ihre Antwort in Runde 1: 2 – eher unwichtig')).toBeInTheDocument();
     expect(screen.getByRole('radio', { name: /2 eher unwichtig/ })).toBeChecked();
@@ -311,7 +311,18 @@ describe('ItemCard with feedback', () => {
     expect(changes).toEqual([{ value: 2, comment: '', justification: '' }]);
 
     rerender(
-      <ItemCard view={view} draft={{ value: 2, comment: '', justification: '' }} onChange={(d) => changes.push(d)} scales={def.scales} groups={[]} lang="de" round={2} justify />,
+      <ItemCard
+        view={view}
+        draft={{ value: 2, comment: '', justification: '' }}
+        onChange={(d) => changes.push(d)}
+        scales={def.scales}
+        groups={[]}
+        lang="de"
+        round={2}
+        justify
+        needsJustification
+        minGroupN={3}
+      />,
     );
     expect(screen.queryByRole('button', { name: 'Meine Antwort beibehalten' })).not.toBeInTheDocument();
     const just = screen.getByRole('textbox', { name: 'Kurze Begründung' });
@@ -330,6 +341,7 @@ describe('ItemCard with feedback', () => {
         lang="de"
         round={2}
         justify={false}
+        minGroupN={3}
       />,
     );
     expect(screen.getByText('Neu in dieser Runde')).toBeInTheDocument();

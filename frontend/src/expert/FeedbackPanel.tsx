@@ -3,8 +3,13 @@ import { useTranslation } from 'react-i18next';
 import { formatNumber, label as labelOf } from '../format';
 import { localized } from '../text';
 import { DistributionChart } from './DistributionChart';
-import type { AnswerValue, ChoiceGroupFeedback, Group, GroupEntry, Item, ItemFeedback, RankingGroupFeedback, Scale, SummaryFeedback } from './types';
-import { DEFAULT_MIN_GROUP_N, scaleOf } from './util';
+import type { AnswerValue, ChoiceGroupFeedback, Group, GroupEntry, Item, ItemFeedback, RankingGroupFeedback, Scale, Suppressed, SummaryFeedback } from '../api/types';
+import { scaleOf } from './util';
+
+/** Whether a by_group entry is a group too small to be shown (only `suppressed: true`). */
+function isSuppressed<T extends object>(e: GroupEntry<T>): e is Suppressed {
+  return 'suppressed' in e && e.suppressed === true;
+}
 
 /** Comments beyond this many start collapsed. */
 export const COMMENTS_OPEN_MAX = 3;
@@ -19,8 +24,8 @@ export interface FeedbackPanelProps {
   round: number;
   /** The expert's own answer in that round, highlighted in the chart. */
   own?: AnswerValue | undefined;
-  /** The study's min_group_n: smaller groups come without numbers (`suppressed`). */
-  minGroupN?: number | undefined;
+  /** The study's min_group_n (the server sends it): smaller groups come without numbers (`suppressed`). */
+  minGroupN: number;
 }
 
 /** Half up to one decimal, as published tables round (81.25 → 81.3). */
@@ -112,7 +117,7 @@ function ByGroup({
         <tbody>
           {ids.map((id) => {
             const s = data[id]!;
-            if (s.suppressed) {
+            if (isSuppressed(s)) {
               return (
                 <tr key={id}>
                   <th scope="row">{name(id)}</th>
@@ -180,7 +185,7 @@ function OptionsByGroup<T>({
   const suppressed = t('feedback.suppressed', { min: minGroupN });
   const withOptions = ids.some((id) => {
     const e = data[id]!;
-    return !e.suppressed && (rows(e as T)?.length ?? 0) > 0;
+    return !isSuppressed(e) && (rows(e)?.length ?? 0) > 0;
   });
   if (!withOptions) {
     return (
@@ -199,7 +204,7 @@ function OptionsByGroup<T>({
               return (
                 <tr key={id}>
                   <th scope="row">{name(id)}</th>
-                  {e.suppressed ? <td className="muted small">{suppressed}</td> : <td className="num">{size(e as T)}</td>}
+                  {isSuppressed(e) ? <td className="muted small">{suppressed}</td> : <td className="num">{size(e)}</td>}
                 </tr>
               );
             })}
@@ -229,10 +234,10 @@ function OptionsByGroup<T>({
             <tbody key={id}>
               <tr>
                 <th scope="rowgroup" colSpan={cols}>
-                  {e.suppressed ? name(id) : `${name(id)}: ${sizeText(e as T)}`}
+                  {isSuppressed(e) ? name(id) : `${name(id)}: ${sizeText(e)}`}
                 </th>
               </tr>
-              {e.suppressed ? (
+              {isSuppressed(e) ? (
                 <tr>
                   <td colSpan={cols} className="muted small">
                     {suppressed}
@@ -271,7 +276,7 @@ function byMeanRank<O extends { mean_rank?: number | null | undefined }>(options
  * fewer answers than `minGroupN` without numbers) and the anonymised comments
  * (collapsed when there are many).
  */
-export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN = DEFAULT_MIN_GROUP_N }: FeedbackPanelProps) {
+export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN }: FeedbackPanelProps) {
   const { t } = useTranslation();
   const hid = useId();
   const ownMap = (own && typeof own === 'object' && !Array.isArray(own) ? own : {}) as Record<string, unknown>;

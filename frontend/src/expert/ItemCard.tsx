@@ -4,8 +4,8 @@ import { localized } from '../text';
 import { FeedbackPanel } from './FeedbackPanel';
 import { inputs } from './items';
 import type { Draft } from './outbox';
-import type { AnswerValue, Group, ItemFeedback, ItemView, Scale } from './types';
-import { isEmptyValue, outsideIQR, valueText } from './util';
+import type { AnswerValue, Group, ItemFeedback, ItemView, Scale } from '../api/types';
+import { isEmptyValue, valueText } from './util';
 
 export interface ItemCardProps {
   view: ItemView;
@@ -19,11 +19,13 @@ export interface ItemCardProps {
   /** Feedback released by a save (hide_until_answered). */
   feedback?: ItemFeedback | undefined;
   justify: boolean;
+  /** The server's needs_justification of the stored answer: it lies outside the previous round's IQR and has no justification yet. */
+  needsJustification?: boolean | undefined;
   readOnly?: boolean;
   /** The server refused the last save (e.g. invalid value). */
   error?: string | undefined;
   /** The study's min_group_n, for the text of a suppressed group. */
-  minGroupN?: number | undefined;
+  minGroupN: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface ItemCardProps {
  * "keep my answer", so an untouched item is never mistaken for a confirmed
  * one.
  */
-export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, readOnly, error, minGroupN }: ItemCardProps) {
+export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, needsJustification, readOnly, error, minGroupN }: ItemCardProps) {
   const { t } = useTranslation();
   const hid = useId();
   const { item } = view;
@@ -46,7 +48,7 @@ export function ItemCard({ view, draft, onChange, scales, groups, lang, round, f
   const shown: AnswerValue = draft ? draft.value : preselected ? previous : null;
   const base: Draft = draft ?? { value: null, comment: '', justification: '' };
   const fb = feedback ?? view.feedback;
-  const outside = justify && !!draft && outsideIQR(fb, draft.value).length > 0;
+  const outside = justify && !!draft && !!needsJustification;
   const showJustification = justify && (outside || (draft?.justification ?? '') !== '');
   const legend = localized(item.text, lang) || item.id;
   const help = localized(item.help, lang);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
 import { mockFetch, renderAt } from '../test/utils';
 import { outboxKey } from './outbox';
-import type { Participation } from './types';
+import type { Participation } from '../api/types';
 
 const def = fixtureSurvey.definition;
 
@@ -20,7 +20,7 @@ function participation(over: Partial<Participation> = {}): Participation {
       privacy: { de: 'Wir speichern pseudonym.', en: 'We store pseudonymously.' },
       groups: def.groups ?? [],
       scales: def.scales,
-      feedback: { ...def.rounds.feedback, justify_outside_iqr: true, hide_until_answered: false },
+      feedback: { ...def.rounds.feedback, justify_outside_iqr: true, hide_until_answered: false, min_group_n: 3 },
       allow_revision: true,
       planned_rounds: 3,
     },
@@ -40,7 +40,7 @@ describe('ParticipationPage', () => {
   it('says that an unknown link is not valid, without details', async () => {
     mockFetch({ 'POST /api/v1/participation/session': { status: 404, body: { error: { code: 'not_found', message: 'this link is not valid' } } } });
     renderAt('/p/bad-token');
-    expect(await screen.findByRole('alert', {}, { timeout: 5000 })).toHaveTextContent('Dieser Link ist nicht gültig');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Dieser Link ist nicht gültig');
     expect(document.body.textContent).not.toContain('bad-token');
   });
 
@@ -52,7 +52,7 @@ describe('ParticipationPage', () => {
       },
     });
     renderAt('/p/secret-token');
-    expect(await screen.findByRole('heading', { level: 2, name: 'Privacy' }, { timeout: 5000 })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { level: 2, name: 'Privacy' })).toBeInTheDocument();
     expect(screen.getByText('We store pseudonymously.')).toBeInTheDocument();
     expect(document.documentElement.lang).toBe('en');
   });
@@ -66,7 +66,7 @@ describe('ParticipationPage', () => {
       },
     });
     renderAt('/p/secret-token');
-    expect(await screen.findByRole('heading', { level: 2, name: 'Datenschutz' }, { timeout: 5000 })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { level: 2, name: 'Datenschutz' })).toBeInTheDocument();
   });
 
   it('asks for consent first, then shows the welcome page with round, deadline and progress', async () => {
@@ -79,7 +79,7 @@ describe('ParticipationPage', () => {
       'POST /api/v1/participation/consent': () => ((consented = true), { body: { consent_at: '2026-11-26T09:00:00Z' } }),
     });
     renderAt('/p/secret-token');
-    expect(await screen.findByRole('heading', { level: 2, name: 'Datenschutz' }, { timeout: 5000 })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { level: 2, name: 'Datenschutz' })).toBeInTheDocument();
     expect(screen.getByText('Wir speichern pseudonym.')).toBeInTheDocument();
     expect(calls.find((c) => c.method === 'POST' && c.url.endsWith('/session'))?.body).toEqual({ token: 'secret-token' });
     await userEvent.click(screen.getByRole('button', { name: 'Einverstanden, weiter zur Befragung' }));
@@ -103,14 +103,14 @@ describe('ParticipationPage', () => {
       },
     });
     renderAt('/p/tok');
-    await userEvent.click(await screen.findByRole('button', { name: 'Befragung beginnen' }, { timeout: 5000 }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Befragung beginnen' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Themen' })).toBeInTheDocument();
     await userEvent.click(within(screen.getByRole('group', { name: 'Wohnen' })).getByRole('radio', { name: /4 eher wichtig/ }));
     expect(await screen.findByText('Wird gespeichert …')).toBeInTheDocument();
     expect(screen.getAllByText('1 von 7 Fragen beantwortet').length).toBeGreaterThan(0);
     // Queued in storage before the server has it.
     expect(localStorage.getItem(outboxKey(def.id, 1, 'E-TEST'))).toContain('"value":4');
-    await waitFor(() => expect(puts).toHaveLength(1), { timeout: 3000 });
+    await waitFor(() => expect(puts).toHaveLength(1));
     expect(puts[0]).toMatchObject({ value: 4, comment: '', justification: '' });
     expect(await screen.findByText('Alle Antworten gespeichert')).toBeInTheDocument();
     expect(JSON.parse(localStorage.getItem(outboxKey(def.id, 1, 'E-TEST'))!).pending).toEqual([]);
@@ -136,7 +136,7 @@ describe('ParticipationPage', () => {
       },
     });
     renderAt('/p/tok');
-    await screen.findByRole('button', { name: 'Weiter zur Befragung' }, { timeout: 5000 }); // an answer exists: "continue"
+    await screen.findByRole('button', { name: 'Weiter zur Befragung' }); // an answer exists: "continue"
     await waitFor(() => expect(puts).toEqual([{ value: 'ws', comment: '', justification: '', seq: 5 }]));
   });
 
@@ -159,7 +159,7 @@ describe('ParticipationPage', () => {
       },
     });
     renderAt('/p/tok');
-    await userEvent.click(await screen.findByRole('button', { name: 'Weiter zur Befragung' }, { timeout: 5000 }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Weiter zur Befragung' }));
     const nav = screen.getByRole('navigation', { name: 'Abschnitte' });
     await userEvent.click(within(nav).getByRole('button', { name: 'Abschließen' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Runde abschließen' })).toBeInTheDocument();

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
-import { ApiError, isAbort } from '../api';
+import { ApiError } from '../api';
+import type { Participation, SectionView } from '../api/types';
 import { errorText, Loading } from '../components/ErrorAlert';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { LANG_STORAGE_KEY, setLanguage, type Lang } from '../i18n';
@@ -9,9 +10,8 @@ import { baseLang, localized } from '../text';
 import { participationApi, type ParticipationApi } from './api';
 import './expert.css';
 import { ItemCard } from './ItemCard';
-import { Outbox, outboxKey, type Draft, type SaveState } from './outbox';
-import type { ItemFeedback, Participation, SectionView } from './types';
-import { isComplete, outsideIQR } from './util';
+import type { SaveState } from './outbox';
+import { isAnswered, needingJustification, useParticipantActions, useParticipation, useQuestionnaire } from './participationState';
 
 /** A date-time in the study's time zone, e.g. "Montag, 14. Dezember 2026 um 18:00 MEZ". */
 export function formatInZone(iso: string | null | undefined, lang: string, timeZone: string): string {
@@ -42,8 +42,6 @@ function remembersLanguage(): boolean {
   }
 }
 
-type Phase = { kind: 'loading' } | { kind: 'error'; error: unknown } | { kind: 'ready'; data: Participation };
-
 /**
  * The expert's page behind the personal link /p/:token: the link token is
  * exchanged for a session (cookies), then the privacy notice, the welcome
@@ -53,55 +51,11 @@ type Phase = { kind: 'loading' } | { kind: 'error'; error: unknown } | { kind: '
 export function ParticipationPage({ client = participationApi }: { client?: ParticipationApi }) {
   const { token = '' } = useParams();
   const { t } = useTranslation();
-  const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
-
-  const connect = useCallback(async () => {
-    await client.session(token);
-  }, [client, token]);
-
-  const load = useCallback(
-    async (signal?: AbortSignal) => {
-      let data: Participation;
-      try {
-        data = await client.get(signal);
-      } catch (err) {
-        if (!(err instanceof ApiError && err.status === 401)) throw err;
-        await connect(); // the session ended: the link opens a new one
-        data = await client.get(signal);
-      }
-      setPhase({ kind: 'ready', data });
-      return data;
-    },
-    [client, connect],
-  );
-
-  useEffect(() => {
-    const ac = new AbortController();
-    connect()
-      .then(() => load(ac.signal))
-      .then((data) => {
-        if (!remembersLanguage() && (data.expert.language === 'de' || data.expert.language === 'en')) {
-          void setLanguage(data.expert.language as Lang);
-        }
-      })
-      .catch((error: unknown) => {
-        if (!ac.signal.aborted && !isAbort(error)) setPhase({ kind: 'error', error });
-      });
-    return () => ac.abort();
-  }, [connect, load]);
-
-  const reload = useCallback(() => {
-    load().catch((error: unknown) => setPhase({ kind: 'error', error }));
-  }, [load]);
-
-  const reconnect = useCallback(async () => {
-    try {
-      await connect();
-      return true;
-    } catch {
-      return false;
+  const { phase, reload, reconnect } = useParticipation(client, token, (data) => {
+    if (!remembersLanguage() && (data.expert.language === 'de' || data.expert.language === 'en')) {
+      void setLanguage(data.expert.language as Lang);
     }
-  }, [connect]);
+  });
 
   let body: ReactNode;
   if (phase.kind === 'loading') body = <Loading />;
@@ -155,22 +109,7 @@ function Participant({ data, client, reload, reconnect }: ParticipantProps) {
   const lang = baseLang(i18n.resolvedLanguage ?? i18n.language);
   const { survey, expert, round } = data;
   const title = localized(survey.title, lang);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [confirmDecline, setConfirmDecline] = useState(false);
-
-  const act = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, confirmDecline, setConfirmDecline, act } = useParticipantActions(reload);
 
   const decline = (
     <div className="decline">
@@ -248,16 +187,6 @@ function Participant({ data, client, reload, reconnect }: ParticipantProps) {
   return <Questionnaire data={data} client={client} reconnect={reconnect} decline={decline} errorBox={errorBox} />;
 }
 
-type View = { kind: 'welcome' } | { kind: 'section'; index: number } | { kind: 'submit' };
-
-function initialDrafts(data: Participation): Record<string, Draft> {
-  const out: Record<string, Draft> = {};
-  for (const [id, a] of Object.entries(data.answers)) {
-    out[id] = { value: a.value, comment: a.comment, justification: a.justification };
-  }
-  return out;
-}
-
 function Questionnaire({
   data,
   client,
@@ -273,94 +202,26 @@ function Questionnaire({
 }) {
   const { t, i18n } = useTranslation();
   const lang = baseLang(i18n.resolvedLanguage ?? i18n.language);
-  const { survey, expert } = data;
+  const { survey } = data;
   const round = data.round!;
   const readOnly = data.state !== 'open';
   const sections = data.sections;
   const title = localized(survey.title, lang);
-  const [view, setView] = useState<View>({ kind: 'welcome' });
-  const [drafts, setDrafts] = useState<Record<string, Draft>>(() => initialDrafts(data));
-  const [saveState, setSaveState] = useState<SaveState>('idle');
-  const [itemErrors, setItemErrors] = useState<Record<string, string>>({});
-  const [released, setReleased] = useState<Record<string, ItemFeedback>>({});
-  const [submitted, setSubmitted] = useState(data.response);
-  const [submitError, setSubmitError] = useState<unknown>(null);
-  const [missingJustification, setMissingJustification] = useState<string[]>([]);
-  const [submitting, setSubmitting] = useState(false);
-  const [justSubmitted, setJustSubmitted] = useState(false);
-  const outbox = useRef<Outbox | null>(null);
+  const { state, change, setView, submit } = useQuestionnaire(data, client, reconnect, t);
+  const { view, drafts, saveState, itemErrors, released, needs, submitted, submitError, missingJustification, submitting, justSubmitted } = state;
   const mainHeading = useRef<HTMLHeadingElement>(null);
-  const key = outboxKey(survey.id, round.number, expert.pseudonym);
-
-  useEffect(() => {
-    if (readOnly) return;
-    const ob = new Outbox({
-      key,
-      send: (id, body) => client.save(id, body),
-      onState: setSaveState,
-      onSaved: (id, res) => {
-        if (res.feedback) setReleased((r) => ({ ...r, [id]: res.feedback! }));
-        if (!res.applied && !ob.get(id)) {
-          // A newer answer (another tab or device) is stored: show it.
-          const a = res.answer;
-          setDrafts((d) => ({ ...d, [id]: { value: a.value, comment: a.comment, justification: a.justification } }));
-        }
-      },
-      onRejected: (id, err) => setItemErrors((e) => ({ ...e, [id]: errorText(err, t) })),
-      onUnauthorized: reconnect,
-    });
-    for (const a of Object.values(data.answers)) ob.observeSeq(a.seq);
-    // Answers queued in this browser and not yet acknowledged win over the
-    // server's copy when they are newer; they are sent again now.
-    const restored = ob.entries().filter((e) => !data.answers[e.itemId] || e.seq > data.answers[e.itemId]!.seq);
-    if (restored.length > 0) {
-      setDrafts((d) => {
-        const next = { ...d };
-        for (const e of restored) next[e.itemId] = { value: e.value, comment: e.comment, justification: e.justification };
-        return next;
-      });
-    }
-    void ob.flushNow();
-    outbox.current = ob;
-    return () => {
-      ob.dispose();
-      if (outbox.current === ob) outbox.current = null;
-    };
-    // data.answers is the snapshot at mount; the outbox lives per round.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, readOnly, client, reconnect]);
 
   useEffect(() => {
     mainHeading.current?.focus();
   }, [view]);
 
-  const change = useCallback((itemId: string, d: Draft) => {
-    setDrafts((prev) => ({ ...prev, [itemId]: d }));
-    setItemErrors((e) => {
-      if (!(itemId in e)) return e;
-      const { [itemId]: _, ...rest } = e;
-      void _;
-      return rest;
-    });
-    setMissingJustification((m) => m.filter((x) => x !== itemId));
-    outbox.current?.put(itemId, d);
-  }, []);
-
-  const allItems = useMemo(() => sections.flatMap((s) => s.items), [sections]);
-  const answered = (id: string) => {
-    const v = allItems.find((x) => x.item.id === id);
-    return !!v && isComplete(v.item, drafts[id]?.value);
-  };
+  const allItems = sections.flatMap((s) => s.items);
+  const answered = (id: string) => isAnswered(state, sections, id);
   const total = allItems.length;
   const done = allItems.filter((v) => answered(v.item.id)).length;
   const sectionDone = (s: SectionView) => s.items.filter((v) => answered(v.item.id)).length;
   const justify = survey.feedback.justify_outside_iqr;
-  const needsJustification = allItems
-    .filter((v) => {
-      const d = drafts[v.item.id];
-      return justify && d && !d.justification.trim() && outsideIQR(released[v.item.id] ?? v.feedback, d.value).length > 0;
-    })
-    .map((v) => v.item.id);
+  const needsJustification = needingJustification(state, sections, justify);
 
   const goToItem = (id: string) => {
     const index = sections.findIndex((s) => s.items.some((v) => v.item.id === id));
@@ -368,32 +229,6 @@ function Questionnaire({
     setTimeout(() => document.getElementById(`item-${id}`)?.scrollIntoView({ block: 'start' }), 0);
   };
   const itemLabel = (id: string) => localized(allItems.find((v) => v.item.id === id)?.item.text, lang) || id;
-
-  async function submit() {
-    setSubmitting(true);
-    setSubmitError(null);
-    setMissingJustification([]);
-    try {
-      const ob = outbox.current;
-      if (ob) {
-        // Everything queued must be on the server first (saves in flight included).
-        await ob.flushNow();
-        await Promise.race([ob.whenIdle(), new Promise((r) => setTimeout(r, 5000))]);
-        if (ob.entries().length > 0) throw new ApiError(0, 'network', 'unsaved answers');
-      }
-      const res = await client.submit();
-      setSubmitted({ ...submitted, submitted_at: res.submitted_at ?? undefined, submissions: res.submissions });
-      setJustSubmitted(true);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 422 && err.field) {
-        setMissingJustification(err.field.split(','));
-      } else {
-        setSubmitError(err);
-      }
-    } finally {
-      setSubmitting(false);
-    }
-  }
 
   const saveText: Record<SaveState, string> = {
     idle: '',
@@ -498,6 +333,7 @@ function Questionnaire({
             round={round.number}
             feedback={released[v.item.id]}
             justify={justify}
+            needsJustification={needs[v.item.id]}
             readOnly={readOnly}
             error={itemErrors[v.item.id]}
             minGroupN={survey.feedback.min_group_n}

@@ -2,7 +2,7 @@
 // er_expert cookie (sent to /api/v1/participation only); writes echo the
 // er_expert_csrf cookie in X-CSRF-Token.
 import { request } from '../api';
-import type { AnswerBody, Participation, SaveResult, SubmitResult } from './types';
+import type { AnswerBody, Participation, SaveResult, SessionResult, SubmitResult } from '../api/types';
 
 export const EXPERT_CSRF_COOKIE = 'er_expert_csrf';
 const base = '/api/v1/participation';
@@ -11,8 +11,8 @@ const csrf = { csrfCookie: EXPERT_CSRF_COOKIE };
 export const participationApi = {
   /** Exchanges the personal link token for a session (cookies). */
   session: (token: string) =>
-    request<{ token: string; expires_at: string; survey_id: string }>('POST', `${base}/session`, { body: { token } }),
-  get: (signal?: AbortSignal) => request<Participation>('GET', base, signal ? { signal } : {}),
+    request<SessionResult>('POST', `${base}/session`, { body: { token } }),
+  get: (signal?: AbortSignal) => request<Participation>('GET', base, { signal }),
   save: (itemId: string, body: AnswerBody) =>
     request<SaveResult>('PUT', `${base}/answers/${encodeURIComponent(itemId)}`, { ...csrf, body }),
   submit: () => request<SubmitResult>('POST', `${base}/submit`, csrf),

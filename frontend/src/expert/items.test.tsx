@@ -3,10 +3,10 @@ import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
-import type { Item } from '../types';
+import type { Item } from '../api/types';
 import { inputs, type ItemInputProps } from './items';
 import { parseLocaleNumber } from './items/NumericInput';
-import type { AnswerValue } from './types';
+import type { AnswerValue } from '../api/types';
 
 const def = fixtureSurvey.definition;
 const item = (id: string): Item => def.sections!.flatMap((s) => s.items ?? []).find((i) => i.id === id)!;

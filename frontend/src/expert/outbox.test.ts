@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api';
 import { Outbox, outboxKey, type SaveState } from './outbox';
-import type { AnswerBody, SaveResult } from './types';
+import type { AnswerBody, SaveResult } from '../api/types';
 
 const KEY = outboxKey('s1', 2, 'E-ABCD');
 

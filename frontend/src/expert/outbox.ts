@@ -10,7 +10,7 @@
 // keeps the answer with the highest seq per item, so a late retry never
 // overwrites a newer answer.
 import { ApiError } from '../api';
-import type { AnswerBody, AnswerValue, SaveResult } from './types';
+import type { AnswerBody, AnswerValue, SaveResult } from '../api/types';
 
 export type SaveState = 'idle' | 'saving' | 'saved' | 'offline' | 'error';
 

@@ -1,13 +1,11 @@
-// Helpers of the expert questionnaire: empty values, display texts and the
-// justification rule as the server applies it (analysis.OutsideIQR).
+// Helpers of the expert questionnaire: empty values and display texts.
+// Whether an answer needs a justification is the server's to say (an
+// answer's needs_justification).
 import { formatNumber } from '../format';
 import { localized } from '../text';
-import type { AnswerValue, Item, ItemFeedback, Scale, SummaryFeedback } from './types';
+import type { AnswerValue, Item, Scale } from '../api/types';
 
 export const ABSTAIN = 'abstain';
-
-/** The server's default min_group_n (delphi.DefaultMinGroupN), for a study stored before the option. */
-export const DEFAULT_MIN_GROUP_N = 3;
 
 /** Whether a value holds no answer (the server's Value.Empty). */
 export function isEmptyValue(v: AnswerValue | undefined): boolean {
@@ -70,23 +68,4 @@ export function valueText(item: Item, v: AnswerValue | undefined, scales: Scale[
     default:
       return String(v);
   }
-}
-
-function outside(s: SummaryFeedback | undefined, v: unknown): boolean {
-  if (!s || typeof v !== 'number' || s.q1 == null || s.q3 == null) return false;
-  return v < s.q1 || v > s.q3;
-}
-
-/**
- * The fields of value that lie strictly outside the previous round's IQR
- * ("value" or "value.<criterion>"), as the server checks on submit.
- */
-export function outsideIQR(fb: ItemFeedback | undefined, v: AnswerValue | undefined): string[] {
-  if (!fb || isEmptyValue(v)) return [];
-  if (fb.rating) return outside(fb.rating, v) ? ['value'] : [];
-  if (fb.criteria && v && typeof v === 'object' && !Array.isArray(v)) {
-    const m = v as Record<string, unknown>;
-    return fb.criteria.filter((c) => outside(c, m[c.criterion_id])).map((c) => 'value.' + c.criterion_id);
-  }
-  return [];
 }

@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { board, round1, round2, transitions2 } from '../results/fixture';
-import type { Board, RoundResults } from '../results/types';
+import type { Board, RoundResults } from '../api/types';
 import { fixtureSurvey } from '../test/fixture';
 import { adminUser, mockFetch, renderAt, type Handler } from '../test/utils';
 

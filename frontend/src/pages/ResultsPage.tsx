@@ -11,7 +11,7 @@ import { RankingsView } from '../results/RankingsView';
 import { fmtRatio } from '../results/format';
 import { makeLabels } from '../results/labels';
 import '../results/results.css';
-import type { Progress, RoundInfo, RoundResults } from '../results/types';
+import type { ResponseRates, ResultsRound, RoundResults } from '../api/types';
 import { POLL_MS, useResults } from '../results/useResults';
 import { baseLang, localized } from '../text';
 
@@ -157,9 +157,9 @@ function RoundStatus({
   lang,
   onRefresh,
 }: {
-  rounds: RoundInfo[];
+  rounds: ResultsRound[];
   results: Record<number, RoundResults>;
-  progress: Record<number, Progress | undefined>;
+  progress: Record<number, ResponseRates | undefined>;
   lang: string;
   onRefresh: () => void;
 }) {
@@ -200,7 +200,7 @@ function RoundStatus({
   );
 }
 
-function ResponseRate({ p, lang }: { p: Progress; lang: string }) {
+function ResponseRate({ p, lang }: { p: ResponseRates; lang: string }) {
   const { t } = useTranslation();
   if (p.invited == null || p.invited === 0) return null;
   return (

@@ -89,7 +89,7 @@ describe('staff shell and study list', () => {
     const calls = mockFetch({});
     renderAt('/p/secret-token-123');
     // The link is exchanged for an expert session (unknown here: 404).
-    expect(await screen.findByRole('alert', {}, { timeout: 5000 })).toHaveTextContent('Dieser Link ist nicht gültig');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Dieser Link ist nicht gültig');
     expect(screen.queryByText(/secret-token-123/)).toBeNull();
     expect(screen.queryByRole('button', { name: 'Abmelden' })).toBeNull();
     await waitFor(() => expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(['POST /api/v1/participation/session']));

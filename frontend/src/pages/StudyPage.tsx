@@ -4,12 +4,18 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../api';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
-import { DEFAULT_MIN_GROUP_N } from '../expert/util';
 import { formatDateTime, formatNumber, label } from '../format';
 import { useApiData } from '../hooks';
 import { ruleText } from '../ruleText';
 import { baseLang, localized } from '../text';
-import type { Definition, Item, RoundPlan, Scale, Section, Survey } from '../types';
+import type { Definition, Item, RoundPlan, Scale, Section, Survey } from '../api/types';
+
+/**
+ * The minimum group size of feedback by group for a study that sets none
+ * (delphi.DefaultMinGroupN). The stored definition leaves it out; the
+ * participation API sends the effective value.
+ */
+const DEFAULT_MIN_GROUP_N = 3;
 
 export function StudyPage() {
   const { id = '' } = useParams();

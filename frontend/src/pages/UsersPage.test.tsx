@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { adminUser, mockFetch, renderAt, type Handler } from '../test/utils';
-import type { User } from '../types';
+import type { User } from '../api/types';
 
 const coord: User = {
   id: 'u2',
@@ -10,6 +10,8 @@ const coord: User = {
   name: 'Clara Koordination',
   role: 'coordinator',
   survey_ids: ['demo-2026'],
+  created_at: '2026-11-01T08:00:00Z',
+  updated_at: '2026-11-01T08:00:00Z',
 };
 const gone: User = {
   id: 'u3',
@@ -17,6 +19,8 @@ const gone: User = {
   name: 'Gerd Gegangen',
   role: 'researcher',
   survey_ids: [],
+  created_at: '2026-11-01T08:00:00Z',
+  updated_at: '2026-11-20T08:00:00Z',
   disabled_at: '2026-11-20T08:00:00Z',
 };
 
@@ -38,7 +42,7 @@ describe('UsersPage', () => {
       'GET /api/v1/users': { body: { users: [adminUser, coord, gone] } },
     });
     renderAt('/users');
-    const table = await screen.findByRole('table', { name: 'Konten der Mitarbeitenden' }, { timeout: 5000 });
+    const table = await screen.findByRole('table', { name: 'Konten der Mitarbeitenden' });
     expect(within(table).getAllByRole('row')).toHaveLength(4);
     expect(screen.getByRole('link', { name: 'Konten' })).toHaveAttribute('href', '/users');
     expect(screen.getByText('3 Konten, 1 gesperrt')).toBeInTheDocument();
@@ -71,7 +75,7 @@ describe('UsersPage', () => {
       },
     });
     renderAt('/users');
-    await userEvent.click(await screen.findByRole('button', { name: 'Sperren coord@example.org' }, { timeout: 5000 }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Sperren coord@example.org' }));
     const dialog = screen.getByRole('dialog', { name: 'Konto coord@example.org sperren?' });
     expect(dialog).toHaveTextContent('alle offenen Sitzungen des Kontos enden sofort');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Abbrechen' }));
@@ -102,7 +106,7 @@ describe('UsersPage', () => {
       },
     });
     renderAt('/users');
-    await userEvent.click(await screen.findByRole('button', { name: 'Sperren admin2@example.org' }, { timeout: 5000 }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Sperren admin2@example.org' }));
     const dialog = screen.getByRole('dialog', { name: 'Konto admin2@example.org sperren?' });
     await userEvent.click(within(dialog).getByRole('button', { name: 'Konto sperren' }));
     expect(await within(dialog).findByRole('alert')).toHaveTextContent('Mindestens ein Konto mit der Rolle Administration muss aktiv bleiben');
@@ -122,7 +126,7 @@ describe('UsersPage', () => {
       },
     });
     renderAt('/users');
-    await userEvent.click(await screen.findByRole('button', { name: 'Entsperren gone@example.org' }, { timeout: 5000 }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Entsperren gone@example.org' }));
     const dialog = screen.getByRole('dialog', { name: 'Konto gone@example.org entsperren?' });
     expect(dialog).toHaveTextContent('bleiben beendet');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Konto entsperren' }));
@@ -134,7 +138,7 @@ describe('UsersPage', () => {
   it('is for admins only: no link, no list for a coordinator', async () => {
     const calls = mockFetch({ 'GET /api/v1/me': { body: coord } });
     renderAt('/users');
-    expect(await screen.findByText('Nur die Administration verwaltet Konten.', {}, { timeout: 5000 })).toBeInTheDocument();
+    expect(await screen.findByText('Nur die Administration verwaltet Konten.')).toBeInTheDocument();
     expect(screen.queryByRole('link', { name: 'Konten' })).not.toBeInTheDocument();
     expect(calls.map((c) => c.url)).not.toContain('/api/v1/users');
   });
@@ -147,7 +151,7 @@ describe('UsersPage', () => {
       'GET /api/v1/users': { body: { users: [adminUser, gone] } },
     });
     renderAt('/users');
-    await userEvent.click(await screen.findByRole('button', { name: 'Enable gone@example.org' }, { timeout: 5000 }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Enable gone@example.org' }));
     expect(screen.getByRole('dialog', { name: 'Enable the account gone@example.org?' })).toBeInTheDocument();
     expect(rowOf('gone@example.org')).toHaveTextContent('disabled since');
   });

@@ -7,7 +7,7 @@ import { formatDateTime, label } from '../format';
 import { useApiData } from '../hooks';
 import { Confirm } from '../panel/PanelPage';
 import { baseLang } from '../text';
-import type { User } from '../types';
+import type { User } from '../api/types';
 
 /** The staff accounts (admins only): role, studies, state, and disabling or enabling an account. */
 export function UsersPage() {

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
 import { adminUser, mockFetch, renderAt } from '../test/utils';
-import type { ImportReport } from './api';
+import type { ImportReport } from '../api/types';
 
 const base = '/api/v1/surveys/demo-2026/experts';
 
@@ -36,7 +36,7 @@ describe('ImportDialog', () => {
       },
     });
     renderAt('/surveys/demo-2026/panel');
-    await userEvent.click(await screen.findByRole('button', { name: 'Importieren …' }, { timeout: 5000 }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Importieren …' }));
     const dialog = screen.getByRole('dialog', { name: 'Panel importieren' });
     const file = new File(['Name;E-Mail;Gruppe\n'], 'panel.csv', { type: 'text/csv' });
     await userEvent.upload(within(dialog).getByLabelText('Datei (CSV oder XLSX)'), file);
@@ -77,7 +77,7 @@ describe('ImportDialog', () => {
       },
     });
     renderAt('/surveys/demo-2026/panel');
-    await userEvent.click(await screen.findByRole('button', { name: 'Importieren …' }, { timeout: 5000 }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Importieren …' }));
     const dialog = screen.getByRole('dialog', { name: 'Panel importieren' });
     await userEvent.upload(within(dialog).getByLabelText('Datei (CSV oder XLSX)'), new File(['x'], 'x.csv'));
     await userEvent.click(within(dialog).getByRole('button', { name: 'Prüfen' }));

@@ -2,7 +2,8 @@ import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { label } from '../format';
-import { panelApi, type ImportReport } from './api';
+import type { ImportReport } from '../api/types';
+import { panelApi } from './api';
 import { Modal } from './Modal';
 
 type Api = Pick<typeof panelApi, 'importFile'>;

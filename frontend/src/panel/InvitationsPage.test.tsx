@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
 import { adminUser, mockFetch, renderAt } from '../test/utils';
-import type { MailStatus, ResponseRates } from './api';
+import type { MailStatus, ResponseRates } from '../api/types';
 
 const round = '/api/v1/surveys/demo-2026/rounds/1';
 const rate = (count: number, percent: string) => ({ count, percent });
@@ -11,6 +11,12 @@ const rates: ResponseRates = {
   round: 1,
   groups: [],
   total: { group: '', panel: 310, invited: rate(120, '39'), opened: rate(50, '16'), started: rate(40, '13'), submitted: rate(30, '10') },
+  panel: 310,
+  invited: 120,
+  opened: 50,
+  started: 40,
+  submitted: 30,
+  by_group: {},
 };
 const status: MailStatus = {
   round: 1,
@@ -56,7 +62,7 @@ describe('InvitationsPage', () => {
       }),
     );
     renderAt('/surveys/demo-2026/rounds/1/invitations');
-    expect(await screen.findByText('120 von 310 versendet, 2 fehlgeschlagen (188 warten)', {}, { timeout: 5000 })).toBeInTheDocument();
+    expect(await screen.findByText('120 von 310 versendet, 2 fehlgeschlagen (188 warten)')).toBeInTheDocument();
     expect(screen.getByText('550 5.1.1 mailbox unavailable: no such user here')).toBeInTheDocument();
     expect(screen.getByRole('row', { name: /Gesamt/ })).toHaveTextContent('30 (10 %)');
 
@@ -82,7 +88,7 @@ describe('InvitationsPage', () => {
       }),
     );
     renderAt('/surveys/demo-2026/rounds/1/invitations');
-    expect(await screen.findByText(/Nur Koordination und Administration/, {}, { timeout: 5000 })).toBeInTheDocument();
+    expect(await screen.findByText(/Nur Koordination und Administration/)).toBeInTheDocument();
     expect(screen.getByRole('figure', { name: /Rücklauf in Runde 1/ })).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Einladungen senden' })).not.toBeInTheDocument();
   });

@@ -1,14 +1,12 @@
 import type { TFunction } from 'i18next';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
-import { ApiError } from '../api';
+import type { MailJob, MailPreview, MailStatus, SendCounts, Survey } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatDateTime, label } from '../format';
-import { useApiData } from '../hooks';
 import { baseLang, localized } from '../text';
-import type { Survey } from '../types';
-import { newIdempotencyKey, panelApi, type MailJob, type MailStatus, type MailText, type SendCounts } from './api';
+import { useMailRound, useMailTexts, useSend } from './invitationsState';
 import { Confirm } from './PanelPage';
 import { ResponseRates } from './ResponseRates';
 import { StudyShell } from './StudyShell';
@@ -30,21 +28,7 @@ function InvitationsView({ survey, round }: { survey: Survey; round: number }) {
   const roundId = useId();
   const title = localized(survey.definition.title, lang) || survey.id;
   const planned = Math.max(survey.definition.rounds?.planned ?? 1, round);
-  const rates = useApiData((signal) => panelApi.progress(survey.id, round, signal), [survey.id, round]);
-  const status = useApiData((signal) => panelApi.mailStatus(survey.id, round, signal), [survey.id, round]);
-  const forbidden = status.error instanceof ApiError && status.error.status === 403;
-
-  // Poll while a job runs, so progress moves without reloading.
-  const reloadStatus = status.reload;
-  const reloadRates = rates.reload;
-  useEffect(() => {
-    if (!status.data?.running) return;
-    const timer = setTimeout(() => {
-      reloadStatus();
-      reloadRates();
-    }, 3000);
-    return () => clearTimeout(timer);
-  }, [status.data, reloadStatus, reloadRates]);
+  const { rates, status, forbidden, retry, sent } = useMailRound(survey.id, round);
 
   return (
     <article className="invitations-page">
@@ -80,23 +64,9 @@ function InvitationsView({ survey, round }: { survey: Survey; round: number }) {
         <>
           {status.error != null && <ErrorAlert error={status.error} onRetry={status.reload} />}
           {status.data && (
-            <MailProgress
-              status={status.data}
-              lang={lang}
-              onRetry={async () => {
-                await panelApi.retry(survey.id, round);
-                status.reload();
-              }}
-            />
+            <MailProgress status={status.data} lang={lang} onRetry={retry} />
           )}
-          <SendSection
-            survey={survey}
-            round={round}
-            onSent={() => {
-              status.reload();
-              rates.reload();
-            }}
-          />
+          <SendSection survey={survey} round={round} onSent={sent} />
           <TextsSection survey={survey} round={round} />
         </>
       )}
@@ -214,35 +184,9 @@ function SendSection({ survey, round, onSent }: { survey: Survey; round: number;
   const lang = baseLang(i18n.resolvedLanguage);
   const hid = useId();
   const ids = { group: useId(), keep: useId(), interval: useId() };
-  const [group, setGroup] = useState('');
-  const [keep, setKeep] = useState(false);
-  const [interval, setMinInterval] = useState(24);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [result, setResult] = useState('');
-  const [confirm, setConfirm] = useState<'invitations' | 'reminders' | null>(null);
-  // One key per intended send: a retry of the same press (e.g. after a
-  // network error) reuses it, so the server answers once.
-  const key = useRef<{ kind: string; key: string } | null>(null);
-
-  async function send(kind: 'invitations' | 'reminders') {
-    setBusy(true);
-    setError(null);
-    setResult('');
-    if (!key.current || key.current.kind !== kind) key.current = { kind, key: newIdempotencyKey() };
-    try {
-      const opts = kind === 'reminders' ? { group, keep_links: keep, min_interval_hours: interval } : { group, keep_links: keep };
-      const { job } = await panelApi.send(survey.id, round, kind, opts, key.current.key);
-      key.current = null;
-      setResult(jobText(job, t, lang));
-      onSent();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-      setConfirm(null);
-    }
-  }
+  const { state, dispatch, send } = useSend(survey.id, round, ({ job }) => jobText(job, t, lang), onSent);
+  const { group, keep, interval, busy, error, result, confirm } = state;
+  const setConfirm = (kind: typeof confirm) => dispatch({ type: 'confirm', kind });
 
   return (
     <section className="part" aria-labelledby={hid}>
@@ -251,7 +195,7 @@ function SendSection({ survey, round, onSent }: { survey: Survey; round: number;
       <div className="filters">
         <div className="field">
           <label htmlFor={ids.group}>{t('panel.fields.group')}</label>
-          <select id={ids.group} value={group} onChange={(e) => setGroup(e.target.value)}>
+          <select id={ids.group} value={group} onChange={(e) => dispatch({ type: 'group', group: e.target.value })}>
             <option value="">{t('panel.allGroups')}</option>
             {(survey.definition.groups ?? []).map((g) => (
               <option key={g.id} value={g.id}>
@@ -268,12 +212,12 @@ function SendSection({ survey, round, onSent }: { survey: Survey; round: number;
             min={0}
             max={720}
             value={interval}
-            onChange={(e) => setMinInterval(Math.max(0, Math.min(720, Number(e.target.value) || 0)))}
+            onChange={(e) => dispatch({ type: 'interval', hours: Number(e.target.value) })}
           />
         </div>
       </div>
       <div className="field-check">
-        <input id={ids.keep} type="checkbox" checked={keep} onChange={(e) => setKeep(e.target.checked)} />
+        <input id={ids.keep} type="checkbox" checked={keep} onChange={(e) => dispatch({ type: 'keep', keep: e.target.checked })} />
         <label htmlFor={ids.keep}>{t('mail.keepLinks')}</label>
       </div>
       <p className="muted small">{keep ? t('mail.keepLinksOn') : t('mail.keepLinksOff')}</p>
@@ -304,37 +248,9 @@ function TextsSection({ survey, round }: { survey: Survey; round: number }) {
   const { t, i18n } = useTranslation();
   const hid = useId();
   const langs = ['de', 'en'].filter((l) => (survey.definition.languages ?? ['de']).includes(l));
-  const texts = useApiData((signal) => panelApi.texts(survey.id, round, signal), [survey.id, round]);
-  const [draft, setDraft] = useState<Record<string, MailText> | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
-  const [previewLang, setPreviewLang] = useState(baseLang(i18n.resolvedLanguage) === 'en' && langs.includes('en') ? 'en' : langs[0] ?? 'de');
-  const [kind, setKind] = useState<'invite' | 'reminder'>('invite');
-  const [generation, setGeneration] = useState(0);
-  const preview = useApiData(
-    (signal) => panelApi.preview(survey.id, round, previewLang, kind, signal),
-    [survey.id, round, previewLang, kind, generation],
-  );
-  const values = draft ?? texts.data?.mail ?? {};
+  const { texts, preview, state, dispatch, values, save, edit } = useMailTexts(survey.id, round, langs, baseLang(i18n.resolvedLanguage));
+  const { draft, saving, error, saved, previewLang, kind } = state;
   const ids = { lang: useId(), kind: useId() };
-
-  async function save() {
-    setSaving(true);
-    setError(null);
-    setSaved(false);
-    try {
-      await panelApi.putTexts(survey.id, round, values);
-      setDraft(null);
-      setSaved(true);
-      texts.reload();
-      setGeneration((g) => g + 1);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setSaving(false);
-    }
-  }
 
   return (
     <section className="part" aria-labelledby={hid}>
@@ -357,7 +273,7 @@ function TextsSection({ survey, round }: { survey: Survey; round: number }) {
                   maxLength={200}
                   value={values[l]?.subject ?? ''}
                   placeholder={texts.data?.defaults[l]?.subject}
-                  onChange={(e) => setDraft({ ...values, [l]: { ...values[l], subject: e.target.value } })}
+                  onChange={(e) => edit(l, 'subject', e.target.value)}
                 />
               </div>
               <div className="field">
@@ -368,7 +284,7 @@ function TextsSection({ survey, round }: { survey: Survey; round: number }) {
                   maxLength={5000}
                   value={values[l]?.intro ?? ''}
                   placeholder={texts.data?.defaults[l]?.intro}
-                  onChange={(e) => setDraft({ ...values, [l]: { ...values[l], intro: e.target.value } })}
+                  onChange={(e) => edit(l, 'intro', e.target.value)}
                 />
               </div>
             </fieldset>
@@ -386,7 +302,7 @@ function TextsSection({ survey, round }: { survey: Survey; round: number }) {
       <div className="filters">
         <div className="field">
           <label htmlFor={ids.lang}>{t('panel.fields.language')}</label>
-          <select id={ids.lang} value={previewLang} onChange={(e) => setPreviewLang(e.target.value)}>
+          <select id={ids.lang} value={previewLang} onChange={(e) => dispatch({ type: 'previewLang', lang: e.target.value })}>
             {langs.map((l) => (
               <option key={l} value={l}>
                 {label(t, 'languageNames', l)}
@@ -396,7 +312,7 @@ function TextsSection({ survey, round }: { survey: Survey; round: number }) {
         </div>
         <div className="field">
           <label htmlFor={ids.kind}>{t('mail.kind')}</label>
-          <select id={ids.kind} value={kind} onChange={(e) => setKind(e.target.value as 'invite' | 'reminder')}>
+          <select id={ids.kind} value={kind} onChange={(e) => dispatch({ type: 'kind', kind: e.target.value as MailPreview['kind'] })}>
             <option value="invite">{t('mail.kinds.invite')}</option>
             <option value="reminder">{t('mail.kinds.reminder')}</option>
           </select>

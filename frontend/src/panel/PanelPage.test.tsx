@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
 import { adminUser, mockFetch, renderAt } from '../test/utils';
-import type { Expert } from './api';
+import type { Expert } from '../api/types';
 
 const base = '/api/v1/surveys/demo-2026/experts';
 
@@ -41,7 +41,7 @@ describe('PanelPage', () => {
       [`GET ${base}?group=civ&status=submitted&round=1`]: { body: { experts: [], total: 2, counts: {} } },
     });
     renderAt('/surveys/demo-2026/panel');
-    const table = await screen.findByRole('table', { name: 'Expertinnen und Experten des Panels' }, { timeout: 5000 });
+    const table = await screen.findByRole('table', { name: 'Expertinnen und Experten des Panels' });
     expect(within(table).getAllByRole('row')).toHaveLength(3);
     expect(screen.getByText('2 von 2 Expertinnen und Experten')).toBeInTheDocument();
 
@@ -77,7 +77,7 @@ describe('PanelPage', () => {
       [`DELETE ${base}/x1`]: { status: 204 },
     });
     renderAt('/surveys/demo-2026/panel');
-    await userEvent.click(await screen.findByRole('button', { name: 'Löschen E-7K3M' }, { timeout: 5000 }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Löschen E-7K3M' }));
     const dialog = screen.getByRole('dialog', { name: 'Identität von E-7K3M löschen?' });
     expect(dialog).toHaveTextContent('pseudonymen Antworten bleiben');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Abbrechen' }));
@@ -98,7 +98,7 @@ describe('PanelPage', () => {
       [`POST ${base}/x1/link`]: { body: { link, pseudonym: 'E-7K3M' } },
     });
     renderAt('/surveys/demo-2026/panel');
-    await userEvent.click(await screen.findByRole('button', { name: 'Link kopieren E-7K3M' }, { timeout: 5000 }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Link kopieren E-7K3M' }));
     const warn = screen.getByRole('dialog', { name: 'Neuen Link für E-7K3M erzeugen?' });
     expect(warn).toHaveTextContent('Der bisherige Link funktioniert danach nicht mehr.');
     await userEvent.click(within(warn).getByRole('button', { name: 'Neuen Link erzeugen' }));

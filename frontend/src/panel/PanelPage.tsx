@@ -4,17 +4,15 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { formatDateTime, label } from '../format';
-import { useApiData } from '../hooks';
+import type { Expert, ExpertInput, Survey } from '../api/types';
+import { useAction } from '../hooks';
 import { baseLang, localized } from '../text';
-import type { Survey } from '../types';
-import { panelApi, type Expert, type ExpertInput } from './api';
+import { panelApi } from './api';
 import { ImportDialog } from './ImportDialog';
 import { Modal } from './Modal';
+import { expertBody, ROUND_STATUSES, STATUSES, useExpertForm, usePanel } from './panelState';
 import { StudyShell } from './StudyShell';
 import './panel.css';
-
-const STATUSES = ['active', 'declined', 'erased'];
-const ROUND_STATUSES = ['not_invited', 'invited', 'opened', 'started', 'submitted', 'not_submitted'];
 
 /** The expert panel of a study: list with filters, import, single edits, links. */
 export function PanelPage() {
@@ -24,43 +22,22 @@ export function PanelPage() {
 
 export default PanelPage;
 
-type Dialog =
-  | { kind: 'import' }
-  | { kind: 'add' }
-  | { kind: 'edit'; expert: Expert }
-  | { kind: 'erase'; expert: Expert }
-  | { kind: 'link'; expert: Expert; link?: string }
-  | { kind: 'links' };
-
 export function PanelView({ survey }: { survey: Survey }) {
   const { t, i18n } = useTranslation();
   const lang = baseLang(i18n.resolvedLanguage);
   const def = survey.definition;
   const groups = def.groups ?? [];
   const groupLabel = (g: string) => localized(groups.find((x) => x.id === g)?.label, lang) || g;
-  const [group, setGroup] = useState('');
-  const [status, setStatus] = useState('');
-  const [round, setRound] = useState(0);
-  const [dialog, setDialog] = useState<Dialog | null>(null);
-  const [notice, setNotice] = useState('');
-  const [actionError, setActionError] = useState<unknown>(null);
+  const { state, dispatch, list, act } = usePanel(survey.id);
+  const { group, status, round, dialog, notice, actionError } = state;
+  const setDialog = (d: typeof dialog) => dispatch({ type: 'dialog', dialog: d });
+  /** A dialog's action succeeded: it closes, the notice says so, the list reloads. */
+  const done = (text: string) => {
+    dispatch({ type: 'done', notice: text });
+    list.reload();
+  };
   const ids = { group: useId(), status: useId(), round: useId() };
-  const list = useApiData(
-    (signal) =>
-      panelApi.list(survey.id, { group, status: round === 0 && ROUND_STATUSES.includes(status) ? '' : status, round: round || undefined }, signal),
-    [survey.id, group, status, round],
-  );
   const planned = Math.max(def.rounds?.planned ?? 1, 1);
-
-  async function act(fn: () => Promise<void>) {
-    setActionError(null);
-    setNotice('');
-    try {
-      await fn();
-    } catch (err) {
-      setActionError(err);
-    }
-  }
 
   const title = localized(def.title, lang) || survey.id;
   const experts = list.data?.experts ?? [];
@@ -95,7 +72,7 @@ export function PanelView({ survey }: { survey: Survey }) {
       <form className="filters" role="search" aria-label={t('panel.filters')} onSubmit={(e) => e.preventDefault()}>
         <div className="field">
           <label htmlFor={ids.group}>{t('panel.fields.group')}</label>
-          <select id={ids.group} value={group} onChange={(e) => setGroup(e.target.value)}>
+          <select id={ids.group} value={group} onChange={(e) => dispatch({ type: 'filter', group: e.target.value })}>
             <option value="">{t('panel.allGroups')}</option>
             {groups.map((g) => (
               <option key={g.id} value={g.id}>
@@ -106,7 +83,7 @@ export function PanelView({ survey }: { survey: Survey }) {
         </div>
         <div className="field">
           <label htmlFor={ids.round}>{t('panel.roundFilter')}</label>
-          <select id={ids.round} value={round} onChange={(e) => setRound(Number(e.target.value))}>
+          <select id={ids.round} value={round} onChange={(e) => dispatch({ type: 'filter', round: Number(e.target.value) })}>
             <option value={0}>{t('panel.noRound')}</option>
             {Array.from({ length: planned }, (_, i) => (
               <option key={i + 1} value={i + 1}>
@@ -117,7 +94,7 @@ export function PanelView({ survey }: { survey: Survey }) {
         </div>
         <div className="field">
           <label htmlFor={ids.status}>{t('panel.fields.status')}</label>
-          <select id={ids.status} value={status} onChange={(e) => setStatus(e.target.value)}>
+          <select id={ids.status} value={status} onChange={(e) => dispatch({ type: 'filter', status: e.target.value })}>
             <option value="">{t('panel.allStatuses')}</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -219,11 +196,7 @@ export function PanelView({ survey }: { survey: Survey }) {
           survey={survey}
           expert={dialog.kind === 'edit' ? dialog.expert : undefined}
           onClose={() => setDialog(null)}
-          onSaved={(x) => {
-            setDialog(null);
-            setNotice(t(dialog.kind === 'add' ? 'panel.added' : 'panel.saved', { pseudonym: x.pseudonym }));
-            list.reload();
-          }}
+          onSaved={(x) => done(t(dialog.kind === 'add' ? 'panel.added' : 'panel.saved', { pseudonym: x.pseudonym }))}
         />
       )}
       {dialog?.kind === 'erase' && (
@@ -234,9 +207,7 @@ export function PanelView({ survey }: { survey: Survey }) {
           onClose={() => setDialog(null)}
           onConfirm={async () => {
             await panelApi.erase(survey.id, dialog.expert.id);
-            setDialog(null);
-            setNotice(t('panel.erased', { pseudonym: dialog.expert.pseudonym }));
-            list.reload();
+            done(t('panel.erased', { pseudonym: dialog.expert.pseudonym }));
           }}
         />
       )}
@@ -262,9 +233,7 @@ export function PanelView({ survey }: { survey: Survey }) {
           onClose={() => setDialog(null)}
           onDownload={async (format, g) => {
             await panelApi.downloadLinks(survey.id, format, lang, g || undefined);
-            setDialog(null);
-            setNotice(t('panel.links.done'));
-            list.reload();
+            done(t('panel.links.done'));
           }}
         />
       )}
@@ -291,37 +260,21 @@ function ExpertForm({ survey, expert, onClose, onSaved }: { survey: Survey; expe
   const { t, i18n } = useTranslation();
   const lang = baseLang(i18n.resolvedLanguage);
   const fid = useId();
-  const [v, setV] = useState<ExpertInput>({
-    name: expert?.name ?? '',
-    email: expert?.email ?? '',
-    organisation: expert?.organisation ?? '',
-    group: expert?.group ?? survey.definition.groups?.[0]?.id ?? '',
-    language: expert?.language ?? 'de',
-    notes: expert?.notes ?? '',
-    declined: !!expert?.declined_at,
-  });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const set = (k: keyof ExpertInput) => (e: { target: { value: string } }) => setV({ ...v, [k]: e.target.value });
+  const [v, setV] = useExpertForm(survey, expert);
+  const { busy, error, run } = useAction();
+  const set = (k: keyof ExpertInput) => (e: { target: { value: string } }) => setV({ [k]: e.target.value });
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body = { ...v };
-      if (!expert) delete body.declined;
-      const x = expert ? await panelApi.update(survey.id, expert.id, body) : await panelApi.create(survey.id, body);
-      onSaved(x);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    void run(async () => {
+      const body = expertBody(v, !expert);
+      onSaved(expert ? await panelApi.update(survey.id, expert.id, body) : await panelApi.create(survey.id, body));
+    });
   }
 
   return (
     <Modal title={expert ? t('panel.editTitle', { pseudonym: expert.pseudonym }) : t('panel.addTitle')} onClose={onClose}>
-      <form onSubmit={(e) => void submit(e)} className="expert-form">
+      <form onSubmit={submit} className="expert-form">
         <div className="field">
           <label htmlFor={`${fid}-name`}>{t('panel.fields.name')}</label>
           <input id={`${fid}-name`} value={v.name} onChange={set('name')} maxLength={200} autoComplete="off" />
@@ -357,7 +310,7 @@ function ExpertForm({ survey, expert, onClose, onSaved }: { survey: Survey; expe
         </div>
         {expert && (
           <div className="field-check">
-            <input id={`${fid}-declined`} type="checkbox" checked={!!v.declined} onChange={(e) => setV({ ...v, declined: e.target.checked })} />
+            <input id={`${fid}-declined`} type="checkbox" checked={!!v.declined} onChange={(e) => setV({ declined: e.target.checked })} />
             <label htmlFor={`${fid}-declined`}>{t('panel.declinedCheck')}</label>
           </div>
         )}
@@ -390,8 +343,7 @@ export function Confirm({
   onConfirm: () => Promise<void>;
 }) {
   const { t } = useTranslation();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   return (
     <Modal title={title} onClose={onClose}>
       <p>{text}</p>
@@ -401,14 +353,7 @@ export function Confirm({
           type="button"
           className="button-primary"
           disabled={busy}
-          onClick={() => {
-            setBusy(true);
-            setError(null);
-            onConfirm().catch((err: unknown) => {
-              setError(err);
-              setBusy(false);
-            });
-          }}
+          onClick={() => void run(onConfirm)}
         >
           {confirm}
         </button>
@@ -462,16 +407,8 @@ function LinksDialog({
   const { t } = useTranslation();
   const id = useId();
   const [group, setGroup] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const go = (format: 'csv' | 'xlsx') => {
-    setBusy(true);
-    setError(null);
-    onDownload(format, group).catch((err: unknown) => {
-      setError(err);
-      setBusy(false);
-    });
-  };
+  const { busy, error, run } = useAction();
+  const go = (format: 'csv' | 'xlsx') => void run(() => onDownload(format, group));
   return (
     <Modal title={t('panel.links.title')} onClose={onClose}>
       <p>{t('panel.links.warning')}</p>

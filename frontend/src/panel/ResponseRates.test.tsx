@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import i18n from '../i18n';
-import type { ResponseRates as Rates } from './api';
+import type { ResponseRates as Rates } from '../api/types';
 import { ResponseRates } from './ResponseRates';
 
 const rates: Rates = {
@@ -33,6 +33,15 @@ const rates: Rates = {
     opened: { count: 4, percent: '80' },
     started: { count: 3, percent: '60' },
     submitted: { count: 2, percent: '40' },
+  },
+  panel: 5,
+  invited: 5,
+  opened: 4,
+  started: 3,
+  submitted: 2,
+  by_group: {
+    pol: { invited: 5, opened: 4, started: 3, submitted: 2 },
+    civ: { invited: 0, opened: 0, started: 0, submitted: 0 },
   },
 };
 

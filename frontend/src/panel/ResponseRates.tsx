@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { baseLang, localized } from '../text';
-import type { GroupProgress, ResponseRates as Rates } from './api';
+import type { GroupProgress, ResponseRates as Rates } from '../api/types';
 
 const STAGES = ['invited', 'opened', 'started', 'submitted'] as const;
 

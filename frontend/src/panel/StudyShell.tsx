@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { api } from '../api';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { useApiData } from '../hooks';
-import type { Survey } from '../types';
+import type { Survey } from '../api/types';
 
 /** The frame of a study's sub-page: a link back to the study, then the page once the study has loaded. */
 export function StudyShell({ id, children }: { id: string; children: (survey: Survey) => ReactNode }) {

@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { fmtPercent, fmtStat } from './format';
 import type { Labels } from './labels';
-import type { Board, BoardCell, BoardRow } from './types';
+import type { Board, BoardCell, BoardRow } from '../api/types';
 
 const OUTCOMES = ['consensus_in', 'consensus_out', 'none'] as const;
 

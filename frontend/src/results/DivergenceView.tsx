@@ -2,7 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { OutcomeText } from './ItemDetail';
 import { fmtStat } from './format';
 import type { Labels } from './labels';
-import type { Divergence, RoundResults } from './types';
+import type { Divergence, RoundResults } from '../api/types';
 
 interface Row {
   itemId: string;

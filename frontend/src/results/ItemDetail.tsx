@@ -4,7 +4,7 @@ import { DistributionChart, TransitionChart } from './charts';
 import { OUTCOME_ICON } from './ConsensusBoard';
 import { fmtP, fmtPRel, fmtShare, fmtStat } from './format';
 import type { Labels } from './labels';
-import type { ItemResult, ItemTransition, RatingResult, RoundResults, Summary, Transitions } from './types';
+import type { ItemResult, ItemTransition, RatingResult, RoundResults, Summary, Transitions } from '../api/types';
 
 interface Props {
   itemId: string;

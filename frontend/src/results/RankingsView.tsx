@@ -2,7 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { RankTable } from './ItemDetail';
 import { fmtP, fmtStat } from './format';
 import type { Labels } from './labels';
-import type { RoundResults } from './types';
+import type { RoundResults } from '../api/types';
 
 /** Every ranking item of a round: mean ranks with Kendall's W and its p-value, overall and per group. */
 export function RankingsView({ results, labels, lang }: { results: RoundResults; labels: Labels; lang: string }) {

@@ -1,20 +1,19 @@
 // Calls of the results API; the shared client (../api) does the fetching.
 import { ApiError, request } from '../api';
-import type { Board, Progress, RoundResults, Transitions } from './types';
+import type { Board, ResponseRates, RoundResults, Transitions } from '../api/types';
 
 const base = (id: string) => `/api/v1/surveys/${encodeURIComponent(id)}`;
-const opts = (signal?: AbortSignal) => (signal ? { signal } : {});
 
 export const resultsApi = {
-  overview: (id: string, signal?: AbortSignal) => request<Board>('GET', `${base(id)}/results/overview`, opts(signal)),
+  overview: (id: string, signal?: AbortSignal) => request<Board>('GET', `${base(id)}/results/overview`, { signal }),
   round: (id: string, n: number, signal?: AbortSignal) =>
-    request<RoundResults>('GET', `${base(id)}/rounds/${n}/results`, opts(signal)),
+    request<RoundResults>('GET', `${base(id)}/rounds/${n}/results`, { signal }),
   transitions: (id: string, n: number, signal?: AbortSignal) =>
-    request<Transitions>('GET', `${base(id)}/rounds/${n}/transitions`, opts(signal)),
+    request<Transitions>('GET', `${base(id)}/rounds/${n}/transitions`, { signal }),
   /** The response rates of a round; undefined when the server has no progress endpoint (404). */
-  progress: async (id: string, n: number, signal?: AbortSignal): Promise<Progress | undefined> => {
+  progress: async (id: string, n: number, signal?: AbortSignal): Promise<ResponseRates | undefined> => {
     try {
-      return await request<Progress>('GET', `${base(id)}/rounds/${n}/progress`, opts(signal));
+      return await request<ResponseRates>('GET', `${base(id)}/rounds/${n}/progress`, { signal });
     } catch (err) {
       if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return undefined;
       throw err;

@@ -3,7 +3,7 @@
 // picture alone.
 import * as Plot from '@observablehq/plot';
 import { useEffect, useRef } from 'react';
-import type { DistPoint, TransitionMatrix } from './types';
+import type { DistPoint, TransitionMatrix } from '../api/types';
 
 /** Renders Plot options into a role="img" element labelled by alt. */
 export function PlotImage({ build, alt, dataKey }: { build: () => Plot.PlotOptions; alt: string; dataKey: string }) {

@@ -1,6 +1,6 @@
 // Results of the demo study (test/fixture.ts) in two rounds: round 1
 // closed, round 2 open (live). Numbers are hand-made but consistent.
-import type { Board, Consensus, RatingResult, RoundResults, Summary, Transitions } from './types';
+import type { Board, Consensus, Outcome, RatingResult, RoundResults, Summary, Transitions } from '../api/types';
 
 export function summary(counts: number[], median: number | null, q1: number | null, q3: number | null, extra: Partial<Summary> = {}): Summary {
   const n = counts.reduce((a, b) => a + b, 0);
@@ -20,13 +20,15 @@ export function summary(counts: number[], median: number | null, q1: number | nu
     modes: [],
     distribution: counts.map((count, i) => ({ value: i + 1, count, percent: n ? (100 * count) / n : null })),
     agreement_percent: n ? (100 * ((counts[3] ?? 0) + (counts[4] ?? 0))) / n : null,
+    bimodal: false,
+    bimodality_coefficient: null,
     ...extra,
   };
 }
 
-const c = (outcome: string): Consensus => ({ outcome, reason: `all(agreement=${outcome === 'consensus_in' ? 'in' : 'no'}, iqr=held)` });
+const c = (outcome: Outcome): Consensus => ({ outcome, reason: `all(agreement=${outcome === 'consensus_in' ? 'in' : 'no'}, iqr=held)` });
 
-function rating(overall: Summary, outcome: string, groups: Record<string, [Summary, string]>, extra: Partial<RatingResult> = {}): RatingResult {
+function rating(overall: Summary, outcome: Outcome, groups: Record<string, [Summary, Outcome]>, extra: Partial<RatingResult> = {}): RatingResult {
   const by_group: RatingResult['by_group'] = {};
   for (const [g, [s, o]] of Object.entries(groups)) by_group[g] = { summary: s, consensus: c(o) };
   return {
@@ -47,6 +49,7 @@ const base = {
   survey_id: 'demo-2026',
   version: '2026-11',
   quantile_type: 7,
+  consensus_rule: { all: [{ agreement: { min_percent: 75 } }, { iqr: { max: 1 } }] },
   rule_text: { de: 'Konsens, wenn …', en: 'Consensus when …' },
   groups: ['pol', 'civ'],
 };
@@ -141,8 +144,8 @@ export const round1: RoundResults = {
           p: 0.0000576,
         },
         by_group: {
-          pol: { m: 10, n_options: 4, abstentions: 0, options: [{ id: 'b', mean_rank: 1.4, rank_sum: 14, first_share: 0.7 }, { id: 'a', mean_rank: 2, rank_sum: 20, first_share: 0.3 }], w: 0.5, df: 3, p: 0.0123 },
-          civ: { m: 0, n_options: 4, abstentions: 0, options: [], w: null, df: 3, p: null },
+          pol: { m: 10, n_options: 4, abstentions: 0, options: [{ id: 'b', mean_rank: 1.4, rank_sum: 14, first_share: 0.7 }, { id: 'a', mean_rank: 2, rank_sum: 20, first_share: 0.3 }], w: 0.5, chi2: 15, df: 3, p: 0.0123 },
+          civ: { m: 0, n_options: 4, abstentions: 0, options: [], w: null, chi2: null, df: 3, p: null },
         },
       },
       divergence_score: 0,
@@ -171,6 +174,7 @@ export const round2: RoundResults = {
       }, {
         stability: {
           n_paired: 12,
+          quantile_type: 7,
           share_changed: 0.8125,
           scheibe: 0.125,
           stable: true,

@@ -2,7 +2,7 @@
 // (FormatHalfUp, PercentDisplay): round half away from zero on the shortest
 // decimal that prints the number, so 81.25 shows as 81.3 (binary rounding
 // would give 81.2). German output uses a decimal comma.
-import type { Num } from './types';
+import type { Num } from '../api/types';
 
 /** The plain decimal digits of |x| (no exponent) and the position of the point. */
 function decimalDigits(x: number): { digits: string; point: number } {

@@ -1,7 +1,7 @@
 // Names for the ids in results: items, criteria, blocks, groups and options,
 // taken from the study definition in the UI language (ids as fallback).
 import { localized } from '../text';
-import type { Definition, Item } from '../types';
+import type { Definition, Item } from '../api/types';
 
 export interface Labels {
   item: (id: string) => string;

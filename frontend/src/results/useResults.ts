@@ -4,9 +4,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import { api, ApiError } from '../api';
-import type { Survey } from '../types';
+import type { Survey } from '../api/types';
 import { resultsApi } from './api';
-import type { Board, Progress, RoundResults, Transitions } from './types';
+import type { Board, ResponseRates, RoundResults, Transitions } from '../api/types';
 
 export const POLL_MS = 10_000;
 
@@ -16,7 +16,7 @@ export interface ResultsData {
   rounds: Record<number, RoundResults>;
   transitions: Record<number, Transitions | undefined>;
   /** Response rates of the open rounds; undefined when the server has none. */
-  progress: Record<number, Progress | undefined>;
+  progress: Record<number, ResponseRates | undefined>;
 }
 
 export function useResults(id: string) {

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
 import { adminUser, mockFetch, renderAt } from '../test/utils';
-import type { Round } from './api';
+import type { Round } from '../api/types';
 import { fromZonedInput, toZonedInput } from './zone';
 
 const base = '/api/v1/surveys/demo-2026/rounds';
@@ -13,11 +13,13 @@ function round(over: Partial<Round>): Round {
     survey_id: 'demo-2026',
     number: 1,
     status: 'closed',
-    items: fixtureSurvey.definition.sections![0]!.items!.map((item) => ({ section_id: 'themen', item, origin: 'initial' })),
+    items: fixtureSurvey.definition.sections![0]!.items!.map((item) => ({ section_id: 'themen', item, origin: 'initial' as const })),
     opens_at: null,
     deadline: '2026-12-14T17:00:00Z',
     closed_at: '2026-12-14T17:00:01Z',
     history: [],
+    created_at: '2026-11-20T08:00:00Z',
+    updated_at: '2026-12-14T17:00:01Z',
     time_zone: 'Europe/Berlin',
     origins: { initial: 2 },
     snapshot_at: '2026-12-14T17:00:01Z',
@@ -43,7 +45,7 @@ describe('RoundsPage', () => {
       [`POST ${base}`]: { status: 201, body: round({ status: 'draft' }) },
     });
     renderAt('/surveys/demo-2026/rounds');
-    expect(await screen.findByText('Noch keine Runde angelegt.', {}, { timeout: 5000 })).toBeInTheDocument();
+    expect(await screen.findByText('Noch keine Runde angelegt.')).toBeInTheDocument();
     const form = screen.getByRole('region', { name: 'Runde 1 anlegen' });
     const deadline = within(form).getByLabelText('Frist');
     await userEvent.type(deadline, '2026-12-14T18:00');
@@ -62,7 +64,7 @@ describe('RoundsPage', () => {
       [`POST ${base}`]: { status: 201, body: round({ number: 2, status: 'draft' }) },
     });
     renderAt('/surveys/demo-2026/rounds');
-    const row = await screen.findByRole('row', { name: /^1 Geschlossen/ }, { timeout: 5000 });
+    const row = await screen.findByRole('row', { name: /^1 Geschlossen/ });
     expect(within(row).getByText('5 geöffnet, 4 begonnen, 3 abgeschickt')).toBeInTheDocument();
     expect(within(row).getByRole('cell', { name: '14.12.2026, 18:00 MEZ' })).toBeInTheDocument(); // the deadline
 

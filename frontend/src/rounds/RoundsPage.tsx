@@ -1,15 +1,26 @@
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api } from '../api';
+import { roundPlanCarry_overModeValues as carryModes } from '../api/schema';
+import type { Definition, Item, Round } from '../api/types';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { useStaff } from '../components/StaffLayout';
 import { label } from '../format';
-import { useApiData } from '../hooks';
 import { baseLang, localized } from '../text';
-import type { Definition, Item, Text } from '../types';
-import { roundsApi, type PrepareRequest, type Round } from './api';
-import { fromZonedInput, toZonedInput } from './zone';
+import { roundsApi } from './api';
+import {
+  datesBody,
+  newItemDraft,
+  prepareBody,
+  textsOf,
+  usePrepare,
+  useRoundActions,
+  useRoundsPage,
+  type CarryMode,
+  type NewItemDraft,
+  type Run,
+} from './roundsState';
+import { fromZonedInput } from './zone';
 
 /** A date-time in the study's time zone. */
 function inZone(iso: string | null | undefined, lang: string, timeZone: string): string {
@@ -41,31 +52,7 @@ export function RoundsPage() {
   const lang = baseLang(i18n.resolvedLanguage);
   const { user } = useStaff();
   const writer = user.role !== 'researcher';
-  const { data, error, loading, reload } = useApiData(
-    async (signal) => {
-      const [survey, list] = await Promise.all([api.survey(id, signal), roundsApi.list(id, signal)]);
-      const last = list.rounds[list.rounds.length - 1];
-      const latest = last ? await roundsApi.get(id, last.number, signal) : undefined;
-      return { survey, list, latest };
-    },
-    [id],
-  );
-  const [actionError, setActionError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
-
-  const run = async (fn: () => Promise<unknown>) => {
-    setActionError(null);
-    setNotice('');
-    try {
-      await fn();
-      setNotice(t('rounds.done'));
-      reload();
-      return true;
-    } catch (err) {
-      setActionError(err);
-      return false;
-    }
-  };
+  const { data, error, loading, reload, run, actionError, notice } = useRoundsPage(id);
 
   const title = data ? localized(data.survey.definition.title, lang) || id : id;
   return (
@@ -116,8 +103,6 @@ export function RoundsPage() {
 }
 
 export default RoundsPage;
-
-type Run = (fn: () => Promise<unknown>) => Promise<boolean>;
 
 function RoundTable(props: { rounds: Round[]; zone: string; lang: string; writer: boolean; run: Run; surveyId: string; latest: Round | undefined }) {
   const { rounds, zone, lang, writer, run, surveyId, latest } = props;
@@ -180,10 +165,9 @@ function RoundTable(props: { rounds: Round[]; zone: string; lang: string; writer
 
 function RoundActions({ round: r, zone, run, surveyId, isLatest }: { round: Round; zone: string; run: Run; surveyId: string; isLatest: boolean }) {
   const { t } = useTranslation();
-  const [form, setForm] = useState<'' | 'dates' | 'reopen' | 'close'>('');
-  const [reason, setReason] = useState('');
-  const [opensAt, setOpensAt] = useState(toZonedInput(r.opens_at, zone));
-  const [deadline, setDeadline] = useState(toZonedInput(r.deadline, zone));
+  const [{ form, reason, opensAt, deadline }, dispatch] = useRoundActions(r, zone);
+  const setForm = (f: typeof form) => dispatch({ type: 'form', form: f });
+  const set = (field: 'reason' | 'opensAt' | 'deadline') => (value: string) => dispatch({ type: 'set', field, value });
   const rid = useId();
   const done = (ok: boolean) => ok && setForm('');
   return (
@@ -225,16 +209,11 @@ function RoundActions({ round: r, zone, run, surveyId, isLatest }: { round: Roun
           aria-label={t('rounds.editDates')}
           onSubmit={(e) => {
             e.preventDefault();
-            const body: { opens_at?: string; deadline?: string } = {};
-            const o = fromZonedInput(opensAt, zone);
-            const d = fromZonedInput(deadline, zone);
-            if (o) body.opens_at = o;
-            if (d) body.deadline = d;
-            void run(() => roundsApi.update(surveyId, r.number, body)).then(done);
+            void run(() => roundsApi.update(surveyId, r.number, datesBody(opensAt, deadline, zone))).then(done);
           }}
         >
-          <DateField label={t('rounds.opensAt')} value={opensAt} onChange={setOpensAt} />
-          <DateField label={t('rounds.deadline')} value={deadline} onChange={setDeadline} />
+          <DateField label={t('rounds.opensAt')} value={opensAt} onChange={set('opensAt')} />
+          <DateField label={t('rounds.deadline')} value={deadline} onChange={set('deadline')} />
           <p>
             <button type="submit" className="button-primary">
               {t('rounds.save')}
@@ -256,9 +235,9 @@ function RoundActions({ round: r, zone, run, surveyId, isLatest }: { round: Roun
         >
           <div className="field">
             <label htmlFor={rid}>{t('rounds.reason')}</label>
-            <textarea id={rid} required value={reason} onChange={(e) => setReason(e.target.value)} rows={2} />
+            <textarea id={rid} required value={reason} onChange={(e) => set('reason')(e.target.value)} rows={2} />
           </div>
-          <DateField label={t('rounds.newDeadline')} value={deadline} onChange={setDeadline} />
+          <DateField label={t('rounds.newDeadline')} value={deadline} onChange={set('deadline')} />
           <p>
             <button type="submit" className="button-primary">
               {t('rounds.reopen')}
@@ -309,54 +288,19 @@ function Select(props: { label: string; value: string; onChange: (v: string) => 
   );
 }
 
-interface NewItemDraft {
-  section: string;
-  id: string;
-  type: 'rating' | 'text';
-  scale: string;
-  text: Record<string, string>;
-  reason: string;
-}
-
-interface ChangeDraft {
-  itemId: string;
-  text: Record<string, string>;
-  reason: string;
-}
-
 /** Round 1 from the definition, or the next round from the last closed one. */
 function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: string; def: Definition; latest: Round | undefined; zone: string; lang: string; run: Run }) {
   const { t } = useTranslation();
   const next = (latest?.number ?? 0) + 1;
   const langs = def.languages ?? ['de'];
-  const [opensAt, setOpensAt] = useState('');
-  const [deadline, setDeadline] = useState('');
-  const [mode, setMode] = useState(def.rounds?.carry_over?.mode || 'no_consensus');
   const prevItems = latest?.items ?? [];
-  const [chosen, setChosen] = useState<string[]>(prevItems.map((ri) => ri.item.id));
-  const [newItems, setNewItems] = useState<NewItemDraft[]>([]);
-  const [changes, setChanges] = useState<ChangeDraft[]>([]);
-  const emptyText = () => Object.fromEntries(langs.map((l) => [l, '']));
+  const [state, dispatch] = usePrepare(def, latest);
+  const { opensAt, deadline, mode, chosen, newItems, changes } = state;
   const itemName = (it: Item) => `${it.id} – ${localized(it.text, lang)}`;
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    const body: PrepareRequest = {};
-    const o = fromZonedInput(opensAt, zone);
-    const d = fromZonedInput(deadline, zone);
-    if (o) body.opens_at = o;
-    if (d) body.deadline = d;
-    if (latest) {
-      body.carry_over = mode === 'chosen' ? { mode, items: chosen } : { mode };
-      if (newItems.length)
-        body.new_items = newItems.map((n) => {
-          const item: Item = { id: n.id.trim(), type: n.type, text: n.text as Text };
-          if (n.type === 'rating') item.scale = n.scale;
-          return n.reason.trim() ? { section_id: n.section, item, reason: n.reason } : { section_id: n.section, item };
-        });
-      if (changes.length) body.changed_items = changes.map((c) => ({ item_id: c.itemId, text: c.text as Text, reason: c.reason }));
-    }
-    void run(() => roundsApi.prepare(surveyId, body));
+    void run(() => roundsApi.prepare(surveyId, prepareBody(state, !!latest, zone)));
   }
 
   return (
@@ -364,12 +308,12 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
       <h2 id="prepare-title">{latest ? t('rounds.prepareNext', { round: next }) : t('rounds.createFirst')}</h2>
       {!latest && <p className="muted">{t('rounds.createFirstIntro')}</p>}
       <form className="form" onSubmit={submit}>
-        <DateField label={t('rounds.opensAt')} value={opensAt} onChange={setOpensAt} />
-        <DateField label={t('rounds.deadline')} value={deadline} onChange={setDeadline} />
+        <DateField label={t('rounds.opensAt')} value={opensAt} onChange={(value) => dispatch({ type: 'set', field: 'opensAt', value })} />
+        <DateField label={t('rounds.deadline')} value={deadline} onChange={(value) => dispatch({ type: 'set', field: 'deadline', value })} />
         {latest && (
           <>
-            <Select label={t('rounds.carryOver')} value={mode} onChange={setMode}>
-              {['no_consensus', 'all', 'chosen'].map((m) => (
+            <Select label={t('rounds.carryOver')} value={mode} onChange={(v) => dispatch({ type: 'mode', mode: v as CarryMode })}>
+              {carryModes.map((m) => (
                 <option key={m} value={m}>
                   {label(t, 'rounds.carry', m)}
                 </option>
@@ -385,7 +329,7 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
                         <input
                           type="checkbox"
                           checked={chosen.includes(ri.item.id)}
-                          onChange={(e) => setChosen((c) => (e.target.checked ? [...c, ri.item.id] : c.filter((x) => x !== ri.item.id)))}
+                          onChange={(e) => dispatch({ type: 'choose', itemId: ri.item.id, on: e.target.checked })}
                         />{' '}
                         {itemName(ri.item)}
                       </label>
@@ -395,7 +339,7 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
               </fieldset>
             )}
             {newItems.map((n, i) => {
-              const set = (patch: Partial<NewItemDraft>) => setNewItems((all) => all.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+              const set = (patch: Partial<NewItemDraft>) => dispatch({ type: 'item', index: i, patch });
               return (
                 <fieldset key={i} className="card">
                   <legend>{t('rounds.addItem')}</legend>
@@ -431,14 +375,14 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
                     />
                   ))}
                   <TextField label={t('rounds.reason')} value={n.reason} onChange={(v) => set({ reason: v })} multiline />
-                  <button type="button" onClick={() => setNewItems((all) => all.filter((_, j) => j !== i))}>
+                  <button type="button" onClick={() => dispatch({ type: 'removeItem', index: i })}>
                     {t('rounds.remove')}
                   </button>
                 </fieldset>
               );
             })}
             {changes.map((c, i) => {
-              const set = (patch: Partial<ChangeDraft>) => setChanges((all) => all.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+              const set = (patch: Partial<(typeof changes)[number]>) => dispatch({ type: 'change', index: i, patch });
               return (
                 <fieldset key={i} className="card">
                   <legend>{t('rounds.editWording')}</legend>
@@ -447,7 +391,7 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
                     value={c.itemId}
                     onChange={(v) => {
                       const it = prevItems.find((ri) => ri.item.id === v)?.item;
-                      set({ itemId: v, text: Object.fromEntries(langs.map((l) => [l, it?.text[l] ?? ''])) });
+                      set({ itemId: v, text: textsOf(it, langs) });
                     }}
                   >
                     {prevItems.map((ri) => (
@@ -467,7 +411,7 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
                     />
                   ))}
                   <TextField label={t('rounds.reason')} value={c.reason} onChange={(v) => set({ reason: v })} required multiline />
-                  <button type="button" onClick={() => setChanges((all) => all.filter((_, j) => j !== i))}>
+                  <button type="button" onClick={() => dispatch({ type: 'removeChange', index: i })}>
                     {t('rounds.remove')}
                   </button>
                 </fieldset>
@@ -476,12 +420,7 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
             <p>
               <button
                 type="button"
-                onClick={() =>
-                  setNewItems((all) => [
-                    ...all,
-                    { section: def.sections?.[0]?.id ?? '', id: '', type: 'rating', scale: def.scales?.[0]?.id ?? '', text: emptyText(), reason: '' },
-                  ])
-                }
+                onClick={() => dispatch({ type: 'addItem', draft: newItemDraft(def, langs) })}
               >
                 {t('rounds.addItem')}
               </button>{' '}
@@ -490,10 +429,7 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
                   type="button"
                   onClick={() => {
                     const first = prevItems[0]!.item;
-                    setChanges((all) => [
-                      ...all,
-                      { itemId: first.id, text: Object.fromEntries(langs.map((l) => [l, first.text[l] ?? ''])), reason: '' },
-                    ]);
+                    dispatch({ type: 'addChange', draft: { itemId: first.id, text: textsOf(first, langs), reason: '' } });
                   }}
                 >
                   {t('rounds.editWording')}

@@ -1,4 +1,4 @@
-import type { Survey } from '../types';
+import type { Survey } from '../api/types';
 
 /** A small study with one item of every type, two languages, two scales. */
 export const fixtureSurvey: Survey = {

@@ -1,7 +1,12 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach, beforeEach, vi } from 'vitest';
 import i18n from '../i18n';
+
+// findBy… and waitFor wait for what the test expects to appear, however long
+// a loaded machine takes; the limit (testing-library's default is 1 s) is
+// only a safety net against a page that never shows it.
+configure({ asyncUtilTimeout: 60_000 });
 
 beforeEach(async () => {
   localStorage.clear();

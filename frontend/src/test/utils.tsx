@@ -3,6 +3,7 @@
 import { render } from '@testing-library/react';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { vi } from 'vitest';
+import type { User } from '../api/types';
 import { routes } from '../routes';
 
 export interface FakeResponse {
@@ -54,12 +55,14 @@ export function renderAt(path: string) {
   return { router, ...view };
 }
 
-export const adminUser = {
+export const adminUser: User = {
   id: 'u1',
   email: 'admin@example.org',
   name: 'Admin',
   role: 'admin',
   survey_ids: [],
+  created_at: '2026-11-01T08:00:00Z',
+  updated_at: '2026-11-01T08:00:00Z',
 };
 
 export const unauthorized: FakeResponse = {

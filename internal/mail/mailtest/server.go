@@ -73,8 +73,10 @@ func NewServer(t testing.TB) *Server {
 	}))
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = true
-	s.srv.ReadTimeout = 10 * time.Second
-	s.srv.WriteTimeout = 10 * time.Second
+	// Safety nets against a client that hangs, far above what a loaded
+	// machine needs between two SMTP commands.
+	s.srv.ReadTimeout = 5 * time.Minute
+	s.srv.WriteTimeout = 5 * time.Minute
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/store"
 )
@@ -20,9 +21,15 @@ var (
 	dbSeq       atomic.Int64
 )
 
+// OperationTimeout is the store's operation timeout in tests: a safety net
+// against a hang, far above what a loaded machine under -race needs (the
+// server's 10 s failed listing a panel of 5,000 on a busy machine).
+const OperationTimeout = 10 * time.Minute
+
 // Main starts one embedded database for a test package, runs its tests and
 // stops it; call it from TestMain: os.Exit(storetest.Main(m)).
 func Main(m *testing.M) int {
+	store.SetOperationTimeout(OperationTimeout)
 	dir, err := os.MkdirTemp("", "expertenrunde-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -61,6 +68,7 @@ func NewStore(tb testing.TB, prefix string) *store.Store {
 		_, err := embedded.IndexIDs(ctx, name)
 		return err
 	}
+	st.Erased = func(ctx context.Context) error { return embedded.Checkpoint(ctx, name) }
 	if err := st.Migrate(ctx); err != nil {
 		tb.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func RunContract(t *testing.T, newStore func(t *testing.T) *store.Store) {
 		{"SurveysConcurrentPut", testSurveysConcurrentPut},
 		{"Audit", testAudit},
 		{"Limiter", testLimiter},
-		{"LimiterConcurrentHit", testLimiterConcurrentHit},
+		{"LimiterConcurrentReserve", testLimiterConcurrentReserve},
 	}
 	tests = append(tests, expertTests...)
 	tests = append(tests, mailTests...)
@@ -573,90 +574,153 @@ func testLimiter(t *testing.T, s *store.Store) {
 	ctx := t.Context()
 	t0 := time.Date(2026, 1, 26, 10, 0, 0, 0, time.UTC)
 	const w = 10 * time.Second
+	reserve := func(key string, at time.Time, limit int) (bool, time.Duration) {
+		t.Helper()
+		ok, wait, err := s.Reserve(ctx, key, at, w, limit)
+		must(t, err)
+		return ok, wait
+	}
+	attempts := func(key string, at time.Time) int {
+		t.Helper()
+		n, err := s.Attempts(ctx, key, at, w)
+		must(t, err)
+		return n
+	}
 
-	n, err := s.Attempts(ctx, "ip:1", t0, w)
-	must(t, err)
-	if n != 0 {
+	if n := attempts("ip:1", t0); n != 0 {
 		t.Fatalf("Attempts on unknown key = %d", n)
 	}
-	for i, want := range []int{1, 2, 3} {
-		n, err := s.Hit(ctx, "ip:1", t0.Add(time.Duration(i)*time.Second), w)
-		must(t, err)
-		if n != want {
-			t.Fatalf("Hit %d = %d, want %d", i, n, want)
+	for i := range 3 {
+		if ok, wait := reserve("ip:1", t0.Add(time.Duration(i)*time.Second), 3); !ok || wait != 0 {
+			t.Fatalf("Reserve %d = %v %v, want granted", i, ok, wait)
+		}
+		if n := attempts("ip:1", t0.Add(time.Duration(i)*time.Second)); n != i+1 {
+			t.Fatalf("Attempts after %d reservations = %d", i+1, n)
 		}
 	}
+	// The window [0s, 10s] holds 3: refused until the attempt at 0s has left it.
+	ok, wait := reserve("ip:1", t0.Add(10*time.Second), 3)
+	if ok || wait != time.Nanosecond {
+		t.Fatalf("4th Reserve in the window = %v %v, want refused for 1ns", ok, wait)
+	}
+	ok, wait = reserve("ip:1", t0.Add(4*time.Second), 2)
+	if ok || wait != 7*time.Second+time.Nanosecond {
+		t.Fatalf("Reserve at 4s with limit 2 = %v %v, want refused for 7s+1ns (until the hit at 1s leaves)", ok, wait)
+	}
+	if n := attempts("ip:1", t0.Add(10*time.Second)); n != 3 {
+		t.Fatalf("a refused reservation was recorded: %d", n)
+	}
 	// At t0+11.5s the window [1.5s, 11.5s] holds only the hit at 2s.
-	n, err = s.Attempts(ctx, "ip:1", t0.Add(11500*time.Millisecond), w)
-	must(t, err)
-	if n != 1 {
+	if n := attempts("ip:1", t0.Add(11500*time.Millisecond)); n != 1 {
 		t.Fatalf("Attempts after the window moved = %d, want 1", n)
 	}
 	// Hits outside the new window are dropped, the one at 2s stays.
-	n, err = s.Hit(ctx, "ip:1", t0.Add(12*time.Second), w)
-	must(t, err)
-	if n != 2 {
-		t.Fatalf("Hit after the window moved = %d, want 2", n)
+	if ok, _ := reserve("ip:1", t0.Add(12*time.Second), 3); !ok {
+		t.Fatal("Reserve after the window moved was refused")
+	}
+	if n := attempts("ip:1", t0.Add(12*time.Second)); n != 2 {
+		t.Fatalf("Attempts after the window moved = %d, want 2", n)
 	}
 	// The window bound is inclusive.
-	n, err = s.Attempts(ctx, "ip:1", t0.Add(22*time.Second), w)
-	must(t, err)
-	if n != 1 {
+	if n := attempts("ip:1", t0.Add(22*time.Second)); n != 1 {
 		t.Fatalf("Attempts at the window's edge = %d, want 1", n)
 	}
-	n, err = s.Attempts(ctx, "ip:2", t0, w)
-	must(t, err)
-	if n != 0 {
+	if n := attempts("ip:2", t0); n != 0 {
 		t.Fatalf("keys are not separate: %d", n)
+	}
+	// An attempt stamped after now (another clock runs ahead) counts.
+	if ok, _ := reserve("ahead", t0.Add(time.Second), 1); !ok {
+		t.Fatal("first Reserve refused")
+	}
+	if ok, _ := reserve("ahead", t0, 1); ok {
+		t.Fatal("Reserve ignored an attempt stamped after now")
+	}
+
+	// TakeBack removes the one attempt at that time, and only that one.
+	must(t, s.TakeBack(ctx, "ip:1", t0.Add(12*time.Second)))
+	if n := attempts("ip:1", t0.Add(12*time.Second)); n != 1 {
+		t.Fatalf("Attempts after TakeBack = %d, want 1", n)
+	}
+	must(t, s.TakeBack(ctx, "ip:1", t0.Add(12*time.Second))) // gone already
+	must(t, s.TakeBack(ctx, "never-seen", t0))
+	if n := attempts("ip:1", t0.Add(12*time.Second)); n != 1 {
+		t.Fatalf("Attempts after a second TakeBack = %d, want 1", n)
+	}
+	for range 2 { // two attempts at one time: TakeBack removes one
+		if ok, _ := reserve("same", t0, 5); !ok {
+			t.Fatal("Reserve refused")
+		}
+	}
+	must(t, s.TakeBack(ctx, "same", t0))
+	if n := attempts("same", t0); n != 1 {
+		t.Fatalf("TakeBack of one of two attempts at one time left %d", n)
 	}
 
 	must(t, s.Reset(ctx, "ip:1"))
-	n, err = s.Attempts(ctx, "ip:1", t0.Add(12*time.Second), w)
-	must(t, err)
-	if n != 0 {
+	if n := attempts("ip:1", t0.Add(12*time.Second)); n != 0 {
 		t.Fatalf("Attempts after Reset = %d", n)
 	}
 	must(t, s.Reset(ctx, "never-seen"))
 
-	_, err = s.Hit(ctx, "old", t0, w)
-	must(t, err)
-	_, err = s.Hit(ctx, "new", t0.Add(time.Minute), w)
-	must(t, err)
+	reserve("old", t0, 5)
+	reserve("new", t0.Add(time.Minute), 5)
 	purged, err := s.PurgeLimiter(ctx, t0.Add(30*time.Second))
 	must(t, err)
-	if purged != 1 {
-		t.Fatalf("PurgeLimiter = %d, want 1", purged)
+	if purged != 3 { // old, ahead, same
+		t.Fatalf("PurgeLimiter = %d, want 3", purged)
 	}
-	if n, _ := s.Attempts(ctx, "new", t0.Add(time.Minute), w); n != 1 {
+	if n := attempts("old", t0); n != 0 {
+		t.Fatalf("PurgeLimiter kept an old key")
+	}
+	if n := attempts("new", t0.Add(time.Minute)); n != 1 {
 		t.Fatalf("PurgeLimiter removed a live key")
 	}
 }
 
-func testLimiterConcurrentHit(t *testing.T, s *store.Store) {
+// testLimiterConcurrentReserve: many requests reserve at once. Exactly
+// limit are granted however they interleave, and below the limit none is
+// lost.
+func testLimiterConcurrentReserve(t *testing.T, s *store.Store) {
 	ctx := t.Context()
 	now := time.Date(2026, 1, 26, 10, 0, 0, 0, time.UTC)
-	const workers = 16
-	counts := make([]int, workers)
+	const workers, limit = 30, 5
+	if g := ReserveAtOnce(t, []*store.Store{s}, workers, "account:x", now, limit); g != limit {
+		t.Fatalf("%d parallel reservations with limit %d: %d granted", workers, limit, g)
+	}
+	if n, err := s.Attempts(ctx, "account:x", now, time.Minute); err != nil || n != limit {
+		t.Fatalf("Attempts after the parallel reservations = %d, %v; want %d", n, err, limit)
+	}
+	if g := ReserveAtOnce(t, []*store.Store{s}, workers, "account:y", now, workers+1); g != workers {
+		t.Fatalf("%d parallel reservations below the limit: %d granted", workers, g)
+	}
+	if n, err := s.Attempts(ctx, "account:y", now, time.Minute); err != nil || n != workers {
+		t.Fatalf("Attempts after %d parallel reservations = %d, %v (lost updates)", workers, n, err)
+	}
+}
+
+// ReserveAtOnce starts perStore goroutines on each store, lets them call
+// Reserve(key, now, one minute, limit) at the same moment and returns how
+// many were granted.
+func ReserveAtOnce(t *testing.T, stores []*store.Store, perStore int, key string, now time.Time, limit int) int {
+	t.Helper()
+	var granted atomic.Int64
 	var wg sync.WaitGroup
-	for i := range workers {
-		wg.Go(func() {
-			n, err := s.Hit(ctx, "account:x", now, time.Minute)
-			if err != nil {
-				t.Errorf("Hit: %v", err)
-			}
-			counts[i] = n
-		})
-	}
-	wg.Wait()
-	n, err := s.Attempts(ctx, "account:x", now.Add(time.Second), time.Minute)
-	must(t, err)
-	if n != workers {
-		t.Fatalf("Attempts after %d concurrent hits = %d", workers, n)
-	}
-	slices.Sort(counts)
-	for i, c := range counts {
-		if c != i+1 {
-			t.Fatalf("Hit results = %v, want 1..%d each once", counts, workers)
+	start := make(chan struct{})
+	for _, s := range stores {
+		for range perStore {
+			wg.Go(func() {
+				<-start
+				ok, _, err := s.Reserve(t.Context(), key, now, time.Minute, limit)
+				if err != nil {
+					t.Errorf("Reserve: %v", err)
+				}
+				if ok {
+					granted.Add(1)
+				}
+			})
 		}
 	}
+	close(start)
+	wg.Wait()
+	return int(granted.Load())
 }

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { localized } from '../../text';
-import type { Scale } from '../types';
+import type { Scale } from '../../api/types';
 import { ABSTAIN, scaleOf } from '../util';
 import type { ItemInputProps } from './props';
 

@@ -1,4 +1,4 @@
-import type { AnswerValue, Item, Scale } from '../types';
+import type { AnswerValue, Item, Scale } from '../../api/types';
 
 /** The props every item input takes. */
 export interface ItemInputProps {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { api, ApiError, parseRetryAfter, readCookie, request } from './api';
-import { mockFetch } from './test/utils';
+import { api, ApiError, parseRetryAfter, readCookie, request } from '.';
+import { panelApi } from '../panel/api';
+import { mockFetch } from '../test/utils';
 
 describe('api client', () => {
   it('sends same-origin credentials and no CSRF header on GET', async () => {
@@ -46,6 +47,38 @@ describe('api client', () => {
     });
     await expect(api.login('a@b.c', 'pw')).rejects.toMatchObject({ status: 429, code: 'rate_limited', retryAfter: 42 });
     await expect(request('GET', '/api/v1/surveys')).rejects.toMatchObject({ status: 502, code: 'internal' });
+  });
+
+  it('keeps Retry-After and the details of errors of uploads and mail sends too', async () => {
+    document.cookie = 'er_csrf=c1; path=/';
+    const calls = mockFetch({
+      'POST /api/v1/surveys/s1/experts/import?dry_run=true&skip_invalid=false': {
+        status: 422,
+        body: { error: { code: 'invalid', message: '2 rows are invalid', field: 'file', details: [{ field: 'email', line: 3, message: 'bad e-mail' }] } },
+      },
+      'POST /api/v1/surveys/s1/rounds/1/invitations': {
+        status: 429,
+        headers: { 'Retry-After': '30' },
+        body: { error: { code: 'rate_limited', message: 'slow down' } },
+      },
+    });
+    const file = new File(['email\n'], 'panel.csv', { type: 'text/csv' });
+    await expect(panelApi.importFile('s1', file, true, false)).rejects.toMatchObject({
+      status: 422,
+      code: 'invalid',
+      field: 'file',
+      details: [{ field: 'email', line: 3, message: 'bad e-mail' }],
+    });
+    await expect(panelApi.send('s1', 1, 'invitations', { keep_links: true }, 'k1')).rejects.toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      retryAfter: 30,
+    });
+    const send = calls[1]!;
+    const headers = send.init.headers as Record<string, string>;
+    expect(headers['Idempotency-Key']).toBe('k1');
+    expect(headers['X-CSRF-Token']).toBe('c1');
+    expect(send.body).toEqual({ keep_links: true });
   });
 
   it('parses Retry-After as seconds or an HTTP date', () => {

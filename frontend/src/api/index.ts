@@ -1,22 +1,26 @@
-// The API client: one fetch wrapper for every call to the Go server.
+// The API client: one fetch wrapper for every call to the Go server. It
+// keeps what an error answer says: the status, the body's code, message,
+// field and details, and Retry-After.
 // Cookies carry the session (er_session, HttpOnly); state-changing requests
 // echo the er_csrf cookie in the X-CSRF-Token header (double-submit).
-import type { LoginResponse, Survey, SurveyList, User, UserList } from './types';
+import type { ErrorCode, ErrorDetail, LoginResponse, Survey, SurveyList, User, UserList } from './types';
+
+export type { ErrorDetail } from './types';
 
 export const CSRF_COOKIE = 'er_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
 
-/** An error answer of the API, {"error":{"code","message","field"}}, or a network failure (status 0). */
+/** An error answer of the API, {"error":{"code","message","field","details"}}, or a network failure (status 0, code "network"). */
 export class ApiError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode | 'network';
   readonly field?: string;
   /** Seconds until a retry may succeed (from Retry-After), for 429 and 503. */
   readonly retryAfter?: number;
   /** The single problems of a 422, e.g. each finding of a study file's validation. */
   readonly details?: ErrorDetail[];
 
-  constructor(status: number, code: string, message: string, field?: string, retryAfter?: number, details?: ErrorDetail[]) {
+  constructor(status: number, code: ErrorCode | 'network', message: string, field?: string, retryAfter?: number, details?: ErrorDetail[]) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
@@ -25,14 +29,6 @@ export class ApiError extends Error {
     if (retryAfter !== undefined) this.retryAfter = retryAfter;
     if (details && details.length > 0) this.details = details;
   }
-}
-
-/** One entry of an error's "details": a problem, where known at a line and column of the file. */
-export interface ErrorDetail {
-  field?: string;
-  line?: number;
-  column?: number;
-  message: string;
 }
 
 /** Reads a cookie visible to scripts; '' when absent. */
@@ -61,21 +57,14 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-const STATUS_CODES: Record<number, string> = {
-  400: 'bad_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  409: 'conflict',
-  413: 'too_large',
-  422: 'invalid',
-  429: 'rate_limited',
-  503: 'unavailable',
-};
-
+/**
+ * Reads an error answer. The code, message, field and details come from the
+ * body; an answer without one (e.g. a proxy's HTML error page) is "internal"
+ * with the status text.
+ */
 async function toApiError(res: Response): Promise<ApiError> {
   const retryAfter = parseRetryAfter(res.headers.get('Retry-After'));
-  let code = STATUS_CODES[res.status] ?? 'internal';
+  let code: ErrorCode = 'internal';
   let message = res.statusText || `HTTP ${res.status}`;
   let field: string | undefined;
   let details: ErrorDetail[] | undefined;
@@ -84,7 +73,7 @@ async function toApiError(res: Response): Promise<ApiError> {
     const err = (body as { error?: unknown } | null)?.error;
     if (err && typeof err === 'object') {
       const e = err as { code?: unknown; message?: unknown; field?: unknown; details?: unknown };
-      if (typeof e.code === 'string' && e.code) code = e.code;
+      if (typeof e.code === 'string' && e.code) code = e.code as ErrorCode;
       if (typeof e.message === 'string' && e.message) message = e.message;
       if (typeof e.field === 'string' && e.field) field = e.field;
       if (Array.isArray(e.details)) {
@@ -94,28 +83,38 @@ async function toApiError(res: Response): Promise<ApiError> {
       }
     }
   } catch {
-    // Not JSON (e.g. a proxy's HTML error page): keep the status-based code.
+    // Not JSON: keep "internal" and the status text.
   }
   return new ApiError(res.status, code, message, field, retryAfter, details);
 }
 
 export interface RequestOptions {
+  /** A JSON body. */
   body?: unknown;
-  signal?: AbortSignal;
+  /** A multipart body (a file upload), instead of body. */
+  form?: FormData;
+  signal?: AbortSignal | undefined;
+  /** Further request headers, e.g. Idempotency-Key. */
+  headers?: Record<string, string>;
   /** The cookie echoed in X-CSRF-Token (default er_csrf; experts use er_expert_csrf). */
   csrfCookie?: string;
 }
 
-/** Sends one request to the API and returns the decoded JSON body (undefined for 204). */
-export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+/**
+ * Sends one request and returns the response when it is a success; every
+ * other answer becomes an ApiError, a failed connection one with status 0.
+ */
+export async function send(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...opts.headers };
   const m = method.toUpperCase();
   if (m !== 'GET' && m !== 'HEAD') {
     const csrf = readCookie(opts.csrfCookie ?? CSRF_COOKIE);
     if (csrf) headers[CSRF_HEADER] = csrf;
   }
   const init: RequestInit = { method: m, headers, credentials: 'same-origin' };
-  if (opts.body !== undefined) {
+  if (opts.form) {
+    init.body = opts.form;
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(opts.body);
   }
@@ -125,13 +124,47 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   try {
     res = await fetch(path, init);
   } catch (err) {
-    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    if (isAbort(err)) throw err;
     throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
   }
   if (!res.ok) throw await toApiError(res);
+  return res;
+}
+
+/** Reads a JSON answer (undefined for 204 or an empty body). */
+async function json<T>(res: Response): Promise<T> {
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Sends one request to the API and returns the decoded JSON body (undefined for 204). */
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  return json<T>(await send(method, path, { ...opts, headers: { Accept: 'application/json', ...opts.headers } }));
+}
+
+/** The file name from Content-Disposition, or the fallback. */
+function fileName(res: Response, fallback: string): string {
+  const m = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '');
+  return m?.[1] ?? fallback;
+}
+
+/** Hands a downloaded file to the browser. */
+export function saveBlob(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Requests a file (an export) and hands it to the browser under the server's file name. */
+export async function download(method: string, path: string, fallback: string): Promise<void> {
+  const res = await send(method, path);
+  saveBlob(await res.blob(), fileName(res, fallback));
 }
 
 /** The answer of a study import: the stored study, and whether it is a new revision (201) or unchanged (200). */
@@ -144,17 +177,8 @@ export interface ImportedSurvey {
 async function importSurvey(file: File): Promise<ImportedSurvey> {
   const form = new FormData();
   form.append('file', file, file.name);
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  const csrf = readCookie(CSRF_COOKIE);
-  if (csrf) headers[CSRF_HEADER] = csrf;
-  let res: Response;
-  try {
-    res = await fetch('/api/v1/surveys', { method: 'POST', headers, body: form, credentials: 'same-origin' });
-  } catch (err) {
-    throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
-  }
-  if (!res.ok) throw await toApiError(res);
-  return { survey: (await res.json()) as Survey, created: res.status === 201 };
+  const res = await send('POST', '/api/v1/surveys', { form, headers: { Accept: 'application/json' } });
+  return { survey: await json<Survey>(res), created: res.status === 201 };
 }
 
 export const api = {
@@ -162,11 +186,11 @@ export const api = {
   login: (email: string, password: string) =>
     request<LoginResponse>('POST', '/api/v1/auth/login', { body: { email, password } }),
   logout: () => request<void>('POST', '/api/v1/auth/logout'),
-  me: (signal?: AbortSignal) => request<User>('GET', '/api/v1/me', signal ? { signal } : {}),
-  surveys: (signal?: AbortSignal) => request<SurveyList>('GET', '/api/v1/surveys', signal ? { signal } : {}),
+  me: (signal?: AbortSignal) => request<User>('GET', '/api/v1/me', { signal }),
+  surveys: (signal?: AbortSignal) => request<SurveyList>('GET', '/api/v1/surveys', { signal }),
   survey: (id: string, signal?: AbortSignal) =>
-    request<Survey>('GET', `/api/v1/surveys/${encodeURIComponent(id)}`, signal ? { signal } : {}),
-  users: (signal?: AbortSignal) => request<UserList>('GET', '/api/v1/users', signal ? { signal } : {}),
+    request<Survey>('GET', `/api/v1/surveys/${encodeURIComponent(id)}`, { signal }),
+  users: (signal?: AbortSignal) => request<UserList>('GET', '/api/v1/users', { signal }),
   /** Disables (locks out) a staff account, or enables it again; admins only. */
   setUserDisabled: (id: string, disabled: boolean) =>
     request<User>('POST', `/api/v1/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`),
