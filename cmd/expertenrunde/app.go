@@ -17,6 +17,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/config"
 	"github.com/expertenrunde/expertenrunde/internal/httpapi"
 	"github.com/expertenrunde/expertenrunde/internal/mail"
+	"github.com/expertenrunde/expertenrunde/internal/rounds"
 	"github.com/expertenrunde/expertenrunde/internal/store"
 )
 
@@ -56,6 +57,8 @@ type Main struct {
 	store    *store.Store
 	server   *httpapi.Server
 	mailer   *mail.Dispatcher
+	sweeper  *rounds.Sweeper
+	svc      *services // built on the store by services()
 	serving  bool
 }
 
@@ -200,6 +203,10 @@ func (m *Main) Close() error {
 		errs = append(errs, m.server.Shutdown())
 		m.server = nil
 	}
+	if m.sweeper != nil {
+		m.sweeper.Stop()
+		m.sweeper = nil
+	}
 	if m.mailer != nil {
 		// Wait for the sends in flight (up to mail.DefaultConcurrency);
 		// after ShutdownWait their context is cancelled (see
@@ -216,7 +223,7 @@ func (m *Main) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, m.store.Close(ctx))
 		cancel()
-		m.store = nil
+		m.store, m.svc = nil, nil
 	}
 	if m.embedded != nil {
 		errs = append(errs, m.embedded.Close())
@@ -300,15 +307,19 @@ func (m *Main) serve(ctx context.Context) error {
 		Concurrency: mail.DefaultConcurrency,
 	}
 	m.mailer.Start()
+	svc := m.services()
+	// The deadline sweep: one now (deadlines that passed while no server
+	// ran), then every 30 s.
+	m.sweeper = svc.rounds.StartSweeper()
 	m.server = httpapi.New(httpapi.Deps{
-		Users: m.store, Sessions: m.store, Surveys: m.store, Audit: m.store, Limiter: m.store,
-		DB: m.store, Answered: m.store.AnsweredItems, Tokens: tokens, Logger: m.logger, Now: m.Now, UI: frontend.FS(),
-		Experts: m.store, Mail: m.store, Mailer: m.mailer,
-		Rounds: m.store, Responses: m.store, ExpertSessions: m.store,
+		Users: m.store, Sessions: m.store, Surveys: m.store, Audit: m.store, Limiter: m.store, DB: m.store,
+		Experts: m.store, ExpertSessions: m.store, Mail: m.store,
+		Tokens: tokens, Logger: m.logger, Now: m.Now, UI: frontend.FS(),
+		Accounts: svc.accounts, Importer: svc.importer, Results: svc.results, Rounds: svc.rounds, Participation: svc.participation,
+		Panel: svc.panel, Mailing: svc.mailing, Export: svc.export,
 	}, httpapi.Options{
 		BodyLimit: m.Config.BodyLimit, SessionTTL: m.Config.SessionTTL, Secure: m.Config.Secure(),
 		TrustProxy: m.Config.TrustProxy, Version: Version, ShutdownWait: m.Config.ShutdownWait,
-		BaseURL: m.Config.BaseURL, SMTPEnabled: m.Config.SMTP.Host != "",
 	})
 	if err := m.server.Listen(m.Config.Addr); err != nil {
 		return fmt.Errorf("listening on %s: %w", m.Config.Addr, err)

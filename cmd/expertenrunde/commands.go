@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/expertenrunde/expertenrunde/internal/accounts"
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/survey"
@@ -75,7 +76,7 @@ func (m *Main) surveyImport(ctx context.Context) error {
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
-	st, changed, err := m.importer().Import(ctx, "cli", def)
+	st, changed, err := m.services().importer.Import(ctx, "cli", def)
 	if err != nil {
 		if e := delphi.AsError(err); e.Code == delphi.EINVALID {
 			fmt.Fprintf(m.Stderr, "%s: %s\n", m.args[0], e.Message)
@@ -94,10 +95,6 @@ func (m *Main) surveyImport(ctx context.Context) error {
 	return nil
 }
 
-func (m *Main) importer() *survey.Importer {
-	return &survey.Importer{Surveys: m.store, Audit: m.store, Answered: m.store.AnsweredItems, Now: m.Now}
-}
-
 func (m *Main) userCreate(ctx context.Context) error {
 	f := m.user
 	if f.email == "" || f.role == "" {
@@ -106,10 +103,6 @@ func (m *Main) userCreate(ctx context.Context) error {
 	if !delphi.ValidRole(f.role) {
 		return fmt.Errorf("--role must be admin, coordinator or researcher, not %q", f.role)
 	}
-	u := &delphi.User{Email: strings.ToLower(strings.TrimSpace(f.email)), Name: strings.TrimSpace(f.name), Role: f.role, SurveyIDs: append([]string{}, f.surveys...)}
-	if err := u.Validate(); err != nil {
-		return errors.New(delphi.ErrorMessage(err))
-	}
 	if !f.passwordStdin {
 		return fmt.Errorf("pass the password on standard input with --password-stdin (never as an argument)")
 	}
@@ -117,22 +110,15 @@ func (m *Main) userCreate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(pw)
-	if err != nil {
-		return errors.New(delphi.ErrorMessage(err))
-	}
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
-	u.PasswordHash = hash
-	if err := m.store.CreateUser(ctx, u); err != nil {
-		if delphi.ErrorCode(err) == delphi.ECONFLICT {
-			return fmt.Errorf("a user with the e-mail %s exists already", u.Email)
-		}
-		return err
-	}
-	if err := m.store.AppendAudit(ctx, &delphi.AuditEntry{At: m.Now().UTC(), ActorID: "cli", Action: "user.create", Target: u.ID, Details: map[string]any{"role": u.Role}}); err != nil {
-		return err
+	u, err := m.services().accounts.Create(ctx, "cli", accounts.Input{Email: &f.email, Name: &f.name, Role: &f.role, Password: &pw, SurveyIDs: (*[]string)(&f.surveys)})
+	switch {
+	case delphi.ErrorCode(err) == delphi.ECONFLICT:
+		return fmt.Errorf("a user with the e-mail %s exists already", strings.ToLower(strings.TrimSpace(f.email)))
+	case err != nil:
+		return errors.New(delphi.ErrorMessage(err))
 	}
 	fmt.Fprintf(m.Stdout, "created %s %s (id %s)\n", u.Role, u.Email, u.ID)
 	return nil
@@ -161,7 +147,7 @@ func (m *Main) setUpDemo(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, _, err := m.importer().Import(ctx, "demo", def); err != nil {
+	if _, _, err := m.services().importer.Import(ctx, "demo", def); err != nil {
 		return "", err
 	}
 	n, err := m.store.CountUsers(ctx)

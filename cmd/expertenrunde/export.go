@@ -8,11 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/export"
-	"github.com/expertenrunde/expertenrunde/internal/results"
 )
 
 // exportFlags are the flags of `expertenrunde export`.
@@ -31,9 +31,10 @@ func (m *Main) exportFlagSet() *flag.FlagSet {
 	return fs
 }
 
-// exportResults writes a study's results (docs/EXPORT.md) to a file, with
-// the numbers of the results API. A progress bar goes to stderr when it is
-// a terminal. The file appears only when complete.
+// exportResults writes a study's results (docs/EXPORT.md) to a file through
+// the export service the API uses, so rounds past their deadline are closed
+// first, as on the server. A progress bar goes to stderr when it is a
+// terminal. The file appears only when complete.
 func (m *Main) exportResults(ctx context.Context) error {
 	f := m.exp
 	if f.survey == "" {
@@ -43,60 +44,37 @@ func (m *Main) exportResults(ctx context.Context) error {
 	if err != nil {
 		return errors.New(delphi.ErrorMessage(err))
 	}
+	format, dir := "xlsx", "."
+	if f.out != "" {
+		format, dir = strings.ToLower(strings.TrimPrefix(filepath.Ext(f.out), ".")), filepath.Dir(f.out)
+		if !slices.Contains(export.Formats, format) {
+			return fmt.Errorf("-o %s: the file must end in .xlsx, .csv or .json", f.out)
+		}
+	}
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
-	now := m.Now()
-	svc := &results.Service{Surveys: m.store, Rounds: m.store, Responses: m.store, Snapshots: m.store, Now: m.Now}
-	in, err := export.Load(ctx, export.Sources{Surveys: m.store, Rounds: m.store, Results: svc, Responses: m.store, Experts: m.store, Mail: m.store},
-		export.Request{SurveyID: f.survey, Rounds: rounds, Lang: f.lang, Version: Version, Now: now})
-	if err != nil {
-		return errors.New(delphi.ErrorMessage(err))
-	}
-	out := f.out
-	if out == "" {
-		lang := in.Lang
-		if lang == "" && len(in.Survey.Definition.Languages) > 0 {
-			lang = in.Survey.Definition.Languages[0]
-		}
-		out = export.FileName(in.Survey.ID, lang, now, "xlsx")
-	}
-	format := strings.ToLower(strings.TrimPrefix(filepath.Ext(out), "."))
-	if format != "xlsx" && format != "csv" && format != "json" {
-		return fmt.Errorf("-o %s: the file must end in .xlsx, .csv or .json", out)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".export-*.part")
+	svc := m.services()
+	tmp, err := os.CreateTemp(dir, ".export-*.part")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	bar := m.progressBar()
-	switch format {
-	case "xlsx":
-		err = export.WriteXLSX(ctx, tmp, in, bar)
-	case "csv":
-		err = export.WriteCSV(ctx, tmp, in)
-	default:
-		err = export.WriteJSON(ctx, tmp, in)
-	}
+	out, err := svc.export.Write(ctx, tmp, export.Job{SurveyID: f.survey, Rounds: rounds, Lang: f.lang, Format: format, ActorID: "cli", Progress: m.progressBar()})
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return errors.New(delphi.ErrorMessage(err))
 	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
+	name := f.out
+	if name == "" {
+		name = filepath.Join(dir, out.Name)
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
 		return err
 	}
-	numbers := make([]int, len(in.Rounds))
-	for i, r := range in.Rounds {
-		numbers[i] = r.Number
-	}
-	if err := m.store.AppendAudit(ctx, &delphi.AuditEntry{At: now.UTC(), ActorID: "cli", Action: "survey.export", SurveyID: in.Survey.ID,
-		Details: map[string]any{"format": format, "rounds": numbers, "lang": in.Lang}}); err != nil {
-		return err
-	}
-	fmt.Fprintf(m.Stdout, "wrote %s (rounds %v)\n", out, numbers)
+	fmt.Fprintf(m.Stdout, "wrote %s (rounds %v)\n", name, out.Rounds)
 	return nil
 }
 

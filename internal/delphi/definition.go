@@ -4,6 +4,8 @@ package delphi
 // validated by internal/survey against surveys/schema.json plus semantic checks.
 // JSON and YAML field names are identical (snake_case).
 
+import "time"
+
 // Languages the platform speaks. Every study text may be given in each.
 const (
 	LangDE = "de"
@@ -296,4 +298,24 @@ func (d *Definition) Quantile() int {
 		return QuantileType7
 	}
 	return d.QuantileType
+}
+
+// DefaultTimeZone is the time zone of a study that names none.
+const DefaultTimeZone = "Europe/Berlin"
+
+// Zone returns the study's IANA time zone, DefaultTimeZone when unset.
+func (d *Definition) Zone() string {
+	if d.TimeZone == "" {
+		return DefaultTimeZone
+	}
+	return d.TimeZone
+}
+
+// Location returns the study's time zone, UTC when Zone is unknown here.
+func (d *Definition) Location() *time.Location {
+	loc, err := time.LoadLocation(d.Zone())
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }

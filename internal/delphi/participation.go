@@ -102,23 +102,34 @@ type RoundStore interface {
 	// writer at a time. An error from fn is returned and nothing is stored.
 	// ENOTFOUND; ECONFLICT if another process changed the round meanwhile.
 	UpdateRound(ctx context.Context, surveyID string, number int, fn func(r *Round) error) (*Round, error)
-	// CloseRound closes an open round: it marks the round closing
-	// (ClosingAt = ev.At; Accepting refuses answers from then on), waits
-	// for the GuardRound calls of this process that began before, then
-	// calls compute once, under the round's lock, and stores its snapshot
-	// (replacing one from an earlier close) before the round is marked
-	// closed with ev. If compute fails, nothing is stored and the mark is
-	// removed. If the round is not open, or another process is closing it,
-	// it is returned unchanged with closed == false; concurrent calls
-	// compute and store one snapshot.
-	// ENOTFOUND; ECONFLICT if another process changed the round meanwhile.
-	CloseRound(ctx context.Context, surveyID string, number int, ev RoundEvent, compute func(r *Round) (*Snapshot, error)) (r *Round, closed bool, err error)
-	// GuardRound reads the round's state (r has no Items, Mail or History)
-	// and runs fn with it, holding off the snapshot computation of a
-	// CloseRound of this process until fn returns: an answer that fn stores
-	// after r.Accepting said yes is read by the snapshot. ENOTFOUND, or
-	// fn's error.
-	GuardRound(ctx context.Context, surveyID string, number int, fn func(r *Round) error) error
+	// The steps of a close, which rounds.Service.Close runs in order. Each
+	// write is a compare-and-set on the stored round.
+	//
+	// MarkClosing sets ClosingAt = at on an open round: Accepting refuses
+	// answers from then on, in every process. ECONFLICT if the round is not
+	// open or another process is closing it (a mark younger than
+	// CloseStall); ENOTFOUND.
+	MarkClosing(ctx context.Context, surveyID string, number int, at time.Time) (*Round, error)
+	// AwaitAnswers waits until the AnswerGuard holders of this process
+	// that took the round's guard before the call have released it.
+	AwaitAnswers(surveyID string, number int)
+	// PutSnapshot stores the results of the round's gen-th close. It
+	// replaces a snapshot of an older or the same generation, never a
+	// newer one (that is left, without an error).
+	PutSnapshot(ctx context.Context, snap *Snapshot, gen int) error
+	// MarkClosed closes the round that MarkClosing marked at closingAt:
+	// status closed, ClosedAt = ev.At, the mark removed, ev appended to
+	// the history. ECONFLICT if the round no longer carries that mark;
+	// ENOTFOUND.
+	MarkClosed(ctx context.Context, surveyID string, number int, closingAt time.Time, ev RoundEvent) (*Round, error)
+	// UnmarkClosing removes the mark set at closingAt after a failed
+	// close. ECONFLICT if the round no longer carries that mark; ENOTFOUND.
+	UnmarkClosing(ctx context.Context, surveyID string, number int, closingAt time.Time) error
+	// AnswerGuard reads the round's state (r has no Items, Mail or
+	// History) and holds the round's answer guard shared until release is
+	// called: a save checks r.Accepting and writes before it releases, so
+	// a close's AwaitAnswers waits for the write. ENOTFOUND.
+	AnswerGuard(ctx context.Context, surveyID string, number int) (r *Round, release func(), err error)
 	// Snapshot returns the feedback snapshot of a closed round. ENOTFOUND.
 	Snapshot(ctx context.Context, surveyID string, number int) (*Snapshot, error)
 }

@@ -191,6 +191,13 @@ type AuditStore interface {
 	ListAudit(ctx context.Context, surveyID string, limit int) ([]*AuditEntry, error)
 }
 
+// Audit appends the entry of one action to a, at now in UTC. Callers fail
+// the action when it fails: an unaudited action on personal data must not
+// silently succeed.
+func Audit(ctx context.Context, a AuditStore, now time.Time, actorID, action, surveyID, target string, details map[string]any) error {
+	return a.AppendAudit(ctx, &AuditEntry{At: now.UTC(), ActorID: actorID, Action: action, SurveyID: surveyID, Target: target, Details: details})
+}
+
 // LimiterStore counts attempts per key (an account or an IP) in a sliding
 // window. Reserve is the one step that checks and counts, so a limit holds
 // however many requests arrive at once, across instances too.

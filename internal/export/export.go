@@ -58,10 +58,10 @@ type PanelComposition struct {
 	InvitedUnknown bool
 }
 
-// Participation counts one group in one round.
+// Participation counts one group in one round (results.ResponseRates).
 type Participation struct {
 	Invited   int `json:"invited"`
-	Started   int `json:"started"`   // saved at least one answer
+	Started   int `json:"started"`   // saved at least one answer, or submitted
 	Completed int `json:"completed"` // submitted
 }
 
@@ -123,10 +123,7 @@ func prepare(in Input) (*study, error) {
 	if len(in.Results) != len(in.Rounds) {
 		return nil, delphi.FieldErrorf(delphi.EINVALID, "results", "%d results for %d rounds", len(in.Results), len(in.Rounds))
 	}
-	s := &study{in: in, def: def, lang: lang, loc: time.UTC}
-	if l, err := time.LoadLocation(cmp.Or(def.TimeZone, "Europe/Berlin")); err == nil {
-		s.loc = l
-	}
+	s := &study{in: in, def: def, lang: lang, loc: def.Location()}
 	for i, r := range in.Rounds {
 		res := in.Results[i]
 		if res == nil || res.Round != r.Number {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/results"
 )
 
 // Sources are what Load reads: usually the one *store.Store, and the
@@ -122,59 +123,41 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 
 // panel counts the panel per group (everyone ever recruited, erased ones
 // included; declined ones also apart) and, per round and group, the
-// experts invited (a sent invitation e-mail), started and completed (from
-// the responses; the group is the one the expert answered in). Without a
-// mail store the invitations are unknown.
+// experts invited (a sent invitation e-mail), started and completed, as
+// results.ResponseRates counts them (the group is the one the expert
+// answered in). Without a mail store the invitations are unknown.
 func panel(ctx context.Context, src Sources, surveyID string, rounds []delphi.Round) (PanelComposition, error) {
 	p := PanelComposition{Rounds: map[int]map[string]Participation{}}
-	groupOf := map[string]string{}
+	var experts []*delphi.Expert
 	if src.Experts != nil {
-		experts, err := src.Experts.ListExperts(ctx, surveyID)
-		if err != nil {
+		var err error
+		if experts, err = src.Experts.ListExperts(ctx, surveyID); err != nil {
 			return p, err
 		}
 		p.Experts, p.Declined = map[string]int{}, map[string]int{}
 		for _, e := range experts {
-			groupOf[e.ID] = e.Group
 			p.Experts[e.Group]++
 			if e.DeclinedAt != nil {
 				p.Declined[e.Group]++
 			}
 		}
 	}
+	p.InvitedUnknown = src.Mail == nil || src.Experts == nil
 	for _, r := range rounds {
-		counts := map[string]Participation{}
 		rs, err := src.Responses.ListResponses(ctx, surveyID, r.Number)
 		if err != nil {
 			return p, err
 		}
-		for _, resp := range rs {
-			c := counts[resp.Group]
-			if resp.StartedAt != nil {
-				c.Started++
-			}
-			if resp.SubmittedAt != nil {
-				c.Completed++
-			}
-			counts[resp.Group] = c
-		}
-		if src.Mail != nil && src.Experts != nil {
-			sends, err := src.Mail.ListMailSends(ctx, surveyID, r.Number)
-			if err != nil {
+		var sends []*delphi.MailSend
+		if !p.InvitedUnknown {
+			if sends, err = src.Mail.ListMailSends(ctx, surveyID, r.Number); err != nil {
 				return p, err
 			}
-			invited := map[string]bool{}
-			for _, s := range sends {
-				if s.Kind == delphi.MailInvite && s.Status == delphi.SendSent && !invited[s.ExpertID] {
-					invited[s.ExpertID] = true
-					g := groupOf[s.ExpertID]
-					c := counts[g]
-					c.Invited++
-					counts[g] = c
-				}
-			}
-		} else {
-			p.InvitedUnknown = true
+		}
+		byGroup, _ := results.ResponseRates(experts, rs, sends)
+		counts := make(map[string]Participation, len(byGroup))
+		for g, x := range byGroup {
+			counts[g] = Participation{Invited: x.Invited, Started: x.Started, Completed: x.Submitted}
 		}
 		p.Rounds[r.Number] = counts
 	}

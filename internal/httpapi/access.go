@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -154,11 +153,4 @@ func currentUser(c *fiber.Ctx) *delphi.User {
 func currentSession(c *fiber.Ctx) *delphi.Session {
 	sess, _ := c.Locals(localSession).(*delphi.Session)
 	return sess
-}
-
-// audit appends an audit entry; a failure fails the request, since an
-// unaudited action on personal data must not silently succeed.
-func (s *Server) audit(ctx context.Context, actor *delphi.User, action, surveyID, target string, details map[string]any) error {
-	e := &delphi.AuditEntry{At: s.now().UTC(), ActorID: actor.ID, Action: action, SurveyID: surveyID, Target: target, Details: details}
-	return s.deps.Audit.AppendAudit(ctx, e)
 }

@@ -50,9 +50,9 @@ func hashOnce(t *testing.T) string {
 	return passwordHash
 }
 
-// newEnv boots the API on a fresh database; opts may change the
-// dependencies (e.g. wrap the store to interleave a concurrent request).
-func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
+// newEnv boots the API on a fresh database; opts may change the wiring
+// (e.g. wrap the store to interleave a concurrent request).
+func newEnv(t *testing.T, opts ...func(*wiring)) *env {
 	t.Helper()
 	st := newStore(t)
 	clk := newClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
@@ -61,18 +61,14 @@ func newEnv(t *testing.T, opts ...func(*httpapi.Deps)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ui := fstest.MapFS{
+	w := wiring{users: st, responses: st, experts: st, ui: fstest.MapFS{
 		"index.html":        {Data: []byte("<!doctype html><title>Expertenrunde</title>")},
 		"assets/app-123.js": {Data: []byte("console.log(1)")},
-	}
-	deps := httpapi.Deps{
-		Users: st, Sessions: st, Surveys: st, Audit: st, Limiter: st, DB: st, Answered: st.AnsweredItems,
-		Rounds: st, Responses: st, Experts: st, ExpertSessions: st,
-		Tokens: tokens, Now: clk.now, UI: ui,
-	}
+	}}
 	for _, o := range opts {
-		o(&deps)
+		o(&w)
 	}
+	deps := deps(st, clk.now, tokens, w)
 	srv := httpapi.New(deps, httpapi.Options{BodyLimit: 256 << 10, SessionTTL: 30 * time.Minute, Version: "test"})
 	e := &env{t: t, st: st, srv: srv, clock: clk, tokens: tokens, users: map[string]*delphi.User{}, bearer: map[string]string{}}
 	ctx := context.Background()

@@ -719,7 +719,7 @@ func TestAttackRateLimitsBehindProxy(t *testing.T) {
 	})
 	t.Run("behind a proxy: the appended entry counts", func(t *testing.T) {
 		e := newEnv(t)
-		e.fullServer(httpapi.Options{TrustProxy: true}, nil)
+		e.fullServer(httpapi.Options{TrustProxy: true}, "", nil)
 		e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
 		for i := range 20 {
 			// The client sends a made-up X-Forwarded-For; the proxy appends the real address.
@@ -763,7 +763,7 @@ func TestAttackRateLimitsBehindProxy(t *testing.T) {
 // index.html, never a file of the host.
 func TestAttackStaticPathTraversal(t *testing.T) {
 	e := newEnv(t)
-	e.fullServer(httpapi.Options{}, nil)
+	e.fullServer(httpapi.Options{}, "", nil)
 	for _, p := range []string{
 		"/assets/..%2f..%2f..%2fetc/passwd",
 		"/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
@@ -881,7 +881,7 @@ func TestAttackSecurityHeadersEverywhere(t *testing.T) {
 	checkSecurityHeaders(t, "413", resp.Header)
 
 	// Over HTTPS: HSTS on every answer.
-	e.fullServer(httpapi.Options{Secure: true, BaseURL: "https://befragung.example"}, nil)
+	e.fullServer(httpapi.Options{Secure: true}, "https://befragung.example", nil)
 	for _, p := range []string{"/", "/api/v1/me", "/assets/app-123.js"} {
 		_, h, _ := e.atkReq("GET", p, "", "", nil, nil)
 		if hsts := h.Get("Strict-Transport-Security"); !strings.Contains(hsts, "max-age=") {
@@ -899,7 +899,7 @@ func TestAttackSecureCookies(t *testing.T) {
 		t.Fatal("config.Secure does not follow the base URL's scheme")
 	}
 	e := newEnv(t)
-	e.fullServer(httpapi.Options{Secure: true, BaseURL: "https://befragung.example"}, nil)
+	e.fullServer(httpapi.Options{Secure: true}, "https://befragung.example", nil)
 	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
 	e.openRound(ptStudy, "")
 	x := e.addExpert(ptStudy, "wiss")
@@ -933,7 +933,7 @@ func TestAttackSecureCookies(t *testing.T) {
 	check(cookieMap(h)["er_expert"], "er_expert (renewed)", true, "/api/v1/participation")
 
 	// Over plain HTTP no cookie claims Secure (the control).
-	e.fullServer(httpapi.Options{}, nil)
+	e.fullServer(httpapi.Options{}, "", nil)
 	_, h, _ = e.atkReq("POST", "/api/v1/auth/login", "", "application/json", []byte(`{"email":"admin@example.org","password":"`+testPassword+`"}`), nil)
 	if c := cookieMap(h)["er_session"]; c == nil || c.Secure {
 		t.Errorf("control: er_session over HTTP: %+v", c)
@@ -966,7 +966,7 @@ func TestAttackLogsHoldNoSecrets(t *testing.T) {
 	var logBuf lockedBuffer
 	logger := slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e := newEnv(t)
-	e.fullServer(httpapi.Options{}, logger)
+	e.fullServer(httpapi.Options{}, "", logger)
 	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
 	e.openRound(ptStudy, "")
 	x := e.addExpert(ptStudy, "wiss")
@@ -1020,7 +1020,7 @@ func TestAttackLogsHoldNoSecrets(t *testing.T) {
 // nesting limit).
 func TestAttackStudyUploadBombs(t *testing.T) {
 	e := newEnv(t)
-	e.fullServer(httpapi.Options{BodyLimit: 4 << 20}, nil) // the default limit
+	e.fullServer(httpapi.Options{BodyLimit: 4 << 20}, "", nil) // the default limit
 	admin := e.login("admin")
 	for _, c := range []struct{ name, ctype, body, want string }{
 		{"bomb.yaml", "application/yaml", string(surveytest.Laughs(9)), `"line":7`},

@@ -49,7 +49,7 @@ var atkUI = fstest.MapFS{
 
 // fullServer builds a server with every service (panel, mail, rounds,
 // participation, UI) on e's database, clock and secret, and makes it e's.
-func (e *env) fullServer(opt httpapi.Options, logger *slog.Logger) *httpapi.Server {
+func (e *env) fullServer(opt httpapi.Options, baseURL string, logger *slog.Logger) *httpapi.Server {
 	e.t.Helper()
 	if opt.BodyLimit == 0 {
 		opt.BodyLimit = 256 << 10
@@ -57,15 +57,11 @@ func (e *env) fullServer(opt httpapi.Options, logger *slog.Logger) *httpapi.Serv
 	if opt.SessionTTL == 0 {
 		opt.SessionTTL = 30 * time.Minute
 	}
-	if opt.BaseURL == "" {
-		opt.BaseURL = "http://befragung.example"
+	if baseURL == "" {
+		baseURL = "http://befragung.example"
 	}
 	opt.Version = "test"
-	e.srv = httpapi.New(httpapi.Deps{
-		Users: e.st, Sessions: e.st, Surveys: e.st, Audit: e.st, Limiter: e.st, DB: e.st, Answered: e.st.AnsweredItems,
-		Rounds: e.st, Responses: e.st, Experts: e.st, ExpertSessions: e.st, Mail: e.st,
-		Tokens: e.tokens, Now: e.clock.now, UI: atkUI, Logger: logger,
-	}, opt)
+	e.srv = httpapi.New(deps(e.st, e.clock.now, e.tokens, wiring{mail: true, baseURL: baseURL, ui: atkUI, logger: logger}), opt)
 	return e.srv
 }
 
@@ -74,7 +70,7 @@ func (e *env) fullServer(opt httpapi.Options, logger *slog.Logger) *httpapi.Serv
 func newAttackEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t)
-	e.fullServer(httpapi.Options{}, nil)
+	e.fullServer(httpapi.Options{}, "", nil)
 	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
 	e.importStudies()
 	e.openRound(ptStudy, "")

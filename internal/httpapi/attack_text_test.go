@@ -210,7 +210,7 @@ func TestAttackTextLimitsEveryTextField(t *testing.T) {
 // them imports.
 func TestAttackTextLimitsInStudyFiles(t *testing.T) {
 	e := newEnv(t)
-	e.fullServer(httpapi.Options{}, nil)
+	e.fullServer(httpapi.Options{}, "", nil)
 	study := readFile(t, "testdata/participation-study.yaml")
 	for _, c := range []struct{ name, from, to, field string }{
 		{"nul.yaml", `text: {de: "Weitere Themen?"`, `text: {de: "Weitere\0Themen?"`, "sections[2].items[1].text.de"},

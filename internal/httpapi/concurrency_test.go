@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
-	"github.com/expertenrunde/expertenrunde/internal/httpapi"
 )
 
 // These tests interleave a second request at the one point where it races
@@ -103,7 +102,7 @@ func (e *env) raw(method, url, bearer, body string) (int, error) {
 // (which read the stored answers) agree with the frozen numbers.
 func TestSaveDuringCloseIsNotStored(t *testing.T) {
 	answers := &hookedResponses{}
-	e := newEnv(t, func(d *httpapi.Deps) { answers.AnswerStore = d.Responses; d.Responses = answers })
+	e := newEnv(t, func(w *wiring) { answers.AnswerStore = w.responses; w.responses = answers })
 	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
 	e.openRound(ptStudy, "")
 	early, late := e.addExpert(ptStudy, "wiss"), e.addExpert(ptStudy, "praxis")
@@ -168,7 +167,7 @@ func TestSaveDuringCloseIsNotStored(t *testing.T) {
 // lands between the expert request's read and its write survives.
 func TestExpertConsentKeepsConcurrentPanelEdit(t *testing.T) {
 	experts := &hookedExperts{}
-	e := newEnv(t, func(d *httpapi.Deps) { experts.ExpertStore = d.Experts; d.Experts = experts })
+	e := newEnv(t, func(w *wiring) { experts.ExpertStore = w.experts; w.experts = experts })
 	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
 	x := e.addExpert(ptStudy, "wiss")
 	e.session(x)
@@ -212,7 +211,7 @@ func TestExpertConsentKeepsConcurrentPanelEdit(t *testing.T) {
 // still works both ways, and keeps an earlier decline time.
 func TestPanelEditKeepsExpertsDecline(t *testing.T) {
 	experts := &hookedExperts{}
-	e := newEnv(t, func(d *httpapi.Deps) { experts.ExpertStore = d.Experts; d.Experts = experts })
+	e := newEnv(t, func(w *wiring) { experts.ExpertStore = w.experts; w.experts = experts })
 	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
 	x, y := e.addExpert(ptStudy, "wiss"), e.addExpert(ptStudy, "wiss")
 	e.session(x)

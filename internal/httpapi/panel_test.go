@@ -49,11 +49,8 @@ func newMailEnv(t *testing.T) *mailEnv {
 		Sender: mail.NewSender(smtp.Config()), BaseURL: baseURL, Now: e.clock.now, Owner: "test",
 		Backoff: time.Minute,
 	}
-	e.srv = httpapi.New(httpapi.Deps{
-		Users: e.st, Sessions: e.st, Surveys: e.st, Audit: e.st, Limiter: e.st, DB: e.st, Answered: e.st.AnsweredItems,
-		Rounds: e.st, Responses: e.st, Experts: e.st, ExpertSessions: e.st, Mail: e.st, Mailer: disp,
-		Tokens: e.tokens, Now: e.clock.now,
-	}, httpapi.Options{BodyLimit: 4 << 20, SessionTTL: 30 * time.Minute, Version: "test", BaseURL: baseURL, SMTPEnabled: true})
+	e.srv = httpapi.New(deps(e.st, e.clock.now, e.tokens, wiring{mail: true, mailer: disp, baseURL: baseURL, smtp: true}),
+		httpapi.Options{BodyLimit: 4 << 20, SessionTTL: 30 * time.Minute, Version: "test"})
 	e.importStudies()
 	return &mailEnv{env: e, smtp: smtp, disp: disp}
 }
@@ -484,8 +481,7 @@ func BenchmarkImport5000(b *testing.B) {
 		if err := st.CreateUser(ctx, &delphi.User{Email: "bench@example.org", Role: delphi.RoleAdmin, PasswordHash: hash}); err != nil {
 			b.Fatal(err)
 		}
-		srv := httpapi.New(httpapi.Deps{Users: st, Sessions: st, Surveys: st, Audit: st, Limiter: st, DB: st, Experts: st, Mail: st, Tokens: tokens},
-			httpapi.Options{BodyLimit: 4 << 20, BaseURL: baseURL})
+		srv := httpapi.New(deps(st, time.Now, tokens, wiring{mail: true, baseURL: baseURL}), httpapi.Options{BodyLimit: 4 << 20})
 		resp, err := srv.App().Test(jsonReq("POST", "/api/v1/auth/login", `{"email":"bench@example.org","password":"`+testPassword+`"}`), appTestTimeout)
 		if err != nil {
 			b.Fatal(err)

@@ -16,7 +16,6 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
-	"github.com/expertenrunde/expertenrunde/internal/httpapi"
 )
 
 const ptStudy = "pt-study"
@@ -864,14 +863,10 @@ func TestDeadlineAutoClose(t *testing.T) {
 	e.staff("POST", ks+"/1/open", "admin", "", 200)
 	e.clock.add(2 * time.Hour)
 	e.bearer = map[string]string{}
-	restarted := httpapi.New(httpapi.Deps{
-		Users: e.st, Sessions: e.st, Surveys: e.st, Audit: e.st, Limiter: e.st, DB: e.st,
-		Rounds: e.st, Responses: e.st, Experts: e.st, ExpertSessions: e.st, Tokens: e.tokens, Now: e.clock.now,
-	}, httpapi.Options{BodyLimit: 1 << 20})
-	if err := restarted.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer restarted.Shutdown()
+	// A restarted process: Main builds the lifecycle and starts its sweeper.
+	restarted := deps(e.st, e.clock.now, e.tokens, wiring{}).Rounds
+	sweeper := restarted.StartSweeper()
+	defer sweeper.Stop()
 	r, err = e.st.Round(ctx, "kleinstadtakademie-2020", 1)
 	if err != nil || r.Status != delphi.RoundClosed {
 		t.Fatalf("after the startup sweep: %+v %v", r, err)
@@ -880,7 +875,7 @@ func TestDeadlineAutoClose(t *testing.T) {
 		t.Fatalf("no snapshot after the startup sweep: %v", err)
 	}
 	// One sweep closes what is overdue and nothing else.
-	if n, err := restarted.CloseOverdueRounds(ctx); n != 0 || err != nil {
+	if n, err := restarted.CloseOverdue(ctx); n != 0 || err != nil {
 		t.Fatalf("second sweep closed %d (%v)", n, err)
 	}
 }

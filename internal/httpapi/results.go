@@ -12,7 +12,10 @@ import (
 // ResultsHandler serves the results of a study's rounds to its staff
 // (researchers, coordinators, admins assigned to it; others get 404). The
 // numbers come from results.Service, which the Excel export uses too.
-type ResultsHandler struct{ s *Server }
+type ResultsHandler struct {
+	studies studies
+	results *results.Service
+}
 
 func (h *ResultsHandler) routes() []route {
 	return []route{
@@ -23,10 +26,10 @@ func (h *ResultsHandler) routes() []route {
 }
 
 func (h *ResultsHandler) service() (*results.Service, error) {
-	if h.s.deps.Results == nil {
+	if h.results == nil {
 		return nil, delphi.Errorf(delphi.EUNAVAILABLE, "results are not available on this server")
 	}
-	return h.s.deps.Results, nil
+	return h.results, nil
 }
 
 // roundParam reads the round number from the path; ENOTFOUND if it is not
@@ -46,7 +49,7 @@ func (h *ResultsHandler) serve(c *fiber.Ctx, read func(svc *results.Service, sv 
 	if err != nil {
 		return err
 	}
-	sv, err := h.s.visibleSurvey(c, c.Params("id"))
+	sv, err := h.studies.visible(c, c.Params("id"))
 	if err != nil {
 		return err
 	}

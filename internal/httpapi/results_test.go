@@ -11,6 +11,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/results"
+	"github.com/expertenrunde/expertenrunde/internal/rounds"
 )
 
 const ksaID = "kleinstadtakademie-2020"
@@ -55,9 +56,9 @@ func newResultsEnv(t *testing.T) *resultsEnv {
 		e.answer(1, x, "T01", imp, 3, map[bool]string{true: "Resilienz ist zentral", false: ""}[x == 0])
 	}
 	// Round 1 closes with its snapshot, as the round lifecycle does.
-	if _, closed, err := e.st.CloseRound(ctx, ksaID, 1, delphi.RoundEvent{At: e.clock.now(), Action: delphi.RoundActionClose, ActorID: "test"},
-		func(r *delphi.Round) (*delphi.Snapshot, error) { return e.svc.Snapshot(ctx, e.def, r, e.clock.now()) }); err != nil || !closed {
-		t.Fatalf("close round 1: %v %v", closed, err)
+	lifecycle := &rounds.Service{Surveys: e.st, Rounds: e.st, Results: e.svc, Audit: e.st, Now: e.clock.now}
+	if r, err := lifecycle.Close(ctx, "test", ksaID, 1); err != nil || r.Status != delphi.RoundClosed {
+		t.Fatalf("close round 1: %+v %v", r, err)
 	}
 	// Round 2 (open): ten of them answer so far.
 	for x := range 10 {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"cmp"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,10 +9,14 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
 )
 
-// RoundHandler serves the round lifecycle to a study's staff: admins and
-// coordinators write, researchers read. Every request that reads a round
-// first closes it if its deadline has passed (the lazy close).
-type RoundHandler struct{ s *Server }
+// RoundHandler serves the round lifecycle (rounds.Service) to a study's
+// staff: admins and coordinators write, researchers read. Every request
+// that reads a round first closes it if its deadline has passed (the lazy
+// close).
+type RoundHandler struct {
+	studies studies
+	rounds  *rounds.Service
+}
 
 func (h *RoundHandler) routes() []route {
 	return []route{
@@ -27,92 +30,27 @@ func (h *RoundHandler) routes() []route {
 	}
 }
 
-// roundService returns the lifecycle service; EUNAVAILABLE when the server
-// was built without a round store.
-func (s *Server) roundService() (*rounds.Service, error) {
-	if s.deps.Rounds == nil || s.deps.Responses == nil {
+// survey checks the service and the study's visibility.
+func (h *RoundHandler) survey(c *fiber.Ctx) (*delphi.Survey, error) {
+	if h.rounds == nil {
 		return nil, delphi.Errorf(delphi.EUNAVAILABLE, "rounds are not available on this server")
 	}
-	return &rounds.Service{
-		Surveys: s.deps.Surveys, Rounds: s.deps.Rounds, Responses: s.deps.Responses, Audit: s.deps.Audit,
-		Now: s.now, Logger: s.log,
-	}, nil
-}
-
-// timeZone is the study's time zone, in which the UI shows times.
-func timeZone(def *delphi.Definition) string {
-	return cmp.Or(def.TimeZone, "Europe/Berlin")
-}
-
-// roundJSON is a round as the staff API shows it.
-type roundJSON struct {
-	*delphi.Round
-	TimeZone string         `json:"time_zone"`
-	Origins  map[string]int `json:"origins"` // item count per origin
-	// SnapshotAt is when the feedback snapshot was computed (closed rounds).
-	SnapshotAt *time.Time     `json:"snapshot_at,omitempty"`
-	Responses  *responseCount `json:"responses,omitempty"`
-}
-
-// responseCount is the round's participation so far.
-type responseCount struct {
-	Opened    int `json:"opened"`
-	Started   int `json:"started"`
-	Submitted int `json:"submitted"`
-}
-
-func (h *RoundHandler) view(c *fiber.Ctx, sv *delphi.Survey, r *delphi.Round, full bool) (roundJSON, error) {
-	out := roundJSON{Round: r, TimeZone: timeZone(sv.Definition), Origins: map[string]int{}}
-	for _, ri := range r.Items {
-		out.Origins[ri.Origin]++
-	}
-	if r.Closes() > 0 { // also while reopened: the old snapshot stays until the next close
-		snap, err := h.s.deps.Rounds.Snapshot(c.UserContext(), sv.ID, r.Number)
-		if err == nil {
-			at := snap.ComputedAt
-			out.SnapshotAt = &at
-		} else if delphi.ErrorCode(err) != delphi.ENOTFOUND {
-			return out, err
-		}
-	}
-	if full {
-		rs, err := h.s.deps.Responses.ListResponses(c.UserContext(), sv.ID, r.Number)
-		if err != nil {
-			return out, err
-		}
-		cnt := &responseCount{}
-		for _, resp := range rs {
-			if resp.FirstOpenedAt != nil {
-				cnt.Opened++
-			}
-			if resp.StartedAt != nil {
-				cnt.Started++
-			}
-			if resp.SubmittedAt != nil {
-				cnt.Submitted++
-			}
-		}
-		out.Responses = cnt
-	}
-	return out, nil
+	return h.studies.visible(c, c.Params("id"))
 }
 
 func (h *RoundHandler) list(c *fiber.Ctx) error {
-	svc, err := h.s.roundService()
+	sv, err := h.survey(c)
 	if err != nil {
 		return err
 	}
-	sv, err := h.s.visibleSurvey(c, c.Params("id"))
+	ctx := c.UserContext()
+	rs, err := h.rounds.List(ctx, sv.ID)
 	if err != nil {
 		return err
 	}
-	rs, err := svc.List(c.UserContext(), sv.ID)
-	if err != nil {
-		return err
-	}
-	out := make([]roundJSON, 0, len(rs))
+	out := make([]*rounds.View, 0, len(rs))
 	for _, r := range rs {
-		v, err := h.view(c, sv, r, false)
+		v, err := h.rounds.View(ctx, sv, r, false)
 		if err != nil {
 			return err
 		}
@@ -120,21 +58,17 @@ func (h *RoundHandler) list(c *fiber.Ctx) error {
 		out = append(out, v)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(fiber.Map{"rounds": out, "time_zone": timeZone(sv.Definition), "planned": sv.Definition.Rounds.Planned})
+	return c.JSON(fiber.Map{"rounds": out, "time_zone": sv.Definition.Zone(), "planned": sv.Definition.Rounds.Planned})
 }
 
 func (h *RoundHandler) get(c *fiber.Ctx) error {
-	return h.withRound(c, true, func(svc *rounds.Service, sv *delphi.Survey, n int, _ string) (*delphi.Round, error) {
-		return svc.Get(c.UserContext(), sv.ID, n)
+	return h.withRound(c, true, func(sv *delphi.Survey, n int, _ string) (*delphi.Round, error) {
+		return h.rounds.Get(c.UserContext(), sv.ID, n)
 	})
 }
 
 func (h *RoundHandler) create(c *fiber.Ctx) error {
-	svc, err := h.s.roundService()
-	if err != nil {
-		return err
-	}
-	sv, err := h.s.visibleSurvey(c, c.Params("id"))
+	sv, err := h.survey(c)
 	if err != nil {
 		return err
 	}
@@ -142,11 +76,12 @@ func (h *RoundHandler) create(c *fiber.Ctx) error {
 	if err := decodeJSONOrEmpty(c, &req); err != nil {
 		return err
 	}
-	r, err := svc.Prepare(c.UserContext(), currentUser(c).ID, sv, req)
+	ctx := c.UserContext()
+	r, err := h.rounds.Prepare(ctx, currentUser(c).ID, sv, req)
 	if err != nil {
 		return err
 	}
-	v, err := h.view(c, sv, r, false)
+	v, err := h.rounds.View(ctx, sv, r, false)
 	if err != nil {
 		return err
 	}
@@ -167,27 +102,24 @@ type roundUpdateRequest struct {
 }
 
 func (h *RoundHandler) update(c *fiber.Ctx) error {
-	return h.act(c, func(svc *rounds.Service, sv *delphi.Survey, n int, actor string) (*delphi.Round, error) {
+	return h.withRound(c, false, func(sv *delphi.Survey, n int, actor string) (*delphi.Round, error) {
 		var req roundUpdateRequest
 		if err := decodeJSON(c, &req); err != nil {
 			return nil, err
 		}
-		if req.OpensAt == nil && req.Deadline == nil {
-			return nil, delphi.FieldErrorf(delphi.EINVALID, "deadline", "give a deadline or an opening time")
-		}
-		return svc.Update(c.UserContext(), actor, sv.ID, n, req.OpensAt, req.Deadline)
+		return h.rounds.Update(c.UserContext(), actor, sv.ID, n, req.OpensAt, req.Deadline)
 	})
 }
 
 func (h *RoundHandler) open(c *fiber.Ctx) error {
-	return h.act(c, func(svc *rounds.Service, sv *delphi.Survey, n int, actor string) (*delphi.Round, error) {
-		return svc.Open(c.UserContext(), actor, sv.ID, n)
+	return h.withRound(c, false, func(sv *delphi.Survey, n int, actor string) (*delphi.Round, error) {
+		return h.rounds.Open(c.UserContext(), actor, sv.ID, n)
 	})
 }
 
 func (h *RoundHandler) close(c *fiber.Ctx) error {
-	return h.act(c, func(svc *rounds.Service, sv *delphi.Survey, n int, actor string) (*delphi.Round, error) {
-		return svc.Close(c.UserContext(), actor, sv.ID, n)
+	return h.withRound(c, false, func(sv *delphi.Survey, n int, actor string) (*delphi.Round, error) {
+		return h.rounds.Close(c.UserContext(), actor, sv.ID, n)
 	})
 }
 
@@ -197,28 +129,20 @@ type reopenRequest struct {
 }
 
 func (h *RoundHandler) reopen(c *fiber.Ctx) error {
-	return h.act(c, func(svc *rounds.Service, sv *delphi.Survey, n int, actor string) (*delphi.Round, error) {
+	return h.withRound(c, false, func(sv *delphi.Survey, n int, actor string) (*delphi.Round, error) {
 		var req reopenRequest
 		if err := decodeJSON(c, &req); err != nil {
 			return nil, err
 		}
-		return svc.Reopen(c.UserContext(), actor, sv.ID, n, req.Reason, req.Deadline)
+		return h.rounds.Reopen(c.UserContext(), actor, sv.ID, n, req.Reason, req.Deadline)
 	})
 }
 
-// act runs one lifecycle step on round :n of study :id and answers the round.
-func (h *RoundHandler) act(c *fiber.Ctx, step func(svc *rounds.Service, sv *delphi.Survey, n int, actor string) (*delphi.Round, error)) error {
-	return h.withRound(c, false, step)
-}
-
-// withRound resolves the service, the visible study and round :n, runs
-// step and answers the round (with its detail for a plain read), uncached.
-func (h *RoundHandler) withRound(c *fiber.Ctx, detail bool, step func(svc *rounds.Service, sv *delphi.Survey, n int, actor string) (*delphi.Round, error)) error {
-	svc, err := h.s.roundService()
-	if err != nil {
-		return err
-	}
-	sv, err := h.s.visibleSurvey(c, c.Params("id"))
+// withRound resolves the visible study and round :n, runs one lifecycle
+// step and answers the round (with its response counts for a plain read),
+// uncached.
+func (h *RoundHandler) withRound(c *fiber.Ctx, detail bool, step func(sv *delphi.Survey, n int, actor string) (*delphi.Round, error)) error {
+	sv, err := h.survey(c)
 	if err != nil {
 		return err
 	}
@@ -226,11 +150,11 @@ func (h *RoundHandler) withRound(c *fiber.Ctx, detail bool, step func(svc *round
 	if err != nil {
 		return err
 	}
-	r, err := step(svc, sv, n, currentUser(c).ID)
+	r, err := step(sv, n, currentUser(c).ID)
 	if err != nil {
 		return err
 	}
-	v, err := h.view(c, sv, r, detail)
+	v, err := h.rounds.View(c.UserContext(), sv, r, detail)
 	if err != nil {
 		return err
 	}

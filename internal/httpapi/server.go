@@ -18,9 +18,16 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"github.com/expertenrunde/expertenrunde/internal/accounts"
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/export"
+	"github.com/expertenrunde/expertenrunde/internal/mailing"
+	"github.com/expertenrunde/expertenrunde/internal/panel"
+	"github.com/expertenrunde/expertenrunde/internal/participation"
 	"github.com/expertenrunde/expertenrunde/internal/results"
+	"github.com/expertenrunde/expertenrunde/internal/rounds"
+	"github.com/expertenrunde/expertenrunde/internal/survey"
 )
 
 // Pinger checks the database.
@@ -28,10 +35,9 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// AnsweredItems reports which items of a study already have stored answers.
-type AnsweredItems func(ctx context.Context, surveyID string) (map[string]bool, error)
-
-// Deps are the services the handlers need.
+// Deps are what the server needs: the stores of authentication and of the
+// staff's own areas, and the use-case services, each built once by the
+// caller (Main). A nil service answers 503 on its routes.
 type Deps struct {
 	Users    delphi.UserStore
 	Sessions delphi.SessionStore
@@ -39,21 +45,24 @@ type Deps struct {
 	Audit    delphi.AuditStore
 	Limiter  delphi.LimiterStore
 	DB       Pinger
-	Answered AnsweredItems
-	Results  *results.Service // round results and the board; built from Surveys, Rounds and Responses when nil
-	// Rounds and Responses serve the round lifecycle and the experts'
-	// answers; Experts and ExpertSessions the personal-link sessions. Nil
-	// answers 503 on those routes.
-	Rounds         delphi.RoundStore
-	Responses      delphi.AnswerStore
+	Importer *survey.Importer // study imports, shared with the CLI
+	// Experts and ExpertSessions resolve the personal-link sessions of
+	// the participation routes.
 	Experts        delphi.ExpertStore
 	ExpertSessions delphi.ExpertSessionStore
-	Mail           delphi.MailStore // invitation jobs, sends and texts; nil answers 503 on the mail routes
-	Mailer         MailNotifier     // woken when a mail job was queued
+	Mail           delphi.MailStore // the Idempotency-Key records of the send requests
 	Tokens         *auth.Tokens
 	Logger         *slog.Logger
 	Now            func() time.Time // injectable clock
 	UI             fs.FS            // the built frontend; nil serves no UI
+
+	Accounts      *accounts.Service
+	Results       *results.Service
+	Rounds        *rounds.Service
+	Participation *participation.Service
+	Panel         *panel.Service
+	Mailing       *mailing.Service
+	Export        *export.Service
 }
 
 // Options are the HTTP settings taken from the configuration.
@@ -65,8 +74,6 @@ type Options struct {
 	TrustProxy   bool          // take the client IP from X-Forwarded-For
 	Version      string
 	ShutdownWait time.Duration
-	BaseURL      string // public URL: expert links are BaseURL/p/<token>
-	SMTPEnabled  bool   // an SMTP host is configured (shown on the invitations page)
 }
 
 // Server is the HTTP server.
@@ -78,8 +85,6 @@ type Server struct {
 	now  func() time.Time
 	ln   net.Listener
 	done chan error
-	// sweep closes overdue rounds in the background while listening.
-	sweep *sweeper
 	// argon holds one token per argon2id computation running; its size
 	// bounds them (withPasswordSlot), argonWait is how long a request
 	// waits for a slot.
@@ -91,11 +96,6 @@ type Server struct {
 func New(deps Deps, opt Options) *Server {
 	if deps.Now == nil {
 		deps.Now = time.Now
-	}
-	if deps.Results == nil && deps.Surveys != nil && deps.Rounds != nil && deps.Responses != nil {
-		// The one results service, also what the export reads through.
-		deps.Results = &results.Service{Surveys: deps.Surveys, Rounds: deps.Rounds, Responses: deps.Responses, Snapshots: deps.Rounds, Now: deps.Now,
-			LiveTTL: 5 * time.Second}
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
@@ -151,12 +151,20 @@ func New(deps Deps, opt Options) *Server {
 	return s
 }
 
-// areas returns the route table of every area.
+// areas returns the route table of every area, each handler holding only
+// the service it uses.
 func (s *Server) areas() [][]route {
+	st := studies{s.deps.Surveys}
 	return [][]route{
-		(&AuthHandler{s: s}).routes(), (&SurveyHandler{s: s}).routes(), (&UserHandler{s: s}).routes(),
-		(&ResultsHandler{s: s}).routes(), (&RoundHandler{s: s}).routes(), (&ParticipationHandler{s: s}).routes(),
-		(&PanelHandler{s: s}).routes(), (&MailHandler{s: s}).routes(), (&ExportHandler{s: s}).routes(),
+		(&AuthHandler{s: s}).routes(),
+		(&SurveyHandler{studies: st, surveys: s.deps.Surveys, importer: s.deps.Importer}).routes(),
+		(&UserHandler{accounts: s.deps.Accounts}).routes(),
+		(&ResultsHandler{studies: st, results: s.deps.Results}).routes(),
+		(&RoundHandler{studies: st, rounds: s.deps.Rounds}).routes(),
+		(&ParticipationHandler{s: s, svc: s.deps.Participation}).routes(),
+		(&PanelHandler{studies: st, panel: s.deps.Panel}).routes(),
+		(&MailHandler{studies: st, mailing: s.deps.Mailing, idempotent: s.idempotent}).routes(),
+		(&ExportHandler{studies: st, export: s.deps.Export}).routes(),
 	}
 }
 
@@ -179,7 +187,6 @@ func (s *Server) Listen(addr string) error {
 	}
 	s.ln = ln
 	s.done = make(chan error, 1)
-	s.startSweeper() // one sweep now: deadlines that passed while the server was down
 	go func() { s.done <- s.app.Listener(ln) }()
 	return nil
 }
@@ -198,7 +205,6 @@ func (s *Server) Shutdown() error {
 	if s.ln == nil {
 		return nil
 	}
-	s.stopSweeper()
 	err := s.app.ShutdownWithTimeout(s.opt.ShutdownWait)
 	if lerr := <-s.done; lerr != nil && !errors.Is(lerr, net.ErrClosed) && err == nil {
 		err = lerr

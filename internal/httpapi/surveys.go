@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -12,8 +11,13 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/survey"
 )
 
-// SurveyHandler serves the study definitions.
-type SurveyHandler struct{ s *Server }
+// SurveyHandler serves the study definitions; imports go through the
+// importer the CLI uses too.
+type SurveyHandler struct {
+	studies  studies
+	surveys  delphi.SurveyStore
+	importer *survey.Importer
+}
 
 func (h *SurveyHandler) routes() []route {
 	return []route{
@@ -53,7 +57,7 @@ func (h *SurveyHandler) list(c *fiber.Ctx) error {
 	if u.Role != delphi.RoleAdmin {
 		ids = append([]string{}, u.SurveyIDs...) // non-nil: an empty assignment lists nothing
 	}
-	all, err := h.s.deps.Surveys.ListSurveys(c.UserContext(), ids)
+	all, err := h.surveys.ListSurveys(c.UserContext(), ids)
 	if err != nil {
 		return err
 	}
@@ -64,14 +68,18 @@ func (h *SurveyHandler) list(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"surveys": out})
 }
 
-// visibleSurvey returns the study if the user may see it, and ENOTFOUND
+// studies resolves the study a request names, for the handlers of every
+// area.
+type studies struct{ surveys delphi.SurveyStore }
+
+// visible returns the study if the user may see it, and ENOTFOUND
 // otherwise, so that other studies' existence is not revealed.
-func (s *Server) visibleSurvey(c *fiber.Ctx, id string) (*delphi.Survey, error) {
+func (st studies) visible(c *fiber.Ctx, id string) (*delphi.Survey, error) {
 	notFound := delphi.Errorf(delphi.ENOTFOUND, "study %q not found", id)
 	if !currentUser(c).CanSee(id) {
 		return nil, notFound
 	}
-	sv, err := s.deps.Surveys.SurveyByID(c.UserContext(), id)
+	sv, err := st.surveys.SurveyByID(c.UserContext(), id)
 	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
 		return nil, notFound
 	}
@@ -79,7 +87,7 @@ func (s *Server) visibleSurvey(c *fiber.Ctx, id string) (*delphi.Survey, error) 
 }
 
 func (h *SurveyHandler) get(c *fiber.Ctx) error {
-	sv, err := h.s.visibleSurvey(c, c.Params("id"))
+	sv, err := h.studies.visible(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -90,6 +98,9 @@ func (h *SurveyHandler) get(c *fiber.Ctx) error {
 // itself, or a multipart form with a "file" field. An unchanged definition
 // answers 200 with the stored revision; a new or changed one 201.
 func (h *SurveyHandler) create(c *fiber.Ctx) error {
+	if h.importer == nil {
+		return delphi.Errorf(delphi.EUNAVAILABLE, "imports are not available on this server")
+	}
 	name, data, err := uploadedFile(c)
 	if err != nil {
 		return err
@@ -98,8 +109,7 @@ func (h *SurveyHandler) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
-	st, changed, err := h.s.importSurvey(c, u, def)
+	st, changed, err := h.importer.ImportAs(c.UserContext(), currentUser(c), def)
 	if err != nil {
 		return err
 	}
@@ -108,30 +118,6 @@ func (h *SurveyHandler) create(c *fiber.Ctx) error {
 		status = fiber.StatusCreated
 	}
 	return c.Status(status).JSON(st)
-}
-
-// importSurvey stores def through the shared importer, after the visibility
-// check, and assigns a new study to the coordinator who imported it.
-func (s *Server) importSurvey(c *fiber.Ctx, u *delphi.User, def *delphi.Definition) (*delphi.Survey, bool, error) {
-	ctx := c.UserContext()
-	if _, err := s.deps.Surveys.SurveyByID(ctx, def.ID); err == nil && !u.CanSee(def.ID) {
-		return nil, false, delphi.Errorf(delphi.ENOTFOUND, "study %q not found", def.ID)
-	} else if err != nil && delphi.ErrorCode(err) != delphi.ENOTFOUND {
-		return nil, false, err
-	}
-	im := &survey.Importer{Surveys: s.deps.Surveys, Audit: s.deps.Audit, Answered: s.deps.Answered, Now: s.now}
-	st, changed, err := im.Import(ctx, u.ID, def)
-	if err != nil || !changed {
-		return st, changed, err
-	}
-	if u.Role != delphi.RoleAdmin && !slices.Contains(u.SurveyIDs, def.ID) {
-		u.SurveyIDs = append(u.SurveyIDs, def.ID)
-		u.UpdatedAt = s.now().UTC()
-		if err := s.deps.Users.UpdateUser(ctx, u); err != nil {
-			return nil, false, err
-		}
-	}
-	return st, true, nil
 }
 
 // uploadedFile returns the file name and bytes of an upload: a multipart

@@ -9,7 +9,6 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
-	"github.com/expertenrunde/expertenrunde/internal/httpapi"
 )
 
 // cookieHeader is the Cookie header of a browser holding the session and CSRF cookies.
@@ -137,9 +136,9 @@ func (h *hookedUsers) SetUserDisabled(ctx context.Context, id string, at *time.T
 // from another instance): one of the two stays enabled.
 func TestDisableLastAdmin(t *testing.T) {
 	var users *hookedUsers
-	e := newEnv(t, func(d *httpapi.Deps) {
-		users = &hookedUsers{UserStore: d.Users}
-		d.Users = users
+	e := newEnv(t, func(w *wiring) {
+		users = &hookedUsers{UserStore: w.users}
+		w.users = users
 	})
 	ctx := context.Background()
 	second := &delphi.User{Email: "admin2@example.org", Role: delphi.RoleAdmin, PasswordHash: hashOnce(t)}
@@ -211,9 +210,9 @@ func TestDisabledUserWithFreshSession(t *testing.T) {
 // the caller lands right after the caller's write).
 func TestDemoteLastAdmin(t *testing.T) {
 	var users *hookedUsers
-	e := newEnv(t, func(d *httpapi.Deps) {
-		users = &hookedUsers{UserStore: d.Users}
-		d.Users = users
+	e := newEnv(t, func(w *wiring) {
+		users = &hookedUsers{UserStore: w.users}
+		w.users = users
 	})
 	ctx := context.Background()
 	admin := e.users["admin"]

@@ -124,9 +124,20 @@ func (s *study) loadWith(tb testing.TB, st *store.Store, snapshot func(r *delphi
 		if n == len(s.responses) {
 			break
 		}
-		_, closed, err := st.CloseRound(ctx, s.def.ID, n, delphi.RoundEvent{At: at, Action: delphi.RoundActionClose, ActorID: "test"}, snapshot)
-		if err != nil || !closed {
-			tb.Fatalf("close round %d: %v %v", n, closed, err)
+		// The store's steps of a close (rounds.Service.Close).
+		r, err := st.MarkClosing(ctx, s.def.ID, n, at)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		snap, err := snapshot(r)
+		if err == nil {
+			err = st.PutSnapshot(ctx, snap, 1)
+		}
+		if err == nil {
+			_, err = st.MarkClosed(ctx, s.def.ID, n, *r.ClosingAt, delphi.RoundEvent{At: at, Action: delphi.RoundActionClose, ActorID: "test"})
+		}
+		if err != nil {
+			tb.Fatalf("close round %d: %v", n, err)
 		}
 	}
 }

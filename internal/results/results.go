@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -84,24 +85,26 @@ func (s *Service) round(ctx context.Context, sv *delphi.Survey, r *delphi.Round)
 	switch r.Status {
 	case delphi.RoundClosed:
 		s.forget(r.SurveyID, r.Number)
-		return s.frozen(ctx, r)
+		return s.Frozen(ctx, r.SurveyID, r.Number)
 	case delphi.RoundOpen:
 		return s.liveRound(ctx, sv, r)
 	}
 	return nil, delphi.Errorf(delphi.ECONFLICT, "round %d has not been opened yet; it has no results", r.Number)
 }
 
-// frozen reads the snapshot stored when the round was closed.
-func (s *Service) frozen(ctx context.Context, r *delphi.Round) (*analysis.RoundResults, error) {
-	snap, err := s.Snapshots.Snapshot(ctx, r.SurveyID, r.Number)
+// Frozen returns the results frozen by the last close of round n (also
+// while the round is reopened): the one decoder of snapshots. ECONFLICT if
+// the round has no snapshot.
+func (s *Service) Frozen(ctx context.Context, surveyID string, n int) (*analysis.RoundResults, error) {
+	snap, err := s.Snapshots.Snapshot(ctx, surveyID, n)
 	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return nil, delphi.Errorf(delphi.ECONFLICT, "round %d is closed but has no stored results", r.Number)
+		return nil, delphi.Errorf(delphi.ECONFLICT, "round %d has no stored results", n)
 	} else if err != nil {
 		return nil, err
 	}
 	var res analysis.RoundResults
 	if err := json.Unmarshal(snap.Results, &res); err != nil {
-		return nil, &delphi.Error{Code: delphi.EINTERNAL, Message: "unreadable snapshot", Err: err}
+		return nil, &delphi.Error{Code: delphi.EINTERNAL, Message: "unreadable snapshot", Err: fmt.Errorf("snapshot %s#%d: %w", surveyID, n, err)}
 	}
 	return &res, nil
 }
@@ -120,8 +123,8 @@ func (s *Service) Compute(ctx context.Context, def *delphi.Definition, r *delphi
 }
 
 // Snapshot computes the frozen results of round r at time at (Live false),
-// for the compute callback of delphi.RoundStore.CloseRound: closing a round
-// with it freezes exactly the numbers the live view showed.
+// the snapshot that rounds.Service's close stores: closing a round with it
+// freezes exactly the numbers the live view showed.
 func (s *Service) Snapshot(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time) (*delphi.Snapshot, error) {
 	res, err := s.Compute(ctx, def, r, at, false)
 	if err != nil {

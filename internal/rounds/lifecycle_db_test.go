@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
 	"github.com/expertenrunde/expertenrunde/internal/store"
 	"github.com/expertenrunde/expertenrunde/internal/store/storetest"
@@ -24,9 +25,12 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 type fixture struct {
 	st  *store.Store
 	svc *rounds.Service
-	def *delphi.Definition
-	mu  sync.Mutex
-	now time.Time
+	// answers is the results service's view of the responses: it counts
+	// the reads of a round (one per computation) and can fail them.
+	answers *answers
+	def     *delphi.Definition
+	mu      sync.Mutex
+	now     time.Time
 }
 
 // smallStudy is a study of two rating items.
@@ -71,8 +75,26 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f := &fixture{st: storetest.NewStore(t, "rounds"), def: def, now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
 	f.st.Now = f.clock
-	f.svc = &rounds.Service{Surveys: f.st, Rounds: f.st, Responses: f.st, Audit: f.st, Now: f.clock}
+	f.answers = &answers{ResponseStore: f.st}
+	res := &results.Service{Surveys: f.st, Rounds: f.st, Responses: f.answers, Snapshots: f.st, Now: f.clock}
+	f.svc = &rounds.Service{Surveys: f.st, Rounds: f.st, Results: res, Audit: f.st, Now: f.clock}
 	return f
+}
+
+// answers is a response store that counts ListResponses calls and fails
+// them while fail is set.
+type answers struct {
+	delphi.ResponseStore
+	reads atomic.Int32
+	fail  atomic.Bool
+}
+
+func (a *answers) ListResponses(ctx context.Context, surveyID string, round int) ([]*delphi.Response, error) {
+	a.reads.Add(1)
+	if a.fail.Load() {
+		return nil, delphi.Errorf(delphi.EUNAVAILABLE, "down")
+	}
+	return a.ResponseStore.ListResponses(ctx, surveyID, round)
 }
 
 func (f *fixture) clock() time.Time {
@@ -101,15 +123,8 @@ func (f *fixture) in(d time.Duration) *time.Time {
 // closedRound1 prepares, opens and closes round 1 of a new study.
 func (f *fixture) closedRound1(t *testing.T, id string) *delphi.Survey {
 	t.Helper()
-	ctx := context.Background()
-	sv := f.study(t, id)
-	if _, err := f.svc.Prepare(ctx, "u1", sv, rounds.PrepareRequest{Deadline: f.in(7 * 24 * time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.Open(ctx, "u1", sv.ID, 1); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.Close(ctx, "u1", sv.ID, 1); err != nil {
+	sv := f.openRound1(t, id)
+	if _, err := f.svc.Close(context.Background(), "u1", sv.ID, 1); err != nil {
 		t.Fatal(err)
 	}
 	return sv
@@ -180,5 +195,165 @@ func TestReopenRacesNextRound(t *testing.T) {
 		if fmt.Sprint(states) != fmt.Sprint(want) {
 			t.Fatalf("run %d: round states %v, want %v", run, states, want)
 		}
+	}
+}
+
+// openRound1 prepares and opens round 1 of a new study.
+func (f *fixture) openRound1(t *testing.T, id string) *delphi.Survey {
+	t.Helper()
+	ctx := context.Background()
+	sv := f.study(t, id)
+	if _, err := f.svc.Prepare(ctx, "u1", sv, rounds.PrepareRequest{Deadline: f.in(7 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Open(ctx, "u1", sv.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	return sv
+}
+
+// save stores one answer to q1 the way the participation service does:
+// admitted by Accept, written, released.
+func (f *fixture) save(ctx context.Context, surveyID, expert string, v int) error {
+	release, err := f.svc.Accept(ctx, surveyID, 1)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, _, err = f.st.SaveAnswer(ctx, &delphi.Answer{SurveyID: surveyID, Round: 1, ItemID: "q1", ExpertID: expert, Pseudonym: "E-" + expert, Group: "g",
+		Value: delphi.Value{Point: &v}, Seq: 1}, f.clock())
+	return err
+}
+
+// closes counts the audited closes of round 1.
+func (f *fixture) closes(t *testing.T, surveyID string) int {
+	t.Helper()
+	entries, err := f.st.ListAudit(context.Background(), surveyID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Action == "round.close" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCloseOnceAndReplaceAfterReopen: a failed computation stores nothing
+// and leaves the round accepting answers; eight concurrent closes compute
+// and store one snapshot and audit one close; a reopened round keeps its
+// snapshot until the next close replaces it.
+func TestCloseOnceAndReplaceAfterReopen(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sv := f.openRound1(t, "once")
+	if err := f.save(ctx, sv.ID, "x1", 4); err != nil {
+		t.Fatal(err)
+	}
+
+	f.answers.fail.Store(true)
+	if _, err := f.svc.Close(ctx, "u1", sv.ID, 1); delphi.ErrorCode(err) != delphi.EUNAVAILABLE {
+		t.Fatalf("close with a failing computation: %v", err)
+	}
+	f.answers.fail.Store(false)
+	if _, err := f.st.Snapshot(ctx, sv.ID, 1); delphi.ErrorCode(err) != delphi.ENOTFOUND {
+		t.Fatalf("snapshot after a failed close: %v", err)
+	}
+	if r, err := f.st.Round(ctx, sv.ID, 1); err != nil || r.Status != delphi.RoundOpen || r.ClosingAt != nil {
+		t.Fatalf("round after a failed close: %+v %v", r, err)
+	}
+	if err := f.save(ctx, sv.ID, "x2", 5); err != nil {
+		t.Fatalf("a save after a failed close: %v", err)
+	}
+
+	const workers = 8
+	f.answers.reads.Store(0)
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() {
+			r, err := f.svc.Close(ctx, fmt.Sprint("u", i), sv.ID, 1)
+			if err != nil {
+				t.Errorf("close: %v", err)
+			} else if r.Status != delphi.RoundClosed {
+				t.Errorf("close returned status %s", r.Status)
+			}
+		})
+	}
+	wg.Wait()
+	if n, c := f.answers.reads.Load(), f.closes(t, sv.ID); n != 1 || c != 1 {
+		t.Fatalf("%d concurrent closes computed %d snapshots and audited %d closes; want 1 and 1", workers, n, c)
+	}
+	first, err := f.svc.Results.Frozen(ctx, sv.ID, 1)
+	if err != nil || first.Respondents.Total != 2 {
+		t.Fatalf("snapshot: %+v %v", first, err)
+	}
+
+	// Reopened, the old snapshot stays until the next close replaces it.
+	f.mu.Lock()
+	f.now = f.now.Add(time.Hour)
+	f.mu.Unlock()
+	if _, err := f.svc.Reopen(ctx, "u1", sv.ID, 1, "one more answer", nil); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := f.svc.Results.Frozen(ctx, sv.ID, 1); err != nil || !res.ComputedAt.Equal(first.ComputedAt) {
+		t.Fatalf("snapshot after the reopen: %+v %v, want the old one", res, err)
+	}
+	if err := f.save(ctx, sv.ID, "x3", 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Close(ctx, "u1", sv.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.svc.Results.Frozen(ctx, sv.ID, 1)
+	if err != nil || second.Respondents.Total != 3 || !second.ComputedAt.Equal(f.clock()) {
+		t.Fatalf("snapshot after the second close: %+v %v", second, err)
+	}
+	if _, err := f.svc.Close(ctx, "u1", sv.ID, 7); delphi.ErrorCode(err) != delphi.ENOTFOUND {
+		t.Fatalf("close of an unknown round: %v", err)
+	}
+}
+
+// TestCloseWaitsForAdmittedAnswers: an answer admitted before a close
+// began, and written after it, is counted by the snapshot: the close waits
+// for it. An answer after the close is refused.
+func TestCloseWaitsForAdmittedAnswers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sv := f.openRound1(t, "guard")
+	release, err := f.svc.Accept(ctx, sv.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() {
+		_, err := f.svc.Close(ctx, "u1", sv.ID, 1)
+		closed <- err
+	}()
+	for { // until the close has marked the round; it computes only after this save
+		r, err := f.st.Round(ctx, sv.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ClosingAt != nil || r.Status == delphi.RoundClosed {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	v := 4
+	if _, _, err := f.st.SaveAnswer(ctx, &delphi.Answer{SurveyID: sv.ID, Round: 1, ItemID: "q1", ExpertID: "x1", Pseudonym: "E-x1", Group: "g", Value: delphi.Value{Point: &v}, Seq: 1}, f.clock()); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.svc.Results.Frozen(ctx, sv.ID, 1)
+	if err != nil || res.Respondents.Total != 1 {
+		t.Fatalf("the snapshot counted %+v (%v); want the answer saved while the close began", res, err)
+	}
+	if err := f.save(ctx, sv.ID, "x2", 5); delphi.ErrorCode(err) != delphi.ECONFLICT {
+		t.Fatalf("a save after the close: %v, want a conflict", err)
 	}
 }

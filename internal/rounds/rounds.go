@@ -19,7 +19,6 @@ package rounds
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -28,17 +27,25 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/keylock"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 )
 
 // Service runs the lifecycle. Its stores are usually all one *store.Store.
+// Build one per process (Main): its closes of a round run one at a time.
 type Service struct {
-	Surveys   delphi.SurveyStore
-	Rounds    delphi.RoundStore
+	Surveys delphi.SurveyStore
+	Rounds  delphi.RoundStore
+	// Results computes a closed round's snapshot and reads it back (the
+	// one results.Service of the process).
+	Results *results.Service
+	// Responses, optional, counts a round's responses for View.
 	Responses delphi.ResponseStore
 	Audit     delphi.AuditStore
 	Now       func() time.Time // injectable clock
 	Logger    *slog.Logger
+
+	closing keylock.KeyLock // one close per round at a time in this process
 }
 
 func (s *Service) now() time.Time {
@@ -148,7 +155,7 @@ func (s *Service) Prepare(ctx context.Context, actorID string, sv *delphi.Survey
 		if prev.Status != delphi.RoundClosed {
 			return nil, delphi.Errorf(delphi.ECONFLICT, "round %d is %s; close it before preparing round %d", prev.Number, prev.Status, r.Number)
 		}
-		res, err := s.Results(ctx, sv.ID, prev.Number)
+		res, err := s.Results.Frozen(ctx, sv.ID, prev.Number)
 		if err != nil {
 			return nil, err
 		}
@@ -347,22 +354,6 @@ func nextItems(def *delphi.Definition, existing []*delphi.Round, res *analysis.R
 	return out, nil
 }
 
-// Results returns the frozen results of a closed round from its snapshot.
-// ECONFLICT if the round has no snapshot.
-func (s *Service) Results(ctx context.Context, surveyID string, n int) (*analysis.RoundResults, error) {
-	snap, err := s.Rounds.Snapshot(ctx, surveyID, n)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return nil, delphi.Errorf(delphi.ECONFLICT, "round %d has no stored results", n)
-	} else if err != nil {
-		return nil, err
-	}
-	var res analysis.RoundResults
-	if err := json.Unmarshal(snap.Results, &res); err != nil {
-		return nil, delphi.Internal(fmt.Errorf("snapshot %s#%d: %w", surveyID, n, err))
-	}
-	return &res, nil
-}
-
 // Get returns round n after the lazy deadline check. ENOTFOUND.
 func (s *Service) Get(ctx context.Context, surveyID string, n int) (*delphi.Round, error) {
 	r, err := s.Rounds.Round(ctx, surveyID, n)
@@ -416,19 +407,23 @@ func (s *Service) Refresh(ctx context.Context, r *delphi.Round) (*delphi.Round, 
 	return s.close(ctx, delphi.SystemActor, r.SurveyID, r.Number, true)
 }
 
-// WhileAccepting runs fn, which stores an expert's answer or submission for
-// round n, if the round accepts answers now (delphi.Round.Accepting, checked
-// on a fresh read): under the round's guard (delphi.RoundStore.GuardRound),
-// so that a close either counts what fn stores in its snapshot or fn is
-// refused. ECONFLICT for a round that does not accept answers; ENOTFOUND;
-// fn's error.
-func (s *Service) WhileAccepting(ctx context.Context, surveyID string, n int, fn func(r *delphi.Round) error) error {
-	return s.Rounds.GuardRound(ctx, surveyID, n, func(r *delphi.Round) error {
-		if err := r.Accepting(s.now()); err != nil {
-			return err
-		}
-		return fn(r)
-	})
+// Accept admits one write of an expert's answer or submission to round n:
+// it reads the round's state under its answer guard
+// (delphi.RoundStore.AnswerGuard) and checks that the round accepts answers
+// now (delphi.Round.Accepting). The caller writes, then calls release: a
+// close that begins meanwhile waits for the write and counts it in its
+// snapshot, and a write admitted after the close began is refused.
+// ECONFLICT for a round that does not accept answers; ENOTFOUND.
+func (s *Service) Accept(ctx context.Context, surveyID string, n int) (release func(), err error) {
+	r, release, err := s.Rounds.AnswerGuard(ctx, surveyID, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Accepting(s.now()); err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
 }
 
 // Open opens a draft round: it needs a deadline in the future. EINVALID
@@ -484,21 +479,60 @@ func (s *Service) Close(ctx context.Context, actorID, surveyID string, n int) (*
 	return s.close(ctx, actorID, surveyID, n, false)
 }
 
-// close computes the snapshot and closes the round (once, however many
-// callers race), and audits the close.
+// close closes round n and audits the close. The protocol, top to bottom:
+//
+//  1. Mark the round closing (MarkClosing, a compare-and-set): from then on
+//     no process accepts an answer for it (Accept refuses).
+//  2. Wait for this process's writes that Accept admitted before the mark
+//     (AwaitAnswers), so the snapshot reads every answer that was
+//     acknowledged.
+//  3. Compute the snapshot from the stored answers of rounds n and n−1:
+//     results.Service.Snapshot, the numbers the live view showed.
+//  4. Store it (PutSnapshot) as generation "closes so far + 1", replacing
+//     the snapshot of an earlier close after a reopen.
+//  5. Mark the round closed (MarkClosed, a compare-and-set on the mark of
+//     step 1).
+//
+// If step 3 or 4 fails, the mark is removed, so the round accepts answers
+// again; a mark left by a crashed close stalls after delphi.CloseStall and
+// the next close takes it over. Closes of one round in this process run one
+// at a time; the first closes it, the others find it closed. Across
+// processes the marks decide: a round another process is closing, or has
+// closed meanwhile, is returned as it is.
+//
+// Across MongoDB instances a save that was admitted on another instance
+// just before step 1 can still land after step 3 (a window of one write,
+// not of the whole computation); closing it would need the response write
+// itself to be conditional on a mark on the round's responses.
 func (s *Service) close(ctx context.Context, actorID, surveyID string, n int, automatic bool) (*delphi.Round, error) {
+	defer s.closing.Lock(delphi.RoundKey(surveyID, n))()
+	r, err := s.Rounds.Round(ctx, surveyID, n)
+	if err != nil || r.Status != delphi.RoundOpen {
+		return r, err
+	}
 	sv, err := s.Surveys.SurveyByID(ctx, surveyID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	rs := &results.Service{Surveys: s.Surveys, Rounds: s.Rounds, Responses: s.Responses, Snapshots: s.Rounds, Now: s.Now}
-	compute := func(r *delphi.Round) (*delphi.Snapshot, error) {
-		return rs.Snapshot(ctx, sv.Definition, r, now) // the numbers the live view showed
+	// 1.
+	if r, err = s.Rounds.MarkClosing(ctx, surveyID, n, now); err != nil {
+		return s.closedMeanwhile(ctx, surveyID, n, err)
 	}
-	r, closed, err := s.Rounds.CloseRound(ctx, surveyID, n, delphi.RoundEvent{At: now, Action: delphi.RoundActionClose, ActorID: actorID}, compute)
-	if err != nil || !closed {
-		return r, err
+	// 2.
+	s.Rounds.AwaitAnswers(surveyID, n)
+	// 3. and 4.
+	snap, err := s.Results.Snapshot(ctx, sv.Definition, r, now)
+	if err == nil {
+		err = s.Rounds.PutSnapshot(ctx, snap, r.Closes()+1)
+	}
+	if err != nil {
+		s.unmarkClosing(ctx, r)
+		return nil, err
+	}
+	// 5.
+	if r, err = s.Rounds.MarkClosed(ctx, surveyID, n, *r.ClosingAt, delphi.RoundEvent{At: now, Action: delphi.RoundActionClose, ActorID: actorID}); err != nil {
+		return s.closedMeanwhile(ctx, surveyID, n, err)
 	}
 	details := map[string]any{"automatic": automatic}
 	if r.Deadline != nil {
@@ -509,6 +543,29 @@ func (s *Service) close(ctx context.Context, actorID, surveyID string, n int, au
 	}
 	s.log().Info("round closed", "survey_id", surveyID, "round", n, "automatic", automatic)
 	return r, nil
+}
+
+// closedMeanwhile handles err from a compare-and-set of close: when another
+// process has closed the round meanwhile, or is closing it now, the round
+// is returned as it is (that close audits); otherwise err.
+func (s *Service) closedMeanwhile(ctx context.Context, surveyID string, n int, err error) (*delphi.Round, error) {
+	if delphi.ErrorCode(err) != delphi.ECONFLICT {
+		return nil, err
+	}
+	r, rerr := s.Rounds.Round(ctx, surveyID, n)
+	if rerr == nil && (r.Status == delphi.RoundClosed || r.Status == delphi.RoundOpen && r.ClosingAt != nil && !r.CloseStalled(s.now())) {
+		return r, nil
+	}
+	return nil, err
+}
+
+// unmarkClosing removes the closing mark of r after a failed close, so the
+// round accepts answers again. A failure is only logged: the next close
+// takes the mark over once it has stalled.
+func (s *Service) unmarkClosing(ctx context.Context, r *delphi.Round) {
+	if err := s.Rounds.UnmarkClosing(context.WithoutCancel(ctx), r.SurveyID, r.Number, *r.ClosingAt); err != nil {
+		s.log().Warn("removing the closing mark after a failed close", "round", r.Key(), "err", err)
+	}
 }
 
 // Reopen opens a closed round again; the reason goes to the audit log.
@@ -563,9 +620,13 @@ func (s *Service) Reopen(ctx context.Context, actorID, surveyID string, n int, r
 const abandonedNext = time.Minute
 
 // Update changes the opening time and the deadline of a draft or open
-// round. An open round's deadline must lie in the future. EINVALID;
-// ECONFLICT for a closed round; ENOTFOUND.
+// round; one of them must be given. An open round's deadline must lie in
+// the future. EINVALID (field deadline); ECONFLICT for a closed round;
+// ENOTFOUND.
 func (s *Service) Update(ctx context.Context, actorID, surveyID string, n int, opensAt, deadline *time.Time) (*delphi.Round, error) {
+	if opensAt == nil && deadline == nil {
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "deadline", "give a deadline or an opening time")
+	}
 	now := s.now()
 	if _, err := s.Get(ctx, surveyID, n); err != nil {
 		return nil, err

@@ -22,9 +22,6 @@ func (s *Store) SetFerret(on bool) { s.ferret = on }
 // Ferret reports whether the store detected FerretDB.
 func (s *Store) Ferret() bool { return s.ferret }
 
-// PutSnapshot exposes putSnapshot to the tests.
-var PutSnapshot = (*Store).putSnapshot
-
 // LimiterDoc is a limiter document as read.
 type LimiterDoc = limiterDoc
 

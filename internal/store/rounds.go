@@ -24,27 +24,13 @@ import (
 //              another instance did), a close after a reopen replaces an
 //              older generation only.
 //
-// Answers and the close. The raw export and the transitions read the stored
-// answers of a closed round, the numbers read its snapshot: they agree only
-// if no answer is stored after the close's computation has read them. A save
-// checks that the round accepts answers and then writes the response, another
-// document, without a transaction. So CloseRound
-//  1. marks the round closing (closing_at, a compare-and-set on rev): a save
-//     that reads the round after this, in any process, refuses (Accepting);
-//  2. takes the round's answer guard exclusively, which waits for the saves
-//     of this process that read the round before the mark: GuardRound holds
-//     the guard shared from its read of the round to the end of the write;
-//  3. computes and stores the snapshot, then marks the round closed.
-// In one process this is exact, and the embedded database admits only one.
-// Across MongoDB instances a save that read the round on another instance
-// just before step 1 can still land after step 3 (a window of one write, not
-// of the whole computation): closing it needs the response write itself to
-// be conditional on a mark that the close sets on the round's responses
-// before step 3, which is the answer store's compare-and-set to carry.
-// Ignoring, when reading a closed round, the answers saved after ClosedAt
-// would not do instead: a later save has overwritten the value the snapshot
-// counted, saves carry the clock of the instance that took them, and a save
-// stamped before the close can land after the computation's read.
+// Answers and the close. The store offers the steps of a close as plain
+// compare-and-set writes; rounds.Service.Close runs them in order and
+// documents why (MarkClosing, AwaitAnswers, PutSnapshot, MarkClosed, and
+// UnmarkClosing after a failure). A save reads the round's state through
+// AnswerGuard, which holds the round's answer guard shared until the save
+// has written; AwaitAnswers takes the guard exclusively, so it waits for
+// the saves of this process that read the round before its closing mark.
 //
 // Reopening and the next round. Round n may be reopened only while round
 // n+1 does not exist. CreateNextRound first marks round n (next_created_at,
@@ -365,139 +351,110 @@ func (s *Store) UpdateRound(ctx context.Context, surveyID string, number int, fn
 // the round document's key: the guard is held while responses are written).
 func roundAnswersKey(id string) string { return "round-answers/" + id }
 
-// GuardRound reads the round and runs fn with it while holding the round's
-// answer guard shared (see delphi.RoundStore and "Answers and the close"
-// above). fn must not close the round. ENOTFOUND, or fn's error.
+// AnswerGuard reads the round's state and holds the round's answer guard
+// shared until release is called (see delphi.RoundStore). ENOTFOUND.
 //
-// Every save runs it, so it reads the round's state alone: the round fn
-// gets has no Items, Mail or History (decoding the items, a large JSON
-// string, cost the saves about a fifth of their throughput in the load test).
-func (s *Store) GuardRound(ctx context.Context, surveyID string, number int, fn func(r *delphi.Round) error) error {
+// Every save takes it, so it reads the round's state alone: the round has
+// no Items, Mail or History (decoding the items, a large JSON string, cost
+// the saves about a fifth of their throughput in the load test).
+func (s *Store) AnswerGuard(ctx context.Context, surveyID string, number int) (*delphi.Round, func(), error) {
 	id := delphi.RoundKey(surveyID, number)
-	defer s.locks.RLock(roundAnswersKey(id))()
-	rctx, cancel := withTimeout(ctx)
+	release := s.locks.RLock(roundAnswersKey(id))
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
 	var d roundDoc
-	err := s.db.Collection(colRounds).FindOne(rctx, bson.D{{Key: "_id", Value: id}},
+	err := s.db.Collection(colRounds).FindOne(ctx, bson.D{{Key: "_id", Value: id}},
 		options.FindOne().SetProjection(bson.D{{Key: "items_json", Value: 0}, {Key: "mail_json", Value: 0}, {Key: "history", Value: 0}})).Decode(&d)
-	cancel()
 	if err != nil {
-		return mapErr(err, "round")
+		release()
+		return nil, nil, mapErr(err, "round")
 	}
-	return fn(&delphi.Round{
+	return &delphi.Round{
 		SurveyID: d.SurveyID, Number: d.Number, Status: d.Status, OpensAt: d.OpensAt, Deadline: d.Deadline,
 		OpenedAt: d.OpenedAt, ClosedAt: d.ClosedAt, ClosingAt: d.ClosingAt, NextCreatedAt: d.NextAt,
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}, release, nil
+}
+
+// AwaitAnswers waits until the answer guards of the round that this
+// process's saves took before the call are released (see delphi.RoundStore).
+func (s *Store) AwaitAnswers(surveyID string, number int) {
+	s.locks.Lock(roundAnswersKey(delphi.RoundKey(surveyID, number)))()
+}
+
+// MarkClosing sets the closing mark of an open round (see
+// delphi.RoundStore). A mark younger than delphi.CloseStall is another
+// process's close in progress, except on FerretDB, which only one process
+// uses: there any mark is left over from a failed close (the process's own
+// closes of a round run one at a time) and is taken over. ENOTFOUND;
+// ECONFLICT.
+func (s *Store) MarkClosing(ctx context.Context, surveyID string, number int, at time.Time) (*delphi.Round, error) {
+	at = at.UTC().Truncate(time.Millisecond)
+	return s.UpdateRound(ctx, surveyID, number, func(r *delphi.Round) error {
+		switch {
+		case r.Status != delphi.RoundOpen:
+			return delphi.Errorf(delphi.ECONFLICT, "round %d is %s, not open", number, r.Status)
+		case r.ClosingAt != nil && !r.CloseStalled(at) && !s.ferret:
+			return delphi.Errorf(delphi.ECONFLICT, "round %d is being closed", number)
+		}
+		r.ClosingAt = &at
+		return nil
 	})
 }
 
-// CloseRound closes an open round and stores its snapshot (see
-// delphi.RoundStore and "Answers and the close" above). A round that another
-// process is closing (closingElsewhere) is returned unchanged with closed ==
-// false; a mark left by a crashed or failed close is taken over. ENOTFOUND,
-// ECONFLICT, or compute's error (nothing is stored then).
-func (s *Store) CloseRound(ctx context.Context, surveyID string, number int, ev delphi.RoundEvent, compute func(r *delphi.Round) (*delphi.Snapshot, error)) (*delphi.Round, bool, error) {
-	id := delphi.RoundKey(surveyID, number)
-	defer s.locks.Lock(colRounds + "/" + id)()
+// MarkClosed closes the round marked closing at closingAt with ev (see
+// delphi.RoundStore). ENOTFOUND; ECONFLICT if the round no longer carries
+// that mark.
+func (s *Store) MarkClosed(ctx context.Context, surveyID string, number int, closingAt time.Time, ev delphi.RoundEvent) (*delphi.Round, error) {
 	ev.At = ev.At.UTC().Truncate(time.Millisecond)
-	rctx, cancel := withTimeout(ctx)
-	d, err := s.roundDoc(rctx, id)
-	if err != nil {
-		cancel()
-		return nil, false, err
-	}
-	r, err := d.round()
-	if err != nil || r.Status != delphi.RoundOpen || s.closingElsewhere(r, ev.At) {
-		cancel()
-		if err != nil {
-			return nil, false, err
+	return s.UpdateRound(ctx, surveyID, number, func(r *delphi.Round) error {
+		if err := markedAt(r, closingAt); err != nil {
+			return err
 		}
-		return r, false, nil
-	}
-	// 1. The mark: from here on no process accepts an answer for the round.
-	closingAt := ev.At
-	r.ClosingAt = &closingAt
-	r, err = s.replaceRound(rctx, r, d.Rev)
-	cancel()
-	if err != nil {
-		return s.closedMeanwhile(ctx, id, err)
-	}
-	rev := d.Rev + 1
-	// 2. Wait for this process's saves that read the round before the mark.
-	s.locks.Lock(roundAnswersKey(id))()
-	// 3. The computation reads the whole round and may take long on a big
-	// panel; the writes after it get their own operation timeout.
-	snap, err := compute(r)
-	if err != nil {
-		s.unmarkClosing(ctx, r, rev)
-		return nil, false, err
-	}
-	ctx, cancel = withTimeout(ctx)
-	defer cancel()
-	if err := s.putSnapshot(ctx, r, snap, r.Closes()+1); err != nil {
-		s.unmarkClosing(ctx, r, rev)
-		return nil, false, err
-	}
-	r.Status, r.ClosedAt, r.ClosingAt = delphi.RoundClosed, &ev.At, nil
-	r.History = append(r.History, ev)
-	out, err := s.replaceRound(ctx, r, rev)
-	if err != nil {
-		return s.closedMeanwhile(ctx, id, err)
-	}
-	return out, true, nil
+		r.Status, r.ClosedAt, r.ClosingAt = delphi.RoundClosed, &ev.At, nil
+		r.History = append(r.History, ev)
+		return nil
+	})
 }
 
-// closingElsewhere reports whether another process is closing r: r has a
-// closing mark younger than delphi.CloseStall at now. The caller holds the
-// round's lock, so no close of this process is running; on FerretDB (one
-// process: the embedded database) any mark is left over from a failed close.
-func (s *Store) closingElsewhere(r *delphi.Round, now time.Time) bool {
-	return r.ClosingAt != nil && !r.CloseStalled(now) && !s.ferret
+// UnmarkClosing removes the closing mark set at closingAt (see
+// delphi.RoundStore). ENOTFOUND; ECONFLICT if the round no longer carries
+// that mark.
+func (s *Store) UnmarkClosing(ctx context.Context, surveyID string, number int, closingAt time.Time) error {
+	_, err := s.UpdateRound(ctx, surveyID, number, func(r *delphi.Round) error {
+		if err := markedAt(r, closingAt); err != nil {
+			return err
+		}
+		r.ClosingAt = nil
+		return nil
+	})
+	return err
 }
 
-// closedMeanwhile handles err from a write of CloseRound: if it is
-// ECONFLICT and another process has closed the round meanwhile, its
-// snapshot (or ours, whichever was written) stands and the closed round is
-// returned with closed == false; otherwise err.
-func (s *Store) closedMeanwhile(ctx context.Context, id string, err error) (*delphi.Round, bool, error) {
-	if delphi.ErrorCode(err) != delphi.ECONFLICT {
-		return nil, false, err
+// markedAt checks that r is open with the closing mark closingAt.
+func markedAt(r *delphi.Round, closingAt time.Time) error {
+	if r.Status != delphi.RoundOpen || r.ClosingAt == nil || !r.ClosingAt.Equal(closingAt.UTC().Truncate(time.Millisecond)) {
+		return delphi.Errorf(delphi.ECONFLICT, "round %d is no longer being closed by this close", r.Number)
+	}
+	return nil
+}
+
+// PutSnapshot writes the snapshot of generation gen (see
+// delphi.RoundStore): it replaces an older generation after a reopen, and
+// the same generation left by a close whose last step then failed (the
+// round is still open, so that snapshot missed the answers saved since);
+// never a newer one, which is left as it is.
+func (s *Store) PutSnapshot(ctx context.Context, snap *delphi.Snapshot, gen int) error {
+	if snap == nil || len(snap.Results) == 0 {
+		return delphi.Internal(fmt.Errorf("empty snapshot"))
+	}
+	doc := snapshotDoc{
+		ID: delphi.RoundKey(snap.SurveyID, snap.Round), SurveyID: snap.SurveyID, Round: snap.Round, ComputedAt: snap.ComputedAt.UTC().Truncate(time.Millisecond),
+		ResultsJSON: string(snap.Results), Generation: gen,
 	}
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	if d, rerr := s.roundDoc(ctx, id); rerr == nil && d.Status == delphi.RoundClosed {
-		r, err := d.round()
-		return r, false, err
-	}
-	return nil, false, err
-}
-
-// unmarkClosing removes the closing mark of r (stored at rev) after a
-// failed close, so that the round accepts answers again. A failure is only
-// logged: the next close takes the mark over once it is stale.
-func (s *Store) unmarkClosing(ctx context.Context, r *delphi.Round, rev int64) {
-	ctx, cancel := withTimeout(context.WithoutCancel(ctx))
-	defer cancel()
-	r.ClosingAt = nil
-	if _, err := s.replaceRound(ctx, r, rev); err != nil {
-		s.logger.Warn("removing the closing mark after a failed close", "round", r.Key(), "err", err)
-	}
-}
-
-// putSnapshot writes the snapshot of generation gen (the round's n-th
-// close), replacing an older generation after a reopen, and the same
-// generation left by a close whose round update then failed (the round is
-// still open, so that snapshot missed the answers saved since); never a
-// newer one.
-func (s *Store) putSnapshot(ctx context.Context, r *delphi.Round, snap *delphi.Snapshot, gen int) error {
-	if snap == nil || len(snap.Results) == 0 {
-		return delphi.Internal(fmt.Errorf("round %s: empty snapshot", r.Key()))
-	}
-	doc := snapshotDoc{
-		ID: r.Key(), SurveyID: r.SurveyID, Round: r.Number, ComputedAt: snap.ComputedAt.UTC().Truncate(time.Millisecond),
-		ResultsJSON: string(snap.Results), Generation: gen,
-	}
-	col := s.db.Collection(colSnapshots)
-	_, err := col.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}, {Key: "generation", Value: bson.D{{Key: "$lte", Value: gen}}}}, doc, upsert())
+	_, err := s.db.Collection(colSnapshots).ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}, {Key: "generation", Value: bson.D{{Key: "$lte", Value: gen}}}}, doc, upsert())
 	if mongo.IsDuplicateKeyError(err) {
 		return nil // a newer generation exists, or another instance inserted at the same moment
 	}

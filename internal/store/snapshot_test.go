@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
-	"github.com/expertenrunde/expertenrunde/internal/store"
 )
 
 // TestSnapshotGenerations: a close that is retried (its round update failed,
@@ -15,11 +14,10 @@ import (
 func TestSnapshotGenerations(t *testing.T) {
 	s := openStore(t, shared.URI())
 	ctx := t.Context()
-	r := &delphi.Round{SurveyID: "s", Number: 1}
 	put := func(gen int, body string) {
 		t.Helper()
 		snap := &delphi.Snapshot{SurveyID: "s", Round: 1, ComputedAt: time.Now(), Results: []byte(body)}
-		if err := store.PutSnapshot(s, ctx, r, snap, gen); err != nil {
+		if err := s.PutSnapshot(ctx, snap, gen); err != nil {
 			t.Fatal(err)
 		}
 	}

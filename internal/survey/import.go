@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
@@ -13,7 +14,33 @@ type Importer struct {
 	Surveys  delphi.SurveyStore
 	Audit    delphi.AuditStore
 	Answered func(ctx context.Context, surveyID string) (map[string]bool, error)
-	Now      func() time.Time
+	// Users, needed by ImportAs, assigns a new study to its coordinator.
+	Users delphi.UserStore
+	Now   func() time.Time
+}
+
+// ImportAs stores def for the staff user u (the API's import): a study that
+// exists but u may not see answers ENOTFOUND, as if it did not exist; a new
+// or changed study is assigned to the coordinator who imported it. Errors:
+// as Import; ENOTFOUND.
+func (im *Importer) ImportAs(ctx context.Context, u *delphi.User, def *delphi.Definition) (*delphi.Survey, bool, error) {
+	if _, err := im.Surveys.SurveyByID(ctx, def.ID); err == nil && !u.CanSee(def.ID) {
+		return nil, false, delphi.Errorf(delphi.ENOTFOUND, "study %q not found", def.ID)
+	} else if err != nil && delphi.ErrorCode(err) != delphi.ENOTFOUND {
+		return nil, false, err
+	}
+	st, changed, err := im.Import(ctx, u.ID, def)
+	if err != nil || !changed {
+		return st, changed, err
+	}
+	if u.Role != delphi.RoleAdmin && !slices.Contains(u.SurveyIDs, def.ID) {
+		u.SurveyIDs = append(u.SurveyIDs, def.ID)
+		u.UpdatedAt = im.Now().UTC()
+		if err := im.Users.UpdateUser(ctx, u); err != nil {
+			return nil, false, err
+		}
+	}
+	return st, true, nil
 }
 
 // Import stores def for actorID (a user id, or "cli"). It returns the stored

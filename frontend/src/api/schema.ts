@@ -2058,7 +2058,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Response rates per expert group and overall (counts and percentages of the panel); any staff */
+        /**
+         * Response rates per expert group and overall (counts and percentages of the panel); any staff
+         * @description The counts of results.ResponseRates, as in the export: an expert counts in the group stored with their response to the round (the group they answered in), else their current group. The round's panel is every expert with a response, a sent invitation, or neither erased nor declined; started counts a save or a submission.
+         */
         get: {
             parameters: {
                 query?: never;

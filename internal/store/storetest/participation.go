@@ -1,12 +1,10 @@
 package storetest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,7 +18,6 @@ var participationTests = []struct {
 	fn   func(t *testing.T, s *store.Store)
 }{
 	{"Rounds", testRounds},
-	{"CloseRoundOnceAndReplaceAfterReopen", testCloseRound},
 	{"Responses", testResponses},
 	{"ResponsesConcurrentSaves", testResponsesConcurrent},
 	{"SubmitResponse", testSubmitResponse},
@@ -107,82 +104,6 @@ func testRounds(t *testing.T, s *store.Store) {
 	if !reflect.DeepEqual(keys, []string{"s1#1", "s10#1"}) {
 		t.Fatalf("OpenRounds = %v", keys)
 	}
-}
-
-func testCloseRound(t *testing.T, s *store.Store) {
-	ctx := t.Context()
-	clk := newClock(s)
-	must(t, s.CreateRound(ctx, &delphi.Round{SurveyID: "s1", Number: 1, Status: delphi.RoundOpen, Items: roundItems("q1")}))
-
-	var calls atomic.Int32
-	compute := func(label string) func(r *delphi.Round) (*delphi.Snapshot, error) {
-		return func(r *delphi.Round) (*delphi.Snapshot, error) {
-			calls.Add(1)
-			return &delphi.Snapshot{SurveyID: r.SurveyID, Round: r.Number, ComputedAt: clk.Now(), Results: json.RawMessage(`{"label":"` + label + `"}`)}, nil
-		}
-	}
-	// A failing computation stores nothing and leaves the round open.
-	_, _, err := s.CloseRound(ctx, "s1", 1, delphi.RoundEvent{At: clk.Now(), Action: delphi.RoundActionClose}, func(*delphi.Round) (*delphi.Snapshot, error) {
-		return nil, delphi.Errorf(delphi.EUNAVAILABLE, "down")
-	})
-	wantCode(t, err, delphi.EUNAVAILABLE)
-	_, err = s.Snapshot(ctx, "s1", 1)
-	wantCode(t, err, delphi.ENOTFOUND)
-
-	const workers = 8
-	var closedNow atomic.Int32
-	var wg sync.WaitGroup
-	for i := range workers {
-		wg.Go(func() {
-			r, closed, err := s.CloseRound(ctx, "s1", 1, delphi.RoundEvent{At: clk.Now(), Action: delphi.RoundActionClose, ActorID: fmt.Sprint(i)}, compute("first"))
-			if err != nil {
-				t.Errorf("CloseRound: %v", err)
-				return
-			}
-			if r.Status != delphi.RoundClosed {
-				t.Errorf("CloseRound returned status %s", r.Status)
-			}
-			if closed {
-				closedNow.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if calls.Load() != 1 || closedNow.Load() != 1 {
-		t.Fatalf("%d concurrent closes computed %d snapshots and reported %d closes; want 1 and 1", workers, calls.Load(), closedNow.Load())
-	}
-	snap, err := s.Snapshot(ctx, "s1", 1)
-	must(t, err)
-	if string(snap.Results) != `{"label":"first"}` || snap.Round != 1 || !snap.ComputedAt.Equal(clk.Now()) {
-		t.Fatalf("Snapshot = %+v (%s)", snap, snap.Results)
-	}
-	r, err := s.Round(ctx, "s1", 1)
-	must(t, err)
-	if r.Closes() != 1 || r.ClosedAt == nil {
-		t.Fatalf("closed round: %+v", r)
-	}
-
-	// Reopened, the old snapshot stays until the next close replaces it.
-	clk.Add(time.Hour)
-	_, err = s.UpdateRound(ctx, "s1", 1, func(r *delphi.Round) error { r.Status = delphi.RoundOpen; r.ClosedAt = nil; return nil })
-	must(t, err)
-	snap, err = s.Snapshot(ctx, "s1", 1)
-	must(t, err)
-	if string(snap.Results) != `{"label":"first"}` {
-		t.Fatalf("snapshot after reopen = %s, want the old one", snap.Results)
-	}
-	_, closed, err := s.CloseRound(ctx, "s1", 1, delphi.RoundEvent{At: clk.Now(), Action: delphi.RoundActionClose}, compute("second"))
-	must(t, err)
-	if !closed || calls.Load() != 2 {
-		t.Fatalf("second close: closed %v, computations %d", closed, calls.Load())
-	}
-	snap, err = s.Snapshot(ctx, "s1", 1)
-	must(t, err)
-	if string(snap.Results) != `{"label":"second"}` || !snap.ComputedAt.Equal(clk.Now()) {
-		t.Fatalf("snapshot after the second close = %s", snap.Results)
-	}
-	_, _, err = s.CloseRound(ctx, "s1", 7, delphi.RoundEvent{}, compute("x"))
-	wantCode(t, err, delphi.ENOTFOUND)
 }
 
 func point(p int) delphi.Value { return delphi.Value{Point: &p} }

@@ -18,8 +18,8 @@ var roundTests = []struct {
 	name string
 	fn   func(t *testing.T, s *store.Store)
 }{
-	{"CloseRoundMarksTheRoundClosing", testCloseRoundMarksClosing},
-	{"CloseRoundWaitsForGuardedAnswers", testCloseRoundWaitsForGuard},
+	{"CloseStepsMarkTheRound", testCloseSteps},
+	{"AwaitAnswersWaitsForTheGuard", testAwaitAnswers},
 	{"CreateNextRoundMarksThePrevious", testCreateNextRound},
 	{"CreateNextRoundRacesReopen", testCreateNextRoundRacesReopen},
 }
@@ -28,33 +28,53 @@ func snapshotOf(r *delphi.Round, at time.Time, label string) *delphi.Snapshot {
 	return &delphi.Snapshot{SurveyID: r.SurveyID, Round: r.Number, ComputedAt: at, Results: json.RawMessage(`{"label":"` + label + `"}`)}
 }
 
-// accepting reads the round through GuardRound, as a save does, and
+// accepting reads the round through AnswerGuard, as a save does, and
 // returns whether it accepts answers at now.
 func accepting(t *testing.T, s *store.Store, surveyID string, n int, now time.Time) error {
 	t.Helper()
-	return s.GuardRound(t.Context(), surveyID, n, func(r *delphi.Round) error { return r.Accepting(now) })
+	r, release, err := s.AnswerGuard(t.Context(), surveyID, n)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return r.Accepting(now)
 }
 
-// testCloseRoundMarksClosing: while a close computes the snapshot, a fresh
-// read of the round refuses answers; a failed close removes its mark; a
-// mark left by a crashed close is taken over by the next close.
-func testCloseRoundMarksClosing(t *testing.T, s *store.Store) {
+// closeRound runs the store's steps of a close (rounds.Service.Close) at
+// the clock's time, with the snapshot labelled label.
+func closeRound(t *testing.T, s *store.Store, clk *clock, surveyID string, n int, label string) *delphi.Round {
+	t.Helper()
+	ctx := t.Context()
+	r, err := s.MarkClosing(ctx, surveyID, n, clk.Now())
+	must(t, err)
+	s.AwaitAnswers(surveyID, n)
+	must(t, s.PutSnapshot(ctx, snapshotOf(r, clk.Now(), label), r.Closes()+1))
+	r, err = s.MarkClosed(ctx, surveyID, n, *r.ClosingAt, delphi.RoundEvent{At: clk.Now(), Action: delphi.RoundActionClose})
+	must(t, err)
+	return r
+}
+
+// testCloseSteps: the closing mark refuses answers from a fresh read; only
+// the close that set a mark may close the round or remove the mark; a mark
+// left by a crashed close is taken over; a closed round takes no mark.
+func testCloseSteps(t *testing.T, s *store.Store) {
 	ctx := t.Context()
 	clk := newClock(s)
 	must(t, s.CreateRound(ctx, &delphi.Round{SurveyID: "s1", Number: 1, Status: delphi.RoundOpen, Items: roundItems("q1")}))
 	must(t, accepting(t, s, "s1", 1, clk.Now()))
 
-	ev := delphi.RoundEvent{At: clk.Now(), Action: delphi.RoundActionClose}
-	_, _, err := s.CloseRound(ctx, "s1", 1, ev, func(r *delphi.Round) (*delphi.Snapshot, error) {
-		if r.ClosingAt == nil || !r.ClosingAt.Equal(ev.At) {
-			t.Errorf("compute got ClosingAt %v, want %v", r.ClosingAt, ev.At)
-		}
-		if err := accepting(t, s, "s1", 1, clk.Now()); delphi.ErrorCode(err) != delphi.ECONFLICT {
-			t.Errorf("a save during the computation: %v, want a conflict", err)
-		}
-		return nil, delphi.Errorf(delphi.EUNAVAILABLE, "down")
-	})
-	wantCode(t, err, delphi.EUNAVAILABLE)
+	marked, err := s.MarkClosing(ctx, "s1", 1, clk.Now())
+	must(t, err)
+	if marked.ClosingAt == nil || !marked.ClosingAt.Equal(clk.Now()) || marked.Status != delphi.RoundOpen {
+		t.Fatalf("MarkClosing returned %+v", marked)
+	}
+	wantCode(t, accepting(t, s, "s1", 1, clk.Now()), delphi.ECONFLICT)
+	other := clk.Now().Add(-time.Second)
+	wantCode(t, s.UnmarkClosing(ctx, "s1", 1, other), delphi.ECONFLICT)
+	_, err = s.MarkClosed(ctx, "s1", 1, other, delphi.RoundEvent{At: clk.Now(), Action: delphi.RoundActionClose})
+	wantCode(t, err, delphi.ECONFLICT)
+	// A failed close removes its mark.
+	must(t, s.UnmarkClosing(ctx, "s1", 1, *marked.ClosingAt))
 	r, err := s.Round(ctx, "s1", 1)
 	must(t, err)
 	if r.Status != delphi.RoundOpen || r.ClosingAt != nil {
@@ -70,81 +90,56 @@ func testCloseRoundMarksClosing(t *testing.T, s *store.Store) {
 	if err := accepting(t, s, "s1", 1, clk.Now()); delphi.ErrorCode(err) != delphi.ECONFLICT {
 		t.Fatalf("a save while a crashed close's mark stands: %v, want a conflict", err)
 	}
-	r, closed, err := s.CloseRound(ctx, "s1", 1, delphi.RoundEvent{At: clk.Now(), Action: delphi.RoundActionClose}, func(r *delphi.Round) (*delphi.Snapshot, error) {
-		return snapshotOf(r, clk.Now(), "taken over"), nil
-	})
-	must(t, err)
-	if !closed || r.Status != delphi.RoundClosed || r.ClosingAt != nil || r.Closes() != 1 {
-		t.Fatalf("close after a crashed close: closed %v, %+v", closed, r)
+	r = closeRound(t, s, clk, "s1", 1, "taken over")
+	if r.Status != delphi.RoundClosed || r.ClosingAt != nil || r.Closes() != 1 || !r.ClosedAt.Equal(clk.Now()) {
+		t.Fatalf("close after a crashed close: %+v", r)
 	}
+	_, err = s.MarkClosing(ctx, "s1", 1, clk.Now())
+	wantCode(t, err, delphi.ECONFLICT)
+	_, err = s.MarkClosing(ctx, "s1", 7, clk.Now())
+	wantCode(t, err, delphi.ENOTFOUND)
 }
 
-// testCloseRoundWaitsForGuardedAnswers: a save that checked the round
-// before a close began, and writes after it, is read by the snapshot's
-// computation: the close waits for the guard.
-func testCloseRoundWaitsForGuard(t *testing.T, s *store.Store) {
+// testAwaitAnswers: AwaitAnswers returns only once the answer guards taken
+// before it are released, so a save that checked the round before a close
+// began has written before the close computes.
+func testAwaitAnswers(t *testing.T, s *store.Store) {
 	ctx := t.Context()
 	clk := newClock(s)
 	must(t, s.CreateRound(ctx, &delphi.Round{SurveyID: "s1", Number: 1, Status: delphi.RoundOpen, Items: roundItems("q1")}))
-
-	done := make(chan struct{})
-	var closeErr error
-	var seen atomic.Int32
-	err := s.GuardRound(ctx, "s1", 1, func(r *delphi.Round) error {
-		if err := r.Accepting(clk.Now()); err != nil {
-			return err
-		}
-		// The close begins between the save's check and its write.
-		go func() {
-			defer close(done)
-			_, _, closeErr = s.CloseRound(ctx, "s1", 1, delphi.RoundEvent{At: clk.Now(), Action: delphi.RoundActionClose}, func(r *delphi.Round) (*delphi.Snapshot, error) {
-				rs, err := s.ListResponses(ctx, "s1", 1)
-				if err != nil {
-					return nil, err
-				}
-				for _, resp := range rs {
-					seen.Add(int32(len(resp.Answers)))
-				}
-				return snapshotOf(r, clk.Now(), "x"), nil
-			})
-		}()
-		for { // until the close has marked the round; it computes only after this save
-			r, err := s.Round(ctx, "s1", 1)
-			if err != nil {
-				return err
-			}
-			if r.ClosingAt != nil || r.Status == delphi.RoundClosed {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
-		_, _, err := s.SaveAnswer(ctx, &delphi.Answer{SurveyID: "s1", Round: 1, ItemID: "q1", ExpertID: "x1", Pseudonym: "E-2222", Group: "wiss", Value: point(3), Seq: 1}, clk.Now())
-		return err
-	})
+	r, release, err := s.AnswerGuard(ctx, "s1", 1)
 	must(t, err)
-	<-done
-	must(t, closeErr)
-	if seen.Load() != 1 {
-		t.Fatalf("the snapshot's computation read %d answers; want the one saved while the close began", seen.Load())
+	must(t, r.Accepting(clk.Now()))
+	if r.Items != nil || r.History != nil {
+		t.Fatalf("AnswerGuard read more than the round's state: %+v", r)
 	}
-	if err := accepting(t, s, "s1", 1, clk.Now()); delphi.ErrorCode(err) != delphi.ECONFLICT {
-		t.Fatalf("a save after the close: %v, want a conflict", err)
+	awaited := make(chan struct{})
+	go func() {
+		s.AwaitAnswers("s1", 1)
+		close(awaited)
+	}()
+	_, _, err = s.SaveAnswer(ctx, &delphi.Answer{SurveyID: "s1", Round: 1, ItemID: "q1", ExpertID: "x1", Pseudonym: "E-2222", Group: "wiss", Value: point(3), Seq: 1}, clk.Now())
+	must(t, err)
+	select {
+	case <-awaited:
+		t.Fatal("AwaitAnswers returned while a guard was held")
+	default:
 	}
+	release()
+	select {
+	case <-awaited:
+	case <-time.After(time.Minute):
+		t.Fatal("AwaitAnswers still waits a minute after the guard was released")
+	}
+	_, _, err = s.AnswerGuard(ctx, "s1", 9)
+	wantCode(t, err, delphi.ENOTFOUND)
 }
 
 // closedRound creates round 1 of surveyID open and closes it.
 func closedRound(t *testing.T, s *store.Store, clk *clock, surveyID string) *delphi.Round {
 	t.Helper()
-	ctx := t.Context()
-	must(t, s.CreateRound(ctx, &delphi.Round{SurveyID: surveyID, Number: 1, Status: delphi.RoundOpen, Items: roundItems("q1")}))
-	r, closed, err := s.CloseRound(ctx, surveyID, 1, delphi.RoundEvent{At: clk.Now(), Action: delphi.RoundActionClose}, func(r *delphi.Round) (*delphi.Snapshot, error) {
-		return snapshotOf(r, clk.Now(), "1"), nil
-	})
-	must(t, err)
-	if !closed {
-		t.Fatalf("round 1 of %s was not closed", surveyID)
-	}
-	return r
+	must(t, s.CreateRound(t.Context(), &delphi.Round{SurveyID: surveyID, Number: 1, Status: delphi.RoundOpen, Items: roundItems("q1")}))
+	return closeRound(t, s, clk, surveyID, 1, "1")
 }
 
 // reopen is the reopen of rounds.Service reduced to the store's part: it
@@ -192,13 +187,7 @@ func testCreateNextRound(t *testing.T, s *store.Store) {
 	_, err = reopen(t, s, "s2")
 	must(t, err)
 	clk.Add(time.Minute)
-	_, closed, err := s.CloseRound(ctx, "s2", 1, delphi.RoundEvent{At: clk.Now(), Action: delphi.RoundActionClose}, func(r *delphi.Round) (*delphi.Snapshot, error) {
-		return snapshotOf(r, clk.Now(), "2"), nil
-	})
-	must(t, err)
-	if !closed {
-		t.Fatal("the second close did not close round 1")
-	}
+	closeRound(t, s, clk, "s2", 1, "2")
 	wantCode(t, s.CreateNextRound(ctx, &delphi.Round{SurveyID: "s2", Number: 2}, stale), delphi.ECONFLICT)
 	if _, err := s.Round(ctx, "s2", 2); delphi.ErrorCode(err) != delphi.ENOTFOUND {
 		t.Fatalf("round 2 after a refused creation: %v", err)

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"time"
+
+	"github.com/expertenrunde/expertenrunde/internal/accounts"
+	"github.com/expertenrunde/expertenrunde/internal/export"
+	"github.com/expertenrunde/expertenrunde/internal/mailing"
+	"github.com/expertenrunde/expertenrunde/internal/panel"
+	"github.com/expertenrunde/expertenrunde/internal/participation"
+	"github.com/expertenrunde/expertenrunde/internal/results"
+	"github.com/expertenrunde/expertenrunde/internal/rounds"
+	"github.com/expertenrunde/expertenrunde/internal/survey"
+)
+
+// services are the use cases of the product, built once per process on the
+// open store and shared by the API, the background work (the deadline
+// sweep) and the CLI commands.
+type services struct {
+	accounts      *accounts.Service
+	importer      *survey.Importer
+	results       *results.Service
+	rounds        *rounds.Service
+	participation *participation.Service
+	panel         *panel.Service
+	mailing       *mailing.Service
+	export        *export.Service
+}
+
+// services builds the services on m.store (once). The mail dispatcher, when
+// m.mailer is set, is woken when mail is queued.
+func (m *Main) services() *services {
+	if m.svc != nil {
+		return m.svc
+	}
+	st, now, cfg := m.store, m.Now, m.Config
+	res := &results.Service{Surveys: st, Rounds: st, Responses: st, Snapshots: st, Now: now, LiveTTL: 5 * time.Second}
+	life := &rounds.Service{Surveys: st, Rounds: st, Results: res, Responses: st, Audit: st, Now: now, Logger: m.logger}
+	m.svc = &services{
+		accounts:      &accounts.Service{Users: st, Sessions: st, Audit: st, Now: now, Logger: m.logger},
+		importer:      &survey.Importer{Surveys: st, Audit: st, Answered: st.AnsweredItems, Users: st, Now: now},
+		results:       res,
+		rounds:        life,
+		participation: &participation.Service{Rounds: life, Responses: st, Experts: st, Now: now, Logger: m.logger},
+		panel:         &panel.Service{Experts: st, Mail: st, Responses: st, Audit: st, BaseURL: cfg.BaseURL, Now: now},
+		mailing: &mailing.Service{Mail: st, Experts: st, Rounds: st, Responses: st, Audit: st,
+			BaseURL: cfg.BaseURL, SMTPEnabled: cfg.SMTP.Host != "", Now: now},
+		export: &export.Service{
+			Sources:   export.Sources{Surveys: st, Results: res, Responses: st, Experts: st, Mail: st},
+			Lifecycle: life, Audit: st, Version: Version, Now: now,
+		},
+	}
+	if m.mailer != nil {
+		m.svc.mailing.Notifier = m.mailer
+	}
+	return m.svc
+}

@@ -1,0 +1,70 @@
+package httpapi_test
+
+import (
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/expertenrunde/expertenrunde/internal/accounts"
+	"github.com/expertenrunde/expertenrunde/internal/auth"
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/export"
+	"github.com/expertenrunde/expertenrunde/internal/httpapi"
+	"github.com/expertenrunde/expertenrunde/internal/mailing"
+	"github.com/expertenrunde/expertenrunde/internal/panel"
+	"github.com/expertenrunde/expertenrunde/internal/participation"
+	"github.com/expertenrunde/expertenrunde/internal/results"
+	"github.com/expertenrunde/expertenrunde/internal/rounds"
+	"github.com/expertenrunde/expertenrunde/internal/store"
+	"github.com/expertenrunde/expertenrunde/internal/survey"
+)
+
+// wiring says how a test server is built on its database: a test may wrap
+// a store (e.g. to interleave a concurrent request) or leave a part out.
+type wiring struct {
+	users     delphi.UserStore
+	responses delphi.AnswerStore
+	experts   delphi.ExpertStore
+	mail      bool             // the mail store: panel mail states, invitations
+	mailer    mailing.Notifier // woken when mail is queued
+	baseURL   string
+	smtp      bool
+	logger    *slog.Logger
+	ui        fs.FS
+}
+
+// deps builds the services on st the way Main does
+// (cmd/expertenrunde/services.go), with the wrapped stores of w.
+func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) httpapi.Deps {
+	users, responses, experts := w.users, w.responses, w.experts
+	if users == nil {
+		users = st
+	}
+	if responses == nil {
+		responses = st
+	}
+	if experts == nil {
+		experts = st
+	}
+	res := &results.Service{Surveys: st, Rounds: st, Responses: responses, Snapshots: st, Now: now, LiveTTL: 5 * time.Second}
+	life := &rounds.Service{Surveys: st, Rounds: st, Results: res, Responses: responses, Audit: st, Now: now, Logger: w.logger}
+	pan := &panel.Service{Experts: experts, Responses: responses, Audit: st, BaseURL: w.baseURL, Now: now}
+	mails := &mailing.Service{Experts: experts, Rounds: st, Responses: responses, Audit: st, BaseURL: w.baseURL, SMTPEnabled: w.smtp, Now: now, Notifier: w.mailer}
+	src := export.Sources{Surveys: st, Results: res, Responses: responses, Experts: experts}
+	d := httpapi.Deps{
+		Users: users, Sessions: st, Surveys: st, Audit: st, Limiter: st, DB: st, Experts: experts, ExpertSessions: st,
+		Tokens: tokens, Logger: w.logger, Now: now, UI: w.ui,
+		Importer:      &survey.Importer{Surveys: st, Audit: st, Answered: st.AnsweredItems, Users: users, Now: now},
+		Accounts:      &accounts.Service{Users: users, Sessions: st, Audit: st, Now: now, Logger: w.logger},
+		Results:       res,
+		Rounds:        life,
+		Participation: &participation.Service{Rounds: life, Responses: responses, Experts: experts, Now: now, Logger: w.logger},
+		Panel:         pan,
+		Mailing:       mails,
+	}
+	if w.mail {
+		d.Mail, pan.Mail, mails.Mail, src.Mail = st, st, st, st
+	}
+	d.Export = &export.Service{Sources: src, Lifecycle: life, Audit: st, Version: "test", Now: now}
+	return d
+}
