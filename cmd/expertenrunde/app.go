@@ -312,13 +312,12 @@ func (m *Main) serve(ctx context.Context) error {
 	// ran), then every 30 s.
 	m.sweeper = svc.rounds.StartSweeper()
 	m.server = httpapi.New(httpapi.Deps{
-		Users: m.store, Sessions: m.store, Surveys: m.store, Audit: m.store, Limiter: m.store, DB: m.store,
-		Experts: m.store, ExpertSessions: m.store, Mail: m.store,
-		Tokens: tokens, Logger: m.logger, Now: m.Now, UI: frontend.FS(),
-		Accounts: svc.accounts, Importer: svc.importer, Results: svc.results, Rounds: svc.rounds, Participation: svc.participation,
+		Surveys: m.store, Audit: m.store, DB: m.store, Mail: m.store,
+		Logger: m.logger, Now: m.Now, UI: frontend.FS(),
+		SignIn: m.signIn(tokens), Accounts: svc.accounts, Importer: svc.importer, Results: svc.results, Rounds: svc.rounds, Participation: svc.participation,
 		Panel: svc.panel, Mailing: svc.mailing, Export: svc.export,
 	}, httpapi.Options{
-		BodyLimit: m.Config.BodyLimit, SessionTTL: m.Config.SessionTTL, Secure: m.Config.Secure(),
+		BodyLimit: m.Config.BodyLimit, Secure: m.Config.Secure(),
 		TrustProxy: m.Config.TrustProxy, Version: Version, ShutdownWait: m.Config.ShutdownWait,
 	})
 	if err := m.server.Listen(m.Config.Addr); err != nil {

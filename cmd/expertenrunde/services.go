@@ -4,12 +4,14 @@ import (
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
+	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
 	"github.com/expertenrunde/expertenrunde/internal/panel"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
+	"github.com/expertenrunde/expertenrunde/internal/session"
 	"github.com/expertenrunde/expertenrunde/internal/survey"
 )
 
@@ -54,4 +56,16 @@ func (m *Main) services() *services {
 		m.svc.mailing.Notifier = m.mailer
 	}
 	return m.svc
+}
+
+// signIn builds the sign-in of staff and experts on m.store with the
+// server's token keys; serve builds it once. Its password slots bound the
+// argon2id work of the whole process (GOMAXPROCS at a time).
+func (m *Main) signIn(tokens *auth.Tokens) *session.Service {
+	st := m.store
+	return &session.Service{
+		Users: st, Sessions: st, Experts: st, ExpertSessions: st, Surveys: st, Limiter: st,
+		Tokens: tokens, Slots: session.NewSlots(0, session.SlotWait), TokenTTL: m.Config.SessionTTL,
+		Now: m.Now, Logger: m.logger,
+	}
 }

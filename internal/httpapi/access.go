@@ -6,8 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/session"
 )
 
 // access says who may call a route.
@@ -38,109 +38,75 @@ func (s *Server) access(a access) []fiber.Handler {
 	if a == public {
 		return nil
 	}
+	ck := cookies{secure: s.opt.Secure}
 	return []fiber.Handler{func(c *fiber.Ctx) error {
-		u, err := s.authenticate(c)
+		if s.deps.SignIn == nil {
+			return delphi.Errorf(delphi.EUNAVAILABLE, "sign-in is not available on this server")
+		}
+		p, ok := presented(c, cookieSession)
+		if !ok {
+			return delphi.Errorf(delphi.EUNAUTHORIZED, "please log in")
+		}
+		who, err := s.deps.SignIn.Staff(c.UserContext(), p)
 		if err != nil {
 			return err
 		}
+		if who.Renewed != nil {
+			ck.setStaff(c, who.Renewed)
+		}
+		u := who.User
 		switch {
 		case a == adminOnly && u.Role != delphi.RoleAdmin,
 			a == staffWriter && u.Role == delphi.RoleResearcher:
 			return delphi.Errorf(delphi.EFORBIDDEN, "your role (%s) may not do this", u.Role)
 		}
+		c.Locals(localUser, u)
+		c.Locals(localSession, who.Session)
 		return c.Next()
 	}}
 }
 
-// authenticate reads the staff JWT from the Authorization header or the
-// session cookie, checks that its session is still active, enforces CSRF for
-// cookie sessions, and renews the cookie past half of its lifetime.
-func (s *Server) authenticate(c *fiber.Ctx) (*delphi.User, error) {
-	unauth := delphi.Errorf(delphi.EUNAUTHORIZED, "please log in")
-	token, fromCookie := "", false
+// presented reads the session token of a request: a Bearer token, or else
+// the cookie named cookie. ok is false when there is none, or the
+// Authorization header is not a Bearer token.
+func presented(c *fiber.Ctx, cookie string) (p session.Presented, ok bool) {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
-		var ok bool
-		token, ok = strings.CutPrefix(h, "Bearer ")
-		if !ok {
-			return nil, unauth
-		}
-	} else if v := c.Cookies(cookieSession); v != "" {
-		token, fromCookie = v, true
-	} else {
-		return nil, unauth
+		p.Token, ok = strings.CutPrefix(h, "Bearer ")
+		return p, ok
 	}
-	claims, err := s.deps.Tokens.Parse(token, auth.AudienceStaff)
-	if err != nil {
-		return nil, err
+	if v := c.Cookies(cookie); v != "" {
+		p.Token, p.Cookie = v, true
+		p.Unsafe, p.CSRF = !safeMethod(c.Method()), c.Get(headerCSRF)
+		return p, true
 	}
-	ctx := c.UserContext()
-	sess, err := s.deps.Sessions.SessionByID(ctx, claims.SessionID)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return nil, unauth
-	} else if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	ended := delphi.Errorf(delphi.EUNAUTHORIZED, "your session has ended; please log in again")
-	if !sess.Active(now) || sess.UserID != claims.Subject {
-		return nil, ended
-	}
-	u, err := s.deps.Users.UserByID(ctx, sess.UserID)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return nil, unauth
-	} else if err != nil {
-		return nil, err
-	}
-	// Disabling revokes the account's sessions; this per-request check also
-	// refuses a session that a login racing the disable created after that,
-	// on any instance, since the user is read from the database every time.
-	if u.Disabled() {
-		return nil, ended
-	}
-	if fromCookie && !safeMethod(c.Method()) && !s.deps.Tokens.CheckCSRF(sess.ID, c.Get(headerCSRF)) {
-		return nil, delphi.Errorf(delphi.EFORBIDDEN, "missing or invalid CSRF token; reload the page")
-	}
-	if fromCookie && claims.ExpiresAt != nil && claims.IssuedAt != nil {
-		half := claims.IssuedAt.Add(claims.ExpiresAt.Sub(claims.IssuedAt.Time) / 2)
-		if now.After(half) {
-			if err := s.setSessionCookies(c, sess); err != nil {
-				return nil, err
-			}
-		}
-	}
-	c.Locals(localUser, u)
-	c.Locals(localSession, sess)
-	return u, nil
+	return p, false
 }
 
 func safeMethod(m string) bool {
 	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
 }
 
-// setSessionCookies issues a fresh JWT for sess, bounded by the session's end,
-// and sets it with the CSRF cookie. It returns the token and its expiry.
-func (s *Server) setSessionCookies(c *fiber.Ctx, sess *delphi.Session) error {
-	_, _, err := s.issueCookies(c, sess)
-	return err
+// cookies sets and clears the session cookies: the token (HttpOnly) and
+// the CSRF token the web UI echoes, SameSite=Strict, Secure over HTTPS.
+type cookies struct{ secure bool }
+
+// setStaff sets the staff session cookies for t.
+func (k cookies) setStaff(c *fiber.Ctx, t *session.Token) {
+	c.Cookie(&fiber.Cookie{Name: cookieSession, Value: t.Token, Path: "/", Expires: t.ExpiresAt, HTTPOnly: true, Secure: k.secure, SameSite: fiber.CookieSameSiteStrictMode})
+	c.Cookie(&fiber.Cookie{Name: cookieCSRF, Value: t.CSRF, Path: "/", Expires: t.ExpiresAt, Secure: k.secure, SameSite: fiber.CookieSameSiteStrictMode})
 }
 
-func (s *Server) issueCookies(c *fiber.Ctx, sess *delphi.Session) (string, time.Time, error) {
-	ttl := s.opt.SessionTTL
-	if left := sess.ExpiresAt.Sub(s.now()); left < ttl {
-		ttl = left
-	}
-	tok, exp, err := s.deps.Tokens.Issue(auth.AudienceStaff, sess.UserID, sess.ID, "", ttl)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	c.Cookie(&fiber.Cookie{Name: cookieSession, Value: tok, Path: "/", Expires: exp, HTTPOnly: true, Secure: s.opt.Secure, SameSite: fiber.CookieSameSiteStrictMode})
-	c.Cookie(&fiber.Cookie{Name: cookieCSRF, Value: s.deps.Tokens.CSRFToken(sess.ID), Path: "/", Expires: exp, Secure: s.opt.Secure, SameSite: fiber.CookieSameSiteStrictMode})
-	return tok, exp, nil
+// setExpert sets the expert session cookies for t; the token is sent to
+// the participation API only.
+func (k cookies) setExpert(c *fiber.Ctx, t *session.Token) {
+	c.Cookie(&fiber.Cookie{Name: cookieExpert, Value: t.Token, Path: expertCookiePath, Expires: t.ExpiresAt, HTTPOnly: true, Secure: k.secure, SameSite: fiber.CookieSameSiteStrictMode})
+	c.Cookie(&fiber.Cookie{Name: cookieExpertCSRF, Value: t.CSRF, Path: "/", Expires: t.ExpiresAt, Secure: k.secure, SameSite: fiber.CookieSameSiteStrictMode})
 }
 
-func (s *Server) clearCookies(c *fiber.Ctx) {
+// clearStaff removes the staff session cookies.
+func (k cookies) clearStaff(c *fiber.Ctx) {
 	for _, name := range []string{cookieSession, cookieCSRF} {
-		c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1, HTTPOnly: name == cookieSession, Secure: s.opt.Secure, SameSite: fiber.CookieSameSiteStrictMode})
+		c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1, HTTPOnly: name == cookieSession, Secure: k.secure, SameSite: fiber.CookieSameSiteStrictMode})
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/httpapi"
+	"github.com/expertenrunde/expertenrunde/internal/session"
 	"github.com/expertenrunde/expertenrunde/internal/store"
 )
 
@@ -69,7 +70,7 @@ func newEnv(t *testing.T, opts ...func(*wiring)) *env {
 		o(&w)
 	}
 	deps := deps(st, clk.now, tokens, w)
-	srv := httpapi.New(deps, httpapi.Options{BodyLimit: 256 << 10, SessionTTL: 30 * time.Minute, Version: "test"})
+	srv := httpapi.New(deps, httpapi.Options{BodyLimit: 256 << 10, Version: "test"})
 	e := &env{t: t, st: st, srv: srv, clock: clk, tokens: tokens, users: map[string]*delphi.User{}, bearer: map[string]string{}}
 	ctx := context.Background()
 	for _, u := range []*delphi.User{
@@ -515,7 +516,8 @@ func TestReadyzWhenDatabaseIsDown(t *testing.T) {
 	}
 	defer st.Close(context.Background())
 	tokens, _ := auth.NewTokens([]byte("test-secret-test-secret-test-secret!"), nil)
-	srv := httpapi.New(httpapi.Deps{Users: st, Sessions: st, Surveys: st, Audit: st, Limiter: st, DB: st, Tokens: tokens}, httpapi.Options{BodyLimit: 1 << 20})
+	srv := httpapi.New(httpapi.Deps{Surveys: st, Audit: st, DB: st,
+		SignIn: &session.Service{Users: st, Sessions: st, Limiter: st, Tokens: tokens}}, httpapi.Options{BodyLimit: 1 << 20})
 	get := func() (int, []byte) {
 		resp, err := srv.App().Test(httptest.NewRequest("GET", "/readyz", nil), appTestTimeout)
 		if err != nil {

@@ -54,9 +54,6 @@ func (e *env) fullServer(opt httpapi.Options, baseURL string, logger *slog.Logge
 	if opt.BodyLimit == 0 {
 		opt.BodyLimit = 256 << 10
 	}
-	if opt.SessionTTL == 0 {
-		opt.SessionTTL = 30 * time.Minute
-	}
 	if baseURL == "" {
 		baseURL = "http://befragung.example"
 	}

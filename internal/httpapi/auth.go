@@ -1,26 +1,21 @@
 package httpapi
 
 import (
-	"net/mail"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/session"
 )
 
-// Login rate limits: password checks that failed (or are under way) per
-// account and per client IP within a window.
-const (
-	loginWindow         = 10 * time.Minute
-	maxFailuresPerEmail = 5
-	maxFailuresPerIP    = 20
-)
-
-// AuthHandler serves login, logout and the current user.
-type AuthHandler struct{ s *Server }
+// AuthHandler serves login, logout and the current user. The rules are
+// session.Service's; the handler reads the client and sets the cookies.
+type AuthHandler struct {
+	signIn  *session.Service
+	cookies cookies
+	clients clients
+}
 
 func (h *AuthHandler) routes() []route {
 	return []route{
@@ -41,77 +36,30 @@ type loginResponse struct {
 	User      *delphi.User `json:"user"`
 }
 
+// login checks e-mail and password (session.Service.Login) and sets the
+// session cookies.
 func (h *AuthHandler) login(c *fiber.Ctx) error {
+	if h.signIn == nil {
+		return delphi.Errorf(delphi.EUNAVAILABLE, "sign-in is not available on this server")
+	}
 	var req loginRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if _, err := mail.ParseAddress(email); err != nil || email == "" {
-		return delphi.FieldErrorf(delphi.EINVALID, "email", "enter a valid e-mail address")
-	}
-	if req.Password == "" {
-		return delphi.FieldErrorf(delphi.EINVALID, "password", "enter your password")
-	}
-	ctx, s := c.UserContext(), h.s
-	now := s.now()
-	account, ip := "login:email:"+email, "login:ip:"+s.clientKey(c)
-	// Each password check is reserved first, atomically, so that parallel
-	// requests cannot all pass the limit; a reservation counts as a failure
-	// unless the check succeeds.
-	res, err := s.reserve(ctx, now, loginWindow, "too many failed logins; try again later",
-		limit{account, maxFailuresPerEmail}, limit{ip, maxFailuresPerIP})
+	in, err := h.signIn.Login(c.UserContext(), session.Credentials{Email: req.Email, Password: req.Password, Client: h.clients.key(c)})
 	if err != nil {
 		return err
 	}
-	u, err := s.deps.Users.UserByEmail(ctx, email)
-	hash := ""
-	if err == nil {
-		hash = u.PasswordHash
-	} else if delphi.ErrorCode(err) != delphi.ENOTFOUND {
-		return res.cancel(ctx, err)
-	}
-	// A disabled account with the right password fails exactly like a wrong
-	// password: same answer, same work, and it counts against the limits, so
-	// neither the body nor the limiter tells a guesser that the password of a
-	// disabled account is right (docs/SECURITY.md, "Accounts").
-	var ok bool
-	if err := s.withPasswordSlot(ctx, func() { ok = auth.VerifyPassword(hash, req.Password) }); err != nil {
-		return res.cancel(ctx, err)
-	}
-	if !ok || (u != nil && u.Disabled()) {
-		if ok {
-			s.log.InfoContext(ctx, "login failed: account disabled", "request_id", requestID(c), "user_id", u.ID)
-		} else {
-			s.log.InfoContext(ctx, "login failed", "request_id", requestID(c))
-		}
-		return delphi.LoginFailed()
-	}
-	// Success: the account's failures are forgotten, and this attempt does
-	// not count against the IP.
-	if err := s.deps.Limiter.Reset(ctx, account); err != nil {
-		return err
-	}
-	if err := res.takeBack(ctx, ip); err != nil {
-		return err
-	}
-	sess := &delphi.Session{ID: auth.RandomID(16), UserID: u.ID, CreatedAt: now.UTC(), ExpiresAt: now.UTC().Add(s.opt.SessionMax)}
-	if err := s.deps.Sessions.CreateSession(ctx, sess); err != nil {
-		return err
-	}
-	tok, exp, err := s.issueCookies(c, sess)
-	if err != nil {
-		return err
-	}
-	s.log.InfoContext(ctx, "login", "request_id", requestID(c), "user_id", u.ID)
-	return c.JSON(loginResponse{Token: tok, ExpiresAt: exp, User: u})
+	h.cookies.setStaff(c, in.Token)
+	return c.JSON(loginResponse{Token: in.Token.Token, ExpiresAt: in.Token.ExpiresAt, User: in.User})
 }
 
+// logout ends the session (session.Service.Logout) and clears the cookies.
 func (h *AuthHandler) logout(c *fiber.Ctx) error {
-	if err := h.s.deps.Sessions.RevokeSession(c.UserContext(), currentSession(c).ID, h.s.now().UTC()); err != nil {
+	if err := h.signIn.Logout(c.UserContext(), currentSession(c).ID); err != nil {
 		return err
 	}
-	h.s.clearCookies(c)
+	h.cookies.clearStaff(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

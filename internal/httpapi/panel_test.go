@@ -50,7 +50,7 @@ func newMailEnv(t *testing.T) *mailEnv {
 		Backoff: time.Minute,
 	}
 	e.srv = httpapi.New(deps(e.st, e.clock.now, e.tokens, wiring{mail: true, mailer: disp, baseURL: baseURL, smtp: true}),
-		httpapi.Options{BodyLimit: 4 << 20, SessionTTL: 30 * time.Minute, Version: "test"})
+		httpapi.Options{BodyLimit: 4 << 20, Version: "test"})
 	e.importStudies()
 	return &mailEnv{env: e, smtp: smtp, disp: disp}
 }

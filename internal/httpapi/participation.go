@@ -10,9 +10,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
+	"github.com/expertenrunde/expertenrunde/internal/session"
 )
 
 // Expert session cookies. The session cookie is HttpOnly and sent to the
@@ -25,21 +25,17 @@ const (
 	expertCookiePath = "/api/v1/participation"
 )
 
-// Link exchange rate limit: failed attempts per client IP within a window.
-const (
-	tokenWindow           = 10 * time.Minute
-	maxTokenFailuresPerIP = 20
-	maxTokenLength        = 256
-)
-
 // ParticipationHandler serves experts through their personal link. Its
 // routes are public in the staff sense: the expert session (an
 // expert-audience JWT bound to one study and one expert) is checked by
-// h.expert, and the expert's id comes only from that session, never from
-// the URL. The use cases are participation.Service's.
+// h.expert (session.Service.Expert), and the expert's id comes only from
+// that session, never from the URL. The use cases are
+// participation.Service's; the link exchange is session.Service's.
 type ParticipationHandler struct {
-	s   *Server // the link exchange and the expert session (tokens, cookies, limiter)
-	svc *participation.Service
+	signIn  *session.Service
+	svc     *participation.Service
+	cookies cookies
+	clients clients
 }
 
 func (h *ParticipationHandler) routes() []route {
@@ -61,105 +57,34 @@ type participant struct {
 }
 
 func (h *ParticipationHandler) ready() error {
-	d := h.s.deps
-	if h.svc == nil || d.Experts == nil || d.ExpertSessions == nil {
+	if h.svc == nil || h.signIn == nil {
 		return delphi.Errorf(delphi.EUNAVAILABLE, "participation is not available on this server")
 	}
 	return nil
 }
 
-// expert wraps a handler with the expert authentication.
+// expert wraps a handler with the expert authentication: the expert JWT
+// (Bearer or er_expert cookie) checked by session.Service.Expert, and the
+// cookie renewed past half its lifetime.
 func (h *ParticipationHandler) expert(next func(c *fiber.Ctx, p *participant) error) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if err := h.ready(); err != nil {
 			return err
 		}
-		p, err := h.authenticate(c)
+		pr, ok := presented(c, cookieExpert)
+		if !ok {
+			return delphi.Errorf(delphi.EUNAUTHORIZED, "your session has ended; open your personal link again")
+		}
+		who, err := h.signIn.Expert(c.UserContext(), pr)
 		if err != nil {
 			return err
 		}
+		if who.Renewed != nil {
+			h.cookies.setExpert(c, who.Renewed)
+		}
 		c.Set(fiber.HeaderCacheControl, "no-store")
-		return next(c, p)
+		return next(c, &participant{sess: who.Session, expert: who.Expert, survey: who.Survey})
 	}
-}
-
-// authenticate checks the expert JWT (Bearer or er_expert cookie), its
-// session, that the session's link still resolves to the same expert (a
-// re-issued or revoked link, or an erased expert, ends every session), the
-// CSRF token for cookie sessions, and that the study is not closed.
-func (h *ParticipationHandler) authenticate(c *fiber.Ctx) (*participant, error) {
-	s := h.s
-	unauth := delphi.Errorf(delphi.EUNAUTHORIZED, "your session has ended; open your personal link again")
-	token, fromCookie := "", false
-	if v := c.Get(fiber.HeaderAuthorization); v != "" {
-		var ok bool
-		if token, ok = strings.CutPrefix(v, "Bearer "); !ok {
-			return nil, unauth
-		}
-	} else if v := c.Cookies(cookieExpert); v != "" {
-		token, fromCookie = v, true
-	} else {
-		return nil, unauth
-	}
-	claims, err := s.deps.Tokens.Parse(token, auth.AudienceExpert)
-	if err != nil {
-		return nil, unauth
-	}
-	ctx := c.UserContext()
-	sess, err := s.deps.ExpertSessions.ExpertSessionByID(ctx, claims.SessionID)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return nil, unauth
-	} else if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	if !sess.Active(now) || sess.ExpertID != claims.Subject || sess.SurveyID != claims.SurveyID {
-		return nil, unauth
-	}
-	e, err := s.deps.Experts.ExpertByTokenHash(ctx, sess.TokenHash)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return nil, delphi.Errorf(delphi.EUNAUTHORIZED, "this link is no longer valid")
-	} else if err != nil {
-		return nil, err
-	}
-	if e.ID != sess.ExpertID || e.SurveyID != sess.SurveyID {
-		return nil, unauth
-	}
-	if fromCookie && !safeMethod(c.Method()) && !s.deps.Tokens.CheckCSRF(sess.ID, c.Get(headerCSRF)) {
-		return nil, delphi.Errorf(delphi.EFORBIDDEN, "missing or invalid CSRF token; reload the page")
-	}
-	sv, err := s.deps.Surveys.SurveyByID(ctx, sess.SurveyID)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND || err == nil && sv.Status == delphi.SurveyClosed {
-		return nil, delphi.Errorf(delphi.ENOTFOUND, "not found")
-	} else if err != nil {
-		return nil, err
-	}
-	if fromCookie && claims.ExpiresAt != nil && claims.IssuedAt != nil {
-		half := claims.IssuedAt.Add(claims.ExpiresAt.Sub(claims.IssuedAt.Time) / 2)
-		if now.After(half) {
-			if _, _, err := h.issueCookies(c, sess); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return &participant{sess: sess, expert: e, survey: sv}, nil
-}
-
-// issueCookies signs a fresh expert JWT, bounded by the session's end, and
-// sets it with the CSRF cookie.
-func (h *ParticipationHandler) issueCookies(c *fiber.Ctx, sess *delphi.ExpertSession) (string, time.Time, error) {
-	s := h.s
-	ttl := s.opt.SessionTTL
-	if left := sess.ExpiresAt.Sub(s.now()); left < ttl {
-		ttl = left
-	}
-	tok, exp, err := s.deps.Tokens.Issue(auth.AudienceExpert, sess.ExpertID, sess.ID, sess.SurveyID, ttl)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	c.Cookie(&fiber.Cookie{Name: cookieExpert, Value: tok, Path: expertCookiePath, Expires: exp, HTTPOnly: true, Secure: s.opt.Secure, SameSite: fiber.CookieSameSiteStrictMode})
-	c.Cookie(&fiber.Cookie{Name: cookieExpertCSRF, Value: s.deps.Tokens.CSRFToken(sess.ID), Path: "/", Expires: exp, Secure: s.opt.Secure, SameSite: fiber.CookieSameSiteStrictMode})
-	return tok, exp, nil
 }
 
 type sessionRequest struct {
@@ -172,9 +97,8 @@ type sessionResponse struct {
 	SurveyID  string    `json:"survey_id"`
 }
 
-// session exchanges a personal link token for an expert session. Unknown,
-// replaced or revoked links and closed studies all answer the same 404;
-// failures count per client IP.
+// session exchanges a personal link token for an expert session
+// (session.Service.Exchange) and sets the expert cookies.
 func (h *ParticipationHandler) session(c *fiber.Ctx) error {
 	if err := h.ready(); err != nil {
 		return err
@@ -183,50 +107,13 @@ func (h *ParticipationHandler) session(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	s, ctx := h.s, c.UserContext()
-	now := s.now()
-	// The check of each link is reserved first, atomically, so parallel
-	// guesses cannot all pass the limit; it counts as a failure unless the
-	// link is valid.
-	key := "token:ip:" + s.clientKey(c)
-	res, err := s.reserve(ctx, now, tokenWindow, "too many invalid links; try again later", limit{key, maxTokenFailuresPerIP})
+	in, err := h.signIn.Exchange(c.UserContext(), req.Token, h.clients.key(c))
 	if err != nil {
 		return err
 	}
-	invalid := delphi.Errorf(delphi.ENOTFOUND, "this link is not valid")
-	tok := strings.TrimSpace(req.Token)
-	if tok == "" || len(tok) > maxTokenLength {
-		return invalid
-	}
-	hash := delphi.HashAccessToken(tok)
-	e, err := s.deps.Experts.ExpertByTokenHash(ctx, hash)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return invalid
-	} else if err != nil {
-		return res.cancel(ctx, err)
-	}
-	sv, err := s.deps.Surveys.SurveyByID(ctx, e.SurveyID)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND || err == nil && sv.Status == delphi.SurveyClosed {
-		return invalid
-	} else if err != nil {
-		return res.cancel(ctx, err)
-	}
-	if err := res.takeBack(ctx, key); err != nil { // a valid link is no failure
-		return err
-	}
-	sess := &delphi.ExpertSession{
-		ID: auth.RandomID(16), ExpertID: e.ID, SurveyID: e.SurveyID, TokenHash: hash,
-		CreatedAt: now.UTC(), ExpiresAt: now.UTC().Add(s.opt.SessionMax),
-	}
-	if err := s.deps.ExpertSessions.CreateExpertSession(ctx, sess); err != nil {
-		return err
-	}
-	jwt, exp, err := h.issueCookies(c, sess)
-	if err != nil {
-		return err
-	}
+	h.cookies.setExpert(c, in.Token)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(sessionResponse{Token: jwt, ExpiresAt: exp, SurveyID: sv.ID})
+	return c.JSON(sessionResponse{Token: in.Token.Token, ExpiresAt: in.Token.ExpiresAt, SurveyID: in.Session.SurveyID})
 }
 
 // ---------------------------------------------------------------- use cases

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
-	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
@@ -27,6 +25,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/participation"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
+	"github.com/expertenrunde/expertenrunde/internal/session"
 	"github.com/expertenrunde/expertenrunde/internal/survey"
 )
 
@@ -35,27 +34,21 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Deps are what the server needs: the stores of authentication and of the
-// staff's own areas, and the use-case services, each built once by the
-// caller (Main). A nil service answers 503 on its routes.
+// Deps are what the server needs: the stores of the staff's own areas,
+// and the use-case services, each built once by the caller (Main). A nil
+// service answers 503 on its routes.
 type Deps struct {
-	Users    delphi.UserStore
-	Sessions delphi.SessionStore
 	Surveys  delphi.SurveyStore
 	Audit    delphi.AuditStore
-	Limiter  delphi.LimiterStore
 	DB       Pinger
 	Importer *survey.Importer // study imports, shared with the CLI
-	// Experts and ExpertSessions resolve the personal-link sessions of
-	// the participation routes.
-	Experts        delphi.ExpertStore
-	ExpertSessions delphi.ExpertSessionStore
-	Mail           delphi.MailStore // the Idempotency-Key records of the send requests
-	Tokens         *auth.Tokens
-	Logger         *slog.Logger
-	Now            func() time.Time // injectable clock
-	UI             fs.FS            // the built frontend; nil serves no UI
+	Mail     delphi.MailStore // the Idempotency-Key records of the send requests
+	Logger   *slog.Logger
+	Now      func() time.Time // injectable clock
+	UI       fs.FS            // the built frontend; nil serves no UI
 
+	// SignIn signs staff and experts in and authenticates their requests.
+	SignIn        *session.Service
 	Accounts      *accounts.Service
 	Results       *results.Service
 	Rounds        *rounds.Service
@@ -68,10 +61,8 @@ type Deps struct {
 // Options are the HTTP settings taken from the configuration.
 type Options struct {
 	BodyLimit    int
-	SessionTTL   time.Duration // lifetime of a staff JWT
-	SessionMax   time.Duration // absolute lifetime of a staff session
-	Secure       bool          // served over HTTPS: Secure cookies and HSTS
-	TrustProxy   bool          // take the client IP from X-Forwarded-For
+	Secure       bool // served over HTTPS: Secure cookies and HSTS
+	TrustProxy   bool // take the client IP from X-Forwarded-For
 	Version      string
 	ShutdownWait time.Duration
 }
@@ -85,11 +76,6 @@ type Server struct {
 	now  func() time.Time
 	ln   net.Listener
 	done chan error
-	// argon holds one token per argon2id computation running; its size
-	// bounds them (withPasswordSlot), argonWait is how long a request
-	// waits for a slot.
-	argon     chan struct{}
-	argonWait time.Duration
 }
 
 // New builds the app with its middleware and routes.
@@ -100,17 +86,10 @@ func New(deps Deps, opt Options) *Server {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opt.SessionTTL == 0 {
-		opt.SessionTTL = 30 * time.Minute
-	}
-	if opt.SessionMax == 0 {
-		opt.SessionMax = 12 * time.Hour
-	}
 	if opt.ShutdownWait == 0 {
 		opt.ShutdownWait = 10 * time.Second
 	}
-	s := &Server{deps: deps, opt: opt, log: deps.Logger, now: deps.Now,
-		argon: make(chan struct{}, runtime.GOMAXPROCS(0)), argonWait: argonWait}
+	s := &Server{deps: deps, opt: opt, log: deps.Logger, now: deps.Now}
 	cfg := fiber.Config{
 		AppName:               "Expertenrunde",
 		BodyLimit:             opt.BodyLimit,
@@ -122,7 +101,7 @@ func New(deps Deps, opt Options) *Server {
 		IdleTimeout:           120 * time.Second,
 	}
 	// No cfg.ProxyHeader: Fiber's c.IP() would then return the whole
-	// X-Forwarded-For header as the client sent it. clientKey reads it.
+	// X-Forwarded-For header as the client sent it. clients.key reads it.
 	app := fiber.New(cfg)
 	s.app = app
 
@@ -155,13 +134,14 @@ func New(deps Deps, opt Options) *Server {
 // the service it uses.
 func (s *Server) areas() [][]route {
 	st := studies{s.deps.Surveys}
+	ck, cl := cookies{secure: s.opt.Secure}, clients{trustProxy: s.opt.TrustProxy}
 	return [][]route{
-		(&AuthHandler{s: s}).routes(),
+		(&AuthHandler{signIn: s.deps.SignIn, cookies: ck, clients: cl}).routes(),
 		(&SurveyHandler{studies: st, surveys: s.deps.Surveys, importer: s.deps.Importer}).routes(),
 		(&UserHandler{accounts: s.deps.Accounts}).routes(),
 		(&ResultsHandler{studies: st, results: s.deps.Results}).routes(),
 		(&RoundHandler{studies: st, rounds: s.deps.Rounds}).routes(),
-		(&ParticipationHandler{s: s, svc: s.deps.Participation}).routes(),
+		(&ParticipationHandler{signIn: s.deps.SignIn, svc: s.deps.Participation, cookies: ck, clients: cl}).routes(),
 		(&PanelHandler{studies: st, panel: s.deps.Panel}).routes(),
 		(&MailHandler{studies: st, mailing: s.deps.Mailing, idempotent: s.idempotent}).routes(),
 		(&ExportHandler{studies: st, export: s.deps.Export}).routes(),
@@ -277,14 +257,17 @@ func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	}
 }
 
-// clientKey is the client address the rate limits count by: the peer's
+// clients find the client of a request.
+type clients struct{ trustProxy bool }
+
+// key is the client address the rate limits count by: the peer's
 // address, or with TrustProxy the last X-Forwarded-For entry, the one the
 // proxy we run appended (entries before it are whatever the client sent,
 // so taking the first would let a client pick a fresh key per request).
 // An IPv6 client counts per /64, the block one client usually holds.
-func (s *Server) clientKey(c *fiber.Ctx) string {
+func (k clients) key(c *fiber.Ctx) string {
 	ip := c.Context().RemoteIP()
-	if s.opt.TrustProxy {
+	if k.trustProxy {
 		if all := c.Request().Header.PeekAll(fiber.HeaderXForwardedFor); len(all) > 0 {
 			h := string(all[len(all)-1])
 			last := strings.TrimSpace(h[strings.LastIndexByte(h, ',')+1:])

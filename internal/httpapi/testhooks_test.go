@@ -15,15 +15,9 @@ func (s *Server) AreaRoutes() []RouteInfo {
 	return out
 }
 
-// HoldPasswordSlots takes every password slot, as argon2id computations
-// in flight would, and returns the function that frees them.
+// HoldPasswordSlots takes every password slot of the sign-in service, as
+// argon2id computations in flight would, and returns the function that
+// frees them.
 func (s *Server) HoldPasswordSlots() (release func()) {
-	for range cap(s.argon) {
-		s.argon <- struct{}{}
-	}
-	return func() {
-		for range cap(s.argon) {
-			<-s.argon
-		}
-	}
+	return s.deps.SignIn.Slots.HoldAll()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/participation"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
+	"github.com/expertenrunde/expertenrunde/internal/session"
 	"github.com/expertenrunde/expertenrunde/internal/store"
 	"github.com/expertenrunde/expertenrunde/internal/survey"
 )
@@ -52,8 +53,9 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 	mails := &mailing.Service{Experts: experts, Rounds: st, Responses: responses, Audit: st, BaseURL: w.baseURL, SMTPEnabled: w.smtp, Now: now, Notifier: w.mailer}
 	src := export.Sources{Surveys: st, Results: res, Responses: responses, Experts: experts}
 	d := httpapi.Deps{
-		Users: users, Sessions: st, Surveys: st, Audit: st, Limiter: st, DB: st, Experts: experts, ExpertSessions: st,
-		Tokens: tokens, Logger: w.logger, Now: now, UI: w.ui,
+		Surveys: st, Audit: st, DB: st, Logger: w.logger, Now: now, UI: w.ui,
+		SignIn: &session.Service{Users: users, Sessions: st, Experts: experts, ExpertSessions: st, Surveys: st, Limiter: st,
+			Tokens: tokens, Slots: session.NewSlots(0, 0), Now: now, Logger: w.logger},
 		Importer:      &survey.Importer{Surveys: st, Audit: st, Answered: st.AnsweredItems, Users: users, Now: now},
 		Accounts:      &accounts.Service{Users: users, Sessions: st, Audit: st, Now: now, Logger: w.logger},
 		Results:       res,

@@ -1,4 +1,4 @@
-package httpapi
+package session
 
 import (
 	"context"
@@ -18,19 +18,19 @@ type limit struct {
 // reservation is one attempt reserved on each of its keys before a guess
 // is checked. It counts as a failure unless taken back.
 type reservation struct {
-	s    *Server
-	keys []string
-	at   time.Time
+	limiter delphi.LimiterStore
+	keys    []string
+	at      time.Time
 }
 
 // reserve reserves one attempt at now on every limit, all or none, each in
 // one atomic step of the store (docs/SECURITY.md, "Rate limits"): a full
-// key refuses with 429, msg and Retry-After, and takes back what was
+// key refuses with ERATELIMIT, msg and RetryAfter, and takes back what was
 // reserved on the keys before it.
-func (s *Server) reserve(ctx context.Context, now time.Time, window time.Duration, msg string, limits ...limit) (*reservation, error) {
-	r := &reservation{s: s, at: now}
+func (s *Service) reserve(ctx context.Context, now time.Time, window time.Duration, msg string, limits ...limit) (*reservation, error) {
+	r := &reservation{limiter: s.Limiter, at: now}
 	for _, l := range limits {
-		ok, wait, err := s.deps.Limiter.Reserve(ctx, l.key, now, window, l.max)
+		ok, wait, err := s.Limiter.Reserve(ctx, l.key, now, window, l.max)
 		if err == nil && !ok {
 			err = &delphi.Error{Code: delphi.ERATELIMIT, Message: msg, RetryAfter: seconds(wait)}
 		}
@@ -54,7 +54,7 @@ func (r *reservation) cancel(ctx context.Context, err error) error {
 // takeBack removes the reserved attempt from keys.
 func (r *reservation) takeBack(ctx context.Context, keys ...string) error {
 	for _, k := range keys {
-		if err := r.s.deps.Limiter.TakeBack(ctx, k, r.at); err != nil {
+		if err := r.limiter.TakeBack(ctx, k, r.at); err != nil {
 			return err
 		}
 	}
@@ -66,23 +66,41 @@ func seconds(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))
 }
 
-// argonWait is how long a request waits for a free password slot.
-const argonWait = 2 * time.Second
+// SlotWait is how long a password check waits for a free slot by default.
+const SlotWait = 2 * time.Second
 
-// withPasswordSlot runs fn, an argon2id computation (19 MiB of memory and
-// tens of milliseconds of one core each), in one of the slots that bound
-// how many run at once: as many as the Go scheduler runs in parallel, so
-// 100 parallel logins take the memory of a few. A request that finds no
-// slot free within the wait gets 503 with Retry-After (and has checked
-// nothing).
-func (s *Server) withPasswordSlot(ctx context.Context, fn func()) error {
+// Slots bound how many argon2id computations (19 MiB of memory and tens of
+// milliseconds of one core each) run at once, so that 100 parallel logins
+// take the memory of a few. Build one per process.
+type Slots struct {
+	ch   chan struct{} // one token per computation running
+	wait time.Duration
+}
+
+// NewSlots returns n slots (n ≤ 0: as many as the Go scheduler runs in
+// parallel, GOMAXPROCS) in which a computation waits at most wait
+// (≤ 0: SlotWait) for a free one.
+func NewSlots(n int, wait time.Duration) *Slots {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	if wait <= 0 {
+		wait = SlotWait
+	}
+	return &Slots{ch: make(chan struct{}, n), wait: wait}
+}
+
+// Run runs fn in a free slot. When none frees up within the wait it
+// returns EUNAVAILABLE with RetryAfter 1 without running fn; a cancelled
+// ctx also returns EUNAVAILABLE.
+func (sl *Slots) Run(ctx context.Context, fn func()) error {
 	select {
-	case s.argon <- struct{}{}:
+	case sl.ch <- struct{}{}:
 	default:
-		t := time.NewTimer(s.argonWait)
+		t := time.NewTimer(sl.wait)
 		defer t.Stop()
 		select {
-		case s.argon <- struct{}{}:
+		case sl.ch <- struct{}{}:
 		case <-t.C:
 			return &delphi.Error{Code: delphi.EUNAVAILABLE, Message: "the server is busy checking passwords; try again in a moment", RetryAfter: 1}
 		case <-ctx.Done():
@@ -92,23 +110,36 @@ func (s *Server) withPasswordSlot(ctx context.Context, fn func()) error {
 	done := false
 	defer func() {
 		if !done { // fn panicked
-			<-s.argon
+			<-sl.ch
 		}
 	}()
 	fn()
 	done = true
-	if len(s.argon) == 1 {
-		<-s.argon
+	if len(sl.ch) == 1 {
+		<-sl.ch
 		return nil
 	}
 	// Other computations run at the same time, as in a flood of logins.
 	// The 19 MiB of this one are garbage now: collect them before the slot
 	// is free, so that the next computation reuses that memory (left to the
 	// pacer, the heap grows to twice its live size first, and its live size
-	// holds every slot's 19 MiB). The request does not wait for it.
+	// holds every slot's 19 MiB). The caller does not wait for it.
 	go func() {
 		runtime.GC()
-		<-s.argon
+		<-sl.ch
 	}()
 	return nil
+}
+
+// HoldAll takes every slot, as computations in flight would, and returns
+// the function that frees them: what a flood of logins does, for tests.
+func (sl *Slots) HoldAll() (release func()) {
+	for range cap(sl.ch) {
+		sl.ch <- struct{}{}
+	}
+	return func() {
+		for range cap(sl.ch) {
+			<-sl.ch
+		}
+	}
 }
