@@ -108,20 +108,16 @@ func (s *Service) Expert(ctx context.Context, p Presented) (*Expert, error) {
 		return nil, unauth
 	}
 	sess, err := s.ExpertSessions.ExpertSessionByID(ctx, claims.SessionID)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return nil, unauth
-	} else if err != nil {
-		return nil, err
+	if err != nil {
+		return nil, notFoundAs(err, unauth)
 	}
 	now := s.now()
 	if !sess.Active(now) || sess.ExpertID != claims.Subject || sess.SurveyID != claims.SurveyID {
 		return nil, unauth
 	}
 	e, err := s.Experts.ExpertByTokenHash(ctx, sess.TokenHash)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return nil, delphi.Errorf(delphi.EUNAUTHORIZED, "this link is no longer valid")
-	} else if err != nil {
-		return nil, err
+	if err != nil {
+		return nil, notFoundAs(err, delphi.Errorf(delphi.EUNAUTHORIZED, "this link is no longer valid"))
 	}
 	if e.ID != sess.ExpertID || e.SurveyID != sess.SurveyID {
 		return nil, unauth

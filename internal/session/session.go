@@ -232,10 +232,8 @@ func (s *Service) Staff(ctx context.Context, p Presented) (*Staff, error) {
 		return nil, err
 	}
 	sess, err := s.Sessions.SessionByID(ctx, claims.SessionID)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return nil, unauth
-	} else if err != nil {
-		return nil, err
+	if err != nil {
+		return nil, notFoundAs(err, unauth)
 	}
 	now := s.now()
 	ended := delphi.Errorf(delphi.EUNAUTHORIZED, "your session has ended; please log in again")
@@ -243,10 +241,8 @@ func (s *Service) Staff(ctx context.Context, p Presented) (*Staff, error) {
 		return nil, ended
 	}
 	u, err := s.Users.UserByID(ctx, sess.UserID)
-	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-		return nil, unauth
-	} else if err != nil {
-		return nil, err
+	if err != nil {
+		return nil, notFoundAs(err, unauth)
 	}
 	// Disabling revokes the account's sessions; this check also refuses a
 	// session that a login racing the disable created after that.
@@ -263,6 +259,14 @@ func (s *Service) Staff(ctx context.Context, p Presented) (*Staff, error) {
 		}
 	}
 	return out, nil
+}
+
+// notFoundAs returns instead for ENOTFOUND, and err otherwise.
+func notFoundAs(err, instead error) error {
+	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+		return instead
+	}
+	return err
 }
 
 // checkCSRF refuses a cookie-borne token on an unsafe request without the
