@@ -37,6 +37,22 @@ type Sources struct {
 	}
 }
 
+// ResponseStreamer is implemented by stores that hand out a round's
+// responses one at a time, decoding each just before it is used
+// (*store.Store); Load streams the raw data through it instead of holding a
+// round's decoded responses.
+type ResponseStreamer interface {
+	// EachResponse calls fn with each response of the round in the order
+	// of ListResponses and returns fn's first error.
+	EachResponse(ctx context.Context, surveyID string, round int, fn func(*delphi.Response) error) error
+}
+
+// StatusLister is implemented by stores that list a round's responses
+// without their answers (*store.Store), all the participation counts need.
+type StatusLister interface {
+	ListResponseStatus(ctx context.Context, surveyID string, round int) ([]*delphi.Response, error)
+}
+
 // Request says what to export.
 type Request struct {
 	SurveyID string
@@ -105,8 +121,9 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		return Input{}, err
 	}
 	in.Responses = func(round int, yield func(*delphi.Response) error) error {
-		// The store answers a round as a slice; a cursor would keep even
-		// one round out of memory.
+		if st, ok := src.Responses.(ResponseStreamer); ok {
+			return st.EachResponse(ctx, sv.ID, round, yield)
+		}
 		rs, err := src.Responses.ListResponses(ctx, sv.ID, round)
 		if err != nil {
 			return err
@@ -143,8 +160,12 @@ func panel(ctx context.Context, src Sources, surveyID string, rounds []delphi.Ro
 		}
 	}
 	p.InvitedUnknown = src.Mail == nil || src.Experts == nil
+	list := src.Responses.ListResponses
+	if sl, ok := src.Responses.(StatusLister); ok {
+		list = sl.ListResponseStatus
+	}
 	for _, r := range rounds {
-		rs, err := src.Responses.ListResponses(ctx, surveyID, r.Number)
+		rs, err := list(ctx, surveyID, r.Number)
 		if err != nil {
 			return p, err
 		}

@@ -274,8 +274,13 @@ func (s *Store) scan(ctx context.Context, col *mongo.Collection, projection bson
 
 func sortResponses(rs []*delphi.Response) {
 	slices.SortFunc(rs, func(a, b *delphi.Response) int {
-		return cmp.Or(cmp.Compare(a.Pseudonym, b.Pseudonym), cmp.Compare(a.ExpertID, b.ExpertID))
+		return compareResponses(a.Pseudonym, a.ExpertID, b.Pseudonym, b.ExpertID)
 	})
+}
+
+// compareResponses orders responses by pseudonym, then expert id.
+func compareResponses(pseudonymA, expertA, pseudonymB, expertB string) int {
+	return cmp.Or(cmp.Compare(pseudonymA, pseudonymB), cmp.Compare(expertA, expertB))
 }
 
 // ensureResponse inserts an empty response from tmpl unless one exists.
