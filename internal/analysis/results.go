@@ -177,7 +177,15 @@ type computer struct {
 	groupIdx map[string]int
 	hasPrev  bool
 
-	prevMap, curMap map[string]float64 // scratch for stability
+	// Scratch, reused across items and ratings: the previous round's
+	// answer of each current answer's expert, the answers of a previous
+	// round by expert, the paired ratings for stability, the ratings per
+	// group.
+	prevOf            []*delphi.Answer
+	prevBy            map[string]*delphi.Answer
+	pairPrev, pairCur []float64
+	byGroup           [][]float64
+	abstainsBy        []int
 }
 
 // Compute computes the results of one round. It does not filter answers by
@@ -189,13 +197,13 @@ func Compute(in Input) *RoundResults {
 	if def == nil {
 		def = &delphi.Definition{}
 	}
-	c := &computer{def: def, typ: def.Quantile(), hasPrev: in.Previous != nil,
-		prevMap: map[string]float64{}, curMap: map[string]float64{}}
+	c := &computer{def: def, typ: def.Quantile(), hasPrev: in.Previous != nil, prevBy: map[string]*delphi.Answer{}}
 	inRound := make(map[string]bool, len(in.Items))
 	for _, it := range in.Items {
 		inRound[it.ID] = true
 	}
 	c.setGroups(in.Answers, inRound)
+	c.byGroup, c.abstainsBy = make([][]float64, len(c.groups)), make([]int, len(c.groups))
 
 	cur, prev := latest(in.Answers, inRound), latest(in.Previous, inRound)
 	res := &RoundResults{
@@ -335,6 +343,9 @@ func (c *computer) respondents(cur map[string][]*delphi.Answer) Respondents {
 
 func (c *computer) item(it delphi.Item, cur, prev []*delphi.Answer) ItemResult {
 	r := ItemResult{ItemID: it.ID, Type: it.Type}
+	if c.hasPrev && (it.Type == delphi.ItemRating || it.Type == delphi.ItemMultiRating) {
+		c.pairUp(cur, prev)
+	}
 	for _, a := range cur {
 		if !a.Value.Empty() {
 			r.Answered++
@@ -343,13 +354,13 @@ func (c *computer) item(it delphi.Item, cur, prev []*delphi.Answer) ItemResult {
 	switch it.Type {
 	case delphi.ItemRating:
 		sc, _ := c.def.Scale(it.Scale)
-		rr := c.rating(cur, prev, identity, sc)
+		rr := c.rating(cur, identity, sc)
 		r.Rating, r.N, r.DivergenceScore = &rr, rr.Overall.N, rr.Divergence.Score
 	case delphi.ItemMultiRating:
 		r.Criteria = make([]CriterionResult, 0, len(it.Criteria))
 		for _, cr := range it.Criteria {
 			sc, _ := c.def.Scale(cr.Scale)
-			rr := c.rating(cur, prev, criterion(cr.ID), sc)
+			rr := c.rating(cur, criterion(cr.ID), sc)
 			r.Criteria = append(r.Criteria, CriterionResult{CriterionID: cr.ID, RatingResult: rr})
 			r.DivergenceScore = max(r.DivergenceScore, rr.Divergence.Score)
 		}
@@ -401,57 +412,83 @@ func (c *computer) describeOptions(sc delphi.Scale) stats.Options {
 	return opt
 }
 
-// ratings collects the valid ratings and abstentions, overall and per group.
-type ratings struct {
-	values     []float64
-	abstain    int
-	byGroup    map[string][]float64
-	abstainsBy map[string]int
+// pairUp sets c.prevOf[i] to the answer in prev of the expert of cur[i]
+// (nil when there is none, or no expert id).
+func (c *computer) pairUp(cur, prev []*delphi.Answer) {
+	clear(c.prevBy)
+	for _, a := range prev {
+		if a.ExpertID != "" {
+			c.prevBy[a.ExpertID] = a
+		}
+	}
+	c.prevOf = c.prevOf[:0]
+	for _, a := range cur {
+		var p *delphi.Answer
+		if a.ExpertID != "" {
+			p = c.prevBy[a.ExpertID]
+		}
+		c.prevOf = append(c.prevOf, p)
+	}
 }
 
-func collect(answers []*delphi.Answer, pick func(delphi.Value) delphi.Value) ratings {
-	r := ratings{values: make([]float64, 0, len(answers)), byGroup: map[string][]float64{}, abstainsBy: map[string]int{}}
+// collect sorts the valid ratings and abstentions of answers into the
+// groups of c.groups (c.byGroup, c.abstainsBy) and returns them overall.
+func (c *computer) collect(answers []*delphi.Answer, pick func(delphi.Value) delphi.Value) (values []float64, abstain int) {
+	for g := range c.byGroup {
+		c.byGroup[g], c.abstainsBy[g] = c.byGroup[g][:0], 0
+	}
+	values = make([]float64, 0, len(answers))
 	for _, a := range answers {
 		v := pick(a.Value)
+		g, known := c.groupIdx[a.Group]
 		if x, ok := v.Rating(); ok {
-			r.values = append(r.values, x)
-			r.byGroup[a.Group] = append(r.byGroup[a.Group], x)
+			values = append(values, x)
+			if known {
+				c.byGroup[g] = append(c.byGroup[g], x)
+			}
 		} else if v.Abstain {
-			r.abstain++
-			r.abstainsBy[a.Group]++
+			abstain++
+			if known {
+				c.abstainsBy[g]++
+			}
 		}
 	}
-	return r
+	return values, abstain
 }
 
-// paired fills m (cleared first) with expert id → valid rating, for
-// stability, and returns it.
-func paired(m map[string]float64, answers []*delphi.Answer, pick func(delphi.Value) delphi.Value) map[string]float64 {
-	clear(m)
-	for _, a := range answers {
-		if a.ExpertID == "" {
+// pairs returns the paired valid ratings (previous, current) of the
+// experts who gave one in both rounds (c.prevOf from pairUp).
+func (c *computer) pairs(cur []*delphi.Answer, pick func(delphi.Value) delphi.Value) (prev, now []float64) {
+	c.pairPrev, c.pairCur = c.pairPrev[:0], c.pairCur[:0]
+	for i, a := range cur {
+		p := c.prevOf[i]
+		if p == nil {
 			continue
 		}
-		if x, ok := pick(a.Value).Rating(); ok {
-			m[a.ExpertID] = x
+		x, ok := pick(p.Value).Rating()
+		if !ok {
+			continue
+		}
+		if y, ok := pick(a.Value).Rating(); ok {
+			c.pairPrev, c.pairCur = append(c.pairPrev, x), append(c.pairCur, y)
 		}
 	}
-	return m
+	return c.pairPrev, c.pairCur
 }
 
-func (c *computer) rating(cur, prev []*delphi.Answer, pick func(delphi.Value) delphi.Value, sc delphi.Scale) RatingResult {
+func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.Value, sc delphi.Scale) RatingResult {
 	opt := c.describeOptions(sc)
-	rs := collect(cur, pick)
+	values, abstain := c.collect(cur, pick)
 	rule := c.def.Consensus
-	r := RatingResult{Overall: stats.Describe(rs.values, rs.abstain, opt), ByGroup: make(map[string]GroupRating, len(c.groups))}
+	r := RatingResult{Overall: stats.Describe(values, abstain, opt), ByGroup: make(map[string]GroupRating, len(c.groups))}
 	r.Consensus = Evaluate(rule, r.Overall, sc)
-	for _, g := range c.groups {
-		s := stats.Describe(rs.byGroup[g], rs.abstainsBy[g], opt)
+	for gi, g := range c.groups {
+		s := stats.Describe(c.byGroup[gi], c.abstainsBy[gi], opt)
 		r.ByGroup[g] = GroupRating{Summary: s, Consensus: Evaluate(rule, s, sc)}
 	}
 	if c.hasPrev {
-		// The maps are reused across ratings: stats.Stability keeps no reference.
-		st := stats.Stability(paired(c.prevMap, prev, pick), paired(c.curMap, cur, pick), c.typ)
+		prev, now := c.pairs(cur, pick)
+		st := stats.StabilityPairs(prev, now, c.typ)
 		r.Stability = &st
 	}
 	r.Divergence = divergence(&r, sc, c.groups)

@@ -131,13 +131,26 @@ type StabilitySummary struct {
 // when < 0.15. IQR (quantile type typ) and CV are computed on the paired
 // values of each round; differences are cur - prev.
 func Stability(prev, cur map[string]float64, typ int) StabilitySummary {
+	a, b := make([]float64, 0, len(prev)), make([]float64, 0, len(prev))
+	for k, p := range prev {
+		if c, ok := cur[k]; ok {
+			a, b = append(a, p), append(b, c)
+		}
+	}
+	return StabilityPairs(a, b, typ)
+}
+
+// StabilityPairs is Stability on the pairs (prev[i], cur[i]), one per
+// expert, in any order; pairs with a non-finite value are left out. It
+// reorders prev and cur.
+func StabilityPairs(prev, cur []float64, typ int) StabilitySummary {
 	if typ == 0 {
 		typ = Type7
 	}
-	var a, b []float64
-	for k, p := range prev {
-		c, ok := cur[k]
-		if !ok || math.IsNaN(p) || math.IsInf(p, 0) || math.IsNaN(c) || math.IsInf(c, 0) {
+	a, b := prev[:0], cur[:0]
+	for i, p := range prev {
+		c := cur[i]
+		if math.IsNaN(p) || math.IsInf(p, 0) || math.IsNaN(c) || math.IsInf(c, 0) {
 			continue
 		}
 		a, b = append(a, p), append(b, c)
@@ -146,72 +159,76 @@ func Stability(prev, cur map[string]float64, typ int) StabilitySummary {
 	s := StabilitySummary{NPaired: n, QuantileType: typ}
 	diffs := make([]float64, n)
 	changed := 0
-	shift := map[float64]int{}
 	for i := range a {
 		diffs[i] = b[i] - a[i]
 		if a[i] != b[i] {
 			changed++
-			shift[a[i]]--
-			shift[b[i]]++
 		}
 	}
 	s.ShareChanged = ratio(int64(changed), int64(n), "no paired experts")
+	s.Wilcoxon = WilcoxonSignedRank(diffs)
+
+	slices.Sort(a)
+	slices.Sort(b)
+	// Σ_k |n_k(cur) - n_k(prev)| over the values k, by merging the sorted
+	// rounds (a pair with equal values adds one to both counts of k).
 	var moved int64
-	for _, d := range shift {
-		moved += int64(max(d, -d))
+	for i, j := 0, 0; i < n || j < n; {
+		switch {
+		case j == n || i < n && a[i] < b[j]:
+			moved++
+			i++
+		case i == n || b[j] < a[i]:
+			moved++
+			j++
+		default:
+			i++
+			j++
+		}
 	}
 	s.Scheibe = ratio(moved, 2*int64(n), "no paired experts")
 	if n > 0 {
 		st := 10*moved < 3*int64(n) // moved/(2n) < 15/100
 		s.Stable = &st
 	}
-	s.Wilcoxon = WilcoxonSignedRank(diffs)
-
-	slices.Sort(a)
-	slices.Sort(b)
 	s.DeltaIQR = deltaIQR(a, b, typ)
 	s.DeltaCV = deltaCV(a, b)
 
-	s.Undefined = undefinedOf(map[string]Num{
-		"share_changed": s.ShareChanged, "scheibe": s.Scheibe, "stable": s.Scheibe,
-		"wilcoxon.z": s.Wilcoxon.Z, "wilcoxon.p": s.Wilcoxon.P,
-		"delta_iqr": s.DeltaIQR, "delta_cv": s.DeltaCV,
+	s.Undefined = undefinedFields([]field{
+		{"share_changed", s.ShareChanged}, {"scheibe", s.Scheibe}, {"stable", s.Scheibe},
+		{"wilcoxon.z", s.Wilcoxon.Z}, {"wilcoxon.p", s.Wilcoxon.P},
+		{"delta_iqr", s.DeltaIQR}, {"delta_cv", s.DeltaCV},
 	})
 	return s
-}
-
-func iqrRat(sorted []float64, typ int) (*big.Rat, bool) {
-	q1, ok1 := quantileRat(sorted, 0.25, typ)
-	q3, ok3 := quantileRat(sorted, 0.75, typ)
-	if !ok1 || !ok3 {
-		return nil, false
-	}
-	return q3.Sub(q3, q1), true
 }
 
 func deltaIQR(prev, cur []float64, typ int) Num {
 	if len(prev) == 0 {
 		return UndefinedNum("no paired experts")
 	}
-	p, ok1 := iqrRat(prev, typ)
-	c, ok2 := iqrRat(cur, typ)
-	if !ok1 || !ok2 {
+	p1, _ := quantile(prev, 0.25, typ)
+	p3, _ := quantile(prev, 0.75, typ)
+	c1, _ := quantile(cur, 0.25, typ)
+	c3, _ := quantile(cur, 0.75, typ)
+	if !p1.defined() || !p3.defined() || !c1.defined() || !c3.defined() {
 		return UndefinedNum("unsupported quantile type")
 	}
-	return ratNum(c.Sub(c, p))
+	if d := p1.den; p1.fast && p3.fast && c1.fast && c3.fast && p3.den == d && c1.den == d && c3.den == d {
+		return fracNum(c3.num-c1.num-p3.num+p1.num, d)
+	}
+	c := new(big.Rat).Sub(c3.rat(), c1.rat())
+	return ratNum(c.Sub(c, new(big.Rat).Sub(p3.rat(), p1.rat())))
 }
 
 func cvOf(xs []float64) Num {
-	mean, variance := moments(xs)
+	m := moments(xs)
 	switch {
-	case variance == nil:
+	case !m.hasVariance():
 		return UndefinedNum("n < 2")
-	case mean.Sign() == 0:
+	case m.meanSign() == 0:
 		return UndefinedNum("mean is 0")
 	}
-	m, _ := mean.Float64()
-	v, _ := variance.Float64()
-	return NumOf(math.Sqrt(v) / m)
+	return NumOf(math.Sqrt(m.varFloat()) / m.meanFloat())
 }
 
 func deltaCV(prev, cur []float64) Num {
