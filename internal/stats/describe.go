@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"math"
 	"math/big"
 	"slices"
@@ -235,7 +236,7 @@ func (m mom) meanFloat() float64 {
 
 func (m mom) meanSign() int {
 	if m.small {
-		return cmpInt(m.s, 0)
+		return cmp.Compare(m.s, 0)
 	}
 	return m.mean.Sign()
 }
@@ -256,7 +257,7 @@ func (m mom) varFloat() float64 {
 func (m mom) varSign() int {
 	if m.small {
 		num, _ := m.varFrac()
-		return cmpInt(num, 0)
+		return cmp.Compare(num, 0)
 	}
 	return m.vr.Sign()
 }
@@ -267,16 +268,6 @@ func (m mom) varRat() *big.Rat {
 		return big.NewRat(m.varFrac())
 	}
 	return m.vr
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // modes returns every value of sorted xs that reaches the highest count.

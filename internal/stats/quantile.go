@@ -86,14 +86,18 @@ const smallInt = 1 << 20
 // isSmallInt reports whether x is an integer of magnitude ≤ smallInt.
 func isSmallInt(x float64) bool { return x == math.Trunc(x) && math.Abs(x) <= smallInt }
 
-// decimalFrac returns p ∈ [0, 1] as num/den with den = 10^k ≤ 10⁴, taking
-// p as its shortest decimal (as decimalRat does); ok is false for other p.
-func decimalFrac(p float64) (num, den int64, ok bool) {
-	if !(p >= 0 && p <= 1) {
+// DecimalFrac returns x as num/den taken as its shortest decimal (0.3 is
+// 3/10), with den = 10^k ≤ 10⁴ and |x| < 10⁹; ok is false for other x.
+func DecimalFrac(x float64) (num, den int64, ok bool) {
+	if !(math.Abs(x) < 1e9) {
 		return 0, 0, false
 	}
 	var buf [32]byte
-	s := strconv.AppendFloat(buf[:0], p, 'f', -1, 64)
+	s := strconv.AppendFloat(buf[:0], x, 'f', -1, 64)
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
 	den = 1
 	seenDot := false
 	for _, c := range s {
@@ -111,6 +115,9 @@ func decimalFrac(p float64) (num, den int64, ok bool) {
 			return 0, 0, false
 		}
 	}
+	if neg {
+		num = -num
+	}
 	return num, den, true
 }
 
@@ -123,8 +130,8 @@ func quantileFrac(sorted []float64, p float64, typ int) (num, den int64, fast bo
 	if n == 0 || n > smallInt {
 		return 0, 0, false
 	}
-	pn, pd, ok := decimalFrac(p)
-	if !ok {
+	pn, pd, ok := DecimalFrac(p)
+	if !ok || pn < 0 || pn > pd {
 		return 0, 0, false
 	}
 	var h int64 // in units of 1/pd
