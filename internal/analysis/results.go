@@ -182,6 +182,7 @@ type computer struct {
 	// round by expert, the paired ratings for stability, the ratings per
 	// group.
 	prevOf            []*delphi.Answer
+	rated             []rated // the current answers' ratings of the rating at hand
 	prevBy            map[string]*delphi.Answer
 	pairPrev, pairCur []float64
 	byGroup           [][]float64
@@ -273,40 +274,69 @@ func (c *computer) setGroups(answers []delphi.Answer, inRound map[string]bool) {
 // highest Seq (the later one on equal Seq). Answers without an expert id
 // are all kept.
 func latest(answers []delphi.Answer, inRound map[string]bool) map[string][]*delphi.Answer {
-	sizes := make(map[string]int, len(inRound))
+	// Items and experts by number: one map lookup per answer.
+	itemNo := make(map[string]int32, len(inRound))
+	ids := make([]string, 0, len(inRound))
+	for id := range inRound {
+		itemNo[id] = int32(len(ids))
+		ids = append(ids, id)
+	}
+	slot := make([]int32, len(answers)) // the answer's item number, -1 when not in the round
+	sizes := make([]int, len(ids))
 	for i := range answers {
-		if id := answers[i].ItemID; inRound[id] {
-			sizes[id]++
+		no, ok := itemNo[answers[i].ItemID]
+		if !ok {
+			no = -1
+		} else {
+			sizes[no]++
+		}
+		slot[i] = no
+	}
+	lists := make([][]*delphi.Answer, len(ids))
+	for no, n := range sizes {
+		if n > 0 {
+			lists[no] = make([]*delphi.Answer, 0, n)
 		}
 	}
-	out := make(map[string][]*delphi.Answer, len(sizes))
-	for id, n := range sizes {
-		out[id] = make([]*delphi.Answer, 0, n)
-	}
 	for i := range answers {
-		if a := &answers[i]; inRound[a.ItemID] {
-			out[a.ItemID] = append(out[a.ItemID], a)
+		if no := slot[i]; no >= 0 {
+			lists[no] = append(lists[no], &answers[i])
 		}
 	}
-	idx := map[string]int{} // reused: cleared per item
-	for id, list := range out {
-		clear(idx)
+	expertNo := map[string]int32{}
+	var at []int32 // expert number → 1 + the index of their answer in kept, for the item at hand
+	out := make(map[string][]*delphi.Answer, len(ids))
+	for no, list := range lists {
+		if list == nil {
+			continue
+		}
 		kept := list[:0]
 		for _, a := range list {
 			if a.ExpertID == "" {
 				kept = append(kept, a)
 				continue
 			}
-			if j, ok := idx[a.ExpertID]; ok {
-				if a.Seq >= kept[j].Seq {
-					kept[j] = a
+			e, ok := expertNo[a.ExpertID]
+			if !ok {
+				e = int32(len(expertNo))
+				expertNo[a.ExpertID] = e
+				at = append(at, 0)
+			}
+			if j := at[e]; j > 0 {
+				if a.Seq >= kept[j-1].Seq {
+					kept[j-1] = a
 				}
 				continue
 			}
-			idx[a.ExpertID] = len(kept)
+			at[e] = int32(len(kept) + 1)
 			kept = append(kept, a)
 		}
-		out[id] = kept
+		for _, a := range kept { // reset for the next item
+			if a.ExpertID != "" {
+				at[expertNo[a.ExpertID]] = 0
+			}
+		}
+		out[ids[no]] = kept
 	}
 	return out
 }
@@ -431,22 +461,43 @@ func (c *computer) pairUp(cur, prev []*delphi.Answer) {
 	}
 }
 
-// collect sorts the valid ratings and abstentions of answers into the
-// groups of c.groups (c.byGroup, c.abstainsBy) and returns them overall.
-func (c *computer) collect(answers []*delphi.Answer, pick func(delphi.Value) delphi.Value) (values []float64, abstain int) {
+// rated is one answer's rating (or criterion).
+type rated struct {
+	x       float64
+	valid   bool // a scale value
+	abstain bool // "cannot judge"
+}
+
+// rate extracts the rating picked from each answer into c.rated.
+func (c *computer) rate(answers []*delphi.Answer, pick func(delphi.Value) delphi.Value) {
+	c.rated = c.rated[:0]
+	for _, a := range answers {
+		v := pick(a.Value)
+		x, ok := v.Rating()
+		c.rated = append(c.rated, rated{x: x, valid: ok, abstain: !ok && v.Abstain})
+	}
+}
+
+// collect sorts the valid ratings and abstentions (c.rated of answers)
+// into the groups of c.groups (c.byGroup, c.abstainsBy) and returns them
+// overall.
+func (c *computer) collect(answers []*delphi.Answer) (values []float64, abstain int) {
 	for g := range c.byGroup {
 		c.byGroup[g], c.abstainsBy[g] = c.byGroup[g][:0], 0
 	}
 	values = make([]float64, 0, len(answers))
-	for _, a := range answers {
-		v := pick(a.Value)
+	for i, a := range answers {
+		r := c.rated[i]
+		if !r.valid && !r.abstain {
+			continue
+		}
 		g, known := c.groupIdx[a.Group]
-		if x, ok := v.Rating(); ok {
-			values = append(values, x)
+		if r.valid {
+			values = append(values, r.x)
 			if known {
-				c.byGroup[g] = append(c.byGroup[g], x)
+				c.byGroup[g] = append(c.byGroup[g], r.x)
 			}
-		} else if v.Abstain {
+		} else {
 			abstain++
 			if known {
 				c.abstainsBy[g]++
@@ -457,20 +508,15 @@ func (c *computer) collect(answers []*delphi.Answer, pick func(delphi.Value) del
 }
 
 // pairs returns the paired valid ratings (previous, current) of the
-// experts who gave one in both rounds (c.prevOf from pairUp).
-func (c *computer) pairs(cur []*delphi.Answer, pick func(delphi.Value) delphi.Value) (prev, now []float64) {
+// experts who gave one in both rounds (c.prevOf from pairUp, c.rated).
+func (c *computer) pairs(pick func(delphi.Value) delphi.Value) (prev, now []float64) {
 	c.pairPrev, c.pairCur = c.pairPrev[:0], c.pairCur[:0]
-	for i, a := range cur {
-		p := c.prevOf[i]
-		if p == nil {
+	for i, p := range c.prevOf {
+		if p == nil || !c.rated[i].valid {
 			continue
 		}
-		x, ok := pick(p.Value).Rating()
-		if !ok {
-			continue
-		}
-		if y, ok := pick(a.Value).Rating(); ok {
-			c.pairPrev, c.pairCur = append(c.pairPrev, x), append(c.pairCur, y)
+		if x, ok := pick(p.Value).Rating(); ok {
+			c.pairPrev, c.pairCur = append(c.pairPrev, x), append(c.pairCur, c.rated[i].x)
 		}
 	}
 	return c.pairPrev, c.pairCur
@@ -478,7 +524,8 @@ func (c *computer) pairs(cur []*delphi.Answer, pick func(delphi.Value) delphi.Va
 
 func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.Value, sc delphi.Scale) RatingResult {
 	opt := c.describeOptions(sc)
-	values, abstain := c.collect(cur, pick)
+	c.rate(cur, pick)
+	values, abstain := c.collect(cur)
 	rule := c.def.Consensus
 	r := RatingResult{Overall: stats.Describe(values, abstain, opt), ByGroup: make(map[string]GroupRating, len(c.groups))}
 	r.Consensus = Evaluate(rule, r.Overall, sc)
@@ -487,7 +534,7 @@ func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.V
 		r.ByGroup[g] = GroupRating{Summary: s, Consensus: Evaluate(rule, s, sc)}
 	}
 	if c.hasPrev {
-		prev, now := c.pairs(cur, pick)
+		prev, now := c.pairs(pick)
 		st := stats.StabilityPairs(prev, now, c.typ)
 		r.Stability = &st
 	}
