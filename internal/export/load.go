@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
@@ -37,20 +38,22 @@ type Sources struct {
 	}
 }
 
+// ResponseReader is implemented by stores that read a round's responses
+// once for both uses of an export (*store.Store): the responses without
+// their answers for the participation counts, and each, a one-shot stream
+// of the responses with their answers, in the order of ListResponses,
+// decoding one at a time, for the raw data.
+type ResponseReader interface {
+	ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response, each func(fn func(*delphi.Response) error) error, err error)
+}
+
 // ResponseStreamer is implemented by stores that hand out a round's
-// responses one at a time, decoding each just before it is used
-// (*store.Store); Load streams the raw data through it instead of holding a
-// round's decoded responses.
+// responses one at a time (*store.Store): the raw data of a round is read
+// again through it if a writer asks for it a second time.
 type ResponseStreamer interface {
 	// EachResponse calls fn with each response of the round in the order
 	// of ListResponses and returns fn's first error.
 	EachResponse(ctx context.Context, surveyID string, round int, fn func(*delphi.Response) error) error
-}
-
-// StatusLister is implemented by stores that list a round's responses
-// without their answers (*store.Store), all the participation counts need.
-type StatusLister interface {
-	ListResponseStatus(ctx context.Context, surveyID string, round int) ([]*delphi.Response, error)
 }
 
 // Request says what to export.
@@ -117,10 +120,34 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		in.Rounds = append(in.Rounds, *r)
 		in.Results = append(in.Results, res)
 	}
-	if in.Panel, err = panel(ctx, src, sv.ID, in.Rounds); err != nil {
+	// Each round's responses are read once, for the counts of the methods
+	// sheet and for the raw data (which releases them as it goes).
+	status := map[int][]*delphi.Response{}
+	streams := map[int]func(func(*delphi.Response) error) error{}
+	for _, r := range in.Rounds {
+		var rs []*delphi.Response
+		if rr, ok := src.Responses.(ResponseReader); ok {
+			rs, streams[r.Number], err = rr.ReadResponses(ctx, sv.ID, r.Number)
+		} else if rs, err = src.Responses.ListResponses(ctx, sv.ID, r.Number); err == nil {
+			streams[r.Number] = yieldAll(rs)
+		}
+		if err != nil {
+			return Input{}, err
+		}
+		status[r.Number] = rs
+	}
+	if in.Panel, err = panel(ctx, src, sv.ID, in.Rounds, status); err != nil {
 		return Input{}, err
 	}
+	var mu sync.Mutex
 	in.Responses = func(round int, yield func(*delphi.Response) error) error {
+		mu.Lock()
+		each := streams[round]
+		delete(streams, round)
+		mu.Unlock()
+		if each != nil {
+			return each(yield)
+		}
 		if st, ok := src.Responses.(ResponseStreamer); ok {
 			return st.EachResponse(ctx, sv.ID, round, yield)
 		}
@@ -128,6 +155,14 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		if err != nil {
 			return err
 		}
+		return yieldAll(rs)(yield)
+	}
+	return in, nil
+}
+
+// yieldAll streams rs.
+func yieldAll(rs []*delphi.Response) func(func(*delphi.Response) error) error {
+	return func(yield func(*delphi.Response) error) error {
 		for _, r := range rs {
 			if err := yield(r); err != nil {
 				return err
@@ -135,15 +170,15 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		}
 		return nil
 	}
-	return in, nil
 }
 
 // panel counts the panel per group (everyone ever recruited, erased ones
 // included; declined ones also apart) and, per round and group, the
 // experts invited (a sent invitation e-mail), started and completed, as
 // results.ResponseRates counts them (the group is the one the expert
-// answered in). Without a mail store the invitations are unknown.
-func panel(ctx context.Context, src Sources, surveyID string, rounds []delphi.Round) (PanelComposition, error) {
+// answered in), from each round's responses. Without a mail store the
+// invitations are unknown.
+func panel(ctx context.Context, src Sources, surveyID string, rounds []delphi.Round, responses map[int][]*delphi.Response) (PanelComposition, error) {
 	p := PanelComposition{Rounds: map[int]map[string]Participation{}}
 	var experts []*delphi.Expert
 	if src.Experts != nil {
@@ -160,15 +195,9 @@ func panel(ctx context.Context, src Sources, surveyID string, rounds []delphi.Ro
 		}
 	}
 	p.InvitedUnknown = src.Mail == nil || src.Experts == nil
-	list := src.Responses.ListResponses
-	if sl, ok := src.Responses.(StatusLister); ok {
-		list = sl.ListResponseStatus
-	}
 	for _, r := range rounds {
-		rs, err := list(ctx, surveyID, r.Number)
-		if err != nil {
-			return p, err
-		}
+		rs := responses[r.Number]
+		var err error
 		var sends []*delphi.MailSend
 		if !p.InvitedUnknown {
 			if sends, err = src.Mail.ListMailSends(ctx, surveyID, r.Number); err != nil {

@@ -4,66 +4,67 @@ import (
 	"context"
 	"slices"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
 
 // The reads of an export (internal/export): the participation counts need
-// the responses without their answers, and the raw data needs every
-// response once, in pseudonym order, one at a time (docs/PERFORMANCE.md,
-// "Export").
+// every response without its answers, and the raw data every response
+// once, in pseudonym order, one at a time. On FerretDB each read of a round
+// costs about as much as decoding all its documents, whatever is projected
+// (docs/PERFORMANCE.md, "Export"), so ReadResponses serves both from one
+// read.
 
-// ListResponseStatus returns every response of a round like ListResponses,
-// without the answers (Answers nil): what the response rates count. The
-// answers are left out by a projection, so they are neither sent nor
-// decoded.
-func (s *Store) ListResponseStatus(ctx context.Context, surveyID string, round int) ([]*delphi.Response, error) {
-	ctx, cancel := withTimeout(ctx)
-	defer cancel()
-	out := []*delphi.Response{}
-	noAnswers := bson.D{{Key: "answers", Value: 0}, {Key: "answers_json", Value: 0}}
-	err := s.scan(ctx, s.responses(surveyID, round), noAnswers, func(d *responseDoc) error {
-		if d.SurveyID == surveyID && d.Round == round {
-			out = append(out, &delphi.Response{
-				SurveyID: d.SurveyID, Round: d.Round, ExpertID: d.ExpertID, Pseudonym: d.Pseudonym, Group: d.Group,
-				FirstOpenedAt: d.FirstOpenedAt, LastActivityAt: d.LastActivityAt, StartedAt: d.StartedAt,
-				SubmittedAt: d.SubmittedAt, Submissions: d.Submissions,
-			})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	sortResponses(out)
-	return out, nil
-}
-
-// EachResponse calls fn with every response of a round in the order of
-// ListResponses (by pseudonym), and returns fn's first error. The round is
-// read once with its answers still encoded (format 2 is about a fifth of
-// the decoded answers in memory); each response's answers are decoded just
-// before fn gets it, and the response is not kept after fn returns.
-func (s *Store) EachResponse(ctx context.Context, surveyID string, round int, fn func(*delphi.Response) error) error {
+// ReadResponses reads the responses of a round once, ordered like
+// ListResponses (by pseudonym), and returns them without answers (Answers
+// nil) for counting, and each, which calls fn with every response, answers
+// included, and returns fn's first error. The answers stay in their stored
+// encoding (format 2 takes about a fifth of the memory of the decoded
+// answers) until each decodes them one response at a time, just before fn
+// gets it; each releases every response after fn returns, so it can be
+// called once.
+func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response, each func(fn func(*delphi.Response) error) error, err error) {
 	var docs []*responseDoc
-	err := s.scanRounds(ctx, surveyID, []int{round}, func(d *responseDoc) error {
+	err = s.scanRounds(ctx, surveyID, []int{round}, func(d *responseDoc) error {
 		docs = append(docs, d)
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	slices.SortFunc(docs, func(a, b *responseDoc) int { return compareResponses(a.Pseudonym, a.ExpertID, b.Pseudonym, b.ExpertID) })
+	status = make([]*delphi.Response, len(docs))
 	for i, d := range docs {
-		docs[i] = nil // the encoded answers go with the response
-		r, err := d.response()
-		if err != nil {
-			return err
-		}
-		if err := fn(r); err != nil {
-			return err
+		status[i] = &delphi.Response{
+			SurveyID: d.SurveyID, Round: d.Round, ExpertID: d.ExpertID, Pseudonym: d.Pseudonym, Group: d.Group,
+			FirstOpenedAt: d.FirstOpenedAt, LastActivityAt: d.LastActivityAt, StartedAt: d.StartedAt,
+			SubmittedAt: d.SubmittedAt, Submissions: d.Submissions,
 		}
 	}
-	return nil
+	each = func(fn func(*delphi.Response) error) error {
+		for i, d := range docs {
+			if d == nil {
+				return delphi.Errorf(delphi.EINTERNAL, "the responses of round %d were read already", round)
+			}
+			docs[i] = nil // the encoded answers go with the response
+			r, err := d.response()
+			if err != nil {
+				return err
+			}
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return status, each, nil
+}
+
+// EachResponse calls fn with every response of a round in the order of
+// ListResponses and returns fn's first error: ReadResponses's each.
+func (s *Store) EachResponse(ctx context.Context, surveyID string, round int, fn func(*delphi.Response) error) error {
+	_, each, err := s.ReadResponses(ctx, surveyID, round)
+	if err != nil {
+		return err
+	}
+	return each(fn)
 }

@@ -10,9 +10,10 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
 
-// The export's reads give what ListResponses gives: EachResponse every
-// response in the same order with the same answers, ListResponseStatus the
-// same responses without answers; EachResponse stops at fn's error.
+// The export's reads give what ListResponses gives: EachResponse and
+// ReadResponses's each every response in the same order with the same
+// answers, ReadResponses's status the same responses without answers; each
+// stops at fn's error and can be called once.
 func TestExportReadsMatchListResponses(t *testing.T) {
 	s := openStore(t, shared.URI())
 	ctx := t.Context()
@@ -44,15 +45,25 @@ func TestExportReadsMatchListResponses(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("EachResponse differs from ListResponses:\n got %+v\nwant %+v", got, want)
 	}
-	status, err := s.ListResponseStatus(ctx, "s", 2)
+	status, each, err := s.ReadResponses(ctx, "s", 2)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var fromEach []*delphi.Response
+	if err := each(func(r *delphi.Response) error { fromEach = append(fromEach, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromEach, want) {
+		t.Errorf("ReadResponses's each differs from ListResponses")
+	}
+	if err := each(func(*delphi.Response) error { return nil }); delphi.ErrorCode(err) != delphi.EINTERNAL {
+		t.Errorf("each called twice: %v, want an internal error", err)
 	}
 	for _, r := range want {
 		r.Answers = nil
 	}
 	if !reflect.DeepEqual(status, want) {
-		t.Errorf("ListResponseStatus differs from ListResponses without answers:\n got %+v\nwant %+v", status, want)
+		t.Errorf("ReadResponses's status differs from ListResponses without answers:\n got %+v\nwant %+v", status, want)
 	}
 	stop, n := errors.New("stop"), 0
 	if err := s.EachResponse(ctx, "s", 2, func(*delphi.Response) error { n++; return stop }); err != stop || n != 1 {
