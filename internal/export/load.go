@@ -39,12 +39,21 @@ type Sources struct {
 }
 
 // ResponseReader is implemented by stores that read a round's responses
-// once for both uses of an export (*store.Store): the responses without
-// their answers for the participation counts, and each, a one-shot stream
-// of the responses with their answers, in the order of ListResponses,
-// decoding one at a time, for the raw data.
+// once for every use of an export (*store.Store): the responses without
+// their answers for the participation counts; answers, the round's answers
+// as results.AnswersLister reads them, for an open round's live results;
+// and each, a one-shot stream of the responses with their answers, in the
+// order of ListResponses, decoding one at a time, for the raw data (after
+// answers).
 type ResponseReader interface {
-	ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response, each func(fn func(*delphi.Response) error) error, err error)
+	ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response,
+		answers func() ([]delphi.Answer, error), each func(fn func(*delphi.Response) error) error, err error)
+}
+
+// ResultsReader is implemented by results services that compute an open
+// round's live results from answers the caller read (*results.Service).
+type ResultsReader interface {
+	RoundWith(ctx context.Context, surveyID string, n int, answers results.AnswersFunc) (*analysis.RoundResults, error)
 }
 
 // ResponseStreamer is implemented by stores that hand out a round's
@@ -113,21 +122,23 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		if req.Rounds == nil && r.Status == delphi.RoundDraft || req.Rounds != nil && !slices.Contains(req.Rounds, r.Number) {
 			continue
 		}
-		res, err := src.Results.Round(ctx, sv.ID, r.Number)
-		if err != nil {
-			return Input{}, err
+		if r.Status == delphi.RoundDraft { // no results: the results' error
+			if _, err := src.Results.Round(ctx, sv.ID, r.Number); err != nil {
+				return Input{}, err
+			}
 		}
 		in.Rounds = append(in.Rounds, *r)
-		in.Results = append(in.Results, res)
 	}
-	// Each round's responses are read once, for the counts of the methods
-	// sheet and for the raw data (which releases them as it goes).
+	// Each round's responses are read once: for the counts of the methods
+	// sheet, for the live results of an open round (when no fresh ones are
+	// shared) and for the raw data (which releases them as it goes).
 	status := map[int][]*delphi.Response{}
+	answers := map[int]func() ([]delphi.Answer, error){}
 	streams := map[int]func(func(*delphi.Response) error) error{}
 	for _, r := range in.Rounds {
 		var rs []*delphi.Response
 		if rr, ok := src.Responses.(ResponseReader); ok {
-			rs, streams[r.Number], err = rr.ReadResponses(ctx, sv.ID, r.Number)
+			rs, answers[r.Number], streams[r.Number], err = rr.ReadResponses(ctx, sv.ID, r.Number)
 		} else if rs, err = src.Responses.ListResponses(ctx, sv.ID, r.Number); err == nil {
 			streams[r.Number] = yieldAll(rs)
 		}
@@ -135,6 +146,18 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 			return Input{}, err
 		}
 		status[r.Number] = rs
+	}
+	for _, r := range in.Rounds {
+		var res *analysis.RoundResults
+		if rr, ok := src.Results.(ResultsReader); ok && answers[r.Number] != nil {
+			res, err = rr.RoundWith(ctx, sv.ID, r.Number, readAnswers(src.Responses, sv.ID, answers))
+		} else {
+			res, err = src.Results.Round(ctx, sv.ID, r.Number)
+		}
+		if err != nil {
+			return Input{}, err
+		}
+		in.Results = append(in.Results, res)
 	}
 	if in.Panel, err = panel(ctx, src, sv.ID, in.Rounds, status); err != nil {
 		return Input{}, err
@@ -158,6 +181,44 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		return yieldAll(rs)(yield)
 	}
 	return in, nil
+}
+
+// readAnswers reads the answers of rounds from the reads the export made
+// (read), and those of the other rounds from the store.
+func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func() ([]delphi.Answer, error)) results.AnswersFunc {
+	return func(ctx context.Context, rounds ...int) (map[int][]delphi.Answer, error) {
+		out := make(map[int][]delphi.Answer, len(rounds))
+		var rest []int
+		for _, n := range rounds {
+			if a := read[n]; a != nil {
+				as, err := a()
+				if err != nil {
+					return nil, err
+				}
+				out[n] = as
+			} else {
+				rest = append(rest, n)
+			}
+		}
+		if len(rest) == 0 {
+			return out, nil
+		}
+		if al, ok := store.(results.AnswersLister); ok {
+			m, err := al.ListAnswersRounds(ctx, surveyID, rest...)
+			for n, as := range m {
+				out[n] = as
+			}
+			return out, err
+		}
+		for _, n := range rest {
+			rs, err := store.ListResponses(ctx, surveyID, n)
+			if err != nil {
+				return nil, err
+			}
+			out[n] = results.Answers(rs)
+		}
+		return out, nil
+	}
 }
 
 // yieldAll streams rs.

@@ -16,20 +16,22 @@ import (
 
 // ReadResponses reads the responses of a round once, ordered like
 // ListResponses (by pseudonym), and returns them without answers (Answers
-// nil) for counting, and each, which calls fn with every response, answers
-// included, and returns fn's first error. The answers stay in their stored
-// encoding (format 2 takes about a fifth of the memory of the decoded
-// answers) until each decodes them one response at a time, just before fn
-// gets it; each releases every response after fn returns, so it can be
-// called once.
-func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response, each func(fn func(*delphi.Response) error) error, err error) {
+// nil) for counting; answers, which returns the round's answers as
+// ListAnswersRounds does (for its live results); and each, which calls fn
+// with every response, answers included, and returns fn's first error.
+// The answers stay in their stored encoding (format 2 takes about a fifth
+// of the memory of the decoded answers) until answers or each decode them;
+// each decodes one response at a time, just before fn gets it, and releases
+// every response after fn returns, so it can be called once, after answers.
+func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response,
+	answers func() ([]delphi.Answer, error), each func(fn func(*delphi.Response) error) error, err error) {
 	var docs []*responseDoc
 	err = s.scanRounds(ctx, surveyID, []int{round}, func(d *responseDoc) error {
 		docs = append(docs, d)
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	slices.SortFunc(docs, func(a, b *responseDoc) int { return compareResponses(a.Pseudonym, a.ExpertID, b.Pseudonym, b.ExpertID) })
 	status = make([]*delphi.Response, len(docs))
@@ -40,10 +42,19 @@ func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (
 			SubmittedAt: d.SubmittedAt, Submissions: d.Submissions,
 		}
 	}
+	read := func() error {
+		return delphi.Errorf(delphi.EINTERNAL, "the responses of round %d were read already", round)
+	}
+	answers = func() ([]delphi.Answer, error) {
+		if len(docs) > 0 && docs[0] == nil {
+			return nil, read()
+		}
+		return flatAnswers(slices.Clone(docs))
+	}
 	each = func(fn func(*delphi.Response) error) error {
 		for i, d := range docs {
 			if d == nil {
-				return delphi.Errorf(delphi.EINTERNAL, "the responses of round %d were read already", round)
+				return read()
 			}
 			docs[i] = nil // the encoded answers go with the response
 			r, err := d.response()
@@ -56,13 +67,13 @@ func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (
 		}
 		return nil
 	}
-	return status, each, nil
+	return status, answers, each, nil
 }
 
 // EachResponse calls fn with every response of a round in the order of
 // ListResponses and returns fn's first error: ReadResponses's each.
 func (s *Store) EachResponse(ctx context.Context, surveyID string, round int, fn func(*delphi.Response) error) error {
-	_, each, err := s.ReadResponses(ctx, surveyID, round)
+	_, _, each, err := s.ReadResponses(ctx, surveyID, round)
 	if err != nil {
 		return err
 	}

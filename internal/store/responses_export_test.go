@@ -12,8 +12,9 @@ import (
 
 // The export's reads give what ListResponses gives: EachResponse and
 // ReadResponses's each every response in the same order with the same
-// answers, ReadResponses's status the same responses without answers; each
-// stops at fn's error and can be called once.
+// answers, ReadResponses's status the same responses without answers and
+// its answers what ListAnswersRounds gives; each stops at fn's error and
+// can be called once.
 func TestExportReadsMatchListResponses(t *testing.T) {
 	s := openStore(t, shared.URI())
 	ctx := t.Context()
@@ -45,9 +46,16 @@ func TestExportReadsMatchListResponses(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("EachResponse differs from ListResponses:\n got %+v\nwant %+v", got, want)
 	}
-	status, each, err := s.ReadResponses(ctx, "s", 2)
+	status, answers, each, err := s.ReadResponses(ctx, "s", 2)
 	if err != nil {
 		t.Fatal(err)
+	}
+	wantAnswers, err := s.ListAnswersRounds(ctx, "s", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := answers(); err != nil || !reflect.DeepEqual(got, wantAnswers[2]) {
+		t.Errorf("ReadResponses's answers differ from ListAnswersRounds (%v)", err)
 	}
 	var fromEach []*delphi.Response
 	if err := each(func(r *delphi.Response) error { fromEach = append(fromEach, r); return nil }); err != nil {
@@ -58,6 +66,9 @@ func TestExportReadsMatchListResponses(t *testing.T) {
 	}
 	if err := each(func(*delphi.Response) error { return nil }); delphi.ErrorCode(err) != delphi.EINTERNAL {
 		t.Errorf("each called twice: %v, want an internal error", err)
+	}
+	if _, err := answers(); delphi.ErrorCode(err) != delphi.EINTERNAL {
+		t.Errorf("answers after each: %v, want an internal error", err)
 	}
 	for _, r := range want {
 		r.Answers = nil
