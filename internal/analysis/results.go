@@ -283,60 +283,84 @@ func latest(answers []delphi.Answer, inRound map[string]bool) map[string][]*delp
 	}
 	slot := make([]int32, len(answers)) // the answer's item number, -1 when not in the round
 	sizes := make([]int, len(ids))
+	last, lastNo := "", int32(-1) // answers come grouped by item or by expert: often the same item again
 	for i := range answers {
-		no, ok := itemNo[answers[i].ItemID]
-		if !ok {
-			no = -1
-		} else {
-			sizes[no]++
+		id := answers[i].ItemID
+		if i == 0 || id != last {
+			no, ok := itemNo[id]
+			if !ok {
+				no = -1
+			}
+			last, lastNo = id, no
 		}
-		slot[i] = no
+		if lastNo >= 0 {
+			sizes[lastNo]++
+		}
+		slot[i] = lastNo
 	}
-	lists := make([][]*delphi.Answer, len(ids))
+	lists := make([][]int32, len(ids)) // per item, the indexes of its answers
 	for no, n := range sizes {
 		if n > 0 {
-			lists[no] = make([]*delphi.Answer, 0, n)
+			lists[no] = make([]int32, 0, n)
 		}
 	}
 	for i := range answers {
 		if no := slot[i]; no >= 0 {
-			lists[no] = append(lists[no], &answers[i])
+			lists[no] = append(lists[no], int32(i))
 		}
 	}
+	// Experts by number, in the order of answers (ordered by expert, they
+	// need one map lookup each).
 	expertNo := map[string]int32{}
-	var at []int32 // expert number → 1 + the index of their answer in kept, for the item at hand
+	expert := make([]int32, len(answers)) // the answer's expert number, -1 without an expert id
+	last = ""
+	lastExpert := int32(-1)
+	for i := range answers {
+		id := answers[i].ExpertID
+		if id == "" {
+			expert[i] = -1
+			continue
+		}
+		if id != last || lastExpert < 0 {
+			e, ok := expertNo[id]
+			if !ok {
+				e = int32(len(expertNo))
+				expertNo[id] = e
+			}
+			last, lastExpert = id, e
+		}
+		expert[i] = lastExpert
+	}
+	at := make([]int32, len(expertNo)) // expert number → 1 + the index of their answer in kept, for the item at hand
 	out := make(map[string][]*delphi.Answer, len(ids))
 	for no, list := range lists {
 		if list == nil {
 			continue
 		}
 		kept := list[:0]
-		for _, a := range list {
-			if a.ExpertID == "" {
-				kept = append(kept, a)
+		for _, i := range list {
+			e := expert[i]
+			if e < 0 {
+				kept = append(kept, i)
 				continue
 			}
-			e, ok := expertNo[a.ExpertID]
-			if !ok {
-				e = int32(len(expertNo))
-				expertNo[a.ExpertID] = e
-				at = append(at, 0)
-			}
 			if j := at[e]; j > 0 {
-				if a.Seq >= kept[j-1].Seq {
-					kept[j-1] = a
+				if answers[i].Seq >= answers[kept[j-1]].Seq {
+					kept[j-1] = i
 				}
 				continue
 			}
 			at[e] = int32(len(kept) + 1)
-			kept = append(kept, a)
+			kept = append(kept, i)
 		}
-		for _, a := range kept { // reset for the next item
-			if a.ExpertID != "" {
-				at[expertNo[a.ExpertID]] = 0
+		ptrs := make([]*delphi.Answer, len(kept))
+		for k, i := range kept {
+			ptrs[k] = &answers[i]
+			if e := expert[i]; e >= 0 {
+				at[e] = 0 // reset for the next item
 			}
 		}
-		out[ids[no]] = kept
+		out[ids[no]] = ptrs
 	}
 	return out
 }
