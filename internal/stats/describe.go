@@ -79,7 +79,7 @@ func Describe(values []float64, abstentions int, opt Options) Summary {
 		}
 		xs = append(xs, v)
 	}
-	slices.Sort(xs)
+	sortFloats(xs)
 	n := len(xs)
 	typ := opt.QuantileType
 	if typ == 0 {

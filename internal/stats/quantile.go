@@ -3,6 +3,7 @@ package stats
 import (
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 )
 
@@ -203,4 +204,38 @@ func quantile(sorted []float64, p float64, typ int) (quant, Num) {
 		return quant{}, UndefinedNum("unsupported quantile type")
 	}
 	return quant{r: r}, ratNum(r)
+}
+
+// sortFloats sorts xs ascending, by counting when they are integers
+// spanning at most smallSpan values (ratings), else with slices.Sort. The
+// result is the same: counting writes back the very values (it leaves -0,
+// which it would turn into 0, to slices.Sort).
+func sortFloats(xs []float64) {
+	if len(xs) < 64 {
+		slices.Sort(xs)
+		return
+	}
+	lo, hi := xs[0], xs[0]
+	for _, x := range xs {
+		if x != math.Trunc(x) || math.IsInf(x, 0) || x == 0 && math.Signbit(x) { // NaN: x != x
+			slices.Sort(xs)
+			return
+		}
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	if hi-lo > smallSpan {
+		slices.Sort(xs)
+		return
+	}
+	var counts [smallSpan + 1]int32
+	for _, x := range xs {
+		counts[int(x-lo)]++
+	}
+	i := 0
+	for k, c := range counts[:int(hi-lo)+1] {
+		for range c {
+			xs[i] = lo + float64(k)
+			i++
+		}
+	}
 }

@@ -32,6 +32,38 @@ type Wilcoxon struct {
 // over rank sums) when n ≤ 25 and no |d| are tied, else 2·(1-Φ(|Z|)) by
 // math.Erfc. Both P are two-sided and capped at 1.
 func WilcoxonSignedRank(diffs []float64) Wilcoxon {
+	n, plus2, tieSum, ok := signedRanksSmall(diffs)
+	if !ok {
+		n, plus2, tieSum = signedRanks(diffs)
+	}
+	w := Wilcoxon{N: n}
+	if n == 0 {
+		w.Z, w.P = UndefinedNum("no non-zero differences"), UndefinedNum("no non-zero differences")
+		return w
+	}
+	nn := int64(n)
+	total2 := nn * (nn + 1) // doubled n(n+1)/2
+	w.WPlus = float64(plus2) / 2
+	w.WMinus = float64(total2-plus2) / 2
+	// variance·48 = 2n(n+1)(2n+1) - Σ(t³-t), exact.
+	v48 := 2*nn*(nn+1)*(2*nn+1) - tieSum
+	z := (w.WPlus - float64(total2)/4) / math.Sqrt(float64(v48)/48)
+	w.Z = NumOf(z)
+	if n <= exactMaxN && tieSum == 0 {
+		w.Method = MethodExact
+		low := min(plus2, total2-plus2) / 2 // integer: no ties
+		w.P = NumOf(min(1, 2*exactLowerTail(n, low)))
+	} else {
+		w.Method = MethodNormal
+		w.P = NumOf(min(1, math.Erfc(math.Abs(z)/math.Sqrt2)))
+	}
+	return w
+}
+
+// signedRanks returns the number n of non-zero finite differences, the
+// doubled rank sum of the positive ones (mid-ranks of |d|) and Σ(t³-t)
+// over the ties of |d|.
+func signedRanks(diffs []float64) (n int, plus2, tieSum int64) {
 	type obs struct {
 		abs float64
 		pos bool
@@ -51,13 +83,7 @@ func WilcoxonSignedRank(diffs []float64) Wilcoxon {
 		}
 		return 0
 	})
-	n := len(ds)
-	w := Wilcoxon{N: n}
-	if n == 0 {
-		w.Z, w.P = UndefinedNum("no non-zero differences"), UndefinedNum("no non-zero differences")
-		return w
-	}
-	var plus2, tieSum int64 // doubled W+, Σ(t³-t)
+	n = len(ds)
 	for i := 0; i < n; {
 		j := i
 		for j < n && ds[j].abs == ds[i].abs {
@@ -73,23 +99,45 @@ func WilcoxonSignedRank(diffs []float64) Wilcoxon {
 		}
 		i = j
 	}
-	nn := int64(n)
-	total2 := nn * (nn + 1) // doubled n(n+1)/2
-	w.WPlus = float64(plus2) / 2
-	w.WMinus = float64(total2-plus2) / 2
-	// variance·48 = 2n(n+1)(2n+1) - Σ(t³-t), exact.
-	v48 := 2*nn*(nn+1)*(2*nn+1) - tieSum
-	z := (w.WPlus - float64(total2)/4) / math.Sqrt(float64(v48)/48)
-	w.Z = NumOf(z)
-	if n <= exactMaxN && tieSum == 0 {
-		w.Method = MethodExact
-		low := min(plus2, total2-plus2) / 2 // integer: no ties
-		w.P = NumOf(min(1, 2*exactLowerTail(n, low)))
-	} else {
-		w.Method = MethodNormal
-		w.P = NumOf(min(1, math.Erfc(math.Abs(z)/math.Sqrt2)))
+	return n, plus2, tieSum
+}
+
+// smallSpan bounds the integer differences signedRanksSmall counts.
+const smallSpan = 1 << 10
+
+// signedRanksSmall is signedRanks by counting, without sorting, when every
+// difference is an integer with |d| ≤ smallSpan (ratings); ok is false
+// otherwise.
+func signedRanksSmall(diffs []float64) (n int, plus2, tieSum int64, ok bool) {
+	var total, pos [smallSpan + 1]int32
+	hi := 0
+	for _, d := range diffs {
+		if d == 0 {
+			continue
+		}
+		a := math.Abs(d)
+		if a > smallSpan || a != math.Trunc(a) { // NaN and ±Inf included
+			return 0, 0, 0, false
+		}
+		k := int(a)
+		total[k]++
+		if d > 0 {
+			pos[k]++
+		}
+		hi = max(hi, k)
+		n++
 	}
-	return w
+	i := int64(0) // positions before this value
+	for k := 1; k <= hi; k++ {
+		t := int64(total[k])
+		if t == 0 {
+			continue
+		}
+		tieSum += t*t*t - t
+		plus2 += int64(pos[k]) * (2*i + t + 1) // doubled mid-rank of positions i+1..i+t
+		i += t
+	}
+	return n, plus2, tieSum, true
 }
 
 // exactLowerTail returns P(W+ ≤ w) under H0 for n untied ranks 1..n: the
@@ -168,8 +216,8 @@ func StabilityPairs(prev, cur []float64, typ int) StabilitySummary {
 	s.ShareChanged = ratio(int64(changed), int64(n), "no paired experts")
 	s.Wilcoxon = WilcoxonSignedRank(diffs)
 
-	slices.Sort(a)
-	slices.Sort(b)
+	sortFloats(a)
+	sortFloats(b)
 	// Σ_k |n_k(cur) - n_k(prev)| over the values k, by merging the sorted
 	// rounds (a pair with equal values adds one to both counts of k).
 	var moved int64
