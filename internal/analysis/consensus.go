@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/big"
@@ -119,6 +120,11 @@ func decimal(x float64) *big.Rat {
 
 // cmpPercent compares 100·c/n with t exactly: -1, 0 or 1. n must be > 0.
 func cmpPercent(c, n int, t float64) (int, bool) {
+	if num, den, ok := stats.DecimalFrac(t); ok && num >= -1<<32 && num <= 1<<32 && n > 0 && n <= 1<<20 && c >= 0 && c <= n {
+		// 100·c·den and num·n stay below 2⁵³.
+		lhs, rhs := 100*int64(c)*den, num*int64(n)
+		return cmp.Compare(lhs, rhs), true
+	}
 	tr := decimal(t)
 	if tr == nil || n <= 0 {
 		return 0, false
@@ -197,7 +203,13 @@ func (e *evaluator) iqrAtMost(max float64) (bool, bool) {
 	if m == nil {
 		return false, false
 	}
-	// The IQR of integer ratings is a multiple of 1/4: exact in float64.
+	// The IQR of integer ratings is usually a multiple of 1/4: compared
+	// in integers then, else as the exact value of the float.
+	if x4 := e.s.IQR.Value * 4; x4 == math.Trunc(x4) && math.Abs(x4) <= 1<<30 {
+		if num, den, ok := stats.DecimalFrac(max); ok {
+			return int64(x4)*den <= num*4, true
+		}
+	}
 	return new(big.Rat).SetFloat64(e.s.IQR.Value).Cmp(m) <= 0, true
 }
 

@@ -177,7 +177,16 @@ type computer struct {
 	groupIdx map[string]int
 	hasPrev  bool
 
-	prevMap, curMap map[string]float64 // scratch for stability
+	// Scratch, reused across items and ratings: the previous round's
+	// answer of each current answer's expert, the answers of a previous
+	// round by expert, the paired ratings for stability, the ratings per
+	// group.
+	prevOf            []*delphi.Answer
+	rated             []rated // the current answers' ratings of the rating at hand
+	prevBy            map[string]*delphi.Answer
+	pairPrev, pairCur []float64
+	byGroup           [][]float64
+	abstainsBy        []int
 }
 
 // Compute computes the results of one round. It does not filter answers by
@@ -189,13 +198,13 @@ func Compute(in Input) *RoundResults {
 	if def == nil {
 		def = &delphi.Definition{}
 	}
-	c := &computer{def: def, typ: def.Quantile(), hasPrev: in.Previous != nil,
-		prevMap: map[string]float64{}, curMap: map[string]float64{}}
+	c := &computer{def: def, typ: def.Quantile(), hasPrev: in.Previous != nil, prevBy: map[string]*delphi.Answer{}}
 	inRound := make(map[string]bool, len(in.Items))
 	for _, it := range in.Items {
 		inRound[it.ID] = true
 	}
 	c.setGroups(in.Answers, inRound)
+	c.byGroup, c.abstainsBy = make([][]float64, len(c.groups)), make([]int, len(c.groups))
 
 	cur, prev := latest(in.Answers, inRound), latest(in.Previous, inRound)
 	res := &RoundResults{
@@ -265,40 +274,93 @@ func (c *computer) setGroups(answers []delphi.Answer, inRound map[string]bool) {
 // highest Seq (the later one on equal Seq). Answers without an expert id
 // are all kept.
 func latest(answers []delphi.Answer, inRound map[string]bool) map[string][]*delphi.Answer {
-	sizes := make(map[string]int, len(inRound))
+	// Items and experts by number: one map lookup per answer.
+	itemNo := make(map[string]int32, len(inRound))
+	ids := make([]string, 0, len(inRound))
+	for id := range inRound {
+		itemNo[id] = int32(len(ids))
+		ids = append(ids, id)
+	}
+	slot := make([]int32, len(answers)) // the answer's item number, -1 when not in the round
+	sizes := make([]int, len(ids))
+	last, lastNo := "", int32(-1) // answers come grouped by item or by expert: often the same item again
 	for i := range answers {
-		if id := answers[i].ItemID; inRound[id] {
-			sizes[id]++
+		id := answers[i].ItemID
+		if i == 0 || id != last {
+			no, ok := itemNo[id]
+			if !ok {
+				no = -1
+			}
+			last, lastNo = id, no
+		}
+		if lastNo >= 0 {
+			sizes[lastNo]++
+		}
+		slot[i] = lastNo
+	}
+	lists := make([][]int32, len(ids)) // per item, the indexes of its answers
+	for no, n := range sizes {
+		if n > 0 {
+			lists[no] = make([]int32, 0, n)
 		}
 	}
-	out := make(map[string][]*delphi.Answer, len(sizes))
-	for id, n := range sizes {
-		out[id] = make([]*delphi.Answer, 0, n)
-	}
 	for i := range answers {
-		if a := &answers[i]; inRound[a.ItemID] {
-			out[a.ItemID] = append(out[a.ItemID], a)
+		if no := slot[i]; no >= 0 {
+			lists[no] = append(lists[no], int32(i))
 		}
 	}
-	idx := map[string]int{} // reused: cleared per item
-	for id, list := range out {
-		clear(idx)
+	// Experts by number, in the order of answers (ordered by expert, they
+	// need one map lookup each).
+	expertNo := map[string]int32{}
+	expert := make([]int32, len(answers)) // the answer's expert number, -1 without an expert id
+	last = ""
+	lastExpert := int32(-1)
+	for i := range answers {
+		id := answers[i].ExpertID
+		if id == "" {
+			expert[i] = -1
+			continue
+		}
+		if id != last || lastExpert < 0 {
+			e, ok := expertNo[id]
+			if !ok {
+				e = int32(len(expertNo))
+				expertNo[id] = e
+			}
+			last, lastExpert = id, e
+		}
+		expert[i] = lastExpert
+	}
+	at := make([]int32, len(expertNo)) // expert number → 1 + the index of their answer in kept, for the item at hand
+	out := make(map[string][]*delphi.Answer, len(ids))
+	for no, list := range lists {
+		if list == nil {
+			continue
+		}
 		kept := list[:0]
-		for _, a := range list {
-			if a.ExpertID == "" {
-				kept = append(kept, a)
+		for _, i := range list {
+			e := expert[i]
+			if e < 0 {
+				kept = append(kept, i)
 				continue
 			}
-			if j, ok := idx[a.ExpertID]; ok {
-				if a.Seq >= kept[j].Seq {
-					kept[j] = a
+			if j := at[e]; j > 0 {
+				if answers[i].Seq >= answers[kept[j-1]].Seq {
+					kept[j-1] = i
 				}
 				continue
 			}
-			idx[a.ExpertID] = len(kept)
-			kept = append(kept, a)
+			at[e] = int32(len(kept) + 1)
+			kept = append(kept, i)
 		}
-		out[id] = kept
+		ptrs := make([]*delphi.Answer, len(kept))
+		for k, i := range kept {
+			ptrs[k] = &answers[i]
+			if e := expert[i]; e >= 0 {
+				at[e] = 0 // reset for the next item
+			}
+		}
+		out[ids[no]] = ptrs
 	}
 	return out
 }
@@ -335,6 +397,9 @@ func (c *computer) respondents(cur map[string][]*delphi.Answer) Respondents {
 
 func (c *computer) item(it delphi.Item, cur, prev []*delphi.Answer) ItemResult {
 	r := ItemResult{ItemID: it.ID, Type: it.Type}
+	if c.hasPrev && (it.Type == delphi.ItemRating || it.Type == delphi.ItemMultiRating) {
+		c.pairUp(cur, prev)
+	}
 	for _, a := range cur {
 		if !a.Value.Empty() {
 			r.Answered++
@@ -343,13 +408,13 @@ func (c *computer) item(it delphi.Item, cur, prev []*delphi.Answer) ItemResult {
 	switch it.Type {
 	case delphi.ItemRating:
 		sc, _ := c.def.Scale(it.Scale)
-		rr := c.rating(cur, prev, identity, sc)
+		rr := c.rating(cur, identity, sc)
 		r.Rating, r.N, r.DivergenceScore = &rr, rr.Overall.N, rr.Divergence.Score
 	case delphi.ItemMultiRating:
 		r.Criteria = make([]CriterionResult, 0, len(it.Criteria))
 		for _, cr := range it.Criteria {
 			sc, _ := c.def.Scale(cr.Scale)
-			rr := c.rating(cur, prev, criterion(cr.ID), sc)
+			rr := c.rating(cur, criterion(cr.ID), sc)
 			r.Criteria = append(r.Criteria, CriterionResult{CriterionID: cr.ID, RatingResult: rr})
 			r.DivergenceScore = max(r.DivergenceScore, rr.Divergence.Score)
 		}
@@ -401,57 +466,100 @@ func (c *computer) describeOptions(sc delphi.Scale) stats.Options {
 	return opt
 }
 
-// ratings collects the valid ratings and abstentions, overall and per group.
-type ratings struct {
-	values     []float64
-	abstain    int
-	byGroup    map[string][]float64
-	abstainsBy map[string]int
+// pairUp sets c.prevOf[i] to the answer in prev of the expert of cur[i]
+// (nil when there is none, or no expert id).
+func (c *computer) pairUp(cur, prev []*delphi.Answer) {
+	clear(c.prevBy)
+	for _, a := range prev {
+		if a.ExpertID != "" {
+			c.prevBy[a.ExpertID] = a
+		}
+	}
+	c.prevOf = c.prevOf[:0]
+	for _, a := range cur {
+		var p *delphi.Answer
+		if a.ExpertID != "" {
+			p = c.prevBy[a.ExpertID]
+		}
+		c.prevOf = append(c.prevOf, p)
+	}
 }
 
-func collect(answers []*delphi.Answer, pick func(delphi.Value) delphi.Value) ratings {
-	r := ratings{values: make([]float64, 0, len(answers)), byGroup: map[string][]float64{}, abstainsBy: map[string]int{}}
+// rated is one answer's rating (or criterion).
+type rated struct {
+	x       float64
+	valid   bool // a scale value
+	abstain bool // "cannot judge"
+}
+
+// rate extracts the rating picked from each answer into c.rated.
+func (c *computer) rate(answers []*delphi.Answer, pick func(delphi.Value) delphi.Value) {
+	c.rated = c.rated[:0]
 	for _, a := range answers {
 		v := pick(a.Value)
-		if x, ok := v.Rating(); ok {
-			r.values = append(r.values, x)
-			r.byGroup[a.Group] = append(r.byGroup[a.Group], x)
-		} else if v.Abstain {
-			r.abstain++
-			r.abstainsBy[a.Group]++
-		}
+		x, ok := v.Rating()
+		c.rated = append(c.rated, rated{x: x, valid: ok, abstain: !ok && v.Abstain})
 	}
-	return r
 }
 
-// paired fills m (cleared first) with expert id → valid rating, for
-// stability, and returns it.
-func paired(m map[string]float64, answers []*delphi.Answer, pick func(delphi.Value) delphi.Value) map[string]float64 {
-	clear(m)
-	for _, a := range answers {
-		if a.ExpertID == "" {
+// collect sorts the valid ratings and abstentions (c.rated of answers)
+// into the groups of c.groups (c.byGroup, c.abstainsBy) and returns them
+// overall.
+func (c *computer) collect(answers []*delphi.Answer) (values []float64, abstain int) {
+	for g := range c.byGroup {
+		c.byGroup[g], c.abstainsBy[g] = c.byGroup[g][:0], 0
+	}
+	values = make([]float64, 0, len(answers))
+	for i, a := range answers {
+		r := c.rated[i]
+		if !r.valid && !r.abstain {
 			continue
 		}
-		if x, ok := pick(a.Value).Rating(); ok {
-			m[a.ExpertID] = x
+		g, known := c.groupIdx[a.Group]
+		if r.valid {
+			values = append(values, r.x)
+			if known {
+				c.byGroup[g] = append(c.byGroup[g], r.x)
+			}
+		} else {
+			abstain++
+			if known {
+				c.abstainsBy[g]++
+			}
 		}
 	}
-	return m
+	return values, abstain
 }
 
-func (c *computer) rating(cur, prev []*delphi.Answer, pick func(delphi.Value) delphi.Value, sc delphi.Scale) RatingResult {
+// pairs returns the paired valid ratings (previous, current) of the
+// experts who gave one in both rounds (c.prevOf from pairUp, c.rated).
+func (c *computer) pairs(pick func(delphi.Value) delphi.Value) (prev, now []float64) {
+	c.pairPrev, c.pairCur = c.pairPrev[:0], c.pairCur[:0]
+	for i, p := range c.prevOf {
+		if p == nil || !c.rated[i].valid {
+			continue
+		}
+		if x, ok := pick(p.Value).Rating(); ok {
+			c.pairPrev, c.pairCur = append(c.pairPrev, x), append(c.pairCur, c.rated[i].x)
+		}
+	}
+	return c.pairPrev, c.pairCur
+}
+
+func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.Value, sc delphi.Scale) RatingResult {
 	opt := c.describeOptions(sc)
-	rs := collect(cur, pick)
+	c.rate(cur, pick)
+	values, abstain := c.collect(cur)
 	rule := c.def.Consensus
-	r := RatingResult{Overall: stats.Describe(rs.values, rs.abstain, opt), ByGroup: make(map[string]GroupRating, len(c.groups))}
+	r := RatingResult{Overall: stats.Describe(values, abstain, opt), ByGroup: make(map[string]GroupRating, len(c.groups))}
 	r.Consensus = Evaluate(rule, r.Overall, sc)
-	for _, g := range c.groups {
-		s := stats.Describe(rs.byGroup[g], rs.abstainsBy[g], opt)
+	for gi, g := range c.groups {
+		s := stats.Describe(c.byGroup[gi], c.abstainsBy[gi], opt)
 		r.ByGroup[g] = GroupRating{Summary: s, Consensus: Evaluate(rule, s, sc)}
 	}
 	if c.hasPrev {
-		// The maps are reused across ratings: stats.Stability keeps no reference.
-		st := stats.Stability(paired(c.prevMap, prev, pick), paired(c.curMap, cur, pick), c.typ)
+		prev, now := c.pairs(pick)
+		st := stats.StabilityPairs(prev, now, c.typ)
 		r.Stability = &st
 	}
 	r.Divergence = divergence(&r, sc, c.groups)

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"sync"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
+	"github.com/expertenrunde/expertenrunde/internal/benchmem"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
 
@@ -264,57 +263,6 @@ func BenchmarkBareStreamWriter(b *testing.B) {
 	}
 }
 
-// heap is what peakHeap measures, in bytes above the state before.
-type heap struct {
-	inuse uint64 // peak HeapInuse: live objects and garbage not yet collected
-	live  uint64 // peak live heap as marked by the collections during the run
-	alloc uint64 // bytes allocated
-}
-
-// peakHeap runs fn while sampling the heap every millisecond.
-func peakHeap(fn func()) heap {
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(sample)
-	live0 := sample[0].Value.Uint64()
-	done := make(chan struct{})
-	result := make(chan heap)
-	go func() {
-		var m runtime.MemStats
-		var top heap
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			metrics.Read(sample)
-			top.inuse = max(top.inuse, m.HeapInuse)
-			top.live = max(top.live, sample[0].Value.Uint64())
-			select {
-			case <-done:
-				result <- top
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	fn()
-	runtime.GC() // one more mark, so the live peak covers the end of fn
-	close(done)
-	top := <-result
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	h := heap{alloc: after.TotalAlloc - before.TotalAlloc}
-	if top.inuse > before.HeapInuse {
-		h.inuse = top.inuse - before.HeapInuse
-	}
-	if top.live > live0 {
-		h.live = top.live - live0
-	}
-	return h
-}
-
 // BenchmarkExportMemory reports the heap of the workbook writer above the
 // fixture's (the peak in use, the peak live heap) and the bytes allocated,
 // for 500, 2,000 and 8,000 experts (3 rounds × 150 items). excelize keeps up
@@ -325,17 +273,17 @@ func BenchmarkExportMemory(b *testing.B) {
 	for _, experts := range []int{500, 2000, 8000} {
 		b.Run(strconv.Itoa(experts), func(b *testing.B) {
 			in := benchInput(3, 150, experts)
-			var h heap
+			var h benchmem.Heap
 			for b.Loop() {
-				h = peakHeap(func() {
+				h = benchmem.Peak(func() {
 					if _, err := writeXLSX(context.Background(), io.Discard, in, nil); err != nil {
 						b.Fatal(err)
 					}
 				})
 			}
-			b.ReportMetric(float64(h.inuse)/(1<<20), "peak-inuse-MiB")
-			b.ReportMetric(float64(h.live)/(1<<20), "peak-live-MiB")
-			b.ReportMetric(float64(h.alloc)/(1<<20), "alloc-MiB")
+			b.ReportMetric(benchmem.MiB(h.InUse), "peak-inuse-MiB")
+			b.ReportMetric(benchmem.MiB(h.Live), "peak-live-MiB")
+			b.ReportMetric(benchmem.MiB(h.Alloc), "alloc-MiB")
 		})
 	}
 }

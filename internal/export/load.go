@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
@@ -35,6 +36,33 @@ type Sources struct {
 	Mail interface {
 		ListMailSends(ctx context.Context, surveyID string, round int) ([]*delphi.MailSend, error)
 	}
+}
+
+// ResponseReader is implemented by stores that read a round's responses
+// once for every use of an export (*store.Store): the responses without
+// their answers for the participation counts; answers, the round's answers
+// as results.AnswersLister reads them, for an open round's live results;
+// and each, a one-shot stream of the responses with their answers, in the
+// order of ListResponses, decoding one at a time, for the raw data (after
+// answers).
+type ResponseReader interface {
+	ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response,
+		answers func() ([]delphi.Answer, error), each func(fn func(*delphi.Response) error) error, err error)
+}
+
+// ResultsReader is implemented by results services that compute an open
+// round's live results from answers the caller read (*results.Service).
+type ResultsReader interface {
+	RoundWith(ctx context.Context, surveyID string, n int, answers results.AnswersFunc) (*analysis.RoundResults, error)
+}
+
+// ResponseStreamer is implemented by stores that hand out a round's
+// responses one at a time (*store.Store): the raw data of a round is read
+// again through it if a writer asks for it a second time.
+type ResponseStreamer interface {
+	// EachResponse calls fn with each response of the round in the order
+	// of ListResponses and returns fn's first error.
+	EachResponse(ctx context.Context, surveyID string, round int, fn func(*delphi.Response) error) error
 }
 
 // Request says what to export.
@@ -94,23 +122,108 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		if req.Rounds == nil && r.Status == delphi.RoundDraft || req.Rounds != nil && !slices.Contains(req.Rounds, r.Number) {
 			continue
 		}
-		res, err := src.Results.Round(ctx, sv.ID, r.Number)
+		if r.Status == delphi.RoundDraft { // no results: the results' error
+			if _, err := src.Results.Round(ctx, sv.ID, r.Number); err != nil {
+				return Input{}, err
+			}
+		}
+		in.Rounds = append(in.Rounds, *r)
+	}
+	// Each round's responses are read once: for the counts of the methods
+	// sheet, for the live results of an open round (when no fresh ones are
+	// shared) and for the raw data (which releases them as it goes).
+	status := map[int][]*delphi.Response{}
+	answers := map[int]func() ([]delphi.Answer, error){}
+	streams := map[int]func(func(*delphi.Response) error) error{}
+	for _, r := range in.Rounds {
+		var rs []*delphi.Response
+		if rr, ok := src.Responses.(ResponseReader); ok {
+			rs, answers[r.Number], streams[r.Number], err = rr.ReadResponses(ctx, sv.ID, r.Number)
+		} else if rs, err = src.Responses.ListResponses(ctx, sv.ID, r.Number); err == nil {
+			streams[r.Number] = yieldAll(rs)
+		}
 		if err != nil {
 			return Input{}, err
 		}
-		in.Rounds = append(in.Rounds, *r)
+		status[r.Number] = rs
+	}
+	for _, r := range in.Rounds {
+		var res *analysis.RoundResults
+		if rr, ok := src.Results.(ResultsReader); ok && answers[r.Number] != nil {
+			res, err = rr.RoundWith(ctx, sv.ID, r.Number, readAnswers(src.Responses, sv.ID, answers))
+		} else {
+			res, err = src.Results.Round(ctx, sv.ID, r.Number)
+		}
+		if err != nil {
+			return Input{}, err
+		}
 		in.Results = append(in.Results, res)
 	}
-	if in.Panel, err = panel(ctx, src, sv.ID, in.Rounds); err != nil {
+	if in.Panel, err = panel(ctx, src, sv.ID, in.Rounds, status); err != nil {
 		return Input{}, err
 	}
+	var mu sync.Mutex
 	in.Responses = func(round int, yield func(*delphi.Response) error) error {
-		// The store answers a round as a slice; a cursor would keep even
-		// one round out of memory.
+		mu.Lock()
+		each := streams[round]
+		delete(streams, round)
+		mu.Unlock()
+		if each != nil {
+			return each(yield)
+		}
+		if st, ok := src.Responses.(ResponseStreamer); ok {
+			return st.EachResponse(ctx, sv.ID, round, yield)
+		}
 		rs, err := src.Responses.ListResponses(ctx, sv.ID, round)
 		if err != nil {
 			return err
 		}
+		return yieldAll(rs)(yield)
+	}
+	return in, nil
+}
+
+// readAnswers reads the answers of rounds from the reads the export made
+// (read), and those of the other rounds from the store.
+func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func() ([]delphi.Answer, error)) results.AnswersFunc {
+	return func(ctx context.Context, rounds ...int) (map[int][]delphi.Answer, error) {
+		out := make(map[int][]delphi.Answer, len(rounds))
+		var rest []int
+		for _, n := range rounds {
+			if a := read[n]; a != nil {
+				as, err := a()
+				if err != nil {
+					return nil, err
+				}
+				out[n] = as
+			} else {
+				rest = append(rest, n)
+			}
+		}
+		if len(rest) == 0 {
+			return out, nil
+		}
+		if al, ok := store.(results.AnswersLister); ok {
+			m, err := al.ListAnswersRounds(ctx, surveyID, rest...)
+			for n, as := range m {
+				out[n] = as
+			}
+			return out, err
+		}
+		for _, n := range rest {
+			rs, err := store.ListResponses(ctx, surveyID, n)
+			if err != nil {
+				return nil, err
+			}
+			out[n] = results.Answers(rs)
+		}
+		return out, nil
+	}
+}
+
+// yieldAll streams rs.
+func yieldAll(rs []*delphi.Response) func(func(*delphi.Response) error) error {
+	return func(yield func(*delphi.Response) error) error {
 		for _, r := range rs {
 			if err := yield(r); err != nil {
 				return err
@@ -118,15 +231,15 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		}
 		return nil
 	}
-	return in, nil
 }
 
 // panel counts the panel per group (everyone ever recruited, erased ones
 // included; declined ones also apart) and, per round and group, the
 // experts invited (a sent invitation e-mail), started and completed, as
 // results.ResponseRates counts them (the group is the one the expert
-// answered in). Without a mail store the invitations are unknown.
-func panel(ctx context.Context, src Sources, surveyID string, rounds []delphi.Round) (PanelComposition, error) {
+// answered in), from each round's responses. Without a mail store the
+// invitations are unknown.
+func panel(ctx context.Context, src Sources, surveyID string, rounds []delphi.Round, responses map[int][]*delphi.Response) (PanelComposition, error) {
 	p := PanelComposition{Rounds: map[int]map[string]Participation{}}
 	var experts []*delphi.Expert
 	if src.Experts != nil {
@@ -144,10 +257,8 @@ func panel(ctx context.Context, src Sources, surveyID string, rounds []delphi.Ro
 	}
 	p.InvitedUnknown = src.Mail == nil || src.Experts == nil
 	for _, r := range rounds {
-		rs, err := src.Responses.ListResponses(ctx, surveyID, r.Number)
-		if err != nil {
-			return p, err
-		}
+		rs := responses[r.Number]
+		var err error
 		var sends []*delphi.MailSend
 		if !p.InvitedUnknown {
 			if sends, err = src.Mail.ListMailSends(ctx, surveyID, r.Number); err != nil {

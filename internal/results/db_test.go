@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"reflect"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -321,5 +323,41 @@ func TestLiveResultsAreShared(t *testing.T) {
 	r, err := svc.Round(ctx, "bench", 2)
 	if err != nil || r == got[0] || r.Respondents.Total != 21 || !r.ComputedAt.Equal(t2) {
 		t.Errorf("after the TTL: %d respondents at %v, %v", r.Respondents.Total, r.ComputedAt, err)
+	}
+}
+
+// RoundWith computes an open round's live results from the answers it is
+// given (rounds n and n−1, read once by the caller), the same numbers as
+// Round on the same answers; fresh shared results are returned without
+// reading them.
+func TestRoundWithGivenAnswers(t *testing.T) {
+	st := newStore(t)
+	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	svc := newService(st, func() time.Time { return t0 })
+	s := genStudy(4, 20, 2)
+	s.load(t, st, svc, t0)
+	ctx := context.Background()
+	want, err := svc.Round(ctx, "bench", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []int
+	read := func(ctx context.Context, rounds ...int) (map[int][]delphi.Answer, error) {
+		asked = append(asked, rounds...)
+		return st.ListAnswersRounds(ctx, "bench", rounds...)
+	}
+	got, err := svc.RoundWith(ctx, "bench", 2, read)
+	if err != nil || !reflect.DeepEqual(got, want) || !slices.Equal(asked, []int{2, 1}) {
+		t.Fatalf("RoundWith: rounds read %v, equal %v, %v", asked, reflect.DeepEqual(got, want), err)
+	}
+	none := func(context.Context, ...int) (map[int][]delphi.Answer, error) { return map[int][]delphi.Answer{}, nil }
+	if got, err := svc.RoundWith(ctx, "bench", 2, none); err != nil || got.Respondents.Total != 0 {
+		t.Errorf("RoundWith without answers: %d respondents, %v", got.Respondents.Total, err)
+	}
+	svc.LiveTTL = time.Minute
+	shared, _ := svc.Round(ctx, "bench", 2)
+	asked = nil
+	if got, err := svc.RoundWith(ctx, "bench", 2, read); err != nil || got != shared || asked != nil {
+		t.Errorf("fresh shared results: computed again (read %v), %v", asked, err)
 	}
 }

@@ -23,9 +23,9 @@ type liveEntry struct {
 // concurrent requests wait for one computation, and a result younger than
 // LiveTTL (by ComputedAt) is returned again. Results are shared: callers
 // must not change them.
-func (s *Service) liveRound(ctx context.Context, sv *delphi.Survey, r *delphi.Round) (*analysis.RoundResults, error) {
+func (s *Service) liveRound(ctx context.Context, sv *delphi.Survey, r *delphi.Round, answers AnswersFunc) (*analysis.RoundResults, error) {
 	if s.LiveTTL <= 0 {
-		return s.Compute(ctx, sv.Definition, r, s.now(), true)
+		return s.compute(ctx, sv.Definition, r, s.now(), true, answers)
 	}
 	k := liveKey{r.SurveyID, r.Number}
 	s.mu.Lock()
@@ -53,7 +53,7 @@ func (s *Service) liveRound(ctx context.Context, sv *delphi.Survey, r *delphi.Ro
 	s.live[k] = e
 	s.mu.Unlock()
 
-	e.res, e.err = s.Compute(ctx, sv.Definition, r, s.now(), true)
+	e.res, e.err = s.compute(ctx, sv.Definition, r, s.now(), true, answers)
 	close(e.done)
 	if e.err != nil {
 		s.mu.Lock()

@@ -67,6 +67,18 @@ func (s *Service) now() time.Time {
 // one. ENOTFOUND for an unknown study or round; ECONFLICT for a round that
 // was never opened, or a closed round whose snapshot is missing.
 func (s *Service) Round(ctx context.Context, surveyID string, n int) (*analysis.RoundResults, error) {
+	return s.RoundWith(ctx, surveyID, n, nil)
+}
+
+// AnswersFunc reads the answers of a study's rounds as
+// AnswersLister.ListAnswersRounds does.
+type AnswersFunc func(ctx context.Context, rounds ...int) (map[int][]delphi.Answer, error)
+
+// RoundWith is Round; an open round's live results, when they are not
+// shared from a fresh computation, are computed from the answers that
+// answers reads (nil: from the store). The export passes the answers of
+// the responses it reads anyway, so the round is read once.
+func (s *Service) RoundWith(ctx context.Context, surveyID string, n int, answers AnswersFunc) (*analysis.RoundResults, error) {
 	r, err := s.Rounds.Round(ctx, surveyID, n)
 	if err != nil {
 		return nil, err
@@ -77,17 +89,18 @@ func (s *Service) Round(ctx context.Context, surveyID string, n int) (*analysis.
 			return nil, err
 		}
 	}
-	return s.round(ctx, sv, r)
+	return s.round(ctx, sv, r, answers)
 }
 
-// round loads one round's results; sv is needed for open rounds only.
-func (s *Service) round(ctx context.Context, sv *delphi.Survey, r *delphi.Round) (*analysis.RoundResults, error) {
+// round loads one round's results; sv is needed for open rounds only, and
+// answers (optional) reads their answers.
+func (s *Service) round(ctx context.Context, sv *delphi.Survey, r *delphi.Round, answers AnswersFunc) (*analysis.RoundResults, error) {
 	switch r.Status {
 	case delphi.RoundClosed:
 		s.forget(r.SurveyID, r.Number)
 		return s.Frozen(ctx, r.SurveyID, r.Number)
 	case delphi.RoundOpen:
-		return s.liveRound(ctx, sv, r)
+		return s.liveRound(ctx, sv, r, answers)
 	}
 	return nil, delphi.Errorf(delphi.ECONFLICT, "round %d has not been opened yet; it has no results", r.Number)
 }
@@ -112,7 +125,12 @@ func (s *Service) Frozen(ctx context.Context, surveyID string, n int) (*analysis
 // Compute computes the results of round r from the stored responses of
 // rounds r and r−1 with analysis.Compute.
 func (s *Service) Compute(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time, live bool) (*analysis.RoundResults, error) {
-	cur, prev, err := s.twoRounds(ctx, r.SurveyID, r.Number)
+	return s.compute(ctx, def, r, at, live, nil)
+}
+
+// compute is Compute with the answers read by answers (nil: the store).
+func (s *Service) compute(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time, live bool, answers AnswersFunc) (*analysis.RoundResults, error) {
+	cur, prev, err := s.twoRounds(ctx, r.SurveyID, r.Number, answers)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +233,7 @@ func (s *Service) All(ctx context.Context, surveyID string) ([]*analysis.RoundRe
 		if r.Status != delphi.RoundOpen && r.Status != delphi.RoundClosed {
 			continue
 		}
-		res, err := s.round(ctx, sv, r)
+		res, err := s.round(ctx, sv, r, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -237,14 +255,20 @@ type AnswersLister interface {
 
 // twoRounds returns the answers of round n and, for n > 1, of round n−1
 // (nil for n = 1; empty, not nil, for a previous round without answers), as
-// Answers would give them, in one read when the store supports it.
-func (s *Service) twoRounds(ctx context.Context, surveyID string, n int) (cur, prev []delphi.Answer, err error) {
+// Answers would give them, in one read when the store supports it (or
+// through answers, when given).
+func (s *Service) twoRounds(ctx context.Context, surveyID string, n int, answers AnswersFunc) (cur, prev []delphi.Answer, err error) {
 	rounds := []int{n}
 	if n > 1 {
 		rounds = append(rounds, n-1)
 	}
-	if al, ok := s.Responses.(AnswersLister); ok {
-		m, err := al.ListAnswersRounds(ctx, surveyID, rounds...)
+	if al, ok := s.Responses.(AnswersLister); ok && answers == nil {
+		answers = func(ctx context.Context, rounds ...int) (map[int][]delphi.Answer, error) {
+			return al.ListAnswersRounds(ctx, surveyID, rounds...)
+		}
+	}
+	if answers != nil {
+		m, err := answers(ctx, rounds...)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -59,7 +59,7 @@ func (s *Service) Transitions(ctx context.Context, surveyID string, n int) (*Tra
 	if err != nil {
 		return nil, err
 	}
-	cur, prev, err := s.twoRounds(ctx, surveyID, n)
+	cur, prev, err := s.twoRounds(ctx, surveyID, n, nil)
 	if err != nil {
 		return nil, err
 	}

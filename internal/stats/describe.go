@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"math"
 	"math/big"
 	"slices"
@@ -78,30 +79,27 @@ func Describe(values []float64, abstentions int, opt Options) Summary {
 		}
 		xs = append(xs, v)
 	}
-	slices.Sort(xs)
+	sortFloats(xs)
 	n := len(xs)
 	typ := opt.QuantileType
 	if typ == 0 {
 		typ = Type7
 	}
 	s := Summary{N: n, Abstentions: max(abstentions, 0), Invalid: invalid, QuantileType: typ, Modes: modes(xs)}
-	und := map[string]Num{}
-
 	// Moments, exact.
-	mean, variance := moments(xs)
+	mo := moments(xs)
 	switch {
 	case n == 0:
 		s.Mean, s.Min, s.Max = UndefinedNum("n = 0"), UndefinedNum("n = 0"), UndefinedNum("n = 0")
 	default:
-		s.Mean, s.Min, s.Max = ratNum(mean), NumOf(xs[0]), NumOf(xs[n-1])
+		s.Mean, s.Min, s.Max = NumOf(mo.meanFloat()), NumOf(xs[0]), NumOf(xs[n-1])
 	}
-	if variance == nil {
+	if !mo.hasVariance() {
 		s.SD = UndefinedNum("n < 2")
 		s.CV = UndefinedNum("n < 2")
 	} else {
-		vf, _ := variance.Float64()
-		s.SD = NumOf(math.Sqrt(vf))
-		if mean.Sign() == 0 {
+		s.SD = NumOf(math.Sqrt(mo.varFloat()))
+		if mo.meanSign() == 0 {
 			s.CV = UndefinedNum("mean is 0")
 		} else {
 			s.CV = NumOf(s.SD.Value / s.Mean.Value)
@@ -109,22 +107,12 @@ func Describe(values []float64, abstentions int, opt Options) Summary {
 	}
 
 	// Quantiles, exact.
-	q := func(p float64) (*big.Rat, Num) {
-		if n == 0 {
-			return nil, UndefinedNum("n = 0")
-		}
-		r, ok := quantileRat(xs, p, typ)
-		if !ok {
-			return nil, UndefinedNum("unsupported quantile type")
-		}
-		return r, ratNum(r)
-	}
-	_, s.Median = q(0.5)
-	r1, q1 := q(0.25)
-	r3, q3 := q(0.75)
+	_, s.Median = quantile(xs, 0.5, typ)
+	r1, q1 := quantile(xs, 0.25, typ)
+	r3, q3 := quantile(xs, 0.75, typ)
 	s.Q1, s.Q3 = q1, q3
-	if r1 != nil && r3 != nil {
-		s.IQR = ratNum(new(big.Rat).Sub(r3, r1))
+	if r1.defined() && r3.defined() {
+		s.IQR = r3.minus(r1)
 	} else {
 		s.IQR = q1
 	}
@@ -146,11 +134,8 @@ func Describe(values []float64, abstentions int, opt Options) Summary {
 		for i, p := range points {
 			s.Distribution[i] = Point{Value: p, Count: counts[i], Percent: ratio(100*int64(counts[i]), int64(n), "n = 0")}
 		}
-		if n == 0 {
-			und["distribution.percent"] = UndefinedNum("n = 0")
-		}
 		s.Bimodal = Bimodal(counts)
-		s.RWG = rwg(points, variance)
+		s.RWG = rwg(points, mo)
 		if isRange(points, 1, 9) {
 			s.IPR, s.IPRAS, s.RANDDisagreement = randUCLA(xs, typ)
 		}
@@ -169,64 +154,120 @@ func Describe(values []float64, abstentions int, opt Options) Summary {
 	}
 	s.AgreementPercent = band(opt.Agreement)
 	s.DisagreementPercent = band(opt.Disagreement)
-	s.BimodalityCoefficient = bimodalityCoefficient(xs)
+	s.BimodalityCoefficient = bimodalityCoefficient(xs, mo)
 
-	for k, v := range map[string]Num{
-		"mean": s.Mean, "sd": s.SD, "cv": s.CV, "median": s.Median, "q1": s.Q1, "q3": s.Q3,
-		"iqr": s.IQR, "min": s.Min, "max": s.Max, "agreement_percent": s.AgreementPercent,
-		"disagreement_percent": s.DisagreementPercent, "rwg": s.RWG, "ipr": s.IPR,
-		"ipras": s.IPRAS, "bimodality_coefficient": s.BimodalityCoefficient,
-	} {
-		und[k] = v
+	fields := []field{
+		{"mean", s.Mean}, {"sd", s.SD}, {"cv", s.CV}, {"median", s.Median}, {"q1", s.Q1}, {"q3", s.Q3},
+		{"iqr", s.IQR}, {"min", s.Min}, {"max", s.Max}, {"agreement_percent", s.AgreementPercent},
+		{"disagreement_percent", s.DisagreementPercent}, {"rwg", s.RWG}, {"ipr", s.IPR},
+		{"ipras", s.IPRAS}, {"bimodality_coefficient", s.BimodalityCoefficient},
+	}
+	if n == 0 && len(points) > 0 {
+		fields = append(fields, field{"distribution.percent", UndefinedNum("n = 0")})
 	}
 	if !s.IPR.Valid && s.IPR.Reason != "" {
-		und["rand_disagreement"] = s.IPR
+		fields = append(fields, field{"rand_disagreement", s.IPR})
 	}
-	s.Undefined = undefinedOf(und)
+	s.Undefined = undefinedFields(fields)
 	return s
 }
 
-// moments returns the exact mean (nil if n = 0) and sample variance with
-// n-1 denominator (nil if n < 2): (nΣx² - (Σx)²) / (n(n-1)).
-func moments(xs []float64) (mean, variance *big.Rat) {
-	n := int64(len(xs))
-	if n == 0 {
-		return nil, nil
+// mom holds the exact mean and sample variance (n-1 denominator) of some
+// values: as int64 sums when every value is an integer of magnitude ≤ 2¹⁰
+// and n ≤ 2¹⁶ (ratings: every number formed below stays under 2⁵³), else as
+// big.Rat.
+type mom struct {
+	n        int64
+	small    bool
+	s, sq    int64    // Σx, Σx² (small)
+	mean, vr *big.Rat // (not small) nil when n = 0, n < 2
+}
+
+// moments returns the exact moments of xs: mean Σx/n, and the variance
+// (nΣx² - (Σx)²) / (n(n-1)).
+func moments(xs []float64) mom {
+	m := mom{n: int64(len(xs))}
+	if m.n == 0 {
+		return m
 	}
-	var sum, sumSq *big.Rat
-	const lim = 1 << 20
-	small := n <= lim
+	m.small = m.n <= 1<<16
 	for _, x := range xs {
-		if !small {
+		if !m.small {
 			break
 		}
-		small = x == math.Trunc(x) && math.Abs(x) <= lim
+		m.small = x == math.Trunc(x) && math.Abs(x) <= 1<<10
 	}
-	if small { // Σx² ≤ 2^20·2^40: fits int64
-		var s, sq int64
+	if m.small {
 		for _, x := range xs {
 			v := int64(x)
-			s += v
-			sq += v * v
+			m.s += v
+			m.sq += v * v
 		}
-		sum, sumSq = big.NewRat(s, 1), big.NewRat(sq, 1)
-	} else {
-		sum, sumSq = new(big.Rat), new(big.Rat)
-		v := new(big.Rat)
-		for _, x := range xs {
-			v.SetFloat64(x)
-			sum.Add(sum, v)
-			sumSq.Add(sumSq, v.Mul(v, v))
-		}
+		return m
 	}
-	mean = new(big.Rat).Quo(sum, big.NewRat(n, 1))
-	if n < 2 {
-		return mean, nil
+	sum, sumSq := new(big.Rat), new(big.Rat)
+	v := new(big.Rat)
+	for _, x := range xs {
+		v.SetFloat64(x)
+		sum.Add(sum, v)
+		sumSq.Add(sumSq, v.Mul(v, v))
 	}
-	variance = new(big.Rat).Mul(sumSq, big.NewRat(n, 1))
-	variance.Sub(variance, new(big.Rat).Mul(sum, sum))
-	variance.Quo(variance, big.NewRat(n*(n-1), 1))
-	return mean, variance
+	m.mean = new(big.Rat).Quo(sum, big.NewRat(m.n, 1))
+	if m.n < 2 {
+		return m
+	}
+	m.vr = new(big.Rat).Mul(sumSq, big.NewRat(m.n, 1))
+	m.vr.Sub(m.vr, new(big.Rat).Mul(sum, sum))
+	m.vr.Quo(m.vr, big.NewRat(m.n*(m.n-1), 1))
+	return m
+}
+
+// hasVariance reports n ≥ 2.
+func (m mom) hasVariance() bool { return m.n >= 2 }
+
+// meanFloat is the mean rounded once to float64 (n > 0).
+func (m mom) meanFloat() float64 {
+	if m.small {
+		return float64(m.s) / float64(m.n)
+	}
+	f, _ := m.mean.Float64()
+	return f
+}
+
+func (m mom) meanSign() int {
+	if m.small {
+		return cmp.Compare(m.s, 0)
+	}
+	return m.mean.Sign()
+}
+
+// varFrac is the variance as num/den (small, n ≥ 2).
+func (m mom) varFrac() (num, den int64) { return m.n*m.sq - m.s*m.s, m.n * (m.n - 1) }
+
+// varFloat is the variance rounded once to float64 (n ≥ 2).
+func (m mom) varFloat() float64 {
+	if m.small {
+		num, den := m.varFrac()
+		return float64(num) / float64(den)
+	}
+	f, _ := m.vr.Float64()
+	return f
+}
+
+func (m mom) varSign() int {
+	if m.small {
+		num, _ := m.varFrac()
+		return cmp.Compare(num, 0)
+	}
+	return m.vr.Sign()
+}
+
+// varRat is the variance as a big.Rat (n ≥ 2).
+func (m mom) varRat() *big.Rat {
+	if m.small {
+		return big.NewRat(m.varFrac())
+	}
+	return m.vr
 }
 
 // modes returns every value of sorted xs that reaches the highest count.
@@ -264,17 +305,22 @@ func isRange(points []int, lo, hi int) bool {
 
 // rwg returns 1 - s²/((A²-1)/12) truncated at 0, for A consecutive integer
 // scale points.
-func rwg(points []int, variance *big.Rat) Num {
+func rwg(points []int, m mom) Num {
 	a := int64(len(points))
 	switch {
 	case a < 2:
 		return UndefinedNum("scale has < 2 points")
 	case !isRange(points, points[0], points[len(points)-1]):
 		return UndefinedNum("scale points are not consecutive integers")
-	case variance == nil:
+	case !m.hasVariance():
 		return UndefinedNum("n < 2")
 	}
-	r := new(big.Rat).Mul(variance, big.NewRat(12, a*a-1))
+	if m.small && a <= 1<<10 { // 1 - 12·num/(den·(A²-1)), every term < 2⁵³
+		num, den := m.varFrac()
+		d := den * (a*a - 1)
+		return fracNum(max(d-12*num, 0), d)
+	}
+	r := new(big.Rat).Mul(m.varRat(), big.NewRat(12, a*a-1))
 	r.Sub(big.NewRat(1, 1), r)
 	if r.Sign() < 0 {
 		r.SetInt64(0)
@@ -288,13 +334,21 @@ func randUCLA(xs []float64, typ int) (ipr, ipras Num, disagree *bool) {
 	if len(xs) == 0 {
 		return UndefinedNum("n = 0"), UndefinedNum("n = 0"), nil
 	}
-	p30, ok1 := quantileRat(xs, 0.3, typ)
-	p70, ok2 := quantileRat(xs, 0.7, typ)
-	if !ok1 || !ok2 {
+	p30, _ := quantile(xs, 0.3, typ)
+	p70, _ := quantile(xs, 0.7, typ)
+	if !p30.defined() || !p70.defined() {
 		return UndefinedNum("unsupported quantile type"), UndefinedNum("unsupported quantile type"), nil
 	}
-	d := new(big.Rat).Sub(p70, p30)
-	mid := new(big.Rat).Add(p30, p70)
+	if p30.fast && p70.fast && p30.den == p70.den { // P30 = A/D, P70 = B/D: all over 400D
+		a, b, d := p30.num, p70.num, p30.den
+		mid := 10*d - a - b
+		as := 300*max(mid, -mid) + 940*d
+		out := 400*(b-a) > as
+		return fracNum(b-a, d), fracNum(as, 400*d), &out
+	}
+	lo, hi := p30.rat(), p70.rat()
+	d := new(big.Rat).Sub(hi, lo)
+	mid := new(big.Rat).Add(lo, hi)
 	mid.Quo(mid, big.NewRat(2, 1))
 	mid.Sub(big.NewRat(5, 1), mid).Abs(mid)
 	as := mid.Mul(mid, big.NewRat(3, 2))
@@ -347,22 +401,20 @@ func BimodalityCoefficient(values []float64) Num {
 		}
 	}
 	slices.Sort(xs)
-	return bimodalityCoefficient(xs)
+	return bimodalityCoefficient(xs, moments(xs))
 }
 
 // bimodalityCoefficient works on sorted xs, so the float sums do not depend
 // on input order.
-func bimodalityCoefficient(xs []float64) Num {
+func bimodalityCoefficient(xs []float64, mo mom) Num {
 	n := float64(len(xs))
 	if len(xs) < 4 {
 		return UndefinedNum("n < 4")
 	}
-	mean, variance := moments(xs)
-	if variance.Sign() == 0 {
+	if mo.varSign() == 0 {
 		return UndefinedNum("sd is 0")
 	}
-	m, _ := mean.Float64()
-	v, _ := variance.Float64()
+	m, v := mo.meanFloat(), mo.varFloat()
 	sd := math.Sqrt(v)
 	var s3, s4 float64
 	for _, x := range xs {

@@ -66,6 +66,26 @@ func undefinedOf(fields map[string]Num) map[string]string {
 	return m
 }
 
+// field is a named statistic, for undefinedFields.
+type field struct {
+	name string
+	num  Num
+}
+
+// undefinedFields is undefinedOf for a list (no map to build per call).
+func undefinedFields(fields []field) map[string]string {
+	var m map[string]string
+	for _, f := range fields {
+		if !f.num.Valid && f.num.Reason != "" {
+			if m == nil {
+				m = make(map[string]string)
+			}
+			m[f.name] = f.num.Reason
+		}
+	}
+	return m
+}
+
 // ratio returns num/den as a Num, undefined with reason when den is 0.
 // Both are exact integers, so the float division is correctly rounded.
 func ratio(num, den int64, reason string) Num {

@@ -1,7 +1,9 @@
 package stats
 
 import (
+	"math"
 	"math/big"
+	"slices"
 	"strconv"
 )
 
@@ -75,4 +77,165 @@ func quantileRat(sorted []float64, p float64, typ int) (*big.Rat, bool) {
 func ratNum(r *big.Rat) Num {
 	f, _ := r.Float64()
 	return NumOf(f)
+}
+
+// smallInt is the bound of the values the integer fast paths take: every
+// sum and product they form stays far below 2⁵³, so it is exact in int64
+// and converts to float64 without rounding.
+const smallInt = 1 << 20
+
+// isSmallInt reports whether x is an integer of magnitude ≤ smallInt.
+func isSmallInt(x float64) bool { return x == math.Trunc(x) && math.Abs(x) <= smallInt }
+
+// DecimalFrac returns x as num/den taken as its shortest decimal (0.3 is
+// 3/10), with den = 10^k ≤ 10⁴ and |x| < 10⁹; ok is false for other x.
+func DecimalFrac(x float64) (num, den int64, ok bool) {
+	if !(math.Abs(x) < 1e9) {
+		return 0, 0, false
+	}
+	var buf [32]byte
+	s := strconv.AppendFloat(buf[:0], x, 'f', -1, 64)
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	den = 1
+	seenDot := false
+	for _, c := range s {
+		switch {
+		case c == '.':
+			seenDot = true
+		case c >= '0' && c <= '9':
+			num = num*10 + int64(c-'0')
+			if seenDot {
+				if den *= 10; den > 10_000 {
+					return 0, 0, false
+				}
+			}
+		default:
+			return 0, 0, false
+		}
+	}
+	if neg {
+		num = -num
+	}
+	return num, den, true
+}
+
+// quantileFrac is quantileRat on integer values in exact int64 arithmetic:
+// the quantile as num/den. fast is false when the fast path does not apply
+// (non-integer or large values, p with more than 4 decimals, n > 2²⁰, a
+// type other than 0, 6, 7); the caller then takes quantileRat.
+func quantileFrac(sorted []float64, p float64, typ int) (num, den int64, fast bool) {
+	n := int64(len(sorted))
+	if n == 0 || n > smallInt {
+		return 0, 0, false
+	}
+	pn, pd, ok := DecimalFrac(p)
+	if !ok || pn < 0 || pn > pd {
+		return 0, 0, false
+	}
+	var h int64 // in units of 1/pd
+	switch typ {
+	case 0, Type7:
+		h = pn*(n-1) + pd
+	case Type6:
+		h = min(max(pn*(n+1), pd), n*pd)
+	default:
+		return 0, 0, false
+	}
+	k, f := h/pd, h%pd
+	lo := sorted[k-1]
+	if !isSmallInt(lo) {
+		return 0, 0, false
+	}
+	if k >= n || f == 0 {
+		return int64(lo), 1, true
+	}
+	hi := sorted[k]
+	if !isSmallInt(hi) {
+		return 0, 0, false
+	}
+	return int64(lo)*pd + f*(int64(hi)-int64(lo)), pd, true
+}
+
+// fracNum converts num/den (|num|, den < 2⁵³) to a Num: the float division
+// of two exact integers is correctly rounded, as ratNum's is.
+func fracNum(num, den int64) Num { return NumOf(float64(num) / float64(den)) }
+
+// quant is one quantile, exact: num/den from quantileFrac (fast), else r.
+type quant struct {
+	num, den int64
+	fast     bool
+	r        *big.Rat
+}
+
+func (q quant) defined() bool { return q.fast || q.r != nil }
+
+func (q quant) rat() *big.Rat {
+	if q.fast {
+		return big.NewRat(q.num, q.den)
+	}
+	return q.r
+}
+
+// minus returns q - o exactly, rounded once (both defined).
+func (q quant) minus(o quant) Num {
+	if q.fast && o.fast { // denominators ≤ 10⁴, numerators < 2³⁵
+		if q.den == o.den {
+			return fracNum(q.num-o.num, q.den)
+		}
+		return fracNum(q.num*o.den-o.num*q.den, q.den*o.den)
+	}
+	return ratNum(new(big.Rat).Sub(q.rat(), o.rat()))
+}
+
+// quantile is quantileRat, on the integer fast path where it applies, with
+// the value as a Num (undefined with the reason).
+func quantile(sorted []float64, p float64, typ int) (quant, Num) {
+	if len(sorted) == 0 {
+		return quant{}, UndefinedNum("n = 0")
+	}
+	if num, den, ok := quantileFrac(sorted, p, typ); ok {
+		return quant{num: num, den: den, fast: true}, fracNum(num, den)
+	}
+	r, ok := quantileRat(sorted, p, typ)
+	if !ok {
+		return quant{}, UndefinedNum("unsupported quantile type")
+	}
+	return quant{r: r}, ratNum(r)
+}
+
+// sortFloats sorts xs ascending, by counting when they are integers
+// spanning at most smallSpan values (ratings), else with slices.Sort. The
+// result is the same: counting writes back the very values (it leaves -0,
+// which it would turn into 0, to slices.Sort).
+func sortFloats(xs []float64) {
+	if len(xs) < 64 {
+		slices.Sort(xs)
+		return
+	}
+	lo, hi := xs[0], xs[0]
+	for _, x := range xs {
+		if x != math.Trunc(x) || math.IsInf(x, 0) || x == 0 && math.Signbit(x) { // NaN: x != x
+			slices.Sort(xs)
+			return
+		}
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	if hi-lo > smallSpan {
+		slices.Sort(xs)
+		return
+	}
+	var counts [smallSpan + 1]int32
+	for _, x := range xs {
+		counts[int(x-lo)]++
+	}
+	i := 0
+	for k, c := range counts[:int(hi-lo)+1] {
+		for range c {
+			xs[i] = lo + float64(k)
+			i++
+		}
+	}
 }

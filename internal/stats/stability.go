@@ -32,6 +32,38 @@ type Wilcoxon struct {
 // over rank sums) when n ≤ 25 and no |d| are tied, else 2·(1-Φ(|Z|)) by
 // math.Erfc. Both P are two-sided and capped at 1.
 func WilcoxonSignedRank(diffs []float64) Wilcoxon {
+	n, plus2, tieSum, ok := signedRanksSmall(diffs)
+	if !ok {
+		n, plus2, tieSum = signedRanks(diffs)
+	}
+	w := Wilcoxon{N: n}
+	if n == 0 {
+		w.Z, w.P = UndefinedNum("no non-zero differences"), UndefinedNum("no non-zero differences")
+		return w
+	}
+	nn := int64(n)
+	total2 := nn * (nn + 1) // doubled n(n+1)/2
+	w.WPlus = float64(plus2) / 2
+	w.WMinus = float64(total2-plus2) / 2
+	// variance·48 = 2n(n+1)(2n+1) - Σ(t³-t), exact.
+	v48 := 2*nn*(nn+1)*(2*nn+1) - tieSum
+	z := (w.WPlus - float64(total2)/4) / math.Sqrt(float64(v48)/48)
+	w.Z = NumOf(z)
+	if n <= exactMaxN && tieSum == 0 {
+		w.Method = MethodExact
+		low := min(plus2, total2-plus2) / 2 // integer: no ties
+		w.P = NumOf(min(1, 2*exactLowerTail(n, low)))
+	} else {
+		w.Method = MethodNormal
+		w.P = NumOf(min(1, math.Erfc(math.Abs(z)/math.Sqrt2)))
+	}
+	return w
+}
+
+// signedRanks returns the number n of non-zero finite differences, the
+// doubled rank sum of the positive ones (mid-ranks of |d|) and Σ(t³-t)
+// over the ties of |d|.
+func signedRanks(diffs []float64) (n int, plus2, tieSum int64) {
 	type obs struct {
 		abs float64
 		pos bool
@@ -51,13 +83,7 @@ func WilcoxonSignedRank(diffs []float64) Wilcoxon {
 		}
 		return 0
 	})
-	n := len(ds)
-	w := Wilcoxon{N: n}
-	if n == 0 {
-		w.Z, w.P = UndefinedNum("no non-zero differences"), UndefinedNum("no non-zero differences")
-		return w
-	}
-	var plus2, tieSum int64 // doubled W+, Σ(t³-t)
+	n = len(ds)
 	for i := 0; i < n; {
 		j := i
 		for j < n && ds[j].abs == ds[i].abs {
@@ -73,23 +99,45 @@ func WilcoxonSignedRank(diffs []float64) Wilcoxon {
 		}
 		i = j
 	}
-	nn := int64(n)
-	total2 := nn * (nn + 1) // doubled n(n+1)/2
-	w.WPlus = float64(plus2) / 2
-	w.WMinus = float64(total2-plus2) / 2
-	// variance·48 = 2n(n+1)(2n+1) - Σ(t³-t), exact.
-	v48 := 2*nn*(nn+1)*(2*nn+1) - tieSum
-	z := (w.WPlus - float64(total2)/4) / math.Sqrt(float64(v48)/48)
-	w.Z = NumOf(z)
-	if n <= exactMaxN && tieSum == 0 {
-		w.Method = MethodExact
-		low := min(plus2, total2-plus2) / 2 // integer: no ties
-		w.P = NumOf(min(1, 2*exactLowerTail(n, low)))
-	} else {
-		w.Method = MethodNormal
-		w.P = NumOf(min(1, math.Erfc(math.Abs(z)/math.Sqrt2)))
+	return n, plus2, tieSum
+}
+
+// smallSpan bounds the integer differences signedRanksSmall counts.
+const smallSpan = 1 << 10
+
+// signedRanksSmall is signedRanks by counting, without sorting, when every
+// difference is an integer with |d| ≤ smallSpan (ratings); ok is false
+// otherwise.
+func signedRanksSmall(diffs []float64) (n int, plus2, tieSum int64, ok bool) {
+	var total, pos [smallSpan + 1]int32
+	hi := 0
+	for _, d := range diffs {
+		if d == 0 {
+			continue
+		}
+		a := math.Abs(d)
+		if a > smallSpan || a != math.Trunc(a) { // NaN and ±Inf included
+			return 0, 0, 0, false
+		}
+		k := int(a)
+		total[k]++
+		if d > 0 {
+			pos[k]++
+		}
+		hi = max(hi, k)
+		n++
 	}
-	return w
+	i := int64(0) // positions before this value
+	for k := 1; k <= hi; k++ {
+		t := int64(total[k])
+		if t == 0 {
+			continue
+		}
+		tieSum += t*t*t - t
+		plus2 += int64(pos[k]) * (2*i + t + 1) // doubled mid-rank of positions i+1..i+t
+		i += t
+	}
+	return n, plus2, tieSum, true
 }
 
 // exactLowerTail returns P(W+ ≤ w) under H0 for n untied ranks 1..n: the
@@ -131,13 +179,26 @@ type StabilitySummary struct {
 // when < 0.15. IQR (quantile type typ) and CV are computed on the paired
 // values of each round; differences are cur - prev.
 func Stability(prev, cur map[string]float64, typ int) StabilitySummary {
+	a, b := make([]float64, 0, len(prev)), make([]float64, 0, len(prev))
+	for k, p := range prev {
+		if c, ok := cur[k]; ok {
+			a, b = append(a, p), append(b, c)
+		}
+	}
+	return StabilityPairs(a, b, typ)
+}
+
+// StabilityPairs is Stability on the pairs (prev[i], cur[i]), one per
+// expert, in any order; pairs with a non-finite value are left out. It
+// reorders prev and cur.
+func StabilityPairs(prev, cur []float64, typ int) StabilitySummary {
 	if typ == 0 {
 		typ = Type7
 	}
-	var a, b []float64
-	for k, p := range prev {
-		c, ok := cur[k]
-		if !ok || math.IsNaN(p) || math.IsInf(p, 0) || math.IsNaN(c) || math.IsInf(c, 0) {
+	a, b := prev[:0], cur[:0]
+	for i, p := range prev {
+		c := cur[i]
+		if math.IsNaN(p) || math.IsInf(p, 0) || math.IsNaN(c) || math.IsInf(c, 0) {
 			continue
 		}
 		a, b = append(a, p), append(b, c)
@@ -146,72 +207,76 @@ func Stability(prev, cur map[string]float64, typ int) StabilitySummary {
 	s := StabilitySummary{NPaired: n, QuantileType: typ}
 	diffs := make([]float64, n)
 	changed := 0
-	shift := map[float64]int{}
 	for i := range a {
 		diffs[i] = b[i] - a[i]
 		if a[i] != b[i] {
 			changed++
-			shift[a[i]]--
-			shift[b[i]]++
 		}
 	}
 	s.ShareChanged = ratio(int64(changed), int64(n), "no paired experts")
+	s.Wilcoxon = WilcoxonSignedRank(diffs)
+
+	sortFloats(a)
+	sortFloats(b)
+	// Σ_k |n_k(cur) - n_k(prev)| over the values k, by merging the sorted
+	// rounds (a pair with equal values adds one to both counts of k).
 	var moved int64
-	for _, d := range shift {
-		moved += int64(max(d, -d))
+	for i, j := 0, 0; i < n || j < n; {
+		switch {
+		case j == n || i < n && a[i] < b[j]:
+			moved++
+			i++
+		case i == n || b[j] < a[i]:
+			moved++
+			j++
+		default:
+			i++
+			j++
+		}
 	}
 	s.Scheibe = ratio(moved, 2*int64(n), "no paired experts")
 	if n > 0 {
 		st := 10*moved < 3*int64(n) // moved/(2n) < 15/100
 		s.Stable = &st
 	}
-	s.Wilcoxon = WilcoxonSignedRank(diffs)
-
-	slices.Sort(a)
-	slices.Sort(b)
 	s.DeltaIQR = deltaIQR(a, b, typ)
 	s.DeltaCV = deltaCV(a, b)
 
-	s.Undefined = undefinedOf(map[string]Num{
-		"share_changed": s.ShareChanged, "scheibe": s.Scheibe, "stable": s.Scheibe,
-		"wilcoxon.z": s.Wilcoxon.Z, "wilcoxon.p": s.Wilcoxon.P,
-		"delta_iqr": s.DeltaIQR, "delta_cv": s.DeltaCV,
+	s.Undefined = undefinedFields([]field{
+		{"share_changed", s.ShareChanged}, {"scheibe", s.Scheibe}, {"stable", s.Scheibe},
+		{"wilcoxon.z", s.Wilcoxon.Z}, {"wilcoxon.p", s.Wilcoxon.P},
+		{"delta_iqr", s.DeltaIQR}, {"delta_cv", s.DeltaCV},
 	})
 	return s
-}
-
-func iqrRat(sorted []float64, typ int) (*big.Rat, bool) {
-	q1, ok1 := quantileRat(sorted, 0.25, typ)
-	q3, ok3 := quantileRat(sorted, 0.75, typ)
-	if !ok1 || !ok3 {
-		return nil, false
-	}
-	return q3.Sub(q3, q1), true
 }
 
 func deltaIQR(prev, cur []float64, typ int) Num {
 	if len(prev) == 0 {
 		return UndefinedNum("no paired experts")
 	}
-	p, ok1 := iqrRat(prev, typ)
-	c, ok2 := iqrRat(cur, typ)
-	if !ok1 || !ok2 {
+	p1, _ := quantile(prev, 0.25, typ)
+	p3, _ := quantile(prev, 0.75, typ)
+	c1, _ := quantile(cur, 0.25, typ)
+	c3, _ := quantile(cur, 0.75, typ)
+	if !p1.defined() || !p3.defined() || !c1.defined() || !c3.defined() {
 		return UndefinedNum("unsupported quantile type")
 	}
-	return ratNum(c.Sub(c, p))
+	if d := p1.den; p1.fast && p3.fast && c1.fast && c3.fast && p3.den == d && c1.den == d && c3.den == d {
+		return fracNum(c3.num-c1.num-p3.num+p1.num, d)
+	}
+	c := new(big.Rat).Sub(c3.rat(), c1.rat())
+	return ratNum(c.Sub(c, new(big.Rat).Sub(p3.rat(), p1.rat())))
 }
 
 func cvOf(xs []float64) Num {
-	mean, variance := moments(xs)
+	m := moments(xs)
 	switch {
-	case variance == nil:
+	case !m.hasVariance():
 		return UndefinedNum("n < 2")
-	case mean.Sign() == 0:
+	case m.meanSign() == 0:
 		return UndefinedNum("mean is 0")
 	}
-	m, _ := mean.Float64()
-	v, _ := variance.Float64()
-	return NumOf(math.Sqrt(v) / m)
+	return NumOf(math.Sqrt(m.varFloat()) / m.meanFloat())
 }
 
 func deltaCV(prev, cur []float64) Num {

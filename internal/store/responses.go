@@ -213,21 +213,29 @@ func (s *Store) ListAnswersRounds(ctx context.Context, surveyID string, rounds .
 	}
 	out := make(map[int][]delphi.Answer, len(rounds))
 	for _, n := range rounds {
-		ds := docs[n]
-		slices.SortFunc(ds, func(a, b *responseDoc) int { return cmp.Compare(a.ExpertID, b.ExpertID) })
-		size := 0 // about the number of answers, to decode into one slice without growing it
-		for _, d := range ds {
-			size += strings.Count(d.Answers, "],")
+		if out[n], err = flatAnswers(docs[n]); err != nil {
+			return nil, err
 		}
-		as := make([]delphi.Answer, 0, size+len(ds))
-		for _, d := range ds {
-			if as, err = d.flatAnswers(as); err != nil {
-				return nil, err
-			}
-		}
-		out[n] = as
 	}
 	return out, nil
+}
+
+// flatAnswers returns the answers of the responses ds ordered by expert id,
+// then item id (it reorders ds).
+func flatAnswers(ds []*responseDoc) ([]delphi.Answer, error) {
+	slices.SortFunc(ds, func(a, b *responseDoc) int { return cmp.Compare(a.ExpertID, b.ExpertID) })
+	size := 0 // about the number of answers, to decode into one slice without growing it
+	for _, d := range ds {
+		size += strings.Count(d.Answers, "],")
+	}
+	as := make([]delphi.Answer, 0, size+len(ds))
+	for _, d := range ds {
+		var err error
+		if as, err = d.flatAnswers(as); err != nil {
+			return nil, err
+		}
+	}
+	return as, nil
 }
 
 // scanRounds calls fn with each response of the given rounds of a study:
@@ -274,8 +282,13 @@ func (s *Store) scan(ctx context.Context, col *mongo.Collection, projection bson
 
 func sortResponses(rs []*delphi.Response) {
 	slices.SortFunc(rs, func(a, b *delphi.Response) int {
-		return cmp.Or(cmp.Compare(a.Pseudonym, b.Pseudonym), cmp.Compare(a.ExpertID, b.ExpertID))
+		return compareResponses(a.Pseudonym, a.ExpertID, b.Pseudonym, b.ExpertID)
 	})
+}
+
+// compareResponses orders responses by pseudonym, then expert id.
+func compareResponses(pseudonymA, expertA, pseudonymB, expertB string) int {
+	return cmp.Or(cmp.Compare(pseudonymA, pseudonymB), cmp.Compare(expertA, expertB))
 }
 
 // ensureResponse inserts an empty response from tmpl unless one exists.

@@ -1,0 +1,86 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// The export's reads give what ListResponses gives: EachResponse and
+// ReadResponses's each every response in the same order with the same
+// answers, ReadResponses's status the same responses without answers and
+// its answers what ListAnswersRounds gives; each stops at fn's error and
+// can be called once.
+func TestExportReadsMatchListResponses(t *testing.T) {
+	s := openStore(t, shared.URI())
+	ctx := t.Context()
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	var rs []*delphi.Response
+	for e := range 30 {
+		r := &delphi.Response{SurveyID: "s", Round: 2, ExpertID: fmt.Sprintf("x%02d", e), Pseudonym: fmt.Sprintf("E-%02d", (e*7)%30), Group: "g",
+			FirstOpenedAt: &at, Answers: map[string]delphi.Answer{}}
+		if e%3 == 0 {
+			r.StartedAt, r.SubmittedAt, r.Submissions = &at, &at, 1
+		}
+		for i := range e % 4 {
+			p := 1 + (e+i)%5
+			r.Answers[fmt.Sprintf("I%d", i)] = delphi.Answer{Value: delphi.Value{Point: &p}, Comment: "Größe " + fmt.Sprint(e), Seq: int64(i + 1), FirstSavedAt: at, LastSavedAt: at}
+		}
+		rs = append(rs, r)
+	}
+	if err := s.ImportResponses(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.ListResponses(ctx, "s", 2)
+	if err != nil || len(want) != 30 {
+		t.Fatalf("ListResponses: %d, %v", len(want), err)
+	}
+	var got []*delphi.Response
+	if err := s.EachResponse(ctx, "s", 2, func(r *delphi.Response) error { got = append(got, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("EachResponse differs from ListResponses:\n got %+v\nwant %+v", got, want)
+	}
+	status, answers, each, err := s.ReadResponses(ctx, "s", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAnswers, err := s.ListAnswersRounds(ctx, "s", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := answers(); err != nil || !reflect.DeepEqual(got, wantAnswers[2]) {
+		t.Errorf("ReadResponses's answers differ from ListAnswersRounds (%v)", err)
+	}
+	var fromEach []*delphi.Response
+	if err := each(func(r *delphi.Response) error { fromEach = append(fromEach, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromEach, want) {
+		t.Errorf("ReadResponses's each differs from ListResponses")
+	}
+	if err := each(func(*delphi.Response) error { return nil }); delphi.ErrorCode(err) != delphi.EINTERNAL {
+		t.Errorf("each called twice: %v, want an internal error", err)
+	}
+	if _, err := answers(); delphi.ErrorCode(err) != delphi.EINTERNAL {
+		t.Errorf("answers after each: %v, want an internal error", err)
+	}
+	for _, r := range want {
+		r.Answers = nil
+	}
+	if !reflect.DeepEqual(status, want) {
+		t.Errorf("ReadResponses's status differs from ListResponses without answers:\n got %+v\nwant %+v", status, want)
+	}
+	stop, n := errors.New("stop"), 0
+	if err := s.EachResponse(ctx, "s", 2, func(*delphi.Response) error { n++; return stop }); err != stop || n != 1 {
+		t.Errorf("EachResponse after fn's error: %v, %d calls", err, n)
+	}
+	if err := s.EachResponse(ctx, "s", 3, func(*delphi.Response) error { return stop }); err != nil {
+		t.Errorf("EachResponse of a round without responses: %v", err)
+	}
+}
