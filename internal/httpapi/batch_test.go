@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -127,24 +126,8 @@ func TestBatchSave(t *testing.T) {
 // overlapping batches each through a real listener, their seqs
 // interleaved; every item ends with the answer of its highest seq.
 func TestConcurrentBatchesOverHTTP(t *testing.T) {
-	e := ptEnv(t)
-	x := e.addExpert(ptStudy, "wiss")
-	e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
-	if err := e.srv.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	defer e.srv.Shutdown()
-	base := "http://" + e.srv.Addr()
-	items := []string{"r1", "r2", "n1", "t1"}
-	value := func(item string, seq int) string {
-		switch item {
-		case "n1":
-			return fmt.Sprint(seq % 1000)
-		case "t1":
-			return fmt.Sprintf(`"s%d"`, seq)
-		}
-		return fmt.Sprint(seq%5 + 1)
-	}
+	e, x, base := listenWithExpert(t)
+	items := concurrentItems
 	const tabs, batches = 2, 100
 	seqOf := func(tab, i, k int) int { return (i*len(items)+k)*tabs + tab + 1 }
 	client := &http.Client{Timeout: netTimeout}
@@ -156,21 +139,15 @@ func TestConcurrentBatchesOverHTTP(t *testing.T) {
 				// the tabs' batches overlap in different items.
 				var answers []string
 				for k := range 3 {
-					item := items[(i+k+tab)%len(items)]
-					answers = append(answers, fmt.Sprintf(`{"item_id":%q,"value":%s,"seq":%d}`, item, value(item, seqOf(tab, i, k)), seqOf(tab, i, k)))
+					item, seq := items[(i+k+tab)%len(items)], seqOf(tab, i, k)
+					answers = append(answers, fmt.Sprintf(`{"item_id":%q,"value":%s,"seq":%d}`, item, concurrentValue(item, seq), seq))
 				}
-				req, _ := http.NewRequest("PUT", base+"/api/v1/participation/answers", strings.NewReader(batch(answers...)))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+x.jwt)
-				resp, err := client.Do(req)
+				b, err := putAsExpert(client, base+"/api/v1/participation/answers", x.jwt, batch(answers...))
+				if err == nil && strings.Contains(string(b), `"error"`) {
+					err = fmt.Errorf("an answer refused: %s", b)
+				}
 				if err != nil {
-					t.Errorf("batch: %v", err)
-					return
-				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 || strings.Contains(string(b), `"error"`) {
-					t.Errorf("batch %d of tab %d: %d %s", i, tab, resp.StatusCode, b)
+					t.Errorf("batch %d of tab %d: %v", i, tab, err)
 					return
 				}
 			}
@@ -186,27 +163,5 @@ func TestConcurrentBatchesOverHTTP(t *testing.T) {
 			}
 		}
 	}
-	r, err := e.st.Response(context.Background(), ptStudy, 1, x.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, item := range items {
-		a, ok := r.Answers[item]
-		if !ok {
-			t.Errorf("item %s lost", item)
-			continue
-		}
-		if a.Seq != int64(want[item]) {
-			t.Errorf("item %s: seq %d, want %d", item, a.Seq, want[item])
-		}
-	}
-	if t.Failed() {
-		return
-	}
-	b := e.expertCall(x, "GET", "/api/v1/participation", "", 200)
-	for _, item := range items {
-		if frag := fmt.Sprintf(`"%s":{"value":%s,`, item, value(item, want[item])); !strings.Contains(string(b), frag) {
-			t.Errorf("answers lack %s", frag)
-		}
-	}
+	checkHighest(t, e, x, want)
 }

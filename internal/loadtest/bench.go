@@ -396,26 +396,25 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 }
 
-func failures(p *PhaseResult) string {
-	if len(p.Failures) == 0 {
-		return "none"
-	}
-	var parts []string
-	for k, n := range p.Failures {
-		parts = append(parts, fmt.Sprintf("%s: %d", k, n))
-	}
-	return strings.Join(parts, ", ")
-}
+func failures(p *PhaseResult) string { return counts(p.Failures) }
 
 func ingestFailures(g *IngestResult) string {
 	if len(g.Failures) == 0 {
 		return "none"
 	}
+	return counts(g.Failures) + "; e.g. " + g.Example
+}
+
+// counts lists failures by kind ("none" for none).
+func counts(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
 	var parts []string
-	for k, n := range g.Failures {
+	for k, n := range m {
 		parts = append(parts, fmt.Sprintf("%s: %d", k, n))
 	}
-	return strings.Join(parts, ", ") + "; e.g. " + g.Example
+	return strings.Join(parts, ", ")
 }
 
 // writeTargets lists the targets of issue #16 and whether this run meets
