@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -110,8 +111,14 @@ func newFixture(t *testing.T, c *calls) *fixture {
 // SurveyByID).
 func (f *fixture) participant(t *testing.T, id string) participation.Participant {
 	t.Helper()
+	return f.participantOf(t, fmt.Sprintf(study, id))
+}
+
+// participantOf is participant with the study text yaml.
+func (f *fixture) participantOf(t *testing.T, yaml string) participation.Participant {
+	t.Helper()
 	ctx := t.Context()
-	def, err := survey.Parse("small.yaml", []byte(fmt.Sprintf(study, id)))
+	def, err := survey.Parse("small.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err, delphi.AsError(err).Details)
 	}
@@ -122,7 +129,7 @@ func (f *fixture) participant(t *testing.T, id string) participation.Participant
 	must(t, err)
 	_, err = f.rounds.Open(ctx, "u1", sv.ID, 1)
 	must(t, err)
-	x := &delphi.Expert{SurveyID: sv.ID, Group: "g", Language: "de", Name: "E", Email: id + "@example.org"}
+	x := &delphi.Expert{SurveyID: sv.ID, Group: "g", Language: "de", Name: "E", Email: sv.ID + "@example.org"}
 	must(t, f.st.CreateExpert(ctx, x))
 	x, err = f.st.SetConsent(ctx, sv.ID, x.ID, f.now)
 	must(t, err)
@@ -243,5 +250,31 @@ func TestSaveFollowsTheRound(t *testing.T) {
 	must(t, err)
 	if r.Status != delphi.RoundClosed {
 		t.Fatalf("round 2 after an overdue save: %s, want closed", r.Status)
+	}
+}
+
+// TestBatchAfterSubmitWithoutRevision: where the study allows no revision,
+// a batch after the submission is refused as a whole (checked on the
+// response the write reads, under its lock) and nothing changes.
+func TestBatchAfterSubmitWithoutRevision(t *testing.T) {
+	f := newFixture(t, &calls{})
+	ctx := t.Context()
+	text := strings.Replace(fmt.Sprintf(study, "final"), "  planned: 3\n", "  planned: 3\n  allow_revision: false\n", 1)
+	p := f.participantOf(t, text)
+	if p.Survey.Definition.Rounds.RevisionAllowed() {
+		t.Fatal("the study allows revisions")
+	}
+	_, err := f.svc.SaveBatch(ctx, p, []participation.BatchAnswer{answer("q1", 3, 1), answer("q2", 4, 1)})
+	must(t, err)
+	_, err = f.svc.Submit(ctx, p)
+	must(t, err)
+	_, err = f.svc.SaveBatch(ctx, p, []participation.BatchAnswer{answer("q1", 5, 2), answer("q3", 5, 2)})
+	if delphi.ErrorCode(err) != delphi.ECONFLICT {
+		t.Fatalf("a batch after the submission: %v, want conflict", err)
+	}
+	r, err := f.st.Response(ctx, p.Survey.ID, 1, p.Expert.ID)
+	must(t, err)
+	if r.Answers["q1"].Seq != 1 || len(r.Answers) != 2 {
+		t.Fatalf("answers after the refused batch: %+v", r.Answers)
 	}
 }
