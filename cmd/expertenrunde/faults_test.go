@@ -393,12 +393,22 @@ func TestSIGKILLDuringSavesLosesNoAcknowledgedAnswer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
+	n, outcomes := killDuring(t, loadtest.Fast, 200)
+	t.Logf("SIGKILL: %d saves acknowledged before the kill, all present after the restart (outcomes: %v)", n, outcomes)
+}
+
+// killDuring kills the server (SIGKILL) once 20 experts saving at pace p
+// have acks answers acknowledged, starts it again on the same directory
+// and checks that every acknowledged answer is stored; it returns their
+// number and the outcomes.
+func killDuring(t *testing.T, p loadtest.Pace, acks int) (int, map[string]int) {
+	t.Helper()
 	dir := t.TempDir()
 	srv, password := startChild(t, dir)
 	experts, targets := prepare(t, srv.url, password, 20)
 	log := newAckLog()
-	stop := runLoad(srv.url, experts, targets, log, true)
-	log.waitAcks(t, 200)
+	stop := runPace(srv.url, experts, targets, log, true, p)
+	log.waitAcks(t, acks)
 	if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -406,8 +416,7 @@ func TestSIGKILLDuringSavesLosesNoAcknowledgedAnswer(t *testing.T) {
 	stop()
 
 	again, _ := startChild(t, dir)
-	n := verifyAcks(t, again.url, experts, log.acks)
-	t.Logf("SIGKILL: %d saves acknowledged before the kill, all present after the restart (outcomes: %v)", n, log.outcomes())
+	return verifyAcks(t, again.url, experts, log.acks), log.outcomes()
 }
 
 // TestSIGKILLDuringBatchSavesLosesNoAcknowledgedAnswer: as
@@ -418,23 +427,10 @@ func TestSIGKILLDuringBatchSavesLosesNoAcknowledgedAnswer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
-	dir := t.TempDir()
-	srv, password := startChild(t, dir)
-	experts, targets := prepare(t, srv.url, password, 20)
-	log := newAckLog()
 	batches := loadtest.Fast
 	batches.Batch = 5
-	stop := runPace(srv.url, experts, targets, log, true, batches)
-	log.waitAcks(t, 500)
-	if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	srv.wait()
-	stop()
-
-	again, _ := startChild(t, dir)
-	n := verifyAcks(t, again.url, experts, log.acks)
-	t.Logf("SIGKILL: %d answers acknowledged in batches before the kill, all present after the restart (outcomes: %v)", n, log.outcomes())
+	n, outcomes := killDuring(t, batches, 500)
+	t.Logf("SIGKILL: %d answers acknowledged in batches before the kill, all present after the restart (outcomes: %v)", n, outcomes)
 }
 
 // TestSIGTERMDuringSavesDrainsAndKeepsAnswers: SIGTERM while 20 experts
