@@ -139,10 +139,11 @@ func (s *Store) PutSurvey(ctx context.Context, sv *delphi.Survey) (*delphi.Surve
 		return nil, false, mapErr(err, "survey")
 	}
 	out, err := doc.survey()
-	if err == nil {
+	if memo, merr := doc.survey(); err == nil && merr == nil {
 		// What is now published under this revision (an orphan of a crash
-		// may have been overwritten above).
-		s.definitions.Put(revisionID(out.ID, out.Revision), out.Definition)
+		// may have been overwritten above); a copy of its own, as the
+		// caller may change out.
+		s.definitions.Put(revisionID(out.ID, out.Revision), memo.Definition)
 	}
 	return out, err == nil, err
 }
