@@ -124,7 +124,7 @@ export function participationTests(ctx) {
       'answers given while the network is cut are queued and saved when it returns',
       async () => {
         const { page } = s;
-        const pattern = '**/api/v1/participation/answers/**';
+        const pattern = '**/api/v1/participation/answers**'; // the batches of the outbox
         await page.route(pattern, (r) => r.abort());
         const [, t02, t03] = st.def.sections[0].items;
         await rate(page, t02, 4);

@@ -360,6 +360,11 @@ func prepare(t *testing.T, url, password string, n int) ([]*loadtest.Expert, [][
 // runLoad runs the experts back to back in the background, recording into
 // log, until the returned stop is called.
 func runLoad(url string, experts []*loadtest.Expert, targets [][]loadtest.Target, log *ackLog, keepAlive bool) (stop func()) {
+	return runPace(url, experts, targets, log, keepAlive, loadtest.Fast)
+}
+
+// runPace is runLoad at pace p.
+func runPace(url string, experts []*loadtest.Expert, targets [][]loadtest.Target, log *ackLog, keepAlive bool, p loadtest.Pace) (stop func()) {
 	c := loadtest.NewClient(url, len(experts), patience)
 	if !keepAlive {
 		// Every request on a new connection, so that an outcome is about
@@ -376,7 +381,7 @@ func runLoad(url string, experts []*loadtest.Expert, targets [][]loadtest.Target
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		loadtest.RunPhase(ctx, load, targets, loadtest.Fast, time.Hour, log.record)
+		loadtest.RunPhase(ctx, load, targets, p, time.Hour, log.record)
 	}()
 	return func() { cancel(); <-done }
 }
@@ -388,12 +393,22 @@ func TestSIGKILLDuringSavesLosesNoAcknowledgedAnswer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
+	n, outcomes := killDuring(t, loadtest.Fast, 200)
+	t.Logf("SIGKILL: %d saves acknowledged before the kill, all present after the restart (outcomes: %v)", n, outcomes)
+}
+
+// killDuring kills the server (SIGKILL) once 20 experts saving at pace p
+// have acks answers acknowledged, starts it again on the same directory
+// and checks that every acknowledged answer is stored; it returns their
+// number and the outcomes.
+func killDuring(t *testing.T, p loadtest.Pace, acks int) (int, map[string]int) {
+	t.Helper()
 	dir := t.TempDir()
 	srv, password := startChild(t, dir)
 	experts, targets := prepare(t, srv.url, password, 20)
 	log := newAckLog()
-	stop := runLoad(srv.url, experts, targets, log, true)
-	log.waitAcks(t, 200)
+	stop := runPace(srv.url, experts, targets, log, true, p)
+	log.waitAcks(t, acks)
 	if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -401,8 +416,21 @@ func TestSIGKILLDuringSavesLosesNoAcknowledgedAnswer(t *testing.T) {
 	stop()
 
 	again, _ := startChild(t, dir)
-	n := verifyAcks(t, again.url, experts, log.acks)
-	t.Logf("SIGKILL: %d saves acknowledged before the kill, all present after the restart (outcomes: %v)", n, log.outcomes())
+	return verifyAcks(t, again.url, experts, log.acks), log.outcomes()
+}
+
+// TestSIGKILLDuringBatchSavesLosesNoAcknowledgedAnswer: as
+// TestSIGKILLDuringSavesLosesNoAcknowledgedAnswer, with every request a
+// batch of 5 answers (PUT /participation/answers): every answer of a batch
+// answered 2xx before the kill is stored.
+func TestSIGKILLDuringBatchSavesLosesNoAcknowledgedAnswer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	batches := loadtest.Fast
+	batches.Batch = 5
+	n, outcomes := killDuring(t, batches, 500)
+	t.Logf("SIGKILL: %d answers acknowledged in batches before the kill, all present after the restart (outcomes: %v)", n, outcomes)
 }
 
 // TestSIGTERMDuringSavesDrainsAndKeepsAnswers: SIGTERM while 20 experts

@@ -40,16 +40,18 @@ func (m *Main) loadtestFlagSet() *flag.FlagSet {
 		}
 		return def
 	}
-	experts := o.Experts
-	if n, err := strconv.Atoi(m.Getenv("ERLOAD_EXPERTS")); err == nil {
-		experts = n
-	}
+	experts := envInt(m, "ERLOAD_EXPERTS", o.Experts)
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.IntVar(&o.Experts, "experts", experts, "simulated experts (ERLOAD_EXPERTS)")
 	fs.DurationVar(&o.Human, "human", env("ERLOAD_HUMAN", o.Human), "length of the human-pace phase, a save every 1–3 s per expert (ERLOAD_HUMAN)")
 	fs.DurationVar(&o.Fast, "fast", env("ERLOAD_FAST", o.Fast), "length of the back-to-back phase (ERLOAD_FAST)")
 	fs.DurationVar(&o.Raw, "raw", env("ERLOAD_RAW", o.Raw), "length of the raw driver baseline; 0 skips it (ERLOAD_RAW)")
 	fs.DurationVar(&o.Probe, "probe", env("ERLOAD_PROBE", o.Probe), "length of the one-expert run at each size of the scaling runs (ERLOAD_PROBE)")
+	fs.IntVar(&o.Large, "large", envInt(m, "ERLOAD_LARGE", o.Large), "experts of the large human-pace phase; 0 skips it (ERLOAD_LARGE)")
+	fs.DurationVar(&o.LargeHuman, "large-human", env("ERLOAD_LARGE_HUMAN", o.LargeHuman), "length of the large human-pace phase (ERLOAD_LARGE_HUMAN)")
+	fs.DurationVar(&o.Ingest, "ingest", env("ERLOAD_INGEST", o.Ingest), "length of the batch ingestion phase, whole 160-answer responses per request; 0 skips it (ERLOAD_INGEST)")
+	fs.IntVar(&o.IngestClients, "ingest-clients", o.IngestClients, "clients of the batch ingestion phase")
+	fs.IntVar(&o.IngestExperts, "ingest-experts", envInt(m, "ERLOAD_INGEST_EXPERTS", o.IngestExperts), "experts whose responses the ingestion phase sends in turns (ERLOAD_INGEST_EXPERTS)")
 	fs.DurationVar(&o.ScalePhase, "scale-phase", env("ERLOAD_SCALE_PHASE", o.ScalePhase), "length of each phase of the scaling runs (ERLOAD_SCALE_PHASE)")
 	scale := m.Getenv("ERLOAD_SCALE")
 	if scale == "" {
@@ -63,6 +65,14 @@ func (m *Main) loadtestFlagSet() *flag.FlagSet {
 	fs.StringVar(&m.load.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (server included) to this file")
 	fs.StringVar(&m.Config.MongoURI, "mongodb-uri", m.Config.MongoURI, "database (MONGODB_URI): a fresh database on it, dropped afterwards; empty: the embedded database in a temporary directory. With --url: the server's database, for the raw driver baseline (collection loadtest_raw)")
 	return fs
+}
+
+// envInt is the whole number in m's environment variable key, else def.
+func envInt(m *Main, key string, def int) int {
+	if n, err := strconv.Atoi(m.Getenv(key)); err == nil {
+		return n
+	}
+	return def
 }
 
 // loadTest runs the load test (internal/loadtest) against a server started

@@ -29,12 +29,13 @@ func checkLoadtest(t *testing.T, env map[string]string) string {
 	t.Helper()
 	m, stdout, stderr := newMain(t, t.TempDir(), env)
 	code := run(context.Background(), m, []string{"loadtest", "--experts", "4", "--human", "1s", "--fast", "1s", "--raw", "500ms",
-		"--scale", "300", "--scale-phase", "500ms", "--probe", "500ms"})
+		"--scale", "300", "--scale-phase", "500ms", "--probe", "500ms", "--large", "6", "--large-human", "1s", "--ingest", "1s", "--ingest-experts", "3"})
 	out := stdout.String()
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr.String())
 	}
-	for _, want := range []string{"| human (save every 1–3 s) |", "| fast (back to back) |", "Raw driver baseline: 4 workers", "| 4 |", "| 300 |"} {
+	for _, want := range []string{"| human (save every 1–3 s) |", "| fast (back to back) |", "Raw driver baseline: 4 workers", "| 4 |", "| 300 |",
+		"| human, 6 experts |", "Batch ingestion: 4 clients", "| batch ingestion ≥ 10,000 answers/s |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}

@@ -92,7 +92,8 @@ type RoundStore interface {
 	// ECONFLICT if prev is no longer closed by that close or r exists;
 	// ENOTFOUND if prev does not exist.
 	CreateNextRound(ctx context.Context, r *Round, prev *Round) error
-	// Round returns ENOTFOUND unless the round exists.
+	// Round returns ENOTFOUND unless the round exists. Round and
+	// ListRounds may share r.Items between callers: read-only.
 	Round(ctx context.Context, surveyID string, number int) (*Round, error)
 	// ListRounds returns the study's rounds in ascending order.
 	ListRounds(ctx context.Context, surveyID string) ([]*Round, error)
@@ -125,10 +126,12 @@ type RoundStore interface {
 	// UnmarkClosing removes the mark set at closingAt after a failed
 	// close. ECONFLICT if the round no longer carries that mark; ENOTFOUND.
 	UnmarkClosing(ctx context.Context, surveyID string, number int, closingAt time.Time) error
-	// AnswerGuard reads the round's state (r has no Items, Mail or
-	// History) and holds the round's answer guard shared until release is
-	// called: a save checks r.Accepting and writes before it releases, so
-	// a close's AwaitAnswers waits for the write. ENOTFOUND.
+	// AnswerGuard reads the round, its state fresh from the database, and
+	// holds the round's answer guard shared until release is called: a
+	// save checks r.Accepting and writes before it releases, so a close's
+	// AwaitAnswers waits for the write. r.Items, which never change at
+	// one revision of the round document, may be shared between callers:
+	// read-only. ENOTFOUND.
 	AnswerGuard(ctx context.Context, surveyID string, number int) (r *Round, release func(), err error)
 	// Snapshot returns the feedback snapshot of a closed round. ENOTFOUND.
 	Snapshot(ctx context.Context, surveyID string, number int) (*Snapshot, error)
@@ -148,6 +151,15 @@ type AnswerStore interface {
 	// the answer stored afterwards and whether a was applied (a lower or
 	// equal Seq returns the stored answer with applied == false).
 	SaveAnswer(ctx context.Context, a *Answer, at time.Time) (stored *Answer, applied bool, err error)
+	// SaveAnswers stores several answers to one response (the SurveyID,
+	// Round and ExpertID of every answer are the same; Pseudonym and Group
+	// are taken from the first) in one read-modify-write: each as
+	// SaveAnswer would, in order, so of two answers to one item the higher
+	// seq wins. check, when not nil, is called with the response as read
+	// (nil when there is none yet) before anything is written; its error
+	// is returned and nothing is stored. It returns the response after the
+	// write and, per answer, whether it was applied.
+	SaveAnswers(ctx context.Context, as []Answer, at time.Time, check func(*Response) error) (r *Response, applied []bool, err error)
 	// SubmitResponse records a submission: the first one sets SubmittedAt,
 	// each later one after a change counts in Submissions; one without a
 	// change since the last is a no-op (changed == false). ENOTFOUND if

@@ -176,9 +176,11 @@ type SurveyStore interface {
 	// revision has an identical definition, it returns that one unchanged with
 	// changed == false. Otherwise the revision becomes latest+1 (1 for new studies).
 	PutSurvey(ctx context.Context, s *Survey) (stored *Survey, changed bool, err error)
-	// SurveyByID returns the latest revision. ENOTFOUND.
+	// SurveyByID returns the latest revision. ENOTFOUND. A revision never
+	// changes, so its Definition may be shared between callers: read-only.
 	SurveyByID(ctx context.Context, id string) (*Survey, error)
-	// SurveyRevision returns the given revision. ENOTFOUND.
+	// SurveyRevision returns the given revision (Definition read-only, as
+	// for SurveyByID). ENOTFOUND.
 	SurveyRevision(ctx context.Context, id string, revision int) (*Survey, error)
 	// ListSurveys returns the latest revisions; ids == nil means all.
 	ListSurveys(ctx context.Context, ids []string) ([]*Survey, error)

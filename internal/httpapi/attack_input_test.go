@@ -120,6 +120,7 @@ func TestAttackOperatorInjectionEveryJSONRoute(t *testing.T) {
 		"POST /api/v1/surveys/{id}/rounds/{n}/reopen":      {"reason": "r", "deadline": future},
 		"POST /api/v1/participation/session":               {"token": x.token},
 		"PUT /api/v1/participation/answers/{itemId}":       {"value": 4, "comment": "ok", "justification": "", "seq": 5},
+		"PUT /api/v1/participation/answers":                {"answers": []any{map[string]any{"item_id": "r1", "value": 4, "comment": "ok", "justification": "", "seq": 6}}},
 		"POST /api/v1/surveys/{id}/experts":                {"name": "F", "email": "fuzz@example.org", "organisation": "O", "group": "wiss", "language": "de", "notes": "n"},
 		"PATCH /api/v1/surveys/{id}/experts/{expertId}":    {"name": "F", "notes": "n"},
 		"POST /api/v1/surveys/{id}/rounds/{n}/invitations": {"group": "wiss", "keep_links": true, "min_interval_hours": 0},

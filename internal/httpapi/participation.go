@@ -42,6 +42,7 @@ func (h *ParticipationHandler) routes() []route {
 	return []route{
 		{fiber.MethodPost, "/participation/session", public, h.session},
 		{fiber.MethodGet, "/participation", public, h.expert(h.get)},
+		{fiber.MethodPut, "/participation/answers", public, h.expert(h.saveBatch)},
 		{fiber.MethodPut, "/participation/answers/:itemId", public, h.expert(h.save)},
 		{fiber.MethodPost, "/participation/submit", public, h.expert(h.submit)},
 		{fiber.MethodPost, "/participation/consent", public, h.expert(h.consent)},
@@ -131,10 +132,11 @@ func (h *ParticipationHandler) get(c *fiber.Ctx, p *participant) error {
 	return c.JSON(out)
 }
 
-// decodeAnswer decodes an answer strictly like decodeJSON, except that the
-// value is not checked for dotted keys: it is validated by delphi.ParseValue
-// against the item (criterion ids may contain dots) and stored as JSON.
-func decodeAnswer(c *fiber.Ctx, dst *participation.AnswerInput) error {
+// decodeAnswer decodes an answer (or a batch of them) strictly like
+// decodeJSON, except that values are not checked for dotted keys: each is
+// validated by delphi.ParseValue against its item (criterion ids may
+// contain dots) and stored as JSON.
+func decodeAnswer(c *fiber.Ctx, dst any) error {
 	if !strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEApplicationJSON) {
 		return delphi.Errorf(delphi.EBADREQUEST, "the body must be JSON (Content-Type: application/json)")
 	}
@@ -156,6 +158,33 @@ func (h *ParticipationHandler) save(c *fiber.Ctx, p *participant) error {
 		return err
 	}
 	out, err := h.svc.Save(c.UserContext(), p.who(), c.Params("itemId"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// maxBatchBody bounds the body of a batch save: a whole response of
+// participation.MaxBatch answers with comments fits.
+const maxBatchBody = 2 << 20
+
+// batchRequest is the body of PUT /participation/answers.
+type batchRequest struct {
+	Answers []participation.BatchAnswer `json:"answers"`
+}
+
+// saveBatch stores several answers in one write
+// (participation.Service.SaveBatch): 200 with one result per answer, each
+// the stored answer or the answer's own error.
+func (h *ParticipationHandler) saveBatch(c *fiber.Ctx, p *participant) error {
+	if n := len(requestBody(c)); n > maxBatchBody {
+		return delphi.Errorf(delphi.ETOOLARGE, "a batch of answers may have at most %d bytes, not %d; send fewer answers per request", maxBatchBody, n)
+	}
+	var req batchRequest
+	if err := decodeAnswer(c, &req); err != nil {
+		return err
+	}
+	out, err := h.svc.SaveBatch(c.UserContext(), p.who(), req.Answers)
 	if err != nil {
 		return err
 	}

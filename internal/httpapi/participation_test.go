@@ -706,27 +706,88 @@ func TestFeedbackSmallGroupSuppressed(t *testing.T) {
 	}
 }
 
-// TestConcurrentSavesOverHTTP: 8 clients × 100 saves of one expert through
-// a real listener; every item ends with the answer of its highest seq.
-func TestConcurrentSavesOverHTTP(t *testing.T) {
+// The concurrent-save tests: one consented expert saving through a real
+// listener, values that name their seq, and the check that every item ends
+// with the answer of its highest seq.
+var concurrentItems = []string{"r1", "r2", "n1", "t1"}
+
+func concurrentValue(item string, seq int) string {
+	switch item {
+	case "n1":
+		return fmt.Sprint(seq % 1000)
+	case "t1":
+		return fmt.Sprintf(`"s%d"`, seq)
+	}
+	return fmt.Sprint(seq%5 + 1)
+}
+
+// listenWithExpert is ptEnv with a consented expert and the server on a
+// real listener (stopped with the test); it returns the base URL.
+func listenWithExpert(t *testing.T) (*env, *expert, string) {
 	e := ptEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
 	if err := e.srv.Listen("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	defer e.srv.Shutdown()
-	base := "http://" + e.srv.Addr()
-	items := []string{"r1", "r2", "n1", "t1"}
-	value := func(item string, seq int) string {
-		switch item {
-		case "n1":
-			return fmt.Sprint(seq % 1000)
-		case "t1":
-			return fmt.Sprintf(`"s%d"`, seq)
-		}
-		return fmt.Sprint(seq%5 + 1)
+	t.Cleanup(func() { _ = e.srv.Shutdown() })
+	return e, x, "http://" + e.srv.Addr()
+}
+
+// putAsExpert sends a PUT with the expert's JWT and returns an error for
+// anything but 200.
+func putAsExpert(client *http.Client, url, jwt, body string) ([]byte, error) {
+	req, _ := http.NewRequest("PUT", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+jwt)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
 	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return b, fmt.Errorf("%d %s", resp.StatusCode, b)
+	}
+	return b, nil
+}
+
+// checkHighest checks that every item of want is stored with the seq
+// want names and the value sent with it.
+func checkHighest(t *testing.T, e *env, x *expert, want map[string]int) {
+	t.Helper()
+	r, err := e.st.Response(context.Background(), ptStudy, 1, x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for item, seq := range want {
+		a, ok := r.Answers[item]
+		if !ok {
+			t.Errorf("item %s lost", item)
+			continue
+		}
+		got, _ := json.Marshal(a.Value)
+		if a.Seq != int64(seq) {
+			t.Errorf("item %s: seq %d, want %d (value %s)", item, a.Seq, seq, got)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	// The stored value is the one sent with the highest seq.
+	b := e.expertCall(x, "GET", "/api/v1/participation", "", 200)
+	for item, seq := range want {
+		if frag := fmt.Sprintf(`"%s":{"value":%s,`, item, concurrentValue(item, seq)); !bytes.Contains(b, []byte(frag)) {
+			t.Errorf("answers lack %s", frag)
+		}
+	}
+}
+
+// TestConcurrentSavesOverHTTP: 8 clients × 100 saves of one expert through
+// a real listener; every item ends with the answer of its highest seq.
+func TestConcurrentSavesOverHTTP(t *testing.T) {
+	e, x, base := listenWithExpert(t)
+	items := concurrentItems
 	const workers, saves = 8, 100
 	client := &http.Client{Timeout: netTimeout}
 	var wg sync.WaitGroup
@@ -735,18 +796,8 @@ func TestConcurrentSavesOverHTTP(t *testing.T) {
 			for i := range saves {
 				seq := i*workers + w + 1
 				item := items[(i+w)%len(items)]
-				req, _ := http.NewRequest("PUT", base+"/api/v1/participation/answers/"+item, strings.NewReader(fmt.Sprintf(`{"value":%s,"seq":%d}`, value(item, seq), seq)))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+x.jwt)
-				resp, err := client.Do(req)
-				if err != nil {
-					t.Errorf("save: %v", err)
-					return
-				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					t.Errorf("save %s seq %d: %d %s", item, seq, resp.StatusCode, b)
+				if _, err := putAsExpert(client, base+"/api/v1/participation/answers/"+item, x.jwt, fmt.Sprintf(`{"value":%s,"seq":%d}`, concurrentValue(item, seq), seq)); err != nil {
+					t.Errorf("save %s seq %d: %v", item, seq, err)
 					return
 				}
 			}
@@ -760,31 +811,7 @@ func TestConcurrentSavesOverHTTP(t *testing.T) {
 			want[item] = max(want[item], i*workers+w+1)
 		}
 	}
-	r, err := e.st.Response(context.Background(), ptStudy, 1, x.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, item := range items {
-		a, ok := r.Answers[item]
-		if !ok {
-			t.Errorf("item %s lost", item)
-			continue
-		}
-		got, _ := json.Marshal(a.Value)
-		if a.Seq != int64(want[item]) {
-			t.Errorf("item %s: seq %d, want %d (value %s)", item, a.Seq, want[item], got)
-		}
-	}
-	if t.Failed() {
-		return
-	}
-	// The stored value is the one sent with the highest seq.
-	b := e.expertCall(x, "GET", "/api/v1/participation", "", 200)
-	for _, item := range items {
-		if frag := fmt.Sprintf(`"%s":{"value":%s,`, item, value(item, want[item])); !bytes.Contains(b, []byte(frag)) {
-			t.Errorf("answers lack %s", frag)
-		}
-	}
+	checkHighest(t, e, x, want)
 }
 
 // TestConcurrentCloseComputesOneSnapshot: closing twice at once closes once.

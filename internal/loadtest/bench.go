@@ -30,7 +30,18 @@ type Options struct {
 	// save without queueing, which noise from other processes disturbs
 	// least.
 	Probe time.Duration
-	Log   io.Writer // progress lines; nil discards
+	// Large is the number of experts of a second human-pace phase of
+	// length LargeHuman (0 skips it): a large panel invited at once.
+	Large      int
+	LargeHuman time.Duration
+	// Ingest is the length of the batch ingestion phase (0 skips it):
+	// IngestClients clients send whole responses (150 ratings and 10 free
+	// texts, one request each) of IngestExperts experts of a study of that
+	// shape back to back.
+	Ingest        time.Duration
+	IngestClients int
+	IngestExperts int
+	Log           io.Writer // progress lines; nil discards
 }
 
 // DefaultOptions are the defaults of `make bench`.
@@ -39,6 +50,8 @@ func DefaultOptions() Options {
 		SurveyID: "kleinstadtakademie-2020", Experts: 200,
 		Human: 30 * time.Second, Fast: 15 * time.Second, Raw: 15 * time.Second,
 		Scale: []int{1000, 3000}, ScalePhase: 10 * time.Second, Probe: 5 * time.Second,
+		Large: 1000, LargeHuman: 30 * time.Second,
+		Ingest: 15 * time.Second, IngestClients: 4, IngestExperts: 400,
 	}
 }
 
@@ -76,6 +89,8 @@ type Report struct {
 	Fast     *PhaseResult
 	Raw      *Stats
 	RawErr   string
+	Large    *PhaseResult  // the human pace of Options.Large experts
+	Ingest   *IngestResult // the batch ingestion
 	Scaling  []ScaleResult
 	Total    time.Duration
 	LoadEnd  string // the load average at the end
@@ -151,6 +166,37 @@ func Run(ctx context.Context, srv Server, o Options) (*Report, error) {
 			rep.Scaling = append(rep.Scaling, sr)
 		}
 	}
+	if o.Ingest > 0 && o.IngestClients > 0 && o.IngestExperts > 0 {
+		ic := NewClient(srv.BaseURL, o.IngestClients, 0)
+		staff, err := ic.Login(ctx, srv.Email, srv.Password)
+		if err != nil {
+			return rep, err
+		}
+		const id = "loadtest-ingest"
+		if err := staff.ImportStudy(ctx, id+".yaml", IngestStudy(id)); err != nil {
+			return rep, fmt.Errorf("the ingestion study: %w", err)
+		}
+		ix, _, err := Prepare(ctx, ic, srv.Email, srv.Password, id, o.IngestExperts, o.logf)
+		if err != nil {
+			return rep, fmt.Errorf("the ingestion phase: %w", err)
+		}
+		o.logf("batch ingestion: %d clients, whole responses of %d experts for %v", o.IngestClients, o.IngestExperts, o.Ingest)
+		rep.Ingest = RunIngest(ctx, ix, o.IngestClients, o.Ingest)
+	}
+
+	// Last: issuing the links of the large panel replaces the links of
+	// every expert of the study, which ends the sessions used above.
+	if o.Large > 0 && o.LargeHuman > 0 {
+		large := NewClient(srv.BaseURL, o.Large, 0)
+		t1 := time.Now()
+		lx, lt, err := Prepare(ctx, large, srv.Email, srv.Password, o.SurveyID, o.Large, o.logf)
+		if err != nil {
+			return rep, fmt.Errorf("the %d-expert phase: %w", o.Large, err)
+		}
+		o.logf("human pace: %d experts for %v (setup %v)", o.Large, o.LargeHuman, time.Since(t1).Round(time.Second))
+		rep.Large = RunPhase(ctx, lx, lt, Human, o.LargeHuman, nil)
+	}
+
 	rep.Total = time.Since(rep.Started)
 	rep.LoadEnd = loadAverage()
 	return rep, ctx.Err()
@@ -302,7 +348,15 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	row("human (save every 1–3 s)", r.Human)
 	row("fast (back to back)", r.Fast)
+	if r.Large != nil {
+		row(fmt.Sprintf("human, %d experts", r.Large.Experts), r.Large)
+	}
 	fmt.Fprintln(w)
+	if g := r.Ingest; g != nil {
+		fmt.Fprintf(w, "Batch ingestion: %d clients sending whole responses (%d ratings + %d texts of %d characters, one request each) of %d experts for %v: "+
+			"**%.0f answers/s** (%.1f requests/s, p50 / p95 / p99 %s ms, failures %s).\n\n",
+			g.Clients, IngestRatings, IngestTexts, IngestTextLength, g.Experts, g.Duration, g.AnswersPerSecond, g.Requests.PerSecond, pct(g.Requests), ingestFailures(g))
+	}
 	switch {
 	case r.Raw != nil && r.RawErr == "":
 		fmt.Fprintf(w, "Raw driver baseline: %d workers upserting response-sized documents by _id: %.1f upserts/s (p50 %s ms, p99 %s ms, %d errors). "+
@@ -311,6 +365,7 @@ func (r *Report) WriteText(w io.Writer) {
 	case r.RawErr != "":
 		fmt.Fprintf(w, "Raw driver baseline failed: %s\n\n", r.RawErr)
 	}
+	r.writeTargets(w)
 	if len(r.Scaling) > 1 {
 		fmt.Fprintln(w, "Saves as the database fills with other studies' responses (each study and round has a collection of its own):")
 		fmt.Fprintln(w)
@@ -326,7 +381,7 @@ func (r *Report) WriteText(w io.Writer) {
 		name string
 		p    *PhaseResult
 	}
-	phases := []named{{"human", r.Human}, {"fast", r.Fast}}
+	phases := []named{{"human", r.Human}, {"fast", r.Fast}, {"large", r.Large}}
 	for _, s := range r.Scaling[min(1, len(r.Scaling)):] {
 		phases = append(phases, named{fmt.Sprintf("%d documents, one expert", s.Docs), s.Probe},
 			named{fmt.Sprintf("%d documents, human", s.Docs), s.Human}, named{fmt.Sprintf("%d documents, fast", s.Docs), s.Fast})
@@ -341,13 +396,53 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 }
 
-func failures(p *PhaseResult) string {
-	if len(p.Failures) == 0 {
+func failures(p *PhaseResult) string { return counts(p.Failures) }
+
+func ingestFailures(g *IngestResult) string {
+	if len(g.Failures) == 0 {
+		return "none"
+	}
+	return counts(g.Failures) + "; e.g. " + g.Example
+}
+
+// counts lists failures by kind ("none" for none).
+func counts(m map[string]int) string {
+	if len(m) == 0 {
 		return "none"
 	}
 	var parts []string
-	for k, n := range p.Failures {
+	for k, n := range m {
 		parts = append(parts, fmt.Sprintf("%s: %d", k, n))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// writeTargets lists the targets of issue #16 and whether this run meets
+// them (bench numbers of one run, not a test).
+func (r *Report) writeTargets(w io.Writer) {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	mark := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**not met**"
+	}
+	fmt.Fprintln(w, "| target (issue #16) | this run | |")
+	fmt.Fprintln(w, "|---|---|---|")
+	if r.Raw != nil && r.RawErr == "" && r.Fast != nil {
+		fmt.Fprintf(w, "| back-to-back saves ≥ 0.5× raw driver upserts | %.1f / %.1f = %.2f× | %s |\n", r.Fast.Saves.PerSecond, r.Raw.PerSecond, r.Ratio(), mark(r.Ratio() >= 0.5))
+	}
+	if h := r.Human; h != nil {
+		fmt.Fprintf(w, "| %d experts at human pace: save p99 ≤ 100 ms, load p99 ≤ 300 ms | %.1f ms, %.1f ms | %s |\n", h.Experts, ms(h.Saves.P99), ms(h.Loads.P99),
+			mark(h.Saves.N > 0 && ms(h.Saves.P99) <= 100 && ms(h.Loads.P99) <= 300))
+	}
+	if l := r.Large; l != nil {
+		fails := l.Saves.Errors + l.Loads.Errors
+		fmt.Fprintf(w, "| %d experts at human pace: save p99 ≤ 250 ms, no failures | %.1f ms, %d failures | %s |\n", l.Experts, ms(l.Saves.P99), fails,
+			mark(l.Saves.N > 0 && ms(l.Saves.P99) <= 250 && fails == 0))
+	}
+	if g := r.Ingest; g != nil {
+		fmt.Fprintf(w, "| batch ingestion ≥ 10,000 answers/s | %.0f answers/s | %s |\n", g.AnswersPerSecond, mark(g.AnswersPerSecond >= 10000 && len(g.Failures) == 0))
+	}
+	fmt.Fprintln(w)
 }

@@ -22,6 +22,11 @@ type Pace struct {
 	// start, spread over the first Think.
 	ReloadEvery int
 	LoadFirst   bool
+	// Batch > 1: each save is a batch of that many answers (the next
+	// targets in turn, each with its own seq) in one request
+	// (PUT /participation/answers); the Recorder gets each answer, the
+	// Saves stats count the requests.
+	Batch int
 }
 
 // Human is the default human pace: a save about every 2 s (1–3 s), a
@@ -163,12 +168,22 @@ func RunPhase(ctx context.Context, experts []*Expert, targets [][]Target, p Pace
 				}
 			}
 			for n := 0; phase.Err() == nil; n++ {
-				t := ts[(i+n)%len(ts)]
-				v := t.Values[(i+n/len(ts))%len(t.Values)]
-				seq := e.Seq.Add(1)
-				o := e.Save(reqCtx, t.ItemID, v, seq)
+				k := max(p.Batch, 1)
+				sent := make([]batchAnswer, k)
+				for j := range sent {
+					t := ts[(i+n*k+j)%len(ts)]
+					sent[j] = batchAnswer{t, t.Values[(i+(n*k+j)/len(ts))%len(t.Values)], e.Seq.Add(1)}
+				}
+				var o Outcome
+				if p.Batch > 1 {
+					o = e.SaveBatch(reqCtx, batchBody(sent))
+				} else {
+					o = e.Save(reqCtx, sent[0].target.ItemID, sent[0].value, sent[0].seq)
+				}
 				if rec != nil && ctx.Err() == nil {
-					rec(i, t, v, seq, o)
+					for _, a := range sent {
+						rec(i, a.target, a.value, a.seq, o)
+					}
 				}
 				if !count("save", o, &mySaves, &mySaveErr) {
 					break
@@ -209,6 +224,28 @@ func RunPhase(ctx context.Context, experts []*Expert, targets [][]Target, p Pace
 	res.Saves = stats(saves, saveErr)
 	res.Loads = stats(loads, loadErr)
 	return res
+}
+
+// batchAnswer is one answer of a batch save.
+type batchAnswer struct {
+	target Target
+	value  json.RawMessage
+	seq    int64
+}
+
+// batchBody is the body of PUT /participation/answers.
+func batchBody(as []batchAnswer) []byte {
+	type answer struct {
+		ItemID string          `json:"item_id"`
+		Value  json.RawMessage `json:"value"`
+		Seq    int64           `json:"seq"`
+	}
+	out := make([]answer, len(as))
+	for i, a := range as {
+		out[i] = answer{a.target.ItemID, a.value, a.seq}
+	}
+	b, _ := json.Marshal(map[string]any{"answers": out})
+	return b
 }
 
 // sleep waits for d; false if ctx ended first.

@@ -12,11 +12,13 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/memo"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
 )
 
@@ -38,6 +40,15 @@ type Service struct {
 	Experts   delphi.ExpertStore
 	Now       func() time.Time // injectable clock
 	Logger    *slog.Logger
+
+	// current remembers each study's current round number, so a save finds
+	// its round with the one fresh read of the round's state that admits
+	// it (rounds.Service.Accept); a stale number falls back to
+	// rounds.Service.Current. feedback keeps round n's feedback by round n's
+	// identity: round n−1's snapshot cannot change while round n exists
+	// (rounds.Service.Reopen), so it is decoded once.
+	current  memo.Memo[int]
+	feedback memo.Memo[map[string]analysis.ItemFeedback]
 }
 
 // Participant is an authenticated expert and their study.
@@ -215,19 +226,8 @@ func (s *Service) load(ctx context.Context, p Participant, withFeedback bool) (*
 		return rc, nil
 	}
 	prev := rc.round.Number - 1
-	res, err := s.Rounds.Results.Frozen(ctx, p.Survey.ID, prev)
-	if delphi.ErrorCode(err) == delphi.ECONFLICT {
-		s.log().Warn("a round without the previous round's snapshot", "survey_id", p.Survey.ID, "round", rc.round.Number)
-	} else if err != nil {
+	if rc.feedback, err = s.feedbackOf(ctx, p, rc.round); err != nil {
 		return nil, err
-	} else {
-		all := analysis.Feedback(res, p.Survey.Definition.Rounds.Feedback)
-		rc.feedback = map[string]analysis.ItemFeedback{}
-		for _, ri := range rc.round.Items {
-			if f, ok := all[ri.Item.ID]; ok && (ri.Origin == delphi.OriginCarried || ri.Origin == delphi.OriginChanged) {
-				rc.feedback[ri.Item.ID] = f
-			}
-		}
 	}
 	if p.Survey.Definition.Rounds.Feedback.OwnPrevious {
 		rc.previous, err = s.Responses.Response(ctx, p.Survey.ID, prev, p.Expert.ID)
@@ -236,6 +236,37 @@ func (s *Service) load(ctx context.Context, p Participant, withFeedback bool) (*
 		}
 	}
 	return rc, nil
+}
+
+// feedbackOf returns the previous round's feedback on the items of round
+// r that were carried over or changed (nil for round 1, or when round r−1
+// has no snapshot, which is logged), from s.feedback when it is there.
+func (s *Service) feedbackOf(ctx context.Context, p Participant, r *delphi.Round) (map[string]analysis.ItemFeedback, error) {
+	if r.Number < 2 {
+		return nil, nil
+	}
+	// Round n's creation names it (a round is never deleted); the study's
+	// revision, the feedback options.
+	key := r.Key() + "#" + r.CreatedAt.UTC().Format(time.RFC3339Nano) + "#" + strconv.Itoa(p.Survey.Revision)
+	if fb, ok := s.feedback.Get(key); ok {
+		return fb, nil
+	}
+	res, err := s.Rounds.Results.Frozen(ctx, p.Survey.ID, r.Number-1)
+	if delphi.ErrorCode(err) == delphi.ECONFLICT {
+		s.log().Warn("a round without the previous round's snapshot", "survey_id", p.Survey.ID, "round", r.Number)
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	all := analysis.Feedback(res, p.Survey.Definition.Rounds.Feedback)
+	fb := map[string]analysis.ItemFeedback{}
+	for _, ri := range r.Items {
+		if f, ok := all[ri.Item.ID]; ok && (ri.Origin == delphi.OriginCarried || ri.Origin == delphi.OriginChanged) {
+			fb[ri.Item.ID] = f
+		}
+	}
+	s.feedback.Put(key, fb)
+	return fb, nil
 }
 
 func (rc *roundContext) itemFeedback(id string) *analysis.ItemFeedback {
@@ -393,77 +424,225 @@ type SaveResult struct {
 	Progress Progress               `json:"progress"`
 }
 
-// Save stores the expert's answer to item itemID of the current round.
-// Idempotent: the answer with the highest seq per item wins; a lower or
-// equal seq changes nothing and returns the stored answer (Applied false).
-// The write is admitted by rounds.Service.Accept, so a close either counts
-// it in its snapshot or refuses it. Errors:
-//   - ECONFLICT: no round is open, the round does not accept answers (not
-//     yet open, closed, closing), the expert declined or has not consented,
-//     or submitted already where the study allows no revision;
+// MaxBatch bounds the answers of one SaveBatch: more than a study's items
+// (a whole response per request), few enough that one request cannot hold
+// the response's lock for long.
+const MaxBatch = 500
+
+// BatchAnswer is one answer of a batch: its item and the answer.
+type BatchAnswer struct {
+	ItemID string `json:"item_id"`
+	AnswerInput
+}
+
+// ItemError is why one answer of a batch was refused (the error Save
+// would return for it alone): code, message and the field of the answer.
+type ItemError struct {
+	Code    string          `json:"code"`
+	Message string          `json:"message"`
+	Field   string          `json:"field,omitempty"`
+	Details []delphi.Detail `json:"details,omitempty"`
+}
+
+// BatchItem is the outcome of one answer of a batch: the answer stored
+// afterwards (Applied false: one with a higher seq was stored already), or
+// the error that refused it.
+type BatchItem struct {
+	ItemID   string                 `json:"item_id"`
+	Answer   *AnswerView            `json:"answer,omitempty"`
+	Applied  bool                   `json:"applied"`
+	Feedback *analysis.ItemFeedback `json:"feedback,omitempty"`
+	Error    *ItemError             `json:"error,omitempty"`
+
+	err error // Error as the domain error, for Save
+}
+
+// BatchResult is the outcome of SaveBatch: one BatchItem per answer sent,
+// in the same order, and the round's progress afterwards.
+type BatchResult struct {
+	Results  []BatchItem `json:"results"`
+	Progress Progress    `json:"progress"`
+}
+
+// Save stores the expert's answer to item itemID of the current round:
+// SaveBatch with one answer, whose refusal is the error. Idempotent: the
+// answer with the highest seq per item wins; a lower or equal seq changes
+// nothing and returns the stored answer (Applied false). Errors: those of
+// SaveBatch, and for the answer:
 //   - ENOTFOUND (field item): the item is not part of the round;
 //   - EINVALID naming the field: seq below 1, a value that does not fit the
 //     item (delphi.ParseValue), a comment or justification that breaks
 //     delphi.LongText (too long, a control character, not UTF-8), or a
 //     comment on an item that takes none.
 func (s *Service) Save(ctx context.Context, p Participant, itemID string, in AnswerInput) (*SaveResult, error) {
-	def := p.Survey.Definition
-	rc, err := s.load(ctx, p, def.Rounds.Feedback.JustifyOutsideIQR || def.Rounds.Feedback.HideUntilAnswered)
+	res, err := s.SaveBatch(ctx, p, []BatchAnswer{{ItemID: itemID, AnswerInput: in}})
 	if err != nil {
 		return nil, err
 	}
-	if err := s.requireWritable(p, rc); err != nil {
+	it := res.Results[0]
+	if it.err != nil {
+		return nil, it.err
+	}
+	return &SaveResult{Answer: *it.Answer, Applied: it.Applied, Feedback: it.Feedback, Progress: res.Progress}, nil
+}
+
+// SaveBatch stores several answers of the expert to the current round in
+// one read-modify-write of their response. Each answer is checked as Save
+// checks it; a refused one gets its error in its BatchItem and the others
+// are stored. Of two answers to one item, the higher seq wins. The write
+// is admitted by rounds.Service.Accept, so a close either counts it in its
+// snapshot or refuses it. A save makes three database calls: the round's
+// state (fresh), the response, its write; the study's definition, the
+// round's items and the previous round's feedback come from memory.
+// Errors, for the whole batch (nothing is stored):
+//   - EINVALID (field answers): no answers, or more than MaxBatch;
+//   - ECONFLICT: no round is open, the round does not accept answers (not
+//     yet open, closed, closing), the expert declined or has not consented,
+//     or submitted already where the study allows no revision.
+func (s *Service) SaveBatch(ctx context.Context, p Participant, in []BatchAnswer) (*BatchResult, error) {
+	switch {
+	case len(in) == 0:
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "answers", "send at least one answer")
+	case len(in) > MaxBatch:
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "answers", "at most %d answers per request, not %d", MaxBatch, len(in))
+	}
+	def := p.Survey.Definition
+	rc, release, err := s.admit(ctx, p)
+	if err != nil {
 		return nil, err
 	}
-	if rc.response != nil && rc.response.SubmittedAt != nil && !def.Rounds.RevisionAllowed() {
-		return nil, delphi.Errorf(delphi.ECONFLICT, "you have submitted this round; this study does not allow changes afterwards")
+	out := &BatchResult{Results: make([]BatchItem, len(in))}
+	as := make([]delphi.Answer, 0, len(in))
+	items := make([]delphi.Item, 0, len(in))
+	idx := make([]int, 0, len(in))
+	for i, x := range in {
+		out.Results[i].ItemID = x.ItemID
+		a, it, err := s.answer(p, rc.round, x)
+		if err != nil {
+			e := delphi.AsError(err)
+			out.Results[i].err = err
+			out.Results[i].Error = &ItemError{Code: e.Code, Message: e.Message, Field: e.Field, Details: e.Details}
+			continue
+		}
+		as, items, idx = append(as, a), append(items, it), append(idx, i)
 	}
-	ri, ok := rc.round.Item(itemID)
-	if !ok {
-		return nil, delphi.FieldErrorf(delphi.ENOTFOUND, "item", "item %q is not part of round %d", itemID, rc.round.Number)
-	}
-	if in.Seq < 1 {
-		return nil, delphi.FieldErrorf(delphi.EINVALID, "seq", "seq must be a positive number that grows with every change")
-	}
-	var v delphi.Value
-	if raw := bytes.TrimSpace(in.Value); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
-		if v, err = delphi.ParseValue(def, ri.Item, raw); err != nil {
+	if len(as) == 0 {
+		release()
+		// Nothing to store; the progress as it is.
+		if rc.response, err = s.Responses.Response(ctx, p.Survey.ID, rc.round.Number, p.Expert.ID); err != nil && delphi.ErrorCode(err) != delphi.ENOTFOUND {
 			return nil, err
 		}
+		out.Progress = rc.progress()
+		return out, nil
 	}
-	if err := delphi.CheckText("comment", in.Comment, delphi.LongText); err != nil {
-		return nil, err
+	noRevision := !def.Rounds.RevisionAllowed()
+	check := func(r *delphi.Response) error {
+		if noRevision && r != nil && r.SubmittedAt != nil {
+			return delphi.Errorf(delphi.ECONFLICT, "you have submitted this round; this study does not allow changes afterwards")
+		}
+		return nil
 	}
-	if err := delphi.CheckText("justification", in.Justification, delphi.LongText); err != nil {
-		return nil, err
-	}
-	if !ri.Item.Comment && strings.TrimSpace(in.Comment) != "" {
-		return nil, delphi.FieldErrorf(delphi.EINVALID, "comment", "this item takes no comment")
-	}
-	e := p.Expert
-	a := &delphi.Answer{
-		SurveyID: p.Survey.ID, Round: rc.round.Number, ItemID: itemID, ExpertID: e.ID, Pseudonym: e.Pseudonym, Group: e.Group,
-		Value: v, Comment: in.Comment, Justification: in.Justification, Seq: in.Seq,
-	}
-	release, err := s.Rounds.Accept(ctx, p.Survey.ID, rc.round.Number)
-	if err != nil {
-		return nil, err
-	}
-	stored, applied, err := s.Responses.SaveAnswer(ctx, a, s.now())
+	resp, applied, err := s.Responses.SaveAnswers(ctx, as, s.now(), check)
 	release()
 	if err != nil {
 		return nil, err
 	}
-	// The response again, for the progress: another tab may have saved too.
-	if rc.response, err = s.Responses.Response(ctx, p.Survey.ID, rc.round.Number, e.ID); err != nil {
-		return nil, err
+	rc.response = resp
+	justify := def.Rounds.Feedback.JustifyOutsideIQR
+	for k, i := range idx {
+		stored := resp.Answers[as[k].ItemID]
+		fb := rc.itemFeedback(stored.ItemID)
+		v := viewAnswer(items[k], stored, fb, justify)
+		r := &out.Results[i]
+		r.Answer, r.Applied = &v, applied[k]
+		if fb != nil && !stored.Value.Empty() {
+			r.Feedback = fb // with hide_until_answered: shown now that there is an answer
+		}
 	}
-	fb := rc.itemFeedback(itemID)
-	out := &SaveResult{Answer: viewAnswer(ri.Item, *stored, fb, def.Rounds.Feedback.JustifyOutsideIQR), Applied: applied, Progress: rc.progress()}
-	if fb != nil && !stored.Value.Empty() {
-		out.Feedback = fb // with hide_until_answered: shown now that there is an answer
-	}
+	out.Progress = rc.progress()
 	return out, nil
+}
+
+// admit finds the current round and holds its answer guard
+// (rounds.Service.Accept, the fresh read of the round's state) until the
+// caller releases it, and checks that the expert may write. The round's
+// number comes from s.current: an open round is the study's current one
+// (round n+1 exists only once round n is closed), so when the guard's read
+// finds it accepting, nothing else is read. Otherwise rounds.Service.Current
+// (which closes an overdue round) finds the round, and its guard decides.
+func (s *Service) admit(ctx context.Context, p Participant) (*roundContext, func(), error) {
+	def := p.Survey.Definition
+	withFeedback := def.Rounds.Feedback.JustifyOutsideIQR || def.Rounds.Feedback.HideUntilAnswered
+	finish := func(r *delphi.Round, release func()) (*roundContext, func(), error) {
+		rc := &roundContext{round: r}
+		err := s.requireWritable(p, rc)
+		if err == nil && withFeedback {
+			rc.feedback, err = s.feedbackOf(ctx, p, r)
+		}
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+		return rc, release, nil
+	}
+	if n, ok := s.current.Get(p.Survey.ID); ok {
+		r, release, err := s.Rounds.Accept(ctx, p.Survey.ID, n)
+		if err == nil {
+			return finish(r, release)
+		}
+		if c := delphi.ErrorCode(err); c != delphi.ECONFLICT && c != delphi.ENOTFOUND {
+			return nil, nil, err
+		}
+	}
+	r, err := s.Rounds.Current(ctx, p.Survey.ID)
+	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+		return nil, nil, s.requireWritable(p, &roundContext{})
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if err := s.requireWritable(p, &roundContext{round: r}); err != nil {
+		return nil, nil, err
+	}
+	s.current.Put(p.Survey.ID, r.Number)
+	r, release, err := s.Rounds.Accept(ctx, p.Survey.ID, r.Number)
+	if err != nil {
+		return nil, nil, err
+	}
+	return finish(r, release)
+}
+
+// answer checks one answer of the expert against round r and returns it
+// for the store, with its item. Errors: as listed at Save.
+func (s *Service) answer(p Participant, r *delphi.Round, x BatchAnswer) (delphi.Answer, delphi.Item, error) {
+	ri, ok := r.Item(x.ItemID)
+	if !ok {
+		return delphi.Answer{}, delphi.Item{}, delphi.FieldErrorf(delphi.ENOTFOUND, "item", "item %q is not part of round %d", x.ItemID, r.Number)
+	}
+	in := x.AnswerInput
+	if in.Seq < 1 {
+		return delphi.Answer{}, ri.Item, delphi.FieldErrorf(delphi.EINVALID, "seq", "seq must be a positive number that grows with every change")
+	}
+	var v delphi.Value
+	if raw := bytes.TrimSpace(in.Value); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
+		var err error
+		if v, err = delphi.ParseValue(p.Survey.Definition, ri.Item, raw); err != nil {
+			return delphi.Answer{}, ri.Item, err
+		}
+	}
+	if err := delphi.CheckText("comment", in.Comment, delphi.LongText); err != nil {
+		return delphi.Answer{}, ri.Item, err
+	}
+	if err := delphi.CheckText("justification", in.Justification, delphi.LongText); err != nil {
+		return delphi.Answer{}, ri.Item, err
+	}
+	if !ri.Item.Comment && strings.TrimSpace(in.Comment) != "" {
+		return delphi.Answer{}, ri.Item, delphi.FieldErrorf(delphi.EINVALID, "comment", "this item takes no comment")
+	}
+	e := p.Expert
+	return delphi.Answer{
+		SurveyID: p.Survey.ID, Round: r.Number, ItemID: x.ItemID, ExpertID: e.ID, Pseudonym: e.Pseudonym, Group: e.Group,
+		Value: v, Comment: in.Comment, Justification: in.Justification, Seq: in.Seq,
+	}, ri.Item, nil
 }
 
 // SubmitResult is the response after a submission.
@@ -506,7 +685,7 @@ func (s *Service) Submit(ctx context.Context, p Participant) (*SubmitResult, err
 		}
 	}
 	e, now := p.Expert, s.now()
-	release, err := s.Rounds.Accept(ctx, p.Survey.ID, rc.round.Number) // as in Save
+	_, release, err := s.Rounds.Accept(ctx, p.Survey.ID, rc.round.Number) // as in SaveBatch
 	if err != nil {
 		return nil, err
 	}

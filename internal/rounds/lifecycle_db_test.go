@@ -215,7 +215,7 @@ func (f *fixture) openRound1(t *testing.T, id string) *delphi.Survey {
 // save stores one answer to q1 the way the participation service does:
 // admitted by Accept, written, released.
 func (f *fixture) save(ctx context.Context, surveyID, expert string, v int) error {
-	release, err := f.svc.Accept(ctx, surveyID, 1)
+	_, release, err := f.svc.Accept(ctx, surveyID, 1)
 	if err != nil {
 		return err
 	}
@@ -322,7 +322,7 @@ func TestCloseWaitsForAdmittedAnswers(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	sv := f.openRound1(t, "guard")
-	release, err := f.svc.Accept(ctx, sv.ID, 1)
+	_, release, err := f.svc.Accept(ctx, sv.ID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -408,22 +408,23 @@ func (s *Service) Refresh(ctx context.Context, r *delphi.Round) (*delphi.Round, 
 }
 
 // Accept admits one write of an expert's answer or submission to round n:
-// it reads the round's state under its answer guard
-// (delphi.RoundStore.AnswerGuard) and checks that the round accepts answers
-// now (delphi.Round.Accepting). The caller writes, then calls release: a
-// close that begins meanwhile waits for the write and counts it in its
-// snapshot, and a write admitted after the close began is refused.
-// ECONFLICT for a round that does not accept answers; ENOTFOUND.
-func (s *Service) Accept(ctx context.Context, surveyID string, n int) (release func(), err error) {
-	r, release, err := s.Rounds.AnswerGuard(ctx, surveyID, n)
+// it reads the round under its answer guard (delphi.RoundStore.AnswerGuard;
+// the state fresh, the items possibly shared: read-only) and checks that
+// the round accepts answers now (delphi.Round.Accepting). The caller
+// writes, then calls release: a close that begins meanwhile waits for the
+// write and counts it in its snapshot, and a write admitted after the
+// close began is refused. ECONFLICT for a round that does not accept
+// answers; ENOTFOUND.
+func (s *Service) Accept(ctx context.Context, surveyID string, n int) (r *delphi.Round, release func(), err error) {
+	r, release, err = s.Rounds.AnswerGuard(ctx, surveyID, n)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := r.Accepting(s.now()); err != nil {
 		release()
-		return nil, err
+		return nil, nil, err
 	}
-	return release, nil
+	return r, release, nil
 }
 
 // Open opens a draft round: it needs a deadline in the future. EINVALID

@@ -103,16 +103,25 @@ func (d *responseDoc) fill(a *delphi.Answer, itemID string, sa *storedAnswer) {
 }
 
 func (d *responseDoc) response() (*delphi.Response, error) {
-	r := &delphi.Response{
-		SurveyID: d.SurveyID, Round: d.Round, ExpertID: d.ExpertID, Pseudonym: d.Pseudonym, Group: d.Group,
-		FirstOpenedAt: d.FirstOpenedAt, LastActivityAt: d.LastActivityAt, StartedAt: d.StartedAt,
-		SubmittedAt: d.SubmittedAt, Submissions: d.Submissions, Answers: map[string]delphi.Answer{},
-	}
+	r := d.responseOf(nil)
 	err := d.eachAnswer(func(id string, a storedAnswer) { r.Answers[id] = d.answer(id, a) })
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// responseOf is the response with the stored answers m.
+func (d *responseDoc) responseOf(m map[string]storedAnswer) *delphi.Response {
+	r := &delphi.Response{
+		SurveyID: d.SurveyID, Round: d.Round, ExpertID: d.ExpertID, Pseudonym: d.Pseudonym, Group: d.Group,
+		FirstOpenedAt: d.FirstOpenedAt, LastActivityAt: d.LastActivityAt, StartedAt: d.StartedAt,
+		SubmittedAt: d.SubmittedAt, Submissions: d.Submissions, Answers: make(map[string]delphi.Answer, len(m)),
+	}
+	for id, a := range m {
+		r.Answers[id] = d.answer(id, a)
+	}
+	return r
 }
 
 // flatAnswers appends the response's answers to out in ascending item id
@@ -384,63 +393,113 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 }
 
 // SaveAnswer stores a if a.Seq is higher than the stored answer's seq for
-// the item (see delphi.AnswerStore). The response is created if missing.
-// Revisions counts the applied saves that changed value, comment or
-// justification after the first. EINVALID for a missing key, item or a
-// seq below 1.
+// the item (see delphi.AnswerStore): SaveAnswers with one answer.
 func (s *Store) SaveAnswer(ctx context.Context, a *delphi.Answer, at time.Time) (*delphi.Answer, bool, error) {
-	if err := checkResponseKey(a.SurveyID, a.Round, a.ExpertID); err != nil {
+	r, applied, err := s.SaveAnswers(ctx, []delphi.Answer{*a}, at, nil)
+	if err != nil {
 		return nil, false, err
 	}
-	if a.ItemID == "" {
-		return nil, false, delphi.FieldErrorf(delphi.EINVALID, "item_id", "item id is required")
+	stored := r.Answers[a.ItemID]
+	return &stored, applied[0], nil
+}
+
+// SaveAnswers stores the answers as, all to one response, in one
+// read-modify-write (see delphi.AnswerStore): under the response's KeyLock
+// one read and one write (an insert for a response that does not exist
+// yet), on MongoDB a compare-and-set on the saves counter, read again and
+// retried when another instance wrote meanwhile. Revisions counts the
+// applied saves that changed value, comment or justification after the
+// first. EINVALID for no answers, a missing key or item, answers to more
+// than one response, or a seq below 1.
+func (s *Store) SaveAnswers(ctx context.Context, as []delphi.Answer, at time.Time, check func(*delphi.Response) error) (*delphi.Response, []bool, error) {
+	if len(as) == 0 {
+		return nil, nil, delphi.FieldErrorf(delphi.EINVALID, "answers", "no answers to save")
 	}
-	if a.Seq < 1 {
-		return nil, false, delphi.FieldErrorf(delphi.EINVALID, "seq", "seq must be at least 1")
+	a0 := &as[0]
+	if err := checkResponseKey(a0.SurveyID, a0.Round, a0.ExpertID); err != nil {
+		return nil, nil, err
 	}
-	id := responseID(a.SurveyID, a.Round, a.ExpertID)
+	for i := range as {
+		a := &as[i]
+		switch {
+		case a.SurveyID != a0.SurveyID || a.Round != a0.Round || a.ExpertID != a0.ExpertID:
+			return nil, nil, delphi.FieldErrorf(delphi.EINVALID, "expert_id", "the answers of one save belong to one response")
+		case a.ItemID == "":
+			return nil, nil, delphi.FieldErrorf(delphi.EINVALID, "item_id", "item id is required")
+		case a.Seq < 1:
+			return nil, nil, delphi.FieldErrorf(delphi.EINVALID, "seq", "seq must be at least 1")
+		}
+	}
+	id := responseID(a0.SurveyID, a0.Round, a0.ExpertID)
 	at = at.UTC().Truncate(time.Millisecond)
 
 	defer s.locks.Lock("responses/" + id)()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	tmpl := &delphi.Response{SurveyID: a.SurveyID, Round: a.Round, ExpertID: a.ExpertID, Pseudonym: a.Pseudonym, Group: a.Group}
-	col := s.responses(a.SurveyID, a.Round)
-	created := false
+	col := s.responses(a0.SurveyID, a0.Round)
 	for range casRetries {
 		d, err := s.responseDoc(ctx, col, id)
-		if delphi.ErrorCode(err) == delphi.ENOTFOUND && !created {
-			// The first save of a round nobody opened: create the response
-			// (an insert, not an attempt on every save), then read it.
-			if err := s.ensureResponse(ctx, id, tmpl, nil); err != nil {
-				return nil, false, err
-			}
-			created = true
-			continue
-		}
-		if err != nil {
-			return nil, false, err
+		missing := delphi.ErrorCode(err) == delphi.ENOTFOUND
+		if missing {
+			// The first save of a round nobody opened: the response is
+			// inserted with the answers (a duplicate _id: another instance
+			// was first, read again).
+			d = &responseDoc{ID: id, SurveyID: a0.SurveyID, Round: a0.Round, ExpertID: a0.ExpertID, Pseudonym: a0.Pseudonym, Group: a0.Group}
+		} else if err != nil {
+			return nil, nil, err
 		}
 		m, err := d.answers()
 		if err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
-		prev, had := m[a.ItemID]
-		if had && prev.Seq >= a.Seq {
-			stored := d.answer(a.ItemID, prev)
-			return &stored, false, nil
-		}
-		next := storedAnswer{Value: a.Value, Comment: a.Comment, Justification: a.Justification, Seq: a.Seq, FirstSavedAt: at, LastSavedAt: at}
-		if had {
-			next.FirstSavedAt, next.Revisions = prev.FirstSavedAt, prev.Revisions
-			if !sameValue(prev.Value, next.Value) || prev.Comment != next.Comment || prev.Justification != next.Justification {
-				next.Revisions++
+		r := d.responseOf(m)
+		if check != nil {
+			checked := r
+			if missing {
+				checked = nil
+			}
+			if err := check(checked); err != nil {
+				return nil, nil, err
 			}
 		}
-		m[a.ItemID] = next
+		applied := make([]bool, len(as))
+		changed := false
+		for i := range as {
+			a := &as[i]
+			prev, had := m[a.ItemID]
+			if had && prev.Seq >= a.Seq {
+				continue
+			}
+			next := storedAnswer{Value: a.Value, Comment: a.Comment, Justification: a.Justification, Seq: a.Seq, FirstSavedAt: at, LastSavedAt: at}
+			if had {
+				next.FirstSavedAt, next.Revisions = prev.FirstSavedAt, prev.Revisions
+				if !sameValue(prev.Value, next.Value) || prev.Comment != next.Comment || prev.Justification != next.Justification {
+					next.Revisions++
+				}
+			}
+			m[a.ItemID] = next
+			r.Answers[a.ItemID] = d.answer(a.ItemID, next)
+			applied[i], changed = true, true
+		}
+		if !changed { // (never for a missing response: every seq ≥ 1 applies there)
+			return r, applied, nil
+		}
 		enc, err := encodeAnswers(m)
 		if err != nil {
-			return nil, false, err
+			return nil, nil, err
+		}
+		r.LastActivityAt = &at
+		if r.StartedAt == nil {
+			r.StartedAt = &at
+		}
+		if missing {
+			d.Answers, d.LastActivityAt, d.StartedAt, d.Saves = enc, &at, &at, 1
+			if _, err := col.InsertOne(ctx, d); mongo.IsDuplicateKeyError(err) {
+				continue
+			} else if err != nil {
+				return nil, nil, mapErr(err, "answer")
+			}
+			return r, applied, nil
 		}
 		set := bson.D{{Key: "answers", Value: enc}, {Key: "last_activity_at", Value: at}}
 		if d.StartedAt == nil {
@@ -452,15 +511,14 @@ func (s *Store) SaveAnswer(ctx context.Context, a *delphi.Answer, at time.Time) 
 		}
 		res, err := col.UpdateOne(ctx, s.writeFilter(id, bson.E{Key: "saves", Value: d.Saves}), update)
 		if err != nil {
-			return nil, false, mapErr(err, "answer")
+			return nil, nil, mapErr(err, "answer")
 		}
 		if res.MatchedCount == 1 {
-			stored := d.answer(a.ItemID, next)
-			return &stored, true, nil
+			return r, applied, nil
 		}
 		// Another instance wrote this response since the read: read again.
 	}
-	return nil, false, delphi.Errorf(delphi.ECONFLICT, "the answer was changed concurrently; try again")
+	return nil, nil, delphi.Errorf(delphi.ECONFLICT, "the answer was changed concurrently; try again")
 }
 
 // SubmitResponse records a submission (see delphi.AnswerStore). ENOTFOUND

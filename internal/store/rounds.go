@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -119,12 +120,7 @@ func toRoundDoc(r *delphi.Round, rev int64) (*roundDoc, error) {
 }
 
 func (d *roundDoc) round() (*delphi.Round, error) {
-	r := &delphi.Round{
-		SurveyID: d.SurveyID, Number: d.Number, Status: d.Status, OpensAt: d.OpensAt, Deadline: d.Deadline,
-		OpenedAt: d.OpenedAt, ClosedAt: d.ClosedAt, ClosingAt: d.ClosingAt, NextCreatedAt: d.NextAt,
-		History:   make([]delphi.RoundEvent, 0, len(d.History)),
-		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
-	}
+	r := d.state()
 	if err := json.Unmarshal([]byte(d.ItemsJSON), &r.Items); err != nil {
 		return nil, delphi.Internal(fmt.Errorf("round %s: decode items: %w", d.ID, err))
 	}
@@ -133,9 +129,64 @@ func (d *roundDoc) round() (*delphi.Round, error) {
 			return nil, delphi.Internal(fmt.Errorf("round %s: decode mail: %w", d.ID, err))
 		}
 	}
+	return r, nil
+}
+
+// state is the round without its Items and Mail.
+func (d *roundDoc) state() *delphi.Round {
+	r := &delphi.Round{
+		SurveyID: d.SurveyID, Number: d.Number, Status: d.Status, OpensAt: d.OpensAt, Deadline: d.Deadline,
+		OpenedAt: d.OpenedAt, ClosedAt: d.ClosedAt, ClosingAt: d.ClosingAt, NextCreatedAt: d.NextAt,
+		History:   make([]delphi.RoundEvent, 0, len(d.History)),
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
 	for _, e := range d.History {
 		r.History = append(r.History, delphi.RoundEvent{At: e.At, Action: e.Action, ActorID: e.ActorID, Reason: e.Reason})
 	}
+	return r
+}
+
+// roundItemsAt is a round document's decoded items at one rev.
+type roundItemsAt struct {
+	rev   int64
+	items []delphi.RoundItem
+}
+
+// withoutItems is the projection of a round read that takes the items
+// from s.roundItems: the item list is the round's largest part by far
+// (decoding it on every save cost about a fifth of the load test's
+// throughput), and a document with the same rev has the same items.
+var withoutItems = options.FindOne().SetProjection(bson.D{{Key: "items_json", Value: 0}})
+
+// cachedRound reads round id: its state fresh from the database, its items
+// from s.roundItems when the rev read is the one they were decoded at,
+// else read and decoded once more (a second read). The Items slice is
+// shared with other readers: read-only.
+func (s *Store) cachedRound(ctx context.Context, id string) (*delphi.Round, error) {
+	var d roundDoc
+	if err := s.db.Collection(colRounds).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, withoutItems).Decode(&d); err != nil {
+		return nil, mapErr(err, "round")
+	}
+	if c, ok := s.roundItems.Get(id); ok && c.rev == d.Rev {
+		r := d.state()
+		if d.MailJSON != "" {
+			if err := json.Unmarshal([]byte(d.MailJSON), &r.Mail); err != nil {
+				return nil, delphi.Internal(fmt.Errorf("round %s: decode mail: %w", d.ID, err))
+			}
+		}
+		r.Items = c.items
+		return r, nil
+	}
+	full, err := s.roundDoc(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := full.round()
+	if err != nil {
+		return nil, err
+	}
+	r.Items = slices.Clip(r.Items) // an append by a reader copies
+	s.roundItems.Put(id, roundItemsAt{rev: full.Rev, items: r.Items})
 	return r, nil
 }
 
@@ -246,11 +297,7 @@ func (s *Store) roundDoc(ctx context.Context, id string) (*roundDoc, error) {
 func (s *Store) Round(ctx context.Context, surveyID string, number int) (*delphi.Round, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	d, err := s.roundDoc(ctx, delphi.RoundKey(surveyID, number))
-	if err != nil {
-		return nil, err
-	}
-	return d.round()
+	return s.cachedRound(ctx, delphi.RoundKey(surveyID, number))
 }
 
 // ListRounds returns the study's rounds in ascending order. Rounds are
@@ -261,14 +308,10 @@ func (s *Store) ListRounds(ctx context.Context, surveyID string) ([]*delphi.Roun
 	defer cancel()
 	out := []*delphi.Round{}
 	for n := 1; n <= maxRounds; n++ {
-		d, err := s.roundDoc(ctx, delphi.RoundKey(surveyID, n))
+		r, err := s.cachedRound(ctx, delphi.RoundKey(surveyID, n))
 		if delphi.ErrorCode(err) == delphi.ENOTFOUND {
 			break
 		} else if err != nil {
-			return nil, err
-		}
-		r, err := d.round()
-		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -351,29 +394,24 @@ func (s *Store) UpdateRound(ctx context.Context, surveyID string, number int, fn
 // the round document's key: the guard is held while responses are written).
 func roundAnswersKey(id string) string { return "round-answers/" + id }
 
-// AnswerGuard reads the round's state and holds the round's answer guard
-// shared until release is called (see delphi.RoundStore). ENOTFOUND.
+// AnswerGuard reads the round and holds the round's answer guard shared
+// until release is called (see delphi.RoundStore). ENOTFOUND.
 //
-// Every save takes it, so it reads the round's state alone: the round has
-// no Items, Mail or History (decoding the items, a large JSON string, cost
-// the saves about a fifth of their throughput in the load test).
+// Every save takes it, and it is the save's only read of the round: the
+// state fresh, the items from s.roundItems (cachedRound), so a save decodes
+// no item list (that cost the saves about a fifth of their throughput in
+// the load test).
 func (s *Store) AnswerGuard(ctx context.Context, surveyID string, number int) (*delphi.Round, func(), error) {
 	id := delphi.RoundKey(surveyID, number)
 	release := s.locks.RLock(roundAnswersKey(id))
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	var d roundDoc
-	err := s.db.Collection(colRounds).FindOne(ctx, bson.D{{Key: "_id", Value: id}},
-		options.FindOne().SetProjection(bson.D{{Key: "items_json", Value: 0}, {Key: "mail_json", Value: 0}, {Key: "history", Value: 0}})).Decode(&d)
+	r, err := s.cachedRound(ctx, id)
 	if err != nil {
 		release()
-		return nil, nil, mapErr(err, "round")
+		return nil, nil, err
 	}
-	return &delphi.Round{
-		SurveyID: d.SurveyID, Number: d.Number, Status: d.Status, OpensAt: d.OpensAt, Deadline: d.Deadline,
-		OpenedAt: d.OpenedAt, ClosedAt: d.ClosedAt, ClosingAt: d.ClosingAt, NextCreatedAt: d.NextAt,
-		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
-	}, release, nil
+	return r, release, nil
 }
 
 // AwaitAnswers waits until the answer guards of the round that this

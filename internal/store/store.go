@@ -20,11 +20,13 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/memo"
 )
 
 // Driver timeouts. With the database down, an operation fails with
@@ -86,6 +88,12 @@ type Store struct {
 	// identity was deleted: the embedded database's Embedded.Checkpoint,
 	// so that older page images holding it leave the database files.
 	Erased func(ctx context.Context) error
+
+	// definitions holds decoded study definitions by revision id, and
+	// roundItems the decoded item list of each round document at one rev:
+	// neither changes once written.
+	definitions memo.Memo[*delphi.Definition]
+	roundItems  memo.Memo[roundItemsAt]
 }
 
 var (
@@ -102,6 +110,12 @@ var (
 // selection and 5 s for connecting. A nil logger discards. EUNAVAILABLE if
 // the server does not answer.
 func Open(ctx context.Context, uri, dbName string, logger *slog.Logger) (*Store, error) {
+	return OpenMonitored(ctx, uri, dbName, logger, nil)
+}
+
+// OpenMonitored is Open with the driver reporting every command to mon
+// (nil: none): the tests count the database calls of a use case with it.
+func OpenMonitored(ctx context.Context, uri, dbName string, logger *slog.Logger, mon *event.CommandMonitor) (*Store, error) {
 	if dbName == "" {
 		return nil, errors.New("store: empty database name")
 	}
@@ -113,6 +127,9 @@ func Open(ctx context.Context, uri, dbName string, logger *slog.Logger) (*Store,
 		SetServerSelectionTimeout(serverSelectionTimeout).
 		SetConnectTimeout(connectTimeout).
 		ApplyURI(uri)
+	if mon != nil {
+		opts.SetMonitor(mon)
+	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)

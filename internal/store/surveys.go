@@ -11,6 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
@@ -138,6 +139,12 @@ func (s *Store) PutSurvey(ctx context.Context, sv *delphi.Survey) (*delphi.Surve
 		return nil, false, mapErr(err, "survey")
 	}
 	out, err := doc.survey()
+	if memo, merr := doc.survey(); err == nil && merr == nil {
+		// What is now published under this revision (an orphan of a crash
+		// may have been overwritten above); a copy of its own, as the
+		// caller may change out.
+		s.definitions.Put(revisionID(out.ID, out.Revision), memo.Definition)
+	}
 	return out, err == nil, err
 }
 
@@ -150,26 +157,52 @@ func (s *Store) surveyDoc(ctx context.Context, col, id, what string) (*surveyDoc
 	return &d, nil
 }
 
-// SurveyByID returns the latest revision of the survey. ENOTFOUND.
+// withoutDefinition is the projection of a survey read that takes the
+// definition from s.definitions.
+var withoutDefinition = options.FindOne().SetProjection(bson.D{{Key: "definition_json", Value: 0}})
+
+// cachedSurvey reads the survey document id of col (colSurveys or
+// colSurveyRevisions) without its definition, which a revision never
+// changes: that comes from s.definitions, decoded once per revision (a
+// second read when it is not there). The Definition is shared with other
+// readers: read-only.
+func (s *Store) cachedSurvey(ctx context.Context, col, id, what string) (*delphi.Survey, error) {
+	var d surveyDoc
+	if err := s.db.Collection(col).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, withoutDefinition).Decode(&d); err != nil {
+		return nil, mapErr(err, what)
+	}
+	if def, ok := s.definitions.Get(revisionID(d.SurveyID, d.Revision)); ok {
+		return &delphi.Survey{
+			ID: d.SurveyID, Revision: d.Revision, Definition: def, Status: d.Status,
+			CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, CreatedBy: d.CreatedBy,
+		}, nil
+	}
+	full, err := s.surveyDoc(ctx, col, id, what)
+	if err != nil {
+		return nil, err
+	}
+	sv, err := full.survey()
+	if err != nil {
+		return nil, err
+	}
+	s.definitions.Put(revisionID(sv.ID, sv.Revision), sv.Definition)
+	return sv, nil
+}
+
+// SurveyByID returns the latest revision of the survey. ENOTFOUND. Its
+// Definition is shared with other readers: read-only.
 func (s *Store) SurveyByID(ctx context.Context, id string) (*delphi.Survey, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	d, err := s.surveyDoc(ctx, colSurveys, id, "survey")
-	if err != nil {
-		return nil, err
-	}
-	return d.survey()
+	return s.cachedSurvey(ctx, colSurveys, id, "survey")
 }
 
-// SurveyRevision returns the given revision of the survey. ENOTFOUND.
+// SurveyRevision returns the given revision of the survey. ENOTFOUND. Its
+// Definition is shared with other readers: read-only.
 func (s *Store) SurveyRevision(ctx context.Context, id string, revision int) (*delphi.Survey, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	d, err := s.surveyDoc(ctx, colSurveyRevisions, revisionID(id, revision), "survey revision")
-	if err != nil {
-		return nil, err
-	}
-	return d.survey()
+	return s.cachedSurvey(ctx, colSurveyRevisions, revisionID(id, revision), "survey revision")
 }
 
 // ListSurveys returns the latest revisions ordered by id: all of them when

@@ -1109,6 +1109,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/participation/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save several answers in one write (the offline queue's flush, a whole response). 200 with one result per answer; an answer refused on its own (unknown item, invalid value, seq, comment or justification) carries its error and the others are stored. Whole-request errors as for one answer (409 round closed, consent missing, submitted without revisions); 422 (field answers) for none or more than 500; 413 past 2 MiB */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BatchRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BatchResult"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                413: components["responses"]["Error"];
+                415: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/participation/answers/{itemId}": {
         parameters: {
             query?: never;
@@ -3252,6 +3300,47 @@ export interface components {
             expires_at: string;
             survey_id: string;
         };
+        /** @description one answer of a batch: AnswerRequest with its item */
+        BatchAnswer: {
+            item_id: string;
+            /** @description the item's JSON form: 4 or "abstain"; {"criterion": 4}; "option"; ["a","b"]; 12.5; "text"; null clears */
+            value?: components["schemas"]["AnswerValue"];
+            comment?: string;
+            justification?: string;
+            seq: number;
+        };
+        BatchRequest: {
+            /** @description at most 500 answers and 2 MiB per request; of two answers to one item the higher seq wins */
+            answers: components["schemas"]["BatchAnswer"][];
+        };
+        /** @description the outcome of one answer, in the order sent: the stored answer, or the error that refused this answer alone (the others are stored) */
+        BatchItem: {
+            item_id: string;
+            /** @description the item's answer stored after the whole batch; absent when refused */
+            answer?: components["schemas"]["Answer"];
+            /** @description false: refused, or a save with a higher seq was stored already (answer is that one) */
+            applied: boolean;
+            /** @description with hide_until_answered: the feedback, shown now that there is an answer */
+            feedback?: components["schemas"]["ItemFeedback"];
+            /** @description why this answer was refused: what PUT /participation/answers/{itemId} would answer with 404 (field item) or 422 (field value, seq, comment, justification) */
+            error?: components["schemas"]["ItemError"];
+        };
+        ItemError: {
+            /** @enum {string} */
+            code: "invalid" | "bad_request" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "rate_limited" | "too_large" | "unsupported" | "unavailable" | "internal";
+            message: string;
+            field?: string;
+            details?: {
+                field?: string;
+                line?: number;
+                column?: number;
+                message?: string;
+            }[];
+        };
+        BatchResult: {
+            results: components["schemas"]["BatchItem"][];
+            progress: components["schemas"]["Progress"];
+        };
     };
     responses: {
         /** @description An error */
@@ -3309,4 +3398,5 @@ export const divergenceFlagsValues: ReadonlyArray<FlattenedDeepRequired<componen
 export const resultsRoundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ResultsRound"]["status"]> = ["draft", "open", "closed"];
 export const roundStateInviteValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundState"]["invite"]> = ["", "pending", "sending", "sent", "failed", "skipped"];
 export const mailPreviewKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MailPreview"]["kind"]> = ["invite", "reminder"];
+export const itemErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ItemError"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"];
 export type operations = Record<string, never>;

@@ -55,6 +55,9 @@ export type AnswerBody = Required<S['AnswerRequest']>;
 export type Progress = S['Progress'];
 export type ResponseInfo = S['ResponseInfo'];
 export type SaveResult = S['SaveResult'];
+/** One answer of a batch save (PUT /participation/answers): always all fields. */
+export type BatchAnswer = Required<S['BatchAnswer']>;
+export type BatchResult = S['BatchResult'];
 export type SubmitResult = S['SubmitResult'];
 export type SessionResult = S['ParticipationSession'];
 

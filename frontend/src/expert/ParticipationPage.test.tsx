@@ -36,6 +36,23 @@ function participation(over: Partial<Participation> = {}): Participation {
 
 const session = { 'POST /api/v1/participation/session': { body: { token: 'jwt', expires_at: '2026-11-26T09:30:00Z', survey_id: def.id } } };
 
+/** A fake server for PUT /answers (the outbox's batches) that records each answer's body per item. */
+function saves(items: string[]) {
+  const puts: Record<string, unknown[]> = {};
+  for (const id of items) puts[id] = [];
+  const handlers: Record<string, (r: { body: unknown }) => { body: unknown }> = {
+    'PUT /api/v1/participation/answers': ({ body }) => {
+      const { answers } = body as { answers: { item_id: string; value: unknown; seq: number }[] };
+      const results = answers.map(({ item_id, ...b }) => {
+        (puts[item_id] ??= []).push(b);
+        return { item_id, applied: true, answer: { ...b, comment: '', justification: '', revisions: 0, needs_justification: false } };
+      });
+      return { body: { results, progress: { answered: 1, total: 7 } } };
+    },
+  };
+  return { puts, handlers };
+}
+
 describe('ParticipationPage', () => {
   it('says that an unknown link is not valid, without details', async () => {
     mockFetch({ 'POST /api/v1/participation/session': { status: 404, body: { error: { code: 'not_found', message: 'this link is not valid' } } } });
@@ -92,16 +109,9 @@ describe('ParticipationPage', () => {
   });
 
   it('autosaves an answer, shows the save state, and reaches any section directly', async () => {
-    const puts: unknown[] = [];
-    mockFetch({
-      ...session,
-      'GET /api/v1/participation': { body: participation() },
-      'PUT /api/v1/participation/answers/t1': ({ body }) => {
-        puts.push(body);
-        const b = body as { value: number; seq: number };
-        return { body: { answer: { ...b, comment: '', justification: '', revisions: 0, needs_justification: false }, applied: true, progress: { answered: 1, total: 7 } } };
-      },
-    });
+    const { puts: saved, handlers } = saves(['t1']);
+    const puts = saved.t1!;
+    mockFetch({ ...session, 'GET /api/v1/participation': { body: participation() }, ...handlers });
     renderAt('/p/tok');
     await userEvent.click(await screen.findByRole('button', { name: 'Befragung beginnen' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Themen' })).toBeInTheDocument();
@@ -125,16 +135,9 @@ describe('ParticipationPage', () => {
       outboxKey(def.id, 1, 'E-TEST'),
       JSON.stringify({ v: 1, lastSeq: 5, pending: [{ itemId: 'f1', value: 'ws', comment: '', justification: '', seq: 5 }] }),
     );
-    const puts: unknown[] = [];
-    mockFetch({
-      ...session,
-      'GET /api/v1/participation': { body: participation() },
-      'PUT /api/v1/participation/answers/f1': ({ body }) => {
-        puts.push(body);
-        const b = body as { value: string; seq: number };
-        return { body: { answer: { ...b, comment: '', justification: '', revisions: 0, needs_justification: false }, applied: true, progress: { answered: 1, total: 7 } } };
-      },
-    });
+    const { puts: saved, handlers } = saves(['f1']);
+    const puts = saved.f1!;
+    mockFetch({ ...session, 'GET /api/v1/participation': { body: participation() }, ...handlers });
     renderAt('/p/tok');
     await screen.findByRole('button', { name: 'Weiter zur Befragung' }); // an answer exists: "continue"
     await waitFor(() => expect(puts).toEqual([{ value: 'ws', comment: '', justification: '', seq: 5 }]));
@@ -184,21 +187,6 @@ describe('ParticipationPage', () => {
       { ...t2!, origin: 'carried', previous: prev({ imp: 4, feas: 2 }) },
     ];
     return { ...p, round: { number: 2, status: 'open', opens_at: null, deadline: '2026-12-14T17:00:00Z' } };
-  }
-
-  /** A fake server for PUT /answers/:id that records the bodies per item. */
-  function saves(items: string[]) {
-    const puts: Record<string, unknown[]> = {};
-    const handlers: Record<string, (r: { body: unknown }) => { body: unknown }> = {};
-    for (const id of items) {
-      puts[id] = [];
-      handlers[`PUT /api/v1/participation/answers/${id}`] = ({ body }) => {
-        puts[id]!.push(body);
-        const b = body as { value: unknown; seq: number };
-        return { body: { answer: { ...b, comment: '', justification: '', revisions: 0, needs_justification: false }, applied: true, progress: { answered: 1, total: 7 } } };
-      };
-    }
-    return { puts, handlers };
   }
 
   it('round 2: a click on the marked previous answer itself is an answer and is saved', async () => {

@@ -2,7 +2,7 @@
 // er_expert cookie (sent to /api/v1/participation only); writes echo the
 // er_expert_csrf cookie in X-CSRF-Token.
 import { request } from '../api';
-import type { AnswerBody, Participation, SaveResult, SessionResult, SubmitResult } from '../api/types';
+import type { BatchAnswer, BatchResult, Participation, SessionResult, SubmitResult } from '../api/types';
 
 export const EXPERT_CSRF_COOKIE = 'er_expert_csrf';
 const base = '/api/v1/participation';
@@ -13,8 +13,8 @@ export const participationApi = {
   session: (token: string) =>
     request<SessionResult>('POST', `${base}/session`, { body: { token } }),
   get: (signal?: AbortSignal) => request<Participation>('GET', base, { signal }),
-  save: (itemId: string, body: AnswerBody) =>
-    request<SaveResult>('PUT', `${base}/answers/${encodeURIComponent(itemId)}`, { ...csrf, body }),
+  /** Saves several answers in one request; each result is the stored answer or that answer's error. */
+  saveBatch: (answers: BatchAnswer[]) => request<BatchResult>('PUT', `${base}/answers`, { ...csrf, body: { answers } }),
   submit: () => request<SubmitResult>('POST', `${base}/submit`, csrf),
   consent: () => request<{ consent_at: string }>('POST', `${base}/consent`, csrf),
   decline: () => request<{ declined_at: string }>('POST', `${base}/decline`, csrf),

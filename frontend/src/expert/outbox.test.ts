@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api';
 import { Outbox, outboxKey, type SaveState } from './outbox';
-import type { AnswerBody, SaveResult } from '../api/types';
+import type { AnswerBody, BatchAnswer, BatchResult, SaveResult } from '../api/types';
 
 const KEY = outboxKey('s1', 2, 'E-ABCD');
 
@@ -10,6 +10,20 @@ function ok(body: AnswerBody, applied = true): SaveResult {
     answer: { value: body.value, comment: body.comment, justification: body.justification, seq: body.seq, revisions: 0, needs_justification: false },
     applied,
     progress: { answered: 1, total: 3 },
+  };
+}
+
+/** A batch sender from a fake server of single saves: each answer goes through fn, whose error fails the whole request. */
+function batchOf(fn: (itemId: string, body: AnswerBody) => Promise<SaveResult>) {
+  return async (answers: BatchAnswer[]): Promise<BatchResult> => {
+    const results: BatchResult['results'] = [];
+    let progress: BatchResult['progress'] = { answered: 0, total: 3 };
+    for (const { item_id, ...body } of answers) {
+      const r = await fn(item_id, body);
+      results.push({ item_id, answer: r.answer, applied: r.applied });
+      progress = r.progress;
+    }
+    return { results, progress };
   };
 }
 
@@ -23,7 +37,7 @@ describe('Outbox', () => {
   it('keeps a change in storage at once and sends it about a second later', async () => {
     const sent: [string, AnswerBody][] = [];
     const states: SaveState[] = [];
-    const ob = new Outbox({ key: KEY, send: async (id, b) => (sent.push([id, b]), ok(b)), onState: (s) => states.push(s) });
+    const ob = new Outbox({ key: KEY, send: batchOf(async (id, b) => (sent.push([id, b]), ok(b))), onState: (s) => states.push(s) });
     ob.put('r1', { value: 3, comment: '', justification: '' });
     ob.put('r1', { value: 4, comment: 'x', justification: '' }); // replaces the first
     expect(JSON.parse(localStorage.getItem(KEY)!).pending).toHaveLength(1);
@@ -39,11 +53,11 @@ describe('Outbox', () => {
   });
 
   it('gives every change a higher seq, also across instances', () => {
-    const a = new Outbox({ key: KEY, send: async (_, b) => ok(b) });
+    const a = new Outbox({ key: KEY, send: batchOf(async (_, b) => ok(b)) });
     const s1 = a.put('r1', { value: 1, comment: '', justification: '' }).seq;
     const s2 = a.put('r2', { value: 1, comment: '', justification: '' }).seq;
     a.dispose();
-    const b = new Outbox({ key: KEY, send: async (_, body) => ok(body) });
+    const b = new Outbox({ key: KEY, send: batchOf(async (_, body) => ok(body)) });
     const s3 = b.put('r1', { value: 2, comment: '', justification: '' }).seq;
     b.observeSeq(s3 + 1000);
     const s4 = b.put('r1', { value: 3, comment: '', justification: '' }).seq;
@@ -62,7 +76,7 @@ describe('Outbox', () => {
       if (!online) throw new ApiError(0, 'network', 'Failed to fetch');
       return ok(b);
     };
-    const a = new Outbox({ key: KEY, send, onState: (s) => states.push(s) });
+    const a = new Outbox({ key: KEY, send: batchOf(send), onState: (s) => states.push(s) });
     a.put('r1', { value: 5, comment: '', justification: '' });
     await vi.advanceTimersByTimeAsync(1000);
     expect(sent).toHaveLength(1);
@@ -76,7 +90,7 @@ describe('Outbox', () => {
     a.dispose(); // the tab closes
 
     online = true;
-    const b = new Outbox({ key: KEY, send, onState: (s) => states.push(s) });
+    const b = new Outbox({ key: KEY, send: batchOf(send), onState: (s) => states.push(s) });
     expect(b.entries().map((e) => e.value)).toEqual([5]);
     await b.flushNow();
     expect(sent).toHaveLength(4);
@@ -90,11 +104,11 @@ describe('Outbox', () => {
     const sent: number[] = [];
     const ob = new Outbox({
       key: KEY,
-      send: async (_, b) => {
+      send: batchOf(async (_, b) => {
         sent.push(b.seq);
         if (!online) throw new ApiError(0, 'network', 'offline');
         return ok(b);
-      },
+      }),
     });
     ob.put('r1', { value: 1, comment: '', justification: '' });
     await vi.advanceTimersByTimeAsync(1000);
@@ -111,10 +125,10 @@ describe('Outbox', () => {
     const sent: AnswerBody[] = [];
     const ob = new Outbox({
       key: KEY,
-      send: (_, b) => {
+      send: batchOf((_, b) => {
         sent.push(b);
         return new Promise<SaveResult>((r) => (release = () => r(ok(b))));
-      },
+      }),
     });
     ob.put('r1', { value: 1, comment: '', justification: '' });
     await vi.advanceTimersByTimeAsync(1000);
@@ -130,18 +144,18 @@ describe('Outbox', () => {
     ob.dispose();
   });
 
-  it('drops an answer the server refuses for good and reports it', async () => {
+  it('drops the answers of a batch the server refuses for good and reports them', async () => {
     const rejected: string[] = [];
     const ob = new Outbox({
       key: KEY,
       send: async () => {
-        throw new ApiError(422, 'invalid', '7 is not a point of the scale', 'value');
+        throw new ApiError(409, 'conflict', 'the round is closed');
       },
       onRejected: (id, err) => rejected.push(`${id}: ${err.message}`),
     });
     ob.put('r1', { value: 7, comment: '', justification: '' });
     await vi.advanceTimersByTimeAsync(1000);
-    expect(rejected).toEqual(['r1: 7 is not a point of the scale']);
+    expect(rejected).toEqual(['r1: the round is closed']);
     expect(ob.entries()).toEqual([]);
     ob.dispose();
   });
@@ -151,11 +165,11 @@ describe('Outbox', () => {
     const sent: number[] = [];
     const ob = new Outbox({
       key: KEY,
-      send: async (_, b) => {
+      send: batchOf(async (_, b) => {
         sent.push(b.seq);
         if (!session) throw new ApiError(401, 'unauthorized', 'session ended');
         return ok(b);
-      },
+      }),
       onUnauthorized: async () => (session = true),
     });
     ob.put('r1', { value: 1, comment: '', justification: '' });
@@ -163,6 +177,73 @@ describe('Outbox', () => {
     await vi.advanceTimersByTimeAsync(10); // at once, not after a backoff
     expect(sent).toHaveLength(2);
     expect(ob.entries()).toEqual([]);
+    ob.dispose();
+  });
+
+  it('sends the queue in one batch and drops only the answers the server refuses', async () => {
+    const requests: BatchAnswer[][] = [];
+    const rejected: string[] = [];
+    const saved: string[] = [];
+    const ob = new Outbox({
+      key: KEY,
+      send: async (answers) => {
+        requests.push(answers);
+        return {
+          results: answers.map((a) =>
+            a.item_id === 'r2'
+              ? { item_id: a.item_id, applied: false, error: { code: 'invalid' as const, message: '7 is not a point of the scale', field: 'value' } }
+              : { item_id: a.item_id, applied: true, answer: ok(a).answer },
+          ),
+          progress: { answered: 2, total: 3 },
+        };
+      },
+      onSaved: (id, r) => saved.push(`${id}: ${r.progress.answered}`),
+      onRejected: (id, err) => rejected.push(`${id}: ${err.status} ${err.field} ${err.message}`),
+    });
+    ob.put('r1', { value: 3, comment: '', justification: '' });
+    ob.put('r2', { value: 7, comment: '', justification: '' });
+    ob.put('r3', { value: 4, comment: 'ok', justification: '' });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.map((a) => a.item_id)).toEqual(['r1', 'r2', 'r3']);
+    expect(requests[0]![2]).toMatchObject({ value: 4, comment: 'ok', justification: '' });
+    expect(saved).toEqual(['r1: 2', 'r3: 2']);
+    expect(rejected).toEqual(['r2: 422 value 7 is not a point of the scale']);
+    expect(ob.entries()).toEqual([]);
+    expect(ob.getState()).toBe('saved');
+    ob.dispose();
+  });
+
+  it('splits a long queue into batches of batchSize', async () => {
+    const sizes: number[] = [];
+    const ob = new Outbox({
+      key: KEY,
+      batchSize: 2,
+      send: async (answers) => {
+        sizes.push(answers.length);
+        return { results: answers.map((a) => ({ item_id: a.item_id, applied: true, answer: ok(a).answer })), progress: { answered: 5, total: 5 } };
+      },
+    });
+    for (const id of ['a', 'b', 'c', 'd', 'e']) ob.put(id, { value: 1, comment: '', justification: '' });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sizes).toEqual([2, 2, 1]);
+    expect(ob.entries()).toEqual([]);
+    ob.dispose();
+  });
+
+  it('keeps the higher seq: a stored newer answer drops the queued older one and raises the next seq', async () => {
+    const ob = new Outbox({
+      key: KEY,
+      // Another tab saved r1 with a higher seq: the server keeps it (applied false).
+      send: async (answers) => ({
+        results: answers.map((a) => ({ item_id: a.item_id, applied: false, answer: { ...ok(a).answer, value: 5, seq: a.seq + 10_000 } })),
+        progress: { answered: 1, total: 3 },
+      }),
+    });
+    const first = ob.put('r1', { value: 1, comment: '', justification: '' });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(ob.entries()).toEqual([]);
+    expect(ob.put('r1', { value: 2, comment: '', justification: '' }).seq).toBeGreaterThan(first.seq + 10_000);
     ob.dispose();
   });
 });

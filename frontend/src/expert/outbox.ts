@@ -3,14 +3,17 @@
 // server acknowledges it, so nothing is lost when the network drops, the
 // tab closes or the server restarts. A failed save is retried with
 // exponential backoff; when the browser comes back online the queue is
-// flushed at once.
+// flushed at once. The queue is sent in batches (PUT /participation/answers,
+// one request and one write of the response for up to BATCH_SIZE answers);
+// the server answers each answer on its own, so a refused one is dropped and
+// the others are acknowledged.
 //
 // Each save carries a seq that grows with every change (milliseconds × 1000
 // plus a counter, so it also grows across devices and reloads). The server
 // keeps the answer with the highest seq per item, so a late retry never
 // overwrites a newer answer.
 import { ApiError } from '../api';
-import type { AnswerBody, AnswerValue, SaveResult } from '../api/types';
+import type { AnswerValue, BatchAnswer, BatchResult, SaveResult } from '../api/types';
 
 export type SaveState = 'idle' | 'saving' | 'saved' | 'offline' | 'error';
 
@@ -28,7 +31,8 @@ export interface Entry extends Draft {
 export interface OutboxOptions {
   /** localStorage key, e.g. er_outbox:<survey>:<round>:<pseudonym>. */
   key: string;
-  send: (itemId: string, body: AnswerBody) => Promise<SaveResult>;
+  /** Sends a batch of answers (PUT /participation/answers). */
+  send: (answers: BatchAnswer[]) => Promise<BatchResult>;
   onSaved?: (itemId: string, result: SaveResult) => void;
   /** The server refused the answer for good (422, 409, 404): it is dropped from the queue. */
   onRejected?: (itemId: string, error: ApiError, entry: Entry) => void;
@@ -37,9 +41,14 @@ export interface OutboxOptions {
   onUnauthorized?: () => Promise<boolean>;
   delayMs?: number;
   maxBackoffMs?: number;
+  /** At most this many answers per request (the server takes 500). */
+  batchSize?: number;
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
   now?: () => number;
 }
+
+/** Answers per request: a whole questionnaire fits, far below the server's 500 and 2 MiB. */
+export const BATCH_SIZE = 200;
 
 interface Stored {
   v: 1;
@@ -56,7 +65,7 @@ function safeStorage(): OutboxOptions['storage'] {
 }
 
 export class Outbox {
-  private readonly opts: Required<Pick<OutboxOptions, 'delayMs' | 'maxBackoffMs' | 'now'>> & OutboxOptions;
+  private readonly opts: Required<Pick<OutboxOptions, 'delayMs' | 'maxBackoffMs' | 'batchSize' | 'now'>> & OutboxOptions;
   private readonly storage: OutboxOptions['storage'];
   private pending = new Map<string, Entry>();
   private inflight = new Set<string>();
@@ -72,7 +81,7 @@ export class Outbox {
   };
 
   constructor(opts: OutboxOptions) {
-    this.opts = { delayMs: 1000, maxBackoffMs: 30_000, now: () => Date.now(), ...opts };
+    this.opts = { delayMs: 1000, maxBackoffMs: 30_000, batchSize: BATCH_SIZE, now: () => Date.now(), ...opts };
     this.storage = opts.storage ?? safeStorage();
     this.load();
     if (typeof window !== 'undefined') window.addEventListener('online', this.onlineListener);
@@ -156,9 +165,12 @@ export class Outbox {
       this.timer = undefined;
     }
     this.setState('saving');
-    const failures = await Promise.all(batch.map((e) => this.sendOne(e)));
+    const failed: ApiError[] = [];
+    for (let i = 0; i < batch.length; i += this.opts.batchSize) {
+      const f = await this.sendBatch(batch.slice(i, i + this.opts.batchSize));
+      if (f) failed.push(f);
+    }
     if (this.disposed) return;
-    const failed = failures.filter((f): f is ApiError => f !== null);
     if (failed.length > 0) {
       const auth = failed.find((f) => f.status === 401 || f.status === 403);
       if (auth && this.opts.onUnauthorized && (await this.opts.onUnauthorized())) {
@@ -180,41 +192,55 @@ export class Outbox {
     this.settle();
   }
 
-  /** Sends one entry; returns the error to retry on, or null. */
-  private async sendOne(e: Entry): Promise<ApiError | null> {
-    this.inflight.add(e.itemId);
+  /** Sends entries in one request; returns the error to retry them on, or null. */
+  private async sendBatch(entries: Entry[]): Promise<ApiError | null> {
+    for (const e of entries) this.inflight.add(e.itemId);
     try {
-      const res = await this.opts.send(e.itemId, {
-        value: e.value,
-        comment: e.comment,
-        justification: e.justification,
-        seq: e.seq,
+      const res = await this.opts.send(
+        entries.map((e) => ({ item_id: e.itemId, value: e.value, comment: e.comment, justification: e.justification, seq: e.seq })),
+      );
+      entries.forEach((e, i) => {
+        const r = res.results[i];
+        if (r?.answer) {
+          this.acknowledge(e, { answer: r.answer, applied: r.applied, progress: res.progress, ...(r.feedback ? { feedback: r.feedback } : {}) });
+        } else {
+          const err = r?.error;
+          this.reject(e, new ApiError(err?.code === 'not_found' ? 404 : 422, err?.code ?? 'invalid', err?.message ?? 'not saved', err?.field));
+        }
       });
-      this.observeSeq(res.answer.seq);
-      const cur = this.pending.get(e.itemId);
-      if (cur && cur.seq <= Math.max(e.seq, res.answer.seq)) {
-        this.pending.delete(e.itemId);
-        this.persist();
-      }
-      this.opts.onSaved?.(e.itemId, res);
       return null;
     } catch (err) {
       const ae = err instanceof ApiError ? err : new ApiError(0, 'network', String(err));
       if (ae.status === 0 || ae.status === 401 || ae.status === 403 || ae.status === 408 || ae.status === 429 || ae.status >= 500) {
-        return ae; // transient: keep it and retry
+        return ae; // transient: keep them and retry
       }
-      // Refused for good (invalid, round closed, unknown item): drop it,
-      // unless a newer change is already queued.
-      const cur = this.pending.get(e.itemId);
-      if (cur && cur.seq === e.seq) {
-        this.pending.delete(e.itemId);
-        this.persist();
-      }
-      this.opts.onRejected?.(e.itemId, ae, e);
+      // Refused for good (round closed, consent missing): drop them.
+      for (const e of entries) this.reject(e, ae);
       return null;
     } finally {
-      this.inflight.delete(e.itemId);
+      for (const e of entries) this.inflight.delete(e.itemId);
     }
+  }
+
+  /** The server stored e (or a newer answer): it leaves the queue unless a newer change is queued. */
+  private acknowledge(e: Entry, res: SaveResult): void {
+    this.observeSeq(res.answer.seq);
+    const cur = this.pending.get(e.itemId);
+    if (cur && cur.seq <= Math.max(e.seq, res.answer.seq)) {
+      this.pending.delete(e.itemId);
+      this.persist();
+    }
+    this.opts.onSaved?.(e.itemId, res);
+  }
+
+  /** The server refused e for good (invalid, round closed, unknown item): drop it, unless a newer change is queued. */
+  private reject(e: Entry, err: ApiError): void {
+    const cur = this.pending.get(e.itemId);
+    if (cur && cur.seq === e.seq) {
+      this.pending.delete(e.itemId);
+      this.persist();
+    }
+    this.opts.onRejected?.(e.itemId, err, e);
   }
 
   private settle(): void {

@@ -258,7 +258,7 @@ export function useQuestionnaire(data: Participation, client: ParticipationApi, 
     if (readOnly) return;
     const ob = new Outbox({
       key,
-      send: (id, body) => client.save(id, body),
+      send: (answers) => client.saveBatch(answers),
       onState: (st) => dispatch({ type: 'saveState', state: st }),
       onSaved: (id, result) => dispatch({ type: 'saved', itemId: id, result, showStored: !result.applied && !ob.get(id) }),
       onRejected: (id, err) => dispatch({ type: 'rejected', itemId: id, message: errorText(err, t, { withField: false }) }),

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
+
 	"github.com/expertenrunde/expertenrunde/internal/store"
 )
 
@@ -55,12 +57,19 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_]`)
 // test (prefix names it), dropped when the test ends.
 func NewStore(tb testing.TB, prefix string) *store.Store {
 	tb.Helper()
+	return NewMonitoredStore(tb, prefix, nil)
+}
+
+// NewMonitoredStore is NewStore with the driver reporting every command to
+// mon (store.OpenMonitored).
+func NewMonitoredStore(tb testing.TB, prefix string, mon *event.CommandMonitor) *store.Store {
+	tb.Helper()
 	if embeddedURI == "" {
 		tb.Fatal("storetest.NewStore needs storetest.Main in TestMain")
 	}
 	ctx := context.Background()
 	name := fmt.Sprintf("%s_%d_%d", unsafeName.ReplaceAllString(prefix, "_"), os.Getpid(), dbSeq.Add(1))
-	st, err := store.Open(ctx, embeddedURI, name, nil)
+	st, err := store.OpenMonitored(ctx, embeddedURI, name, nil, mon)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,0 +1,280 @@
+package participation_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/event"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/participation"
+	"github.com/expertenrunde/expertenrunde/internal/results"
+	"github.com/expertenrunde/expertenrunde/internal/rounds"
+	"github.com/expertenrunde/expertenrunde/internal/store"
+	"github.com/expertenrunde/expertenrunde/internal/store/storetest"
+	"github.com/expertenrunde/expertenrunde/internal/survey"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+const study = `version: "1"
+id: %s
+languages: [de]
+title: {de: Kleine Studie}
+groups:
+  - {id: g, label: {de: Gruppe}}
+scales:
+  - id: imp5
+    points:
+      - {value: 1, label: {de: eins}}
+      - {value: 2, label: {de: zwei}}
+      - {value: 3, label: {de: drei}}
+      - {value: 4, label: {de: vier}}
+      - {value: 5, label: {de: fünf}}
+    agreement: {min: 4, max: 5}
+consensus:
+  min_n: 3
+  all:
+    - agreement: {min_percent: 75}
+    - iqr: {max: 1}
+rounds:
+  planned: 3
+  feedback:
+    statistics: [n, median]
+    justify_outside_iqr: true
+sections:
+  - id: a
+    title: {de: Fragen}
+    items:
+      - {id: q1, type: rating, scale: imp5, text: {de: Frage 1}}
+      - {id: q2, type: rating, scale: imp5, text: {de: Frage 2}, comment: true}
+      - {id: q3, type: rating, scale: imp5, text: {de: Frage 3}}
+`
+
+// calls counts the commands the store sends to the database while on.
+type calls struct {
+	mu    sync.Mutex
+	on    bool
+	names []string
+}
+
+func (c *calls) monitor() *event.CommandMonitor {
+	return &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.on {
+			c.names = append(c.names, e.CommandName)
+		}
+	}}
+}
+
+// count returns the commands fn sent.
+func (c *calls) count(fn func()) []string {
+	c.mu.Lock()
+	c.on, c.names = true, nil
+	c.mu.Unlock()
+	fn()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.on = false
+	return slices.Clone(c.names)
+}
+
+type fixture struct {
+	st     *store.Store
+	rounds *rounds.Service
+	svc    *participation.Service
+	now    time.Time
+}
+
+func newFixture(t *testing.T, c *calls) *fixture {
+	t.Helper()
+	f := &fixture{now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
+	f.st = storetest.NewMonitoredStore(t, "participation", c.monitor())
+	clock := func() time.Time { return f.now }
+	f.st.Now = clock
+	res := &results.Service{Surveys: f.st, Rounds: f.st, Responses: f.st, Snapshots: f.st, Now: clock}
+	f.rounds = &rounds.Service{Surveys: f.st, Rounds: f.st, Results: res, Responses: f.st, Audit: f.st, Now: clock}
+	f.svc = &participation.Service{Rounds: f.rounds, Responses: f.st, Experts: f.st, Now: clock}
+	return f
+}
+
+// participant imports the study id with round 1 open and an expert who
+// consented, and returns them as the HTTP layer would (the survey read by
+// SurveyByID).
+func (f *fixture) participant(t *testing.T, id string) participation.Participant {
+	t.Helper()
+	return f.participantOf(t, fmt.Sprintf(study, id))
+}
+
+// participantOf is participant with the study text yaml.
+func (f *fixture) participantOf(t *testing.T, yaml string) participation.Participant {
+	t.Helper()
+	ctx := t.Context()
+	def, err := survey.Parse("small.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err, delphi.AsError(err).Details)
+	}
+	sv, _, err := f.st.PutSurvey(ctx, &delphi.Survey{Definition: def})
+	must(t, err)
+	deadline := f.now.Add(7 * 24 * time.Hour)
+	_, err = f.rounds.Prepare(ctx, "u1", sv, rounds.PrepareRequest{Deadline: &deadline})
+	must(t, err)
+	_, err = f.rounds.Open(ctx, "u1", sv.ID, 1)
+	must(t, err)
+	x := &delphi.Expert{SurveyID: sv.ID, Group: "g", Language: "de", Name: "E", Email: sv.ID + "@example.org"}
+	must(t, f.st.CreateExpert(ctx, x))
+	x, err = f.st.SetConsent(ctx, sv.ID, x.ID, f.now)
+	must(t, err)
+	sv, err = f.st.SurveyByID(ctx, sv.ID)
+	must(t, err)
+	return participation.Participant{Expert: x, Survey: sv}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func answer(item string, v, seq int) participation.BatchAnswer {
+	return participation.BatchAnswer{ItemID: item, AnswerInput: participation.AnswerInput{Value: json.RawMessage([]byte{byte('0' + v)}), Seq: int64(seq)}}
+}
+
+// TestSaveMakesThreeDatabaseCalls: once the process knows the study's
+// current round, its items and definition, a save (one answer or a batch)
+// makes at most three database calls: the fresh read of the round's state
+// that admits it, the read of the response and its write. The first save
+// of a response, which inserts it, makes as many.
+func TestSaveMakesThreeDatabaseCalls(t *testing.T) {
+	c := &calls{}
+	f := newFixture(t, c)
+	ctx := t.Context()
+	p := f.participant(t, "count")
+	other := f.participant(t, "count-other") // the same study shape, another study
+	if _, err := f.svc.Save(ctx, other, "q1", answer("q1", 3, 1).AnswerInput); err != nil {
+		t.Fatal(err)
+	}
+
+	var err error
+	first := c.count(func() { _, err = f.svc.Save(ctx, p, "q1", answer("q1", 3, 1).AnswerInput) })
+	must(t, err)
+	t.Logf("first save of the study in this process: %d calls %v", len(first), first)
+
+	p2 := p
+	x2 := &delphi.Expert{SurveyID: p.Survey.ID, Group: "g", Name: "F", Email: "f@example.org"}
+	must(t, f.st.CreateExpert(ctx, x2))
+	x2, err = f.st.SetConsent(ctx, p.Survey.ID, x2.ID, f.now)
+	must(t, err)
+	p2.Expert = x2
+
+	var res *participation.SaveResult
+	cases := []struct {
+		name string
+		fn   func()
+	}{
+		{"a single save", func() { res, err = f.svc.Save(ctx, p, "q2", answer("q2", 4, 2).AnswerInput) }},
+		{"a save with an older seq", func() { res, err = f.svc.Save(ctx, p, "q2", answer("q2", 1, 1).AnswerInput) }},
+		{"a batch of three", func() {
+			var b *participation.BatchResult
+			b, err = f.svc.SaveBatch(ctx, p, []participation.BatchAnswer{answer("q1", 5, 3), answer("q2", 5, 3), answer("q3", 5, 3)})
+			if err == nil && b.Progress.Answered != 3 {
+				t.Errorf("progress after the batch: %+v", b.Progress)
+			}
+		}},
+		{"the first save of another expert (the response is inserted)", func() { _, err = f.svc.Save(ctx, p2, "q1", answer("q1", 2, 1).AnswerInput) }},
+	}
+	for _, tc := range cases {
+		names := c.count(tc.fn)
+		must(t, err)
+		if len(names) > 3 {
+			t.Errorf("%s: %d database calls %v, want at most 3", tc.name, len(names), names)
+		} else {
+			t.Logf("%s: %d calls %v", tc.name, len(names), names)
+		}
+	}
+	if res.Applied || res.Answer.Seq != 2 {
+		t.Errorf("the older seq: %+v, want the stored seq 2 kept", res)
+	}
+}
+
+// TestSaveFollowsTheRound: the remembered round number never admits a save
+// the round's fresh state refuses: after a close the save is refused, and
+// once the next round is open the save goes there.
+func TestSaveFollowsTheRound(t *testing.T) {
+	f := newFixture(t, &calls{})
+	ctx := t.Context()
+	p := f.participant(t, "follow")
+	if _, err := f.svc.Save(ctx, p, "q1", answer("q1", 3, 1).AnswerInput); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.rounds.Close(ctx, "u1", p.Survey.ID, 1)
+	must(t, err)
+	_, err = f.svc.Save(ctx, p, "q1", answer("q1", 4, 2).AnswerInput)
+	if delphi.ErrorCode(err) != delphi.ECONFLICT {
+		t.Fatalf("a save after the close: %v, want conflict", err)
+	}
+	deadline := f.now.Add(7 * 24 * time.Hour)
+	_, err = f.rounds.Prepare(ctx, "u1", p.Survey, rounds.PrepareRequest{Deadline: &deadline, CarryOver: &delphi.CarryOver{Mode: delphi.CarryAll}})
+	must(t, err)
+	_, err = f.rounds.Open(ctx, "u1", p.Survey.ID, 2)
+	must(t, err)
+	res, err := f.svc.Save(ctx, p, "q1", answer("q1", 4, 2).AnswerInput)
+	must(t, err)
+	if !res.Applied {
+		t.Fatalf("save in round 2: %+v", res)
+	}
+	r2, err := f.st.Response(ctx, p.Survey.ID, 2, p.Expert.ID)
+	must(t, err)
+	r1, err := f.st.Response(ctx, p.Survey.ID, 1, p.Expert.ID)
+	must(t, err)
+	if r2.Answers["q1"].Seq != 2 || r1.Answers["q1"].Seq != 1 {
+		t.Fatalf("round 1 %+v, round 2 %+v", r1.Answers["q1"], r2.Answers["q1"])
+	}
+	// An overdue round is closed by the save's request (the lazy close)
+	// and the save refused.
+	f.now = deadline.Add(time.Minute)
+	_, err = f.svc.Save(ctx, p, "q1", answer("q1", 5, 3).AnswerInput)
+	if delphi.ErrorCode(err) != delphi.ECONFLICT {
+		t.Fatalf("a save after the deadline: %v, want conflict", err)
+	}
+	r, err := f.st.Round(ctx, p.Survey.ID, 2)
+	must(t, err)
+	if r.Status != delphi.RoundClosed {
+		t.Fatalf("round 2 after an overdue save: %s, want closed", r.Status)
+	}
+}
+
+// TestBatchAfterSubmitWithoutRevision: where the study allows no revision,
+// a batch after the submission is refused as a whole (checked on the
+// response the write reads, under its lock) and nothing changes.
+func TestBatchAfterSubmitWithoutRevision(t *testing.T) {
+	f := newFixture(t, &calls{})
+	ctx := t.Context()
+	text := strings.Replace(fmt.Sprintf(study, "final"), "  planned: 3\n", "  planned: 3\n  allow_revision: false\n", 1)
+	p := f.participantOf(t, text)
+	if p.Survey.Definition.Rounds.RevisionAllowed() {
+		t.Fatal("the study allows revisions")
+	}
+	_, err := f.svc.SaveBatch(ctx, p, []participation.BatchAnswer{answer("q1", 3, 1), answer("q2", 4, 1)})
+	must(t, err)
+	_, err = f.svc.Submit(ctx, p)
+	must(t, err)
+	_, err = f.svc.SaveBatch(ctx, p, []participation.BatchAnswer{answer("q1", 5, 2), answer("q3", 5, 2)})
+	if delphi.ErrorCode(err) != delphi.ECONFLICT {
+		t.Fatalf("a batch after the submission: %v, want conflict", err)
+	}
+	r, err := f.st.Response(ctx, p.Survey.ID, 1, p.Expert.ID)
+	must(t, err)
+	if r.Answers["q1"].Seq != 1 || len(r.Answers) != 2 {
+		t.Fatalf("answers after the refused batch: %+v", r.Answers)
+	}
+}
