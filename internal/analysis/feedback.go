@@ -470,9 +470,10 @@ func (f *SummaryFeedback) OutsideIQR(value float64) bool {
 
 // OutsideIQR returns the fields of the new answer v that lie outside the
 // overall IQR of the previous round's result it, so need a justification:
-// "value" for a rating, "value.<criterion>" per criterion of a multi_rating
-// item (the field names of delphi.ParseValue), in criterion order.
-// Abstentions are never outside. Other item types give nil.
+// "value" for a rating or a numeric estimate, "value.<criterion>" per
+// criterion of a multi_rating item (the field names of delphi.ParseValue),
+// in criterion order. Abstentions are never outside. Other item types
+// (choice, ranking, text) give nil.
 func (it *ItemResult) OutsideIQR(v delphi.Value) []string {
 	var out []string
 	switch {
@@ -485,6 +486,10 @@ func (it *ItemResult) OutsideIQR(v delphi.Value) []string {
 			if x, ok := v.Criteria[c.CriterionID].Rating(); ok && c.OutsideIQR(x) {
 				out = append(out, "value."+c.CriterionID)
 			}
+		}
+	case it.Numeric != nil:
+		if v.Number != nil && OutsideIQR(it.Numeric.Overall.Q1, it.Numeric.Overall.Q3, *v.Number) {
+			out = append(out, "value")
 		}
 	}
 	return out
@@ -503,6 +508,10 @@ func (f *ItemFeedback) OutsideIQR(v delphi.Value) []string {
 			if x, ok := v.Criteria[c.CriterionID].Rating(); ok && c.OutsideIQR(x) {
 				out = append(out, "value."+c.CriterionID)
 			}
+		}
+	case f.Numeric != nil:
+		if v.Number != nil && f.Numeric.OutsideIQR(*v.Number) {
+			out = append(out, "value")
 		}
 	}
 	return out

@@ -608,6 +608,38 @@ func TestFeedbackAndJustification(t *testing.T) {
 	}
 }
 
+// TestNumericEstimateNeedsJustification: a numeric estimate outside the
+// previous round's IQR needs a justification on submit, as a rating does.
+func TestNumericEstimateNeedsJustification(t *testing.T) {
+	e := ptEnv(t)
+	var panel []*expert
+	for i, v := range []int{100, 200, 300, 300, 400} { // Q1 200, Q3 300
+		x := e.addExpert(ptStudy, []string{"wiss", "praxis"}[i%2])
+		panel = append(panel, x)
+		e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
+		e.expertCall(x, "PUT", "/api/v1/participation/answers/n1", fmt.Sprintf(`{"value":%d,"seq":1}`, v), 200)
+	}
+	e.staff("POST", "/api/v1/surveys/"+ptStudy+"/rounds/1/close", "admin", "", 200)
+	e.openRound(ptStudy, `{"deadline":"`+e.ts(48*time.Hour)+`","carry_over":{"mode":"all"}}`)
+
+	a := panel[0]
+	out := e.expertCall(a, "PUT", "/api/v1/participation/answers/n1", `{"value":50,"seq":1}`, 200)
+	if !bytes.Contains(out, []byte(`"needs_justification":true`)) {
+		t.Fatalf("save of an estimate outside the IQR: %s", out)
+	}
+	out = e.expertCall(a, "POST", "/api/v1/participation/submit", "", 422)
+	if !bytes.Contains(out, []byte(`"field":"n1"`)) || !bytes.Contains(out, []byte(`"details":[{"field":"n1"`)) {
+		t.Fatalf("submit without a justification: %s", out)
+	}
+	e.expertCall(a, "PUT", "/api/v1/participation/answers/n1", `{"value":50,"justification":"the new tariff","seq":2}`, 200)
+	e.expertCall(a, "POST", "/api/v1/participation/submit", "", 200)
+	// Inside the IQR (the bounds included) none is needed.
+	if out := e.expertCall(panel[1], "PUT", "/api/v1/participation/answers/n1", `{"value":300,"seq":1}`, 200); !bytes.Contains(out, []byte(`"needs_justification":false`)) {
+		t.Fatalf("save inside the IQR: %s", out)
+	}
+	e.expertCall(panel[1], "POST", "/api/v1/participation/submit", "", 200)
+}
+
 // TestFeedbackHiddenUntilAnswered: with hide_until_answered the server omits
 // an item's feedback until the expert has answered it in this round.
 func TestFeedbackHiddenUntilAnswered(t *testing.T) {
