@@ -292,6 +292,29 @@ func (d *Definition) Group(id string) (Group, bool) {
 	return Group{}, false
 }
 
+// LanguageList returns the study's declared languages, de and en when it
+// declares none.
+func (d *Definition) LanguageList() []string {
+	if len(d.Languages) == 0 {
+		return []string{LangDE, LangEN}
+	}
+	return d.Languages
+}
+
+// DefaultLanguage is the language of a new expert who names none: the
+// study's first.
+func (d *Definition) DefaultLanguage() string { return d.LanguageList()[0] }
+
+// HasLanguage reports whether lang is one of the study's languages.
+func (d *Definition) HasLanguage(lang string) bool {
+	for _, l := range d.LanguageList() {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
 // Quantile returns the study's quantile type, defaulting to 7.
 func (d *Definition) Quantile() int {
 	if d.QuantileType == 0 {

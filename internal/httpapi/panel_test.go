@@ -317,9 +317,10 @@ type importOut struct {
 	Written  bool
 	DataRows int `json:"data_rows"`
 	Added    []struct {
-		Row   int
-		Email string
-		Group string
+		Row      int
+		Email    string
+		Group    string
+		Language string
 	}
 	Updated []struct {
 		Row    int
@@ -725,5 +726,67 @@ func TestLinkTokens(t *testing.T) {
 	}
 	if s, b := session(second); s != 200 {
 		t.Fatalf("current link: %d %s", s, b)
+	}
+}
+
+// enOnlyStudy declares English alone.
+const enOnlyStudy = `id: en-only
+version: "1"
+languages: [en]
+title: {en: English panel study}
+groups: [{id: all, label: {en: Everyone}}]
+scales:
+  - id: imp3
+    points: [{value: 1, label: {en: low}}, {value: 2, label: {en: mid}}, {value: 3, label: {en: high}}]
+    agreement: {min: 3, max: 3}
+consensus: {agreement: {min_percent: 75}}
+rounds: {planned: 2, feedback: {statistics: [n]}}
+sections:
+  - id: s
+    title: {en: S}
+    items:
+      - {id: r1, type: rating, scale: imp3, text: {en: Housing}}
+`
+
+// TestSingleLanguageStudy: in an English-only study a new expert is
+// English, from the API and from an import, a German one is refused naming
+// the field, and the invitation is in English.
+func TestSingleLanguageStudy(t *testing.T) {
+	e := newMailEnv(t)
+	e.importStudy("en-only.yaml", enOnlyStudy)
+	deadline := time.Date(2026, 12, 11, 17, 0, 0, 0, time.UTC)
+	if err := e.st.CreateRound(context.Background(), &delphi.Round{SurveyID: "en-only", Number: 1, Status: delphi.RoundOpen, Deadline: &deadline}); err != nil {
+		t.Fatal(err)
+	}
+	panelURL := "/api/v1/surveys/en-only/experts"
+	x := decode[expertOut](t, e.must(201, "POST", panelURL, "admin", `{"name":"Ann","email":"ann@example.org","group":"all"}`))
+	if x.Language != "en" {
+		t.Fatalf("a new expert without a language: %q, want en", x.Language)
+	}
+	b := e.must(422, "POST", panelURL, "admin", `{"name":"Bea","email":"bea@example.org","group":"all","language":"de"}`)
+	for _, want := range []string{`"field":"language"`, `"reason":"unknown_language"`, `"params":{"allowed":"en","value":"de"}`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Fatalf("a German expert in an English study: %s lacks %s", b, want)
+		}
+	}
+	e.must(422, "PATCH", panelURL+"/"+x.ID, "admin", `{"language":"de"}`)
+
+	status, body := e.upload(panelURL+"/import?dry_run=true", "admin", "panel.csv", []byte("Name,E-Mail,Gruppe,Sprache\nCem,cem@example.org,all,\nDia,dia@example.org,all,Deutsch\n"))
+	rep := decode[importOut](t, body)
+	if status != 200 || len(rep.Added) != 1 || rep.Added[0].Language != "en" || len(rep.Rejected) != 1 || rep.Rejected[0].Reason != "unknown_language" || rep.Rejected[0].Field != "language" {
+		t.Fatalf("import into an English study: %d %s", status, body)
+	}
+	status, body = e.upload(panelURL+"/import?dry_run=false&skip_invalid=true", "admin", "panel.csv", []byte("Name,E-Mail,Gruppe\nCem,cem@example.org,all\n"))
+	if status != 200 || !bytes.Contains(body, []byte(`"written":true`)) {
+		t.Fatalf("import: %d %s", status, body)
+	}
+
+	e.must(202, "POST", "/api/v1/surveys/en-only/rounds/1/invitations", "admin", "")
+	e.drain()
+	for _, addr := range []string{"ann@example.org", "cem@example.org"} {
+		msgs := e.smtp.To(addr)
+		if len(msgs) != 1 || !strings.HasPrefix(msgs[0].Subject, "Invitation: English panel study") || !strings.Contains(msgs[0].Text, "Please answer by") {
+			t.Fatalf("the invitation to %s: %+v", addr, msgs)
+		}
 	}
 }
