@@ -2255,6 +2255,15 @@ export interface components {
                 code: "invalid" | "bad_request" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "rate_limited" | "too_large" | "unsupported" | "unavailable" | "internal";
                 message: string;
                 field?: string;
+                /**
+                 * @description The specific problem, where the UI needs more than the code (delphi.Reason… constants); the UI translates it with the field and params.
+                 * @enum {string}
+                 */
+                reason?: "deadline_past" | "bad_email" | "unknown_group" | "unknown_language";
+                /** @description Values for the reason's text, e.g. {"value":"de","allowed":"en"} for unknown_language. */
+                params?: {
+                    [key: string]: string | number;
+                };
                 details?: {
                     field?: string;
                     line?: number;
@@ -3283,6 +3292,7 @@ export const pathsApiV1SurveysIdExportXlsxGetParametersQueryLangValues: Readonly
 export const pathsApiV1SurveysIdExportCsvGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.csv"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const pathsApiV1SurveysIdExportJsonGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.json"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"];
+export const errorErrorReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["reason"]> = ["deadline_past", "bad_email", "unknown_group", "unknown_language"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["User"]["role"]> = ["admin", "coordinator", "researcher"];
 export const userRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRequest"]["role"]> = ["admin", "coordinator", "researcher"];
 export const roundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Round"]["status"]> = ["draft", "open", "closed"];
