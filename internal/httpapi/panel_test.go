@@ -729,31 +729,12 @@ func TestLinkTokens(t *testing.T) {
 	}
 }
 
-// enOnlyStudy declares English alone.
-const enOnlyStudy = `id: en-only
-version: "1"
-languages: [en]
-title: {en: English panel study}
-groups: [{id: all, label: {en: Everyone}}]
-scales:
-  - id: imp3
-    points: [{value: 1, label: {en: low}}, {value: 2, label: {en: mid}}, {value: 3, label: {en: high}}]
-    agreement: {min: 3, max: 3}
-consensus: {agreement: {min_percent: 75}}
-rounds: {planned: 2, feedback: {statistics: [n]}}
-sections:
-  - id: s
-    title: {en: S}
-    items:
-      - {id: r1, type: rating, scale: imp3, text: {en: Housing}}
-`
-
 // TestSingleLanguageStudy: in an English-only study a new expert is
 // English, from the API and from an import, a German one is refused naming
 // the field, and the invitation is in English.
 func TestSingleLanguageStudy(t *testing.T) {
 	e := newMailEnv(t)
-	e.importStudy("en-only.yaml", enOnlyStudy)
+	e.importStudy("en-only.yaml", readFile(t, "testdata/en-only-study.yaml"))
 	deadline := time.Date(2026, 12, 11, 17, 0, 0, 0, time.UTC)
 	if err := e.st.CreateRound(context.Background(), &delphi.Round{SurveyID: "en-only", Number: 1, Status: delphi.RoundOpen, Deadline: &deadline}); err != nil {
 		t.Fatal(err)
