@@ -744,6 +744,9 @@ func TestSingleLanguageStudy(t *testing.T) {
 	if x.Language != "en" {
 		t.Fatalf("a new expert without a language: %q, want en", x.Language)
 	}
+	if y := decode[expertOut](t, e.must(201, "POST", panelURL, "admin", `{"name":"Eve","email":"eve@example.org","group":"all","language":""}`)); y.Language != "en" {
+		t.Fatalf("a new expert with an empty language: %q, want en", y.Language)
+	}
 	b := e.must(422, "POST", panelURL, "admin", `{"name":"Bea","email":"bea@example.org","group":"all","language":"de"}`)
 	for _, want := range []string{`"field":"language"`, `"reason":"unknown_language"`, `"params":{"allowed":"en","value":"de"}`} {
 		if !bytes.Contains(b, []byte(want)) {

@@ -261,8 +261,11 @@ func (s *Service) Create(ctx context.Context, actorID string, sv *delphi.Survey,
 	if in.Declined != nil {
 		return nil, delphi.FieldErrorf(delphi.EINVALID, "declined", "a new expert cannot have declined")
 	}
-	e := &delphi.Expert{SurveyID: sv.ID, Language: sv.Definition.DefaultLanguage()}
+	e := &delphi.Expert{SurveyID: sv.ID}
 	in.apply(e, s.now())
+	if e.Language == "" { // absent or empty
+		e.Language = sv.Definition.DefaultLanguage()
+	}
 	if err := e.Validate(sv.Definition); err != nil {
 		return nil, err
 	}

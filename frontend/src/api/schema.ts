@@ -2418,7 +2418,10 @@ export interface components {
             email?: string;
             organisation?: string;
             group?: string;
-            /** @enum {string} */
+            /**
+             * @description one of the study's languages (422, reason unknown_language, for another); a new expert without one gets the study's first
+             * @enum {string}
+             */
             language?: "de" | "en";
             notes?: string;
             declined?: boolean;
