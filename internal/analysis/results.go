@@ -329,8 +329,8 @@ func latest(answers []delphi.Answer, inRound map[string]bool) map[string][]*delp
 	return out
 }
 
-// Counted returns the answers the study's results count
-// (feedback.count): as without drafts for "submitted", as itself for "all".
+// Counted returns the answers the study's results count (feedback.count):
+// those of experts who submitted for "submitted", all of them for "all".
 func Counted(def *delphi.Definition, as []delphi.Answer) []delphi.Answer {
 	if def.Rounds.Feedback.CountRule() == delphi.CountAll {
 		return as
