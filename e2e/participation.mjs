@@ -87,6 +87,7 @@ export function participationTests(ctx) {
           await must('POST', '/api/v1/participation/consent', { token: tok });
           const value = Object.fromEntries(T01().criteria.map((c) => [c.id, v]));
           await must('PUT', `/api/v1/participation/answers/${T01().id}`, { token: tok, body: { value, comment: `Kommentar von Person ${i}`, seq: 1 } });
+          await must('POST', '/api/v1/participation/submit', { token: tok }); // the results count submitted experts
           st.others.push(x);
         }
       },

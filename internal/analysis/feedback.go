@@ -26,15 +26,21 @@ const (
 // ItemFeedback is what an expert sees of one item of the previous round.
 // It never carries expert ids or pseudonyms.
 type ItemFeedback struct {
-	ItemID   string              `json:"item_id"`
-	Type     string              `json:"type"`
-	N        int                 `json:"n"` // always shown
-	Rating   *RatingFeedback     `json:"rating,omitempty"`
-	Criteria []CriterionFeedback `json:"criteria,omitempty"`
-	Numeric  *RatingFeedback     `json:"numeric,omitempty"`
-	Choice   *ChoiceFeedback     `json:"choice,omitempty"`
-	Ranking  *RankingFeedback    `json:"ranking,omitempty"`
-	Comments []Comment           `json:"comments,omitempty"` // only with Feedback.Comments; kinds comment and justification
+	ItemID string `json:"item_id"`
+	Type   string `json:"type"`
+	N      int    `json:"n"` // always shown
+	// Submitted and Drafts: the experts who answered the item and submitted
+	// the round, and those who have not (yet); N counts the drafts only
+	// where the study's feedback.count is "all" (Count).
+	Submitted int                 `json:"submitted"`
+	Drafts    int                 `json:"drafts"`
+	Count     string              `json:"count"`
+	Rating    *RatingFeedback     `json:"rating,omitempty"`
+	Criteria  []CriterionFeedback `json:"criteria,omitempty"`
+	Numeric   *RatingFeedback     `json:"numeric,omitempty"`
+	Choice    *ChoiceFeedback     `json:"choice,omitempty"`
+	Ranking   *RankingFeedback    `json:"ranking,omitempty"`
+	Comments  []Comment           `json:"comments,omitempty"` // only with Feedback.Comments; kinds comment and justification
 }
 
 // SummaryFeedback is the shown subset of a summary. A statistic that is not
@@ -349,7 +355,7 @@ func Feedback(r *RoundResults, fb delphi.Feedback) map[string]ItemFeedback {
 	}
 	for i := range r.Items {
 		it := &r.Items[i]
-		f := ItemFeedback{ItemID: it.ItemID, Type: it.Type, N: it.N}
+		f := ItemFeedback{ItemID: it.ItemID, Type: it.Type, N: it.N, Submitted: it.Submitted, Drafts: it.Drafts, Count: r.Count}
 		switch {
 		case it.Rating != nil:
 			rf := v.rating(it.Rating)
@@ -470,9 +476,10 @@ func (f *SummaryFeedback) OutsideIQR(value float64) bool {
 
 // OutsideIQR returns the fields of the new answer v that lie outside the
 // overall IQR of the previous round's result it, so need a justification:
-// "value" for a rating, "value.<criterion>" per criterion of a multi_rating
-// item (the field names of delphi.ParseValue), in criterion order.
-// Abstentions are never outside. Other item types give nil.
+// "value" for a rating or a numeric estimate, "value.<criterion>" per
+// criterion of a multi_rating item (the field names of delphi.ParseValue),
+// in criterion order. Abstentions are never outside. Other item types
+// (choice, ranking, text) give nil.
 func (it *ItemResult) OutsideIQR(v delphi.Value) []string {
 	var out []string
 	switch {
@@ -485,6 +492,10 @@ func (it *ItemResult) OutsideIQR(v delphi.Value) []string {
 			if x, ok := v.Criteria[c.CriterionID].Rating(); ok && c.OutsideIQR(x) {
 				out = append(out, "value."+c.CriterionID)
 			}
+		}
+	case it.Numeric != nil:
+		if v.Number != nil && OutsideIQR(it.Numeric.Overall.Q1, it.Numeric.Overall.Q3, *v.Number) {
+			out = append(out, "value")
 		}
 	}
 	return out
@@ -503,6 +514,10 @@ func (f *ItemFeedback) OutsideIQR(v delphi.Value) []string {
 			if x, ok := v.Criteria[c.CriterionID].Rating(); ok && c.OutsideIQR(x) {
 				out = append(out, "value."+c.CriterionID)
 			}
+		}
+	case f.Numeric != nil:
+		if v.Number != nil && f.Numeric.OutsideIQR(*v.Number) {
+			out = append(out, "value")
 		}
 	}
 	return out

@@ -109,6 +109,9 @@ func TestOutsideIQR(t *testing.T) {
 	def := testDef()
 	var as answers
 	as.ratings("R1", "zeta", 1, 5, 5, 4, 4, 4, 4, 3, 2)
+	for i, v := range []float64{50, 50, 40, 40, 40, 40, 30, 20} { // numeric: Q1 37.5, Q3 42.5
+		as.add("N1", "zeta", i+1, delphi.Value{Number: fp(v)})
+	}
 	for i, v := range []int{5, 5, 4, 4, 4, 4, 3, 2} {
 		// wichtigkeit as R1; neun: all 7 → Q1 = Q3 = 7.
 		as.add("M1", "zeta", i+1, delphi.Value{Criteria: map[string]delphi.Value{"wichtigkeit": {Point: ip(v)}, "neun": {Point: ip(7)}}})
@@ -151,6 +154,15 @@ func TestOutsideIQR(t *testing.T) {
 			t.Errorf("feedback %d/%d: %v, want %v", tc.w, tc.n, got, tc.want)
 		}
 	}
+	fn, n1 := f["N1"], item(t, r, "N1")
+	for v, want := range map[float64][]string{37.4: {"value"}, 37.5: nil, 42.5: nil, 42.6: {"value"}} {
+		if got := n1.OutsideIQR(delphi.Value{Number: fp(v)}); !slices.Equal(got, want) {
+			t.Errorf("results numeric %v: %v, want %v", v, got, want)
+		}
+		if got := fn.OutsideIQR(delphi.Value{Number: fp(v)}); !slices.Equal(got, want) {
+			t.Errorf("feedback numeric %v: %v, want %v", v, got, want)
+		}
+	}
 	fr := f["R1"]
 	if got := fr.OutsideIQR(delphi.Value{Point: ip(5)}); !slices.Equal(got, []string{"value"}) {
 		t.Errorf("feedback rating 5: %v", got)
@@ -162,6 +174,9 @@ func TestOutsideIQR(t *testing.T) {
 	}
 	// No previous answers: Q1/Q3 undefined, nothing is outside.
 	empty := compute(def, answers{}, nil)
+	if got := item(t, empty, "N1").OutsideIQR(delphi.Value{Number: fp(1)}); got != nil {
+		t.Errorf("numeric, n = 0: %v", got)
+	}
 	if got := item(t, empty, "R1").OutsideIQR(delphi.Value{Point: ip(1)}); got != nil {
 		t.Errorf("n = 0: %v", got)
 	}

@@ -35,15 +35,22 @@ type RoundResults struct {
 	ConsensusRule delphi.Rule       `json:"consensus_rule"`
 	RuleText      map[string]string `json:"rule_text"` // "de" and "en"
 	Groups        []string          `json:"groups"`    // group ids: the definition's order, then unknown ones by id
-	Respondents   Respondents       `json:"respondents"`
-	Items         []ItemResult      `json:"items"` // in the order of Input.Items
+	// Count is the study's feedback.count applied: "submitted" counts the
+	// experts who submitted the round, "all" drafts too.
+	Count       string       `json:"count"`
+	Respondents Respondents  `json:"respondents"`
+	Items       []ItemResult `json:"items"` // in the order of Input.Items
 }
 
 // Respondents counts the experts with at least one stored answer to an item
-// of the round, overall and per group.
+// of the round, overall and per group, of those the results count (see
+// RoundResults.Count); Submitted and Drafts split all of them, counted or
+// not, by whether they submitted the round.
 type Respondents struct {
-	Total   int            `json:"total"`
-	ByGroup map[string]int `json:"by_group"`
+	Total     int            `json:"total"`
+	ByGroup   map[string]int `json:"by_group"`
+	Submitted int            `json:"submitted"`
+	Drafts    int            `json:"drafts"`
 }
 
 // ItemResult is the result of one item. Exactly one of Rating, Criteria,
@@ -57,6 +64,10 @@ type ItemResult struct {
 	Position int `json:"position"`
 	Answered int `json:"answered"` // experts with a non-empty answer, abstentions included
 	N        int `json:"n"`        // valid answers; see docs/ANALYSIS.md per type
+	// Submitted and Drafts split the experts with a non-empty answer,
+	// counted or not, by whether they submitted the round.
+	Submitted int `json:"submitted"`
+	Drafts    int `json:"drafts"`
 
 	Rating   *RatingResult     `json:"rating,omitempty"`
 	Criteria []CriterionResult `json:"criteria,omitempty"`
@@ -206,7 +217,12 @@ func Compute(in Input) *RoundResults {
 	c.setGroups(in.Answers, inRound)
 	c.byGroup, c.abstainsBy = make([][]float64, len(c.groups)), make([]int, len(c.groups))
 
-	cur, prev := latest(in.Answers, inRound), latest(in.Previous, inRound)
+	all := latest(in.Answers, inRound)
+	cur, prev := all, latest(in.Previous, inRound)
+	count := def.Rounds.Feedback.CountRule()
+	if count == delphi.CountSubmitted {
+		cur, prev = submitted(all), submitted(prev)
+	}
 	res := &RoundResults{
 		SurveyID:      def.ID,
 		Version:       def.Version,
@@ -220,7 +236,8 @@ func Compute(in Input) *RoundResults {
 			delphi.LangEN: RuleText(def.Consensus, def, delphi.LangEN),
 		},
 		Groups:      c.groups,
-		Respondents: c.respondents(cur),
+		Count:       count,
+		Respondents: c.respondents(cur, all),
 		Items:       make([]ItemResult, 0, len(in.Items)),
 	}
 
@@ -241,6 +258,15 @@ func Compute(in Input) *RoundResults {
 		}
 		r := c.item(it, cur[it.ID], prev[it.ID])
 		r.SectionID, r.Position = section[it.ID], pos
+		for _, a := range all[it.ID] {
+			switch {
+			case a.Value.Empty():
+			case a.Draft:
+				r.Drafts++
+			default:
+				r.Submitted++
+			}
+		}
 		res.Items = append(res.Items, r)
 	}
 	return res
@@ -365,9 +391,40 @@ func latest(answers []delphi.Answer, inRound map[string]bool) map[string][]*delp
 	return out
 }
 
-// respondents counts the distinct experts (by id) with a stored answer; an
-// expert's group is that of their answer with the highest Seq.
-func (c *computer) respondents(cur map[string][]*delphi.Answer) Respondents {
+// Counted returns the answers the study's results count (feedback.count):
+// those of experts who submitted for "submitted", all of them for "all".
+func Counted(def *delphi.Definition, as []delphi.Answer) []delphi.Answer {
+	if def.Rounds.Feedback.CountRule() == delphi.CountAll {
+		return as
+	}
+	out := make([]delphi.Answer, 0, len(as))
+	for _, a := range as {
+		if !a.Draft {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// submitted returns the answers of experts who submitted the round.
+func submitted(m map[string][]*delphi.Answer) map[string][]*delphi.Answer {
+	out := make(map[string][]*delphi.Answer, len(m))
+	for id, list := range m {
+		kept := make([]*delphi.Answer, 0, len(list))
+		for _, a := range list {
+			if !a.Draft {
+				kept = append(kept, a)
+			}
+		}
+		out[id] = kept
+	}
+	return out
+}
+
+// respondents counts the distinct experts (by id) with a stored answer in
+// cur (the answers counted); an expert's group is that of their answer with
+// the highest Seq. Submitted and Drafts split the experts of all.
+func (c *computer) respondents(cur, all map[string][]*delphi.Answer) Respondents {
 	type seen struct {
 		group string
 		seq   int64
@@ -384,6 +441,21 @@ func (c *computer) respondents(cur map[string][]*delphi.Answer) Respondents {
 		}
 	}
 	r := Respondents{Total: len(experts), ByGroup: make(map[string]int, len(c.groups))}
+	draft := map[string]bool{}
+	for _, list := range all {
+		for _, a := range list {
+			if a.ExpertID != "" {
+				draft[a.ExpertID] = a.Draft
+			}
+		}
+	}
+	for _, d := range draft {
+		if d {
+			r.Drafts++
+		} else {
+			r.Submitted++
+		}
+	}
 	for _, g := range c.groups {
 		r.ByGroup[g] = 0
 	}

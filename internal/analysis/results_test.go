@@ -517,3 +517,38 @@ func TestComputeShippedStudy(t *testing.T) {
 		t.Errorf("board: %d items, %d rows", len(def.Items()), len(b.Rows))
 	}
 }
+
+// TestComputeCountsSubmittedOrAll: by default the results count the
+// experts who submitted; with feedback.count "all" drafts too. Both numbers
+// are there either way, per item and per round.
+func TestComputeCountsSubmittedOrAll(t *testing.T) {
+	var as answers
+	as.ratings("R1", "zeta", 1, 5, 5, 4, 1, 1)
+	as[3].Draft, as[4].Draft = true, true // two experts have not submitted
+	as.add("R2", "zeta", 4, delphi.Value{Point: ip(2)}).Draft = true
+	for _, tc := range []struct {
+		count        string
+		n, total     int
+		median       float64
+		wantCountStr string
+	}{
+		{"", 3, 3, 5, delphi.CountSubmitted},
+		{delphi.CountSubmitted, 3, 3, 5, delphi.CountSubmitted},
+		{delphi.CountAll, 5, 5, 4, delphi.CountAll},
+	} {
+		def := testDef()
+		def.Rounds.Feedback.Count = tc.count
+		r := compute(def, as, nil)
+		r1 := item(t, r, "R1")
+		if r1.N != tc.n || r1.Answered != tc.n || r1.Rating.Overall.Median.Value != tc.median || r1.Submitted != 3 || r1.Drafts != 2 {
+			t.Errorf("count %q: R1 n %d answered %d median %v, %d submitted, %d drafts", tc.count, r1.N, r1.Answered, r1.Rating.Overall.Median, r1.Submitted, r1.Drafts)
+		}
+		if r.Count != tc.wantCountStr || r.Respondents.Total != tc.total || r.Respondents.Submitted != 3 || r.Respondents.Drafts != 2 {
+			t.Errorf("count %q: %q, respondents %+v", tc.count, r.Count, r.Respondents)
+		}
+		f := Feedback(r, def.Rounds.Feedback)["R1"]
+		if f.N != tc.n || f.Submitted != 3 || f.Drafts != 2 || f.Count != tc.wantCountStr {
+			t.Errorf("count %q: feedback %+v", tc.count, f)
+		}
+	}
+}

@@ -49,6 +49,9 @@ type Answer struct {
 	FirstSavedAt  time.Time `json:"first_saved_at"`
 	LastSavedAt   time.Time `json:"last_saved_at"`
 	Revisions     int       `json:"revisions"`
+	// Draft is set by the readers of a round's answers for the results
+	// (store, results.Answers): the expert has not submitted the round.
+	Draft bool `json:"-"`
 }
 
 // Empty reports whether v holds no answer.

@@ -230,6 +230,24 @@ type Feedback struct {
 	// MinGroupN is the fewest answers a group needs for its statistics to
 	// be shown in feedback by group; 0 (absent) means DefaultMinGroupN.
 	MinGroupN int `json:"min_group_n,omitempty" yaml:"min_group_n,omitempty"`
+	// Count says whose answers the results count: CountSubmitted (absent)
+	// or CountAll (drafts too). It applies to the feedback snapshot, the
+	// live results and the export alike.
+	Count string `json:"count,omitempty" yaml:"count,omitempty"`
+}
+
+// Values of Feedback.Count.
+const (
+	CountSubmitted = "submitted" // only the answers of experts who submitted the round
+	CountAll       = "all"       // every stored answer, drafts included
+)
+
+// CountRule returns Count, CountSubmitted when it is not set.
+func (f Feedback) CountRule() string {
+	if f.Count == "" {
+		return CountSubmitted
+	}
+	return f.Count
 }
 
 // DefaultMinGroupN is the minimum group size of feedback by group when a
@@ -290,6 +308,29 @@ func (d *Definition) Group(id string) (Group, bool) {
 		}
 	}
 	return Group{}, false
+}
+
+// LanguageList returns the study's declared languages, de and en when it
+// declares none.
+func (d *Definition) LanguageList() []string {
+	if len(d.Languages) == 0 {
+		return []string{LangDE, LangEN}
+	}
+	return d.Languages
+}
+
+// DefaultLanguage is the language of a new expert who names none: the
+// study's first.
+func (d *Definition) DefaultLanguage() string { return d.LanguageList()[0] }
+
+// HasLanguage reports whether lang is one of the study's languages.
+func (d *Definition) HasLanguage(lang string) bool {
+	for _, l := range d.LanguageList() {
+		if l == lang {
+			return true
+		}
+	}
+	return false
 }
 
 // Quantile returns the study's quantile type, defaulting to 7.

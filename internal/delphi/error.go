@@ -22,12 +22,27 @@ const (
 	EINTERNAL     = "internal"     // a bug or an unexpected failure (500)
 )
 
+// Reasons refine an error's code where the UI says more than the code's
+// text: a stable name of the specific problem, translated by the UI
+// (errors.reason.<reason> in frontend/src/i18n) with the error's field and
+// Params. The comment of each lists its params.
+const (
+	ReasonDeadlinePast    = "deadline_past"    // the round needs a deadline in the future; params: round
+	ReasonBadEmail        = "bad_email"        // not a valid e-mail address; params: value (absent when empty)
+	ReasonUnknownGroup    = "unknown_group"    // not a group of the study; params: value
+	ReasonUnknownLanguage = "unknown_language" // not a language of the study; params: value, allowed (comma-separated)
+)
+
 // Error is a domain error: a code, a message fit for the user, and the field
 // (a JSON path or item id) it concerns, if any.
 type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// Reason names the specific problem (a Reason… constant), if the UI
+	// needs more than the code; Params are the values its text takes.
+	Reason string
+	Params map[string]any
 	// Details lists further problems, e.g. every schema violation of a study file.
 	Details []Detail
 	// RetryAfter is set on ERATELIMIT errors (and EUNAVAILABLE when the
@@ -66,6 +81,12 @@ func Errorf(code, format string, args ...any) *Error {
 // FieldErrorf returns an *Error that names the offending field.
 func FieldErrorf(code, field, format string, args ...any) *Error {
 	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithReason sets the error's reason and params and returns e.
+func (e *Error) WithReason(reason string, params map[string]any) *Error {
+	e.Reason, e.Params = reason, params
+	return e
 }
 
 // Internal wraps an unexpected error; its text is logged, never shown.

@@ -16,7 +16,7 @@ type Expert struct {
 	SurveyID  string `json:"survey_id"` //
 	Pseudonym string `json:"pseudonym"` // e.g. E-7K3M; stable across rounds, unique per study
 	Group     string `json:"group"`     // one of the study's groups
-	Language  string `json:"language"`  // de or en
+	Language  string `json:"language"`  // one of the study's languages; a new expert gets the first
 
 	// Identity; empty after erasure.
 	Name         string `json:"name"`
@@ -120,17 +120,19 @@ func (e *Expert) Normalize() {
 }
 
 // Validate checks a normalized expert against the study definition: a valid
-// e-mail, a group of the study and a language of de or en. EINVALID naming
-// the field.
+// e-mail, a group of the study and one of its languages. EINVALID naming
+// the field, with its reason (ReasonBadEmail, ReasonUnknownGroup,
+// ReasonUnknownLanguage).
 func (e *Expert) Validate(def *Definition) error {
 	if !ValidEmail(e.Email) {
-		return FieldErrorf(EINVALID, "email", "invalid e-mail address")
+		return FieldErrorf(EINVALID, "email", "%q is not a valid e-mail address", e.Email).WithReason(ReasonBadEmail, emailParams(e.Email))
 	}
-	if _, ok := def.Group(e.Group); !ok {
-		return FieldErrorf(EINVALID, "group", "unknown expert group %q", e.Group)
+	if err := def.CheckGroup(e.Group); err != nil {
+		return err
 	}
-	if e.Language != LangDE && e.Language != LangEN {
-		return FieldErrorf(EINVALID, "language", "language must be de or en")
+	if !def.HasLanguage(e.Language) {
+		return FieldErrorf(EINVALID, "language", "language %q is not a language of this study (%s)", e.Language, strings.Join(def.LanguageList(), ", ")).
+			WithReason(ReasonUnknownLanguage, map[string]any{"value": e.Language, "allowed": strings.Join(def.LanguageList(), ", ")})
 	}
 	return e.CheckTexts()
 }
@@ -148,4 +150,21 @@ func (e *Expert) CheckTexts() error {
 		}
 	}
 	return nil
+}
+
+// emailParams are the params of ReasonBadEmail: the address as given, if any.
+func emailParams(s string) map[string]any {
+	if s == "" {
+		return nil
+	}
+	return map[string]any{"value": s}
+}
+
+// CheckGroup is nil for a group the study defines, else EINVALID (field
+// group, ReasonUnknownGroup).
+func (d *Definition) CheckGroup(id string) error {
+	if _, ok := d.Group(id); ok {
+		return nil
+	}
+	return FieldErrorf(EINVALID, "group", "unknown group %q", id).WithReason(ReasonUnknownGroup, map[string]any{"value": id})
 }

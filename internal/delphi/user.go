@@ -41,7 +41,7 @@ type User struct {
 // (CheckText, LineText). EINVALID naming the field.
 func (u *User) Validate() error {
 	if !ValidEmail(u.Email) {
-		return FieldErrorf(EINVALID, "email", "%q is not a valid e-mail address", u.Email)
+		return FieldErrorf(EINVALID, "email", "%q is not a valid e-mail address", u.Email).WithReason(ReasonBadEmail, emailParams(u.Email))
 	}
 	if !ValidRole(u.Role) {
 		return FieldErrorf(EINVALID, "role", "role must be admin, coordinator or researcher")

@@ -102,6 +102,13 @@ func (x *xw) overview() error {
 			return kv(x.t("Gruppenergebnis erst nach eigener Antwort (Anti-Anchoring)", "Group results only after answering (anti-anchoring)"), x.yesNo(fb.HideUntilAnswered))
 		},
 		func() error {
+			what := x.t("nur abgeschickte (submitted)", "submitted only (submitted)")
+			if def.Rounds.Feedback.CountRule() == delphi.CountAll {
+				what = x.t("alle, auch Entwürfe (all)", "all, drafts included (all)")
+			}
+			return kv(x.t("Gezählte Antworten (feedback.count)", "Answers counted (feedback.count)"), x.long(what))
+		},
+		func() error {
 			fb := def.Rounds.Feedback
 			return kv(x.t("Begründung außerhalb des IQR der Vorrunde verlangt", "Justification required outside the previous IQR"), x.yesNo(fb.JustifyOutsideIQR))
 		},
@@ -358,7 +365,8 @@ func (x *xw) roundsTable(sh *sheet) func() error {
 		if err := sh.header([]string{x.t("Runde", "Round"), x.t("Status", "Status"),
 			x.t("öffnet (geplant)", "opens (planned)"), x.t("Frist", "deadline"), x.t("geöffnet", "opened"), x.t("geschlossen", "closed"),
 			x.t("Fragen", "items"), x.t("neu", "added"), x.t("geändert", "changed"), x.t("entfallen", "dropped"),
-			x.t("Ergebnisse", "results"), x.t("berechnet am", "computed at"), x.t("Antwortende", "respondents")}, false); err != nil {
+			x.t("Ergebnisse", "results"), x.t("berechnet am", "computed at"), x.t("Antwortende", "respondents"),
+			x.t("davon abgeschickt", "submitted"), x.t("Entwürfe", "drafts")}, false); err != nil {
 			return err
 		}
 		_, counts := x.changes()
@@ -375,7 +383,8 @@ func (x *xw) roundsTable(sh *sheet) func() error {
 			computed := r.res.ComputedAt
 			if err := sh.add(x.int(r.Number), x.str(x.statusLabel(r.Status)), x.dateCell(r.OpensAt), x.dateCell(r.Deadline),
 				x.dateCell(r.OpenedAt), x.dateCell(r.ClosedAt), x.int(len(r.Items)), x.int(c[0]), x.int(c[1]), dropped,
-				x.long(state), x.dateCell(&computed), x.int(r.res.Respondents.Total)); err != nil {
+				x.long(state), x.dateCell(&computed), x.int(r.res.Respondents.Total),
+				x.int(r.res.Respondents.Submitted), x.int(r.res.Respondents.Drafts)); err != nil {
 				return err
 			}
 		}

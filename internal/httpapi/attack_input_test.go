@@ -337,6 +337,7 @@ func TestAttackStoredXSSIsJSON(t *testing.T) {
 	e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
 	e.expertCall(x, "PUT", "/api/v1/participation/answers/r1", string(mustJSON(map[string]any{"value": 4, "comment": xssComment, "seq": 1})), 200)
 	e.expertCall(x, "PUT", "/api/v1/participation/answers/t1", `{"value":"<svg onload=alert()>","seq":1}`, 200)
+	e.expertCall(x, "POST", "/api/v1/participation/submit", "", 200)
 	e.staff("POST", "/api/v1/surveys/"+ptStudy+"/rounds/1/close", "admin", "", 200)
 	e.openRound(ptStudy, `{"deadline":"`+e.ts(7*24*time.Hour)+`","carry_over":{"mode":"all"}}`)
 
@@ -540,6 +541,7 @@ func TestAttackFormulaInjectionInExports(t *testing.T) {
 			e.expertCall(x, "PUT", "/api/v1/participation/answers/t1", string(mustJSON(map[string]any{"value": h, "seq": 1})), 200)
 			hostileAnswers = append(hostileAnswers, h)
 		}
+		e.expertCall(x, "POST", "/api/v1/participation/submit", "", 200)
 	}
 	e.staff("POST", "/api/v1/surveys/"+ptStudy+"/rounds/1/close", "admin", "", 200)
 

@@ -22,8 +22,8 @@ func TestExportAccess(t *testing.T) {
 	e.run([]scenario{
 		{name: "researcher gets the CSV", method: "GET", url: exportURL + ".csv", as: "researcher", status: 200,
 			want: []string{"survey_id,round,pseudonym,group,submitted,item_id,part,variable,type,value,abstain\r\n",
-				"kleinstadtakademie-2020,1,E-PS00,politik-verwaltung,0,T01,wichtigkeit,T01_wichtigkeit,multi_rating,5,0\r\n",
-				"kleinstadtakademie-2020,2,E-PS00,politik-verwaltung,0,T01,umsetzbarkeit,T01_umsetzbarkeit,multi_rating,4,0\r\n"},
+				"kleinstadtakademie-2020,1,E-PS00,politik-verwaltung,1,T01,wichtigkeit,T01_wichtigkeit,multi_rating,5,0\r\n",
+				"kleinstadtakademie-2020,2,E-PS00,politik-verwaltung,1,T01,umsetzbarkeit,T01_umsetzbarkeit,multi_rating,4,0\r\n"},
 			notWant: append(private, "Resilienz ist zentral")}, // free text never sits next to a pseudonym
 		{name: "only round 1", method: "GET", url: exportURL + ".csv?rounds=1", as: "coord-a", status: 200,
 			want: []string{"kleinstadtakademie-2020,1,E-PS11,"}, notWant: []string{"kleinstadtakademie-2020,2,"}},

@@ -175,8 +175,8 @@ func TestPanelCRUD(t *testing.T) {
 		{name: "create", method: "POST", url: ksPanel, as: "coord-a", body: `{"name":"Jürgen Müller","email":"J.Mueller@Example.ORG","organisation":"Stadt","group":"politik-verwaltung","language":"de","notes":"Bürgermeister"}`,
 			status: 201, want: []string{`"email":"j.mueller@example.org"`, `"status":"active"`, `"group":"politik-verwaltung"`}},
 		{name: "same e-mail in other case", method: "POST", url: ksPanel, as: "coord-a", body: `{"email":"j.mueller@example.org","group":"planungspraxis"}`, status: 409, want: []string{`"field":"email"`}},
-		{name: "bad e-mail", method: "POST", url: ksPanel, as: "coord-a", body: `{"email":"nope","group":"planungspraxis"}`, status: 422, want: []string{`"field":"email"`}},
-		{name: "unknown group", method: "POST", url: ksPanel, as: "coord-a", body: `{"email":"x@example.org","group":"astronauten"}`, status: 422, want: []string{`"field":"group"`}},
+		{name: "bad e-mail", method: "POST", url: ksPanel, as: "coord-a", body: `{"email":"nope","group":"planungspraxis"}`, status: 422, want: []string{`"field":"email","reason":"bad_email","params":{"value":"nope"}`}},
+		{name: "unknown group", method: "POST", url: ksPanel, as: "coord-a", body: `{"email":"x@example.org","group":"astronauten"}`, status: 422, want: []string{`"field":"group","reason":"unknown_group","params":{"value":"astronauten"}`}},
 		{name: "unknown language", method: "POST", url: ksPanel, as: "coord-a", body: `{"email":"x@example.org","group":"planungspraxis","language":"fr"}`, status: 422, want: []string{`"field":"language"`}},
 		{name: "unknown field", method: "POST", url: ksPanel, as: "coord-a", body: `{"email":"x@example.org","group":"planungspraxis","pseudonym":"E-AAAA"}`, status: 422, want: []string{`"field":"pseudonym"`}},
 		{name: "operator injection", method: "POST", url: ksPanel, as: "coord-a", body: `{"email":{"$ne":""},"group":"planungspraxis"}`, status: 422},
@@ -317,9 +317,10 @@ type importOut struct {
 	Written  bool
 	DataRows int `json:"data_rows"`
 	Added    []struct {
-		Row   int
-		Email string
-		Group string
+		Row      int
+		Email    string
+		Group    string
+		Language string
 	}
 	Updated []struct {
 		Row    int
@@ -725,5 +726,51 @@ func TestLinkTokens(t *testing.T) {
 	}
 	if s, b := session(second); s != 200 {
 		t.Fatalf("current link: %d %s", s, b)
+	}
+}
+
+// TestSingleLanguageStudy: in an English-only study a new expert is
+// English, from the API and from an import, a German one is refused naming
+// the field, and the invitation is in English.
+func TestSingleLanguageStudy(t *testing.T) {
+	e := newMailEnv(t)
+	e.importStudy("en-only.yaml", readFile(t, "testdata/en-only-study.yaml"))
+	deadline := time.Date(2026, 12, 11, 17, 0, 0, 0, time.UTC)
+	if err := e.st.CreateRound(context.Background(), &delphi.Round{SurveyID: "en-only", Number: 1, Status: delphi.RoundOpen, Deadline: &deadline}); err != nil {
+		t.Fatal(err)
+	}
+	panelURL := "/api/v1/surveys/en-only/experts"
+	x := decode[expertOut](t, e.must(201, "POST", panelURL, "admin", `{"name":"Ann","email":"ann@example.org","group":"all"}`))
+	if x.Language != "en" {
+		t.Fatalf("a new expert without a language: %q, want en", x.Language)
+	}
+	if y := decode[expertOut](t, e.must(201, "POST", panelURL, "admin", `{"name":"Eve","email":"eve@example.org","group":"all","language":""}`)); y.Language != "en" {
+		t.Fatalf("a new expert with an empty language: %q, want en", y.Language)
+	}
+	b := e.must(422, "POST", panelURL, "admin", `{"name":"Bea","email":"bea@example.org","group":"all","language":"de"}`)
+	for _, want := range []string{`"field":"language"`, `"reason":"unknown_language"`, `"params":{"allowed":"en","value":"de"}`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Fatalf("a German expert in an English study: %s lacks %s", b, want)
+		}
+	}
+	e.must(422, "PATCH", panelURL+"/"+x.ID, "admin", `{"language":"de"}`)
+
+	status, body := e.upload(panelURL+"/import?dry_run=true", "admin", "panel.csv", []byte("Name,E-Mail,Gruppe,Sprache\nCem,cem@example.org,all,\nDia,dia@example.org,all,Deutsch\n"))
+	rep := decode[importOut](t, body)
+	if status != 200 || len(rep.Added) != 1 || rep.Added[0].Language != "en" || len(rep.Rejected) != 1 || rep.Rejected[0].Reason != "unknown_language" || rep.Rejected[0].Field != "language" {
+		t.Fatalf("import into an English study: %d %s", status, body)
+	}
+	status, body = e.upload(panelURL+"/import?dry_run=false&skip_invalid=true", "admin", "panel.csv", []byte("Name,E-Mail,Gruppe\nCem,cem@example.org,all\n"))
+	if status != 200 || !bytes.Contains(body, []byte(`"written":true`)) {
+		t.Fatalf("import: %d %s", status, body)
+	}
+
+	e.must(202, "POST", "/api/v1/surveys/en-only/rounds/1/invitations", "admin", "")
+	e.drain()
+	for _, addr := range []string{"ann@example.org", "cem@example.org"} {
+		msgs := e.smtp.To(addr)
+		if len(msgs) != 1 || !strings.HasPrefix(msgs[0].Subject, "Invitation: English panel study") || !strings.Contains(msgs[0].Text, "Please answer by") {
+			t.Fatalf("the invitation to %s: %+v", addr, msgs)
+		}
 	}
 }

@@ -9,10 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
@@ -173,13 +176,13 @@ func TestRoundLifecycle(t *testing.T) {
 		{name: "create round 1 with a past deadline", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + past + `"}`, status: 201, want: []string{`"number":1`, `"status":"draft"`, `"origins":{"initial":`}},
 		{name: "round 2 needs round 1 closed", method: "POST", url: ks, as: "coord-a", body: `{}`, status: 409},
 		{name: "close a draft", method: "POST", url: ks + "/1/close", as: "coord-a", status: 409},
-		{name: "open with a past deadline", method: "POST", url: ks + "/1/open", as: "coord-a", status: 422, want: []string{`"field":"deadline"`}},
+		{name: "open with a past deadline", method: "POST", url: ks + "/1/open", as: "coord-a", status: 422, want: []string{`"field":"deadline","reason":"deadline_past"`}},
 		{name: "researcher may not open", method: "POST", url: ks + "/1/open", as: "researcher", status: 403},
 		{name: "patch the deadline of a draft", method: "PATCH", url: ks + "/1", as: "coord-a", body: `{"deadline":"` + future + `"}`, status: 200, want: []string{`"deadline":"` + future + `"`}},
 		{name: "patch without fields", method: "PATCH", url: ks + "/1", as: "coord-a", body: `{}`, status: 422},
 		{name: "open", method: "POST", url: ks + "/1/open", as: "coord-a", status: 200, want: []string{`"status":"open"`, `"opened_at":`, `"action":"open"`}},
 		{name: "open twice", method: "POST", url: ks + "/1/open", as: "coord-a", status: 409},
-		{name: "an open round's deadline cannot move into the past", method: "PATCH", url: ks + "/1", as: "coord-a", body: `{"deadline":"` + past + `"}`, status: 422, want: []string{`"field":"deadline"`}},
+		{name: "an open round's deadline cannot move into the past", method: "PATCH", url: ks + "/1", as: "coord-a", body: `{"deadline":"` + past + `"}`, status: 422, want: []string{`"field":"deadline","reason":"deadline_past"`}},
 		{name: "reopen an open round", method: "POST", url: ks + "/1/reopen", as: "coord-a", body: `{"reason":"x"}`, status: 409},
 		{name: "round list", method: "GET", url: ks, as: "researcher", status: 200, want: []string{`"status":"open"`}},
 		{name: "unknown round", method: "GET", url: ks + "/7", as: "admin", status: 404},
@@ -243,6 +246,7 @@ func TestCarryOverNoConsensus(t *testing.T) {
 		e.expertCall(x, "PUT", "/api/v1/participation/answers/r2", fmt.Sprintf(`{"value":%d,"seq":1}`, v.r2), 200)
 		e.expertCall(x, "PUT", "/api/v1/participation/answers/m1", `{"value":{"imp":5,"feas":3},"seq":1}`, 200)
 		e.expertCall(x, "PUT", "/api/v1/participation/answers/t1", fmt.Sprintf(`{"value":"idea %d","seq":1}`, i), 200)
+		e.expertCall(x, "POST", "/api/v1/participation/submit", "", 200)
 	}
 	e.staff("POST", "/api/v1/surveys/"+ptStudy+"/rounds/1/close", "admin", "", 200)
 	r2 := decode[roundOut](t, e.staff("POST", "/api/v1/surveys/"+ptStudy+"/rounds", "admin", `{"deadline":"`+e.ts(time.Hour)+`"}`, 201))
@@ -521,6 +525,7 @@ func TestFeedbackAndJustification(t *testing.T) {
 		e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
 		e.expertCall(x, "PUT", "/api/v1/participation/answers/r1", fmt.Sprintf(`{"value":%d,"comment":"Kommentar %d","seq":1}`, v, i), 200)
 		e.expertCall(x, "PUT", "/api/v1/participation/answers/r2", fmt.Sprintf(`{"value":%d,"seq":1}`, v), 200)
+		e.expertCall(x, "POST", "/api/v1/participation/submit", "", 200)
 	}
 	e.staff("POST", "/api/v1/surveys/"+ptStudy+"/rounds/1/close", "admin", "", 200)
 	snap1, err := e.st.Snapshot(context.Background(), ptStudy, 1)
@@ -608,6 +613,39 @@ func TestFeedbackAndJustification(t *testing.T) {
 	}
 }
 
+// TestNumericEstimateNeedsJustification: a numeric estimate outside the
+// previous round's IQR needs a justification on submit, as a rating does.
+func TestNumericEstimateNeedsJustification(t *testing.T) {
+	e := ptEnv(t)
+	var panel []*expert
+	for i, v := range []int{100, 200, 300, 300, 400} { // Q1 200, Q3 300
+		x := e.addExpert(ptStudy, []string{"wiss", "praxis"}[i%2])
+		panel = append(panel, x)
+		e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
+		e.expertCall(x, "PUT", "/api/v1/participation/answers/n1", fmt.Sprintf(`{"value":%d,"seq":1}`, v), 200)
+		e.expertCall(x, "POST", "/api/v1/participation/submit", "", 200)
+	}
+	e.staff("POST", "/api/v1/surveys/"+ptStudy+"/rounds/1/close", "admin", "", 200)
+	e.openRound(ptStudy, `{"deadline":"`+e.ts(48*time.Hour)+`","carry_over":{"mode":"all"}}`)
+
+	a := panel[0]
+	out := e.expertCall(a, "PUT", "/api/v1/participation/answers/n1", `{"value":50,"seq":1}`, 200)
+	if !bytes.Contains(out, []byte(`"needs_justification":true`)) {
+		t.Fatalf("save of an estimate outside the IQR: %s", out)
+	}
+	out = e.expertCall(a, "POST", "/api/v1/participation/submit", "", 422)
+	if !bytes.Contains(out, []byte(`"field":"n1"`)) || !bytes.Contains(out, []byte(`"details":[{"field":"n1"`)) {
+		t.Fatalf("submit without a justification: %s", out)
+	}
+	e.expertCall(a, "PUT", "/api/v1/participation/answers/n1", `{"value":50,"justification":"the new tariff","seq":2}`, 200)
+	e.expertCall(a, "POST", "/api/v1/participation/submit", "", 200)
+	// Inside the IQR (the bounds included) none is needed.
+	if out := e.expertCall(panel[1], "PUT", "/api/v1/participation/answers/n1", `{"value":300,"seq":1}`, 200); !bytes.Contains(out, []byte(`"needs_justification":false`)) {
+		t.Fatalf("save inside the IQR: %s", out)
+	}
+	e.expertCall(panel[1], "POST", "/api/v1/participation/submit", "", 200)
+}
+
 // TestFeedbackHiddenUntilAnswered: with hide_until_answered the server omits
 // an item's feedback until the expert has answered it in this round.
 func TestFeedbackHiddenUntilAnswered(t *testing.T) {
@@ -621,6 +659,7 @@ func TestFeedbackHiddenUntilAnswered(t *testing.T) {
 	for _, p := range []*expert{x, y} {
 		e.expertCall(p, "POST", "/api/v1/participation/consent", "", 200)
 		e.expertCall(p, "PUT", "/api/v1/participation/answers/r1", `{"value":4,"seq":1}`, 200)
+		e.expertCall(p, "POST", "/api/v1/participation/submit", "", 200)
 	}
 	e.staff("POST", "/api/v1/surveys/pt-hide/rounds/1/close", "admin", "", 200)
 	e.openRound("pt-hide", `{"deadline":"`+e.ts(48*time.Hour)+`","carry_over":{"mode":"all"}}`)
@@ -655,6 +694,7 @@ func TestFeedbackSmallGroupSuppressed(t *testing.T) {
 		e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
 		body := fmt.Sprintf(`{"value":%d,"comment":"%s","seq":1}`, 3+i%2, []string{"Zeta", "Gamma", "Beta", "Alpha aus der Praxis"}[i])
 		e.expertCall(x, "PUT", "/api/v1/participation/answers/r1", body, 200)
+		e.expertCall(x, "POST", "/api/v1/participation/submit", "", 200)
 	}
 	e.staff("POST", "/api/v1/surveys/pt-small/rounds/1/close", "admin", "", 200)
 	e.openRound("pt-small", `{"deadline":"`+e.ts(48*time.Hour)+`","carry_over":{"mode":"all"}}`)
@@ -925,5 +965,74 @@ func TestExportClosesAnOverdueRound(t *testing.T) {
 	}
 	if _, err := e.st.Snapshot(ctx, ptStudy, 1); err != nil {
 		t.Fatalf("no snapshot: %v", err)
+	}
+}
+
+// TestResultsCountSubmittedOrAll: by default the live results, the export
+// and the feedback snapshot count the experts who submitted; with
+// feedback.count "all" drafts too. Both numbers are there either way.
+func TestResultsCountSubmittedOrAll(t *testing.T) {
+	for _, tc := range []struct {
+		count string // "" leaves the key out: the default
+		n     int    // r1's n: 3 submitted, 2 drafts
+	}{{"", 3}, {"all", 5}} {
+		t.Run("count="+tc.count, func(t *testing.T) {
+			e := newEnv(t)
+			id := "pt-count"
+			study := strings.Replace(readFile(t, "testdata/participation-study.yaml"), "id: pt-study", "id: "+id, 1)
+			rule := "submitted"
+			if tc.count != "" {
+				study = strings.Replace(study, "justify_outside_iqr: true", "justify_outside_iqr: true\n    count: "+tc.count, 1)
+				rule = tc.count
+			}
+			e.importStudy(id+".yaml", study)
+			e.openRound(id, "")
+			var panel []*expert
+			for i, v := range []int{5, 5, 5, 1, 1} {
+				x := e.addExpert(id, "wiss")
+				panel = append(panel, x)
+				e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
+				e.expertCall(x, "PUT", "/api/v1/participation/answers/r1", fmt.Sprintf(`{"value":%d,"seq":1}`, v), 200)
+				if i < 3 {
+					e.expertCall(x, "POST", "/api/v1/participation/submit", "", 200)
+				}
+			}
+			counts := fmt.Sprintf(`"item_id":"r1","type":"rating","section_id":"a","position":0,"answered":%d,"n":%d,"submitted":3,"drafts":2`, tc.n, tc.n)
+			live := e.staff("GET", "/api/v1/surveys/"+id+"/rounds/1/results", "admin", "", 200)
+			for _, want := range []string{`"count":"` + rule + `"`, fmt.Sprintf(`"respondents":{"total":%d,`, tc.n), `"submitted":3,"drafts":2},"items"`, counts} {
+				if !bytes.Contains(live, []byte(want)) {
+					t.Fatalf("live results lack %s: %.600s", want, live)
+				}
+			}
+
+			// The export's result sheet counts the same experts.
+			x := decode[struct {
+				Items []struct {
+					ItemID string `json:"item_id"`
+					N      int
+				}
+			}](t, live)
+			if x.Items[0].ItemID != "r1" || x.Items[0].N != tc.n {
+				t.Fatalf("live r1: %+v", x.Items[0])
+			}
+			f, err := excelize.OpenReader(bytes.NewReader(e.staff("GET", "/api/v1/surveys/"+id+"/export.xlsx?lang=en", "admin", "", 200)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, _ := f.GetRows("Round 1")
+			nCol := slices.Index(rows[0], "n")
+			if nCol < 0 || rows[1][1] != "r1" || rows[1][nCol] != strconv.Itoa(tc.n) {
+				t.Fatalf("export round 1: %q / %q", rows[0], rows[1])
+			}
+			_ = f.Close()
+
+			// Round 2's feedback is the snapshot taken at the close.
+			e.staff("POST", "/api/v1/surveys/"+id+"/rounds/1/close", "admin", "", 200)
+			e.openRound(id, `{"deadline":"`+e.ts(48*time.Hour)+`","carry_over":{"mode":"all"}}`)
+			b := e.expertCall(panel[0], "GET", "/api/v1/participation", "", 200)
+			if want := fmt.Sprintf(`"feedback":{"item_id":"r1","type":"rating","n":%d,"submitted":3,"drafts":2,"count":"%s"`, tc.n, rule); !bytes.Contains(b, []byte(want)) {
+				t.Fatalf("feedback lacks %s: %.800s", want, b)
+			}
+		})
 	}
 }

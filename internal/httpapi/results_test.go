@@ -67,7 +67,8 @@ func newResultsEnv(t *testing.T) *resultsEnv {
 	return e
 }
 
-// answer saves expert x's ratings of a multi_rating item in round n.
+// answer saves expert x's ratings of a multi_rating item in round n and
+// submits the round (the results count submitted experts).
 func (e *resultsEnv) answer(n, x int, item string, imp, feas int, comment string) {
 	e.t.Helper()
 	e.seq++
@@ -77,6 +78,9 @@ func (e *resultsEnv) answer(n, x int, item string, imp, feas int, comment string
 		Value: delphi.Value{Criteria: map[string]delphi.Value{"wichtigkeit": {Point: &imp}, "umsetzbarkeit": {Point: &feas}}}}
 	if _, applied, err := e.st.SaveAnswer(context.Background(), a, e.clock.now()); err != nil || !applied {
 		e.t.Fatalf("save answer: %v %v", applied, err)
+	}
+	if _, _, err := e.st.SubmitResponse(context.Background(), ksaID, n, a.ExpertID, e.clock.now()); err != nil {
+		e.t.Fatalf("submit: %v", err)
 	}
 }
 

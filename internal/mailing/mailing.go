@@ -78,8 +78,8 @@ type Send struct {
 // or round, and for reminders to a round that is not open.
 func (s *Service) NewSend(sv *delphi.Survey, n int, r *delphi.Round, kind string, req SendRequest) (*Send, error) {
 	if req.Group != "" {
-		if _, ok := sv.Definition.Group(req.Group); !ok {
-			return nil, delphi.FieldErrorf(delphi.EINVALID, "group", "unknown group %q", req.Group)
+		if err := sv.Definition.CheckGroup(req.Group); err != nil {
+			return nil, err
 		}
 	}
 	interval := mail.DefaultMinInterval

@@ -199,7 +199,7 @@ func TestMakePlan(t *testing.T) {
 		{Line: 3, Email: "moved@example.org", Name: "", Group: "international", Language: "en"},
 		{Line: 4, Email: "new@example.org", Name: "New", Group: "international"},
 	}
-	p := panel.MakePlan(rows, existing)
+	p := panel.MakePlan(rows, existing, delphi.LangDE)
 	if len(p.Unchanged) != 1 || p.Unchanged[0] != 2 {
 		t.Errorf("unchanged = %v", p.Unchanged)
 	}

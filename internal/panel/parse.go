@@ -25,11 +25,12 @@ const MaxRows = 20000
 // sheet of MaxRows rows takes some 20 MB.
 const MaxUnzippedXLSX = 128 << 20
 
-// Reasons a row is rejected; the UI translates them.
+// Reasons a row is rejected; the UI translates them. The first three are
+// the reasons of the same errors of the API.
 const (
-	ReasonBadEmail        = "bad_email"
-	ReasonUnknownGroup    = "unknown_group"
-	ReasonUnknownLanguage = "unknown_language"
+	ReasonBadEmail        = delphi.ReasonBadEmail
+	ReasonUnknownGroup    = delphi.ReasonUnknownGroup
+	ReasonUnknownLanguage = delphi.ReasonUnknownLanguage
 	ReasonDuplicate       = "duplicate_in_file"
 	ReasonTooLong         = "too_long"
 	ReasonInvalidText     = "invalid_text" // a control character, or not UTF-8
@@ -245,7 +246,8 @@ func normHeader(h string) string {
 }
 
 // languageNames maps cell texts to languages. An empty cell stays empty: a
-// new expert then gets German, an existing one keeps theirs.
+// new expert then gets the study's first language, an existing one keeps
+// theirs.
 var languageNames = map[string]string{
 	"": "", "de": delphi.LangDE, "deutsch": delphi.LangDE, "german": delphi.LangDE, "ger": delphi.LangDE, "deu": delphi.LangDE,
 	"en": delphi.LangEN, "englisch": delphi.LangEN, "english": delphi.LangEN, "eng": delphi.LangEN,
@@ -345,8 +347,8 @@ func parseRecords(format string, records [][]string, lines []int, def *delphi.De
 		}
 		row.Group = g
 		lang, ok := languageNames[strings.ToLower(cell(colLanguage))]
-		if !ok {
-			reject("language", ReasonUnknownLanguage, "unknown language %q (de or en)", cell(colLanguage))
+		if !ok || (lang != "" && !def.HasLanguage(lang)) {
+			reject("language", ReasonUnknownLanguage, "language %q is not a language of this study (%s)", cell(colLanguage), strings.Join(def.LanguageList(), ", "))
 			continue
 		}
 		row.Language = lang

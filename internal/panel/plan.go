@@ -22,9 +22,10 @@ type Plan struct {
 }
 
 // MakePlan matches rows against the panel. Empty cells keep the stored
-// value; a new expert without a language gets German. Erased experts have
-// no e-mail any more, so their address comes back as a new expert.
-func MakePlan(rows []Row, panel []*delphi.Expert) Plan {
+// value; a new expert without a language gets lang (the study's first).
+// Erased experts have no e-mail any more, so their address comes back as a
+// new expert.
+func MakePlan(rows []Row, panel []*delphi.Expert, lang string) Plan {
 	byEmail := make(map[string]*delphi.Expert, len(panel))
 	for _, e := range panel {
 		if e.Email != "" && !e.Erased() {
@@ -36,7 +37,7 @@ func MakePlan(rows []Row, panel []*delphi.Expert) Plan {
 		e, ok := byEmail[r.Email]
 		if !ok {
 			if r.Language == "" {
-				r.Language = delphi.LangDE
+				r.Language = lang
 			}
 			p.Add = append(p.Add, r)
 			continue

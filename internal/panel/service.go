@@ -153,9 +153,7 @@ func matchStatus(j *ExpertView, status string) bool {
 // checkGroup is EINVALID (field group) for a group the study does not have.
 func checkGroup(sv *delphi.Survey, group string) error {
 	if group != "" {
-		if _, ok := sv.Definition.Group(group); !ok {
-			return delphi.FieldErrorf(delphi.EINVALID, "group", "unknown group %q", group)
-		}
+		return sv.Definition.CheckGroup(group)
 	}
 	return nil
 }
@@ -255,15 +253,19 @@ func (in *ExpertInput) apply(e *delphi.Expert, now time.Time) []string {
 	return changed
 }
 
-// Create adds an expert to the panel (a pseudonym is drawn) and audits it.
+// Create adds an expert to the panel (a pseudonym is drawn) and audits it;
+// without a language the expert gets the study's first.
 // EINVALID naming the field (delphi.Expert.Validate; declined given);
 // ECONFLICT for an e-mail address already in the panel.
 func (s *Service) Create(ctx context.Context, actorID string, sv *delphi.Survey, in ExpertInput) (*ExpertView, error) {
 	if in.Declined != nil {
 		return nil, delphi.FieldErrorf(delphi.EINVALID, "declined", "a new expert cannot have declined")
 	}
-	e := &delphi.Expert{SurveyID: sv.ID, Language: delphi.LangDE}
+	e := &delphi.Expert{SurveyID: sv.ID}
 	in.apply(e, s.now())
+	if e.Language == "" { // absent or empty
+		e.Language = sv.Definition.DefaultLanguage()
+	}
 	if err := e.Validate(sv.Definition); err != nil {
 		return nil, err
 	}
@@ -307,8 +309,8 @@ func (s *Service) Update(ctx context.Context, actorID string, sv *delphi.Survey,
 	}
 	changed := in.apply(e, s.now())
 	if e.Erased() {
-		if _, ok := sv.Definition.Group(e.Group); !ok {
-			return nil, delphi.FieldErrorf(delphi.EINVALID, "group", "unknown expert group %q", e.Group)
+		if err := sv.Definition.CheckGroup(e.Group); err != nil {
+			return nil, err
 		}
 	} else if err := e.Validate(sv.Definition); err != nil {
 		return nil, err

@@ -62,7 +62,7 @@ func (s *Service) Import(ctx context.Context, actorID string, sv *delphi.Survey,
 	if err != nil {
 		return nil, err
 	}
-	plan := MakePlan(parsed.Rows, existing)
+	plan := MakePlan(parsed.Rows, existing, sv.Definition.DefaultLanguage())
 	byID := make(map[string]*delphi.Expert, len(existing))
 	for _, e := range existing {
 		byID[e.ID] = e

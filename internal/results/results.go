@@ -164,8 +164,9 @@ func RoundItems(r *delphi.Round) []delphi.Item {
 	return out
 }
 
-// Answers flattens responses into the engine's input. Every stored answer
-// counts, submitted or not: the results show the answers so far. Survey,
+// Answers flattens responses into the engine's input: every stored answer,
+// marked Draft where the response was not submitted (analysis.Compute
+// counts them by the study's feedback.count). Survey,
 // round, expert and group are taken from the response where the answer
 // lacks them. The order is fixed (by expert, then item), so equal inputs
 // give equal outputs.
@@ -198,6 +199,7 @@ func Answers(responses []*delphi.Response) []delphi.Answer {
 			if a.Group == "" {
 				a.Group = r.Group
 			}
+			a.Draft = r.SubmittedAt == nil
 			out = append(out, a)
 		}
 		slices.SortFunc(out[start:], func(a, b delphi.Answer) int { return cmp.Compare(a.ItemID, b.ItemID) })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
 
@@ -69,12 +70,14 @@ func (s *Service) Transitions(ctx context.Context, surveyID string, n int) (*Tra
 // ComputeTransitions builds the transition matrices of the rating items and
 // criteria in items, from the answers of round n−1 (prev) and n (cur). Of
 // several answers by one expert to one item the one with the highest Seq
-// counts, as in the engine; answers without an expert id are never paired.
+// counts, as in the engine; answers without an expert id are never paired,
+// and drafts only where the study counts them (analysis.Counted).
 func ComputeTransitions(def *delphi.Definition, n int, items []delphi.Item, prev, cur []delphi.Answer) *Transitions {
 	t := &Transitions{Round: n, From: n - 1, Items: []ItemTransition{}}
 	if def == nil {
 		def = &delphi.Definition{}
 	}
+	prev, cur = analysis.Counted(def, prev), analysis.Counted(def, cur)
 	p, c := latestByItem(prev), latestByItem(cur)
 	groups := groupOrder(def, cur)
 	for _, it := range items {

@@ -286,7 +286,7 @@ func TestCloseOnceAndReplaceAfterReopen(t *testing.T) {
 		t.Fatalf("%d concurrent closes computed %d snapshots and audited %d closes; want 1 and 1", workers, n, c)
 	}
 	first, err := f.svc.Results.Frozen(ctx, sv.ID, 1)
-	if err != nil || first.Respondents.Total != 2 {
+	if err != nil || first.Respondents.Drafts != 2 {
 		t.Fatalf("snapshot: %+v %v", first, err)
 	}
 
@@ -307,7 +307,7 @@ func TestCloseOnceAndReplaceAfterReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	second, err := f.svc.Results.Frozen(ctx, sv.ID, 1)
-	if err != nil || second.Respondents.Total != 3 || !second.ComputedAt.Equal(f.clock()) {
+	if err != nil || second.Respondents.Drafts != 3 || !second.ComputedAt.Equal(f.clock()) {
 		t.Fatalf("snapshot after the second close: %+v %v", second, err)
 	}
 	if _, err := f.svc.Close(ctx, "u1", sv.ID, 7); delphi.ErrorCode(err) != delphi.ENOTFOUND {
@@ -350,7 +350,7 @@ func TestCloseWaitsForAdmittedAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := f.svc.Results.Frozen(ctx, sv.ID, 1)
-	if err != nil || res.Respondents.Total != 1 {
+	if err != nil || res.Respondents.Drafts != 1 {
 		t.Fatalf("the snapshot counted %+v (%v); want the answer saved while the close began", res, err)
 	}
 	if err := f.save(ctx, sv.ID, "x2", 5); delphi.ErrorCode(err) != delphi.ECONFLICT {

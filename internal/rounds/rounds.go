@@ -455,7 +455,7 @@ func (s *Service) Open(ctx context.Context, actorID, surveyID string, n int) (*d
 		case r.Status == delphi.RoundClosed:
 			return delphi.Errorf(delphi.ECONFLICT, "round %d is closed; reopen it with a reason instead", n)
 		case r.Deadline == nil || !r.Deadline.After(now):
-			return delphi.FieldErrorf(delphi.EINVALID, "deadline", "set a deadline in the future before opening round %d", n)
+			return delphi.FieldErrorf(delphi.EINVALID, "deadline", "set a deadline in the future before opening round %d", n).WithReason(delphi.ReasonDeadlinePast, nil)
 		}
 		r.Status, r.OpenedAt = delphi.RoundOpen, &now
 		r.History = append(r.History, delphi.RoundEvent{At: now, Action: delphi.RoundActionOpen, ActorID: actorID})
@@ -579,7 +579,7 @@ func (s *Service) Reopen(ctx context.Context, actorID, surveyID string, n int, r
 	}
 	now := s.now()
 	if deadline != nil && !deadline.After(now) {
-		return nil, delphi.FieldErrorf(delphi.EINVALID, "deadline", "the new deadline must lie in the future")
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "deadline", "the new deadline must lie in the future").WithReason(delphi.ReasonDeadlinePast, nil)
 	}
 	reason = strings.TrimSpace(reason)
 	r, err := s.Rounds.UpdateRound(ctx, surveyID, n, func(r *delphi.Round) error {
@@ -603,7 +603,7 @@ func (s *Service) Reopen(ctx context.Context, actorID, surveyID string, n int, r
 			r.Deadline = utcPtr(deadline)
 		}
 		if r.Deadline == nil || !r.Deadline.After(now) {
-			return delphi.FieldErrorf(delphi.EINVALID, "deadline", "the deadline has passed; give a new one")
+			return delphi.FieldErrorf(delphi.EINVALID, "deadline", "the deadline has passed; give a new one").WithReason(delphi.ReasonDeadlinePast, nil)
 		}
 		r.Status, r.ClosedAt = delphi.RoundOpen, nil
 		r.History = append(r.History, delphi.RoundEvent{At: now, Action: delphi.RoundActionReopen, ActorID: actorID, Reason: reason})
@@ -643,7 +643,7 @@ func (s *Service) Update(ctx context.Context, actorID, surveyID string, n int, o
 			r.Deadline = utcPtr(deadline)
 		}
 		if r.Status == delphi.RoundOpen && deadline != nil && !deadline.After(now) {
-			return delphi.FieldErrorf(delphi.EINVALID, "deadline", "the deadline of an open round must lie in the future; close the round instead")
+			return delphi.FieldErrorf(delphi.EINVALID, "deadline", "the deadline of an open round must lie in the future; close the round instead").WithReason(delphi.ReasonDeadlinePast, nil)
 		}
 		if err := checkDates(r.OpensAt, r.Deadline); err != nil {
 			return err

@@ -100,6 +100,7 @@ func (d *responseDoc) fill(a *delphi.Answer, itemID string, sa *storedAnswer) {
 	a.SurveyID, a.Round, a.ItemID, a.ExpertID, a.Pseudonym, a.Group = d.SurveyID, d.Round, itemID, d.ExpertID, d.Pseudonym, d.Group
 	a.Value, a.Comment, a.Justification, a.Seq = sa.Value, sa.Comment, sa.Justification, sa.Seq
 	a.FirstSavedAt, a.LastSavedAt, a.Revisions = sa.FirstSavedAt, sa.LastSavedAt, sa.Revisions
+	a.Draft = d.SubmittedAt == nil
 }
 
 func (d *responseDoc) response() (*delphi.Response, error) {

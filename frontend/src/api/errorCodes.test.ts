@@ -1,7 +1,8 @@
-// Every error code the server can return has a text in German and in
-// English: the codes come from the server's own source (the E… constants of
-// internal/delphi) and the OpenAPI document's enum, so a new code on the
-// server fails this test until the UI can say it in both languages.
+// Every error code and reason the server can return has a text in German
+// and in English: they come from the server's own source (the E… and
+// Reason… constants of internal/delphi) and the OpenAPI document's enums, so
+// a new code or reason on the server fails this test until the UI can say it
+// in both languages.
 /// <reference types="node" />
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,10 +27,25 @@ function goCodes(): string[] {
   return [...out].sort();
 }
 
+/** The string values of the Reason… constants (ReasonDeadlinePast = "deadline_past") in the domain package. */
+function goReasons(): string[] {
+  const out = new Set<string>();
+  const files = readdirSync(delphi).filter((f) => f.endsWith('.go') && !f.endsWith('_test.go'));
+  for (const src of files.map((f) => readFileSync(path.join(delphi, f), 'utf8'))) {
+    for (const m of src.matchAll(/^\s*Reason[A-Za-z0-9]+\s*=\s*"([a-z0-9_]+)"/gm)) out.add(m[1]!);
+  }
+  return [...out].sort();
+}
+
+const errorProps = (openapi as { components: { schemas: { Error: { properties: { error: { properties: Record<string, { enum?: string[] }> } } } } } })
+  .components.schemas.Error.properties.error.properties;
+const enumReasons: string[] = errorProps.reason?.enum ?? [];
+
 const enumCodes: string[] = (openapi as { components: { schemas: { Error: { properties: { error: { properties: { code: { enum: string[] } } } } } } } })
   .components.schemas.Error.properties.error.properties.code.enum;
 
 const texts = { de: de.errors.code as Record<string, string>, en: en.errors.code as Record<string, string> };
+const reasonTexts = { de: de.errors.reason as Record<string, string>, en: en.errors.reason as Record<string, string> };
 
 describe('error codes', () => {
   const codes = [...new Set([...goCodes(), ...enumCodes])].sort();
@@ -64,8 +80,8 @@ describe('error codes', () => {
     expect(errorText(new ApiError(429, 'rate_limited', 'too many', undefined, 30), i18n.t)).toBe('Too many attempts. Please try again in 30 s.');
   });
 
-  it('fills the code’s text with the params the server sends', async () => {
-    const res = new Response(JSON.stringify({ error: { code: 'invalid', message: 'm', field: 'value', params: { max: 3, bad: { x: 1 } } } }), {
+  it('reads the reason and the params the server sends', async () => {
+    const res = new Response(JSON.stringify({ error: { code: 'invalid', message: 'm', field: 'value', reason: 'unknown_group', params: { max: 3, bad: { x: 1 } } } }), {
       status: 422,
       headers: { 'Content-Type': 'application/json' },
     });
@@ -73,9 +89,45 @@ describe('error codes', () => {
     const real = globalThis.fetch;
     globalThis.fetch = async () => res;
     try {
-      await expect(send('GET', '/api/v1/x')).rejects.toMatchObject({ code: 'invalid', field: 'value', params: { max: 3 } });
+      await expect(send('GET', '/api/v1/x')).rejects.toMatchObject({ code: 'invalid', field: 'value', reason: 'unknown_group', params: { max: 3 } });
     } finally {
       globalThis.fetch = real;
     }
+  });
+});
+
+describe('error reasons', () => {
+  const reasons = [...new Set([...goReasons(), ...enumReasons])].sort();
+  // Values for every param a reason's text may take.
+  const params = { value: 'fr', allowed: 'de, en', round: 2 };
+
+  it('are read from the server’s source and its OpenAPI document', () => {
+    expect(goReasons()).toEqual(expect.arrayContaining(['deadline_past', 'bad_email', 'unknown_group', 'unknown_language']));
+    expect(enumReasons.sort()).toEqual(goReasons()); // the document lists exactly the reasons of the source
+  });
+
+  it.each(['de', 'en'] as const)('each has a text in %s', (lang) => {
+    const missing = reasons.filter((r) => !reasonTexts[lang][r]?.trim());
+    expect(missing, `reasons without a ${lang} text in src/i18n/${lang}.json errors.reason`).toEqual([]);
+  });
+
+  it.each(['de', 'en'] as const)('are shown translated in %s with their params and the field', async (lang) => {
+    await i18n.changeLanguage(lang);
+    for (const reason of reasons) {
+      const text = errorText(new ApiError(422, 'invalid', 'an English server message', 'f', undefined, undefined, params, reason as ApiError['reason']), i18n.t);
+      expect(text, reason).not.toContain('English server message');
+      expect(text, reason).not.toContain('{{');
+      expect(text, reason).toContain(lang === 'de' ? '(Feld: f)' : '(field: f)');
+    }
+  });
+
+  it('say the server’s cases in German, and fall back to the code for a reason the UI does not know', async () => {
+    await i18n.changeLanguage('de');
+    const lang = new ApiError(422, 'invalid', 'language "de" is not a language of this study (en)', 'language', undefined, undefined, { value: 'de', allowed: 'en' }, 'unknown_language');
+    expect(errorText(lang, i18n.t)).toBe('Die Sprache „de“ gehört nicht zu dieser Studie (möglich: en). (Feld: language)');
+    const deadline = new ApiError(422, 'invalid', 'set a deadline in the future before opening round 1', 'deadline', undefined, undefined, undefined, 'deadline_past');
+    expect(errorText(deadline, i18n.t, { withField: false })).toBe('Die Frist muss in der Zukunft liegen. Bitte setzen Sie eine spätere Frist.');
+    const newer = new ApiError(422, 'invalid', 'x', 'email', undefined, undefined, undefined, 'brand_new_reason' as ApiError['reason']);
+    expect(errorText(newer, i18n.t)).toBe('Die Angaben sind nicht gültig. Bitte prüfen Sie sie. (Feld: email)');
   });
 });

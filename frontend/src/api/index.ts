@@ -3,14 +3,14 @@
 // field and details, and Retry-After.
 // Cookies carry the session (er_session, HttpOnly); state-changing requests
 // echo the er_csrf cookie in the X-CSRF-Token header (double-submit).
-import type { ErrorCode, ErrorDetail, LoginResponse, Survey, SurveyList, User, UserList } from './types';
+import type { ErrorCode, ErrorDetail, ErrorReason, LoginResponse, Survey, SurveyList, User, UserList } from './types';
 
 export type { ErrorDetail } from './types';
 
 export const CSRF_COOKIE = 'er_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
 
-/** An error answer of the API, {"error":{"code","message","field","details"}}, or a network failure (status 0, code "network"). */
+/** An error answer of the API, {"error":{"code","message","field","reason","params","details"}}, or a network failure (status 0, code "network"). */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode | 'network';
@@ -21,6 +21,8 @@ export class ApiError extends Error {
   readonly details?: ErrorDetail[];
   /** Values for the translation of the code (the body's "params", when the server sends them), e.g. {max: 3}. */
   readonly params?: Record<string, string | number>;
+  /** The specific problem, where the server names one (e.g. "deadline_past"); the UI translates it instead of the code. */
+  readonly reason?: ErrorReason;
 
   constructor(
     status: number,
@@ -30,6 +32,7 @@ export class ApiError extends Error {
     retryAfter?: number,
     details?: ErrorDetail[],
     params?: Record<string, string | number>,
+    reason?: ErrorReason,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -39,6 +42,7 @@ export class ApiError extends Error {
     if (retryAfter !== undefined) this.retryAfter = retryAfter;
     if (details && details.length > 0) this.details = details;
     if (params && Object.keys(params).length > 0) this.params = params;
+    if (reason) this.reason = reason;
   }
 }
 
@@ -80,14 +84,16 @@ async function toApiError(res: Response): Promise<ApiError> {
   let field: string | undefined;
   let details: ErrorDetail[] | undefined;
   let params: Record<string, string | number> | undefined;
+  let reason: ErrorReason | undefined;
   try {
     const body: unknown = await res.json();
     const err = (body as { error?: unknown } | null)?.error;
     if (err && typeof err === 'object') {
-      const e = err as { code?: unknown; message?: unknown; field?: unknown; details?: unknown; params?: unknown };
+      const e = err as { code?: unknown; message?: unknown; field?: unknown; details?: unknown; params?: unknown; reason?: unknown };
       if (typeof e.code === 'string' && e.code) code = e.code as ErrorCode;
       if (typeof e.message === 'string' && e.message) message = e.message;
       if (typeof e.field === 'string' && e.field) field = e.field;
+      if (typeof e.reason === 'string' && e.reason) reason = e.reason as ErrorReason;
       if (Array.isArray(e.details)) {
         details = e.details.filter(
           (d): d is ErrorDetail => !!d && typeof d === 'object' && typeof (d as { message?: unknown }).message === 'string',
@@ -102,7 +108,7 @@ async function toApiError(res: Response): Promise<ApiError> {
   } catch {
     // Not JSON: keep "internal" and the status text.
   }
-  return new ApiError(res.status, code, message, field, retryAfter, details, params);
+  return new ApiError(res.status, code, message, field, retryAfter, details, params, reason);
 }
 
 export interface RequestOptions {

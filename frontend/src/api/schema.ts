@@ -2303,6 +2303,15 @@ export interface components {
                 code: "invalid" | "bad_request" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "rate_limited" | "too_large" | "unsupported" | "unavailable" | "internal";
                 message: string;
                 field?: string;
+                /**
+                 * @description The specific problem, where the UI needs more than the code (delphi.Reason… constants); the UI translates it with the field and params.
+                 * @enum {string}
+                 */
+                reason?: "deadline_past" | "bad_email" | "unknown_group" | "unknown_language";
+                /** @description Values for the reason's text, e.g. {"value":"de","allowed":"en"} for unknown_language. */
+                params?: {
+                    [key: string]: string | number;
+                };
                 details?: {
                     field?: string;
                     line?: number;
@@ -2457,7 +2466,10 @@ export interface components {
             email?: string;
             organisation?: string;
             group?: string;
-            /** @enum {string} */
+            /**
+             * @description one of the study's languages (422, reason unknown_language, for another); a new expert without one gets the study's first
+             * @enum {string}
+             */
             language?: "de" | "en";
             notes?: string;
             declined?: boolean;
@@ -2714,6 +2726,11 @@ export interface components {
             justify_outside_iqr: boolean;
             /** @description absent in a stored study that does not set it: the default 3 applies */
             min_group_n?: number;
+            /**
+             * @description whose answers the results count: submitted (the default, also when absent) or all, drafts included
+             * @enum {string}
+             */
+            count?: "submitted" | "all";
         };
         RoundPlan: {
             planned: number;
@@ -2974,6 +2991,15 @@ export interface components {
             item_id: string;
             type: components["schemas"]["ItemType"];
             n: number;
+            /** @description experts who answered and submitted the round (absent in snapshots from before it was counted) */
+            submitted?: number;
+            /** @description experts who answered but have not submitted the round; counted in n only with count "all" */
+            drafts?: number;
+            /**
+             * @description the study's feedback.count the numbers follow
+             * @enum {string}
+             */
+            count?: "submitted" | "all";
             rating?: components["schemas"]["RatingFeedback"];
             criteria?: components["schemas"]["CriterionFeedback"][];
             numeric?: components["schemas"]["RatingFeedback"];
@@ -3114,6 +3140,10 @@ export interface components {
             position: number;
             answered: number;
             n: number;
+            /** @description experts who answered and submitted the round (absent in snapshots from before it was counted) */
+            submitted?: number;
+            /** @description experts who answered but have not submitted the round; counted in n only with count "all" */
+            drafts?: number;
             rating?: components["schemas"]["RatingResult"];
             criteria?: components["schemas"]["CriterionResult"][];
             choice?: components["schemas"]["ChoiceResult"];
@@ -3141,11 +3171,20 @@ export interface components {
                 [key: string]: string;
             };
             groups: string[];
+            /**
+             * @description the study's feedback.count applied: submitted counts the experts who submitted the round, all drafts too (absent in snapshots from before it was counted: all)
+             * @enum {string}
+             */
+            count?: "submitted" | "all";
             respondents: {
                 total: number;
                 by_group: {
                     [key: string]: number;
                 };
+                /** @description experts who answered and submitted the round (absent in snapshots from before it was counted) */
+                submitted?: number;
+                /** @description experts who answered but have not submitted the round; counted in n only with count "all" */
+                drafts?: number;
             };
             items: components["schemas"]["ItemResult"][];
         };
@@ -3372,6 +3411,7 @@ export const pathsApiV1SurveysIdExportXlsxGetParametersQueryLangValues: Readonly
 export const pathsApiV1SurveysIdExportCsvGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.csv"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const pathsApiV1SurveysIdExportJsonGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.json"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"];
+export const errorErrorReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["reason"]> = ["deadline_past", "bad_email", "unknown_group", "unknown_language"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["User"]["role"]> = ["admin", "coordinator", "researcher"];
 export const userRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRequest"]["role"]> = ["admin", "coordinator", "researcher"];
 export const roundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Round"]["status"]> = ["draft", "open", "closed"];
@@ -3386,6 +3426,7 @@ export const mailJobKindValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const mailJobStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MailJob"]["status"]> = ["running", "done"];
 export const itemTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ItemType"]> = ["rating", "multi_rating", "single_choice", "multiple_choice", "ranking", "numeric", "text"];
 export const statisticValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Statistic"]> = ["n", "median", "iqr", "mean", "sd", "distribution", "agreement", "consensus"];
+export const feedbackCountValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Feedback"]["count"]> = ["submitted", "all"];
 export const roundPlanCarry_overModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundPlan"]["carry_over"]["mode"]> = ["no_consensus", "all", "chosen"];
 export const definitionQuantile_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Definition"]["quantile_type"]> = [6, 7];
 export const surveyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Survey"]["status"]> = ["draft", "active", "closed"];
@@ -3393,8 +3434,10 @@ export const surveySummaryStatusValues: ReadonlyArray<FlattenedDeepRequired<comp
 export const originValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Origin"]> = ["initial", "carried", "changed", "new"];
 export const participationRoundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParticipationRound"]["status"]> = ["draft", "open", "closed"];
 export const commentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Comment"]["kind"]> = ["answer", "comment", "justification"];
+export const itemFeedbackCountValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ItemFeedback"]["count"]> = ["submitted", "all"];
 export const outcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Outcome"]> = ["consensus_in", "consensus_out", "none"];
 export const divergenceFlagsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Divergence"]["flags"]> = ["median_gap", "opposite_consensus", "bimodal"];
+export const roundResultsCountValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundResults"]["count"]> = ["submitted", "all"];
 export const resultsRoundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ResultsRound"]["status"]> = ["draft", "open", "closed"];
 export const roundStateInviteValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundState"]["invite"]> = ["", "pending", "sending", "sent", "failed", "skipped"];
 export const mailPreviewKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MailPreview"]["kind"]> = ["invite", "reminder"];

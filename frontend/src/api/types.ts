@@ -9,6 +9,7 @@ type S = components['schemas'];
 /** The `code` of an error answer. */
 export type ErrorCode = S['Error']['error']['code'];
 /** One entry of an error's "details": a problem, where known at a line and column of the file. */
+export type ErrorReason = NonNullable<S['Error']['error']['reason']>;
 export type ErrorDetail = NonNullable<S['Error']['error']['details']>[number];
 
 export type Text = S['Text'];

@@ -13,8 +13,8 @@ export class LocalizedError extends Error {
 
 /**
  * The message shown to the user for an error from the API client: the
- * translation of the error's code (errors.code.<code>, with the error's
- * params and field), so the UI speaks its own language; the server's
+ * translation of the error's reason (errors.reason.<reason>) or else its code
+ * (errors.code.<code>), with the error's params and field, so the UI speaks its own language; the server's
  * (English) message only for a code this UI does not know yet.
  * withField: false leaves out "(field: x)", where the field is shown anyway.
  */
@@ -24,7 +24,10 @@ export function errorText(err: unknown, t: TFunction, { withField = true }: { wi
   const code = err.status === 0 ? 'network' : err.code;
   if (code === 'rate_limited' && err.retryAfter !== undefined) return t('errors.rateLimited', { seconds: err.retryAfter });
   const vars = { ...err.params, ...(err.field ? { field: err.field } : {}) };
-  const known = (t as (k: string, o: Record<string, unknown>) => string)(`errors.code.${code}`, { ...vars, defaultValue: MISSING });
+  const tr = (key: string) => (t as (k: string, o: Record<string, unknown>) => string)(key, { ...vars, defaultValue: MISSING });
+  // The reason's text where the server names one and this UI knows it, else the code's.
+  const byReason = err.reason ? tr(`errors.reason.${err.reason}`) : MISSING;
+  const known = byReason !== MISSING ? byReason : tr(`errors.code.${code}`);
   const text = known !== MISSING ? known : err.message || t('errors.generic');
   if (code === 'internal' || code === 'network' || code === 'unavailable') return text;
   return withField && err.field ? t('errors.withField', { message: text, field: err.field }) : text;

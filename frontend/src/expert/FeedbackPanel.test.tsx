@@ -150,6 +150,22 @@ describe('FeedbackPanel', () => {
     expect(within(screen.getByRole('figure')).getAllByRole('listitem').map((li) => li.textContent?.trim())).toEqual(['Answers per point', 'Median (dashed)']);
   });
 
+  it('shows how many experts submitted and how many left a draft', async () => {
+    await i18n.changeLanguage('de');
+    const fb: ItemFeedback = { ...ratingFeedback, submitted: 12, drafts: 2, count: 'submitted' };
+    const { unmount } = render(<FeedbackPanel item={housing} feedback={fb} scales={def.scales} groups={[]} lang="de" round={1} minGroupN={3} />);
+    expect(screen.getByText('12 abgeschickt, 2 Entwürfe')).toBeInTheDocument();
+    unmount();
+    await i18n.changeLanguage('en');
+    const one = render(<FeedbackPanel item={housing} feedback={{ ...fb, drafts: 1 }} scales={def.scales} groups={[]} lang="en" round={1} minGroupN={3} />);
+    expect(screen.getByText('12 submitted, 1 draft')).toBeInTheDocument();
+    one.unmount();
+    // A snapshot from before both were counted: no line.
+    render(<FeedbackPanel item={housing} feedback={ratingFeedback} scales={def.scales} groups={[]} lang="en" round={1} minGroupN={3} />);
+    expect(screen.queryByText(/submitted,/)).toBeNull();
+    await i18n.changeLanguage('de');
+  });
+
   it('collapses many anonymised comments', async () => {
     render(<FeedbackPanel item={housing} feedback={ratingFeedback} scales={def.scales} groups={[]} lang="de" round={1} minGroupN={3} />);
     const summary = screen.getByText('4 Kommentare aus der Vorrunde');

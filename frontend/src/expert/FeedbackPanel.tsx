@@ -3,6 +3,7 @@ import { useTranslation } from '../i18n';
 import { formatNumber, label as labelOf } from '../format';
 import { localized } from '../text';
 import { TableWrap } from '../components/TableWrap';
+import { SubmittedDrafts } from '../components/SubmittedDrafts';
 import { DistributionChart } from './DistributionChart';
 import type { AnswerValue, ChoiceGroupFeedback, Group, GroupEntry, Item, ItemFeedback, RankingGroupFeedback, Scale, Suppressed, SummaryFeedback } from '../api/types';
 import { scaleOf } from './util';
@@ -322,6 +323,11 @@ export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round,
   return (
     <section className="feedback" aria-labelledby={itemHeading ? `${hid} ${itemHeading}` : hid}>
       <h3 id={hid}>{t('feedback.title', { round })}</h3>
+      {(fb.submitted ?? 0) + (fb.drafts ?? 0) > 0 && (
+        <p className="summary-text small muted">
+          <SubmittedDrafts submitted={fb.submitted} drafts={fb.drafts} />
+        </p>
+      )}
       {fb.rating && (
         <>
           <Summary s={fb.rating} scale={scaleOf(scales, item.scale)} own={own} lang={lang} round={round} />

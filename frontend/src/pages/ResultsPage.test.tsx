@@ -75,6 +75,23 @@ describe('ResultsPage', () => {
     expect(calls.filter((c) => c.url === `${api}/rounds/1/results`).length).toBe(before);
   });
 
+  it('shows submitted experts and drafts, and which the numbers count', async () => {
+    mockResults({
+      [`GET ${api}/rounds/2/results`]: {
+        body: { ...round2, count: 'submitted', respondents: { ...round2.respondents, total: 12, submitted: 12, drafts: 2 } } satisfies RoundResults,
+      },
+      [`GET ${api}/rounds/1/results`]: {
+        body: { ...round1, count: 'all', respondents: { ...round1.respondents, submitted: 10, drafts: 1 } } satisfies RoundResults,
+      },
+    });
+    renderAt('/surveys/demo-2026/results');
+    const status = await screen.findByRole('region', { name: 'Runden' });
+    const items = within(status).getAllByRole('listitem');
+    await within(status).findByText(/12 abgeschickt, 2 Entwürfe \(gezählt: nur abgeschickte\)/);
+    expect(items[0]).toHaveTextContent('10 abgeschickt, 1 Entwurf (gezählt: alle, auch Entwürfe)');
+    expect(items[1]).not.toHaveTextContent('Personen haben geantwortet');
+  });
+
   it('opens an item’s detail from the board and goes back', async () => {
     mockResults();
     const { router } = renderAt('/surveys/demo-2026/results');

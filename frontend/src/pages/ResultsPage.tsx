@@ -3,6 +3,7 @@ import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { useTranslation } from '../i18n';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
+import { SubmittedDrafts } from '../components/SubmittedDrafts';
 import { formatDateTime } from '../format';
 import { ConsensusBoard } from '../results/ConsensusBoard';
 import { DivergenceView } from '../results/DivergenceView';
@@ -182,7 +183,15 @@ function RoundStatus({
               ) : (
                 t('results.closedAt', { time: formatDateTime(r.closed_at ?? r.computed_at, lang) })
               )}
-              {res && <> · {t('results.respondents', { count: res.respondents.total })}</>}
+              {res &&
+                ((res.respondents.submitted ?? 0) + (res.respondents.drafts ?? 0) > 0 ? (
+                  <>
+                    {' · '}
+                    <SubmittedDrafts submitted={res.respondents.submitted} drafts={res.respondents.drafts} count={res.count} />
+                  </>
+                ) : (
+                  <> · {t('results.respondents', { count: res.respondents.total })}</>
+                ))}
               {r.live && p && <ResponseRate p={p} lang={lang} />}
             </li>
           );

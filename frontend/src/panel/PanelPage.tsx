@@ -9,7 +9,7 @@ import { baseLang, localized } from '../text';
 import { panelApi } from './api';
 import { ImportDialog } from './ImportDialog';
 import { Modal } from './Modal';
-import { expertBody, ROUND_STATUSES, STATUSES, useExpertForm, usePanel } from './panelState';
+import { expertBody, ROUND_STATUSES, STATUSES, studyLanguages, useExpertForm, usePanel } from './panelState';
 import { StudyShell } from './StudyShell';
 import './panel.css';
 
@@ -299,8 +299,11 @@ function ExpertForm({ survey, expert, onClose, onSaved }: { survey: Survey; expe
         <div className="field">
           <label htmlFor={`${fid}-lang`}>{t('panel.fields.language')}</label>
           <select id={`${fid}-lang`} value={v.language} onChange={set('language')}>
-            <option value="de">{t('languageNames.de')}</option>
-            <option value="en">{t('languageNames.en')}</option>
+            {studyLanguages(survey).map((l) => (
+              <option key={l} value={l}>
+                {label(t, 'languageNames', l)}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">

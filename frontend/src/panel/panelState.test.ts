@@ -45,6 +45,9 @@ describe('the expert form', () => {
     const v = initialExpertInput({ survey: fixtureSurvey });
     expect(v).toEqual({ name: '', email: '', organisation: '', group: fixtureSurvey.definition.groups![0]!.id, language: 'de', notes: '', declined: false });
     expect(expertBody(v, true)).not.toHaveProperty('declined');
+    // An English-only study: a new expert is English.
+    const en = { ...fixtureSurvey, definition: { ...fixtureSurvey.definition, languages: ['en'] } };
+    expect(initialExpertInput({ survey: en }).language).toBe('en');
   });
 
   it('edits an expert with its fields, including whether it declined', () => {

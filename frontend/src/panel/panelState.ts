@@ -77,18 +77,26 @@ export function usePanel(surveyId: string) {
   return { state, dispatch, list, act };
 }
 
-/** The expert form's fields: the expert's, or a new expert in the study's first group. */
+/** The expert form's fields: the expert's, or a new expert in the study's first group and first language. */
 export function initialExpertInput({ survey, expert }: { survey: Survey; expert?: Expert | undefined }): ExpertInput {
   return {
     name: expert?.name ?? '',
     email: expert?.email ?? '',
     organisation: expert?.organisation ?? '',
     group: expert?.group ?? survey.definition.groups?.[0]?.id ?? '',
-    language: expert?.language ?? 'de',
+    language: expert?.language ?? studyLanguages(survey)[0]!,
     notes: expert?.notes ?? '',
     declined: !!expert?.declined_at,
   };
 }
+
+/** The languages an expert of the study may have: the study's (the server refuses any other). */
+export function studyLanguages(survey: Survey): ExpertLanguage[] {
+  const langs = (survey.definition.languages ?? []).filter((l): l is ExpertLanguage => l === 'de' || l === 'en');
+  return langs.length > 0 ? langs : ['de', 'en'];
+}
+
+type ExpertLanguage = NonNullable<ExpertInput['language']>;
 
 export function expertInputReducer(v: ExpertInput, patch: Partial<ExpertInput>): ExpertInput {
   return { ...v, ...patch };
