@@ -107,7 +107,7 @@ func TestOverview(t *testing.T) {
 		t.Errorf("panel row = %q", got)
 	}
 	att := rs[find(rs, map[int]string{0: "2", 1: "Forschung"})-1]
-	if !slices.Equal(att[2:5], []string{"5", "4", "3"}) || att[5] != "0.6" || att[6] != "5" {
+	if !slices.Equal(att[2:7], []string{"5", "5", "0", "4", "3"}) || att[7] != "0.6" || att[8] != "5" {
 		t.Errorf("attrition of Forschung in round 2 = %q", att)
 	}
 	// Items added, changed and dropped, with reasons.

@@ -48,7 +48,7 @@ func (s *Service) View(ctx context.Context, sv *delphi.Survey, r *delphi.Round, 
 		if err != nil {
 			return nil, err
 		}
-		_, total := results.ResponseRates(nil, rs, nil)
+		_, total := results.ResponseRates(nil, rs, nil, results.LinkWindow{})
 		out.Responses = &ResponseCount{Opened: total.Opened, Started: total.Started, Submitted: total.Submitted}
 	}
 	return out, nil

@@ -2558,14 +2558,16 @@ export interface components {
                     opened: number;
                     started: number;
                     submitted: number;
+                    invited_by: components["schemas"]["InvitedBy"];
                 };
             };
+            invited_by: components["schemas"]["InvitedBy"];
         };
         /** @description A text per language code, e.g. {"de": "Wohnen", "en": "Housing"} */
         Text: {
             [key: string]: string;
         };
-        /** @description A statistic; null when undefined (docs/ANALYSIS.md) */
+        /** @description A statistic; null when undefined (docs/ANALYSIS.md) An undefined statistic is null, with its reason in the enclosing object's undefined map; a key present in an open round's live results is present in the closed round's frozen results as well (same shape), and a key left out means not applicable. */
         Num: number | null;
         Contact: {
             name: string;
@@ -3233,10 +3235,12 @@ export interface components {
             group: string;
             label?: components["schemas"]["Text"];
             panel: number;
+            /** @description given a link to the round, by any channel (invited_by) */
             invited: components["schemas"]["Rate"];
             opened: components["schemas"]["Rate"];
             started: components["schemas"]["Rate"];
             submitted: components["schemas"]["Rate"];
+            invited_by: components["schemas"]["InvitedBy"];
         };
         IssuedLink: {
             expert_id: string;
@@ -3251,6 +3255,11 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
             survey_id: string;
+        };
+        /** @description how the invited got their link to the round: mail (an invitation e-mail to the round was sent) or file (no such e-mail, but a link handed out without mail: links.csv/xlsx or a single new link, issued between the previous round's close and this round's, or a link the expert already held and opened the round with) */
+        InvitedBy: {
+            mail: number;
+            file: number;
         };
     };
     responses: {
