@@ -20,7 +20,7 @@ import {
   type NewItemDraft,
   type Run,
 } from './roundsState';
-import { fromZonedInput } from './zone';
+import { fromZonedInput, toZonedInput } from './zone';
 
 /** A date-time in the study's time zone. */
 function inZone(iso: string | null | undefined, lang: string, timeZone: string): string {
@@ -252,12 +252,12 @@ function RoundActions({ round: r, zone, run, surveyId, isLatest }: { round: Roun
   );
 }
 
-function DateField({ label: text, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
+function DateField({ label: text, value, onChange, required, min }: { label: string; value: string; onChange: (v: string) => void; required?: boolean; min?: string }) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{text}</label>
-      <input id={id} type="datetime-local" value={value} onChange={(e) => onChange(e.target.value)} />
+      <input id={id} type="datetime-local" value={value} required={required} min={min} onChange={(e) => onChange(e.target.value)} />
     </div>
   );
 }
@@ -309,7 +309,14 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
       {!latest && <p className="muted">{t('rounds.createFirstIntro')}</p>}
       <form className="form" onSubmit={submit}>
         <DateField label={t('rounds.opensAt')} value={opensAt} onChange={(value) => dispatch({ type: 'set', field: 'opensAt', value })} />
-        <DateField label={t('rounds.deadline')} value={deadline} onChange={(value) => dispatch({ type: 'set', field: 'deadline', value })} />
+        {/* The server refuses a round without a future deadline: such a draft could never be opened. */}
+        <DateField
+          label={t('rounds.deadline')}
+          value={deadline}
+          required
+          min={toZonedInput(new Date().toISOString(), zone)}
+          onChange={(value) => dispatch({ type: 'set', field: 'deadline', value })}
+        />
         {latest && (
           <>
             <Select label={t('rounds.carryOver')} value={mode} onChange={(v) => dispatch({ type: 'mode', mode: v as CarryMode })}>
