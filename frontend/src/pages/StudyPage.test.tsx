@@ -21,7 +21,7 @@ function block(name: string): HTMLElement {
 describe('StudyPage', () => {
   it('renders the definition with every item type', async () => {
     mockStudy();
-    renderAt('/surveys/demo-2026');
+    renderAt('/surveys/demo-2026/definition');
 
     // Server text is rendered as text: the <b> stays literal.
     const h1 = await screen.findByRole('heading', { level: 1 });
@@ -92,7 +92,7 @@ describe('StudyPage', () => {
 
   it('shows the study in English after switching the language', async () => {
     mockStudy();
-    renderAt('/surveys/demo-2026');
+    renderAt('/surveys/demo-2026/definition');
     await screen.findByRole('heading', { level: 1 });
     await userEvent.setup().click(screen.getByRole('button', { name: 'English' }));
 
@@ -107,7 +107,7 @@ describe('StudyPage', () => {
 
   it('shows not found for an unknown study', async () => {
     mockStudy();
-    renderAt('/surveys/missing');
+    renderAt('/surveys/missing/definition');
     expect(await screen.findByRole('alert')).toHaveTextContent('Nicht gefunden.');
     expect(screen.getByRole('link', { name: /Zurück zur Studienliste/ })).toHaveAttribute('href', '/');
   });

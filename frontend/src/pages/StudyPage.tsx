@@ -5,6 +5,7 @@ import { api } from '../api';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { formatDateTime, formatNumber, label } from '../format';
 import { useApiData } from '../hooks';
+import { StudyTabs } from './StudyHome';
 import { ruleText } from '../ruleText';
 import { baseLang, localized } from '../text';
 import type { Definition, Item, RoundPlan, Scale, Section, Survey } from '../api/types';
@@ -31,15 +32,15 @@ export function StudyPage() {
       </p>
       {loading && !data && <Loading />}
       {error != null && <ErrorAlert error={error} onRetry={reload} />}
-      {data && <StudyView survey={data} />}
+      {data && <StudyView survey={data} tabs={<StudyTabs id={id} />} />}
     </>
   );
 }
 
 export default StudyPage;
 
-/** The whole definition of one study, read-only. */
-export function StudyView({ survey }: { survey: Survey }) {
+/** The whole definition of one study, read-only (the study's definition tab). */
+export function StudyView({ survey, tabs }: { survey: Survey; tabs?: ReactNode }) {
   const { t, i18n } = useTranslation();
   const lang = baseLang(i18n.resolvedLanguage);
   const def = survey.definition;
@@ -52,16 +53,8 @@ export function StudyView({ survey }: { survey: Survey }) {
     <article className="study">
       <title>{`${title} – ${t('app.name')}`}</title>
       <h1>{title}</h1>
+      {tabs}
       {description && <p className="lead">{description}</p>}
-      <p>
-        <Link to={`/surveys/${encodeURIComponent(survey.id)}/results`}>{t('results.studyLink')}</Link>
-        {' · '}
-        <Link to={`/surveys/${encodeURIComponent(survey.id)}/rounds`}>{t('rounds.manage')}</Link>
-        {' · '}
-        <Link to={`/surveys/${encodeURIComponent(survey.id)}/panel`}>{t('panel.title')}</Link>
-        {' · '}
-        <Link to={`/surveys/${encodeURIComponent(survey.id)}/rounds/1/invitations`}>{t('panel.toInvitations')}</Link>
-      </p>
 
       <Overview survey={survey} def={def} lang={lang} t={t} />
 

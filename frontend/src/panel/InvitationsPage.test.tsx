@@ -10,9 +10,10 @@ const rate = (count: number, percent: string) => ({ count, percent });
 const rates: ResponseRates = {
   round: 1,
   groups: [],
-  total: { group: '', panel: 310, invited: rate(120, '39'), opened: rate(50, '16'), started: rate(40, '13'), submitted: rate(30, '10') },
+  total: { group: '', panel: 310, invited: rate(120, '39'), invited_by: { mail: 120, file: 0 }, opened: rate(50, '16'), started: rate(40, '13'), submitted: rate(30, '10') },
   panel: 310,
   invited: 120,
+  invited_by: { mail: 120, file: 0 },
   opened: 50,
   started: 40,
   submitted: 30,

@@ -47,6 +47,9 @@ export function ResponseRates({ rates }: { rates: Rates }) {
                       {g[s].percent === ''
                         ? t('rates.none')
                         : t('rates.value', { count: g[s].count, percent: g[s].percent })}
+                      {s === 'invited' && g.invited_by && g.invited_by.file > 0 && (
+                        <span className="muted small"> {t('rates.channels', { mail: g.invited_by.mail, file: g.invited_by.file })}</span>
+                      )}
                     </span>
                     <span className="bar" aria-hidden="true">
                       <span className={`bar-fill bar-${s}`} style={{ width: `${g[s].percent === '' ? 0 : Number(g[s].percent)}%` }} />
