@@ -2720,6 +2720,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             created_by?: string;
+            /** @description GET /surveys/{id} only: the consensus rule in words per UI language (de, en), the same sentence as the export's */
+            rule_text?: {
+                [key: string]: string;
+            };
         };
         SurveySummary: {
             id: string;

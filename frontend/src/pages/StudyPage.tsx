@@ -6,7 +6,6 @@ import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { formatDateTime, formatNumber, label } from '../format';
 import { useApiData } from '../hooks';
 import { StudyTabs } from './StudyHome';
-import { ruleText } from '../ruleText';
 import { baseLang, localized } from '../text';
 import type { Definition, Item, RoundPlan, Scale, Section, Survey } from '../api/types';
 
@@ -79,7 +78,7 @@ export function StudyView({ survey, tabs }: { survey: Survey; tabs?: ReactNode }
       </Part>
 
       <Part title={t('study.consensus')}>
-        <p className="rule-text">{ruleText(def.consensus, lang)}</p>
+        <p className="rule-text">{survey.rule_text?.[lang] ?? survey.rule_text?.en}</p>
         <p className="muted small">{t('study.quantile', { type: def.quantile_type || 7 })}</p>
       </Part>
 

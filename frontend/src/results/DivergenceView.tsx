@@ -75,9 +75,7 @@ export function DivergenceView({
                         </th>
                         <td className="num">{fmtStat(g.median, lang)}</td>
                         <td className="num">{g.n}</td>
-                        <td>
-                          <OutcomeText outcome={g.consensus} />
-                        </td>
+                        <td>{g.n === 0 ? <span className="muted">{t('results.divergence.noAnswers')}</span> : <OutcomeText outcome={g.consensus} />}</td>
                       </tr>
                     ))}
                   </tbody>

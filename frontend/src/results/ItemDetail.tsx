@@ -199,7 +199,6 @@ function ConsensusTable({
           <tr>
             <th scope="col">{t('results.round')}</th>
             <th scope="col">{t('results.board.outcome')}</th>
-            <th scope="col">{t('results.detail.reason')}</th>
           </tr>
         </thead>
         <tbody>
@@ -208,15 +207,19 @@ function ConsensusTable({
             return (
               <tr key={round}>
                 <th scope="row">{t('results.roundN', { n: round })}</th>
-                <td>{c ? <OutcomeText outcome={c.outcome} /> : '–'}</td>
-                <td className="muted small">
-                  <code>{c?.reason ?? ''}</code>
+                <td title={c?.reason ? t('results.detail.reasonCode', { reason: c.reason }) : undefined}>
+                  {c ? <OutcomeText outcome={c.outcome} /> : '–'}
                 </td>
               </tr>
             );
           })}
         </tbody>
       </table>
+      {labels.rule && (
+        <p className="rule-text small">
+          <strong>{t('results.detail.rule')}:</strong> {labels.rule}
+        </p>
+      )}
     </div>
   );
 }
