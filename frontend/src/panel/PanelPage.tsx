@@ -394,7 +394,7 @@ function LinkDialog({ pseudonym, link, onClose }: { pseudonym: string; link: str
   );
 }
 
-function LinksDialog({
+export function LinksDialog({
   groups,
   onClose,
   onDownload,
