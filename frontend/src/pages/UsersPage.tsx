@@ -107,7 +107,8 @@ function UsersView({ me }: { me: User }) {
                           <span className="badge status-active">{t('users.active')}</span>
                         )}
                       </td>
-                      <td className="row-actions">
+                      <td>
+                        <div className="row-actions">
                         {u.disabled_at ? (
                           <button type="button" className="button-secondary" onClick={() => open(u, false)}>
                             {t('users.enable')}
@@ -121,6 +122,7 @@ function UsersView({ me }: { me: User }) {
                             </button>
                           )
                         )}
+                        </div>
                       </td>
                     </tr>
                   );

@@ -4,7 +4,8 @@ import { Link, useParams } from 'react-router';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { formatDateTime, label } from '../format';
 import type { Expert, ExpertInput, Survey } from '../api/types';
-import { useAction } from '../hooks';
+import { useAction, useApiData } from '../hooks';
+import { roundsApi } from '../rounds/api';
 import { baseLang, localized } from '../text';
 import { panelApi } from './api';
 import { ImportDialog } from './ImportDialog';
@@ -16,18 +17,26 @@ import './panel.css';
 /** The expert panel of a study: list with filters, import, single edits, links. */
 export function PanelPage() {
   const { id = '' } = useParams();
-  return <StudyShell id={id}>{(survey) => <PanelView survey={survey} />}</StudyShell>;
+  return <StudyShell id={id}>{(survey) => <PanelWithRound survey={survey} />}</StudyShell>;
+}
+
+/** The panel with its round filter on the current (latest) round; on none while there is no round. */
+function PanelWithRound({ survey }: { survey: Survey }) {
+  const rounds = useApiData((signal) => roundsApi.list(survey.id, signal), [survey.id]);
+  if (rounds.loading && !rounds.data && rounds.error == null) return <Loading />;
+  const current = rounds.data?.rounds[rounds.data.rounds.length - 1]?.number ?? 0;
+  return <PanelView survey={survey} initialRound={current} />;
 }
 
 export default PanelPage;
 
-export function PanelView({ survey }: { survey: Survey }) {
+export function PanelView({ survey, initialRound = 0 }: { survey: Survey; initialRound?: number }) {
   const { t, i18n } = useTranslation();
   const lang = baseLang(i18n.resolvedLanguage);
   const def = survey.definition;
   const groups = def.groups ?? [];
   const groupLabel = (g: string) => localized(groups.find((x) => x.id === g)?.label, lang) || g;
-  const { state, dispatch, list, act } = usePanel(survey.id);
+  const { state, dispatch, list, act } = usePanel(survey.id, initialRound);
   const { group, status, round, dialog, notice, actionError } = state;
   const setDialog = (d: typeof dialog) => dispatch({ type: 'dialog', dialog: d });
   /** A dialog's action succeeded: it closes, the notice says so, the list reloads. */
@@ -155,7 +164,8 @@ export function PanelView({ survey }: { survey: Survey }) {
                       <td>{label(t, 'languageNames', x.language)}</td>
                       <td>{label(t, 'panel.statuses', x.status)}</td>
                       {round > 0 && <td>{roundText(x, t, lang)}</td>}
-                      <td className="row-actions">
+                      <td>
+                        <div className="row-actions">
                         {x.status !== 'erased' && (
                           <>
                             <button type="button" className="button-secondary" onClick={() => setDialog({ kind: 'edit', expert: x })}>
@@ -172,6 +182,7 @@ export function PanelView({ survey }: { survey: Survey }) {
                             </button>
                           </>
                         )}
+                        </div>
                       </td>
                     </tr>
                   ))}
