@@ -195,6 +195,7 @@ func TestRoundLifecycle(t *testing.T) {
 		{name: "the reason is in the audit log", method: "GET", url: "/api/v1/audit?survey_id=kleinstadtakademie-2020", as: "admin", status: 200, want: []string{`"action":"round.reopen"`, `two experts asked for more time`, `"action":"round.close"`}},
 		{name: "the old snapshot stays while reopened", method: "GET", url: ks + "/1", as: "researcher", status: 200, want: []string{`"snapshot_at":`, `"responses":{"opened":0`}},
 		{name: "close again", method: "POST", url: ks + "/1/close", as: "coord-a", status: 200, want: []string{`"status":"closed"`}},
+		{name: "a closed round says what each carry-over mode takes along", method: "GET", url: ks, as: "researcher", status: 200, want: []string{`"carry_over":{"all":`, `"no_consensus":`}},
 		{name: "changed item not carried", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","carry_over":{"mode":"chosen","items":["T01"]},"changed_items":[{"item_id":"T02","text":{"de":"a","en":"b"},"reason":"r"}]}`, status: 422, want: []string{`"field":"changed_items[0].item_id"`}},
 		{name: "changed item needs a reason", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","changed_items":[{"item_id":"T01","text":{"de":"a","en":"b"},"reason":""}]}`, status: 422, want: []string{`"field":"changed_items[0].reason"`}},
 		{name: "changed item needs every language", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","changed_items":[{"item_id":"T01","text":{"de":"a"},"reason":"r"}]}`, status: 422, want: []string{`"field":"changed_items[0].text.en"`}},
@@ -225,6 +226,9 @@ func TestRoundLifecycle(t *testing.T) {
 	}
 	if r2.Items[1].Reason != "clearer wording" || r2.Items[1].Item.Text["en"] != "Democracy education (reworded)" {
 		t.Fatalf("changed item: %+v", r2.Items[1])
+	}
+	if b := e.staff("GET", ks, "coord-a", "", 200); bytes.Contains(b, []byte(`"carry_over":{`)) {
+		t.Fatalf("round 1 still offers carry-over counts once round 2 exists: %s", b)
 	}
 	e.run([]scenario{
 		{name: "only the latest round can be reopened", method: "POST", url: ks + "/1/reopen", as: "coord-a", body: `{"reason":"late"}`, status: 409},

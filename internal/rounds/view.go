@@ -17,6 +17,10 @@ type View struct {
 	// and reopened ones until the next close replaces it).
 	SnapshotAt *time.Time     `json:"snapshot_at,omitempty"`
 	Responses  *ResponseCount `json:"responses,omitempty"`
+	// CarryOver is set on a closed round no next round was prepared from
+	// yet: how many of its items each carry-over mode takes along (all,
+	// no_consensus; chosen takes the chosen ones), by the rule Prepare uses.
+	CarryOver map[string]int `json:"carry_over,omitempty"`
 }
 
 // ResponseCount is a round's participation so far, counted as
@@ -40,6 +44,20 @@ func (s *Service) View(ctx context.Context, sv *delphi.Survey, r *delphi.Round, 
 			at := snap.ComputedAt
 			out.SnapshotAt = &at
 		} else if delphi.ErrorCode(err) != delphi.ENOTFOUND {
+			return nil, err
+		}
+	}
+	if r.Status == delphi.RoundClosed && r.NextCreatedAt == nil && s.Results != nil {
+		res, err := s.Results.Frozen(ctx, sv.ID, r.Number)
+		switch {
+		case err == nil:
+			out.CarryOver = map[string]int{delphi.CarryAll: len(r.Items), delphi.CarryNoConsensus: 0}
+			for _, ri := range r.Items {
+				if NeedsAnotherRound(ri.Item, res) {
+					out.CarryOver[delphi.CarryNoConsensus]++
+				}
+			}
+		case delphi.ErrorCode(err) != delphi.ECONFLICT: // ECONFLICT: no snapshot to count from
 			return nil, err
 		}
 	}

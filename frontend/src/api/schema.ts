@@ -2341,6 +2341,10 @@ export interface components {
                 started: number;
                 submitted: number;
             };
+            /** @description only on a closed round no next round was prepared from yet: how many of its items each carry-over mode takes into the next round (all, no_consensus; chosen takes the chosen items) */
+            carry_over?: {
+                [key: string]: number;
+            };
         };
         PrepareRound: {
             /** Format: date-time */

@@ -322,10 +322,13 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
             <Select label={t('rounds.carryOver')} value={mode} onChange={(v) => dispatch({ type: 'mode', mode: v as CarryMode })}>
               {carryModes.map((m) => (
                 <option key={m} value={m}>
-                  {label(t, 'rounds.carry', m)}
+                  {label(t, 'rounds.carry', m)} ({t('rounds.carryCount', { count: m === 'chosen' ? chosen.length : (latest.carry_over?.[m] ?? 0) })})
                 </option>
               ))}
             </Select>
+            <p className="muted small" role="status">
+              {t('rounds.carryTakes', { count: mode === 'chosen' ? chosen.length : (latest.carry_over?.[mode] ?? 0), from: latest.number })}
+            </p>
             {mode === 'chosen' && (
               <fieldset>
                 <legend>{t('rounds.chooseItems')}</legend>
