@@ -50,6 +50,7 @@ export function staffWalkTests(ctx) {
     const page = await context.newPage();
     page.setDefaultTimeout(ctx.waitMs);
     const forbidden = [];
+    const wide = []; // every page too wide, reported together at the end
     const pending = new Set();
     page.on('request', (r) => r.url().includes('/api/') && pending.add(r));
     page.on('requestfinished', (r) => pending.delete(r));
@@ -80,7 +81,7 @@ export function staffWalkTests(ctx) {
             scrollWidth: document.scrollingElement.scrollWidth,
             clientWidth: document.scrollingElement.clientWidth,
           }));
-          assert(scrollWidth <= clientWidth, `${role}: ${path} is ${scrollWidth} px wide at a ${width} px viewport (${clientWidth} px)`);
+          if (scrollWidth > clientWidth) wide.push(`${path} is ${scrollWidth} px wide at a ${width} px viewport (${clientWidth} px)`);
           await a11y(page, `${role}: ${path} at ${width} px`);
           if (role === 'coordinator' && width === 1280 && path === `/surveys/${ID}`) await screenshot(page, 'study-home');
           if (width === WIDTHS[0]) {
@@ -93,6 +94,7 @@ export function staffWalkTests(ctx) {
           }
         }
       }
+      assert(wide.length === 0, `${role}: pages wider than the viewport:\n${wide.join('\n')}`);
       assert(forbidden.length === 0, `${role} met 403s:\n${forbidden.join('\n')}`);
       const writerPages = visited.filter((p) => /\/panel$|\/invitations$/.test(p));
       if (role === 'researcher') assert(writerPages.length === 0, `the researcher was shown links to ${writerPages.join(', ')}`);

@@ -139,7 +139,7 @@ export function steps(d: HomeData, writer: boolean, lang: string, t: TFunction):
   const closed = latest?.status === 'closed';
   out.push({
     key: 'close',
-    state: closed ? 'done' : latest?.status === 'open' ? 'waiting' : 'todo',
+    state: closed ? 'done' : 'waiting',
     status: !latest ? t('home.close.noRound') : closed ? t('home.close.done', { n, at: when(latest.closed_at) }) : t('home.close.todo', { n, deadline: when(latest.deadline) }),
     to: `${base}/rounds`,
     link: writer ? t('home.close.link') : t('home.dates.read'),
