@@ -12,6 +12,19 @@ import { resultsApi } from '../results/api';
 import { roundsApi } from '../rounds/api';
 import { baseLang, localized } from '../text';
 
+/** The link back to the study list, above a study's tabs. */
+export function BackToStudies() {
+  const { t } = useTranslation();
+  return (
+    <p className="back">
+      <Link to="/">
+        <span aria-hidden="true">← </span>
+        {t('study.back')}
+      </Link>
+    </p>
+  );
+}
+
 /** The tabs of a study: its home (the checklist) and its definition. */
 export function StudyTabs({ id }: { id: string }) {
   const { t } = useTranslation();
@@ -61,12 +74,7 @@ export function StudyHome() {
   const title = data ? localized(data.survey.definition.title, lang) || id : id;
   return (
     <>
-      <p className="back">
-        <Link to="/">
-          <span aria-hidden="true">← </span>
-          {t('study.back')}
-        </Link>
-      </p>
+      <BackToStudies />
       <title>{`${title} – ${t('app.name')}`}</title>
       <h1>{title}</h1>
       <StudyTabs id={id} />

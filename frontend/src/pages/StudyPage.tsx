@@ -1,11 +1,11 @@
 import { useId, type ReactNode } from 'react';
 import { useTranslation, type TFunction } from '../i18n';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import { api } from '../api';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { formatDateTime, formatNumber, label } from '../format';
 import { useApiData } from '../hooks';
-import { StudyTabs } from './StudyHome';
+import { BackToStudies, StudyTabs } from './StudyHome';
 import { baseLang, localized } from '../text';
 import type { Definition, Item, RoundPlan, Scale, Section, Survey } from '../api/types';
 
@@ -18,17 +18,11 @@ const DEFAULT_MIN_GROUP_N = 3;
 
 export function StudyPage() {
   const { id = '' } = useParams();
-  const { t } = useTranslation();
   const { data, error, loading, reload } = useApiData((signal) => api.survey(id, signal), [id]);
 
   return (
     <>
-      <p className="back">
-        <Link to="/">
-          <span aria-hidden="true">← </span>
-          {t('study.back')}
-        </Link>
-      </p>
+      <BackToStudies />
       {loading && !data && <Loading />}
       {error != null && <ErrorAlert error={error} onRetry={reload} />}
       {data && <StudyView survey={data} tabs={<StudyTabs id={id} />} />}

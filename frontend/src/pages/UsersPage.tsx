@@ -6,7 +6,7 @@ import { useStaff } from '../components/StaffLayout';
 import { formatDateTime, label } from '../format';
 import { useApiData } from '../hooks';
 import { Confirm } from '../panel/PanelPage';
-import { Modal } from '../panel/Modal';
+import { FormActions, Modal } from '../panel/Modal';
 import { baseLang, localized } from '../text';
 import type { User, UserRequest } from '../api/types';
 
@@ -260,15 +260,7 @@ function UserForm({ user, onClose, onSaved }: { user?: User; onClose: () => void
             </ul>
           </fieldset>
         )}
-        {error != null && <ErrorAlert error={error} />}
-        <div className="modal-actions">
-          <button type="submit" className="button-primary" disabled={busy}>
-            {user ? t('users.save') : t('users.create')}
-          </button>
-          <button type="button" className="button-secondary" onClick={onClose}>
-            {t('panel.cancel')}
-          </button>
-        </div>
+        <FormActions error={error} busy={busy} submit={user ? t('users.save') : t('users.create')} onClose={onClose} />
       </form>
     </Modal>
   );

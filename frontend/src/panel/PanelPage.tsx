@@ -9,7 +9,7 @@ import { roundsApi } from '../rounds/api';
 import { baseLang, localized } from '../text';
 import { panelApi } from './api';
 import { ImportDialog } from './ImportDialog';
-import { Modal } from './Modal';
+import { FormActions, Modal } from './Modal';
 import { expertBody, ROUND_STATUSES, STATUSES, useExpertForm, usePanel } from './panelState';
 import { StudyShell } from './StudyShell';
 import './panel.css';
@@ -324,15 +324,7 @@ function ExpertForm({ survey, expert, onClose, onSaved }: { survey: Survey; expe
             <label htmlFor={`${fid}-declined`}>{t('panel.declinedCheck')}</label>
           </div>
         )}
-        {error != null && <ErrorAlert error={error} />}
-        <div className="modal-actions">
-          <button type="submit" className="button-primary" disabled={busy}>
-            {busy ? t('panel.saving') : t('panel.save')}
-          </button>
-          <button type="button" className="button-secondary" onClick={onClose}>
-            {t('panel.cancel')}
-          </button>
-        </div>
+        <FormActions error={error} busy={busy} submit={busy ? t('panel.saving') : t('panel.save')} onClose={onClose} />
       </form>
     </Modal>
   );
