@@ -8,6 +8,7 @@ import { useApiData } from '../hooks';
 import { BackToStudies, StudyTabs } from './StudyHome';
 import { baseLang, localized } from '../text';
 import type { Definition, Item, RoundPlan, Scale, Section, Survey } from '../api/types';
+import { TableWrap } from '../components/TableWrap';
 
 /**
  * The minimum group size of feedback by group for a study that sets none
@@ -141,7 +142,7 @@ function ScaleView({ scale, lang, t }: { scale: Scale; lang: string; t: TFunctio
       <figcaption id={cid}>
         <h3>{t('study.scale', { id: scale.id })}</h3>
       </figcaption>
-      <div className="table-wrap">
+      <TableWrap>
         <table>
           <thead>
             <tr>
@@ -158,7 +159,7 @@ function ScaleView({ scale, lang, t }: { scale: Scale; lang: string; t: TFunctio
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       <dl className="facts compact">
         <Fact term={t('study.agreement')}>
           {t('study.band', { min: scale.agreement.min, max: scale.agreement.max })}

@@ -9,6 +9,7 @@ import { Confirm } from '../panel/PanelPage';
 import { FormActions, Modal } from '../panel/Modal';
 import { baseLang, localized } from '../text';
 import type { User, UserRequest } from '../api/types';
+import { TableWrap } from '../components/TableWrap';
 
 /** The staff accounts (admins only): role, studies, state, and disabling or enabling an account. */
 export function UsersPage() {
@@ -80,7 +81,7 @@ function UsersView({ me }: { me: User }) {
       {users.length > 0 && (
         <>
           <p className="count">{t('users.count', { count: users.length, disabled: disabledCount })}</p>
-          <div className="table-wrap">
+          <TableWrap>
             <table className="panel-table users-table">
               <caption className="visually-hidden">{t('users.tableCaption')}</caption>
               <thead>
@@ -140,7 +141,7 @@ function UsersView({ me }: { me: User }) {
                 })}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </>
       )}
       {form && (

@@ -13,6 +13,7 @@ import { Confirm, LinksDialog } from './PanelPage';
 import { ResponseRates } from './ResponseRates';
 import { StudyShell } from './StudyShell';
 import './panel.css';
+import { TableWrap } from '../components/TableWrap';
 
 /** A round's invitations and reminders: texts, preview, sending, progress, failures, response rates. */
 export function InvitationsPage() {
@@ -149,7 +150,7 @@ function MailProgress({ status, lang, onRetry }: { status: MailStatus; lang: str
       {status.failures.length > 0 && (
         <>
           <h3>{t('mail.failures', { count: status.failures.length })}</h3>
-          <div className="table-wrap">
+          <TableWrap>
             <table>
               <thead>
                 <tr>
@@ -182,7 +183,7 @@ function MailProgress({ status, lang, onRetry }: { status: MailStatus; lang: str
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
           <button type="button" onClick={() => setConfirm(true)}>
             {t('mail.retry')}
           </button>

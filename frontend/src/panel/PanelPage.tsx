@@ -13,6 +13,7 @@ import { FormActions, Modal } from './Modal';
 import { expertBody, ROUND_STATUSES, STATUSES, useExpertForm, usePanel } from './panelState';
 import { StudyShell } from './StudyShell';
 import './panel.css';
+import { TableWrap } from '../components/TableWrap';
 
 /** The expert panel of a study: list with filters, import, single edits, links. */
 export function PanelPage() {
@@ -135,7 +136,7 @@ export function PanelView({ survey, initialRound = 0 }: { survey: Survey; initia
           {experts.length === 0 ? (
             <p className="muted">{list.data.total === 0 ? t('panel.empty') : t('panel.noMatch')}</p>
           ) : (
-            <div className="table-wrap">
+            <TableWrap>
               <table className="panel-table">
                 <caption className="visually-hidden">{t('panel.tableCaption')}</caption>
                 <thead>
@@ -188,7 +189,7 @@ export function PanelView({ survey, initialRound = 0 }: { survey: Survey; initia
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </>
       )}

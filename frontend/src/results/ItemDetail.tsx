@@ -5,6 +5,7 @@ import { OUTCOME_ICON } from './ConsensusBoard';
 import { fmtP, fmtPRel, fmtShare, fmtStat } from './format';
 import type { Labels } from './labels';
 import type { ItemResult, ItemTransition, RatingResult, RoundResults, Summary, Transitions } from '../api/types';
+import { TableWrap } from '../components/TableWrap';
 
 interface Props {
   itemId: string;
@@ -192,7 +193,7 @@ function ConsensusTable({
 }) {
   const { t } = useTranslation();
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="compact-table">
         <caption>{group ? t('results.detail.consensusGroup', { group: labels.group(group) }) : t('results.detail.consensus')}</caption>
         <thead>
@@ -220,14 +221,14 @@ function ConsensusTable({
           <strong>{t('results.detail.rule')}:</strong> {labels.rule}
         </p>
       )}
-    </div>
+    </TableWrap>
   );
 }
 
 function StabilityTable({ rows, lang }: { rows: { round: number; rr: RatingResult | undefined }[]; lang: string }) {
   const { t } = useTranslation();
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="compact-table stability">
         <caption>{t('results.detail.stability')}</caption>
         <thead>
@@ -260,7 +261,7 @@ function StabilityTable({ rows, lang }: { rows: { round: number; rr: RatingResul
           })}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -271,7 +272,7 @@ export function RankTable({ round, item, labels, lang, caption }: { round: numbe
   const o = r.overall;
   const options = [...o.options].sort((a, b) => (a.mean_rank ?? Infinity) - (b.mean_rank ?? Infinity));
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="compact-table ranks">
         <caption>
           {caption ?? t('results.roundN', { n: round })} –{' '}
@@ -298,7 +299,7 @@ export function RankTable({ round, item, labels, lang, caption }: { round: numbe
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -308,7 +309,7 @@ function ChoiceTable({ present, itemId, labels, lang }: { present: { round: numb
     <>
       {present.map(({ round, item }) =>
         item.choice ? (
-          <div className="table-wrap" key={round}>
+          <TableWrap key={round}>
             <table className="compact-table">
               <caption>
                 {t('results.roundN', { n: round })} – {t('results.nAnswers', { count: item.choice.n })}
@@ -330,7 +331,7 @@ function ChoiceTable({ present, itemId, labels, lang }: { present: { round: numb
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         ) : null,
       )}
     </>
@@ -340,7 +341,7 @@ function ChoiceTable({ present, itemId, labels, lang }: { present: { round: numb
 function NumericTable({ present, lang }: { present: { round: number; item: ItemResult }[]; lang: string }) {
   const { t } = useTranslation();
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="compact-table">
         <caption>{t('results.detail.numeric')}</caption>
         <thead>
@@ -369,7 +370,7 @@ function NumericTable({ present, lang }: { present: { round: number; item: ItemR
           })}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 

@@ -21,6 +21,7 @@ import {
   type Run,
 } from './roundsState';
 import { fromZonedInput, toZonedInput } from './zone';
+import { TableWrap } from '../components/TableWrap';
 
 /** A date-time in the study's time zone. */
 function inZone(iso: string | null | undefined, lang: string, timeZone: string): string {
@@ -109,7 +110,7 @@ function RoundTable(props: { rounds: Round[]; zone: string; lang: string; writer
   const { t } = useTranslation();
   if (rounds.length === 0) return <p>{t('rounds.none')}</p>;
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="rounds-table">
         <thead>
           <tr>
@@ -159,7 +160,7 @@ function RoundTable(props: { rounds: Round[]; zone: string; lang: string; writer
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
