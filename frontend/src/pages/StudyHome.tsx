@@ -118,7 +118,8 @@ export function steps(d: HomeData, writer: boolean, lang: string, t: TFunction):
   let dates: Step;
   if (!latest) dates = { key: 'dates', state: 'todo', status: t('home.dates.none') };
   else if (latest.status === 'draft') dates = { key: 'dates', state: 'todo', status: t('home.dates.draft', { n, deadline: when(latest.deadline) }) };
-  else dates = { key: 'dates', state: 'done', status: t('home.dates.done', { n, deadline: when(latest.deadline) }) };
+  else if (latest.status === 'open') dates = { key: 'dates', state: 'done', status: t('home.dates.done', { n, deadline: when(latest.deadline) }) };
+  else dates = { key: 'dates', state: 'done', status: t('home.dates.closed', { n, deadline: when(latest.deadline) }) };
   out.push({ ...dates, to: `${base}/rounds`, link: writer ? t('home.dates.link') : t('home.dates.read') });
 
   if (writer) {
@@ -150,7 +151,7 @@ export function steps(d: HomeData, writer: boolean, lang: string, t: TFunction):
     state: closed ? 'done' : 'waiting',
     status: !latest ? t('home.close.noRound') : closed ? t('home.close.done', { n, at: when(latest.closed_at) }) : t('home.close.todo', { n, deadline: when(latest.deadline) }),
     to: `${base}/rounds`,
-    link: writer ? t('home.close.link') : t('home.dates.read'),
+    link: writer && !closed ? t('home.close.link') : writer ? t('home.dates.link') : t('home.dates.read'),
   });
 
   const more = n < planned;
