@@ -80,6 +80,18 @@ describe('StudyHome', () => {
     expect(calls.some((c) => c.url.includes('/experts') || c.url.includes('/invitations'))).toBe(false);
   });
 
+  it('calls a closed round over, not open, and offers the next round', async () => {
+    const closed = structuredClone(openRound);
+    Object.assign(closed.rounds[0]!, { status: 'closed', closed_at: '2026-12-01T10:00:00Z' });
+    mock(coordinator, closed);
+    renderAt('/surveys/demo-2026');
+    expect(await screen.findByRole('heading', { name: 'Ablauf der Studie' })).toBeInTheDocument();
+    expect(step('dates')).toHaveTextContent('Runde 1 ist abgeschlossen');
+    expect(step('dates')).not.toHaveTextContent('eröffnet');
+    expect(step('next')).toHaveTextContent('Runde 2 von 2 vorbereiten');
+    expect(within(step('close')).getByRole('link')).toHaveTextContent('Runden verwalten');
+  });
+
   it('says what to do before round 1 exists', async () => {
     mock(coordinator, { time_zone: 'Europe/Berlin', planned: 2, rounds: [] });
     renderAt('/surveys/demo-2026');
