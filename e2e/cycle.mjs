@@ -234,7 +234,8 @@ export function cycleTests(ctx) {
       'cycle: the panel is imported from an XLSX file through the panel page’s dialog',
       async () => {
         const page = st.staff;
-        await page.getByRole('link', { name: de.panel.title, exact: true }).click();
+        // The study home's checklist links each step to its page.
+        await page.getByRole('link', { name: de.home.panel.link, exact: true }).click();
         await page.getByRole('heading', { level: 1, name: de.panel.title }).waitFor();
         await page.getByText(de.panel.empty).waitFor();
         await a11y(page, 'the empty panel page');
@@ -526,7 +527,7 @@ export function cycleTests(ctx) {
         assert((await page.locator('.study-card').count()) === 1, 'the researcher sees other studies');
         assert((await page.getByRole('region', { name: de.studies.upload.title }).count()) === 0, 'a researcher is offered the study import');
         await page.getByRole('link', { name: title, exact: true }).click();
-        await page.getByRole('link', { name: de.results.studyLink }).click();
+        await page.getByRole('link', { name: de.home.responses.link }).click();
         const table = page.getByRole('table', { name: de.results.board.caption });
         await table.waitFor();
         // Round 1: M1 5,4,4 (in); M2 5,5,5 (in); M3 1,2,2 (out).

@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { axeSummary, checkA11y } from './axe.mjs';
 import { cycleTests } from './cycle.mjs';
+import { staffWalkTests } from './staffwalk.mjs';
 import { participationTests } from './participation.mjs';
 import { SmtpCatcher } from './smtp.mjs';
 
@@ -266,11 +267,16 @@ test('login works and the study list shows the Kleinstadtakademie title', async 
   }
 });
 
-test('the study page shows the four blocks', async () => {
+test('the study home is a checklist; the definition tab shows the four blocks', async () => {
   const { page } = s;
   await page.getByRole('link', { name: s.survey.title.de, exact: true }).click();
   await page.waitForURL((u) => u.pathname === `/surveys/${SURVEY_ID}`);
   await page.getByRole('heading', { level: 1, name: s.survey.title.de }).waitFor();
+  await page.getByRole('heading', { level: 2, name: de.home.title }).waitFor();
+  const steps = await page.locator('.checklist [data-step]').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')));
+  const want = ['definition', 'panel', 'dates', 'invite', 'responses', 'close', 'next', 'export'];
+  assert(JSON.stringify(steps) === JSON.stringify(want), `checklist steps ${steps}, want ${want}`);
+  await checkA11y(page, 'the study home'); // its screenshot is taken in staffwalk.mjs, later in the run
 
   const res = await page.request.get(`/api/v1/surveys/${SURVEY_ID}`);
   assert(res.status() === 200, `GET /api/v1/surveys/${SURVEY_ID}: ${res.status()}`);
@@ -278,12 +284,14 @@ test('the study page shows the four blocks', async () => {
   const sections = s.definition.sections ?? [];
   assert(sections.length === 4, `the definition has ${sections.length} sections, want 4`);
 
+  await page.getByRole('link', { name: de.home.definitionTab, exact: true }).click();
+  await page.waitForURL((u) => u.pathname === `/surveys/${SURVEY_ID}/definition`);
   const blocks = page.locator('section.block');
   await until(async () => (await blocks.count()) === 4, `want 4 blocks on the page, got ${await blocks.count()}`);
   for (const sec of sections) {
     await page.getByRole('region', { name: sec.title.de, exact: true }).waitFor();
   }
-  await checkA11y(page, 'the study page');
+  await checkA11y(page, 'the study definition');
   if (SCREENSHOTS) {
     await page.screenshot({ path: path.join(SHOT_DIR, 'study-page.png'), fullPage: false });
   }
@@ -342,7 +350,7 @@ test('a 360 px viewport renders the study page without horizontal overflow', asy
   await page.goto('/login');
   await fillLogin(page, en, PASSWORD); // the language choice (English) was remembered
   await page.waitForURL((u) => u.pathname === '/');
-  await page.goto(`/surveys/${SURVEY_ID}`);
+  await page.goto(`/surveys/${SURVEY_ID}/definition`);
   const blocks = page.locator('section.block');
   await until(async () => (await blocks.count()) === 4, 'study page did not render its blocks');
   const { scrollWidth, clientWidth } = await page.evaluate(() => ({
@@ -379,6 +387,11 @@ const cycleCtx = {
   launch: async () => (s.browser ??= await chromium.launch({ executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS })),
 };
 for (const [name, fn] of cycleTests(cycleCtx)) {
+  test(name, fn);
+}
+
+// Every staff page as a coordinator and a researcher would reach it (staffwalk.mjs).
+for (const [name, fn] of staffWalkTests(cycleCtx)) {
   test(name, fn);
 }
 

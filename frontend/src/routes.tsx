@@ -9,6 +9,7 @@ import { NotFoundPage, RouteErrorBoundary } from './pages/NotFoundPage';
 const StaffLayout = lazy(() => import('./staff').then((m) => ({ default: m.StaffLayout })));
 const StudyListPage = lazy(() => import('./staff').then((m) => ({ default: m.StudyListPage })));
 const ParticipationPage = lazy(() => import('./expert/ParticipationPage'));
+const StudyHome = lazy(() => import('./pages/StudyHome'));
 const StudyPage = lazy(() => import('./pages/StudyPage'));
 const RoundsPage = lazy(() => import('./rounds/RoundsPage'));
 const PanelPage = lazy(() => import('./panel/PanelPage'));
@@ -32,7 +33,8 @@ export function AppRoutes() {
           <Route path="p/:token" element={<ParticipationPage />} />
           <Route element={<StaffLayout />}>
             <Route index element={<StudyListPage />} />
-            <Route path="surveys/:id" element={<StudyPage />} />
+            <Route path="surveys/:id" element={<StudyHome />} />
+            <Route path="surveys/:id/definition" element={<StudyPage />} />
             <Route path="surveys/:id/rounds" element={<RoundsPage />} />
             <Route path="surveys/:id/panel" element={<PanelPage />} />
             <Route path="surveys/:id/rounds/:n/invitations" element={<InvitationsPage />} />

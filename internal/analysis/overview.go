@@ -133,7 +133,7 @@ func Overview(rounds []*RoundResults) Board {
 // from JSON null has no reason and would otherwise be omitted.
 func nonZero(n stats.Num) stats.Num {
 	if !n.Valid && n.Reason == "" {
-		return stats.UndefinedNum("undefined")
+		return stats.UndefinedNum(stats.ReasonStored)
 	}
 	return n
 }

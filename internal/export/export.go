@@ -53,16 +53,18 @@ type PanelComposition struct {
 	Experts  map[string]int                   // panel members per group (everyone recruited)
 	Declined map[string]int                   // members who left the study
 	Rounds   map[int]map[string]Participation // round → group → participation
-	// InvitedUnknown says the invitations were not recorded (e.g. links
-	// handed out by hand): the invited column stays empty.
+	// InvitedUnknown says the invitations were not recorded (no panel or
+	// no mail store given): the invited columns say so.
 	InvitedUnknown bool
 }
 
 // Participation counts one group in one round (results.ResponseRates).
 type Participation struct {
-	Invited   int `json:"invited"`
-	Started   int `json:"started"`   // saved at least one answer, or submitted
-	Completed int `json:"completed"` // submitted
+	Invited     int `json:"invited"`      // InvitedMail + InvitedFile
+	InvitedMail int `json:"invited_mail"` // an invitation e-mail was sent
+	InvitedFile int `json:"invited_file"` // a link handed out without mail (links file, single link)
+	Started     int `json:"started"`      // saved at least one answer, or submitted
+	Completed   int `json:"completed"`    // submitted
 }
 
 // FileName returns the export's file name, e.g.

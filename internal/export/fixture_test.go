@@ -211,8 +211,8 @@ func newFixture(t testing.TB) *fixture {
 			Experts:  map[string]int{"praxis": 5, "forschung": 5},
 			Declined: map[string]int{"forschung": 1},
 			Rounds: map[int]map[string]Participation{
-				1: {"praxis": {5, 5, 5}, "forschung": {5, 5, 5}},
-				2: {"praxis": {5, 5, 5}, "forschung": {5, 4, 3}},
+				1: {"praxis": {5, 5, 0, 5, 5}, "forschung": {5, 5, 0, 5, 5}},
+				2: {"praxis": {5, 4, 1, 5, 5}, "forschung": {5, 5, 0, 4, 3}},
 			},
 		},
 		Lang:    "de",

@@ -235,7 +235,7 @@ func yieldAll(rs []*delphi.Response) func(func(*delphi.Response) error) error {
 
 // panel counts the panel per group (everyone ever recruited, erased ones
 // included; declined ones also apart) and, per round and group, the
-// experts invited (a sent invitation e-mail), started and completed, as
+// experts invited (by mail or a link handed out without it), started and completed, as
 // results.ResponseRates counts them (the group is the one the expert
 // answered in), from each round's responses. Without a mail store the
 // invitations are unknown.
@@ -256,7 +256,7 @@ func panel(ctx context.Context, src Sources, surveyID string, rounds []delphi.Ro
 		}
 	}
 	p.InvitedUnknown = src.Mail == nil || src.Experts == nil
-	for _, r := range rounds {
+	for i, r := range rounds {
 		rs := responses[r.Number]
 		var err error
 		var sends []*delphi.MailSend
@@ -265,10 +265,14 @@ func panel(ctx context.Context, src Sources, surveyID string, rounds []delphi.Ro
 				return p, err
 			}
 		}
-		byGroup, _ := results.ResponseRates(experts, rs, sends)
+		var prev *delphi.Round
+		if i > 0 && rounds[i-1].Number == r.Number-1 {
+			prev = &rounds[i-1]
+		}
+		byGroup, _ := results.ResponseRates(experts, rs, sends, results.RoundLinkWindow(prev, &rounds[i]))
 		counts := make(map[string]Participation, len(byGroup))
 		for g, x := range byGroup {
-			counts[g] = Participation{Invited: x.Invited, Started: x.Started, Completed: x.Submitted}
+			counts[g] = Participation{Invited: x.Invited, InvitedMail: x.InvitedMail, InvitedFile: x.InvitedFile, Started: x.Started, Completed: x.Submitted}
 		}
 		p.Rounds[r.Number] = counts
 	}

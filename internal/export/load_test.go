@@ -91,11 +91,13 @@ func TestLoad(t *testing.T) {
 	if p.Experts["praxis"] != 5 || p.Declined["forschung"] != 1 || p.InvitedUnknown {
 		t.Errorf("panel = %+v", p)
 	}
-	// Round 2: expert 1's invitation failed; expert 9 opened without answering (started, counted by StartedAt).
-	if got := p.Rounds[2]["praxis"]; got != (Participation{Invited: 4, Started: 5, Completed: 5}) {
+	// Round 2: expert 1's invitation failed, but they answered with the
+	// link they held (invited, by file); expert 9 opened without answering
+	// (started, counted by StartedAt).
+	if got := p.Rounds[2]["praxis"]; got != (Participation{Invited: 5, InvitedMail: 4, InvitedFile: 1, Started: 5, Completed: 5}) {
 		t.Errorf("round 2, praxis = %+v", got)
 	}
-	if got := p.Rounds[2]["forschung"]; got != (Participation{Invited: 5, Started: 5, Completed: 4}) {
+	if got := p.Rounds[2]["forschung"]; got != (Participation{Invited: 5, InvitedMail: 5, Started: 5, Completed: 4}) {
 		t.Errorf("round 2, forschung = %+v", got)
 	}
 	n := 0

@@ -444,7 +444,8 @@ func (x *xw) attritionTable(sh *sheet) func() error {
 			return sh.note(x.t("Es wurden keine Runden exportiert.", "No rounds were exported."))
 		}
 		if err := sh.header([]string{x.t("Runde", "Round"), x.t("Expertengruppe", "Expert group"),
-			x.t("eingeladen", "invited"), x.t("begonnen", "started"), x.t("abgeschlossen", "completed"),
+			x.t("eingeladen", "invited"), x.t("davon per E-Mail", "of them by e-mail"), x.t("davon per Link-Datei oder Einzellink", "of them by links file or single link"),
+			x.t("begonnen", "started"), x.t("abgeschlossen", "completed"),
 			x.t("Rücklauf (abgeschlossen / eingeladen)", "response rate (completed / invited)"),
 			x.t("Antwortende in der Auswertung", "respondents in the results")}, false); err != nil {
 			return err
@@ -461,32 +462,37 @@ func (x *xw) attritionTable(sh *sheet) func() error {
 			for _, g := range x.panelGroups() {
 				p := byGroup[g]
 				sum.Invited += p.Invited
+				sum.InvitedMail += p.InvitedMail
+				sum.InvitedFile += p.InvitedFile
 				sum.Started += p.Started
 				sum.Completed += p.Completed
-				var inv, st, co any
-				if given {
-					inv, st, co = x.int(p.Invited), x.int(p.Started), x.int(p.Completed)
-					if x.in.Panel.InvitedUnknown {
-						inv = x.str(x.t("nicht erfasst", "not recorded"))
-					}
-				}
-				if err := sh.add(x.int(r.Number), x.str(x.groupLabel(g)), inv, st, co, rate(p), x.int(r.res.Respondents.ByGroup[g])); err != nil {
+				inv, mail, file, st, co := x.participation(p, given)
+				if err := sh.add(x.int(r.Number), x.str(x.groupLabel(g)), inv, mail, file, st, co, rate(p), x.int(r.res.Respondents.ByGroup[g])); err != nil {
 					return err
 				}
 			}
-			var inv, st, co any
-			if given {
-				inv, st, co = x.int(sum.Invited), x.int(sum.Started), x.int(sum.Completed)
-				if x.in.Panel.InvitedUnknown {
-					inv = x.str(x.t("nicht erfasst", "not recorded"))
-				}
-			}
-			if err := sh.add(x.int(r.Number), x.bold(x.t("Gesamt", "Total")), inv, st, co, rate(sum), x.int(r.res.Respondents.Total)); err != nil {
+			inv, mail, file, st, co := x.participation(sum, given)
+			if err := sh.add(x.int(r.Number), x.bold(x.t("Gesamt", "Total")), inv, mail, file, st, co, rate(sum), x.int(r.res.Respondents.Total)); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
+}
+
+// participation is the cells of one row of the attrition table: invited,
+// by mail, by file, started, completed; empty when the round's numbers
+// were not given, "not recorded" for unknown invitations.
+func (x *xw) participation(p Participation, given bool) (inv, mail, file, st, co any) {
+	if !given {
+		return
+	}
+	inv, mail, file, st, co = x.int(p.Invited), x.int(p.InvitedMail), x.int(p.InvitedFile), x.int(p.Started), x.int(p.Completed)
+	if x.in.Panel.InvitedUnknown {
+		inv = x.str(x.t("nicht erfasst", "not recorded"))
+		mail, file = inv, inv
+	}
+	return
 }
 
 func (x *xw) changesTable(sh *sheet) func() error {

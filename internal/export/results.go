@@ -138,7 +138,9 @@ func (x *xw) acrossRounds() error {
 	for i, r := range x.rounds {
 		if r.Number > 1 {
 			stab = append(stab, i)
-			rs := " R" + strconv.Itoa(r.Number)
+			// Stability compares the experts who answered both rounds
+			// (paired), so ΔIQR can differ from the two rounds' IQRs.
+			rs := x.t(" gepaart", " paired") + " R" + strconv.Itoa(r.Number)
 			header = append(header, x.t("Anteil geändert", "Share changed")+rs, "Scheibe"+rs, x.t("stabil", "stable")+rs,
 				"Wilcoxon p"+rs, "ΔIQR"+rs)
 			widths = append(widths, 18, 11, 10, 15, 9)

@@ -107,7 +107,7 @@ func TestOverview(t *testing.T) {
 		t.Errorf("panel row = %q", got)
 	}
 	att := rs[find(rs, map[int]string{0: "2", 1: "Forschung"})-1]
-	if !slices.Equal(att[2:5], []string{"5", "4", "3"}) || att[5] != "0.6" || att[6] != "5" {
+	if !slices.Equal(att[2:7], []string{"5", "5", "0", "4", "3"}) || att[7] != "0.6" || att[8] != "5" {
 		t.Errorf("attrition of Forschung in round 2 = %q", att)
 	}
 	// Items added, changed and dropped, with reasons.
@@ -252,8 +252,8 @@ func TestAcrossRounds(t *testing.T) {
 	st := res2.Rating.Stability
 	want := map[string]string{
 		"Median R1": "4", "Median R2": "5", "IQR R1": "1", "Zustimmung % R2": "100",
-		"Anteil geändert R2": num(st.ShareChanged.Value), "Scheibe R2": num(st.Scheibe.Value), "stabil R2": "ja",
-		"Wilcoxon p R2": num(st.Wilcoxon.P.Value), "ΔIQR R2": "0", "Konsens R1": "Konsens", "Konsens R2": "Konsens",
+		"Anteil geändert gepaart R2": num(st.ShareChanged.Value), "Scheibe gepaart R2": num(st.Scheibe.Value), "stabil gepaart R2": "ja",
+		"Wilcoxon p gepaart R2": num(st.Wilcoxon.P.Value), "ΔIQR gepaart R2": "0", "Konsens R1": "Konsens", "Konsens R2": "Konsens",
 	}
 	for name, v := range want {
 		if got := row[col(t, rs, name)]; got != v {

@@ -416,7 +416,7 @@ func TestSurveys(t *testing.T) {
 	e.run([]scenario{
 		{name: "admin lists all", method: "GET", url: "/api/v1/surveys", as: "admin", status: 200, want: []string{"kleinstadtakademie-2020", "cos-chronic-low-back-pain-example", `"item_count":`}},
 		{name: "coordinator lists own only", method: "GET", url: "/api/v1/surveys", as: "coord-a", status: 200, want: []string{"kleinstadtakademie-2020"}, notWant: []string{"cos-chronic-low-back-pain-example"}},
-		{name: "coordinator reads own study", method: "GET", url: "/api/v1/surveys/kleinstadtakademie-2020", as: "coord-a", status: 200, want: []string{`"definition":`, `"sections":`, "Themen"}},
+		{name: "coordinator reads own study", method: "GET", url: "/api/v1/surveys/kleinstadtakademie-2020", as: "coord-a", status: 200, want: []string{`"definition":`, `"sections":`, "Themen", `"rule_text":{"de":"Konsens, wenn`, `"en":"Consensus when`}},
 		{name: "coordinator reading another's study gets 404", method: "GET", url: "/api/v1/surveys/cos-chronic-low-back-pain-example", as: "coord-a", status: 404, want: []string{`"code":"not_found"`}},
 		{name: "unknown study 404", method: "GET", url: "/api/v1/surveys/nope", as: "admin", status: 404},
 		{name: "researcher reads assigned study", method: "GET", url: "/api/v1/surveys/kleinstadtakademie-2020", as: "researcher", status: 200},

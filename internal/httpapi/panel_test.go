@@ -774,3 +774,39 @@ func TestSingleLanguageStudy(t *testing.T) {
 		}
 	}
 }
+
+// TestLinksByFileCountAsInvited: without mail, links handed out by file (or
+// singly) count as invited to the round, with the channel file, in the
+// round's response rates and the dashboard's flat counts.
+func TestLinksByFileCountAsInvited(t *testing.T) {
+	e := newMailEnv(t)
+	e.openRound1()
+	a := e.addExpert("Anna", "anna@example.org", "planungspraxis", "de")
+	e.addExpert("Bert", "bert@example.org", "international", "en")
+	e.addExpert("Cleo", "cleo@example.org", "international", "de")
+	type progress struct {
+		Invited   int
+		InvitedBy struct{ Mail, File int } `json:"invited_by"`
+		Total     struct {
+			Invited   struct{ Count int }
+			InvitedBy struct{ Mail, File int } `json:"invited_by"`
+		}
+		ByGroup map[string]struct {
+			Invited   int
+			InvitedBy struct{ Mail, File int } `json:"invited_by"`
+		} `json:"by_group"`
+	}
+	p := decode[progress](t, e.must(200, "GET", ksRound+"/progress", "coord-a", ""))
+	if p.Invited != 0 || p.Total.Invited.Count != 0 {
+		t.Fatalf("before any link: %+v", p)
+	}
+	e.must(200, "POST", ksPanel+"/links.csv?group=international", "coord-a", "")
+	e.must(200, "POST", ksPanel+"/"+a.ID+"/link", "coord-a", "")
+	p = decode[progress](t, e.must(200, "GET", ksRound+"/progress", "researcher", ""))
+	if p.Invited != 3 || p.InvitedBy.File != 3 || p.InvitedBy.Mail != 0 || p.Total.Invited.Count != 3 || p.Total.InvitedBy.File != 3 {
+		t.Fatalf("after the links file and a single link: %+v", p)
+	}
+	if g := p.ByGroup["international"]; g.Invited != 2 || g.InvitedBy.File != 2 {
+		t.Fatalf("international: %+v", g)
+	}
+}

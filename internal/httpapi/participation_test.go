@@ -170,11 +170,15 @@ func TestRoundLifecycle(t *testing.T) {
 		{name: "other coordinator sees 404", method: "GET", url: ks, as: "coord-b", status: 404},
 		{name: "other coordinator cannot create", method: "POST", url: ks, as: "coord-b", body: `{}`, status: 404},
 		{name: "no auth", method: "GET", url: ks, status: 401},
-		{name: "round 1 takes no new items", method: "POST", url: ks, as: "coord-a", body: `{"new_items":[{"section_id":"themen","item":{"id":"X1","type":"rating"}}]}`, status: 422, want: []string{`"field":"new_items"`}},
+		{name: "round 1 takes no new items", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","new_items":[{"section_id":"themen","item":{"id":"X1","type":"rating"}}]}`, status: 422, want: []string{`"field":"new_items"`}},
 		{name: "deadline before opening", method: "POST", url: ks, as: "coord-a", body: `{"opens_at":"` + future + `","deadline":"` + past + `"}`, status: 422, want: []string{`"field":"deadline"`}},
 		{name: "unknown field", method: "POST", url: ks, as: "coord-a", body: `{"dead_line":"x"}`, status: 422, want: []string{`"field":"dead_line"`}},
-		{name: "create round 1 with a past deadline", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + past + `"}`, status: 201, want: []string{`"number":1`, `"status":"draft"`, `"origins":{"initial":`}},
-		{name: "round 2 needs round 1 closed", method: "POST", url: ks, as: "coord-a", body: `{}`, status: 409},
+		{name: "round 1 needs a deadline", method: "POST", url: ks, as: "coord-a", body: `{}`, status: 422, want: []string{`"field":"deadline"`}},
+		{name: "round 1 needs a future deadline", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + past + `"}`, status: 422, want: []string{`"field":"deadline"`}},
+		{name: "nothing was created", method: "GET", url: ks, as: "coord-a", status: 200, want: []string{`"rounds":[]`}},
+		{name: "create round 1", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `"}`, status: 201, want: []string{`"number":1`, `"status":"draft"`, `"origins":{"initial":`}},
+		{name: "a draft's deadline may move into the past", method: "PATCH", url: ks + "/1", as: "coord-a", body: `{"deadline":"` + past + `"}`, status: 200},
+		{name: "round 2 needs round 1 closed", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `"}`, status: 409},
 		{name: "close a draft", method: "POST", url: ks + "/1/close", as: "coord-a", status: 409},
 		{name: "open with a past deadline", method: "POST", url: ks + "/1/open", as: "coord-a", status: 422, want: []string{`"field":"deadline","reason":"deadline_past"`}},
 		{name: "researcher may not open", method: "POST", url: ks + "/1/open", as: "researcher", status: 403},
@@ -194,17 +198,18 @@ func TestRoundLifecycle(t *testing.T) {
 		{name: "the reason is in the audit log", method: "GET", url: "/api/v1/audit?survey_id=kleinstadtakademie-2020", as: "admin", status: 200, want: []string{`"action":"round.reopen"`, `two experts asked for more time`, `"action":"round.close"`}},
 		{name: "the old snapshot stays while reopened", method: "GET", url: ks + "/1", as: "researcher", status: 200, want: []string{`"snapshot_at":`, `"responses":{"opened":0`}},
 		{name: "close again", method: "POST", url: ks + "/1/close", as: "coord-a", status: 200, want: []string{`"status":"closed"`}},
-		{name: "changed item not carried", method: "POST", url: ks, as: "coord-a", body: `{"carry_over":{"mode":"chosen","items":["T01"]},"changed_items":[{"item_id":"T02","text":{"de":"a","en":"b"},"reason":"r"}]}`, status: 422, want: []string{`"field":"changed_items[0].item_id"`}},
-		{name: "changed item needs a reason", method: "POST", url: ks, as: "coord-a", body: `{"changed_items":[{"item_id":"T01","text":{"de":"a","en":"b"},"reason":""}]}`, status: 422, want: []string{`"field":"changed_items[0].reason"`}},
-		{name: "changed item needs every language", method: "POST", url: ks, as: "coord-a", body: `{"changed_items":[{"item_id":"T01","text":{"de":"a"},"reason":"r"}]}`, status: 422, want: []string{`"field":"changed_items[0].text.en"`}},
-		{name: "chosen item unknown", method: "POST", url: ks, as: "coord-a", body: `{"carry_over":{"mode":"chosen","items":["NOPE"]}}`, status: 422, want: []string{`"field":"carry_over.items[0]"`}},
-		{name: "bad carry-over mode", method: "POST", url: ks, as: "coord-a", body: `{"carry_over":{"mode":"some"}}`, status: 422, want: []string{`"field":"carry_over.mode"`}},
-		{name: "new item lacks English", method: "POST", url: ks, as: "coord-a", body: `{"new_items":[{"section_id":"themen","item":{"id":"T99","type":"rating","scale":"wichtigkeit","text":{"de":"Neu"}}}]}`, status: 422, want: []string{`"field":"new_items[0].item.text.en"`}},
-		{name: "new item with an unknown scale", method: "POST", url: ks, as: "coord-a", body: `{"new_items":[{"section_id":"themen","item":{"id":"T99","type":"rating","scale":"nope","text":{"de":"Neu","en":"New"}}}]}`, status: 422, want: []string{`"field":"new_items[0].item.scale"`}},
-		{name: "new item reuses an id", method: "POST", url: ks, as: "coord-a", body: `{"new_items":[{"section_id":"themen","item":{"id":"T01","type":"rating","scale":"wichtigkeit","text":{"de":"Neu","en":"New"}}}]}`, status: 422, want: []string{`"field":"new_items[0].item.id"`}},
-		{name: "new item in an unknown section", method: "POST", url: ks, as: "coord-a", body: `{"new_items":[{"section_id":"nope","item":{"id":"T99","type":"rating","scale":"wichtigkeit","text":{"de":"Neu","en":"New"}}}]}`, status: 422, want: []string{`"field":"new_items[0].section_id"`}},
-		{name: "new item of an unknown type", method: "POST", url: ks, as: "coord-a", body: `{"new_items":[{"section_id":"themen","item":{"id":"T99","type":"essay","text":{"de":"Neu","en":"New"}}}]}`, status: 422, want: []string{`"field":"new_items[0].item.type"`}},
-		{name: "new ranking with top_k too large", method: "POST", url: ks, as: "coord-a", body: `{"new_items":[{"section_id":"themen","item":{"id":"T99","type":"ranking","top_k":2,"text":{"de":"Neu","en":"New"},"options":[{"id":"a","label":{"de":"A","en":"A"}},{"id":"b","label":{"de":"B","en":"B"}}]}}]}`, status: 422, want: []string{`"field":"new_items[0].item.top_k"`}},
+		{name: "a closed round says what each carry-over mode takes along", method: "GET", url: ks, as: "researcher", status: 200, want: []string{`"carry_over":{"all":`, `"no_consensus":`}},
+		{name: "changed item not carried", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","carry_over":{"mode":"chosen","items":["T01"]},"changed_items":[{"item_id":"T02","text":{"de":"a","en":"b"},"reason":"r"}]}`, status: 422, want: []string{`"field":"changed_items[0].item_id"`}},
+		{name: "changed item needs a reason", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","changed_items":[{"item_id":"T01","text":{"de":"a","en":"b"},"reason":""}]}`, status: 422, want: []string{`"field":"changed_items[0].reason"`}},
+		{name: "changed item needs every language", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","changed_items":[{"item_id":"T01","text":{"de":"a"},"reason":"r"}]}`, status: 422, want: []string{`"field":"changed_items[0].text.en"`}},
+		{name: "chosen item unknown", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","carry_over":{"mode":"chosen","items":["NOPE"]}}`, status: 422, want: []string{`"field":"carry_over.items[0]"`}},
+		{name: "bad carry-over mode", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","carry_over":{"mode":"some"}}`, status: 422, want: []string{`"field":"carry_over.mode"`}},
+		{name: "new item lacks English", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","new_items":[{"section_id":"themen","item":{"id":"T99","type":"rating","scale":"wichtigkeit","text":{"de":"Neu"}}}]}`, status: 422, want: []string{`"field":"new_items[0].item.text.en"`}},
+		{name: "new item with an unknown scale", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","new_items":[{"section_id":"themen","item":{"id":"T99","type":"rating","scale":"nope","text":{"de":"Neu","en":"New"}}}]}`, status: 422, want: []string{`"field":"new_items[0].item.scale"`}},
+		{name: "new item reuses an id", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","new_items":[{"section_id":"themen","item":{"id":"T01","type":"rating","scale":"wichtigkeit","text":{"de":"Neu","en":"New"}}}]}`, status: 422, want: []string{`"field":"new_items[0].item.id"`}},
+		{name: "new item in an unknown section", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","new_items":[{"section_id":"nope","item":{"id":"T99","type":"rating","scale":"wichtigkeit","text":{"de":"Neu","en":"New"}}}]}`, status: 422, want: []string{`"field":"new_items[0].section_id"`}},
+		{name: "new item of an unknown type", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","new_items":[{"section_id":"themen","item":{"id":"T99","type":"essay","text":{"de":"Neu","en":"New"}}}]}`, status: 422, want: []string{`"field":"new_items[0].item.type"`}},
+		{name: "new ranking with top_k too large", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `","new_items":[{"section_id":"themen","item":{"id":"T99","type":"ranking","top_k":2,"text":{"de":"Neu","en":"New"},"options":[{"id":"a","label":{"de":"A","en":"A"}},{"id":"b","label":{"de":"B","en":"B"}}]}}]}`, status: 422, want: []string{`"field":"new_items[0].item.top_k"`}},
 	})
 
 	// Prepare round 2: T01 and T02 carried (chosen), T02 reworded, one new item.
@@ -225,9 +230,12 @@ func TestRoundLifecycle(t *testing.T) {
 	if r2.Items[1].Reason != "clearer wording" || r2.Items[1].Item.Text["en"] != "Democracy education (reworded)" {
 		t.Fatalf("changed item: %+v", r2.Items[1])
 	}
+	if b := e.staff("GET", ks, "coord-a", "", 200); bytes.Contains(b, []byte(`"carry_over":{`)) {
+		t.Fatalf("round 1 still offers carry-over counts once round 2 exists: %s", b)
+	}
 	e.run([]scenario{
 		{name: "only the latest round can be reopened", method: "POST", url: ks + "/1/reopen", as: "coord-a", body: `{"reason":"late"}`, status: 409},
-		{name: "a third round needs round 2 closed", method: "POST", url: ks, as: "coord-a", body: `{}`, status: 409},
+		{name: "a third round needs round 2 closed", method: "POST", url: ks, as: "coord-a", body: `{"deadline":"` + future + `"}`, status: 409},
 		{name: "the audit log has the preparation", method: "GET", url: "/api/v1/audit?survey_id=kleinstadtakademie-2020", as: "admin", status: 200, want: []string{`"action":"round.create"`, `"changed":["T02"]`, `"new":["T99"]`}},
 	})
 }

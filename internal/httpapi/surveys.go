@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/survey"
 )
@@ -86,12 +87,23 @@ func (st studies) visible(c *fiber.Ctx, id string) (*delphi.Survey, error) {
 	return sv, err
 }
 
+// surveyOut is a stored study with its consensus rule in words, in each
+// language the UI speaks (analysis.RuleText, the one source of the sentence).
+type surveyOut struct {
+	*delphi.Survey
+	RuleText map[string]string `json:"rule_text"`
+}
+
 func (h *SurveyHandler) get(c *fiber.Ctx) error {
 	sv, err := h.studies.visible(c, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(sv)
+	out := surveyOut{Survey: sv, RuleText: map[string]string{}}
+	for _, lang := range []string{delphi.LangDE, delphi.LangEN} {
+		out.RuleText[lang] = analysis.RuleText(sv.Definition.Consensus, sv.Definition, lang)
+	}
+	return c.JSON(out)
 }
 
 // create imports a study definition: the body is the YAML or JSON file

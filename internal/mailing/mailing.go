@@ -355,18 +355,28 @@ type GroupProgress struct {
 	Group     string      `json:"group"` // "" for the total
 	Label     delphi.Text `json:"label,omitempty"`
 	Panel     int         `json:"panel"`
-	Invited   Rate        `json:"invited"`
+	Invited   Rate        `json:"invited"`    // by any channel
+	InvitedBy Channels    `json:"invited_by"` // how the invited got their link
 	Opened    Rate        `json:"opened"`
 	Started   Rate        `json:"started"`
 	Submitted Rate        `json:"submitted"`
 }
 
+// Channels splits the invited by how they got their link: an invitation
+// e-mail to the round, or a link handed out without mail (the links file,
+// a single new link, or a link the expert already held and used).
+type Channels struct {
+	Mail int `json:"mail"`
+	File int `json:"file"`
+}
+
 // Counts are the flat counts the results dashboard reads.
 type Counts struct {
-	Invited   int `json:"invited"`
-	Opened    int `json:"opened"`
-	Started   int `json:"started"`
-	Submitted int `json:"submitted"`
+	Invited   int      `json:"invited"`
+	InvitedBy Channels `json:"invited_by"`
+	Opened    int      `json:"opened"`
+	Started   int      `json:"started"`
+	Submitted int      `json:"submitted"`
 }
 
 // Progress is a round's response rates per expert group and overall.
@@ -377,6 +387,29 @@ type Progress struct {
 	Panel  int             `json:"panel"`
 	Counts
 	ByGroup map[string]Counts `json:"by_group"`
+}
+
+func channels(x results.Rates) Channels { return Channels{Mail: x.InvitedMail, File: x.InvitedFile} }
+
+// linkWindow is round n's results.RoundLinkWindow; open when the service
+// has no round store or the round does not exist yet.
+func (s *Service) linkWindow(ctx context.Context, sv *delphi.Survey, n int) (results.LinkWindow, error) {
+	if s.Rounds == nil {
+		return results.LinkWindow{}, nil
+	}
+	r, err := s.Rounds.Round(ctx, sv.ID, n)
+	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+		return results.LinkWindow{}, nil
+	} else if err != nil {
+		return results.LinkWindow{}, err
+	}
+	var prev *delphi.Round
+	if n > 1 {
+		if prev, err = s.Rounds.Round(ctx, sv.ID, n-1); err != nil && delphi.ErrorCode(err) != delphi.ENOTFOUND {
+			return results.LinkWindow{}, err
+		}
+	}
+	return results.RoundLinkWindow(prev, r), nil
 }
 
 // Progress returns the response rates of round n (results.ResponseRates:
@@ -400,17 +433,24 @@ func (s *Service) Progress(ctx context.Context, sv *delphi.Survey, n int) (*Prog
 			return nil, err
 		}
 	}
-	byGroup, total := results.ResponseRates(experts, responses, sends)
+	window, err := s.linkWindow(ctx, sv, n)
+	if err != nil {
+		return nil, err
+	}
+	byGroup, total := results.ResponseRates(experts, responses, sends, window)
 	row := func(id string, label delphi.Text, x results.Rates) GroupProgress {
 		r := func(k int) Rate { return Rate{Count: k, Percent: stats.PercentDisplay(k, x.Panel, 0)} }
-		return GroupProgress{Group: id, Label: label, Panel: x.Panel, Invited: r(x.Invited), Opened: r(x.Opened), Started: r(x.Started), Submitted: r(x.Submitted)}
+		return GroupProgress{Group: id, Label: label, Panel: x.Panel, Invited: r(x.Invited), InvitedBy: channels(x), Opened: r(x.Opened), Started: r(x.Started), Submitted: r(x.Submitted)}
+	}
+	counts := func(x results.Rates) Counts {
+		return Counts{Invited: x.Invited, InvitedBy: channels(x), Opened: x.Opened, Started: x.Started, Submitted: x.Submitted}
 	}
 	out := &Progress{Round: n, Groups: make([]GroupProgress, 0, len(sv.Definition.Groups)), Total: row("", nil, total), Panel: total.Panel,
-		Counts: Counts{total.Invited, total.Opened, total.Started, total.Submitted}, ByGroup: map[string]Counts{}}
+		Counts: counts(total), ByGroup: map[string]Counts{}}
 	for _, g := range sv.Definition.Groups {
 		x := byGroup[g.ID]
 		out.Groups = append(out.Groups, row(g.ID, g.Label, x))
-		out.ByGroup[g.ID] = Counts{x.Invited, x.Opened, x.Started, x.Submitted}
+		out.ByGroup[g.ID] = counts(x)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package rounds_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -355,5 +356,27 @@ func TestCloseWaitsForAdmittedAnswers(t *testing.T) {
 	}
 	if err := f.save(ctx, sv.ID, "x2", 5); delphi.ErrorCode(err) != delphi.ECONFLICT {
 		t.Fatalf("a save after the close: %v, want a conflict", err)
+	}
+}
+
+// TestPrepareNeedsFutureDeadline: a round without a deadline, or with one
+// that has passed, is refused naming the deadline and nothing is stored; a
+// draft without a deadline could never be opened.
+func TestPrepareNeedsFutureDeadline(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sv := f.study(t, "deadline-rule")
+	for name, d := range map[string]*time.Time{"none": nil, "past": f.in(-time.Minute), "now": f.in(0)} {
+		_, err := f.svc.Prepare(ctx, "u1", sv, rounds.PrepareRequest{Deadline: d})
+		var de *delphi.Error
+		if !errors.As(err, &de) || de.Code != delphi.EINVALID || de.Field != "deadline" {
+			t.Fatalf("%s: err %v, want invalid naming deadline", name, err)
+		}
+	}
+	if rs, err := f.st.ListRounds(ctx, sv.ID); err != nil || len(rs) != 0 {
+		t.Fatalf("rounds after refusals: %d, %v; want none", len(rs), err)
+	}
+	if _, err := f.svc.Prepare(ctx, "u1", sv, rounds.PrepareRequest{Deadline: f.in(time.Hour)}); err != nil {
+		t.Fatalf("future deadline: %v", err)
 	}
 }

@@ -124,9 +124,16 @@ func utcPtr(t *time.Time) *time.Time {
 // definition, or round n+1 from round n (which must be closed) by the
 // carry-over policy (the request's, else the study's), with new items and
 // changed wording. The round is a draft until opened. EINVALID naming the
-// field; ECONFLICT if the latest round is not closed or another
+// field (a round needs a deadline in the future: a draft without one could
+// never be opened); ECONFLICT if the latest round is not closed or another
 // coordinator prepared the round at the same time.
 func (s *Service) Prepare(ctx context.Context, actorID string, sv *delphi.Survey, req PrepareRequest) (*delphi.Round, error) {
+	switch {
+	case req.Deadline == nil:
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "deadline", "give the round a deadline")
+	case !req.Deadline.After(s.now()):
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "deadline", "the deadline must lie in the future")
+	}
 	if err := checkDates(req.OpensAt, req.Deadline); err != nil {
 		return nil, err
 	}

@@ -17,6 +17,10 @@ type View struct {
 	// and reopened ones until the next close replaces it).
 	SnapshotAt *time.Time     `json:"snapshot_at,omitempty"`
 	Responses  *ResponseCount `json:"responses,omitempty"`
+	// CarryOver is set on a closed round no next round was prepared from
+	// yet: how many of its items each carry-over mode takes along (all,
+	// no_consensus; chosen takes the chosen ones), by the rule Prepare uses.
+	CarryOver map[string]int `json:"carry_over,omitempty"`
 }
 
 // ResponseCount is a round's participation so far, counted as
@@ -43,12 +47,26 @@ func (s *Service) View(ctx context.Context, sv *delphi.Survey, r *delphi.Round, 
 			return nil, err
 		}
 	}
+	if r.Status == delphi.RoundClosed && r.NextCreatedAt == nil && s.Results != nil {
+		res, err := s.Results.Frozen(ctx, sv.ID, r.Number)
+		switch {
+		case err == nil:
+			out.CarryOver = map[string]int{delphi.CarryAll: len(r.Items), delphi.CarryNoConsensus: 0}
+			for _, ri := range r.Items {
+				if NeedsAnotherRound(ri.Item, res) {
+					out.CarryOver[delphi.CarryNoConsensus]++
+				}
+			}
+		case delphi.ErrorCode(err) != delphi.ECONFLICT: // ECONFLICT: no snapshot to count from
+			return nil, err
+		}
+	}
 	if responses {
 		rs, err := s.Responses.ListResponses(ctx, sv.ID, r.Number)
 		if err != nil {
 			return nil, err
 		}
-		_, total := results.ResponseRates(nil, rs, nil)
+		_, total := results.ResponseRates(nil, rs, nil, results.LinkWindow{})
 		out.Responses = &ResponseCount{Opened: total.Opened, Started: total.Started, Submitted: total.Submitted}
 	}
 	return out, nil

@@ -37,10 +37,17 @@ func (n Num) MarshalJSON() ([]byte, error) {
 	return json.Marshal(n.Value)
 }
 
-// UnmarshalJSON reads a number, or null as an invalid Num without reason.
+// ReasonStored is the reason of an undefined Num read back from JSON (a
+// frozen snapshot), whose own reason was written apart (Undefined maps).
+const ReasonStored = "undefined"
+
+// UnmarshalJSON reads a number, or null as an undefined Num with reason
+// ReasonStored: a null was written for a statistic that is undefined, and
+// it must stay non-zero, so a field tagged omitzero writes null again. The
+// frozen results of a closed round then have the same keys as the live ones.
 func (n *Num) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
-		*n = Num{}
+		*n = UndefinedNum(ReasonStored)
 		return nil
 	}
 	var v float64

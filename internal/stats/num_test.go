@@ -31,6 +31,15 @@ func TestNumJSON(t *testing.T) {
 	if want := `{"a":81.25,"b":null,"d":null}`; got != want {
 		t.Errorf("JSON = %s, want %s", got, want)
 	}
+	// An undefined statistic in an omitzero field keeps its key through a
+	// round trip: frozen results have the keys of the live ones.
+	var und row
+	if err := json.Unmarshal([]byte(mustJSON(t, row{C: UndefinedNum("n < 2")})), &und); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := mustJSON(t, und), `{"a":null,"b":null,"c":null,"d":null}`; got != want {
+		t.Errorf("JSON = %s, want %s", got, want)
+	}
 	var back row
 	if err := json.Unmarshal([]byte(got), &back); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,7 @@
 // field and details, and Retry-After.
 // Cookies carry the session (er_session, HttpOnly); state-changing requests
 // echo the er_csrf cookie in the X-CSRF-Token header (double-submit).
-import type { ErrorCode, ErrorDetail, ErrorReason, LoginResponse, Survey, SurveyList, User, UserList } from './types';
+import type { ErrorCode, ErrorDetail, ErrorReason, LoginResponse, Survey, SurveyList, User, UserList, UserRequest } from './types';
 
 export type { ErrorDetail } from './types';
 
@@ -214,6 +214,10 @@ export const api = {
   survey: (id: string, signal?: AbortSignal) =>
     request<Survey>('GET', `/api/v1/surveys/${encodeURIComponent(id)}`, { signal }),
   users: (signal?: AbortSignal) => request<UserList>('GET', '/api/v1/users', { signal }),
+  /** Creates a staff account; admins only. */
+  createUser: (body: UserRequest) => request<User>('POST', '/api/v1/users', { body }),
+  /** Changes an account's name, role, studies or password (a new password ends its sessions); admins only. */
+  updateUser: (id: string, body: UserRequest) => request<User>('PATCH', `/api/v1/users/${encodeURIComponent(id)}`, { body }),
   /** Disables (locks out) a staff account, or enables it again; admins only. */
   setUserDisabled: (id: string, disabled: boolean) =>
     request<User>('POST', `/api/v1/users/${encodeURIComponent(id)}/${disabled ? 'disable' : 'enable'}`),

@@ -2398,6 +2398,10 @@ export interface components {
                 started: number;
                 submitted: number;
             };
+            /** @description only on a closed round no next round was prepared from yet: how many of its items each carry-over mode takes into the next round (all, no_consensus; chosen takes the chosen items) */
+            carry_over?: {
+                [key: string]: number;
+            };
         };
         PrepareRound: {
             /** Format: date-time */
@@ -2618,14 +2622,16 @@ export interface components {
                     opened: number;
                     started: number;
                     submitted: number;
+                    invited_by: components["schemas"]["InvitedBy"];
                 };
             };
+            invited_by: components["schemas"]["InvitedBy"];
         };
         /** @description A text per language code, e.g. {"de": "Wohnen", "en": "Housing"} */
         Text: {
             [key: string]: string;
         };
-        /** @description A statistic; null when undefined (docs/ANALYSIS.md) */
+        /** @description A statistic; null when undefined (docs/ANALYSIS.md) An undefined statistic is null, with its reason in the enclosing object's undefined map; a key present in an open round's live results is present in the closed round's frozen results as well (same shape), and a key left out means not applicable. */
         Num: number | null;
         Contact: {
             name: string;
@@ -2783,6 +2789,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             created_by?: string;
+            /** @description GET /surveys/{id} only: the consensus rule in words per UI language (de, en), the same sentence as the export's */
+            rule_text?: {
+                [key: string]: string;
+            };
         };
         SurveySummary: {
             id: string;
@@ -3320,10 +3330,12 @@ export interface components {
             group: string;
             label?: components["schemas"]["Text"];
             panel: number;
+            /** @description given a link to the round, by any channel (invited_by) */
             invited: components["schemas"]["Rate"];
             opened: components["schemas"]["Rate"];
             started: components["schemas"]["Rate"];
             submitted: components["schemas"]["Rate"];
+            invited_by: components["schemas"]["InvitedBy"];
         };
         IssuedLink: {
             expert_id: string;
@@ -3379,6 +3391,11 @@ export interface components {
         BatchResult: {
             results: components["schemas"]["BatchItem"][];
             progress: components["schemas"]["Progress"];
+        };
+        /** @description how the invited got their link to the round: mail (an invitation e-mail to the round was sent) or file (no such e-mail, but a link handed out without mail: links.csv/xlsx or a single new link, issued between the previous round's close and this round's, or a link the expert already held and opened the round with) */
+        InvitedBy: {
+            mail: number;
+            file: number;
         };
     };
     responses: {

@@ -18,6 +18,7 @@ export type Num = S['Num'];
 
 // Staff accounts and studies
 export type User = S['User'];
+export type UserRequest = S['UserRequest'];
 export type Role = User['role'];
 export type UserList = S['UserList'];
 export type LoginResponse = S['LoginResponse'];

@@ -17,6 +17,15 @@ export interface StaffContext {
   user: User;
 }
 
+/**
+ * Whether the user may change a study: admins and coordinators. Researchers
+ * read (study, rounds, results, export) and see no link or button to the
+ * panel, the invitations or any change, which the server would refuse (403).
+ */
+export function isWriter(user: User): boolean {
+  return user.role === 'admin' || user.role === 'coordinator';
+}
+
 /** The current staff user, for pages inside the staff layout. */
 export function useStaff(): StaffContext {
   return useOutletContext<StaffContext>();

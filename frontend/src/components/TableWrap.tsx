@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useTranslation } from '../i18n';
 
 /**
  * A table's horizontal scroller. When the table is wider than the screen
@@ -6,7 +7,8 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
  * that a keyboard can scroll it too (axe: scrollable-region-focusable);
  * otherwise it is no extra tab stop.
  */
-export function TableWrap({ label, children }: { label: string; children: ReactNode }) {
+export function TableWrap({ label, children }: { label?: string; children: ReactNode }) {
+  const { t } = useTranslation();
   const ref = useRef<HTMLDivElement>(null);
   const [scrolls, setScrolls] = useState(false);
   useEffect(() => {
@@ -21,7 +23,7 @@ export function TableWrap({ label, children }: { label: string; children: ReactN
     return () => ro.disconnect();
   }, []);
   return (
-    <div className="table-wrap" ref={ref} {...(scrolls ? { tabIndex: 0, role: 'group', 'aria-label': label } : {})}>
+    <div className="table-wrap" ref={ref} {...(scrolls ? { tabIndex: 0, role: 'group', 'aria-label': label ?? t('app.scrollTable') } : {})}>
       {children}
     </div>
   );

@@ -22,10 +22,13 @@ function mockResults(extra: Record<string, Handler> = {}) {
 }
 
 describe('ResultsPage', () => {
-  it('is linked from the study page', async () => {
-    mockResults();
+  it('is linked from the study home', async () => {
+    mockResults({
+      [`GET ${api}/rounds`]: { body: { rounds: [], time_zone: 'Europe/Berlin', planned: 2 } },
+      [`GET ${api}/experts`]: { body: { experts: [], total: 0, counts: {} } },
+    });
     renderAt('/surveys/demo-2026');
-    const link = await screen.findByRole('link', { name: 'Ergebnisse und Konsens-Board' });
+    const link = await screen.findByRole('link', { name: 'Zu den Ergebnissen' });
     expect(link).toHaveAttribute('href', '/surveys/demo-2026/results');
   });
 

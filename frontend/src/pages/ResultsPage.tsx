@@ -29,7 +29,7 @@ export function ResultsPage() {
   const roundSelect = useId();
 
   const def = data.survey?.definition;
-  const labels = makeLabels(def, lang);
+  const labels = makeLabels(def, lang, data.survey?.rule_text);
   const title = localized(def?.title, lang) || id;
   const board = data.board;
   const loaded = (board?.rounds ?? [])

@@ -21,7 +21,7 @@ function block(name: string): HTMLElement {
 describe('StudyPage', () => {
   it('renders the definition with every item type', async () => {
     mockStudy();
-    renderAt('/surveys/demo-2026');
+    renderAt('/surveys/demo-2026/definition');
 
     // Server text is rendered as text: the <b> stays literal.
     const h1 = await screen.findByRole('heading', { level: 1 });
@@ -45,7 +45,7 @@ describe('StudyPage', () => {
     // Consensus rule in words, round plan
     const consensus = block('Konsensregel');
     expect(plain(consensus.textContent)).toContain(
-      'Konsens, wenn mindestens 75 % der gültigen Antworten im Zustimmungsbereich der Skala liegen und der Interquartilsabstand (IQR) höchstens 1 beträgt.',
+      'Konsens, wenn mindestens 75 % Zustimmung (Skalenpunkte 4–5 bzw. 3) und IQR ≤ 1; mindestens 10 gültige Antworten',
     );
     const rounds = block('Rundenplan');
     expect(within(rounds).getByText('Anzahl (n), Median, Interquartilsabstand, Verteilung')).toBeInTheDocument();
@@ -92,7 +92,7 @@ describe('StudyPage', () => {
 
   it('shows the study in English after switching the language', async () => {
     mockStudy();
-    renderAt('/surveys/demo-2026');
+    renderAt('/surveys/demo-2026/definition');
     await screen.findByRole('heading', { level: 1 });
     await userEvent.setup().click(screen.getByRole('button', { name: 'English' }));
 
@@ -102,12 +102,12 @@ describe('StudyPage', () => {
     expect(within(block('Sponsorship')).getByText('Maximum: 2,500.5')).toBeInTheDocument();
     // The group without an English label falls back to German.
     expect(screen.getByText('Zivilgesellschaft')).toBeInTheDocument();
-    expect(plain(block('Consensus rule').textContent)).toContain('Consensus when at least 75% of valid answers');
+    expect(plain(block('Consensus rule').textContent)).toContain('Consensus when at least 75% agreement');
   });
 
   it('shows not found for an unknown study', async () => {
     mockStudy();
-    renderAt('/surveys/missing');
+    renderAt('/surveys/missing/definition');
     expect(await screen.findByRole('alert')).toHaveTextContent('Nicht gefunden.');
     expect(screen.getByRole('link', { name: /Zurück zur Studienliste/ })).toHaveAttribute('href', '/');
   });

@@ -1,13 +1,14 @@
 import { useId, type ReactNode } from 'react';
 import { useTranslation, type TFunction } from '../i18n';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import { api } from '../api';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { formatDateTime, formatNumber, label } from '../format';
 import { useApiData } from '../hooks';
-import { ruleText } from '../ruleText';
+import { BackToStudies, StudyTabs } from './StudyHome';
 import { baseLang, localized } from '../text';
 import type { Definition, Item, RoundPlan, Scale, Section, Survey } from '../api/types';
+import { TableWrap } from '../components/TableWrap';
 
 /**
  * The minimum group size of feedback by group for a study that sets none
@@ -18,28 +19,22 @@ const DEFAULT_MIN_GROUP_N = 3;
 
 export function StudyPage() {
   const { id = '' } = useParams();
-  const { t } = useTranslation();
   const { data, error, loading, reload } = useApiData((signal) => api.survey(id, signal), [id]);
 
   return (
     <>
-      <p className="back">
-        <Link to="/">
-          <span aria-hidden="true">← </span>
-          {t('study.back')}
-        </Link>
-      </p>
+      <BackToStudies />
       {loading && !data && <Loading />}
       {error != null && <ErrorAlert error={error} onRetry={reload} />}
-      {data && <StudyView survey={data} />}
+      {data && <StudyView survey={data} tabs={<StudyTabs id={id} />} />}
     </>
   );
 }
 
 export default StudyPage;
 
-/** The whole definition of one study, read-only. */
-export function StudyView({ survey }: { survey: Survey }) {
+/** The whole definition of one study, read-only (the study's definition tab). */
+export function StudyView({ survey, tabs }: { survey: Survey; tabs?: ReactNode }) {
   const { t, i18n } = useTranslation();
   const lang = baseLang(i18n.resolvedLanguage);
   const def = survey.definition;
@@ -52,16 +47,8 @@ export function StudyView({ survey }: { survey: Survey }) {
     <article className="study">
       <title>{`${title} – ${t('app.name')}`}</title>
       <h1>{title}</h1>
+      {tabs}
       {description && <p className="lead">{description}</p>}
-      <p>
-        <Link to={`/surveys/${encodeURIComponent(survey.id)}/results`}>{t('results.studyLink')}</Link>
-        {' · '}
-        <Link to={`/surveys/${encodeURIComponent(survey.id)}/rounds`}>{t('rounds.manage')}</Link>
-        {' · '}
-        <Link to={`/surveys/${encodeURIComponent(survey.id)}/panel`}>{t('panel.title')}</Link>
-        {' · '}
-        <Link to={`/surveys/${encodeURIComponent(survey.id)}/rounds/1/invitations`}>{t('panel.toInvitations')}</Link>
-      </p>
 
       <Overview survey={survey} def={def} lang={lang} t={t} />
 
@@ -86,7 +73,7 @@ export function StudyView({ survey }: { survey: Survey }) {
       </Part>
 
       <Part title={t('study.consensus')}>
-        <p className="rule-text">{ruleText(def.consensus, lang)}</p>
+        <p className="rule-text">{survey.rule_text?.[lang] ?? survey.rule_text?.en}</p>
         <p className="muted small">{t('study.quantile', { type: def.quantile_type || 7 })}</p>
       </Part>
 
@@ -155,7 +142,7 @@ function ScaleView({ scale, lang, t }: { scale: Scale; lang: string; t: TFunctio
       <figcaption id={cid}>
         <h3>{t('study.scale', { id: scale.id })}</h3>
       </figcaption>
-      <div className="table-wrap">
+      <TableWrap>
         <table>
           <thead>
             <tr>
@@ -172,7 +159,7 @@ function ScaleView({ scale, lang, t }: { scale: Scale; lang: string; t: TFunctio
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       <dl className="facts compact">
         <Fact term={t('study.agreement')}>
           {t('study.band', { min: scale.agreement.min, max: scale.agreement.max })}

@@ -36,6 +36,42 @@ function rowOf(email: string): HTMLElement {
 }
 
 describe('UsersPage', () => {
+  it('creates an account with its studies, and resets a password', async () => {
+    const users = [adminUser, coord];
+    const calls = mockFetch({
+      'GET /api/v1/me': { body: adminUser },
+      'GET /api/v1/users': listOf(users),
+      'GET /api/v1/surveys': { body: { surveys: [{ id: 'demo-2026', title: { de: 'Demo-Studie' } }, { id: 'other', title: { de: 'Andere' } }] } },
+      'POST /api/v1/users': ({ body }) => {
+        const b = body as User;
+        users.push({ ...coord, id: 'u9', email: b.email, role: b.role, survey_ids: b.survey_ids });
+        return { status: 201, body: users[users.length - 1]! };
+      },
+      'PATCH /api/v1/users/u2': { body: coord },
+    });
+    renderAt('/users');
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Konto anlegen' }));
+    const dialog = screen.getByRole('dialog', { name: 'Neues Konto' });
+    await user.type(within(dialog).getByLabelText('E-Mail'), 'neu@example.org');
+    await user.selectOptions(within(dialog).getByLabelText('Rolle'), 'researcher');
+    await user.type(within(dialog).getByLabelText('Passwort'), 'ein-langes-Passwort');
+    await user.click(await within(dialog).findByRole('checkbox', { name: 'Demo-Studie' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Konto anlegen' }));
+    expect(await screen.findByText('Konto neu@example.org angelegt.')).toBeInTheDocument();
+    const post = calls.find((c) => c.method === 'POST');
+    expect(post?.body).toEqual({ email: 'neu@example.org', name: '', role: 'researcher', password: 'ein-langes-Passwort', survey_ids: ['demo-2026'] });
+    expect(rowOf('neu@example.org')).toBeInTheDocument();
+
+    await user.click(within(rowOf('coord@example.org')).getByRole('button', { name: /Bearbeiten/ }));
+    const edit = screen.getByRole('dialog', { name: 'Konto coord@example.org bearbeiten' });
+    await user.type(within(edit).getByLabelText(/Neues Passwort/), 'noch-ein-Passwort');
+    await user.click(within(edit).getByRole('button', { name: 'Speichern' }));
+    await screen.findByText('Konto coord@example.org gespeichert.');
+    const patch = calls.find((c) => c.method === 'PATCH');
+    expect(patch?.body).toEqual({ name: 'Clara Koordination', role: 'coordinator', survey_ids: ['demo-2026'], password: 'noch-ein-Passwort' });
+  });
+
   it('shows each account with its state, and no way to disable oneself', async () => {
     mockFetch({
       'GET /api/v1/me': { body: adminUser },
@@ -50,7 +86,7 @@ describe('UsersPage', () => {
     const own = rowOf('admin@example.org');
     expect(own).toHaveTextContent('(Sie)');
     expect(own).toHaveTextContent('aktiv');
-    expect(within(own).queryByRole('button')).not.toBeInTheDocument();
+    expect(within(own).queryByRole('button', { name: /Sperren/ })).not.toBeInTheDocument();
 
     const active = rowOf('coord@example.org');
     expect(active).toHaveTextContent('Koordination');

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from '../i18n';
 import { api, ApiError } from '../api';
 import { ErrorAlert, Loading, LocalizedError } from '../components/ErrorAlert';
@@ -6,8 +6,10 @@ import { useStaff } from '../components/StaffLayout';
 import { formatDateTime, label } from '../format';
 import { useApiData } from '../hooks';
 import { Confirm } from '../panel/PanelPage';
-import { baseLang } from '../text';
-import type { User } from '../api/types';
+import { FormActions, Modal } from '../panel/Modal';
+import { baseLang, localized } from '../text';
+import type { User, UserRequest } from '../api/types';
+import { TableWrap } from '../components/TableWrap';
 
 /** The staff accounts (admins only): role, studies, state, and disabling or enabling an account. */
 export function UsersPage() {
@@ -34,6 +36,7 @@ function UsersView({ me }: { me: User }) {
   const lang = baseLang(i18n.resolvedLanguage);
   const list = useApiData((signal) => api.users(signal), []);
   const [confirm, setConfirm] = useState<{ user: User; disable: boolean } | null>(null);
+  const [form, setForm] = useState<{ user?: User } | null>(null);
   const [notice, setNotice] = useState('');
   const users = list.data?.users ?? [];
   const disabledCount = users.filter((u) => u.disabled_at).length;
@@ -62,6 +65,11 @@ function UsersView({ me }: { me: User }) {
       <title>{`${t('users.title')} – ${t('app.name')}`}</title>
       <h1>{t('users.title')}</h1>
       <p className="muted">{t('users.intro')}</p>
+      <div className="toolbar">
+        <button type="button" className="button-primary" onClick={() => setForm({})}>
+          {t('users.create')}
+        </button>
+      </div>
       {notice && (
         <p className="alert alert-ok" role="status">
           {notice}
@@ -73,7 +81,7 @@ function UsersView({ me }: { me: User }) {
       {users.length > 0 && (
         <>
           <p className="count">{t('users.count', { count: users.length, disabled: disabledCount })}</p>
-          <div className="table-wrap">
+          <TableWrap>
             <table className="panel-table users-table">
               <caption className="visually-hidden">{t('users.tableCaption')}</caption>
               <thead>
@@ -107,7 +115,12 @@ function UsersView({ me }: { me: User }) {
                           <span className="badge status-active">{t('users.active')}</span>
                         )}
                       </td>
-                      <td className="row-actions">
+                      <td>
+                        <div className="row-actions">
+                        <button type="button" className="button-secondary" onClick={() => setForm({ user: u })}>
+                          {t('users.edit')}
+                          <span className="visually-hidden"> {u.email}</span>
+                        </button>
                         {u.disabled_at ? (
                           <button type="button" className="button-secondary" onClick={() => open(u, false)}>
                             {t('users.enable')}
@@ -121,14 +134,26 @@ function UsersView({ me }: { me: User }) {
                             </button>
                           )
                         )}
+                        </div>
                       </td>
                     </tr>
                   );
                 })}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </>
+      )}
+      {form && (
+        <UserForm
+          user={form.user}
+          onClose={() => setForm(null)}
+          onSaved={(u, created) => {
+            setForm(null);
+            setNotice(t(created ? 'users.created' : 'users.saved', { email: u.email }));
+            list.reload();
+          }}
+        />
       )}
       {confirm && (
         <Confirm
@@ -140,5 +165,104 @@ function UsersView({ me }: { me: User }) {
         />
       )}
     </article>
+  );
+}
+
+const ROLES = ['admin', 'coordinator', 'researcher'] as const;
+
+/**
+ * Creates an account (e-mail, name, role, password, studies) or changes one
+ * (name, role, studies, and a new password when one is typed in, which ends
+ * the account's sessions). The server checks everything and names the field.
+ */
+function UserForm({ user, onClose, onSaved }: { user?: User; onClose: () => void; onSaved: (u: User, created: boolean) => void }) {
+  const { t, i18n } = useTranslation();
+  const lang = baseLang(i18n.resolvedLanguage);
+  const ids = { email: useId(), name: useId(), role: useId(), password: useId() };
+  const surveys = useApiData((signal) => api.surveys(signal), []);
+  const [email, setEmail] = useState(user?.email ?? '');
+  const [name, setName] = useState(user?.name ?? '');
+  const [role, setRole] = useState<NonNullable<UserRequest['role']>>(user?.role ?? 'coordinator');
+  const [password, setPassword] = useState('');
+  const [studies, setStudies] = useState<string[]>(user?.survey_ids ?? []);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body: UserRequest = { name, role, survey_ids: role === 'admin' ? [] : studies };
+      if (password) body.password = password;
+      const saved = user ? await api.updateUser(user.id, body) : await api.createUser({ ...body, email });
+      onSaved(saved, !user);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal title={user ? t('users.editTitle', { email: user.email }) : t('users.createTitle')} onClose={onClose}>
+      <form className="form" onSubmit={(e) => void submit(e)}>
+        {!user && (
+          <div className="field">
+            <label htmlFor={ids.email}>{t('users.fields.email')}</label>
+            <input id={ids.email} type="email" required autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} />
+          </div>
+        )}
+        <div className="field">
+          <label htmlFor={ids.name}>{t('users.fields.name')}</label>
+          <input id={ids.name} value={name} onChange={(e) => setName(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.role}>{t('users.fields.role')}</label>
+          <select id={ids.role} value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {label(t, 'roles', r)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.password}>{user ? t('users.newPassword') : t('users.password')}</label>
+          <input
+            id={ids.password}
+            type="password"
+            autoComplete="new-password"
+            minLength={12}
+            required={!user}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <p className="muted small">{user ? t('users.newPasswordHelp') : t('users.passwordHelp')}</p>
+        </div>
+        {role === 'admin' ? (
+          <p className="muted">{t('users.allStudies')}</p>
+        ) : (
+          <fieldset>
+            <legend>{t('users.fields.studies')}</legend>
+            {surveys.error != null && <ErrorAlert error={surveys.error} onRetry={surveys.reload} />}
+            <ul className="check-list">
+              {(surveys.data?.surveys ?? []).map((sv) => (
+                <li key={sv.id}>
+                  <label>
+                    <input
+                      type="checkbox"
+                      checked={studies.includes(sv.id)}
+                      onChange={(e) => setStudies(e.target.checked ? [...studies, sv.id] : studies.filter((x) => x !== sv.id))}
+                    />{' '}
+                    {localized(sv.title, lang) || sv.id}
+                  </label>
+                </li>
+              ))}
+            </ul>
+          </fieldset>
+        )}
+        <FormActions error={error} busy={busy} submit={user ? t('users.save') : t('users.create')} onClose={onClose} />
+      </form>
+    </Modal>
   );
 }

@@ -5,6 +5,7 @@ import { label } from '../format';
 import type { ImportReport } from '../api/types';
 import { panelApi } from './api';
 import { Modal } from './Modal';
+import { TableWrap } from '../components/TableWrap';
 
 type Api = Pick<typeof panelApi, 'importFile'>;
 
@@ -106,7 +107,7 @@ export function ImportDialog({
               {report.ignored_columns && report.ignored_columns.length > 0 && (
                 <p className="muted small">{t('panel.import.ignored', { columns: report.ignored_columns.join(', ') })}</p>
               )}
-              <div className="table-wrap">
+              <TableWrap>
                 <table className="import-table">
                   <caption className="visually-hidden">{t('panel.import.preview')}</caption>
                   <thead>
@@ -154,7 +155,7 @@ export function ImportDialog({
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               {rejected.length > 0 && (
                 <div className="field-check">
                   <input id={`${fileId}-skip`} type="checkbox" checked={skip} onChange={(e) => setSkip(e.target.checked)} />

@@ -10,9 +10,10 @@ const rate = (count: number, percent: string) => ({ count, percent });
 const rates: ResponseRates = {
   round: 1,
   groups: [],
-  total: { group: '', panel: 310, invited: rate(120, '39'), opened: rate(50, '16'), started: rate(40, '13'), submitted: rate(30, '10') },
+  total: { group: '', panel: 310, invited: rate(120, '39'), invited_by: { mail: 120, file: 0 }, opened: rate(50, '16'), started: rate(40, '13'), submitted: rate(30, '10') },
   panel: 310,
   invited: 120,
+  invited_by: { mail: 120, file: 0 },
   opened: 50,
   started: 40,
   submitted: 30,
@@ -45,6 +46,7 @@ function handlers(extra = {}) {
   return {
     'GET /api/v1/me': { body: adminUser },
     'GET /api/v1/surveys/demo-2026': { body: fixtureSurvey },
+    'GET /api/v1/surveys/demo-2026/rounds': { body: { time_zone: 'Europe/Berlin', planned: 2, rounds: [{ number: 1, status: 'open' }] } },
     [`GET ${round}/progress`]: { body: rates },
     [`GET ${round}/invitations`]: { body: status },
     [`GET ${round}/mail`]: { body: { round: 1, languages: ['de', 'en'], mail: {}, defaults: { de: { subject: 'Einladung: Demo' }, en: { subject: 'Invitation: Demo' } } } },
@@ -54,6 +56,25 @@ function handlers(extra = {}) {
 }
 
 describe('InvitationsPage', () => {
+  it('without SMTP says so, disables sending and offers the links download', async () => {
+    mockFetch(handlers({ [`GET ${round}/invitations`]: { body: { ...status, smtp_enabled: false, failures: [] } } }));
+    renderAt('/surveys/demo-2026/rounds/1/invitations');
+    expect(await screen.findByRole('heading', { name: 'E-Mail ist nicht eingerichtet' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Einladungen senden' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Erinnerungen senden' })).toBeDisabled();
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Links herunterladen …' }));
+    expect(await screen.findByRole('button', { name: 'Als CSV herunterladen' })).toBeEnabled();
+  });
+
+  it('shows an empty state before round 1 exists, without asking for a missing round', async () => {
+    const calls = mockFetch(handlers({ 'GET /api/v1/surveys/demo-2026/rounds': { body: { time_zone: 'Europe/Berlin', planned: 2, rounds: [] } } }));
+    renderAt('/surveys/demo-2026/rounds/1/invitations');
+    expect(await screen.findByText(/Es gibt noch keine Runde/)).toBeInTheDocument();
+    expect(screen.queryByText('Nicht gefunden.')).toBeNull();
+    expect(screen.getByRole('link', { name: 'Zu den Runden' })).toHaveAttribute('href', '/surveys/demo-2026/rounds');
+    expect(calls.some((c) => c.url.startsWith(round))).toBe(false);
+  });
+
   it('shows progress, failures with their SMTP error, and sends with an Idempotency-Key', async () => {
     const calls = mockFetch(
       handlers({

@@ -2,14 +2,18 @@ import { useId, useState } from 'react';
 import { useTranslation, type TFunction } from '../i18n';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { MailJob, MailPreview, MailStatus, SendCounts, Survey } from '../api/types';
-import { ErrorAlert } from '../components/ErrorAlert';
+import { ErrorAlert, Loading } from '../components/ErrorAlert';
+import { useApiData } from '../hooks';
+import { roundsApi } from '../rounds/api';
+import { panelApi } from './api';
 import { formatDateTime, label } from '../format';
 import { baseLang, localized } from '../text';
 import { useMailRound, useMailTexts, useSend } from './invitationsState';
-import { Confirm } from './PanelPage';
+import { Confirm, LinksDialog } from './PanelPage';
 import { ResponseRates } from './ResponseRates';
 import { StudyShell } from './StudyShell';
 import './panel.css';
+import { TableWrap } from '../components/TableWrap';
 
 /** A round's invitations and reminders: texts, preview, sending, progress, failures, response rates. */
 export function InvitationsPage() {
@@ -26,8 +30,10 @@ function InvitationsView({ survey, round }: { survey: Survey; round: number }) {
   const navigate = useNavigate();
   const roundId = useId();
   const title = localized(survey.definition.title, lang) || survey.id;
-  const planned = Math.max(survey.definition.rounds?.planned ?? 1, round);
-  const { rates, status, forbidden, retry, sent } = useMailRound(survey.id, round);
+  const list = useApiData((signal) => roundsApi.list(survey.id, signal), [survey.id]);
+  const numbers = (list.data?.rounds ?? []).map((r) => r.number);
+  const exists = numbers.includes(round);
+  const base = `/surveys/${encodeURIComponent(survey.id)}`;
 
   return (
     <article className="invitations-page">
@@ -35,25 +41,44 @@ function InvitationsView({ survey, round }: { survey: Survey; round: number }) {
       <h1>{t('mail.title', { n: round })}</h1>
       <p className="lead">{title}</p>
       <div className="filters">
-        <div className="field">
-          <label htmlFor={roundId}>{t('panel.roundFilter')}</label>
-          <select
-            id={roundId}
-            value={round}
-            onChange={(e) => void navigate(`/surveys/${encodeURIComponent(survey.id)}/rounds/${e.target.value}/invitations`)}
-          >
-            {Array.from({ length: planned }, (_, i) => (
-              <option key={i + 1} value={i + 1}>
-                {t('panel.round', { n: i + 1 })}
-              </option>
-            ))}
-          </select>
-        </div>
+        {numbers.length > 0 && (
+          <div className="field">
+            <label htmlFor={roundId}>{t('panel.roundFilter')}</label>
+            <select id={roundId} value={round} onChange={(e) => void navigate(`${base}/rounds/${e.target.value}/invitations`)}>
+              {numbers.map((n) => (
+                <option key={n} value={n}>
+                  {t('panel.round', { n })}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         <p>
-          <Link to={`/surveys/${encodeURIComponent(survey.id)}/panel`}>{t('mail.toPanel')}</Link>
+          <Link to={`${base}/panel`}>{t('mail.toPanel')}</Link>
         </p>
       </div>
+      {list.loading && !list.data && <Loading />}
+      {list.error != null && <ErrorAlert error={list.error} onRetry={list.reload} />}
+      {list.data && !exists && (
+        <div className="empty-state" role="status">
+          <p>{numbers.length === 0 ? t('mail.noRoundYet') : t('mail.noSuchRound', { n: round })}</p>
+          <p>
+            <Link to={`${base}/rounds`}>{t('mail.toRounds')}</Link>
+          </p>
+        </div>
+      )}
+      {list.data && exists && <RoundMail survey={survey} round={round} lang={lang} />}
+    </article>
+  );
+}
 
+/** The mail of one existing round: rates, sending (or the links download when mail is off), progress, texts. */
+function RoundMail({ survey, round, lang }: { survey: Survey; round: number; lang: string }) {
+  const { t } = useTranslation();
+  const { rates, status, forbidden, retry, sent } = useMailRound(survey.id, round);
+  const mailOff = status.data ? !status.data.smtp_enabled : false;
+  return (
+    <>
       {rates.error != null && <ErrorAlert error={rates.error} onRetry={rates.reload} />}
       {rates.data && <ResponseRates rates={rates.data} />}
 
@@ -62,14 +87,43 @@ function InvitationsView({ survey, round }: { survey: Survey; round: number }) {
       ) : (
         <>
           {status.error != null && <ErrorAlert error={status.error} onRetry={status.reload} />}
-          {status.data && (
-            <MailProgress status={status.data} lang={lang} onRetry={retry} />
-          )}
-          <SendSection survey={survey} round={round} onSent={sent} />
+          {mailOff && <NoMail survey={survey} lang={lang} onDone={sent} />}
+          {status.data && <MailProgress status={status.data} lang={lang} onRetry={retry} />}
+          <SendSection survey={survey} round={round} onSent={sent} mailOff={mailOff} />
           <TextsSection survey={survey} round={round} />
         </>
       )}
-    </article>
+    </>
+  );
+}
+
+/** Without SMTP no mail can go out: say so and offer the links as a file right here. */
+function NoMail({ survey, lang, onDone }: { survey: Survey; lang: string; onDone: () => void }) {
+  const { t } = useTranslation();
+  const hid = useId();
+  const [open, setOpen] = useState(false);
+  const [done, setDone] = useState('');
+  return (
+    <section className="part notice" aria-labelledby={hid}>
+      <h2 id={hid}>{t('mail.noMailTitle')}</h2>
+      <p>{t('mail.noMailText')}</p>
+      <button type="button" className="button-primary" onClick={() => setOpen(true)}>
+        {t('panel.links.button')}
+      </button>
+      <p role="status">{done}</p>
+      {open && (
+        <LinksDialog
+          groups={(survey.definition.groups ?? []).map((g) => ({ id: g.id, label: localized(g.label, lang) || g.id }))}
+          onClose={() => setOpen(false)}
+          onDownload={async (format, g) => {
+            await panelApi.downloadLinks(survey.id, format, lang, g || undefined);
+            setOpen(false);
+            setDone(t('panel.links.done'));
+            onDone();
+          }}
+        />
+      )}
+    </section>
   );
 }
 
@@ -84,11 +138,6 @@ function MailProgress({ status, lang, onRetry }: { status: MailStatus; lang: str
   return (
     <section className="part" aria-labelledby={hid}>
       <h2 id={hid}>{t('mail.progressTitle')}</h2>
-      {!status.smtp_enabled && (
-        <p className="alert alert-error" role="alert">
-          {t('mail.noSmtp')}
-        </p>
-      )}
       <div role="status" aria-live="polite">
         <p>
           <strong>{t('mail.invitations')}:</strong> {countsText(status.invitations, t)}
@@ -101,7 +150,7 @@ function MailProgress({ status, lang, onRetry }: { status: MailStatus; lang: str
       {status.failures.length > 0 && (
         <>
           <h3>{t('mail.failures', { count: status.failures.length })}</h3>
-          <div className="table-wrap">
+          <TableWrap>
             <table>
               <thead>
                 <tr>
@@ -134,7 +183,7 @@ function MailProgress({ status, lang, onRetry }: { status: MailStatus; lang: str
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
           <button type="button" onClick={() => setConfirm(true)}>
             {t('mail.retry')}
           </button>
@@ -178,7 +227,7 @@ function jobText(j: MailJob, t: TFunction, lang: string): string {
   }) + (skipped ? ` (${skipped})` : '');
 }
 
-function SendSection({ survey, round, onSent }: { survey: Survey; round: number; onSent: () => void }) {
+function SendSection({ survey, round, onSent, mailOff }: { survey: Survey; round: number; onSent: () => void; mailOff: boolean }) {
   const { t, i18n } = useTranslation();
   const lang = baseLang(i18n.resolvedLanguage);
   const hid = useId();
@@ -190,7 +239,7 @@ function SendSection({ survey, round, onSent }: { survey: Survey; round: number;
   return (
     <section className="part" aria-labelledby={hid}>
       <h2 id={hid}>{t('mail.sendTitle')}</h2>
-      <p className="muted small">{t('mail.sendHelp')}</p>
+      <p className="muted small">{mailOff ? t('mail.sendOff') : t('mail.sendHelp')}</p>
       <div className="filters">
         <div className="field">
           <label htmlFor={ids.group}>{t('panel.fields.group')}</label>
@@ -221,10 +270,10 @@ function SendSection({ survey, round, onSent }: { survey: Survey; round: number;
       </div>
       <p className="muted small">{keep ? t('mail.keepLinksOn') : t('mail.keepLinksOff')}</p>
       <div className="toolbar">
-        <button type="button" className="button-primary" disabled={busy} onClick={() => setConfirm('invitations')}>
+        <button type="button" className="button-primary" disabled={busy || mailOff} onClick={() => setConfirm('invitations')}>
           {t('mail.sendInvitations')}
         </button>
-        <button type="button" disabled={busy} onClick={() => setConfirm('reminders')}>
+        <button type="button" disabled={busy || mailOff} onClick={() => setConfirm('reminders')}>
           {t('mail.sendReminders')}
         </button>
       </div>

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { useTranslation } from '../i18n';
+import { ErrorAlert } from '../components/ErrorAlert';
 
 /**
  * A modal dialog: labelled by its title, focus moves into it on open and
@@ -60,5 +61,23 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
         {children}
       </div>
     </div>
+  );
+}
+
+/** The end of a dialog's form: its error, the submit button and cancel. */
+export function FormActions({ error, busy, submit, onClose }: { error: unknown; busy: boolean; submit: string; onClose: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {error != null && <ErrorAlert error={error} />}
+      <div className="modal-actions">
+        <button type="submit" className="button-primary" disabled={busy}>
+          {submit}
+        </button>
+        <button type="button" className="button-secondary" onClick={onClose}>
+          {t('panel.cancel')}
+        </button>
+      </div>
+    </>
   );
 }

@@ -69,6 +69,19 @@ describe('PanelPage', () => {
     ]);
   });
 
+  it('filters on the current round from the start', async () => {
+    const calls = mockFetch({
+      'GET /api/v1/me': { body: adminUser },
+      'GET /api/v1/surveys/demo-2026': { body: fixtureSurvey },
+      'GET /api/v1/surveys/demo-2026/rounds': { body: { time_zone: 'Europe/Berlin', planned: 2, rounds: [{ number: 1 }, { number: 2 }] } },
+      [`GET ${base}?round=2`]: { body: { experts: [{ ...anna, round: { invite: 'sent', reminders: 0 } }], total: 1, counts: {} } },
+    });
+    renderAt('/surveys/demo-2026/panel');
+    await screen.findByRole('table', { name: 'Expertinnen und Experten des Panels' });
+    expect(within(screen.getByRole('search', { name: 'Filter' })).getByLabelText('Runde')).toHaveValue('2');
+    expect(calls.filter((c) => c.url.startsWith(base)).map((c) => c.url)).toEqual([`${base}?round=2`]);
+  });
+
   it('erases an expert only after confirming', async () => {
     const calls = mockFetch({
       'GET /api/v1/me': { body: adminUser },

@@ -4,30 +4,40 @@ import { Link, useParams } from 'react-router';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { formatDateTime, label } from '../format';
 import type { Expert, ExpertInput, Survey } from '../api/types';
-import { useAction } from '../hooks';
+import { useAction, useApiData } from '../hooks';
+import { roundsApi } from '../rounds/api';
 import { baseLang, localized } from '../text';
 import { panelApi } from './api';
 import { ImportDialog } from './ImportDialog';
-import { Modal } from './Modal';
+import { FormActions, Modal } from './Modal';
 import { expertBody, ROUND_STATUSES, STATUSES, studyLanguages, useExpertForm, usePanel } from './panelState';
 import { StudyShell } from './StudyShell';
 import './panel.css';
+import { TableWrap } from '../components/TableWrap';
 
 /** The expert panel of a study: list with filters, import, single edits, links. */
 export function PanelPage() {
   const { id = '' } = useParams();
-  return <StudyShell id={id}>{(survey) => <PanelView survey={survey} />}</StudyShell>;
+  return <StudyShell id={id}>{(survey) => <PanelWithRound survey={survey} />}</StudyShell>;
+}
+
+/** The panel with its round filter on the current (latest) round; on none while there is no round. */
+function PanelWithRound({ survey }: { survey: Survey }) {
+  const rounds = useApiData((signal) => roundsApi.list(survey.id, signal), [survey.id]);
+  if (rounds.loading && !rounds.data && rounds.error == null) return <Loading />;
+  const current = rounds.data?.rounds[rounds.data.rounds.length - 1]?.number ?? 0;
+  return <PanelView survey={survey} initialRound={current} />;
 }
 
 export default PanelPage;
 
-export function PanelView({ survey }: { survey: Survey }) {
+export function PanelView({ survey, initialRound = 0 }: { survey: Survey; initialRound?: number }) {
   const { t, i18n } = useTranslation();
   const lang = baseLang(i18n.resolvedLanguage);
   const def = survey.definition;
   const groups = def.groups ?? [];
   const groupLabel = (g: string) => localized(groups.find((x) => x.id === g)?.label, lang) || g;
-  const { state, dispatch, list, act } = usePanel(survey.id);
+  const { state, dispatch, list, act } = usePanel(survey.id, initialRound);
   const { group, status, round, dialog, notice, actionError } = state;
   const setDialog = (d: typeof dialog) => dispatch({ type: 'dialog', dialog: d });
   /** A dialog's action succeeded: it closes, the notice says so, the list reloads. */
@@ -126,7 +136,7 @@ export function PanelView({ survey }: { survey: Survey }) {
           {experts.length === 0 ? (
             <p className="muted">{list.data.total === 0 ? t('panel.empty') : t('panel.noMatch')}</p>
           ) : (
-            <div className="table-wrap">
+            <TableWrap>
               <table className="panel-table">
                 <caption className="visually-hidden">{t('panel.tableCaption')}</caption>
                 <thead>
@@ -155,7 +165,8 @@ export function PanelView({ survey }: { survey: Survey }) {
                       <td>{label(t, 'languageNames', x.language)}</td>
                       <td>{label(t, 'panel.statuses', x.status)}</td>
                       {round > 0 && <td>{roundText(x, t, lang)}</td>}
-                      <td className="row-actions">
+                      <td>
+                        <div className="row-actions">
                         {x.status !== 'erased' && (
                           <>
                             <button type="button" className="button-secondary" onClick={() => setDialog({ kind: 'edit', expert: x })}>
@@ -172,12 +183,13 @@ export function PanelView({ survey }: { survey: Survey }) {
                             </button>
                           </>
                         )}
+                        </div>
                       </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </>
       )}
@@ -316,15 +328,7 @@ function ExpertForm({ survey, expert, onClose, onSaved }: { survey: Survey; expe
             <label htmlFor={`${fid}-declined`}>{t('panel.declinedCheck')}</label>
           </div>
         )}
-        {error != null && <ErrorAlert error={error} />}
-        <div className="modal-actions">
-          <button type="submit" className="button-primary" disabled={busy}>
-            {busy ? t('panel.saving') : t('panel.save')}
-          </button>
-          <button type="button" className="button-secondary" onClick={onClose}>
-            {t('panel.cancel')}
-          </button>
-        </div>
+        <FormActions error={error} busy={busy} submit={busy ? t('panel.saving') : t('panel.save')} onClose={onClose} />
       </form>
     </Modal>
   );
@@ -397,7 +401,7 @@ function LinkDialog({ pseudonym, link, onClose }: { pseudonym: string; link: str
   );
 }
 
-function LinksDialog({
+export function LinksDialog({
   groups,
   onClose,
   onDownload,

@@ -2,6 +2,7 @@ import { useId } from 'react';
 import { useTranslation } from '../i18n';
 import { baseLang, localized } from '../text';
 import type { GroupProgress, ResponseRates as Rates } from '../api/types';
+import { TableWrap } from '../components/TableWrap';
 
 const STAGES = ['invited', 'opened', 'started', 'submitted'] as const;
 
@@ -21,7 +22,7 @@ export function ResponseRates({ rates }: { rates: Rates }) {
         <h2>{t('rates.title', { n: rates.round })}</h2>
         <p className="muted small">{t('rates.explain')}</p>
       </figcaption>
-      <div className="table-wrap">
+      <TableWrap>
         <table className="rates-table">
           <thead>
             <tr>
@@ -47,6 +48,9 @@ export function ResponseRates({ rates }: { rates: Rates }) {
                       {g[s].percent === ''
                         ? t('rates.none')
                         : t('rates.value', { count: g[s].count, percent: g[s].percent })}
+                      {s === 'invited' && g.invited_by && g.invited_by.file > 0 && (
+                        <span className="muted small"> {t('rates.channels', { mail: g.invited_by.mail, file: g.invited_by.file })}</span>
+                      )}
                     </span>
                     <span className="bar" aria-hidden="true">
                       <span className={`bar-fill bar-${s}`} style={{ width: `${g[s].percent === '' ? 0 : Number(g[s].percent)}%` }} />
@@ -57,7 +61,7 @@ export function ResponseRates({ rates }: { rates: Rates }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </figure>
   );
 }

@@ -62,8 +62,8 @@ export function listQuery(s: Pick<PanelState, 'group' | 'status' | 'round'>): { 
 }
 
 /** The page's state and the expert list for its filters. */
-export function usePanel(surveyId: string) {
-  const [state, dispatch] = useReducer(panelReducer, initialPanel);
+export function usePanel(surveyId: string, round = 0) {
+  const [state, dispatch] = useReducer(panelReducer, { ...initialPanel, round });
   const list = useApiData((signal) => panelApi.list(surveyId, listQuery(state), signal), [surveyId, state.group, state.status, state.round]);
   /** Runs a toolbar action; a failure shows as the page's error. */
   const act = async (fn: () => Promise<void>) => {

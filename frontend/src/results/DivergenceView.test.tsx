@@ -23,6 +23,16 @@ describe('DivergenceView', () => {
     expect(items[0]).toHaveTextContent('Zivilgesellschaft (zu wenige Antworten)');
   });
 
+  it('shows a group without answers as "keine Antworten", not as no consensus', () => {
+    const r = structuredClone(round1);
+    const t1 = r.items.find((it) => it.item_id === 't1')!.rating!;
+    t1.divergence.group_medians.push({ group: 'wiss', median: null, n: 0, eligible: false, consensus: 'none' } as (typeof t1.divergence.group_medians)[number]);
+    render(<DivergenceView results={r} labels={makeLabels(fixtureSurvey.definition, 'de')} lang="de" onOpenItem={() => {}} />);
+    const row = screen.getAllByRole('row').find((tr) => tr.textContent?.startsWith('wiss'))!;
+    expect(row).toHaveTextContent('keine Antworten');
+    expect(row).not.toHaveTextContent('Kein Konsens');
+  });
+
   it('says so when no group differs', () => {
     render(<DivergenceView results={round2} labels={makeLabels(fixtureSurvey.definition, 'de')} lang="de" onOpenItem={() => {}} />);
     expect(screen.getByText('In dieser Runde liegen die Gruppen bei keinem Item deutlich auseinander.')).toBeInTheDocument();

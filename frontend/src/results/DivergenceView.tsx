@@ -3,6 +3,7 @@ import { OutcomeText } from './ItemDetail';
 import { fmtStat } from './format';
 import type { Labels } from './labels';
 import type { Divergence, RoundResults } from '../api/types';
+import { TableWrap } from '../components/TableWrap';
 
 interface Row {
   itemId: string;
@@ -55,7 +56,7 @@ export function DivergenceView({
                 {r.d.flags.length > 0 &&
                   ` · ${r.d.flags.map((f) => t(`results.divergence.flag.${f}` as 'results.divergence.flag.bimodal', { defaultValue: f })).join(', ')}`}
               </p>
-              <div className="table-wrap">
+              <TableWrap>
                 <table className="compact-table group-medians">
                   <caption className="visually-hidden">{t('results.divergence.caption', { item: labels.row(r.itemId, r.criterionId) })}</caption>
                   <thead>
@@ -75,14 +76,12 @@ export function DivergenceView({
                         </th>
                         <td className="num">{fmtStat(g.median, lang)}</td>
                         <td className="num">{g.n}</td>
-                        <td>
-                          <OutcomeText outcome={g.consensus} />
-                        </td>
+                        <td>{g.n === 0 ? <span className="muted">{t('results.divergence.noAnswers')}</span> : <OutcomeText outcome={g.consensus} />}</td>
                       </tr>
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             </li>
           ))}
         </ol>

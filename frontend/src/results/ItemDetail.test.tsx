@@ -13,7 +13,7 @@ function setup(itemId = 't1') {
       rounds={[round1, round2]}
       transitions={{ 2: transitions2 }}
       groups={['pol', 'civ']}
-      labels={makeLabels(fixtureSurvey.definition, 'de')}
+      labels={makeLabels(fixtureSurvey.definition, 'de', fixtureSurvey.rule_text)}
       lang="de"
     />,
   );
@@ -41,12 +41,16 @@ describe('ItemDetail', () => {
 
   it('shows stability and consensus per round', () => {
     setup();
-    const stab = screen.getByRole('table', { name: 'Stabilität gegenüber der Vorrunde' });
+    const stab = screen.getByRole('table', { name: /^Stabilität gegenüber der Vorrunde \(gepaarte/ });
+    expect(within(stab).getByRole('columnheader', { name: 'Δ IQR (gepaart)' })).toBeInTheDocument();
     const cells = within(stab).getAllByRole('cell').map((c) => c.textContent);
     // share_changed 0.8125 → 81,3 % (half up), Scheibe 12,5 %, p 0,039, ΔIQR −1.
     expect(cells).toEqual(['12', '81,3 %', '12,5 %', 'ja', '0,039', '-1', '-0,05']);
     const cons = screen.getByRole('table', { name: 'Konsens je Runde (gesamt)' });
     expect(within(cons).getAllByRole('row')[2]).toHaveTextContent('Runde 2✓ Konsens');
+    // The rule in words, from the server, not the evaluation code.
+    expect(screen.getAllByText(/Konsens, wenn mindestens 75 % Zustimmung/).length).toBeGreaterThan(0);
+    expect(document.body.textContent).not.toMatch(/all\(|agreement=/);
   });
 
   it('switches charts and consensus to one group', async () => {

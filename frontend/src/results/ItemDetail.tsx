@@ -5,6 +5,7 @@ import { OUTCOME_ICON } from './ConsensusBoard';
 import { fmtP, fmtPRel, fmtShare, fmtStat } from './format';
 import type { Labels } from './labels';
 import type { ItemResult, ItemTransition, RatingResult, RoundResults, Summary, Transitions } from '../api/types';
+import { TableWrap } from '../components/TableWrap';
 
 interface Props {
   itemId: string;
@@ -192,14 +193,13 @@ function ConsensusTable({
 }) {
   const { t } = useTranslation();
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="compact-table">
         <caption>{group ? t('results.detail.consensusGroup', { group: labels.group(group) }) : t('results.detail.consensus')}</caption>
         <thead>
           <tr>
             <th scope="col">{t('results.round')}</th>
             <th scope="col">{t('results.board.outcome')}</th>
-            <th scope="col">{t('results.detail.reason')}</th>
           </tr>
         </thead>
         <tbody>
@@ -208,23 +208,27 @@ function ConsensusTable({
             return (
               <tr key={round}>
                 <th scope="row">{t('results.roundN', { n: round })}</th>
-                <td>{c ? <OutcomeText outcome={c.outcome} /> : '–'}</td>
-                <td className="muted small">
-                  <code>{c?.reason ?? ''}</code>
+                <td title={c?.reason ? t('results.detail.reasonCode', { reason: c.reason }) : undefined}>
+                  {c ? <OutcomeText outcome={c.outcome} /> : '–'}
                 </td>
               </tr>
             );
           })}
         </tbody>
       </table>
-    </div>
+      {labels.rule && (
+        <p className="rule-text small">
+          <strong>{t('results.detail.rule')}:</strong> {labels.rule}
+        </p>
+      )}
+    </TableWrap>
   );
 }
 
 function StabilityTable({ rows, lang }: { rows: { round: number; rr: RatingResult | undefined }[]; lang: string }) {
   const { t } = useTranslation();
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="compact-table stability">
         <caption>{t('results.detail.stability')}</caption>
         <thead>
@@ -257,7 +261,7 @@ function StabilityTable({ rows, lang }: { rows: { round: number; rr: RatingResul
           })}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -268,7 +272,7 @@ export function RankTable({ round, item, labels, lang, caption }: { round: numbe
   const o = r.overall;
   const options = [...o.options].sort((a, b) => (a.mean_rank ?? Infinity) - (b.mean_rank ?? Infinity));
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="compact-table ranks">
         <caption>
           {caption ?? t('results.roundN', { n: round })} –{' '}
@@ -295,7 +299,7 @@ export function RankTable({ round, item, labels, lang, caption }: { round: numbe
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -305,7 +309,7 @@ function ChoiceTable({ present, itemId, labels, lang }: { present: { round: numb
     <>
       {present.map(({ round, item }) =>
         item.choice ? (
-          <div className="table-wrap" key={round}>
+          <TableWrap key={round}>
             <table className="compact-table">
               <caption>
                 {t('results.roundN', { n: round })} – {t('results.nAnswers', { count: item.choice.n })}
@@ -327,7 +331,7 @@ function ChoiceTable({ present, itemId, labels, lang }: { present: { round: numb
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         ) : null,
       )}
     </>
@@ -337,7 +341,7 @@ function ChoiceTable({ present, itemId, labels, lang }: { present: { round: numb
 function NumericTable({ present, lang }: { present: { round: number; item: ItemResult }[]; lang: string }) {
   const { t } = useTranslation();
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="compact-table">
         <caption>{t('results.detail.numeric')}</caption>
         <thead>
@@ -366,7 +370,7 @@ function NumericTable({ present, lang }: { present: { round: number; item: ItemR
           })}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 

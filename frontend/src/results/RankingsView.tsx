@@ -3,6 +3,7 @@ import { RankTable } from './ItemDetail';
 import { fmtP, fmtStat } from './format';
 import type { Labels } from './labels';
 import type { RoundResults } from '../api/types';
+import { TableWrap } from '../components/TableWrap';
 
 /** Every ranking item of a round: mean ranks with Kendall's W and its p-value, overall and per group. */
 export function RankingsView({ results, labels, lang }: { results: RoundResults; labels: Labels; lang: string }) {
@@ -16,7 +17,7 @@ export function RankingsView({ results, labels, lang }: { results: RoundResults;
           <h3>{labels.item(it.item_id)}</h3>
           <RankTable round={results.round} item={it} labels={labels} lang={lang} caption={t('results.rankings.overall')} />
           {results.groups.length > 0 && (
-            <div className="table-wrap">
+            <TableWrap>
               <table className="compact-table">
                 <caption>{t('results.rankings.byGroup')}</caption>
                 <thead>
@@ -44,7 +45,7 @@ export function RankingsView({ results, labels, lang }: { results: RoundResults;
                   })}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </section>
       ))}

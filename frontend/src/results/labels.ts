@@ -14,9 +14,11 @@ export interface Labels {
   itemDef: (id: string) => Item | undefined;
   /** The blocks in definition order. */
   sections: { id: string; title: string }[];
+  /** The study's consensus rule in words, from the server (rule_text), in the UI language. */
+  rule: string;
 }
 
-export function makeLabels(def: Definition | undefined, lang: string): Labels {
+export function makeLabels(def: Definition | undefined, lang: string, ruleText?: Record<string, string>): Labels {
   const items = new Map<string, Item>();
   const sections: { id: string; title: string }[] = [];
   for (const s of def?.sections ?? []) {
@@ -36,5 +38,6 @@ export function makeLabels(def: Definition | undefined, lang: string): Labels {
     option: (itemId, oid) => localized(items.get(itemId)?.options?.find((o) => o.id === oid)?.label, lang) || oid,
     itemDef: (id) => items.get(id),
     sections,
+    rule: ruleText?.[lang] ?? ruleText?.en ?? '',
   };
 }

@@ -59,7 +59,7 @@ describe('RoundsPage', () => {
       'GET /api/v1/me': { body: adminUser },
       'GET /api/v1/surveys/demo-2026': { body: fixtureSurvey },
       [`GET ${base}`]: { body: { rounds: [round({})], time_zone: 'Europe/Berlin', planned: 2 } },
-      [`GET ${base}/1`]: { body: round({ responses: { opened: 5, started: 4, submitted: 3 } }) },
+      [`GET ${base}/1`]: { body: round({ responses: { opened: 5, started: 4, submitted: 3 }, carry_over: { all: 3, no_consensus: 2 } }) },
       [`POST ${base}/1/reopen`]: { body: round({ status: 'open' }) },
       [`POST ${base}`]: { status: 201, body: round({ number: 2, status: 'draft' }) },
     });
@@ -78,6 +78,11 @@ describe('RoundsPage', () => {
     expect(calls.find((c) => c.url === `${base}/1/reopen`)!.body).toEqual({ reason: 'Verlängerung', deadline: '2026-12-21T17:00:00Z' });
 
     const prep = screen.getByRole('region', { name: 'Runde 2 vorbereiten' });
+    // Each carry-over choice says how many items it takes along.
+    expect(within(prep).getByRole('option', { name: /^Items ohne Konsens.*\(2 Items\)$/ })).toBeInTheDocument();
+    expect(within(prep).getByRole('option', { name: /\(3 Items\)$/ })).toBeInTheDocument();
+    expect(within(prep).getByText('Diese Wahl übernimmt 2 Items aus Runde 1.')).toBeInTheDocument();
+    await userEvent.type(within(prep).getByLabelText('Frist'), '2030-01-15T18:00');
     await userEvent.selectOptions(within(prep).getByLabelText('Übernahme'), 'chosen');
     await userEvent.click(within(prep).getByRole('checkbox', { name: /t2 – Mobilität/ }));
     await userEvent.click(within(prep).getByRole('button', { name: 'Formulierung ändern' }));
@@ -87,6 +92,7 @@ describe('RoundsPage', () => {
     await userEvent.click(within(prep).getByRole('button', { name: 'Runde anlegen' }));
     await waitFor(() => expect(calls.some((c) => c.method === 'POST' && c.url === base)).toBe(true));
     expect(calls.find((c) => c.method === 'POST' && c.url === base)!.body).toEqual({
+      deadline: '2030-01-15T17:00:00Z',
       carry_over: { mode: 'chosen', items: ['t1'] },
       changed_items: [{ item_id: 't1', text: { de: 'Wohnen', en: 'Housing supply' }, reason: 'klarer' }],
     });

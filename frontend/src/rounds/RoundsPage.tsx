@@ -20,7 +20,8 @@ import {
   type NewItemDraft,
   type Run,
 } from './roundsState';
-import { fromZonedInput } from './zone';
+import { fromZonedInput, toZonedInput } from './zone';
+import { TableWrap } from '../components/TableWrap';
 
 /** A date-time in the study's time zone. */
 function inZone(iso: string | null | undefined, lang: string, timeZone: string): string {
@@ -109,7 +110,7 @@ function RoundTable(props: { rounds: Round[]; zone: string; lang: string; writer
   const { t } = useTranslation();
   if (rounds.length === 0) return <p>{t('rounds.none')}</p>;
   return (
-    <div className="table-wrap">
+    <TableWrap>
       <table className="rounds-table">
         <thead>
           <tr>
@@ -159,7 +160,7 @@ function RoundTable(props: { rounds: Round[]; zone: string; lang: string; writer
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -252,12 +253,12 @@ function RoundActions({ round: r, zone, run, surveyId, isLatest }: { round: Roun
   );
 }
 
-function DateField({ label: text, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
+function DateField({ label: text, value, onChange, required, min }: { label: string; value: string; onChange: (v: string) => void; required?: boolean; min?: string }) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{text}</label>
-      <input id={id} type="datetime-local" value={value} onChange={(e) => onChange(e.target.value)} />
+      <input id={id} type="datetime-local" value={value} required={required} min={min} onChange={(e) => onChange(e.target.value)} />
     </div>
   );
 }
@@ -309,16 +310,26 @@ function PrepareForm({ surveyId, def, latest, zone, lang, run }: { surveyId: str
       {!latest && <p className="muted">{t('rounds.createFirstIntro')}</p>}
       <form className="form" onSubmit={submit}>
         <DateField label={t('rounds.opensAt')} value={opensAt} onChange={(value) => dispatch({ type: 'set', field: 'opensAt', value })} />
-        <DateField label={t('rounds.deadline')} value={deadline} onChange={(value) => dispatch({ type: 'set', field: 'deadline', value })} />
+        {/* The server refuses a round without a future deadline: such a draft could never be opened. */}
+        <DateField
+          label={t('rounds.deadline')}
+          value={deadline}
+          required
+          min={toZonedInput(new Date().toISOString(), zone)}
+          onChange={(value) => dispatch({ type: 'set', field: 'deadline', value })}
+        />
         {latest && (
           <>
             <Select label={t('rounds.carryOver')} value={mode} onChange={(v) => dispatch({ type: 'mode', mode: v as CarryMode })}>
               {carryModes.map((m) => (
                 <option key={m} value={m}>
-                  {label(t, 'rounds.carry', m)}
+                  {label(t, 'rounds.carry', m)} ({t('rounds.carryCount', { count: m === 'chosen' ? chosen.length : (latest.carry_over?.[m] ?? 0) })})
                 </option>
               ))}
             </Select>
+            <p className="muted small" role="status">
+              {t('rounds.carryTakes', { count: mode === 'chosen' ? chosen.length : (latest.carry_over?.[mode] ?? 0), from: latest.number })}
+            </p>
             {mode === 'chosen' && (
               <fieldset>
                 <legend>{t('rounds.chooseItems')}</legend>

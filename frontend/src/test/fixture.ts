@@ -7,6 +7,10 @@ export const fixtureSurvey: Survey = {
   status: 'active',
   created_at: '2026-11-01T09:00:00Z',
   updated_at: '2026-11-20T10:30:00Z',
+  rule_text: {
+    de: 'Konsens, wenn mindestens 75 % Zustimmung (Skalenpunkte 4–5 bzw. 3) und IQR ≤ 1; mindestens 10 gültige Antworten',
+    en: 'Consensus when at least 75% agreement (scale points 4–5 or 3) and IQR ≤ 1; at least 10 valid answers',
+  },
   definition: {
     id: 'demo-2026',
     version: '2026-11',

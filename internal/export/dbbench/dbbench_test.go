@@ -139,7 +139,7 @@ func fromDB(st *store.Store, w io.Writer) error {
 func (s *study) fromMemory(w io.Writer) error {
 	res := analysis.Compute(analysis.Input{Def: s.def, Round: 1, Items: results.RoundItems(s.round),
 		Answers: results.Answers(s.responses), ComputedAt: at, Live: true})
-	byGroup, _ := results.ResponseRates(nil, s.responses, nil)
+	byGroup, _ := results.ResponseRates(nil, s.responses, nil, results.RoundLinkWindow(nil, s.round))
 	counts := map[string]export.Participation{}
 	for g, x := range byGroup {
 		counts[g] = export.Participation{Invited: x.Invited, Started: x.Started, Completed: x.Submitted}
