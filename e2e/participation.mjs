@@ -204,9 +204,14 @@ export function participationTests(ctx) {
         const [x0, y0] = [h.x + h.width / 2, h.y + h.height / 2];
         const [dx, dy] = [to.x + to.width / 2 - (r.x + r.width / 2), to.y + to.height / 2 - (r.y + r.height / 2)];
         await page.mouse.move(x0, y0);
+        // Wait for dnd-kit's own events, not for the clock: the handle is pressed once the drag
+        // has started, and the live region names place 1 once the row is over it. On a busy
+        // machine a drop sent before either has happened is a drop on nothing.
         await page.mouse.down();
         await page.mouse.move(x0, y0 - 8, { steps: 4 });
+        await handle.and(page.locator('[aria-pressed="true"]')).waitFor();
         await page.mouse.move(x0 + dx, y0 + dy, { steps: 20 });
+        await page.getByText(fill(de.ranking.over, { label: label('webtalks'), position: 1 }), { exact: true }).waitFor({ state: 'attached' });
         await page.mouse.up();
         await until(async () => JSON.stringify(await stored()) === JSON.stringify(['webtalks', 'workshops', 'exkursionen']), `after the drag F11 is stored as ${JSON.stringify(await stored())}`);
 
