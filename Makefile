@@ -10,12 +10,15 @@ STATICCHECK_VERSION := v0.8.2
 FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/public frontend/vite.config.ts frontend/tsconfig*.json -type f 2>/dev/null)
 GO_SRC    := $(shell find cmd internal frontend/embed.go frontend/embed_noui.go surveys -name '*.go' -o -name '*.json' -o -name '*.yaml' 2>/dev/null)
 
-# The suites make test runs, in this order; each is a target below. Every
-# suite runs even when one before it failed; .ci/suites prints one line per
-# suite (ok or FAILED, duration) and fails at the end if any failed. A suite
-# with prerequisites of its own joins the list when they are present, e.g.
+# The suites make test runs; each is a target below. A "/" separates two
+# lanes that run side by side (the Go tests; everything else in turn), after
+# TEST_PREPARE has built what both need. Every suite runs even when one
+# before it failed; .ci/suites prints one line per suite (ok or FAILED,
+# duration) and fails at the end if any failed. A suite with prerequisites of
+# its own joins the list when they are present, e.g.
 #   TEST_SUITES += $(if $(shell command -v X),test-x)
-TEST_SUITES := lint test-go test-frontend e2e
+TEST_SUITES := test-go / lint test-frontend e2e
+TEST_PREPARE := frontend $(BIN) chromium frontend/node_modules/.package-lock.json e2e/node_modules/.package-lock.json
 # The MONGODB_URI path against a database server in another process, when
 # Debian's PostgreSQL is installed (.ci/run installs it).
 TEST_SUITES += $(if $(shell scripts/test-external.sh check >/dev/null 2>&1 && echo y),test-external)
@@ -88,7 +91,7 @@ e2e: $(BIN) chromium e2e/node_modules/.package-lock.json
 test: tools
 	@echo "make test: suites $(TEST_SUITES). The first run on a fresh machine installs the npm packages and builds with the race detector before any result: expect 20 to 30 minutes on 2 cores."
 	@scripts/test-external.sh check >/dev/null 2>&1 || echo "make test: test-external left out: Debian's postgresql is not installed (apt-get install postgresql; .ci/run does)"
-	@MAKE="$(MAKE)" .ci/suites $(TEST_SUITES)
+	@MAKE="$(MAKE)" PREPARE="$(TEST_PREPARE)" .ci/suites $(TEST_SUITES)
 
 # The MONGODB_URI path against a database server in another process: Debian's
 # PostgreSQL in a temp dir and FerretDB on it (internal/store/cmd/ferretdb-pg);

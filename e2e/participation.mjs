@@ -199,6 +199,10 @@ export function participationTests(ctx) {
         // Drag: Webtalks from the options onto place 1 (the last place makes room).
         const handle = card.getByRole('button', { name: fill(de.ranking.handlePool, { label: label('webtalks') }) });
         const row = pool.locator('li[data-option="webtalks"]');
+        // hover() scrolls the handle into view and waits until it stands still (the keyboard
+        // step's focus may still be scrolling the page), so the boxes below are where the
+        // pointer will find them.
+        await handle.hover();
         const [h, r, to] = [await handle.boundingBox(), await row.boundingBox(), await places.locator('li[data-option]').first().boundingBox()];
         // Move the pointer so that the dragged row's centre lands on place 1's.
         const [x0, y0] = [h.x + h.width / 2, h.y + h.height / 2];
