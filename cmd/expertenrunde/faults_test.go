@@ -424,9 +424,6 @@ func killDuring(t *testing.T, p loadtest.Pace, acks int) (int, map[string]int) {
 // batch of 5 answers (PUT /participation/answers): every answer of a batch
 // answered 2xx before the kill is stored.
 func TestSIGKILLDuringBatchSavesLosesNoAcknowledgedAnswer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts server processes")
-	}
 	batches := loadtest.Fast
 	batches.Batch = 5
 	n, outcomes := killDuring(t, batches, 500)
