@@ -73,8 +73,10 @@ func (h *hookedExperts) ListExperts(ctx context.Context, surveyID string) ([]*de
 	return es, err
 }
 
-func (h *hookedExperts) ExpertByTokenHash(ctx context.Context, tokenHash string) (*delphi.Expert, error) {
-	e, err := h.ExpertStore.ExpertByTokenHash(ctx, tokenHash)
+// ExpertByLink is the expert request's read of the expert (the session
+// check); after fires between it and the request's write.
+func (h *hookedExperts) ExpertByLink(ctx context.Context, surveyID, expertID, tokenHash string) (*delphi.Expert, error) {
+	e, err := h.ExpertStore.ExpertByLink(ctx, surveyID, expertID, tokenHash)
 	h.after.fire()
 	return e, err
 }
