@@ -75,6 +75,10 @@ type ExpertStore interface {
 	SetAccessToken(ctx context.Context, surveyID, expertID, tokenHash string, at time.Time) error
 	// ExpertByTokenHash resolves a link token's hash. ENOTFOUND for unknown or revoked tokens.
 	ExpertByTokenHash(ctx context.Context, tokenHash string) (*Expert, error)
+	// ExpertByLink returns the expert of surveyID whose link in force has
+	// the hash tokenHash, without identity fields (a session check's one
+	// read). ENOTFOUND as ExpertByTokenHash, also for an erased expert.
+	ExpertByLink(ctx context.Context, surveyID, expertID, tokenHash string) (*Expert, error)
 }
 
 // Expert statuses as the panel list filters them.

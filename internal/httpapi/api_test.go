@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -38,9 +39,16 @@ type env struct {
 	bearer map[string]string
 }
 
-var passwordHash string
+var (
+	passwordMu   sync.Mutex
+	passwordHash string
+)
 
+// hashOnce returns the argon2id hash of testPassword, computed once for
+// the package (the tests run in parallel).
 func hashOnce(t *testing.T) string {
+	passwordMu.Lock()
+	defer passwordMu.Unlock()
 	if passwordHash == "" {
 		h, err := auth.HashPassword(testPassword)
 		if err != nil {
@@ -202,6 +210,7 @@ func (e *env) run(scenarios []scenario) {
 }
 
 func TestHealthErrorsAndStatic(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.run([]scenario{
 		{name: "healthz", method: "GET", url: "/healthz", status: 200, want: []string{`"status":"ok"`}},
@@ -224,6 +233,7 @@ func TestHealthErrorsAndStatic(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, h, _ := e.do(httptest.NewRequest("GET", "/", nil))
 	csp := h.Get("Content-Security-Policy")
@@ -241,6 +251,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.run([]scenario{
 		{name: "me without auth", method: "GET", url: "/api/v1/me", status: 401, want: []string{`"code":"unauthorized"`}},
@@ -262,6 +273,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestTokenExpiryAndForgery(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tok := e.login("admin")
 	me := func(tok string) int {
@@ -301,6 +313,7 @@ func TestTokenExpiryAndForgery(t *testing.T) {
 }
 
 func TestCookieSessionCSRFAndLogout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	status, h, body := e.do(jsonReq("POST", "/api/v1/auth/login", `{"email":"admin@example.org","password":"`+testPassword+`"}`))
 	if status != 200 {
@@ -344,6 +357,7 @@ func TestCookieSessionCSRFAndLogout(t *testing.T) {
 }
 
 func TestCookieRenewedPastHalfLife(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, h, _ := e.do(jsonReq("POST", "/api/v1/auth/login", `{"email":"admin@example.org","password":"`+testPassword+`"}`))
 	var sess string
@@ -374,6 +388,7 @@ func TestCookieRenewedPastHalfLife(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	bad := `{"email":"coord-a@example.org","password":"wrong-password-123"}`
 	for i := 0; i < 5; i++ {
@@ -397,6 +412,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestLoginRateLimitPerIP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for i := 0; i < 20; i++ {
 		body := `{"email":"guess` + string(rune('a'+i)) + `@example.org","password":"wrong-password-123"}`
@@ -410,6 +426,7 @@ func TestLoginRateLimitPerIP(t *testing.T) {
 }
 
 func TestSurveys(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.importStudies()
 	ksa := readFile(t, "../../surveys/kleinstadtakademie-2020.yaml")
@@ -431,6 +448,7 @@ func TestSurveys(t *testing.T) {
 }
 
 func TestSurveyMultipartUploadAssignsCoordinator(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -452,6 +470,7 @@ func TestSurveyMultipartUploadAssignsCoordinator(t *testing.T) {
 }
 
 func TestUsers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.run([]scenario{
 		{name: "admin creates a researcher", method: "POST", url: "/api/v1/users", as: "admin", body: `{"email":"New@Example.org","name":"Neu","role":"researcher","password":"twelve-chars!","survey_ids":["kleinstadtakademie-2020"]}`, status: 201, want: []string{`"email":"new@example.org"`}, notWant: []string{"argon2", "twelve-chars"}},
@@ -479,6 +498,7 @@ func TestUsers(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// Through a real listener: the limit is enforced while reading the request.
 	if err := e.srv.Listen("127.0.0.1:0"); err != nil {
@@ -505,6 +525,7 @@ func TestBodyLimit(t *testing.T) {
 }
 
 func TestReadyzWhenDatabaseIsDown(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	emb, err := store.StartEmbedded(context.Background(), dir, nil)
 	if err != nil {

@@ -97,6 +97,7 @@ func openAPIJSONBodies(t *testing.T, e *env) map[string][]string {
 // $-prefixed and dotted keys: each is 422, never 2xx or 500, and the
 // database is unchanged.
 func TestAttackOperatorInjectionEveryJSONRoute(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	xJWT := e.session(x)
@@ -241,6 +242,7 @@ func TestAttackOperatorInjectionEveryJSONRoute(t *testing.T) {
 // handlers as plain strings (Fiber does not build objects from
 // group[$ne]=x), and operator-looking path parameters are just unknown ids.
 func TestAttackOperatorInjectionQueryAndPath(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	for i, g := range []string{"wiss", "praxis", "wiss"} {
 		e.staff("POST", "/api/v1/surveys/"+ptStudy+"/experts", "admin", fmt.Sprintf(`{"name":"P%d","email":"p%d@example.org","group":%q}`, i, i, g), 201)
@@ -332,6 +334,7 @@ func findString(v any, s string) bool {
 // Content-Type application/json and nosniff, never as markup; the mail
 // preview escapes a coordinator's markup.
 func TestAttackStoredXSSIsJSON(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
@@ -394,6 +397,7 @@ func TestAttackStoredXSSIsJSON(t *testing.T) {
 // insertAdjacentHTML, document.write, eval), and the only srcDoc (the mail
 // preview) is in a sandboxed iframe without permissions.
 func TestAttackFrontendRendersNoHTML(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join("..", "..", "frontend", "src")
 	bad := regexp.MustCompile(`dangerouslySetInnerHTML|\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function\(|createContextualFragment|DOMParser`)
 	srcDoc := regexp.MustCompile(`<iframe[^>]*srcDoc=`)
@@ -531,6 +535,7 @@ func xlsxNoFormulas(t *testing.T, name string, data []byte, want []string) {
 // panel API, come out of every spreadsheet export as string cells without a
 // formula (XLSX) and neutralised (CSV).
 func TestAttackFormulaInjectionInExports(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	var hostileAnswers []string
 	for i, h := range hostileTexts {
@@ -629,6 +634,7 @@ func rawHTTP(t *testing.T, addr, head string, body []byte, readFirst bool) (int,
 // multipart uploads answer 413 beyond the body limit, announced with
 // Content-Length or sent chunked.
 func TestAttackOversizedBodies(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	xJWT := e.session(x)
@@ -700,6 +706,7 @@ func TestAttackOversizedBodies(t *testing.T) {
 // client cannot pick a fresh key per request; IPv6 clients are counted
 // per /64.
 func TestAttackRateLimitsBehindProxy(t *testing.T) {
+	t.Parallel()
 	guess := func(e *env, xff string) int {
 		tok, _ := delphi.NewAccessToken()
 		s, _, _ := e.atkReq("POST", "/api/v1/participation/session", "", "application/json", []byte(`{"token":"`+tok+`"}`), map[string]string{"X-Forwarded-For": xff})
@@ -765,6 +772,7 @@ func TestAttackRateLimitsBehindProxy(t *testing.T) {
 // static files never leave the embedded UI: 404, or the SPA's own
 // index.html, never a file of the host.
 func TestAttackStaticPathTraversal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.fullServer(httpapi.Options{}, "", nil)
 	for _, p := range []string{
@@ -841,6 +849,7 @@ func checkSecurityHeaders(t *testing.T, name string, h http.Header) {
 // answers, errors, downloads and the 413 of an oversized body all carry
 // the headers; HSTS is sent when served over HTTPS.
 func TestAttackSecurityHeadersEverywhere(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	admin := e.login("admin")
 	for _, c := range []struct{ name, method, path, bearer string }{
@@ -898,6 +907,7 @@ func TestAttackSecurityHeadersEverywhere(t *testing.T) {
 // SameSite=Strict, and the session cookies are HttpOnly; the expert's
 // session cookie is sent to the participation API only.
 func TestAttackSecureCookies(t *testing.T) {
+	t.Parallel()
 	if !(&config.Config{BaseURL: "https://befragung.example"}).Secure() || (&config.Config{BaseURL: "http://127.0.0.1:8080"}).Secure() {
 		t.Fatal("config.Secure does not follow the base URL's scheme")
 	}
@@ -966,6 +976,7 @@ func (b *lockedBuffer) String() string {
 // link exchanges, personal-link pages, tokens in query strings, logins and
 // failed logins holds no link token, JWT, password or e-mail address.
 func TestAttackLogsHoldNoSecrets(t *testing.T) {
+	t.Parallel()
 	var logBuf lockedBuffer
 	logger := slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e := newEnv(t)
@@ -1021,6 +1032,8 @@ func TestAttackLogsHoldNoSecrets(t *testing.T) {
 // JSON, uploaded as a study, are refused with 422 naming the problem
 // without expanding into memory (the deep YAML cost 370 MB before the
 // nesting limit).
+// Not parallel: it measures the process's allocations, so it runs before
+// the package's parallel tests start.
 func TestAttackStudyUploadBombs(t *testing.T) {
 	e := newEnv(t)
 	e.fullServer(httpapi.Options{BodyLimit: 4 << 20}, "", nil) // the default limit

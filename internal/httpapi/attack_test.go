@@ -208,6 +208,7 @@ func (e *env) expertCookies(x *expert) (sess, csrf *http.Cookie) {
 // a staff token on expert routes, each answers 401 unless it is on the
 // public allow-list.
 func TestAttackEveryRouteNeedsCredentials(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	expertJWT := e.session(x)
@@ -279,6 +280,7 @@ func atkSign(t *testing.T, m jwt.SigningMethod, key any, claims jwt.MapClaims) s
 // tokens and sends them as bearer and as cookie to real routes; each must
 // be 401, while the correctly signed control passes.
 func TestAttackJWTOnRealRoutes(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	k := e.addExpert(ks, "planungspraxis")
@@ -444,6 +446,7 @@ func atkBody(t *testing.T, r apiRoute, future string) (ctype string, body []byte
 // unchanged afterwards. Coordinator A cannot reach B's expert through A's
 // own study either.
 func TestAttackCrossStudyEveryRoute(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	future := e.ts(10 * 24 * time.Hour)
 	// Study B (cos) with an expert, a link, round 1 open and mail texts.
@@ -584,6 +587,7 @@ func containsInt(xs []int, v int) bool {
 // every route of the panel, its exports and links, and the mail (whose
 // failures name experts) is 403, and no contact data is in the answer.
 func TestAttackResearcherCannotReadContactData(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	x := decode[expertOut](t, e.staff("POST", "/api/v1/surveys/"+ks+"/experts", "admin",
 		`{"name":"Erika Kontakt","email":"erika@contact.example","organisation":"Kontakt GmbH","group":"planungspraxis","language":"de"}`, 201))
@@ -625,6 +629,7 @@ func TestAttackResearcherCannotReadContactData(t *testing.T) {
 // only; ids in the query, another study's items and the other expert's
 // answers are out of reach.
 func TestAttackExpertCannotReachOthers(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	e.openRound(ks, "")
 	a := e.addExpert(ptStudy, "wiss")
@@ -674,6 +679,7 @@ func TestAttackExpertCannotReachOthers(t *testing.T) {
 // cookie session without the CSRF header, with a forged one, and with the
 // CSRF token of another session (staff and expert alike).
 func TestAttackCSRFOnEveryUnsafeRoute(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	y := e.addExpert(ptStudy, "praxis")
@@ -737,6 +743,7 @@ func TestAttackCSRFOnEveryUnsafeRoute(t *testing.T) {
 // study links all answer the same 404 body; so do a wrong password and an
 // unknown account at login, which take comparable time (argon2 dummy).
 func TestAttackLinkErrorsRevealNothing(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	replaced := e.addExpert(ptStudy, "wiss")
 	oldToken := replaced.token
@@ -799,6 +806,7 @@ func TestAttackLinkErrorsRevealNothing(t *testing.T) {
 // nothing more on the next request; an erased expert's open session ends
 // with the erasure.
 func TestAttackRevocationTakesEffectAtOnce(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	tok := e.login("coord-a")
 	if s, _ := e.call("GET", "/api/v1/surveys/"+ks+"/experts", tok, ""); s != 200 {

@@ -35,6 +35,7 @@ type textRow struct {
 // of every JSON body in openapi.json is either covered here or named as
 // not a free text, so a new text field fails this test until it is added.
 func TestAttackTextLimitsEveryTextField(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	xJWT := e.session(x)
@@ -213,6 +214,7 @@ func TestAttackTextLimitsEveryTextField(t *testing.T) {
 // refused with 422 naming the field and its line; the same file without
 // them imports.
 func TestAttackTextLimitsInStudyFiles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.fullServer(httpapi.Options{}, "", nil)
 	study := readFile(t, "testdata/participation-study.yaml")
@@ -246,6 +248,7 @@ func TestAttackTextLimitsInStudyFiles(t *testing.T) {
 // cell starts a formula; read as the semicolon file it is, every cell is
 // whole.
 func TestAttackCSVCellsQuoted(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	admin := e.login("admin")
 	experts := "/api/v1/surveys/" + ptStudy + "/experts"

@@ -34,6 +34,7 @@ type batchOut struct {
 // names each refused one (item id, field, code); of two answers to one
 // item the higher seq wins; an older seq is not applied.
 func TestBatchSave(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	tok := e.session(x)
@@ -131,6 +132,7 @@ func TestBatchSave(t *testing.T) {
 // overlapping batches each through a real listener, their seqs
 // interleaved; every item ends with the answer of its highest seq.
 func TestConcurrentBatchesOverHTTP(t *testing.T) {
+	t.Parallel()
 	e, x, base := listenWithExpert(t)
 	items := concurrentItems
 	const tabs, batches = 2, 100

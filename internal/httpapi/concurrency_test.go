@@ -73,8 +73,10 @@ func (h *hookedExperts) ListExperts(ctx context.Context, surveyID string) ([]*de
 	return es, err
 }
 
-func (h *hookedExperts) ExpertByTokenHash(ctx context.Context, tokenHash string) (*delphi.Expert, error) {
-	e, err := h.ExpertStore.ExpertByTokenHash(ctx, tokenHash)
+// ExpertByLink is the expert request's read of the expert (the session
+// check); after fires between it and the request's write.
+func (h *hookedExperts) ExpertByLink(ctx context.Context, surveyID, expertID, tokenHash string) (*delphi.Expert, error) {
+	e, err := h.ExpertStore.ExpertByLink(ctx, surveyID, expertID, tokenHash)
 	h.after.fire()
 	return e, err
 }
@@ -101,6 +103,7 @@ func (e *env) raw(method, url, bearer, body string) (int, error) {
 // the ones its snapshot counted, so the raw export and the transitions
 // (which read the stored answers) agree with the frozen numbers.
 func TestSaveDuringCloseIsNotStored(t *testing.T) {
+	t.Parallel()
 	answers := &hookedResponses{}
 	e := newEnv(t, func(w *wiring) { answers.AnswerStore = w.responses; w.responses = answers })
 	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
@@ -167,6 +170,7 @@ func TestSaveDuringCloseIsNotStored(t *testing.T) {
 // writes only its own time; a coordinator's edit of the same expert that
 // lands between the expert request's read and its write survives.
 func TestExpertConsentKeepsConcurrentPanelEdit(t *testing.T) {
+	t.Parallel()
 	experts := &hookedExperts{}
 	e := newEnv(t, func(w *wiring) { experts.ExpertStore = w.experts; w.experts = experts })
 	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
@@ -211,6 +215,7 @@ func TestExpertConsentKeepsConcurrentPanelEdit(t *testing.T) {
 // reminders) and the consent stays. The coordinator's own declined toggle
 // still works both ways, and keeps an earlier decline time.
 func TestPanelEditKeepsExpertsDecline(t *testing.T) {
+	t.Parallel()
 	experts := &hookedExperts{}
 	e := newEnv(t, func(w *wiring) { experts.ExpertStore = w.experts; w.experts = experts })
 	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))

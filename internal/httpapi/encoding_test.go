@@ -40,6 +40,7 @@ func gzipTwice(t *testing.T, body []byte) []byte {
 // without a cap. Other encodings and spellings are refused as well;
 // identity is accepted (the controls).
 func TestAttackCompressedBodiesEveryRoute(t *testing.T) {
+	t.Parallel()
 	e := newAttackEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	xJWT := e.session(x)
@@ -126,6 +127,7 @@ func TestAttackCompressedBodiesEveryRoute(t *testing.T) {
 // Fiber's Body() inflates compressed bodies without a cap; the other
 // readers would bypass the one helper.
 func TestBodyIsReadOnlyThroughRequestBody(t *testing.T) {
+	t.Parallel()
 	readers := map[string]bool{
 		"Body": true, "BodyRaw": true, "PostBody": true, "BodyStream": true, "BodyUncompressed": true,
 		"BodyGunzip": true, "BodyInflate": true, "BodyUnbrotli": true, "BodyWriteTo": true, "BodyParser": true,

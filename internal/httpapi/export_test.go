@@ -17,6 +17,7 @@ import (
 const exportURL = "/api/v1/surveys/" + ksaID + "/export"
 
 func TestExportAccess(t *testing.T) {
+	t.Parallel()
 	e := newResultsEnv(t)
 	private := []string{"expert-0", "@example.org"} // no expert id or e-mail ever leaves
 	e.run([]scenario{
@@ -40,6 +41,7 @@ func TestExportAccess(t *testing.T) {
 }
 
 func TestExportXLSX(t *testing.T) {
+	t.Parallel()
 	e := newResultsEnv(t)
 	req := httptest.NewRequest("GET", exportURL+".xlsx", nil)
 	req.Header.Set("Authorization", "Bearer "+e.login("researcher"))

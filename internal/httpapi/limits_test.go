@@ -40,6 +40,7 @@ func (e *env) parallel(t *testing.T, n int, path string, body func(i int) string
 // before any check (429, or 503 when no password slot came free in time).
 // Once 5 failed, the right password is refused too.
 func TestLoginRateLimitUnderParallelRequests(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	got := e.parallel(t, 30, "/api/v1/auth/login", func(int) string {
 		return `{"email":"coord-a@example.org","password":"wrong-password-123"}`
@@ -71,6 +72,7 @@ func TestLoginRateLimitUnderParallelRequests(t *testing.T) {
 // TestLoginSuccessDoesNotCountAgainstTheIP: a right password takes its
 // reservation back, so many logins from one office stay possible.
 func TestLoginSuccessDoesNotCountAgainstTheIP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for i := range 3 {
 		if s, _, b := e.do(jsonReq("POST", "/api/v1/auth/login", `{"email":"admin@example.org","password":"`+testPassword+`"}`)); s != 200 {
@@ -86,6 +88,7 @@ func TestLoginSuccessDoesNotCountAgainstTheIP(t *testing.T) {
 // login waits briefly and then answers 503 with Retry-After, having checked
 // nothing: its reservation is taken back. Once a slot is free it works.
 func TestLoginWhenPasswordSlotsAreBusy(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	release := e.srv.HoldPasswordSlots()
 	s, h, b := e.do(jsonReq("POST", "/api/v1/auth/login", `{"email":"admin@example.org","password":"`+testPassword+`"}`))
@@ -107,6 +110,7 @@ func TestLoginWhenPasswordSlotsAreBusy(t *testing.T) {
 // from one IP at once are at most 20 checks (404); the rest are 429, and
 // then a valid link is refused too.
 func TestParticipationSessionRateLimitUnderParallelRequests(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	got := e.parallel(t, 60, "/api/v1/participation/session", func(i int) string {
@@ -128,6 +132,7 @@ func TestParticipationSessionRateLimitUnderParallelRequests(t *testing.T) {
 // TestParticipationSessionSuccessDoesNotCount: valid links take their
 // reservation back.
 func TestParticipationSessionSuccessDoesNotCount(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	for i := range 25 {

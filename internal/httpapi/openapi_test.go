@@ -12,6 +12,7 @@ import (
 // TestOpenAPICoversEveryRoute fails when a route exists without an entry in
 // the OpenAPI document, or the document lists a route that does not exist.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, err := e.srv.App().Test(httptest.NewRequest("GET", "/api/v1/openapi.json", nil), appTestTimeout)
 	if err != nil {

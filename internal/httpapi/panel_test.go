@@ -145,6 +145,7 @@ func (e *mailEnv) auditActions() map[string]int {
 }
 
 func TestPanelAccess(t *testing.T) {
+	t.Parallel()
 	e := newMailEnv(t)
 	e.openRound1()
 	x := e.addExpert("Anna Alt", "anna@example.org", "planungspraxis", "de")
@@ -170,6 +171,7 @@ func TestPanelAccess(t *testing.T) {
 }
 
 func TestPanelCRUD(t *testing.T) {
+	t.Parallel()
 	e := newMailEnv(t)
 	e.run([]scenario{
 		{name: "create", method: "POST", url: ksPanel, as: "coord-a", body: `{"name":"Jürgen Müller","email":"J.Mueller@Example.ORG","organisation":"Stadt","group":"politik-verwaltung","language":"de","notes":"Bürgermeister"}`,
@@ -233,6 +235,7 @@ func TestPanelCRUD(t *testing.T) {
 }
 
 func TestPanelExportAndLinks(t *testing.T) {
+	t.Parallel()
 	e := newMailEnv(t)
 	a := e.addExpert("=HYPERLINK(\"http://evil\",\"x\")", "anna@example.org", "planungspraxis", "de")
 	e.addExpert("+Bert; Böhm", "bert@example.org", "international", "en")
@@ -344,6 +347,7 @@ func fixture(t *testing.T, name string) []byte {
 }
 
 func TestPanelImport(t *testing.T) {
+	t.Parallel()
 	e := newMailEnv(t)
 	url := ksPanel + "/import"
 
@@ -434,6 +438,7 @@ func panelCSV(n int) []byte {
 }
 
 func TestPanelImport5000(t *testing.T) {
+	t.Parallel()
 	e := newMailEnv(t)
 	status, body := e.upload(ksPanel+"/import?dry_run=false", "coord-a", "big.csv", panelCSV(5000))
 	if status != 200 {
@@ -512,6 +517,7 @@ func BenchmarkImport5000(b *testing.B) {
 }
 
 func TestInvitationsEndToEnd(t *testing.T) {
+	t.Parallel()
 	e := newMailEnv(t)
 	e.openRound1()
 	ctx := context.Background()
@@ -696,6 +702,7 @@ func (e *mailEnv) drain() {
 }
 
 func TestSMTPUnsetFailsVisibly(t *testing.T) {
+	t.Parallel()
 	e := newMailEnv(t)
 	e.openRound1()
 	e.disp.Sender = mail.NewSender(config.SMTP{})
@@ -709,6 +716,7 @@ func TestSMTPUnsetFailsVisibly(t *testing.T) {
 }
 
 func TestLinkTokens(t *testing.T) {
+	t.Parallel()
 	e := newMailEnv(t)
 	e.openRound1()
 	x := e.addExpert("Anna", "anna@example.org", "planungspraxis", "de")
@@ -733,6 +741,7 @@ func TestLinkTokens(t *testing.T) {
 // English, from the API and from an import, a German one is refused naming
 // the field, and the invitation is in English.
 func TestSingleLanguageStudy(t *testing.T) {
+	t.Parallel()
 	e := newMailEnv(t)
 	e.importStudy("en-only.yaml", readFile(t, "testdata/en-only-study.yaml"))
 	deadline := time.Date(2026, 12, 11, 17, 0, 0, 0, time.UTC)
@@ -779,6 +788,7 @@ func TestSingleLanguageStudy(t *testing.T) {
 // singly) count as invited to the round, with the channel file, in the
 // round's response rates and the dashboard's flat counts.
 func TestLinksByFileCountAsInvited(t *testing.T) {
+	t.Parallel()
 	e := newMailEnv(t)
 	e.openRound1()
 	a := e.addExpert("Anna", "anna@example.org", "planungspraxis", "de")

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,13 +42,12 @@ type expert struct {
 	jwt   string
 }
 
-var expertSeq int
+var expertSeq atomic.Int64
 
 // addExpert creates an expert with a personal link in surveyID.
 func (e *env) addExpert(surveyID, group string) *expert {
 	e.t.Helper()
-	expertSeq++
-	x := &delphi.Expert{SurveyID: surveyID, Group: group, Language: "de", Name: "Expert", Email: fmt.Sprintf("x%d@example.org", expertSeq)}
+	x := &delphi.Expert{SurveyID: surveyID, Group: group, Language: "de", Name: "Expert", Email: fmt.Sprintf("x%d@example.org", expertSeq.Add(1))}
 	ctx := context.Background()
 	if err := e.st.CreateExpert(ctx, x); err != nil {
 		e.t.Fatal(err)
@@ -160,6 +160,7 @@ type roundOut struct {
 }
 
 func TestRoundLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.importStudies()
 	const ks = "/api/v1/surveys/kleinstadtakademie-2020/rounds"
@@ -243,6 +244,7 @@ func TestRoundLifecycle(t *testing.T) {
 // TestCarryOverNoConsensus: by default items with consensus (in or out)
 // stay behind, the others and non-rating items go on; text items never.
 func TestCarryOverNoConsensus(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t)
 	// Four experts agree on r1 (consensus in: 100 % at 4–5, IQR ≤ 1) and on
 	// both criteria of m1; they disagree on r2.
@@ -268,6 +270,7 @@ func TestCarryOverNoConsensus(t *testing.T) {
 }
 
 func TestParticipationSessionAndScope(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t)
 	e.importStudies()
 	a := e.addExpert(ptStudy, "wiss")
@@ -377,6 +380,7 @@ func TestParticipationSessionAndScope(t *testing.T) {
 }
 
 func TestParticipationSessionRateLimit(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	for i := range 20 {
@@ -397,6 +401,7 @@ func TestParticipationSessionRateLimit(t *testing.T) {
 }
 
 func TestParticipationValidation(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t)
 	x := e.addExpert(ptStudy, "wiss")
 	tok := e.session(x)
@@ -484,6 +489,7 @@ func TestParticipationValidation(t *testing.T) {
 }
 
 func TestParticipationRoundStates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.importStudy("participation-study.yaml", readFile(t, "testdata/participation-study.yaml"))
 	x := e.addExpert(ptStudy, "wiss")
@@ -525,6 +531,7 @@ func TestParticipationRoundStates(t *testing.T) {
 // feedback next to the expert's own answer; answers outside the IQR need a
 // justification on submit.
 func TestFeedbackAndJustification(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t)
 	var panel []*expert
 	for i, v := range []int{2, 3, 4, 4, 5} {
@@ -624,6 +631,7 @@ func TestFeedbackAndJustification(t *testing.T) {
 // TestNumericEstimateNeedsJustification: a numeric estimate outside the
 // previous round's IQR needs a justification on submit, as a rating does.
 func TestNumericEstimateNeedsJustification(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t)
 	var panel []*expert
 	for i, v := range []int{100, 200, 300, 300, 400} { // Q1 200, Q3 300
@@ -657,6 +665,7 @@ func TestNumericEstimateNeedsJustification(t *testing.T) {
 // TestFeedbackHiddenUntilAnswered: with hide_until_answered the server omits
 // an item's feedback until the expert has answered it in this round.
 func TestFeedbackHiddenUntilAnswered(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	study := strings.NewReplacer("id: pt-study", "id: pt-hide", "hide_until_answered: false", "hide_until_answered: true",
 		"by_group: false", "by_group: true").Replace(readFile(t, "testdata/participation-study.yaml"))
@@ -690,6 +699,7 @@ func TestFeedbackHiddenUntilAnswered(t *testing.T) {
 // min_group_n 3, a group of one shows no numbers and no comment carries a
 // group; the researchers' results keep the group's numbers.
 func TestFeedbackSmallGroupSuppressed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	study := strings.NewReplacer("id: pt-study", "id: pt-small", "by_group: false", "by_group: true").
 		Replace(readFile(t, "testdata/participation-study.yaml"))
@@ -834,6 +844,7 @@ func checkHighest(t *testing.T, e *env, x *expert, want map[string]int) {
 // TestConcurrentSavesOverHTTP: 8 clients × 100 saves of one expert through
 // a real listener; every item ends with the answer of its highest seq.
 func TestConcurrentSavesOverHTTP(t *testing.T) {
+	t.Parallel()
 	e, x, base := listenWithExpert(t)
 	items := concurrentItems
 	const workers, saves = 8, 100
@@ -864,6 +875,7 @@ func TestConcurrentSavesOverHTTP(t *testing.T) {
 
 // TestConcurrentCloseComputesOneSnapshot: closing twice at once closes once.
 func TestConcurrentCloseComputesOneSnapshot(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t)
 	tok := e.login("admin")
 	var wg sync.WaitGroup
@@ -897,6 +909,7 @@ func TestConcurrentCloseComputesOneSnapshot(t *testing.T) {
 // TestDeadlineAutoClose: a round closes itself at its deadline: lazily on
 // the next request, and by the sweep at startup and on its ticker.
 func TestDeadlineAutoClose(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t) // deadline in 7 days
 	x := e.addExpert(ptStudy, "wiss")
 	e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
@@ -959,6 +972,7 @@ func TestDeadlineAutoClose(t *testing.T) {
 // a round past its deadline is closed first and exported from its snapshot,
 // not as live numbers.
 func TestExportClosesAnOverdueRound(t *testing.T) {
+	t.Parallel()
 	e := ptEnv(t) // deadline in 7 days
 	x := e.addExpert(ptStudy, "wiss")
 	e.expertCall(x, "POST", "/api/v1/participation/consent", "", 200)
@@ -980,6 +994,7 @@ func TestExportClosesAnOverdueRound(t *testing.T) {
 // and the feedback snapshot count the experts who submitted; with
 // feedback.count "all" drafts too. Both numbers are there either way.
 func TestResultsCountSubmittedOrAll(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		count string // "" leaves the key out: the default
 		n     int    // r1's n: 3 submitted, 2 drafts

@@ -99,6 +99,7 @@ const (
 )
 
 func TestResultsAccess(t *testing.T) {
+	t.Parallel()
 	e := newResultsEnv(t)
 	private := []string{"E-PS", "expert-0"} // no pseudonym or expert id ever leaves
 	e.run([]scenario{
@@ -127,6 +128,7 @@ func TestResultsAccess(t *testing.T) {
 // A closed round answers its snapshot: answers changed after the close do
 // not change its numbers, though a fresh computation would.
 func TestResultsClosedRoundReadsSnapshot(t *testing.T) {
+	t.Parallel()
 	e := newResultsEnv(t)
 	status, before := e.get("researcher", round1URL)
 	if status != 200 {
@@ -173,6 +175,7 @@ func TestResultsClosedRoundReadsSnapshot(t *testing.T) {
 // An open round is computed live from the answers so far, with the time of
 // computation.
 func TestResultsOpenRoundIsLive(t *testing.T) {
+	t.Parallel()
 	e := newResultsEnv(t)
 	status, body := e.get("researcher", round2URL)
 	if status != 200 {

@@ -13,6 +13,7 @@ import (
 // TestPanicBecomesJSON500: a panicking handler answers a generic JSON 500
 // with the request id, logs the panic, and the server keeps serving.
 func TestPanicBecomesJSON500(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	s := New(Deps{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, Options{BodyLimit: 1 << 20})
 	s.app.Get("/boom", func(c *fiber.Ctx) error { panic("secret detail") })
@@ -38,6 +39,7 @@ func TestPanicBecomesJSON500(t *testing.T) {
 
 // TestGzip: large responses are compressed for clients that accept it.
 func TestGzip(t *testing.T) {
+	t.Parallel()
 	s := New(Deps{}, Options{BodyLimit: 1 << 20})
 	req := httptest.NewRequest("GET", "/api/v1/openapi.json", nil)
 	req.Header.Set("Accept-Encoding", "gzip")
@@ -52,6 +54,7 @@ func TestGzip(t *testing.T) {
 
 // TestErrorTableIsComplete: every domain code has a status.
 func TestErrorTableIsComplete(t *testing.T) {
+	t.Parallel()
 	for _, code := range []string{"invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"} {
 		if statusOf[code] == 0 {
 			t.Errorf("no status for %s", code)

@@ -22,6 +22,7 @@ func cookieHeader(sess, csrf *http.Cookie) string {
 // ended. Only admins may do it, cookie sessions need the CSRF token, and an
 // admin cannot disable their own account.
 func TestDisableUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	coord := e.users["coord-a"]
 	disable := "/api/v1/users/" + coord.ID + "/disable"
@@ -84,6 +85,7 @@ func TestDisableUser(t *testing.T) {
 // against the login limit like a failure, so neither tells a guesser the
 // password was right.
 func TestDisabledLoginRevealsNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.staff("POST", "/api/v1/users/"+e.users["coord-a"].ID+"/disable", "admin", "", 200)
 	body := func(email, pw string) string {
@@ -135,6 +137,7 @@ func (h *hookedUsers) SetUserDisabled(ctx context.Context, id string, at *time.T
 // admin's disable of the caller lands right after the caller's write, as
 // from another instance): one of the two stays enabled.
 func TestDisableLastAdmin(t *testing.T) {
+	t.Parallel()
 	var users *hookedUsers
 	e := newEnv(t, func(w *wiring) {
 		users = &hookedUsers{UserStore: w.users}
@@ -184,6 +187,7 @@ func TestDisableLastAdmin(t *testing.T) {
 // disable created after the sessions were revoked is refused too, because
 // every request reads the account.
 func TestDisabledUserWithFreshSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	coord := e.users["coord-a"]
 	e.staff("POST", "/api/v1/users/"+coord.ID+"/disable", "admin", "", 200)
@@ -209,6 +213,7 @@ func TestDisabledUserWithFreshSession(t *testing.T) {
 // when two admins demote each other at once (the other admin's demotion of
 // the caller lands right after the caller's write).
 func TestDemoteLastAdmin(t *testing.T) {
+	t.Parallel()
 	var users *hookedUsers
 	e := newEnv(t, func(w *wiring) {
 		users = &hookedUsers{UserStore: w.users}

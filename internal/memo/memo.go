@@ -1,6 +1,6 @@
 // Package memo is a small bounded in-process map for values that never
-// change once written (a study revision's definition, a round's items at
-// one revision of its document, a closed round's feedback), so hot paths
+// change once written (a study revision's definition, a round's item list
+// by the hash of its content, a closed round's feedback), so hot paths
 // do not read and decode them again on every request, and for hints that
 // are checked on every use (a study's current round number, which the
 // fresh read of that round's state confirms or sends back to the lookup).

@@ -1,9 +1,11 @@
 package session_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/store"
 	"github.com/expertenrunde/expertenrunde/internal/store/storetest"
 	"github.com/expertenrunde/expertenrunde/internal/survey"
+	"go.mongodb.org/mongo-driver/v2/event"
 )
 
 // The sign-in tests call the service directly on the real embedded
@@ -44,8 +47,12 @@ type fixture struct {
 // newFixture builds the service as Main does, except for the password
 // slots: their wait is long enough that no check here is ever refused for
 // want of a slot, so the counts below are exact.
-func newFixture(t *testing.T) *fixture {
-	f := &fixture{t: t, st: storetest.NewStore(t, "session")}
+func newFixture(t *testing.T) *fixture { return newMonitoredFixture(t, nil) }
+
+// newMonitoredFixture is newFixture with the driver reporting every
+// command to mon.
+func newMonitoredFixture(t *testing.T, mon *event.CommandMonitor) *fixture {
+	f := &fixture{t: t, st: storetest.NewMonitoredStore(t, "session", mon)}
 	start := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	f.now.Store(&start)
 	clock := func() time.Time { return *f.now.Load() }
@@ -277,5 +284,89 @@ func TestExchangeRefusedPastTheLimit(t *testing.T) {
 	f.advance(session.LinkWindow + time.Minute)
 	if _, err := f.svc.Exchange(ctx, link, "192.0.2.1"); err != nil {
 		t.Errorf("the valid link after the window: %v", err)
+	}
+}
+
+// TestExpertCheckReadsThreeDocuments: the check every expert request
+// makes reads the session, the expert and the study (three finds by _id,
+// no identity, no link document), and still ends the session when the
+// link is re-issued or the expert erased.
+func TestExpertCheckReadsThreeDocuments(t *testing.T) {
+	var mu sync.Mutex
+	var on bool
+	var cmds []string
+	mon := &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		if on {
+			col, _ := e.Command.Lookup(e.CommandName).StringValueOK()
+			cmds = append(cmds, e.CommandName+" "+col)
+		}
+	}}
+	f := newMonitoredFixture(t, mon)
+	ctx := t.Context()
+	data, err := os.ReadFile("../../surveys/" + study + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := survey.Parse(study+".yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.st.PutSurvey(ctx, &delphi.Survey{Definition: def}); err != nil {
+		t.Fatal(err)
+	}
+	e := &delphi.Expert{SurveyID: study, Name: "Expertin", Email: "expertin@example.org", Group: def.Groups[0].ID, Language: delphi.LangDE}
+	if err := f.st.CreateExpert(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	link, linkHash := delphi.NewAccessToken()
+	if err := f.st.SetAccessToken(ctx, study, e.ID, linkHash, *f.now.Load()); err != nil {
+		t.Fatal(err)
+	}
+	in, err := f.svc.Exchange(ctx, link, "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func() (*session.Expert, error, []string) {
+		mu.Lock()
+		on, cmds = true, nil
+		mu.Unlock()
+		who, err := f.svc.Expert(ctx, session.Presented{Token: in.Token.Token})
+		mu.Lock()
+		defer mu.Unlock()
+		on = false
+		return who, err, slices.Clone(cmds)
+	}
+	who, err, got := check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"find expert_sessions", "find experts", "find surveys"}
+	if !slices.Equal(got, want) {
+		t.Errorf("an expert check sent %q, want %q", got, want)
+	}
+	if who.Expert.ID != e.ID || who.Expert.Pseudonym == "" || who.Expert.Email != "" {
+		t.Errorf("the checked expert %+v: want the pseudonymous expert without identity", who.Expert)
+	}
+
+	newLink, newHash := delphi.NewAccessToken()
+	if err := f.st.SetAccessToken(ctx, study, e.ID, newHash, *f.now.Load()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err, _ := check(); delphi.ErrorCode(err) != delphi.EUNAUTHORIZED || delphi.ErrorMessage(err) != "this link is no longer valid" {
+		t.Errorf("after a new link: %v, want unauthorized, the link no longer valid", err)
+	}
+	if in, err = f.svc.Exchange(ctx, newLink, "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err, _ := check(); err != nil {
+		t.Fatalf("a session of the new link: %v", err)
+	}
+	if err := f.st.EraseExpert(ctx, study, e.ID, *f.now.Load()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err, _ := check(); delphi.ErrorCode(err) != delphi.EUNAUTHORIZED {
+		t.Errorf("after the erasure: %v, want unauthorized", err)
 	}
 }

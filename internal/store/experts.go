@@ -630,6 +630,32 @@ func (s *Store) ExpertByTokenHash(ctx context.Context, tokenHash string) (*delph
 	return s.withIdentity(ctx, d)
 }
 
+// ExpertByLink returns the expert of study surveyID whose current link
+// has the hash tokenHash, without the identity (name, e-mail,
+// organisation, notes): the one read a session check makes on every
+// request. ENOTFOUND, with ExpertByTokenHash's message, for an unknown
+// expert, another study, an erased expert or a link replaced or revoked
+// since (the expert's token_hash is the link in force: SetAccessToken sets
+// it, EraseExpert removes it).
+func (s *Store) ExpertByLink(ctx context.Context, surveyID, expertID, tokenHash string) (*delphi.Expert, error) {
+	notFound := delphi.Errorf(delphi.ENOTFOUND, "link not found")
+	if tokenHash == "" || expertID == "" {
+		return nil, notFound
+	}
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	d, err := s.expertDoc(ctx, surveyID, expertID)
+	if delphi.ErrorCode(err) == delphi.ENOTFOUND {
+		return nil, notFound
+	} else if err != nil {
+		return nil, err
+	}
+	if d.ErasedAt != nil || d.TokenHash != tokenHash {
+		return nil, notFound
+	}
+	return d.expert(nil), nil
+}
+
 var _ delphi.ExpertStore = (*Store)(nil)
 
 // panelIndexes are the secondary indexes of the panel and mail collections

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -15,10 +17,13 @@ import (
 )
 
 // Collections:
-//   rounds     _id = "<survey>#<n>"; one round with its item list (as JSON,
-//              like definitions), status, times and history. rev counts the
-//              writes: every update is a replace guarded by the rev read, so
-//              two instances cannot overwrite each other's change.
+//   rounds     _id = "<survey>#<n>"; one round: status, times, history and
+//              items_ref, the round_items document of its item list. rev
+//              counts the writes: every update is a replace guarded by the
+//              rev read, so two instances cannot overwrite each other's
+//              change.
+//   round_items _id = SHA-256 of an item list as JSON (like definitions);
+//              written once per content, never changed (see roundItemsDoc).
 //   snapshots  _id = "<survey>#<n>"; the frozen analysis of a closed round
 //              (results as JSON). generation is the number of the close that
 //              computed it: the first close inserts it (a duplicate _id means
@@ -41,8 +46,9 @@ import (
 // in-process under round n's KeyLock, across instances by its rev.
 
 const (
-	colRounds    = "rounds"
-	colSnapshots = "snapshots"
+	colRounds     = "rounds"
+	colSnapshots  = "snapshots"
+	colRoundItems = "round_items"
 )
 
 // maxRounds bounds the _id walk of ListRounds.
@@ -53,7 +59,8 @@ type roundDoc struct {
 	SurveyID  string          `bson:"survey_id"`
 	Number    int             `bson:"number"`
 	Status    string          `bson:"status"`
-	ItemsJSON string          `bson:"items_json"`
+	ItemsJSON string          `bson:"items_json,omitempty"` // before migration 5 only: the items inline
+	ItemsRef  string          `bson:"items_ref,omitempty"`  // the round_items document holding the items
 	MailJSON  string          `bson:"mail_json,omitempty"`
 	OpensAt   *time.Time      `bson:"opens_at,omitempty"`
 	Deadline  *time.Time      `bson:"deadline,omitempty"`
@@ -119,9 +126,19 @@ func toRoundDoc(r *delphi.Round, rev int64) (*roundDoc, error) {
 	return d, nil
 }
 
-func (d *roundDoc) round() (*delphi.Round, error) {
+// round decodes d. Its items come from the round_items document d refers
+// to (read once per process, then from s.roundItems) or, in a document
+// written before migration 5, from d itself. With shared, the Items slice
+// is the cached one, read-only; otherwise the caller's own copy.
+func (s *Store) round(ctx context.Context, d *roundDoc, shared bool) (*delphi.Round, error) {
 	r := d.state()
-	if err := json.Unmarshal([]byte(d.ItemsJSON), &r.Items); err != nil {
+	if d.ItemsRef != "" {
+		items, err := s.itemsOf(ctx, d.ItemsRef, shared)
+		if err != nil {
+			return nil, err
+		}
+		r.Items = items
+	} else if err := json.Unmarshal([]byte(d.ItemsJSON), &r.Items); err != nil {
 		return nil, delphi.Internal(fmt.Errorf("round %s: decode items: %w", d.ID, err))
 	}
 	if d.MailJSON != "" {
@@ -130,6 +147,70 @@ func (d *roundDoc) round() (*delphi.Round, error) {
 		}
 	}
 	return r, nil
+}
+
+// Collection round_items: _id = the SHA-256 (hex) of a round's item list
+// as JSON, items_json = that JSON. A round document refers to its list by
+// items_ref. The list is the round's largest part by far (about as large
+// as the study's definition), and FerretDB decodes a whole document even
+// for a projection, so every save's read of the round state decoded it;
+// a list stored by its content never changes, so a process reads and
+// decodes each once. A list no round refers to any more (a draft round's
+// items edited) stays behind: it holds the study's item texts, nothing
+// about a person.
+type roundItemsDoc struct {
+	ID        string `bson:"_id"`
+	ItemsJSON string `bson:"items_json"`
+}
+
+// roundItemsAt is a decoded item list with the JSON it came from.
+type roundItemsAt struct {
+	json  string
+	items []delphi.RoundItem
+}
+
+// putItems stores the item list of d (inline in ItemsJSON, as toRoundDoc
+// leaves it) in round_items and leaves only the reference in d.
+func (s *Store) putItems(ctx context.Context, d *roundDoc) error {
+	if d.ItemsRef != "" {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(d.ItemsJSON))
+	ref := hex.EncodeToString(sum[:])
+	if _, ok := s.roundItems.Get(ref); !ok {
+		_, err := s.db.Collection(colRoundItems).InsertOne(ctx, roundItemsDoc{ID: ref, ItemsJSON: d.ItemsJSON})
+		if err != nil && !mongo.IsDuplicateKeyError(err) { // a duplicate holds the same list
+			return mapErr(err, "round items")
+		}
+	}
+	d.ItemsRef, d.ItemsJSON = ref, ""
+	return nil
+}
+
+// itemsOf returns the item list stored under ref: with shared the cached
+// slice (read-only), else a copy of its own decoded from the JSON.
+func (s *Store) itemsOf(ctx context.Context, ref string, shared bool) ([]delphi.RoundItem, error) {
+	c, ok := s.roundItems.Get(ref)
+	if !ok {
+		var d roundItemsDoc
+		if err := s.db.Collection(colRoundItems).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d); err != nil {
+			return nil, mapErr(err, "round items")
+		}
+		c.json = d.ItemsJSON
+		if err := json.Unmarshal([]byte(c.json), &c.items); err != nil {
+			return nil, delphi.Internal(fmt.Errorf("round items %s: decode: %w", ref, err))
+		}
+		c.items = slices.Clip(c.items) // an append by a reader copies
+		s.roundItems.Put(ref, c)
+	}
+	if shared {
+		return c.items, nil
+	}
+	var items []delphi.RoundItem
+	if err := json.Unmarshal([]byte(c.json), &items); err != nil {
+		return nil, delphi.Internal(fmt.Errorf("round items %s: decode: %w", ref, err))
+	}
+	return items, nil
 }
 
 // state is the round without its Items and Mail.
@@ -146,48 +227,26 @@ func (d *roundDoc) state() *delphi.Round {
 	return r
 }
 
-// roundItemsAt is a round document's decoded items at one rev.
-type roundItemsAt struct {
-	rev   int64
-	items []delphi.RoundItem
-}
-
-// withoutItems is the projection of a round read that takes the items
-// from s.roundItems: the item list is the round's largest part by far
-// (decoding it on every save cost about a fifth of the load test's
-// throughput), and a document with the same rev has the same items.
+// withoutItems is the projection of a round read that leaves out a list
+// of items stored inline (documents written before migration 5).
 var withoutItems = options.FindOne().SetProjection(bson.D{{Key: "items_json", Value: 0}})
 
 // cachedRound reads round id: its state fresh from the database, its items
-// from s.roundItems when the rev read is the one they were decoded at,
-// else read and decoded once more (a second read). The Items slice is
-// shared with other readers: read-only.
+// from s.roundItems by the document's items_ref. The Items slice is shared
+// with other readers: read-only.
 func (s *Store) cachedRound(ctx context.Context, id string) (*delphi.Round, error) {
 	var d roundDoc
 	if err := s.db.Collection(colRounds).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, withoutItems).Decode(&d); err != nil {
 		return nil, mapErr(err, "round")
 	}
-	if c, ok := s.roundItems.Get(id); ok && c.rev == d.Rev {
-		r := d.state()
-		if d.MailJSON != "" {
-			if err := json.Unmarshal([]byte(d.MailJSON), &r.Mail); err != nil {
-				return nil, delphi.Internal(fmt.Errorf("round %s: decode mail: %w", d.ID, err))
-			}
+	if d.ItemsRef == "" { // written before migration 5: read it whole
+		full, err := s.roundDoc(ctx, id)
+		if err != nil {
+			return nil, err
 		}
-		r.Items = c.items
-		return r, nil
+		return s.round(ctx, full, false)
 	}
-	full, err := s.roundDoc(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	r, err := full.round()
-	if err != nil {
-		return nil, err
-	}
-	r.Items = slices.Clip(r.Items) // an append by a reader copies
-	s.roundItems.Put(id, roundItemsAt{rev: full.Rev, items: r.Items})
-	return r, nil
+	return s.round(ctx, &d, true)
 }
 
 func validRoundStatus(st string) bool {
@@ -219,6 +278,9 @@ func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) error {
 	defer s.locks.Lock(colRounds + "/" + d.ID)()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
+	if err := s.putItems(ctx, d); err != nil {
+		return err
+	}
 	if _, err := s.db.Collection(colRounds).InsertOne(ctx, d); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return delphi.Errorf(delphi.ECONFLICT, "round %d of %s already exists", r.Number, r.SurveyID)
@@ -231,7 +293,7 @@ func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) error {
 	if err := s.createResponses(ctx, r.SurveyID, r.Number); err != nil {
 		s.logger.Warn("preparing the responses collection of a new round", "round", d.ID, "err", err)
 	}
-	out, err := d.round()
+	out, err := s.round(ctx, d, false)
 	if err != nil {
 		return err
 	}
@@ -275,7 +337,7 @@ func (s *Store) markNext(ctx context.Context, prev *delphi.Round) error {
 	if d.NextAt != nil {
 		return nil
 	}
-	r, err := d.round()
+	r, err := s.round(ctx, d, false)
 	if err != nil {
 		return err
 	}
@@ -335,7 +397,7 @@ func (s *Store) OpenRounds(ctx context.Context) ([]*delphi.Round, error) {
 	}
 	out := make([]*delphi.Round, 0, len(docs))
 	for i := range docs {
-		r, err := docs[i].round()
+		r, err := s.round(ctx, &docs[i], true)
 		if err != nil {
 			return nil, err
 		}
@@ -352,6 +414,9 @@ func (s *Store) replaceRound(ctx context.Context, r *delphi.Round, rev int64) (*
 	if err != nil {
 		return nil, err
 	}
+	if err := s.putItems(ctx, d); err != nil {
+		return nil, err
+	}
 	res, err := s.db.Collection(colRounds).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "rev", Value: rev}}, d)
 	if err != nil {
 		return nil, mapErr(err, "round")
@@ -359,7 +424,7 @@ func (s *Store) replaceRound(ctx context.Context, r *delphi.Round, rev int64) (*
 	if res.MatchedCount == 0 {
 		return nil, delphi.Errorf(delphi.ECONFLICT, "round %d was changed at the same time; reload and try again", r.Number)
 	}
-	return d.round()
+	return s.round(ctx, d, false)
 }
 
 // UpdateRound applies fn to the stored round and stores the result (see
@@ -374,7 +439,7 @@ func (s *Store) UpdateRound(ctx context.Context, surveyID string, number int, fn
 	if err != nil {
 		return nil, err
 	}
-	r, err := d.round()
+	r, err := s.round(ctx, d, false)
 	if err != nil {
 		return nil, err
 	}

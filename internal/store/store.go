@@ -90,8 +90,8 @@ type Store struct {
 	Erased func(ctx context.Context) error
 
 	// definitions holds decoded study definitions by revision id, and
-	// roundItems the decoded item list of each round document at one rev:
-	// neither changes once written.
+	// roundItems the decoded round item lists by their SHA-256 (the
+	// round_items documents): neither changes once written.
 	definitions memo.Memo[*delphi.Definition]
 	roundItems  memo.Memo[roundItemsAt]
 }
@@ -261,7 +261,22 @@ func isUnavailable(err error) bool {
 		errors.As(err, &sse) ||
 		errors.As(err, &ce) ||
 		errors.As(err, &ne) ||
-		errors.As(err, &se) && (se.HasErrorLabel("RetryableWriteError") || slices.ContainsFunc(transientCodes, se.HasErrorCode))
+		errors.As(err, &se) && (se.HasErrorLabel("RetryableWriteError") || slices.ContainsFunc(transientCodes, se.HasErrorCode)) ||
+		isBusy(err)
+}
+
+// isBusy recognises FerretDB/SQLite's report that the database file stayed
+// locked by other writers past SQLite's busy timeout (SQLITE_BUSY, as an
+// InternalError, code 1): the embedded database saturated for a moment,
+// not a failed command, so the client is told to try again (503), as for a
+// timeout.
+func isBusy(err error) bool {
+	var se mongo.ServerError
+	if !errors.As(err, &se) || !se.HasErrorCode(1) {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
 }
 
 // isUniqueViolationOnUpdate recognises FerretDB/SQLite's report of a unique
@@ -318,6 +333,9 @@ var migrations = []migration{
 	}},
 	{4, "one responses collection per study and round", func(ctx context.Context, s *Store) error {
 		return s.splitResponses(ctx)
+	}},
+	{5, "study definitions and round item lists out of the documents every request reads", func(ctx context.Context, s *Store) error {
+		return s.slimHotDocuments(ctx)
 	}},
 }
 
@@ -390,7 +408,7 @@ var collections = []string{
 	colMigrations, colUsers, colUserEmails, colSessions, colSurveys, colSurveyRevisions, colAudit, colLimiter,
 	colExperts, colExpertIdentities, colExpertEmails, colPseudonyms, colAccessTokens,
 	colMailSends, colMailEvents, colMailJobs, colIdempotency, colRoundMail,
-	colRounds, colSnapshots, colExpertSessions,
+	colRounds, colSnapshots, colExpertSessions, colRoundItems,
 }
 
 // createCollections creates the collections that do not exist yet, so that

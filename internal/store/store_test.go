@@ -327,6 +327,10 @@ func TestMapErr(t *testing.T) {
 		{mongo.CommandError{Code: 999, Labels: []string{"RetryableWriteError"}}, delphi.EUNAVAILABLE},
 		{mongo.WriteException{WriteConcernError: &mongo.WriteConcernError{Code: 91, Name: "ShutdownInProgress"}}, delphi.EUNAVAILABLE},
 		{mongo.WriteException{WriteErrors: []mongo.WriteError{{Code: 189, Message: "primary stepped down"}}}, delphi.EUNAVAILABLE},
+		// The embedded database's SQLite file locked past its busy timeout
+		// under saturation: for a moment too (503, not 500).
+		{mongo.CommandError{Code: 1, Name: "InternalError", Message: "database is locked (5) (SQLITE_BUSY)"}, delphi.EUNAVAILABLE},
+		{mongo.WriteException{WriteErrors: []mongo.WriteError{{Code: 1, Message: "sqlite: step: database is locked"}}}, delphi.EUNAVAILABLE},
 		// A command that failed for good.
 		{mongo.CommandError{Code: 2, Name: "BadValue"}, delphi.EINTERNAL},
 		{mongo.CommandError{Code: 1, Name: "InternalError", Message: "write: broken pipe"}, delphi.EINTERNAL},

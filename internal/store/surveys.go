@@ -21,7 +21,11 @@ import (
 //   survey_revisions  _id = "<survey id>#<revision>"; every revision, kept.
 //
 // The definition is stored as its canonical JSON in a string field
-// (definition_json). json.Marshal of a delphi.Definition is deterministic
+// (definition_json) of the revision; the surveys document leaves it out
+// (since migration 5), so the read of a study's status and revision that
+// every request makes decodes a small document: FerretDB decodes a whole
+// document even for a projection. Its definition comes from the revision
+// document, read once per process (s.definitions). json.Marshal of a delphi.Definition is deterministic
 // (struct field order, sorted map keys), so "identical definition" is a
 // string comparison, and the round trip is exact: no int/float drift, no
 // nil-versus-empty changes, no "$"-key or Decimal128 trouble, and delphi
@@ -31,7 +35,7 @@ type surveyDoc struct {
 	ID             string    `bson:"_id"`
 	SurveyID       string    `bson:"survey_id"`
 	Revision       int       `bson:"revision"`
-	DefinitionJSON string    `bson:"definition_json"`
+	DefinitionJSON string    `bson:"definition_json,omitempty"` // revisions; surveys only before migration 5
 	Status         string    `bson:"status"`
 	CreatedAt      time.Time `bson:"created_at"`
 	UpdatedAt      time.Time `bson:"updated_at"`
@@ -100,6 +104,13 @@ func (s *Store) PutSurvey(ctx context.Context, sv *delphi.Survey) (*delphi.Surve
 		Status: cmp.Or(sv.Status, delphi.SurveyActive), CreatedAt: now, UpdatedAt: now, CreatedBy: sv.CreatedBy,
 	}
 	if latest != nil {
+		if latest.DefinitionJSON == "" { // the latest's definition is its revision's
+			rev, err := s.surveyDoc(ctx, colSurveyRevisions, revisionID(id, latest.Revision), "survey revision")
+			if err != nil {
+				return nil, false, err
+			}
+			latest.DefinitionJSON = rev.DefinitionJSON
+		}
 		if latest.DefinitionJSON == doc.DefinitionJSON {
 			out, err := latest.survey()
 			return out, false, err
@@ -135,7 +146,9 @@ func (s *Store) PutSurvey(ctx context.Context, sv *delphi.Survey) (*delphi.Surve
 		}
 	}
 	doc.ID = id
-	if _, err := s.db.Collection(colSurveys).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, upsert()); err != nil {
+	pub := doc
+	pub.DefinitionJSON = "" // in the revision only
+	if _, err := s.db.Collection(colSurveys).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, pub, upsert()); err != nil {
 		return nil, false, mapErr(err, "survey")
 	}
 	out, err := doc.survey()
@@ -171,22 +184,45 @@ func (s *Store) cachedSurvey(ctx context.Context, col, id, what string) (*delphi
 	if err := s.db.Collection(col).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, withoutDefinition).Decode(&d); err != nil {
 		return nil, mapErr(err, what)
 	}
-	if def, ok := s.definitions.Get(revisionID(d.SurveyID, d.Revision)); ok {
-		return &delphi.Survey{
-			ID: d.SurveyID, Revision: d.Revision, Definition: def, Status: d.Status,
-			CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, CreatedBy: d.CreatedBy,
-		}, nil
+	def, err := s.definitionOf(ctx, &d)
+	if delphi.ErrorCode(err) == delphi.ENOTFOUND && col == colSurveys {
+		// Before migration 5 the surveys document held the definition,
+		// and a revision may be missing: read it whole.
+		var full *surveyDoc
+		if full, err = s.surveyDoc(ctx, col, id, what); err == nil {
+			def, err = s.definitionOf(ctx, full)
+		}
 	}
-	full, err := s.surveyDoc(ctx, col, id, what)
 	if err != nil {
 		return nil, err
+	}
+	return &delphi.Survey{
+		ID: d.SurveyID, Revision: d.Revision, Definition: def, Status: d.Status,
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, CreatedBy: d.CreatedBy,
+	}, nil
+}
+
+// definitionOf returns the definition of d's revision: decoded from d when
+// d holds it, else from s.definitions, else read from the revision
+// document and remembered. Shared: read-only.
+func (s *Store) definitionOf(ctx context.Context, d *surveyDoc) (*delphi.Definition, error) {
+	key := revisionID(d.SurveyID, d.Revision)
+	if def, ok := s.definitions.Get(key); ok {
+		return def, nil
+	}
+	full := d
+	if d.DefinitionJSON == "" {
+		var err error
+		if full, err = s.surveyDoc(ctx, colSurveyRevisions, key, "survey revision"); err != nil {
+			return nil, err
+		}
 	}
 	sv, err := full.survey()
 	if err != nil {
 		return nil, err
 	}
-	s.definitions.Put(revisionID(sv.ID, sv.Revision), sv.Definition)
-	return sv, nil
+	s.definitions.Put(key, sv.Definition)
+	return sv.Definition, nil
 }
 
 // SurveyByID returns the latest revision of the survey. ENOTFOUND. Its
@@ -233,11 +269,14 @@ func (s *Store) ListSurveys(ctx context.Context, ids []string) ([]*delphi.Survey
 	}
 	out := make([]*delphi.Survey, 0, len(docs))
 	for _, d := range docs {
-		sv, err := d.survey()
+		def, err := s.definitionOf(ctx, d)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, sv)
+		out = append(out, &delphi.Survey{
+			ID: d.SurveyID, Revision: d.Revision, Definition: def, Status: d.Status,
+			CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, CreatedBy: d.CreatedBy,
+		})
 	}
 	slices.SortFunc(out, func(a, b *delphi.Survey) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil

@@ -207,6 +207,29 @@ func testExpertsAccessToken(t *testing.T, s *store.Store) {
 	}
 	wantCode(t, s.SetAccessToken(ctx, "s2", a.ID, "h3", clk.Now()), delphi.ENOTFOUND)
 	wantCode(t, s.SetAccessToken(ctx, "s1", a.ID, "", clk.Now()), delphi.EINVALID)
+
+	// ExpertByLink: the session check's one read agrees with
+	// ExpertByTokenHash and carries no identity.
+	got, err = s.ExpertByLink(ctx, "s1", a.ID, h2)
+	must(t, err)
+	if got.ID != a.ID || got.Pseudonym != a.Pseudonym || got.Email != "" || got.Name != "" {
+		t.Fatalf("ExpertByLink = %+v, want the expert without identity", got)
+	}
+	for _, c := range []struct{ name, survey, expert, hash string }{
+		{"replaced link", "s1", a.ID, h1},
+		{"other study", "s2", a.ID, h2},
+		{"unknown expert", "s1", "nobody", h2},
+		{"empty hash", "s1", a.ID, ""},
+	} {
+		_, err := s.ExpertByLink(ctx, c.survey, c.expert, c.hash)
+		wantCode(t, err, delphi.ENOTFOUND)
+		if msg := delphi.ErrorMessage(err); msg != unknownMsg {
+			t.Fatalf("ExpertByLink, %s: message %q, want %q", c.name, msg, unknownMsg)
+		}
+	}
+	must(t, s.EraseExpert(ctx, "s1", a.ID, clk.Now()))
+	_, err = s.ExpertByLink(ctx, "s1", a.ID, h2)
+	wantCode(t, err, delphi.ENOTFOUND)
 }
 
 func testExpertsConcurrentCreate(t *testing.T, s *store.Store) {
