@@ -2651,7 +2651,8 @@ export interface components {
             id: string;
             points: {
                 value: number;
-                label: components["schemas"]["Text"];
+                /** @description absent for a point without a label: show its value */
+                label?: components["schemas"]["Text"];
             }[];
             /** @description offers a "cannot judge" answer */
             abstain?: {
@@ -2698,7 +2699,10 @@ export interface components {
         };
         /** @description A consensus rule: exactly one of all, any, agreement, iqr, sd, cv, comet is set */
         Rule: {
+            /** @description below this many valid answers, no consensus; applies to the overall result and, unless group_min_n is given, to each expert group */
             min_n?: number;
+            /** @description the min_n of each expert group's result, in place of min_n */
+            group_min_n?: number;
             all?: components["schemas"]["Rule"][];
             any?: components["schemas"]["Rule"][];
             agreement?: {
