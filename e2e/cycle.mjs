@@ -478,7 +478,10 @@ export function cycleTests(ctx) {
         const csrf = (await page.context().cookies()).find((x) => x.name === 'er_expert_csrf')?.value ?? '';
         const r = await page.request.post('/api/v1/participation/submit', { headers: { 'X-CSRF-Token': csrf } });
         const body = await r.json().catch(() => null);
-        assert(r.status() === 422 && body?.error?.field === 'M1', `submit without justification: ${r.status()} ${JSON.stringify(body)}`);
+        assert(
+          r.status() === 422 && body?.error?.field === 'justification' && body?.error?.item === 'M1' && body?.error?.details?.[0]?.item === 'M1',
+          `submit without justification: ${r.status()} ${JSON.stringify(body)}`,
+        );
 
         // The link leads to the justification field itself.
         await missing.getByRole('button', { name: item('M1').text.de, exact: true }).click();

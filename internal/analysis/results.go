@@ -625,9 +625,10 @@ func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.V
 	rule := c.def.Consensus
 	r := RatingResult{Overall: stats.Describe(values, abstain, opt), ByGroup: make(map[string]GroupRating, len(c.groups))}
 	r.Consensus = Evaluate(rule, r.Overall, sc)
+	groupRule := rule.ForGroups() // min_n or group_min_n per group
 	for gi, g := range c.groups {
 		s := stats.Describe(c.byGroup[gi], c.abstainsBy[gi], opt)
-		r.ByGroup[g] = GroupRating{Summary: s, Consensus: Evaluate(rule, s, sc)}
+		r.ByGroup[g] = GroupRating{Summary: s, Consensus: Evaluate(groupRule, s, sc)}
 	}
 	if c.hasPrev {
 		prev, now := c.pairs(pick)

@@ -552,3 +552,46 @@ func TestComputeCountsSubmittedOrAll(t *testing.T) {
 		}
 	}
 }
+
+// TestComputeGroupMinN: min_n alone applies to the overall result and to
+// every group (the behaviour before group_min_n existed), so groups of four
+// never reach consensus with min_n 8; group_min_n states the groups' own
+// minimum, and the overall result keeps min_n.
+func TestComputeGroupMinN(t *testing.T) {
+	var as answers
+	as.ratings("R1", "zeta", 1, 5, 5, 5, 5) // 4 answers, all agree
+	as.ratings("R1", "alpha", 1, 5, 5, 4, 4)
+	for _, tc := range []struct {
+		name             string
+		rule             delphi.Rule
+		overall, byGroup string
+		groupReason      string
+	}{
+		{"min_n 8 alone", delphi.Rule{MinN: 8, Agreement: &delphi.AgreementRule{MinPercent: 75}}, ConsensusIn, ConsensusNone, "min_n: n 4 < 8"},
+		{"min_n 8, group_min_n 3", delphi.Rule{MinN: 8, GroupMinN: 3, Agreement: &delphi.AgreementRule{MinPercent: 75}}, ConsensusIn, ConsensusIn, "agreement"},
+		{"min_n 9, group_min_n 5", delphi.Rule{MinN: 9, GroupMinN: 5, Agreement: &delphi.AgreementRule{MinPercent: 75}}, ConsensusNone, ConsensusNone, "min_n: n 4 < 5"},
+		{"group_min_n only", delphi.Rule{GroupMinN: 5, Agreement: &delphi.AgreementRule{MinPercent: 75}}, ConsensusIn, ConsensusNone, "min_n: n 4 < 5"},
+		{"nested group_min_n", delphi.Rule{All: []delphi.Rule{
+			{MinN: 8, GroupMinN: 4, Agreement: &delphi.AgreementRule{MinPercent: 75}},
+			{IQR: &delphi.MaxRule{Max: 1}},
+		}}, ConsensusIn, ConsensusIn, "all("},
+	} {
+		def := testDef()
+		def.Consensus = tc.rule
+		rr := item(t, compute(def, as, nil), "R1").Rating
+		if rr.Consensus.Outcome != tc.overall {
+			t.Errorf("%s: overall %+v, want %s", tc.name, rr.Consensus, tc.overall)
+		}
+		for _, g := range []string{"zeta", "alpha"} {
+			if c := rr.ByGroup[g].Consensus; c.Outcome != tc.byGroup || !strings.HasPrefix(c.Reason, tc.groupReason) {
+				t.Errorf("%s: group %s %+v, want %s (%s…)", tc.name, g, c, tc.byGroup, tc.groupReason)
+			}
+		}
+	}
+	// ForGroups leaves the rule itself alone.
+	r := delphi.Rule{MinN: 8, GroupMinN: 3, All: []delphi.Rule{{MinN: 6, GroupMinN: 2, IQR: &delphi.MaxRule{Max: 1}}, {MinN: 5}}}
+	g := r.ForGroups()
+	if g.MinN != 3 || g.GroupMinN != 0 || g.All[0].MinN != 2 || g.All[1].MinN != 5 || r.MinN != 8 || r.All[0].MinN != 6 || r.All[0].GroupMinN != 2 {
+		t.Errorf("ForGroups: %+v from %+v", g, r)
+	}
+}

@@ -28,7 +28,7 @@ func RuleText(rule delphi.Rule, def *delphi.Definition, lang string) string {
 	}
 	var b strings.Builder
 	top := rule
-	top.MinN = 0
+	top.MinN, top.GroupMinN = 0, 0
 	b.WriteString(w.pick("Konsens, wenn ", "Consensus when "))
 	in, _ := w.text(top, false, true)
 	b.WriteString(in)
@@ -61,6 +61,7 @@ func RuleText(rule delphi.Rule, def *delphi.Definition, lang string) string {
 		b.WriteString(w.pick("; mindestens "+strconv.Itoa(rule.MinN)+" gültige Antworten",
 			"; at least "+strconv.Itoa(rule.MinN)+" valid answers"))
 	}
+	b.WriteString(w.groupMinN(rule))
 	return b.String()
 }
 
@@ -183,10 +184,27 @@ func (w *ruleWriter) text(r delphi.Rule, out, top bool) (string, bool) {
 			", with at least "+strconv.Itoa(r.MinN)+" valid answers")
 		compound = true
 	}
+	if g := w.groupMinN(r); g != "" {
+		s += g
+		compound = true
+	}
 	if compound && !top {
 		s = "(" + s + ")"
 	}
 	return s, true
+}
+
+// groupMinN states a node's group_min_n, which replaces its min_n for the
+// expert groups, e.g. " (in jeder Gruppe mindestens 3)"; "" when not given.
+func (w *ruleWriter) groupMinN(r delphi.Rule) string {
+	if r.GroupMinN <= 0 {
+		return ""
+	}
+	n := strconv.Itoa(r.GroupMinN)
+	if r.MinN > 0 {
+		return w.pick(" (in jeder Gruppe mindestens "+n+")", " (in each group at least "+n+")")
+	}
+	return w.pick("; in jeder Gruppe mindestens "+n+" gültige Antworten", "; in each group at least "+n+" valid answers")
 }
 
 func (w *ruleWriter) core(r delphi.Rule, out bool) (string, bool) {

@@ -134,6 +134,12 @@ func TestRuleTextForms(t *testing.T) {
 		{"single point band", agree(50), &delphi.Definition{Scales: []delphi.Scale{{ID: "yn", Points: []delphi.ScalePoint{{Value: 0}, {Value: 1}},
 			Agreement: delphi.Band{Min: 1, Max: 1}}}}, "de", "Konsens, wenn mindestens 50 % Zustimmung (Skalenpunkt 1)"},
 		{"empty", delphi.Rule{}, def, "en", "No consensus rule defined"},
+		{"group_min_n de", delphi.Rule{MinN: 8, GroupMinN: 3, Agreement: &delphi.AgreementRule{MinPercent: 75}}, noOutDef, "de",
+			"Konsens, wenn mindestens 75 % Zustimmung (Skalenpunkte 4–5); mindestens 8 gültige Antworten (in jeder Gruppe mindestens 3)"},
+		{"group_min_n only en", delphi.Rule{GroupMinN: 3, Agreement: &delphi.AgreementRule{MinPercent: 75}}, noOutDef, "en",
+			"Consensus when at least 75% agreement (scale points 4–5); in each group at least 3 valid answers"},
+		{"nested group_min_n en", delphi.Rule{All: []delphi.Rule{{MinN: 10, GroupMinN: 4, Agreement: &delphi.AgreementRule{MinPercent: 90}}, {IQR: &delphi.MaxRule{Max: 1}}}}, noOutDef, "en",
+			"Consensus when (at least 90% agreement (scale points 4–5), with at least 10 valid answers (in each group at least 4)) and IQR ≤ 1"},
 	} {
 		if got := RuleText(tc.rule, tc.def, tc.lang); got != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)

@@ -4,7 +4,10 @@ package delphi
 // validated by internal/survey against surveys/schema.json plus semantic checks.
 // JSON and YAML field names are identical (snake_case).
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Languages the platform speaks. Every study text may be given in each.
 const (
@@ -100,10 +103,20 @@ type Scale struct {
 	Disagreement *Band `json:"disagreement,omitempty" yaml:"disagreement,omitempty"`
 }
 
-// ScalePoint is one point of a scale.
+// ScalePoint is one point of a scale. Label may be empty: the point is
+// then shown as its number (see LabelText).
 type ScalePoint struct {
 	Value int  `json:"value" yaml:"value"`
-	Label Text `json:"label" yaml:"label"`
+	Label Text `json:"label,omitempty" yaml:"label,omitempty"`
+}
+
+// LabelText returns the point's label in lang (falling back as Text.Get
+// does), or its number when the point has no label.
+func (p ScalePoint) LabelText(lang string) string {
+	if s := p.Label.Get(lang); s != "" {
+		return s
+	}
+	return strconv.Itoa(p.Value)
 }
 
 // Abstain is the "cannot judge" option of a scale.
@@ -175,8 +188,12 @@ type Numeric struct {
 
 // Rule is a consensus rule: exactly one of All, Any, Agreement, IQR, SD, CV,
 // COMET is set. MinN applies where it is given: below it, no consensus.
+// It applies to the overall result and, unless GroupMinN is given, to each
+// expert group as well; GroupMinN, where given, replaces it for the groups
+// (see ForGroups).
 type Rule struct {
 	MinN      int            `json:"min_n,omitempty" yaml:"min_n,omitempty"`
+	GroupMinN int            `json:"group_min_n,omitempty" yaml:"group_min_n,omitempty"`
 	All       []Rule         `json:"all,omitempty" yaml:"all,omitempty"`
 	Any       []Rule         `json:"any,omitempty" yaml:"any,omitempty"`
 	Agreement *AgreementRule `json:"agreement,omitempty" yaml:"agreement,omitempty"`
@@ -184,6 +201,30 @@ type Rule struct {
 	SD        *MaxRule       `json:"sd,omitempty" yaml:"sd,omitempty"`
 	CV        *MaxRule       `json:"cv,omitempty" yaml:"cv,omitempty"`
 	COMET     *COMETRule     `json:"comet,omitempty" yaml:"comet,omitempty"`
+}
+
+// ForGroups returns the rule as it applies to one expert group: at every
+// node that gives GroupMinN, that replaces MinN; elsewhere MinN stays (a
+// study written before group_min_n existed applies min_n to groups too).
+func (r Rule) ForGroups() Rule {
+	if r.GroupMinN > 0 {
+		r.MinN = r.GroupMinN
+	}
+	r.GroupMinN = 0
+	r.All = forGroups(r.All)
+	r.Any = forGroups(r.Any)
+	return r
+}
+
+func forGroups(rs []Rule) []Rule {
+	if rs == nil {
+		return nil
+	}
+	out := make([]Rule, len(rs))
+	for i, k := range rs {
+		out[i] = k.ForGroups()
+	}
+	return out
 }
 
 // AgreementRule: share of valid answers in the scale's agreement band >= MinPercent

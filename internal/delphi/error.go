@@ -34,11 +34,15 @@ const (
 )
 
 // Error is a domain error: a code, a message fit for the user, and the field
-// (a JSON path or item id) it concerns, if any.
+// (a JSON path) and the item (of a study) it concerns, if any. An answer's
+// error names both: {"field": "value", "item": "T03"}.
 type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// Item is the id of the study item the error concerns, e.g. the item
+	// whose answer was refused.
+	Item string
 	// Reason names the specific problem (a Reason… constant), if the UI
 	// needs more than the code; Params are the values its text takes.
 	Reason string
@@ -55,6 +59,7 @@ type Error struct {
 // Detail is one of several problems reported together.
 type Detail struct {
 	Field   string `json:"field,omitempty"`
+	Item    string `json:"item,omitempty"` // the study item the problem concerns, if any
 	Line    int    `json:"line,omitempty"`
 	Column  int    `json:"column,omitempty"`
 	Message string `json:"message"`
@@ -64,6 +69,9 @@ func (e *Error) Error() string {
 	s := e.Code + ": " + e.Message
 	if e.Field != "" {
 		s += " (field " + e.Field + ")"
+	}
+	if e.Item != "" {
+		s += " (item " + e.Item + ")"
 	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
@@ -87,6 +95,17 @@ func FieldErrorf(code, field, format string, args ...any) *Error {
 func (e *Error) WithReason(reason string, params map[string]any) *Error {
 	e.Reason, e.Params = reason, params
 	return e
+}
+
+// ForItem returns err as an *Error that names the study item id, keeping
+// its code, field and message; nil stays nil.
+func ForItem(err error, id string) error {
+	if err == nil {
+		return nil
+	}
+	e := *AsError(err)
+	e.Item = id
+	return &e
 }
 
 // Internal wraps an unexpected error; its text is logged, never shown.

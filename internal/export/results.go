@@ -600,7 +600,16 @@ func (s *study) scaleEnds(sc delphi.Scale) string {
 		return ""
 	}
 	lo, hi := sc.Points[0], sc.Points[len(sc.Points)-1]
-	return " (" + strconv.Itoa(lo.Value) + " = " + s.text(lo.Label) + " … " + strconv.Itoa(hi.Value) + " = " + s.text(hi.Label) + ")"
+	return " (" + s.pointText(lo) + " … " + s.pointText(hi) + ")"
+}
+
+// pointText renders a scale point as "5 = sehr", or "5" when it has no label.
+func (s *study) pointText(p delphi.ScalePoint) string {
+	n := strconv.Itoa(p.Value)
+	if l := s.text(p.Label); l != "" {
+		return n + " = " + l
+	}
+	return n
 }
 
 // palette returns n colours from red over grey to green, as Likert charts use.

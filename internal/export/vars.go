@@ -259,7 +259,12 @@ func (s *study) codes(v *variable) []codeLabel {
 		}
 		out := make([]codeLabel, 0, len(sc.Points)+1)
 		for _, p := range sc.Points {
-			out = append(out, codeLabel{float64(p.Value), p.Label})
+			label := p.Label
+			if len(label) == 0 { // a point without a label is its number
+				n := strconv.Itoa(p.Value)
+				label = both(n, n)
+			}
+			out = append(out, codeLabel{float64(p.Value), label})
 		}
 		if sc.Abstain != nil {
 			out = append(out, codeLabel{AbstainCode, sc.Abstain.Label})
@@ -336,7 +341,10 @@ func (s *study) codesText(v *variable, lang string) string {
 	cl := s.codes(v)
 	parts := make([]string, len(cl))
 	for i, c := range cl {
-		parts[i] = strconv.FormatFloat(c.Value, 'g', -1, 64) + " = " + c.Label.Get(lang)
+		parts[i] = strconv.FormatFloat(c.Value, 'g', -1, 64)
+		if l := c.Label.Get(lang); l != parts[i] { // an unlabelled point: just its number
+			parts[i] += " = " + l
+		}
 	}
 	return strings.Join(parts, "; ")
 }

@@ -447,6 +447,32 @@ func TestSurveys(t *testing.T) {
 	})
 }
 
+// TestSurveyUploadHints: the problems that teach reach the API with the
+// field path, line and column the CLI prints; a study with sparse labels
+// and group_min_n is stored, its unlabelled points without a label.
+func TestSurveyUploadHints(t *testing.T) {
+	e := newEnv(t)
+	sparse := readFile(t, "../../surveys/testdata/valid/sparse-labels.yaml")
+	up := func(name, body string, status int, want ...string) scenario {
+		return scenario{name: name, method: "POST", url: "/api/v1/surveys?filename=s.yaml", as: "admin", ctype: "application/yaml", body: body, status: status, want: want}
+	}
+	e.run([]scenario{
+		up("a share for a percentage", strings.Replace(sparse, "min_percent: 70", "min_percent: 0.7", 1), 422,
+			`{"field":"consensus.agreement.min_percent","line":30,"column":28,"message":"min_percent is in percent: 0.7 means 0.7 %; did you mean 70?"}`),
+		up("a percent sign", strings.Replace(sparse, "min_percent: 70", "min_percent: 70%", 1), 422,
+			`"field":"consensus.agreement.min_percent"`, `without \"%\"`),
+		up("or for any", strings.Replace(sparse, "  agreement: {min_percent: 70}", "  or:\n    - agreement: {min_percent: 70}\n    - iqr: {max: 1}", 1), 422,
+			`{"field":"consensus.or","line":30,"column":3,"message":"unknown key \"or\"; did you mean \"any\"?"}`),
+		up("n >= 8 inside all", strings.Replace(sparse, "  agreement: {min_percent: 70}", "  all:\n    - agreement: {min_percent: 70}\n    - n >= 8", 1), 422,
+			`"field":"consensus.all[1]","line":32`, `write min_n: 8 next to all:`),
+		up("points as text", strings.Replace(sparse, "points: {from: 1, to: 7}", "points: [1..7]", 1), 422,
+			`"field":"scales[0].points","line":10,"column":13`, `write {from: 1, to: 7}`),
+		up("sparse labels and group_min_n", sparse, 201, `"revision":1`),
+		{name: "the stored study", method: "GET", url: "/api/v1/surveys/sparse", as: "admin", status: 200,
+			want: []string{`"points":[{"value":1,"label":{"en":"strongly disagree"}},{"value":2},{"value":3},{"value":4,"label":{"en":"neither"}}`, `"min_n":8,"group_min_n":3`, `in each group at least 3`}},
+	})
+}
+
 func TestSurveyMultipartUploadAssignsCoordinator(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

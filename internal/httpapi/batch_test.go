@@ -118,13 +118,13 @@ func TestBatchSave(t *testing.T) {
 	// Only refused answers: nothing stored, the progress as it is.
 	long := strings.Repeat("x", 5001)
 	e.run([]scenario{
-		put("a comment too long", batch(`{"item_id":"r1","value":4,"comment":"`+long+`","seq":9}`), 200, `"field":"comment"`, `"code":"invalid"`, `"progress":{"answered":2,"total":9}`),
+		put("a comment too long", batch(`{"item_id":"r1","value":4,"comment":"`+long+`","seq":9}`), 200, `"field":"comment","item":"r1"`, `"code":"invalid"`, `"progress":{"answered":2,"total":9}`),
 		put("a justification with a NUL", batch(`{"item_id":"r1","value":4,"justification":"a\u0000b","seq":9}`), 200, `"field":"justification"`, `"code":"invalid"`),
-		put("a text value too long for the item", batch(`{"item_id":"t1","value":"`+strings.Repeat("ä", 21)+`","seq":9}`), 200, `"field":"value"`),
+		put("a text value too long for the item", batch(`{"item_id":"t1","value":"`+strings.Repeat("ä", 21)+`","seq":9}`), 200, `"field":"value","item":"t1"`),
 		put("an operator in a value", batch(`{"item_id":"m1","value":{"imp":{"$gt":""},"feas":2},"seq":9}`), 200, `"field":"value.imp"`, `"code":"invalid"`),
-		put("only refused answers", batch(`{"item_id":"zz","value":4,"seq":9}`), 200, `"code":"not_found"`, `"progress":{"answered":2,"total":9}`),
+		put("only refused answers", batch(`{"item_id":"zz","value":4,"seq":9}`), 200, `"code":"not_found"`, `"field":"item","item":"zz"`, `"progress":{"answered":2,"total":9}`),
 		// The single save shares the batch's path: the same error alone.
-		{name: "the single save's error", method: "PUT", url: "/api/v1/participation/answers/r2", headers: auth, body: `{"value":4,"comment":"hm","seq":5}`, status: 422, want: []string{`"field":"comment"`}},
+		{name: "the single save's error", method: "PUT", url: "/api/v1/participation/answers/r2", headers: auth, body: `{"value":4,"comment":"hm","seq":5}`, status: 422, want: []string{`"field":"comment","item":"r2"`}},
 	})
 }
 

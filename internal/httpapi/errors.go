@@ -51,13 +51,14 @@ type errorJSON struct {
 	Code    string          `json:"code"`
 	Message string          `json:"message"`
 	Field   string          `json:"field,omitempty"`
+	Item    string          `json:"item,omitempty"`
 	Reason  string          `json:"reason,omitempty"`
 	Params  map[string]any  `json:"params,omitempty"`
 	Details []delphi.Detail `json:"details,omitempty"`
 }
 
 // handleError is Fiber's ErrorHandler: every error leaves as JSON
-// {"error":{"code","message","field","reason","params","details"}} with the status from statusOf.
+// {"error":{"code","message","field","item","reason","params","details"}} with the status from statusOf.
 // Only internal errors are logged, and their text is never shown.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	var fe *fiber.Error
@@ -87,5 +88,5 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.RetryAfter))
 	}
 	s.setSecurityHeaders(c)
-	return c.Status(status).JSON(errorBody{Error: errorJSON{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason, Params: e.Params, Details: e.Details}})
+	return c.Status(status).JSON(errorBody{Error: errorJSON{Code: e.Code, Message: e.Message, Field: e.Field, Item: e.Item, Reason: e.Reason, Params: e.Params, Details: e.Details}})
 }

@@ -422,15 +422,15 @@ func TestParticipationValidation(t *testing.T) {
 		{name: "consent", method: "POST", url: "/api/v1/participation/consent", headers: auth, status: 200, want: []string{`"consent_at":"2026-11-26T09:00:00Z"`}},
 		put("rating", "r1", `{"value":4,"seq":1}`, 200, `"value":4`, `"applied":true`, `"progress":{"answered":1,"total":9}`),
 		put("rating abstain", "r1", `{"value":"abstain","seq":2}`, 200, `"value":"abstain"`),
-		put("rating off the scale", "r1", `{"value":7,"seq":3}`, 422, `"field":"value"`),
+		put("rating off the scale", "r1", `{"value":7,"seq":3}`, 422, `"field":"value","item":"r1"`),
 		put("rating not a number", "r1", `{"value":"maybe","seq":3}`, 422, `"field":"value"`),
 		put("rating fraction", "r1", `{"value":2.5,"seq":3}`, 422, `"field":"value"`),
 		put("multi rating", "m1", `{"value":{"imp":4,"feas":3},"seq":1}`, 200, `"value":{"feas":3,"imp":4}`),
-		put("multi rating incomplete", "m1", `{"value":{"imp":4},"seq":2}`, 422, `"field":"value.feas"`),
+		put("multi rating incomplete", "m1", `{"value":{"imp":4},"seq":2}`, 422, `"field":"value.feas","item":"m1"`),
 		put("multi rating unknown criterion", "m1", `{"value":{"imp":4,"feas":3,"x":1},"seq":2}`, 422, `"field":"value.x"`),
 		put("multi rating abstain where the scale has none", "m1", `{"value":{"imp":4,"feas":"abstain"},"seq":2}`, 422, `"field":"value.feas"`),
 		put("single choice", "s1", `{"value":"web","seq":1}`, 200, `"value":"web"`),
-		put("single choice unknown option", "s1", `{"value":"nope","seq":2}`, 422, `"field":"value"`),
+		put("single choice unknown option", "s1", `{"value":"nope","seq":2}`, 422, `"field":"value","item":"s1"`),
 		put("multiple choice", "c1", `{"value":["x","z"],"seq":1}`, 200, `"value":["x","z"]`),
 		put("multiple choice over max", "c1", `{"value":["x","y","z"],"seq":2}`, 422, "at most 2"),
 		put("multiple choice twice", "c1", `{"value":["x","x"],"seq":2}`, 422, "twice"),
@@ -445,12 +445,12 @@ func TestParticipationValidation(t *testing.T) {
 		put("numeric above max", "n1", `{"value":1001,"seq":2}`, 422, "at most 1000"),
 		put("numeric not whole", "n1", `{"value":2.5,"seq":2}`, 422, "whole"),
 		put("text", "t1", `{"value":"kurz","seq":1}`, 200, `"value":"kurz"`),
-		put("text too long for the item", "t1", `{"value":"`+strings.Repeat("ä", 21)+`","seq":2}`, 422, `"field":"value"`),
+		put("text too long for the item", "t1", `{"value":"`+strings.Repeat("ä", 21)+`","seq":2}`, 422, `"field":"value","item":"t1"`),
 		put("comment too long", "r1", `{"value":4,"comment":"`+long+`","seq":10}`, 422, `"field":"comment"`),
-		put("justification too long", "r1", `{"value":4,"justification":"`+long+`","seq":10}`, 422, `"field":"justification"`),
-		put("comment on an item without comments", "r2", `{"value":4,"comment":"hm","seq":1}`, 422, `"field":"comment"`),
-		put("unknown item", "zz", `{"value":4,"seq":1}`, 404),
-		put("seq missing", "r2", `{"value":4}`, 422, `"field":"seq"`),
+		put("justification too long", "r1", `{"value":4,"justification":"`+long+`","seq":10}`, 422, `"field":"justification","item":"r1"`),
+		put("comment on an item without comments", "r2", `{"value":4,"comment":"hm","seq":1}`, 422, `"field":"comment","item":"r2"`),
+		put("unknown item", "zz", `{"value":4,"seq":1}`, 404, `"field":"item","item":"zz"`),
+		put("seq missing", "r2", `{"value":4}`, 422, `"field":"seq","item":"r2"`),
 		put("unknown field", "r2", `{"value":4,"seq":1,"expert_id":"x"}`, 422, `"field":"expert_id"`),
 		put("malformed JSON", "r2", `{"value":`, 400),
 		{name: "not JSON", method: "PUT", url: "/api/v1/participation/answers/r2", headers: auth, body: "value=4", ctype: "text/plain", status: 400},
@@ -606,12 +606,14 @@ func TestFeedbackAndJustification(t *testing.T) {
 	}
 	e.expertCall(a, "PUT", "/api/v1/participation/answers/r2", `{"value":5,"seq":1}`, 200)
 	out = e.expertCall(a, "POST", "/api/v1/participation/submit", "", 422)
-	if !bytes.Contains(out, []byte(`"field":"r1,r2"`)) || !bytes.Contains(out, []byte(`"details":[{"field":"r1"`)) {
+	// One convention for every answer's error: the field and the item.
+	if !bytes.Contains(out, []byte(`"field":"justification","details":[{"field":"justification","item":"r1"`)) ||
+		!bytes.Contains(out, []byte(`{"field":"justification","item":"r2"`)) || bytes.Contains(out, []byte(`"field":"justification","item":"r1","details"`)) {
 		t.Fatalf("submit without justifications: %s", out)
 	}
 	e.expertCall(a, "PUT", "/api/v1/participation/answers/r1", `{"value":2,"justification":"local evidence","seq":2}`, 200)
 	out = e.expertCall(a, "POST", "/api/v1/participation/submit", "", 422)
-	if !bytes.Contains(out, []byte(`"field":"r2"`)) {
+	if !bytes.Contains(out, []byte(`"field":"justification","item":"r2","details":[{"field":"justification","item":"r2"`)) {
 		t.Fatalf("submit with one justification: %s", out)
 	}
 	// Inside the IQR (bounds included) none is needed.
@@ -650,7 +652,7 @@ func TestNumericEstimateNeedsJustification(t *testing.T) {
 		t.Fatalf("save of an estimate outside the IQR: %s", out)
 	}
 	out = e.expertCall(a, "POST", "/api/v1/participation/submit", "", 422)
-	if !bytes.Contains(out, []byte(`"field":"n1"`)) || !bytes.Contains(out, []byte(`"details":[{"field":"n1"`)) {
+	if !bytes.Contains(out, []byte(`"field":"justification","item":"n1","details":[{"field":"justification","item":"n1"`)) {
 		t.Fatalf("submit without a justification: %s", out)
 	}
 	e.expertCall(a, "PUT", "/api/v1/participation/answers/n1", `{"value":50,"justification":"the new tariff","seq":2}`, 200)

@@ -441,6 +441,7 @@ type ItemError struct {
 	Code    string          `json:"code"`
 	Message string          `json:"message"`
 	Field   string          `json:"field,omitempty"`
+	Item    string          `json:"item,omitempty"` // the item id, as in every answer's error
 	Details []delphi.Detail `json:"details,omitempty"`
 }
 
@@ -519,9 +520,10 @@ func (s *Service) SaveBatch(ctx context.Context, p Participant, in []BatchAnswer
 		out.Results[i].ItemID = x.ItemID
 		a, it, err := s.answer(p, rc.round, x)
 		if err != nil {
+			err = delphi.ForItem(err, x.ItemID) // {"field": "value", "item": "T03"}
 			e := delphi.AsError(err)
 			out.Results[i].err = err
-			out.Results[i].Error = &ItemError{Code: e.Code, Message: e.Message, Field: e.Field, Details: e.Details}
+			out.Results[i].Error = &ItemError{Code: e.Code, Message: e.Message, Field: e.Field, Item: e.Item, Details: e.Details}
 			continue
 		}
 		as, items, idx = append(as, a), append(items, it), append(idx, i)
@@ -658,8 +660,9 @@ type SubmitResult struct {
 // submission time, a later one after a change counts. Errors: ECONFLICT as
 // for Save (round, consent, decline); EINVALID when the study asks for a
 // justification of answers outside the previous round's interquartile
-// range and some lack one: the field lists their item ids,
-// comma-separated, with one detail each.
+// range and some lack one: field "justification", one detail per item
+// ({"field": "justification", "item": id}), and the item too when it is
+// the only one.
 func (s *Service) Submit(ctx context.Context, p Participant) (*SubmitResult, error) {
 	def := p.Survey.Definition
 	rc, err := s.load(ctx, p, def.Rounds.Feedback.JustifyOutsideIQR)
@@ -675,14 +678,18 @@ func (s *Service) Submit(ctx context.Context, p Participant) (*SubmitResult, err
 		a, ok := rc.answer(ri.Item.ID)
 		if ok && needsJustification(a, rc.itemFeedback(ri.Item.ID), def.Rounds.Feedback.JustifyOutsideIQR) {
 			missing = append(missing, ri.Item.ID)
-			details = append(details, delphi.Detail{Field: ri.Item.ID, Message: "the answer lies outside the previous round's interquartile range; give a short justification"})
+			details = append(details, delphi.Detail{Field: "justification", Item: ri.Item.ID, Message: "the answer lies outside the previous round's interquartile range; give a short justification"})
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &delphi.Error{
-			Code: delphi.EINVALID, Field: strings.Join(missing, ","), Details: details,
+		e := &delphi.Error{
+			Code: delphi.EINVALID, Field: "justification", Details: details,
 			Message: "answers outside the previous round's interquartile range need a short justification: " + strings.Join(missing, ", "),
 		}
+		if len(missing) == 1 {
+			e.Item = missing[0]
+		}
+		return nil, e
 	}
 	e, now := p.Expert, s.now()
 	_, release, err := s.Rounds.Accept(ctx, p.Survey.ID, rc.round.Number) // as in SaveBatch

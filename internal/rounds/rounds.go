@@ -206,7 +206,7 @@ func carried(prev *delphi.Round, res *analysis.RoundResults, co delphi.CarryOver
 	case delphi.CarryChosen:
 		for i, id := range co.Items {
 			if _, ok := prev.Item(id); !ok {
-				return nil, delphi.FieldErrorf(delphi.EINVALID, fmt.Sprintf("carry_over.items[%d]", i), "item %q was not asked in round %d", id, prev.Number)
+				return nil, delphi.ForItem(delphi.FieldErrorf(delphi.EINVALID, fmt.Sprintf("carry_over.items[%d]", i), "item %q was not asked in round %d", id, prev.Number), id)
 			}
 			out[id] = true
 		}
@@ -274,10 +274,10 @@ func nextItems(def *delphi.Definition, existing []*delphi.Round, res *analysis.R
 		p := fmt.Sprintf("changed_items[%d].", i)
 		ri, ok := items[ch.ItemID]
 		if !ok {
-			return nil, delphi.FieldErrorf(delphi.EINVALID, p+"item_id", "item %q is not carried over into this round", ch.ItemID)
+			return nil, delphi.ForItem(delphi.FieldErrorf(delphi.EINVALID, p+"item_id", "item %q is not carried over into this round", ch.ItemID), ch.ItemID)
 		}
 		if slices.Contains(changedIDs, ch.ItemID) {
-			return nil, delphi.FieldErrorf(delphi.EINVALID, p+"item_id", "item %q is changed twice", ch.ItemID)
+			return nil, delphi.ForItem(delphi.FieldErrorf(delphi.EINVALID, p+"item_id", "item %q is changed twice", ch.ItemID), ch.ItemID)
 		}
 		if err := def.CheckLangText(p+"text", ch.Text, true); err != nil {
 			return nil, err
@@ -320,7 +320,7 @@ func nextItems(def *delphi.Definition, existing []*delphi.Round, res *analysis.R
 			return nil, err
 		}
 		if used[it.ID] || slices.Contains(newIDs, it.ID) {
-			return nil, delphi.FieldErrorf(delphi.EINVALID, p+"item.id", "item id %q is already used in this study", it.ID)
+			return nil, delphi.ForItem(delphi.FieldErrorf(delphi.EINVALID, p+"item.id", "item id %q is already used in this study", it.ID), it.ID)
 		}
 		if err := delphi.CheckText(p+"reason", ni.Reason, delphi.LongText); err != nil {
 			return nil, err

@@ -21,6 +21,7 @@ type checker struct {
 	d      *delphi.Definition
 	langs  []string                // declared languages that are valid
 	scales map[string]delphi.Scale // first definition of each scale id
+	vague  map[string]bool         // scale ids whose points cannot all be read
 	items  map[string][]string     // item id -> path of its first definition
 }
 
@@ -90,6 +91,7 @@ func (c *checker) check() {
 	}
 
 	c.scales = map[string]delphi.Scale{}
+	c.vague = map[string]bool{}
 	seen = map[string][]string{}
 	for i, s := range d.Scales {
 		if c.unique("scale", seen, s.ID, path("scales", i, "id")) {
@@ -124,6 +126,7 @@ func (c *checker) check() {
 		}
 	}
 
+	c.ruleHints(path("consensus"))
 	c.rule(path("consensus"), d.Consensus, rated)
 
 	if d.Rounds.CarryOver.Mode == delphi.CarryChosen {
@@ -227,10 +230,28 @@ func (c *checker) text(t delphi.Text, parts ...any) {
 
 func (c *checker) scale(i int, s delphi.Scale) {
 	p := path("scales", i)
+	if !c.points(i) {
+		// Points that cannot be read must not be reported as, say,
+		// "points 0, 0, 0" by the band checks.
+		c.vague[s.ID] = true
+	}
+	list, isList := c.t.value(path(p, "points"))
+	entries, _ := list.([]any)
+	readable := func(j int) bool {
+		if !isList || j >= len(entries) {
+			return false
+		}
+		_, ok := pointValue(entries[j])
+		return ok
+	}
 	for j, pt := range s.Points {
 		c.text(pt.Label, p, "points", j, "label")
-		if j > 0 && c.present(path(p, "points", j, "value")) && c.present(path(p, "points", j-1, "value")) && pt.Value <= s.Points[j-1].Value {
-			c.add(path(p, "points", j, "value"), "scale points must be in ascending order of value; %d follows %d", pt.Value, s.Points[j-1].Value)
+		if j > 0 && readable(j) && readable(j-1) && pt.Value <= s.Points[j-1].Value {
+			tokens := path(p, "points", j)
+			if c.present(path(tokens, "value")) {
+				tokens = path(tokens, "value")
+			}
+			c.add(tokens, "scale points must be in ascending order of value; %d follows %d", pt.Value, s.Points[j-1].Value)
 		}
 	}
 	if s.Abstain != nil {
@@ -255,7 +276,7 @@ func (c *checker) band(tokens []string, what string, b delphi.Band, s delphi.Sca
 		ok  bool
 		v   int
 	}{{"min", okMin, b.Min}, {"max", okMax, b.Max}} {
-		if e.ok && len(s.Points) > 0 && !isPoint(s, e.v) {
+		if e.ok && len(s.Points) > 0 && !c.vague[s.ID] && !isPoint(s, e.v) {
 			c.add(path(tokens, e.key), "%s %s %d is not a point of scale %q (%s)", what, e.key, e.v, s.ID, pointsString(s))
 			valid = false
 		}
@@ -288,18 +309,11 @@ func bandString(b delphi.Band) string {
 // pointsString describes the points of a scale: "points 1–5" when they are
 // consecutive, else "points 1, 3, 5".
 func pointsString(s delphi.Scale) string {
-	consecutive := true
-	vals := make([]string, len(s.Points))
+	vals := make([]int, len(s.Points))
 	for i, p := range s.Points {
-		vals[i] = strconv.Itoa(p.Value)
-		if i > 0 && p.Value != s.Points[i-1].Value+1 {
-			consecutive = false
-		}
+		vals[i] = p.Value
 	}
-	if consecutive && len(s.Points) > 2 {
-		return fmt.Sprintf("points %d–%d", s.Points[0].Value, s.Points[len(s.Points)-1].Value)
-	}
-	return "points " + strings.Join(vals, ", ")
+	return valuesString(vals)
 }
 
 func (c *checker) scaleRef(tokens []string, id string) {

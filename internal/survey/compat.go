@@ -19,7 +19,7 @@ import (
 // an option, lowering max_choices, and changing top_k.
 //
 // It returns nil or a *delphi.Error with code EINVALID and one detail per
-// refused change, whose Field is the item id.
+// refused change, whose Field and Item are the item id.
 func Compatible(old, new *delphi.Definition, answered map[string]bool) error {
 	if old == nil {
 		return nil
@@ -35,12 +35,13 @@ func Compatible(old, new *delphi.Definition, answered map[string]bool) error {
 		add := func(format string, args ...any) {
 			details = append(details, delphi.Detail{
 				Field:   oi.ID,
+				Item:    oi.ID,
 				Message: fmt.Sprintf("item %s has answers; ", oi.ID) + fmt.Sprintf(format, args...),
 			})
 		}
 		ni, ok := new.Item(oi.ID)
 		if !ok {
-			details = append(details, delphi.Detail{Field: oi.ID, Message: fmt.Sprintf("item %s has answers and was removed", oi.ID)})
+			details = append(details, delphi.Detail{Field: oi.ID, Item: oi.ID, Message: fmt.Sprintf("item %s has answers and was removed", oi.ID)})
 			continue
 		}
 		if ni.Type != oi.Type {

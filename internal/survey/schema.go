@@ -80,7 +80,7 @@ func (tr *translator) collectForbidden(e *jsonschema.ValidationError) {
 		// "titel" suggests "title": its absence need not be reported too.
 		allowed := tr.allowedKeys(e.SchemaURL)
 		for _, p := range k.Properties {
-			if s := suggest(p, allowed); s != "" {
+			if s := suggestKey(p, allowed); s != "" {
 				tr.suggested[pointer(child(e.InstanceLocation, s))] = true
 			}
 		}
@@ -167,6 +167,9 @@ func (tr *translator) walk(e *jsonschema.ValidationError) {
 					ops = append(ops, op)
 				}
 			}
+			if len(ops) == 0 && tr.misspeltOp(m) {
+				return // the unknown key's message says which operator it means
+			}
 		}
 		have := "none"
 		if len(ops) > 0 {
@@ -178,7 +181,7 @@ func (tr *translator) walk(e *jsonschema.ValidationError) {
 		for _, p := range k.Properties {
 			cp := child(path, p)
 			msg := fmt.Sprintf("unknown key %q", p)
-			if s := suggest(p, allowed); s != "" {
+			if s := suggestKey(p, allowed); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			} else if len(allowed) > 0 {
 				msg += "; expected one of " + strings.Join(allowed, ", ")
@@ -275,6 +278,17 @@ func (tr *translator) walk(e *jsonschema.ValidationError) {
 		}
 		t.add(at, field, msg)
 	}
+}
+
+// misspeltOp reports whether a rule m names an operator by a key that is
+// reported as unknown with a suggestion (or: did you mean any?).
+func (tr *translator) misspeltOp(m map[string]any) bool {
+	for k := range m {
+		if slices.Contains(ruleOps, suggestKey(k, ruleOps)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ruleOps are the operators of a consensus rule, exactly one of which is set.

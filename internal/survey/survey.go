@@ -44,7 +44,7 @@ func Parse(filename string, data []byte) (*delphi.Definition, error) {
 
 	// Decode leniently: fields of the wrong type stay zero, so the semantic
 	// checks can run on everything else.
-	raw, err := json.Marshal(t.root)
+	raw, err := json.Marshal(expandPoints(t.root))
 	if err != nil {
 		return nil, delphi.Internal(err)
 	}

@@ -774,3 +774,110 @@ func TestDocExamples(t *testing.T) {
 		t.Errorf("%d rule examples, want 4", rules)
 	}
 }
+
+const validDir = "../../surveys/testdata/valid"
+
+// TestValidFixtures: every file of surveys/testdata/valid parses, and its
+// definition, written out as JSON (as the API serves and stores it), parses
+// again to an Equal one.
+func TestValidFixtures(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(validDir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no valid fixtures: %v", err)
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := mustParse(t, filepath.Base(file), data)
+		js, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again := mustParse(t, "again.json", js); !Equal(d, again) {
+			t.Errorf("%s: the definition as JSON parses to another one:\n%s", file, js)
+		}
+	}
+}
+
+// TestSparseLabels: points may go without labels, be listed as numbers or
+// as {from, to}, with labels by value beside them; each form becomes the
+// list of {value, label}, and a point without a label has none (shown as
+// its number).
+func TestSparseLabels(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(validDir, "sparse-labels.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mustParse(t, "sparse-labels.yaml", data)
+	labels := func(id string) string {
+		s, ok := d.Scale(id)
+		if !ok {
+			t.Fatalf("no scale %s", id)
+		}
+		var parts []string
+		for _, p := range s.Points {
+			parts = append(parts, fmt.Sprintf("%d=%s", p.Value, p.Label["en"]))
+			if p.Label == nil && p.LabelText("en") != fmt.Sprint(p.Value) {
+				t.Errorf("point %d without label shows %q", p.Value, p.LabelText("en"))
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+	for id, want := range map[string]string{
+		"agree7": "1=strongly disagree 2= 3= 4=neither 5= 6= 7=strongly agree",
+		"five":   "1=low 2= 3= 4= 5=high",
+		"three":  "1=no 2= 3=yes",
+	} {
+		if got := labels(id); got != want {
+			t.Errorf("scale %s: %s, want %s", id, got, want)
+		}
+	}
+	s, _ := d.Scale("agree7")
+	if s.Points[1].Label != nil || s.Agreement != (delphi.Band{Min: 5, Max: 7}) {
+		t.Errorf("agree7 = %+v", s)
+	}
+	if b, _ := json.Marshal(s.Points[1]); string(b) != `{"value":2}` {
+		t.Errorf("an unlabelled point as JSON: %s", b)
+	}
+	if d.Consensus.MinN != 8 || d.Consensus.GroupMinN != 3 {
+		t.Errorf("consensus %+v", d.Consensus)
+	}
+	// The compact forms equal the long one.
+	long := strings.Replace(string(data), "    points: {from: 1, to: 7}\n    labels:\n      1: {en: strongly disagree}\n      4: {en: neither}\n      7: {en: strongly agree}\n",
+		"    points:\n      - {value: 1, label: {en: strongly disagree}}\n      - {value: 2}\n      - {value: 3}\n      - {value: 4, label: {en: neither}}\n      - {value: 5}\n      - {value: 6}\n      - {value: 7, label: {en: strongly agree}}\n", 1)
+	if long == string(data) {
+		t.Fatal("cannot rewrite the scale")
+	}
+	if !Equal(d, mustParse(t, "long.yaml", []byte(long))) {
+		t.Error("{from, to} with labels differs from the list of points")
+	}
+}
+
+// TestHintFields: the problems that teach (a share for a percentage, a
+// percent sign, or for any, n >= 8 inside all, points as text) name the
+// field, so the API's details point at it as the CLI's lines do.
+func TestHintFields(t *testing.T) {
+	for _, c := range []struct{ fixture, field string }{
+		{"min-percent-share.yaml", "consensus.any[0].agreement.min_percent"},
+		{"min-percent-share.yaml", "consensus.any[1].comet.max_opposite_percent"},
+		{"min-percent-sign.yaml", "consensus.agreement.min_percent"},
+		{"rule-or.yaml", "consensus.or"},
+		{"rule-n-in-all.yaml", "consensus.any[0].all[1]"},
+		{"rule-n-in-all.yaml", "consensus.any[1].all[1]"},
+		{"points-range-text.yaml", "scales[0].points"},
+		{"labels-not-a-point.yaml", "scales[0].labels.9"},
+		{"group-min-n.yaml", "consensus.group_min_n"},
+	} {
+		data, err := os.ReadFile(filepath.Join(invalidDir, c.fixture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Parse(c.fixture, data)
+		e := delphi.AsError(err)
+		if !slices.ContainsFunc(e.Details, func(d delphi.Detail) bool { return d.Field == c.field && d.Line > 0 }) {
+			t.Errorf("%s: no detail for field %s in %+v", c.fixture, c.field, e.Details)
+		}
+	}
+}

@@ -425,6 +425,8 @@ func yamlSyntax(data []byte, err error) (pos, string) {
 		msg += " (is a closing bracket missing?)"
 	case strings.HasPrefix(problem, "did not find expected key"), strings.HasPrefix(problem, "did not find expected '-'"):
 		msg += " (check the indentation)"
+	case col <= len([]rune(line)) && []rune(line)[col-1] == '%':
+		msg += ` (put a value that starts with "%" in quotes, e.g. "% of answers"; a percentage is written as its number: 75)`
 	case col <= len([]rune(line)) && []rune(line)[col-1] == '\t':
 		msg += " (indent with spaces, not tabs)"
 	}

@@ -36,6 +36,17 @@ describe('api client', () => {
     expect(err).toMatchObject({ status: 422, code: 'invalid', message: 'e-mail is malformed', field: 'email' });
   });
 
+  it('keeps the item of an answer’s error beside its field', async () => {
+    mockFetch({
+      'POST /api/v1/auth/login': {
+        status: 422,
+        body: { error: { code: 'invalid', message: '7 is not a point of the scale', field: 'value', item: 'T03' } },
+      },
+    });
+    const err = await api.login('x', 'y').catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 422, field: 'value', item: 'T03' });
+  });
+
   it('reads Retry-After on 429 and falls back to a status code for non-JSON errors', async () => {
     mockFetch({
       'POST /api/v1/auth/login': {

@@ -10,11 +10,13 @@ export type { ErrorDetail } from './types';
 export const CSRF_COOKIE = 'er_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
 
-/** An error answer of the API, {"error":{"code","message","field","reason","params","details"}}, or a network failure (status 0, code "network"). */
+/** An error answer of the API, {"error":{"code","message","field","item","reason","params","details"}}, or a network failure (status 0, code "network"). */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode | 'network';
   readonly field?: string;
+  /** The study item the error concerns (an answer's error names its field and its item). */
+  readonly item?: string;
   /** Seconds until a retry may succeed (from Retry-After), for 429 and 503. */
   readonly retryAfter?: number;
   /** The single problems of a 422, e.g. each finding of a study file's validation. */
@@ -33,6 +35,7 @@ export class ApiError extends Error {
     details?: ErrorDetail[],
     params?: Record<string, string | number>,
     reason?: ErrorReason,
+    item?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -43,6 +46,7 @@ export class ApiError extends Error {
     if (details && details.length > 0) this.details = details;
     if (params && Object.keys(params).length > 0) this.params = params;
     if (reason) this.reason = reason;
+    if (item) this.item = item;
   }
 }
 
@@ -85,14 +89,16 @@ async function toApiError(res: Response): Promise<ApiError> {
   let details: ErrorDetail[] | undefined;
   let params: Record<string, string | number> | undefined;
   let reason: ErrorReason | undefined;
+  let item: string | undefined;
   try {
     const body: unknown = await res.json();
     const err = (body as { error?: unknown } | null)?.error;
     if (err && typeof err === 'object') {
-      const e = err as { code?: unknown; message?: unknown; field?: unknown; details?: unknown; params?: unknown; reason?: unknown };
+      const e = err as { code?: unknown; message?: unknown; field?: unknown; item?: unknown; details?: unknown; params?: unknown; reason?: unknown };
       if (typeof e.code === 'string' && e.code) code = e.code as ErrorCode;
       if (typeof e.message === 'string' && e.message) message = e.message;
       if (typeof e.field === 'string' && e.field) field = e.field;
+      if (typeof e.item === 'string' && e.item) item = e.item;
       if (typeof e.reason === 'string' && e.reason) reason = e.reason as ErrorReason;
       if (Array.isArray(e.details)) {
         details = e.details.filter(
@@ -108,7 +114,7 @@ async function toApiError(res: Response): Promise<ApiError> {
   } catch {
     // Not JSON: keep "internal" and the status text.
   }
-  return new ApiError(res.status, code, message, field, retryAfter, details, params, reason);
+  return new ApiError(res.status, code, message, field, retryAfter, details, params, reason, item);
 }
 
 export interface RequestOptions {

@@ -1215,7 +1215,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Submit the round; 422 naming the items (field = ids) whose answer lies outside the previous IQR without a justification. Submitting twice is harmless */
+        /** Submit the round; 422 with field justification and one detail {field: justification, item} per item whose answer lies outside the previous IQR without a justification (item also at the top when there is one). Submitting twice is harmless */
         post: {
             parameters: {
                 query?: never;
@@ -2303,6 +2303,8 @@ export interface components {
                 code: "invalid" | "bad_request" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "rate_limited" | "too_large" | "unsupported" | "unavailable" | "internal";
                 message: string;
                 field?: string;
+                /** @description The study item the error concerns. An answer's error names the field (value, value.<criterion>, comment, justification, seq, item) and the item id, e.g. {"field":"value","item":"T03"}. */
+                item?: string;
                 /**
                  * @description The specific problem, where the UI needs more than the code (delphi.Reason… constants); the UI translates it with the field and params.
                  * @enum {string}
@@ -2314,6 +2316,8 @@ export interface components {
                 };
                 details?: {
                     field?: string;
+                    /** @description the study item the problem concerns */
+                    item?: string;
                     line?: number;
                     column?: number;
                     message?: string;
@@ -2651,7 +2655,8 @@ export interface components {
             id: string;
             points: {
                 value: number;
-                label: components["schemas"]["Text"];
+                /** @description absent for a point without a label: show its value */
+                label?: components["schemas"]["Text"];
             }[];
             /** @description offers a "cannot judge" answer */
             abstain?: {
@@ -2698,7 +2703,10 @@ export interface components {
         };
         /** @description A consensus rule: exactly one of all, any, agreement, iqr, sd, cv, comet is set */
         Rule: {
+            /** @description below this many valid answers, no consensus; applies to the overall result and, unless group_min_n is given, to each expert group */
             min_n?: number;
+            /** @description the min_n of each expert group's result, in place of min_n */
+            group_min_n?: number;
             all?: components["schemas"]["Rule"][];
             any?: components["schemas"]["Rule"][];
             agreement?: {
@@ -3381,8 +3389,12 @@ export interface components {
             code: "invalid" | "bad_request" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "rate_limited" | "too_large" | "unsupported" | "unavailable" | "internal";
             message: string;
             field?: string;
+            /** @description the item id, as in every answer's error */
+            item?: string;
             details?: {
                 field?: string;
+                /** @description the study item the problem concerns */
+                item?: string;
                 line?: number;
                 column?: number;
                 message?: string;

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { fixtureSurvey } from '../test/fixture';
-import type { Item } from '../api/types';
+import type { Item, Scale } from '../api/types';
 import { inputs, type ItemInputProps } from './items';
 import { parseLocaleNumber } from './items/NumericInput';
 import { seededShuffle } from './shuffle';
@@ -37,6 +37,39 @@ function renderInput(it: Item, initial: AnswerValue = null, extra: Partial<ItemI
   render(<Host />);
   return changes;
 }
+
+describe('rating on a sparsely labelled scale', () => {
+  it('names each unlabelled point by its number, and keeps the labels that are given', async () => {
+    // points: {from: 1, to: 7} with labels at 1, 4 and 7, as the server sends it.
+    const sparse: Scale = {
+      id: 'agree7',
+      points: [
+        { value: 1, label: { de: 'gar nicht', en: 'not at all' } },
+        { value: 2 },
+        { value: 3 },
+        { value: 4, label: { de: 'teils', en: 'partly' } },
+        { value: 5 },
+        { value: 6 },
+        { value: 7, label: { de: 'voll', en: 'fully' } },
+      ],
+      agreement: { min: 5, max: 7 },
+    };
+    const it7: Item = { id: 's1', type: 'rating', scale: 'agree7', text: { de: 'Aussage' } };
+    const changes = renderInput(it7, null, { scales: [sparse], previous: 3 });
+    const group = screen.getByRole('group', { name: 'Aussage' });
+    const names = within(group)
+      .getAllByRole('radio')
+      .map((r) => r.getAttribute('aria-label') ?? document.querySelector(`label[for="${r.id}"]`)?.textContent);
+    expect(names).toEqual(['1 gar nicht', '2', '3 (Ihre Antwort in der Vorrunde)', '4 teils', '5', '6', '7 voll']);
+    // Exact accessible names: the number alone, not "2 " with an empty text.
+    expect(within(group).getByRole('radio', { name: '2' })).toHaveAttribute('aria-label', '2');
+    expect(within(group).getByRole('radio', { name: '3 (Ihre Antwort in der Vorrunde)' })).not.toBeChecked();
+    expect(within(group).getByRole('radio', { name: '4 teils' })).not.toHaveAttribute('aria-label');
+    expect(group.querySelectorAll('.point-label')).toHaveLength(3);
+    await userEvent.click(within(group).getByRole('radio', { name: '6' }));
+    expect(changes).toEqual([6]);
+  });
+});
 
 describe('rating', () => {
   it('is a radio group with a legend, the scale points and "cannot judge"', async () => {

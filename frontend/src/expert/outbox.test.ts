@@ -191,14 +191,14 @@ describe('Outbox', () => {
         return {
           results: answers.map((a) =>
             a.item_id === 'r2'
-              ? { item_id: a.item_id, applied: false, error: { code: 'invalid' as const, message: '7 is not a point of the scale', field: 'value' } }
+              ? { item_id: a.item_id, applied: false, error: { code: 'invalid' as const, message: '7 is not a point of the scale', field: 'value', item: 'r2' } }
               : { item_id: a.item_id, applied: true, answer: ok(a).answer },
           ),
           progress: { answered: 2, total: 3 },
         };
       },
       onSaved: (id, r) => saved.push(`${id}: ${r.progress.answered}`),
-      onRejected: (id, err) => rejected.push(`${id}: ${err.status} ${err.field} ${err.message}`),
+      onRejected: (id, err) => rejected.push(`${id}: ${err.status} ${err.field} ${err.item} ${err.message}`),
     });
     ob.put('r1', { value: 3, comment: '', justification: '' });
     ob.put('r2', { value: 7, comment: '', justification: '' });
@@ -208,7 +208,7 @@ describe('Outbox', () => {
     expect(requests[0]!.map((a) => a.item_id)).toEqual(['r1', 'r2', 'r3']);
     expect(requests[0]![2]).toMatchObject({ value: 4, comment: 'ok', justification: '' });
     expect(saved).toEqual(['r1: 2', 'r3: 2']);
-    expect(rejected).toEqual(['r2: 422 value 7 is not a point of the scale']);
+    expect(rejected).toEqual(['r2: 422 value r2 7 is not a point of the scale']);
     expect(ob.entries()).toEqual([]);
     expect(ob.getState()).toBe('saved');
     ob.dispose();

@@ -205,7 +205,8 @@ export class Outbox {
           this.acknowledge(e, { answer: r.answer, applied: r.applied, progress: res.progress, ...(r.feedback ? { feedback: r.feedback } : {}) });
         } else {
           const err = r?.error;
-          this.reject(e, new ApiError(err?.code === 'not_found' ? 404 : 422, err?.code ?? 'invalid', err?.message ?? 'not saved', err?.field));
+          const status = err?.code === 'not_found' ? 404 : 422;
+          this.reject(e, new ApiError(status, err?.code ?? 'invalid', err?.message ?? 'not saved', err?.field, undefined, undefined, undefined, undefined, err?.item ?? e.itemId));
         }
       });
       return null;

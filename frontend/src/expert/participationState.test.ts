@@ -79,13 +79,24 @@ describe('questionnaireReducer', () => {
   it('clears an item’s error and its "justification missing" mark when it changes', () => {
     let s = initialQuestionnaire(data());
     s = reduce(s, { type: 'rejected', itemId: t1, message: 'ungültig' });
-    s = reduce(s, { type: 'submitFailed', error: new ApiError(422, 'invalid', 'justify', `${t1},${t2}`) });
+    const details = [t1, t2].map((item) => ({ field: 'justification', item, message: 'justify' }));
+    s = reduce(s, { type: 'submitFailed', error: new ApiError(422, 'invalid', 'justify', 'justification', undefined, details) });
     expect(s.itemErrors).toEqual({ [t1]: 'ungültig' });
     expect(s.missingJustification).toEqual([t1, t2]);
     expect(s.submitError).toBeNull();
     s = reduce(s, { type: 'change', itemId: t1, draft: { value: 3, comment: '', justification: 'x' } });
     expect(s.itemErrors).toEqual({});
     expect(s.missingJustification).toEqual([t2]);
+  });
+
+  it('reads the items lacking a justification from the error’s item when it names one', () => {
+    const one = new ApiError(422, 'invalid', 'justify', 'justification', undefined, undefined, undefined, undefined, t2);
+    expect(reduce(initialQuestionnaire(data()), { type: 'submitFailed', error: one }).missingJustification).toEqual([t2]);
+    // Another 422 of the submission is shown as an error, not as missing justifications.
+    const other = new ApiError(422, 'invalid', 'something else', 'answers');
+    const s = reduce(initialQuestionnaire(data()), { type: 'submitFailed', error: other });
+    expect(s.missingJustification).toEqual([]);
+    expect(s.submitError).toBe(other);
   });
 
   it('restores answers left in this browser over the stored ones', () => {

@@ -191,8 +191,10 @@ export function questionnaireReducer(s: QuestionnaireState, e: QuestionnaireEven
         submitted: { ...s.submitted, submitted_at: e.result.submitted_at ?? undefined, submissions: e.result.submissions },
       };
     case 'submitFailed':
-      if (e.error instanceof ApiError && e.error.status === 422 && e.error.field) {
-        return { ...s, submitting: false, missingJustification: e.error.field.split(',') };
+      if (e.error instanceof ApiError && e.error.status === 422 && e.error.field === 'justification') {
+        // One detail per item: {"field": "justification", "item": id}.
+        const items = (e.error.details ?? []).map((d) => d.item).filter((id): id is string => !!id);
+        return { ...s, submitting: false, missingJustification: items.length > 0 ? items : e.error.item ? [e.error.item] : [] };
       }
       return { ...s, submitting: false, submitError: e.error };
   }

@@ -235,7 +235,8 @@ function scaleSummary(id: string | undefined, scales: Scale[], lang: string): st
   const first = pts[0];
   const last = pts[pts.length - 1];
   if (!s || !first || !last) return id ?? '';
-  return `${s.id} (${first.value} ${localized(first.label, lang)} … ${last.value} ${localized(last.label, lang)})`;
+  const point = (p: typeof first) => [String(p.value), localized(p.label, lang)].filter(Boolean).join(' ');
+  return `${s.id} (${point(first)} … ${point(last)})`;
 }
 
 function ItemView({ item, scales, lang, t }: { item: Item; scales: Scale[]; lang: string; t: TFunction }) {

@@ -23,6 +23,9 @@ export function ScaleRadios({ name, scale, legend, value, previous, onChange, la
   const option = (v: number | string, label: string) => {
     const id = `${name}-${v}`;
     const isPrev = previous !== undefined && previous === v;
+    const prevMark = ` (${t('participation.yourPrevious')})`;
+    // A point without a label is its number: named so, not "4 " with an empty text.
+    const unlabelled = typeof v === 'number' && label === '';
     return (
       <li key={String(v)} className={isPrev ? 'previous' : undefined}>
         <input
@@ -33,12 +36,13 @@ export function ScaleRadios({ name, scale, legend, value, previous, onChange, la
           checked={value === v}
           onChange={() => onChange(v)}
           disabled={disabled}
+          aria-label={unlabelled ? String(v) + (isPrev ? prevMark : '') : undefined}
         />
-        <label htmlFor={id}>
+        <label htmlFor={id} className={unlabelled ? 'unlabelled' : undefined}>
           {typeof v === 'number' && <span className="point">{v}</span>}
-          {typeof v === 'number' && ' '}
-          <span className="point-label">{label}</span>
-          {isPrev && <span className="prev-mark"> ({t('participation.yourPrevious')})</span>}
+          {!unlabelled && typeof v === 'number' && ' '}
+          {!unlabelled && <span className="point-label">{label}</span>}
+          {isPrev && <span className="prev-mark">{prevMark}</span>}
         </label>
       </li>
     );
