@@ -147,8 +147,11 @@ type StabilitySummary struct {
 	Scheibe      Num      `json:"scheibe"`       // 0–1
 	Stable       *bool    `json:"stable,omitempty"`
 	Wilcoxon     Wilcoxon `json:"wilcoxon"`
-	DeltaIQR     Num      `json:"delta_iqr"` // IQR(cur) - IQR(prev)
-	DeltaCV      Num      `json:"delta_cv"`  // CV(cur) - CV(prev)
+	DeltaIQR     Num      `json:"delta_iqr"` // IQR(cur) - IQR(prev), paired experts only
+	DeltaCV      Num      `json:"delta_cv"`  // CV(cur) - CV(prev), paired experts only
+	// DeltaIQRRounds is IQR(cur) - IQR(prev) over all respondents of each
+	// round (SetRoundsIQR): the difference of the IQRs shown as feedback.
+	DeltaIQRRounds Num `json:"delta_iqr_rounds"`
 
 	Undefined map[string]string `json:"undefined,omitempty"` // field → reason
 }
@@ -279,4 +282,31 @@ func deltaCV(prev, cur []float64) Num {
 		return UndefinedNum("current round: " + c.Reason)
 	}
 	return NumOf(c.Value - p.Value)
+}
+
+// SetRoundsIQR sets DeltaIQRRounds, the plain difference of the two
+// rounds' IQRs over all their respondents (not only the paired experts):
+// IQR(cur) − IQR(prev), quantile type typ. Neither slice needs sorting;
+// both are left unchanged.
+func (s *StabilitySummary) SetRoundsIQR(prev, cur []float64, typ int) {
+	if typ == 0 {
+		typ = Type7
+	}
+	a, b := slices.Clone(prev), slices.Clone(cur)
+	sortFloats(a)
+	sortFloats(b)
+	switch {
+	case len(a) == 0:
+		s.DeltaIQRRounds = UndefinedNum("previous round: n = 0")
+	case len(b) == 0:
+		s.DeltaIQRRounds = UndefinedNum("current round: n = 0")
+	default:
+		s.DeltaIQRRounds = deltaIQR(a, b, typ)
+	}
+	if !s.DeltaIQRRounds.Valid {
+		if s.Undefined == nil {
+			s.Undefined = map[string]string{}
+		}
+		s.Undefined["delta_iqr_rounds"] = s.DeltaIQRRounds.Reason
+	}
 }
