@@ -83,3 +83,17 @@ func TestPlaceOf(t *testing.T) {
 		t.Errorf("without ties: %d", got)
 	}
 }
+
+// TestCheckItemTies: a coordinator's new round item may allow ties only on
+// a ranking.
+func TestCheckItemTies(t *testing.T) {
+	def := &Definition{Languages: []string{LangDE}}
+	opts := []Option{{ID: "a", Label: Text{"de": "A"}}, {ID: "b", Label: Text{"de": "B"}}}
+	if err := def.CheckItem("item.", Item{ID: "k", Type: ItemRanking, Text: Text{"de": "Rang"}, Options: opts, Ties: true}); err != nil {
+		t.Errorf("ranking with ties: %v", err)
+	}
+	err := def.CheckItem("item.", Item{ID: "c", Type: ItemMultipleChoice, Text: Text{"de": "Wahl"}, Options: opts, Ties: true})
+	if e := AsError(err); err == nil || e.Field != "item.ties" || e.Message != "ties applies to ranking items only" {
+		t.Errorf("choice with ties: %v", err)
+	}
+}
