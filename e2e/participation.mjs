@@ -56,6 +56,22 @@ export function participationTests(ctx) {
   }
 
   const T01 = () => st.def.sections[0].items[0];
+  /** A ranking with ties, added to the formats section in round 2. */
+  const TIES_ITEM = {
+    section_id: 'formate',
+    item: {
+      id: 'F99',
+      type: 'ranking',
+      ties: true,
+      randomize_options: false,
+      text: { de: 'Ordnen Sie die Ziele (Gleichstände erlaubt)', en: 'Rank the goals (ties allowed)' },
+      options: [
+        { id: 'alpha', label: { de: 'Alpha', en: 'Alpha' } },
+        { id: 'beta', label: { de: 'Beta', en: 'Beta' } },
+        { id: 'gamma', label: { de: 'Gamma', en: 'Gamma' } },
+      ],
+    },
+  };
   const itemGroup = (page, item) => page.getByRole('group', { name: item.text.de, exact: true });
   const criterion = (page, item, label) => itemGroup(page, item).getByRole('group', { name: label, exact: true });
   const savedText = () => s.page.getByRole('status').filter({ hasText: de.participation.saved });
@@ -251,7 +267,8 @@ export function participationTests(ctx) {
         const { page } = s;
         const closed = await must('POST', `/api/v1/surveys/${SURVEY_ID}/rounds/1/close`, {});
         assert(closed.status === 'closed' && closed.snapshot_at, `close: ${JSON.stringify(closed).slice(0, 200)}`);
-        const r2 = await must('POST', `/api/v1/surveys/${SURVEY_ID}/rounds`, { body: { deadline: inDays(7), carry_over: { mode: 'all' } } });
+        // Round 2 also asks a new ranking that allows ties (the last test answers it).
+        const r2 = await must('POST', `/api/v1/surveys/${SURVEY_ID}/rounds`, { body: { deadline: inDays(7), carry_over: { mode: 'all' }, new_items: [TIES_ITEM] } });
         await must('POST', `/api/v1/surveys/${SURVEY_ID}/rounds/${r2.number}/open`, {});
 
         await page.goto(`/p/${st.expert.token}`);
@@ -306,6 +323,33 @@ export function participationTests(ctx) {
         assert(fbPhone.y + fbPhone.height <= answerPhone.y + 1, 'on a phone the feedback does not come before the answer options');
         await a11y(page, 'a round-2 section at 360 px');
         await page.setViewportSize({ width: 1280, height: 900 });
+      },
+    ],
+    [
+      'a ranking that allows ties: "same place as above" by keyboard, stored as competition places',
+      async () => {
+        const { page } = s;
+        const fill = (tpl, vars) => tpl.replace(/\{\{(\w+)\}\}/g, (_, k) => String(vars[k]));
+        const section = st.def.sections.find((x) => x.id === TIES_ITEM.section_id);
+        await page.getByRole('navigation', { name: de.participation.sections }).getByRole('button', { name: new RegExp(`^${section.title.de}`) }).click();
+        const card = page.locator('article[data-item="F99"]');
+        await card.getByText(de.ranking.tiesHint, { exact: false }).waitFor();
+        const add = (label) => card.getByRole('button', { name: new RegExp(`^${label} auf Platz`) });
+        for (const l of ['Alpha', 'Beta', 'Gamma']) await add(l).click();
+        await card.getByText(fill(de.ranking.complete, { k: 3 })).waitFor();
+        // Place 1 has no switch; Beta joins Alpha on place 1 with the keyboard.
+        assert((await card.getByRole('checkbox').count()) === 2, 'not one switch per place after the first');
+        await card.getByRole('checkbox', { name: fill(de.ranking.tieLabel, { label: 'Beta', above: 'Alpha' }) }).focus();
+        await page.keyboard.press('Space');
+        await card.getByText(fill(de.ranking.tied, { label: 'Beta', position: 1 })).waitFor({ state: 'attached' });
+        const shown = await card.locator('li[data-option] .rank').allTextContents();
+        assert(JSON.stringify(shown) === JSON.stringify(['1', '1', '3']), `places shown: ${shown}`);
+        await savedText().waitFor();
+        await a11y(page, 'a ranking with a tie');
+        const tok = await expertToken(st.expert);
+        const want = JSON.stringify({ order: ['alpha', 'beta', 'gamma'], places: [1, 1, 3] });
+        const stored = async () => JSON.stringify((await must('GET', '/api/v1/participation', { token: tok })).answers.F99?.value);
+        await until(async () => (await stored()) === want, `F99 stored as ${await stored()}`);
       },
     ],
   ];

@@ -127,6 +127,7 @@ type OptionCount struct {
 // RankingResult is the result of a ranking item.
 type RankingResult struct {
 	TopK    int                             `json:"top_k"`
+	Ties    bool                            `json:"ties,omitempty"` // the item lets experts tie options`
 	Overall stats.RankingSummary            `json:"overall"`
 	ByGroup map[string]stats.RankingSummary `json:"by_group"`
 }
@@ -187,6 +188,8 @@ type computer struct {
 	groups   []string
 	groupIdx map[string]int
 	hasPrev  bool
+	wilcoxon stats.WilcoxonOptions // the study's analysis.wilcoxon
+	prevAll  []*delphi.Answer      // the previous round's counted answers to the item at hand
 
 	// Scratch, reused across items and ratings: the previous round's
 	// answer of each current answer's expert, the answers of a previous
@@ -210,6 +213,8 @@ func Compute(in Input) *RoundResults {
 		def = &delphi.Definition{}
 	}
 	c := &computer{def: def, typ: def.Quantile(), hasPrev: in.Previous != nil, prevBy: map[string]*delphi.Answer{}}
+	wo := def.WilcoxonSettings()
+	c.wilcoxon = stats.WilcoxonOptions{Method: wo.Method, ZeroMethod: wo.ZeroMethod, Correction: wo.Correction}
 	inRound := make(map[string]bool, len(in.Items))
 	for _, it := range in.Items {
 		inRound[it.ID] = true
@@ -472,6 +477,7 @@ func (c *computer) item(it delphi.Item, cur, prev []*delphi.Answer) ItemResult {
 	if c.hasPrev && (it.Type == delphi.ItemRating || it.Type == delphi.ItemMultiRating) {
 		c.pairUp(cur, prev)
 	}
+	c.prevAll = prev
 	for _, a := range cur {
 		if !a.Value.Empty() {
 			r.Answered++
@@ -618,6 +624,18 @@ func (c *computer) pairs(pick func(delphi.Value) delphi.Value) (prev, now []floa
 	return c.pairPrev, c.pairCur
 }
 
+// prevRatings returns the valid ratings picked from every counted answer
+// of the previous round to the item at hand (c.prevAll), paired or not.
+func (c *computer) prevRatings(pick func(delphi.Value) delphi.Value) []float64 {
+	var xs []float64
+	for _, a := range c.prevAll {
+		if x, ok := pick(a.Value).Rating(); ok {
+			xs = append(xs, x)
+		}
+	}
+	return xs
+}
+
 func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.Value, sc delphi.Scale) RatingResult {
 	opt := c.describeOptions(sc)
 	c.rate(cur, pick)
@@ -632,7 +650,8 @@ func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.V
 	}
 	if c.hasPrev {
 		prev, now := c.pairs(pick)
-		st := stats.StabilityPairs(prev, now, c.typ)
+		st := stats.StabilityPairsWilcoxon(prev, now, c.typ, c.wilcoxon)
+		st.SetRoundsIQR(c.prevRatings(pick), values, c.typ)
 		r.Stability = &st
 	}
 	r.Divergence = divergence(&r, sc, c.groups)
@@ -663,7 +682,14 @@ func (c *computer) numeric(cur, prev []*delphi.Answer) *NumericResult {
 			}
 			return m
 		}
-		st := stats.Stability(num(prev), num(cur), c.typ)
+		st := stats.StabilityWilcoxon(num(prev), num(cur), c.typ, c.wilcoxon)
+		var before []float64
+		for _, a := range prev {
+			if a.Value.Number != nil {
+				before = append(before, *a.Value.Number)
+			}
+		}
+		st.SetRoundsIQR(before, all, c.typ)
 		r.Stability = &st
 	}
 	return r
@@ -738,22 +764,23 @@ func (c *computer) ranking(it delphi.Item, cur []*delphi.Answer) *RankingResult 
 		opts[i] = o.ID
 	}
 	// Keyed by position, never by expert: the keys do not reach the result.
-	all := map[string][]string{}
-	by := map[string]map[string][]string{}
+	all := map[string]stats.Ranked{}
+	by := map[string]map[string]stats.Ranked{}
 	for i, a := range cur {
 		if len(a.Value.Choices) == 0 {
 			continue
 		}
 		k := strconv.Itoa(i)
-		all[k] = a.Value.Choices
+		rk := stats.Ranked{IDs: a.Value.Choices, Places: a.Value.Places}
+		all[k] = rk
 		if by[a.Group] == nil {
-			by[a.Group] = map[string][]string{}
+			by[a.Group] = map[string]stats.Ranked{}
 		}
-		by[a.Group][k] = a.Value.Choices
+		by[a.Group][k] = rk
 	}
-	r := &RankingResult{TopK: it.TopK, Overall: stats.Ranking(all, opts, it.TopK), ByGroup: make(map[string]stats.RankingSummary, len(c.groups))}
+	r := &RankingResult{TopK: it.TopK, Ties: it.Ties, Overall: stats.RankingTies(all, opts, it.TopK), ByGroup: make(map[string]stats.RankingSummary, len(c.groups))}
 	for _, g := range c.groups {
-		r.ByGroup[g] = stats.Ranking(by[g], opts, it.TopK)
+		r.ByGroup[g] = stats.RankingTies(by[g], opts, it.TopK)
 	}
 	return r
 }

@@ -21,6 +21,7 @@ const AbstainValue = "abstain"
 //	single_choice    Choice                                      JSON: "option-id"
 //	multiple_choice  Choices                                     JSON: ["a", "b"]
 //	ranking          Choices, best first (top K or all)          JSON: ["f3", "f1", "f2"]
+//	ranking, ties    Choices and Places (competition ranking)    JSON: {"order": ["f3", "f1", "f2"], "places": [1, 1, 3]}
 //	numeric          Number                                      JSON: 12.5
 //	text             Text                                        JSON: "..."
 type Value struct {
@@ -31,6 +32,11 @@ type Value struct {
 	Choices  []string         `json:"choices,omitempty"`
 	Number   *float64         `json:"number,omitempty"`
 	Text     string           `json:"text,omitempty"`
+	// Places is each entry's place of a ranking with ties (Item.Ties):
+	// competition ranking, tied entries share the place of the first of
+	// them and the next entry's place is its position ([1, 1, 3]). Nil
+	// means no ties.
+	Places []int `json:"places,omitempty"`
 }
 
 // Answer is one expert's stored answer to one item in one round. It carries
@@ -86,6 +92,9 @@ func (v Value) MarshalFor(it Item) json.RawMessage {
 		x = v.Choices
 		if v.Choices == nil {
 			x = []string{}
+		}
+		if it.Type == ItemRanking && it.Ties && v.Places != nil {
+			x = tiedRanking{Order: v.Choices, Places: v.Places}
 		}
 	case ItemNumeric:
 		x = v.Number
@@ -153,7 +162,23 @@ func ParseValue(def *Definition, it Item, raw json.RawMessage) (Value, error) {
 		return Value{Choice: s}, nil
 	case ItemMultipleChoice, ItemRanking:
 		var list []string
-		if err := dec(&list); err != nil || list == nil {
+		var places []int
+		if it.Type == ItemRanking && it.Ties && len(bytes.TrimSpace(raw)) > 0 && bytes.TrimSpace(raw)[0] == '{' {
+			var tr tiedRanking
+			if err := dec(&tr); err != nil || tr.Order == nil || tr.Places == nil {
+				return bad("value", `expected {"order": [option ids, best first], "places": [their places]}`)
+			}
+			if len(tr.Places) != len(tr.Order) {
+				return bad("value", "give one place per ranked option: %d options, %d places", len(tr.Order), len(tr.Places))
+			}
+			if i := badPlace(tr.Places); i >= 0 {
+				return bad("value", "place %d of entry %d is not possible: the first entry is at place 1, and each next one shares the place before it (a tie) or is at its position (%d)", tr.Places[i], i+1, i+1)
+			}
+			list, places = tr.Order, tr.Places
+		} else if err := dec(&list); err != nil || list == nil {
+			if it.Type == ItemRanking && it.Ties {
+				return bad("value", `expected a list of option ids or {"order": [...], "places": [...]}`)
+			}
 			return bad("value", "expected a list of option ids")
 		}
 		seen := map[string]bool{}
@@ -182,7 +207,7 @@ func ParseValue(def *Definition, it Item, raw json.RawMessage) (Value, error) {
 				return bad("value", "rank all %d options", want)
 			}
 		}
-		return Value{Choices: list}, nil
+		return Value{Choices: list, Places: tiesOnly(places)}, nil
 	case ItemNumeric:
 		var f float64
 		if err := dec(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
@@ -251,4 +276,46 @@ func scaleRange(sc Scale) string {
 
 func hasOption(it Item, id string) bool {
 	return slices.ContainsFunc(it.Options, func(o Option) bool { return o.ID == id })
+}
+
+// tiedRanking is the JSON form of a ranking with ties.
+type tiedRanking struct {
+	Order  []string `json:"order"`
+	Places []int    `json:"places"`
+}
+
+// badPlace returns the index of the first entry of places that breaks the
+// competition ranking (places[0] = 1; each next place repeats the one
+// before or equals its 1-based position), or -1.
+func badPlace(places []int) int {
+	for i, p := range places {
+		if p != i+1 && (i == 0 || p != places[i-1]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// tiesOnly returns places, or nil when it holds no tie (every place is its
+// position): a ranking without ties is stored as a plain list.
+func tiesOnly(places []int) []int {
+	for i, p := range places {
+		if p != i+1 {
+			return places
+		}
+	}
+	return nil
+}
+
+// PlaceOf returns the place of option id in a ranking (its place with
+// ties, else its position), 0 when it is not ranked.
+func (v Value) PlaceOf(id string) int {
+	i := slices.Index(v.Choices, id)
+	switch {
+	case i < 0:
+		return 0
+	case i < len(v.Places):
+		return v.Places[i]
+	}
+	return i + 1
 }

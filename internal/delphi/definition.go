@@ -75,6 +75,9 @@ type Definition struct {
 	Consensus    Rule      `json:"consensus" yaml:"consensus"`                             // stated before round 1
 	Rounds       RoundPlan `json:"rounds" yaml:"rounds"`
 	Sections     []Section `json:"sections" yaml:"sections"` // the blocks, in order
+
+	// Analysis chooses between statistical methods (analysis.go); nil: the defaults.
+	Analysis *Analysis `json:"analysis,omitempty" yaml:"analysis,omitempty"`
 }
 
 // Contact is the coordinators' contact.
@@ -160,6 +163,10 @@ type Item struct {
 	// order of their own (nil or true, the default) or as defined (false).
 	// Only the questionnaire reads it.
 	RandomizeOptions *bool `json:"randomize_options,omitempty" yaml:"randomize_options,omitempty"`
+
+	// Ties lets experts put several options of a ranking on one place
+	// (answer: {"order": [...], "places": [...]}, see Value).
+	Ties bool `json:"ties,omitempty" yaml:"ties,omitempty"`
 
 	// Comment allows an optional free-text comment on the item.
 	Comment bool `json:"comment,omitempty" yaml:"comment,omitempty"`

@@ -240,6 +240,9 @@ func (d *Definition) CheckItem(prefix string, it Item) error {
 	if err := d.CheckLangText(prefix+"help", it.Help, false); err != nil {
 		return err
 	}
+	if it.Ties && it.Type != ItemRanking {
+		return bad("ties", "ties applies to ranking items only")
+	}
 	scale := func(field, id string) error {
 		if _, ok := d.Scale(id); !ok {
 			return bad(field, "scale %q is not defined in this study", id)

@@ -67,6 +67,14 @@ func (x *xw) overview() error {
 		func() error { return kv(x.t("Regel", "Rule"), x.long(x.ruleText())) },
 		x.ruleChanges(sh),
 		func() error { return kv(x.t("Quantile", "Quantiles"), x.long(x.quantileText())) },
+		func() error { return kv(x.t("Wilcoxon-Test", "Wilcoxon test"), x.long(x.wilcoxonText())) },
+		func() error { return kv("ΔIQR", x.long(x.deltaIQRText())) },
+		func() error {
+			if t := x.tiesText(); t != "" {
+				return kv(x.t("Rangfolgen mit Gleichständen", "Rankings with ties"), x.long(t))
+			}
+			return nil
+		},
 		func() error {
 			return kv(x.t("Enthaltungen", "Abstentions"), x.long(x.t(
 				"„Kann ich nicht beurteilen“ ist keine gültige Antwort: Es zählt nicht zu n, geht in keine Statistik ein und wird als Enthaltung gezählt.",

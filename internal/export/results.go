@@ -142,8 +142,8 @@ func (x *xw) acrossRounds() error {
 			// (paired), so ΔIQR can differ from the two rounds' IQRs.
 			rs := x.t(" gepaart", " paired") + " R" + strconv.Itoa(r.Number)
 			header = append(header, x.t("Anteil geändert", "Share changed")+rs, "Scheibe"+rs, x.t("stabil", "stable")+rs,
-				"Wilcoxon p"+rs, "ΔIQR"+rs)
-			widths = append(widths, 18, 11, 10, 15, 9)
+				"Wilcoxon p"+rs, "ΔIQR"+rs, x.t("ΔIQR Runden R", "ΔIQR rounds R")+strconv.Itoa(r.Number))
+			widths = append(widths, 18, 11, 10, 15, 9, 12)
 		}
 	}
 	for _, r := range x.rounds {
@@ -153,7 +153,7 @@ func (x *xw) acrossRounds() error {
 	header = append(header, x.t("Hinweise", "Notes"))
 	widths = append(widths, 30)
 	stabNames := map[string]string{"share_changed": x.t("Anteil geändert", "Share changed"), "scheibe": "Scheibe",
-		"wilcoxon.p": "Wilcoxon p", "delta_iqr": "ΔIQR"}
+		"wilcoxon.p": "Wilcoxon p", "delta_iqr": "ΔIQR", "delta_iqr_rounds": x.t("ΔIQR Runden", "ΔIQR rounds")}
 	sh, err := x.sheet(x.sheetName("across"), widths...)
 	if err != nil {
 		return err
@@ -204,7 +204,7 @@ func (x *xw) acrossRounds() error {
 		for _, i := range stab {
 			st := x.stability(i, row.ItemID, row.CriterionID)
 			if st == nil {
-				cells = append(cells, nil, nil, nil, nil, nil)
+				cells = append(cells, nil, nil, nil, nil, nil, nil)
 				continue
 			}
 			if note := x.reasons(st.Undefined, stabNames); note != "" {
@@ -215,7 +215,7 @@ func (x *xw) acrossRounds() error {
 				stable = x.yesNo(*st.Stable)
 			}
 			cells = append(cells, x.num(st.ShareChanged, x.st.share), x.num(st.Scheibe, x.st.share), stable,
-				x.num(st.Wilcoxon.P, x.st.dec3), x.num(st.DeltaIQR, x.st.dec2))
+				x.num(st.Wilcoxon.P, x.st.dec3), x.num(st.DeltaIQR, x.st.dec2), x.num(st.DeltaIQRRounds, x.st.dec2))
 		}
 		for _, c := range row.Cells {
 			switch {

@@ -232,7 +232,7 @@ func (v *variable) code(val delphi.Value) value {
 		}
 	case varRank:
 		if len(val.Choices) > 0 {
-			return num(float64(slices.Index(val.Choices, v.part) + 1))
+			return num(float64(val.PlaceOf(v.part))) // 0: not ranked; tied options share a place
 		}
 	case varNumber:
 		if val.Number != nil && !math.IsNaN(*val.Number) && !math.IsInf(*val.Number, 0) {

@@ -27,14 +27,48 @@ type RankingSummary struct {
 	Undefined map[string]string `json:"undefined,omitempty"` // field → reason
 }
 
+// Ranked is one expert's ranking: option ids best first and, when ties are
+// allowed, each entry's place in competition ranking ("1224": tied entries
+// share the place of the first of them, and the next entry's place is its
+// position). Places nil means no ties: entry i is at place i+1.
+type Ranked struct {
+	IDs    []string
+	Places []int
+}
+
+// ValidPlaces reports whether places is a competition ranking of that many
+// entries: places[0] = 1 and each next place either repeats the one before
+// (a tie) or equals its position (1-based).
+func ValidPlaces(places []int) bool {
+	for i, p := range places {
+		if p != i+1 && (i == 0 || p != places[i-1]) {
+			return false
+		}
+	}
+	return true
+}
+
 // Ranking summarises rankings (expert → option ids, best first) over
-// options. A ranking may be partial: the options it leaves out share the
-// remaining mid-rank (L+1+n)/2. Empty rankings are abstentions; rankings
-// naming an unknown option or one twice are dropped as invalid. topK > 0
-// reports each option's share of experts listing it within their first topK
-// positions. W = 12S / (m²(n³-n) - mΣT), computed exactly; chi-square =
-// m(n-1)W with n-1 df.
+// options; see RankingTies.
 func Ranking(rankings map[string][]string, options []string, topK int) RankingSummary {
+	rs := make(map[string]Ranked, len(rankings))
+	for k, r := range rankings {
+		rs[k] = Ranked{IDs: r}
+	}
+	return RankingTies(rs, options, topK)
+}
+
+// RankingTies summarises rankings (expert → Ranked) over options. Tied
+// entries get the mid-rank of the positions they share. A ranking may be
+// partial: the options it leaves out share the remaining mid-rank
+// (L+1+n)/2. Empty rankings are abstentions; rankings naming an unknown
+// option or one twice, or with places that are not a competition ranking
+// (ValidPlaces) of its entries, are dropped as invalid. topK > 0 reports
+// each option's share of experts placing it within the first topK places;
+// first_share counts every option at place 1. W = 12S / (m²(n³-n) - mΣT)
+// with T = Σ(t³-t) over every tie group of every ranking (tied entries and
+// the unranked rest), computed exactly; chi-square = m(n-1)W with n-1 df.
+func RankingTies(rankings map[string]Ranked, options []string, topK int) RankingSummary {
 	idx := make(map[string]int, len(options))
 	var ids []string
 	for _, o := range options {
@@ -50,14 +84,18 @@ func Ranking(rankings map[string][]string, options []string, topK int) RankingSu
 	top := make([]int64, n)
 	var sumT int64
 	seen := make([]bool, n)
-	for _, r := range rankings {
+	for _, rk := range rankings {
+		r := rk.IDs
 		if len(r) == 0 {
 			rs.Abstentions++
 			continue
 		}
 		clear(seen)
-		ok := true
+		ok := rk.Places == nil || len(rk.Places) == len(r) && ValidPlaces(rk.Places)
 		for _, id := range r {
+			if !ok {
+				break
+			}
 			j, known := idx[id]
 			if !known || seen[j] {
 				ok = false
@@ -70,15 +108,25 @@ func Ranking(rankings map[string][]string, options []string, topK int) RankingSu
 			continue
 		}
 		rs.M++
-		for pos, id := range r {
-			j := idx[id]
-			rank2[j] += int64(2 * (pos + 1))
-			if pos == 0 {
-				first[j]++
+		for i := 0; i < len(r); {
+			j := i + 1 // the tie group is r[i:j]
+			for rk.Places != nil && j < len(r) && rk.Places[j] == rk.Places[i] {
+				j++
 			}
-			if pos < topK {
-				top[j]++
+			t := int64(j - i)
+			sumT += t*t*t - t
+			mid2 := int64(i + 1 + j) // doubled mid-rank of positions i+1..j
+			for _, id := range r[i:j] {
+				k := idx[id]
+				rank2[k] += mid2
+				if i == 0 {
+					first[k]++
+				}
+				if i < topK {
+					top[k]++
+				}
 			}
+			i = j
 		}
 		if l := int64(len(r)); l < int64(n) {
 			mid2 := l + 1 + int64(n)

@@ -23,41 +23,21 @@ type Wilcoxon struct {
 	Z      Num     `json:"z"` // (W+ - n(n+1)/4) / sqrt(tie-corrected variance)
 	P      Num     `json:"p"` // two-sided
 	Method string  `json:"method,omitempty"`
+	// The options used (WilcoxonOptions) and the zero differences seen.
+	ZeroMethod string `json:"zero_method,omitempty"`
+	Correction bool   `json:"correction,omitempty"`
+	Zeros      int    `json:"zeros,omitempty"`
 }
 
 // WilcoxonSignedRank tests the paired differences diffs (non-finite ones
-// ignored): zeros are dropped, |d| ties get mid-ranks. Z uses the variance
-// n(n+1)(2n+1)/24 - Σ(t³-t)/48 without continuity correction. P is exact
-// (the distribution of W+ over all 2ⁿ sign patterns, by dynamic programming
-// over rank sums) when n ≤ 25 and no |d| are tied, else 2·(1-Φ(|Z|)) by
-// math.Erfc. Both P are two-sided and capped at 1.
+// ignored) with the default options: zeros are dropped, |d| ties get
+// mid-ranks. Z uses the variance n(n+1)(2n+1)/24 - Σ(t³-t)/48 without
+// continuity correction. P is exact (the distribution of W+ over all 2ⁿ
+// sign patterns, by dynamic programming over rank sums) when n ≤ 25 and no
+// |d| are tied, else 2·(1-Φ(|Z|)) by math.Erfc. Both P are two-sided and
+// capped at 1. See WilcoxonSignedRankWith for the options.
 func WilcoxonSignedRank(diffs []float64) Wilcoxon {
-	n, plus2, tieSum, ok := signedRanksSmall(diffs)
-	if !ok {
-		n, plus2, tieSum = signedRanks(diffs)
-	}
-	w := Wilcoxon{N: n}
-	if n == 0 {
-		w.Z, w.P = UndefinedNum("no non-zero differences"), UndefinedNum("no non-zero differences")
-		return w
-	}
-	nn := int64(n)
-	total2 := nn * (nn + 1) // doubled n(n+1)/2
-	w.WPlus = float64(plus2) / 2
-	w.WMinus = float64(total2-plus2) / 2
-	// variance·48 = 2n(n+1)(2n+1) - Σ(t³-t), exact.
-	v48 := 2*nn*(nn+1)*(2*nn+1) - tieSum
-	z := (w.WPlus - float64(total2)/4) / math.Sqrt(float64(v48)/48)
-	w.Z = NumOf(z)
-	if n <= exactMaxN && tieSum == 0 {
-		w.Method = MethodExact
-		low := min(plus2, total2-plus2) / 2 // integer: no ties
-		w.P = NumOf(min(1, 2*exactLowerTail(n, low)))
-	} else {
-		w.Method = MethodNormal
-		w.P = NumOf(min(1, math.Erfc(math.Abs(z)/math.Sqrt2)))
-	}
-	return w
+	return WilcoxonSignedRankWith(diffs, WilcoxonOptions{})
 }
 
 // signedRanks returns the number n of non-zero finite differences, the
@@ -167,8 +147,11 @@ type StabilitySummary struct {
 	Scheibe      Num      `json:"scheibe"`       // 0–1
 	Stable       *bool    `json:"stable,omitempty"`
 	Wilcoxon     Wilcoxon `json:"wilcoxon"`
-	DeltaIQR     Num      `json:"delta_iqr"` // IQR(cur) - IQR(prev)
-	DeltaCV      Num      `json:"delta_cv"`  // CV(cur) - CV(prev)
+	DeltaIQR     Num      `json:"delta_iqr"` // IQR(cur) - IQR(prev), paired experts only
+	DeltaCV      Num      `json:"delta_cv"`  // CV(cur) - CV(prev), paired experts only
+	// DeltaIQRRounds is IQR(cur) - IQR(prev) over all respondents of each
+	// round (SetRoundsIQR): the difference of the IQRs shown as feedback.
+	DeltaIQRRounds Num `json:"delta_iqr_rounds"`
 
 	Undefined map[string]string `json:"undefined,omitempty"` // field → reason
 }
@@ -179,19 +162,30 @@ type StabilitySummary struct {
 // when < 0.15. IQR (quantile type typ) and CV are computed on the paired
 // values of each round; differences are cur - prev.
 func Stability(prev, cur map[string]float64, typ int) StabilitySummary {
+	return StabilityWilcoxon(prev, cur, typ, WilcoxonOptions{})
+}
+
+// StabilityWilcoxon is Stability with the study's Wilcoxon options.
+func StabilityWilcoxon(prev, cur map[string]float64, typ int, wo WilcoxonOptions) StabilitySummary {
 	a, b := make([]float64, 0, len(prev)), make([]float64, 0, len(prev))
 	for k, p := range prev {
 		if c, ok := cur[k]; ok {
 			a, b = append(a, p), append(b, c)
 		}
 	}
-	return StabilityPairs(a, b, typ)
+	return StabilityPairsWilcoxon(a, b, typ, wo)
 }
 
 // StabilityPairs is Stability on the pairs (prev[i], cur[i]), one per
 // expert, in any order; pairs with a non-finite value are left out. It
 // reorders prev and cur.
 func StabilityPairs(prev, cur []float64, typ int) StabilitySummary {
+	return StabilityPairsWilcoxon(prev, cur, typ, WilcoxonOptions{})
+}
+
+// StabilityPairsWilcoxon is StabilityPairs with the study's Wilcoxon
+// options.
+func StabilityPairsWilcoxon(prev, cur []float64, typ int, wo WilcoxonOptions) StabilitySummary {
 	if typ == 0 {
 		typ = Type7
 	}
@@ -214,7 +208,7 @@ func StabilityPairs(prev, cur []float64, typ int) StabilitySummary {
 		}
 	}
 	s.ShareChanged = ratio(int64(changed), int64(n), "no paired experts")
-	s.Wilcoxon = WilcoxonSignedRank(diffs)
+	s.Wilcoxon = WilcoxonSignedRankWith(diffs, wo)
 
 	sortFloats(a)
 	sortFloats(b)
@@ -288,4 +282,31 @@ func deltaCV(prev, cur []float64) Num {
 		return UndefinedNum("current round: " + c.Reason)
 	}
 	return NumOf(c.Value - p.Value)
+}
+
+// SetRoundsIQR sets DeltaIQRRounds, the plain difference of the two
+// rounds' IQRs over all their respondents (not only the paired experts):
+// IQR(cur) − IQR(prev), quantile type typ. Neither slice needs sorting;
+// both are left unchanged.
+func (s *StabilitySummary) SetRoundsIQR(prev, cur []float64, typ int) {
+	if typ == 0 {
+		typ = Type7
+	}
+	a, b := slices.Clone(prev), slices.Clone(cur)
+	sortFloats(a)
+	sortFloats(b)
+	switch {
+	case len(a) == 0:
+		s.DeltaIQRRounds = UndefinedNum("previous round: n = 0")
+	case len(b) == 0:
+		s.DeltaIQRRounds = UndefinedNum("current round: n = 0")
+	default:
+		s.DeltaIQRRounds = deltaIQR(a, b, typ)
+	}
+	if !s.DeltaIQRRounds.Valid {
+		if s.Undefined == nil {
+			s.Undefined = map[string]string{}
+		}
+		s.Undefined["delta_iqr_rounds"] = s.DeltaIQRRounds.Reason
+	}
 }

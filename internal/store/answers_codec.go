@@ -130,7 +130,7 @@ func fromUnixMs(ms int64) time.Time {
 // appendValue appends v in the value form described above.
 func appendValue(b []byte, v delphi.Value) ([]byte, error) {
 	point, abstain, crit, choice, choices := v.Point != nil, v.Abstain, len(v.Criteria) > 0, v.Choice != "", len(v.Choices) > 0
-	other := v.Number != nil || v.Text != ""
+	other := v.Number != nil || v.Text != "" || v.Places != nil
 	kinds := 0
 	for _, k := range []bool{point, abstain, crit, choice, choices, other} {
 		if k {

@@ -76,6 +76,9 @@ func Compatible(old, new *delphi.Definition, answered map[string]bool) error {
 			if oi.Type == delphi.ItemRanking && ni.TopK != oi.TopK {
 				add("its ranking changed from %s to %s", rankingString(oi.TopK), rankingString(ni.TopK))
 			}
+			if oi.Type == delphi.ItemRanking && oi.Ties && !ni.Ties {
+				add("its ranking no longer allows ties (stored answers may hold tied places)")
+			}
 		}
 	}
 	if len(details) == 0 {

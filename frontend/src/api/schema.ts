@@ -2690,6 +2690,8 @@ export interface components {
             top_k?: number;
             /** @description ranking; absent or true: each expert sees the options in an order of their own (seeded by pseudonym and item id); false: in the order given */
             randomize_options?: boolean;
+            /** @description ranking; true: experts may put several options on one place, and the answer is {"order": [...], "places": [...]} (competition ranking, e.g. [1, 1, 3]); absent: no ties */
+            ties?: boolean;
             numeric?: {
                 unit?: components["schemas"]["Text"];
                 min?: number;
@@ -2781,6 +2783,10 @@ export interface components {
              * @enum {integer}
              */
             quantile_type?: 6 | 7;
+            /** @description Choices between statistical methods (docs/STATISTICS.md); absent: the defaults */
+            analysis?: {
+                wilcoxon?: components["schemas"]["WilcoxonOptions"];
+            };
             consensus: components["schemas"]["Rule"];
             rounds: components["schemas"]["RoundPlan"];
             sections: components["schemas"]["Section"][] | null;
@@ -2845,8 +2851,11 @@ export interface components {
             time_zone: string;
             planned: number;
         };
-        /** @description An answer in the item's JSON form: 4 or "abstain" (rating); {"criterion": 4} (multi_rating); "option" (single_choice); ["a","b"] (multiple_choice, ranking); 12.5 (numeric); "text" (text); null for none */
+        /** @description An answer in the item's JSON form: 4 or "abstain" (rating); {"criterion": 4} (multi_rating); "option" (single_choice); ["a","b"] (multiple_choice, ranking); {"order": ["b","a","c"], "places": [1,1,3]} (ranking with ties: each entry's place in competition ranking, the first at 1, each next one sharing the place before it or at its position; a ranking without a tie is given back as a list); 12.5 (numeric); "text" (text); null for none */
         AnswerValue: (number | string | string[] | {
+            order: string[];
+            places: number[];
+        } | {
             [key: string]: number | string;
         }) | null;
         /** @description The study's feedback options as the expert sees them; min_group_n is always set (the default 3 when the study sets none) */
@@ -3068,7 +3077,35 @@ export interface components {
             w_minus: number;
             z: components["schemas"]["Num"];
             p: components["schemas"]["Num"];
-            method?: string;
+            /**
+             * @description the method used for p
+             * @enum {string}
+             */
+            method?: "exact" | "normal";
+            /**
+             * @description how zero differences were handled (the study's analysis.wilcoxon.zero_method)
+             * @enum {string}
+             */
+            zero_method?: "wilcox" | "pratt" | "zsplit";
+            /** @description continuity correction applied to z and the normal p */
+            correction?: boolean;
+            /** @description zero differences; n counts the non-zero ones */
+            zeros?: number;
+        };
+        /** @description A study's choice of the Wilcoxon signed-rank test (analysis.wilcoxon); absent fields: the defaults */
+        WilcoxonOptions: {
+            /**
+             * @description auto (default): exact when at most 25 non-zero differences and no ties, else normal; exact: exact whenever there are no ties, at most 50 non-zero differences and no ranked zeros; normal: always the normal approximation
+             * @enum {string}
+             */
+            method?: "auto" | "exact" | "normal";
+            /**
+             * @description wilcox (default): drop zeros; pratt: rank zeros, then drop their ranks; zsplit: rank zeros and split their ranks between W+ and W-
+             * @enum {string}
+             */
+            zero_method?: "wilcox" | "pratt" | "zsplit";
+            /** @description continuity correction of the normal approximation; absent: false */
+            correction?: boolean;
         };
         Stability: {
             n_paired: number;
@@ -3077,8 +3114,12 @@ export interface components {
             scheibe: components["schemas"]["Num"];
             stable?: boolean;
             wilcoxon: components["schemas"]["Wilcoxon"];
+            /** @description ΔIQR on the paired experts: IQR of their current answers − IQR of their previous ones */
             delta_iqr: components["schemas"]["Num"];
+            /** @description ΔCV on the paired experts: CV of their current answers − CV of their previous ones */
             delta_cv: components["schemas"]["Num"];
+            /** @description ΔIQR of the rounds: IQR over all respondents of this round − IQR over all respondents of the previous round (the IQRs shown as feedback) */
+            delta_iqr_rounds: components["schemas"]["Num"];
             undefined?: {
                 [key: string]: string;
             };
@@ -3139,6 +3180,8 @@ export interface components {
         };
         RankingResult: {
             top_k: number;
+            /** @description the item lets experts tie options; tied options get the mean of the positions they share */
+            ties?: boolean;
             overall: components["schemas"]["RankingSummary"];
             by_group: {
                 [key: string]: components["schemas"]["RankingSummary"];
@@ -3465,6 +3508,10 @@ export const participationRoundStatusValues: ReadonlyArray<FlattenedDeepRequired
 export const commentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Comment"]["kind"]> = ["answer", "comment", "justification"];
 export const itemFeedbackCountValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ItemFeedback"]["count"]> = ["submitted", "all"];
 export const outcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Outcome"]> = ["consensus_in", "consensus_out", "none"];
+export const wilcoxonMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Wilcoxon"]["method"]> = ["exact", "normal"];
+export const wilcoxonZero_methodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Wilcoxon"]["zero_method"]> = ["wilcox", "pratt", "zsplit"];
+export const wilcoxonOptionsMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WilcoxonOptions"]["method"]> = ["auto", "exact", "normal"];
+export const wilcoxonOptionsZero_methodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WilcoxonOptions"]["zero_method"]> = ["wilcox", "pratt", "zsplit"];
 export const divergenceFlagsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Divergence"]["flags"]> = ["median_gap", "opposite_consensus", "bimodal"];
 export const roundResultsCountValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundResults"]["count"]> = ["submitted", "all"];
 export const resultsRoundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ResultsRound"]["status"]> = ["draft", "open", "closed"];

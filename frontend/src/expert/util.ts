@@ -4,6 +4,7 @@
 import { formatNumber } from '../format';
 import { localized } from '../text';
 import type { AnswerValue, Item, Scale } from '../api/types';
+import { readRanking } from './items/tiedRanking';
 
 export const ABSTAIN = 'abstain';
 
@@ -26,7 +27,7 @@ export function isComplete(item: Item, v: AnswerValue | undefined): boolean {
     // Every place filled: the top k, or all options without top_k (the server's rule).
     const n = item.options?.length ?? 0;
     const k = item.top_k && item.top_k > 0 && item.top_k < n ? item.top_k : n;
-    return Array.isArray(v) && v.length === k;
+    return readRanking(v).order.length === k; // a list, or {order, places} with ties
   }
   return true;
 }
@@ -65,8 +66,10 @@ export function valueText(item: Item, v: AnswerValue | undefined, scales: Scale[
       return optionLabel(item, v as string, lang);
     case 'multiple_choice':
       return (v as string[]).map((id) => optionLabel(item, id, lang)).join(', ');
-    case 'ranking':
-      return (v as string[]).map((id, i) => `${i + 1}. ${optionLabel(item, id, lang)}`).join(', ');
+    case 'ranking': {
+      const r = readRanking(v); // tied options share their place: "1. A, 1. B, 3. C"
+      return r.order.map((id, i) => `${r.places[i] ?? i + 1}. ${optionLabel(item, id, lang)}`).join(', ');
+    }
     case 'numeric': {
       const unit = localized(item.numeric?.unit, lang);
       return `${formatNumber(v as number, lang)}${unit ? ' ' + unit : ''}`;

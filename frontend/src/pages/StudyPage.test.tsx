@@ -112,3 +112,18 @@ describe('StudyPage', () => {
     expect(screen.getByRole('link', { name: /Zurück zur Studienliste/ })).toHaveAttribute('href', '/');
   });
 });
+
+describe('StudyPage, a ranking with ties', () => {
+  it('says that the ranking allows ties', async () => {
+    const def = structuredClone(fixtureSurvey.definition);
+    const f3 = def.sections!.flatMap((s) => s.items ?? []).find((i) => i.id === 'f3')!;
+    f3.ties = true;
+    mockFetch({
+      'GET /api/v1/me': { body: adminUser },
+      'GET /api/v1/surveys/demo-2026': { body: { ...fixtureSurvey, definition: def } },
+    });
+    renderAt('/surveys/demo-2026/definition');
+    await screen.findByRole('heading', { level: 1 });
+    expect(within(block('Formate')).getByText('Gleichstände erlaubt: Mehrere Optionen dürfen sich einen Platz teilen.')).toBeInTheDocument();
+  });
+});

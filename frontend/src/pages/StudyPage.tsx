@@ -272,6 +272,7 @@ function ItemView({ item, scales, lang, t }: { item: Item; scales: Scale[]; lang
         details.push(
           <p key="topk">{item.top_k ? t('item.topK', { count: item.top_k }) : t('item.fullRanking')}</p>,
         );
+        if (item.ties) details.push(<p key="ties">{t('item.ties')}</p>);
       }
       details.push(
         <div key="options">

@@ -45,7 +45,9 @@ describe('ItemDetail', () => {
     expect(within(stab).getByRole('columnheader', { name: 'Δ IQR (gepaart)' })).toBeInTheDocument();
     const cells = within(stab).getAllByRole('cell').map((c) => c.textContent);
     // share_changed 0.8125 → 81,3 % (half up), Scheibe 12,5 %, p 0,039, ΔIQR −1.
-    expect(cells).toEqual(['12', '81,3 %', '12,5 %', 'ja', '0,039', '-1', '-0,05']);
+    // The last column: the plain difference of the two rounds' IQRs over all answers.
+    expect(within(stab).getByRole('columnheader', { name: 'Δ IQR (Runden, alle Antworten)' })).toBeInTheDocument();
+    expect(cells).toEqual(['12', '81,3 %', '12,5 %', 'ja', '0,039', '-1', '-0,05', '-0,5']);
     const cons = screen.getByRole('table', { name: 'Konsens je Runde (gesamt)' });
     expect(within(cons).getAllByRole('row')[2]).toHaveTextContent('Runde 2✓ Konsens');
     // The rule in words, from the server, not the evaluation code.

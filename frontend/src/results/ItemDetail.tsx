@@ -241,6 +241,7 @@ function StabilityTable({ rows, lang }: { rows: { round: number; rr: RatingResul
             <th scope="col">{t('results.stability.wilcoxon')}</th>
             <th scope="col">{t('results.stability.deltaIqr')}</th>
             <th scope="col">{t('results.stability.deltaCv')}</th>
+            <th scope="col">{t('results.stability.deltaIqrRounds')}</th>
           </tr>
         </thead>
         <tbody>
@@ -256,6 +257,7 @@ function StabilityTable({ rows, lang }: { rows: { round: number; rr: RatingResul
                 <td className="num">{fmtP(s?.wilcoxon.p, lang)}</td>
                 <td className="num">{fmtStat(s?.delta_iqr, lang)}</td>
                 <td className="num">{fmtStat(s?.delta_cv, lang, 3)}</td>
+                <td className="num">{fmtStat(s?.delta_iqr_rounds, lang)}</td>
               </tr>
             );
           })}

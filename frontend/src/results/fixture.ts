@@ -181,6 +181,7 @@ export const round2: RoundResults = {
           wilcoxon: { n: 5, w_plus: 12, w_minus: 3, z: 1.2, p: 0.03906, method: 'exact' },
           delta_iqr: -1,
           delta_cv: -0.05,
+          delta_iqr_rounds: -0.5,
         },
       }),
       divergence_score: 0,

@@ -34,6 +34,7 @@ func answerValues() map[string]delphi.Value {
 		"number":   {Number: &n},
 		"text":     {Text: "Zeile 1\nZeile 2 – „zitiert“ 'so' \"so\" \\ \t\x01 🙂"},
 		"mixed":    {Point: point(2).Point, Abstain: true, Choices: []string{"m"}},
+		"tied":     {Choices: []string{"b", "a'", "c"}, Places: []int{1, 1, 3}}, // a ranking with ties
 	}
 }
 

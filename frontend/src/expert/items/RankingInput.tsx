@@ -15,6 +15,7 @@ import { useTranslation } from '../../i18n';
 import { localized } from '../../text';
 import { seededShuffle } from '../shuffle';
 import type { ItemInputProps } from './props';
+import { placesFor, rankingAnswer, readRanking, tiedWithAbove } from './tiedRanking';
 
 /** The droppable ids beside the options' own: the next free place, and the pool of unranked options. */
 const SLOT = '\u0000slot';
@@ -45,6 +46,9 @@ export function moveTo(ranked: string[], id: string, to: number, k: number): str
  * item id; the item's randomize_options: false keeps the study's order) and
  * keep it while options come and go. The value is exactly the ranked places;
  * it answers the item once k places (all options without top_k) are filled.
+ * When the item allows ties, each place but the first has a "same place as
+ * above" switch (a checkbox, so the keyboard reaches it); the value is then
+ * {order, places} (tiedRanking.ts) while any tie is set.
  */
 export function RankingInput({ item, value, onChange, lang, legend, previous, disabled, seed }: ItemInputProps) {
   const { t } = useTranslation();
@@ -55,10 +59,21 @@ export function RankingInput({ item, value, onChange, lang, legend, previous, di
     () => (item.randomize_options === false ? all : seededShuffle(all, `${seed ?? ''}|${item.id}`)),
     [all, item.randomize_options, item.id, seed],
   );
-  const ranked = rankedPlaces(value, all, k);
+  const read = readRanking(value);
+  const ranked = rankedPlaces(read.order, all, k);
+  const ties = item.ties === true;
+  const tied = ties ? tiedWithAbove(read).filter((id) => ranked.indexOf(id) > 0) : [];
+  const places = placesFor(ranked, tied);
   const pool = shown.filter((id) => !ranked.includes(id));
   const full = ranked.length >= k;
-  const prev = Array.isArray(previous) ? previous : [];
+  const prevRead = readRanking(previous);
+  const prevPlace = (id: string) => {
+    const i = prevRead.order.indexOf(id);
+    return i < 0 ? 0 : (prevRead.places[i] ?? i + 1);
+  };
+  /** Hands on the order with the ties that still apply (a plain list on an item without ties). */
+  const emit = (order: string[], tiedIds: string[]) =>
+    onChange(ties ? rankingAnswer(order, tiedIds.filter((x) => order.indexOf(x) > 0)) : order);
   const label = (id: string) => localized(item.options?.find((o) => o.id === id)?.label, lang) || id;
 
   // After a move the moved option's control gets the focus back (its element moved in the DOM).
@@ -83,7 +98,16 @@ export function RankingInput({ item, value, onChange, lang, legend, previous, di
     const at = next.indexOf(id);
     setSaid(at < 0 ? t('ranking.removed', { label: label(id) }) : t('ranking.movedTo', { label: label(id), position: at + 1 }));
     if (focusOn) setFocus(focusOn);
-    onChange(next);
+    emit(next, tied.filter((x) => x !== id)); // a moved option takes a place of its own
+  };
+  /** Puts id on the place of the option above it, or back on a place of its own. */
+  const toggleTie = (id: string) => {
+    const i = ranked.indexOf(id);
+    const on = !tied.includes(id);
+    const next = on ? [...tied, id] : tied.filter((x) => x !== id);
+    const at = placesFor(ranked, next)[i] ?? i + 1;
+    setSaid(on ? t('ranking.tied', { label: label(id), position: at }) : t('ranking.untied', { label: label(id), position: at }));
+    emit(ranked, next);
   };
   /** Adding keeps the focus in the pool (on the next option) until the places are full. */
   const add = (id: string) => {
@@ -137,6 +161,7 @@ export function RankingInput({ item, value, onChange, lang, legend, previous, di
       <legend className="q-legend">{legend}</legend>
       <p id={hint} className="muted small">
         {k < all.length ? t('ranking.hintTopK', { count: k }) : t('ranking.hintAll')} {t('ranking.keyboard')}
+        {ties && <> {t('ranking.tiesHint')}</>}
       </p>
       <p className="ranking-status" data-complete={full || undefined}>
         {full ? t('ranking.complete', { k }) : t('ranking.status', { filled: ranked.length, k })}
@@ -160,9 +185,11 @@ export function RankingInput({ item, value, onChange, lang, legend, previous, di
                 key={id}
                 id={id}
                 index={i}
+                place={places[i] ?? i + 1}
                 label={label(id)}
                 last={i === ranked.length - 1}
-                previousRank={prev.indexOf(id) + 1}
+                previousRank={prevPlace(id)}
+                tie={ties && i > 0 ? { on: tied.includes(id), above: label(ranked[i - 1]!), toggle: () => toggleTie(id) } : undefined}
                 disabled={disabled}
                 onUp={() => apply(id, i - 1, { id, control: 'up' })}
                 onDown={() => apply(id, i + 1, { id, control: 'down' })}
@@ -182,7 +209,7 @@ export function RankingInput({ item, value, onChange, lang, legend, previous, di
               id={id}
               label={label(id)}
               next={full ? 0 : ranked.length + 1}
-              previousRank={prev.indexOf(id) + 1}
+              previousRank={prevPlace(id)}
               disabled={disabled}
               onAdd={() => add(id)}
             />
@@ -218,6 +245,10 @@ function PreviousRank({ rank }: { rank: number }) {
 interface RankedOptionProps {
   id: string;
   index: number;
+  /** The place shown: index + 1, or the place of a tie group. */
+  place: number;
+  /** The "same place as above" switch, on items with ties (not on the first place). */
+  tie?: { on: boolean; above: string; toggle: () => void } | undefined;
   label: string;
   last: boolean;
   previousRank: number;
@@ -228,15 +259,20 @@ interface RankedOptionProps {
 }
 
 /** A ranked place: its number, the drag handle, the option and ↑ ↓ ✕. */
-function RankedOption({ id, index, label, last, previousRank, disabled, onUp, onDown, onRemove }: RankedOptionProps) {
+function RankedOption({ id, index, place, tie, label, last, previousRank, disabled, onUp, onDown, onRemove }: RankedOptionProps) {
   const { t } = useTranslation();
   const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id, disabled: !!disabled });
   return (
-    <li ref={setNodeRef} style={dragStyle(transform, transition)} className={`ranking-option${isDragging ? ' dragging' : ''}`} data-option={id}>
+    <li
+      ref={setNodeRef}
+      style={dragStyle(transform, transition)}
+      className={`ranking-option${isDragging ? ' dragging' : ''}${tie?.on ? ' tied' : ''}`}
+      data-option={id}
+    >
       <span className="rank" aria-hidden="true">
-        {index + 1}
+        {place}
       </span>
-      <DragHandle id={id} label={t('ranking.handle', { label, position: index + 1 })} disabled={disabled} props={{ ...attributes, ...listeners }} />
+      <DragHandle id={id} label={t('ranking.handle', { label, position: place })} disabled={disabled} props={{ ...attributes, ...listeners }} />
       <span className="ranking-label">
         {label}
         <PreviousRank rank={previousRank} />
@@ -252,6 +288,19 @@ function RankedOption({ id, index, label, last, previousRank, disabled, onUp, on
           <span aria-hidden="true">✕</span>
         </button>
       </span>
+      {tie && (
+        <label className="ranking-tie">
+          <input
+            type="checkbox"
+            checked={tie.on}
+            onChange={tie.toggle}
+            disabled={disabled}
+            aria-label={t('ranking.tieLabel', { label, above: tie.above })}
+            data-focus={`${id}:tie`}
+          />{' '}
+          <span aria-hidden="true">{t('ranking.tie')}</span>
+        </label>
+      )}
     </li>
   );
 }
