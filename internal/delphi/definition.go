@@ -72,6 +72,15 @@ type Definition struct {
 	Consensus    Rule      `json:"consensus" yaml:"consensus"`                             // stated before round 1
 	Rounds       RoundPlan `json:"rounds" yaml:"rounds"`
 	Sections     []Section `json:"sections" yaml:"sections"` // the blocks, in order
+
+	// ConsensusCriteria gives the criteria with these ids (of any
+	// multi_rating item) a primary rule of their own instead of Consensus.
+	ConsensusCriteria map[string]Rule `json:"consensus_criteria,omitempty" yaml:"consensus_criteria,omitempty"`
+	// ConsensusNumeric is the primary rule of numeric items (none when nil).
+	ConsensusNumeric *Rule `json:"consensus_numeric,omitempty" yaml:"consensus_numeric,omitempty"`
+	// ConsensusAlternatives are named rule sets shown beside the primary
+	// one; see RuleSets.
+	ConsensusAlternatives []RuleSet `json:"consensus_alternatives,omitempty" yaml:"consensus_alternatives,omitempty"`
 }
 
 // Contact is the coordinators' contact.
@@ -174,7 +183,7 @@ type Numeric struct {
 }
 
 // Rule is a consensus rule: exactly one of All, Any, Agreement, IQR, SD, CV,
-// COMET is set. MinN applies where it is given: below it, no consensus.
+// COMET, IQRRelative is set. MinN applies where it is given: below it, no consensus.
 type Rule struct {
 	MinN      int            `json:"min_n,omitempty" yaml:"min_n,omitempty"`
 	All       []Rule         `json:"all,omitempty" yaml:"all,omitempty"`
@@ -184,6 +193,10 @@ type Rule struct {
 	SD        *MaxRule       `json:"sd,omitempty" yaml:"sd,omitempty"`
 	CV        *MaxRule       `json:"cv,omitempty" yaml:"cv,omitempty"`
 	COMET     *COMETRule     `json:"comet,omitempty" yaml:"comet,omitempty"`
+
+	// IQRRelative: IQR <= Max × the range (a scale's last point − its first;
+	// a numeric item's declared max − min).
+	IQRRelative *MaxRule `json:"iqr_relative,omitempty" yaml:"iqr_relative,omitempty"`
 }
 
 // AgreementRule: share of valid answers in the scale's agreement band >= MinPercent

@@ -125,6 +125,7 @@ func (c *checker) check() {
 	}
 
 	c.rule(path("consensus"), d.Consensus, rated)
+	c.ruleSets(rated)
 
 	if d.Rounds.CarryOver.Mode == delphi.CarryChosen {
 		ids := make([]string, 0, len(c.items))
