@@ -72,7 +72,7 @@ func Evaluate(rule delphi.Rule, s stats.Summary, sc delphi.Scale) Consensus {
 
 func isEmptyRule(r delphi.Rule) bool {
 	return len(r.All) == 0 && len(r.Any) == 0 && r.Agreement == nil && r.IQR == nil &&
-		r.SD == nil && r.CV == nil && r.COMET == nil
+		r.SD == nil && r.CV == nil && r.COMET == nil && r.IQRRelative == nil
 }
 
 // evaluator holds the exact facts of one summary.
@@ -83,6 +83,8 @@ type evaluator struct {
 	// sum, sumSq over the distribution; complete when it covers all n values.
 	sum, sumSq int64
 	complete   bool
+	// width is the range iqr_relative refers to (nil when unknown).
+	width *big.Rat
 }
 
 func newEvaluator(s stats.Summary, sc delphi.Scale) *evaluator {
@@ -95,6 +97,9 @@ func newEvaluator(s stats.Summary, sc delphi.Scale) *evaluator {
 		e.sumSq += int64(p.Count) * v * v
 	}
 	e.complete = total == s.N && s.OffScale == 0 && s.Invalid == 0
+	if n := len(sc.Points); n >= 2 {
+		e.width = big.NewRat(int64(sc.Points[n-1].Value)-int64(sc.Points[0].Value), 1)
+	}
 	return e
 }
 
@@ -267,6 +272,9 @@ func (e *evaluator) node(r delphi.Rule) (in, out bool, why string) {
 	case r.CV != nil:
 		ok, def := e.cvAtMost(r.CV.Max)
 		return ok, ok, "cv=" + held(ok, def)
+	case r.IQRRelative != nil:
+		ok, def := e.iqrRelativeAtMost(r.IQRRelative.Max)
+		return ok, ok, "iqr_relative=" + held(ok, def)
 	}
 	return false, false, "empty"
 }
