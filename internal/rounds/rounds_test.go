@@ -42,7 +42,7 @@ func TestNeedsAnotherRound(t *testing.T) {
 		{"estimate-in", delphi.ItemNumeric, false}, // consensus_numeric holds
 		{"estimate-none", delphi.ItemNumeric, true},
 		{"estimate-no-rule", delphi.ItemNumeric, true}, // no numeric rule: asked again
-		{"missing", delphi.ItemRating, true}, // not in the results: asked again
+		{"missing", delphi.ItemRating, true},           // not in the results: asked again
 	} {
 		if got := NeedsAnotherRound(delphi.Item{ID: tt.id, Type: tt.typ}, res); got != tt.want {
 			t.Errorf("%s (%s): %v, want %v", tt.id, tt.typ, got, tt.want)
