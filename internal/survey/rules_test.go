@@ -3,6 +3,7 @@ package survey
 import (
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
@@ -86,5 +87,38 @@ func TestRuleFixtureFields(t *testing.T) {
 		if !slices.ContainsFunc(e.Details, func(d delphi.Detail) bool { return d.Field == c.field }) {
 			t.Errorf("%s: no detail for field %s in %+v", c.fixture, c.field, e.Details)
 		}
+	}
+}
+
+// TestDocRuleSets keeps the example of "Several rules" in
+// docs/STUDY-FORMAT.md valid: with a multi_rating item that has the
+// criterion machbarkeit and a numeric item with a range.
+func TestDocRuleSets(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/STUDY-FORMAT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var block string
+	for _, part := range strings.Split(string(doc), "```yaml\n")[1:] {
+		if b, _, _ := strings.Cut(part, "```"); strings.Contains(b, "consensus_alternatives:") {
+			block = b
+		}
+	}
+	if block == "" {
+		t.Fatal("no example with consensus_alternatives")
+	}
+	src := strings.Replace(minimal, "consensus:\n  agreement: {min_percent: 75}\n", block, 1) + `      - id: T02
+        type: multi_rating
+        text: {de: Mobilität, en: Mobility}
+        criteria:
+          - {id: machbarkeit, label: {de: Machbarkeit, en: Feasibility}, scale: wichtig5}
+      - id: N01
+        type: numeric
+        text: {de: Anteil, en: Share}
+        numeric: {min: 0, max: 100}
+`
+	d := mustParse(t, "doc", []byte(src))
+	if len(d.RuleSets()) != 3 || d.ConsensusNumeric == nil || d.ConsensusCriteria["machbarkeit"].Agreement.MinPercent != 70 {
+		t.Errorf("rule sets %+v", d.RuleSets())
 	}
 }
