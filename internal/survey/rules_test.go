@@ -68,28 +68,6 @@ func TestConsensusRuleSets(t *testing.T) {
 	}
 }
 
-// TestRuleFixtureFields: the problems with rules name their fields.
-func TestRuleFixtureFields(t *testing.T) {
-	cases := []struct{ fixture, field string }{
-		{"rules-unknown-criterion.yaml", "consensus_criteria.machbarkiet"},
-		{"rules-unknown-criterion.yaml", "consensus_alternatives[1].criteria.kosten"},
-		{"rules-numeric-agreement.yaml", "consensus_numeric.any[0].agreement"},
-		{"rules-numeric-agreement.yaml", "consensus_numeric.any[1].iqr_relative"},
-		{"rules-alternative-name.yaml", "consensus_alternatives[2].name"},
-	}
-	for _, c := range cases {
-		data, err := os.ReadFile(invalidDir + "/" + c.fixture)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = Parse(c.fixture, data)
-		e := delphi.AsError(err)
-		if !slices.ContainsFunc(e.Details, func(d delphi.Detail) bool { return d.Field == c.field }) {
-			t.Errorf("%s: no detail for field %s in %+v", c.fixture, c.field, e.Details)
-		}
-	}
-}
-
 // TestDocRuleSets keeps the example of "Several rules" in
 // docs/STUDY-FORMAT.md valid: with a multi_rating item that has the
 // criterion machbarkeit and a numeric item with a range.
