@@ -83,8 +83,9 @@ type evaluator struct {
 	// sum, sumSq over the distribution; complete when it covers all n values.
 	sum, sumSq int64
 	complete   bool
-	// width is the range iqr_relative refers to (nil when unknown).
-	width *big.Rat
+	// num holds the declared bounds of a numeric item (EvaluateNumeric);
+	// iqr_relative refers to them, else to the scale's range.
+	num *delphi.Numeric
 }
 
 func newEvaluator(s stats.Summary, sc delphi.Scale) *evaluator {
@@ -97,9 +98,6 @@ func newEvaluator(s stats.Summary, sc delphi.Scale) *evaluator {
 		e.sumSq += int64(p.Count) * v * v
 	}
 	e.complete = total == s.N && s.OffScale == 0 && s.Invalid == 0
-	if n := len(sc.Points); n >= 2 {
-		e.width = big.NewRat(int64(sc.Points[n-1].Value)-int64(sc.Points[0].Value), 1)
-	}
 	return e
 }
 

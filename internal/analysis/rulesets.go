@@ -78,12 +78,9 @@ func EvaluateNumeric(rule delphi.Rule, s stats.Summary, num *delphi.Numeric) Con
 		return Consensus{Outcome: ConsensusNone, Reason: fmt.Sprintf("min_n: n %d < %d", s.N, rule.MinN)}
 	}
 	e := newEvaluator(s, delphi.Scale{})
-	e.width = nil
-	if num != nil && num.Min != nil && num.Max != nil {
-		lo, hi := decimal(*num.Min), decimal(*num.Max)
-		if lo != nil && hi != nil {
-			e.width = new(big.Rat).Sub(hi, lo)
-		}
+	e.num = num
+	if e.num == nil {
+		e.num = &delphi.Numeric{} // no bounds: iqr_relative is undefined
 	}
 	in, _, why := e.node(rule)
 	if in {
@@ -96,11 +93,30 @@ func EvaluateNumeric(rule delphi.Rule, s stats.Summary, num *delphi.Numeric) Con
 // reported and max as their shortest decimals (an IQR printed 0.9 meets
 // 0.3 × 3). Undefined without a positive width.
 func (e *evaluator) iqrRelativeAtMost(max float64) (bool, bool) {
-	m, iqr := decimal(max), decimal(e.s.IQR.Value)
-	if !e.s.IQR.Valid || e.width == nil || e.width.Sign() <= 0 || m == nil || iqr == nil {
+	m, iqr, w := decimal(max), decimal(e.s.IQR.Value), e.width()
+	if !e.s.IQR.Valid || w == nil || w.Sign() <= 0 || m == nil || iqr == nil {
 		return false, false
 	}
-	return iqr.Cmp(new(big.Rat).Mul(m, e.width)) <= 0, true
+	return iqr.Cmp(new(big.Rat).Mul(m, w)) <= 0, true
+}
+
+// width is the range iqr_relative refers to: a numeric item's declared
+// max − min, else the scale's last point − its first; nil when unknown.
+func (e *evaluator) width() *big.Rat {
+	if e.num != nil {
+		if e.num.Min == nil || e.num.Max == nil {
+			return nil
+		}
+		lo, hi := decimal(*e.num.Min), decimal(*e.num.Max)
+		if lo == nil || hi == nil {
+			return nil
+		}
+		return new(big.Rat).Sub(hi, lo)
+	}
+	if n := len(e.sc.Points); n >= 2 {
+		return big.NewRat(int64(e.sc.Points[n-1].Value)-int64(e.sc.Points[0].Value), 1)
+	}
+	return nil
 }
 
 // RuleOutcome is the outcome of one alternative rule set.
