@@ -72,7 +72,7 @@ func Evaluate(rule delphi.Rule, s stats.Summary, sc delphi.Scale) Consensus {
 
 func isEmptyRule(r delphi.Rule) bool {
 	return len(r.All) == 0 && len(r.Any) == 0 && r.Agreement == nil && r.IQR == nil &&
-		r.SD == nil && r.CV == nil && r.COMET == nil
+		r.SD == nil && r.CV == nil && r.COMET == nil && r.IQRRelative == nil
 }
 
 // evaluator holds the exact facts of one summary.
@@ -83,6 +83,9 @@ type evaluator struct {
 	// sum, sumSq over the distribution; complete when it covers all n values.
 	sum, sumSq int64
 	complete   bool
+	// num holds the declared bounds of a numeric item (EvaluateNumeric);
+	// iqr_relative refers to them, else to the scale's range.
+	num *delphi.Numeric
 }
 
 func newEvaluator(s stats.Summary, sc delphi.Scale) *evaluator {
@@ -267,6 +270,9 @@ func (e *evaluator) node(r delphi.Rule) (in, out bool, why string) {
 	case r.CV != nil:
 		ok, def := e.cvAtMost(r.CV.Max)
 		return ok, ok, "cv=" + held(ok, def)
+	case r.IQRRelative != nil:
+		ok, def := e.iqrRelativeAtMost(r.IQRRelative.Max)
+		return ok, ok, "iqr_relative=" + held(ok, def)
 	}
 	return false, false, "empty"
 }

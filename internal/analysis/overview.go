@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/stats"
 )
 
@@ -13,6 +14,22 @@ type Board struct {
 	Rounds []int        `json:"rounds"` // ascending
 	Rows   []BoardRow   `json:"rows"`
 	Tally  []RoundTally `json:"tally"` // per round, over the rating rows
+
+	// Alternatives are the study's alternative rule sets (name and label)
+	// as of the latest round, in order; each cell's alternatives follow it.
+	Alternatives []BoardRuleSet `json:"alternatives"`
+}
+
+// BoardRuleSet names an alternative rule set on the board.
+type BoardRuleSet struct {
+	Name  string      `json:"name"`
+	Label delphi.Text `json:"label,omitempty"`
+}
+
+// BoardOutcome is a cell's outcome under one alternative rule set.
+type BoardOutcome struct {
+	Rule    string `json:"rule"`
+	Outcome string `json:"outcome"`
 }
 
 // BoardRow is one item, or one criterion of a multi_rating item.
@@ -35,6 +52,8 @@ type BoardCell struct {
 	Median           stats.Num `json:"median,omitzero"`
 	IQR              stats.Num `json:"iqr,omitzero"`
 	AgreementPercent stats.Num `json:"agreement_percent,omitzero"`
+
+	Alternatives []BoardOutcome `json:"alternatives,omitempty"` // outcomes under the alternative rule sets
 }
 
 // RoundTally counts the outcomes of the rating rows present in one round.
@@ -56,11 +75,18 @@ func Overview(rounds []*RoundResults) Board {
 			byRound[r.Round] = r
 		}
 	}
-	b := Board{Rounds: make([]int, 0, len(byRound)), Rows: []BoardRow{}, Tally: []RoundTally{}}
+	b := Board{Rounds: make([]int, 0, len(byRound)), Rows: []BoardRow{}, Tally: []RoundTally{}, Alternatives: []BoardRuleSet{}}
 	for n := range byRound {
 		b.Rounds = append(b.Rounds, n)
 	}
 	slices.Sort(b.Rounds)
+	if len(b.Rounds) > 0 {
+		for _, set := range byRound[b.Rounds[len(b.Rounds)-1]].RuleSets {
+			if !set.Primary {
+				b.Alternatives = append(b.Alternatives, BoardRuleSet{Name: set.Name, Label: set.Label})
+			}
+		}
+	}
 
 	type rowKey struct{ item, criterion string }
 	type rowInfo struct {
@@ -73,7 +99,7 @@ func Overview(rounds []*RoundResults) Board {
 		r := byRound[n]
 		tally := RoundTally{Round: n}
 		for _, it := range r.Items {
-			add := func(criterion string, order int, rr *RatingResult) {
+			add := func(criterion string, order int, rr *RatingResult, nr *NumericResult) {
 				k := rowKey{it.ItemID, criterion}
 				info := rows[k]
 				if info == nil {
@@ -86,11 +112,20 @@ func Overview(rounds []*RoundResults) Board {
 				// Later rounds overwrite: the latest definition wins.
 				info.row.Type, info.row.SectionID, info.position, info.order = it.Type, it.SectionID, it.Position, order
 				cell := BoardCell{Round: n, Present: true, N: it.N}
-				if rr != nil {
+				switch {
+				case rr != nil:
 					s := rr.Overall
 					cell.N, cell.Outcome = s.N, rr.Consensus.Outcome
 					cell.Median, cell.IQR, cell.AgreementPercent = nonZero(s.Median), nonZero(s.IQR), nonZero(s.AgreementPercent)
-					switch rr.Consensus.Outcome {
+					cell.Alternatives = boardOutcomes(rr.Alternatives)
+				case nr != nil && nr.Consensus != nil:
+					s := nr.Overall
+					cell.N, cell.Outcome = s.N, nr.Consensus.Outcome
+					cell.Median, cell.IQR = nonZero(s.Median), nonZero(s.IQR)
+					cell.Alternatives = boardOutcomes(nr.Alternatives)
+				}
+				if rr != nil || (nr != nil && nr.Consensus != nil) {
+					switch cell.Outcome {
 					case ConsensusIn:
 						tally.ConsensusIn++
 					case ConsensusOut:
@@ -103,13 +138,13 @@ func Overview(rounds []*RoundResults) Board {
 			}
 			switch {
 			case it.Rating != nil:
-				add("", 0, it.Rating)
+				add("", 0, it.Rating, nil)
 			case it.Criteria != nil:
 				for ci := range it.Criteria {
-					add(it.Criteria[ci].CriterionID, ci, &it.Criteria[ci].RatingResult)
+					add(it.Criteria[ci].CriterionID, ci, &it.Criteria[ci].RatingResult, nil)
 				}
 			default:
-				add("", 0, nil)
+				add("", 0, nil, it.Numeric)
 			}
 		}
 		b.Tally = append(b.Tally, tally)
@@ -136,4 +171,16 @@ func nonZero(n stats.Num) stats.Num {
 		return stats.UndefinedNum(stats.ReasonStored)
 	}
 	return n
+}
+
+// boardOutcomes keeps the rule and outcome of each alternative.
+func boardOutcomes(alts []RuleOutcome) []BoardOutcome {
+	if len(alts) == 0 {
+		return nil
+	}
+	out := make([]BoardOutcome, len(alts))
+	for i, a := range alts {
+		out[i] = BoardOutcome{Rule: a.Rule, Outcome: a.Outcome}
+	}
+	return out
 }

@@ -40,6 +40,10 @@ type RoundResults struct {
 	Count       string       `json:"count"`
 	Respondents Respondents  `json:"respondents"`
 	Items       []ItemResult `json:"items"` // in the order of Input.Items
+
+	// RuleSets are the study's named rule sets, the primary first
+	// (consensus_rule and rule_text repeat its rule for ratings).
+	RuleSets []RuleSetInfo `json:"rule_sets"`
 }
 
 // Respondents counts the experts with at least one stored answer to an item
@@ -90,12 +94,18 @@ type RatingResult struct {
 	ByGroup    map[string]GroupRating  `json:"by_group"`
 	Stability  *stats.StabilitySummary `json:"stability,omitempty"` // vs the previous round, paired by expert
 	Divergence Divergence              `json:"divergence"`
+
+	// Alternatives are the outcomes under the study's alternative rule
+	// sets that have a rule for this rating, in the study's order.
+	Alternatives []RuleOutcome `json:"alternatives,omitempty"`
 }
 
 // GroupRating is a rating's result within one expert group.
 type GroupRating struct {
 	Summary   stats.Summary `json:"summary"`
 	Consensus Consensus     `json:"consensus"`
+
+	Alternatives []RuleOutcome `json:"alternatives,omitempty"` // as in RatingResult
 }
 
 // CriterionResult is the result of one criterion of a multi_rating item.
@@ -138,6 +148,13 @@ type NumericResult struct {
 	Overall   stats.Summary            `json:"overall"`
 	ByGroup   map[string]stats.Summary `json:"by_group"`
 	Stability *stats.StabilitySummary  `json:"stability,omitempty"`
+
+	// Consensus is the outcome of the study's consensus_numeric (absent
+	// without one), GroupConsensus the same per group; Alternatives as in
+	// RatingResult.
+	Consensus      *Consensus           `json:"consensus,omitempty"`
+	GroupConsensus map[string]Consensus `json:"group_consensus,omitempty"`
+	Alternatives   []RuleOutcome        `json:"alternatives,omitempty"`
 }
 
 // TextResult is the result of a text item.
@@ -244,6 +261,7 @@ func Compute(in Input) *RoundResults {
 		Count:       count,
 		Respondents: c.respondents(cur, all),
 		Items:       make([]ItemResult, 0, len(in.Items)),
+		RuleSets:    RuleSetInfos(def),
 	}
 
 	section := map[string]string{}
@@ -486,13 +504,14 @@ func (c *computer) item(it delphi.Item, cur, prev []*delphi.Answer) ItemResult {
 	switch it.Type {
 	case delphi.ItemRating:
 		sc, _ := c.def.Scale(it.Scale)
-		rr := c.rating(cur, identity, sc)
+		rr := c.rating(cur, identity, sc, ItemRules(c.def, it))
 		r.Rating, r.N, r.DivergenceScore = &rr, rr.Overall.N, rr.Divergence.Score
 	case delphi.ItemMultiRating:
 		r.Criteria = make([]CriterionResult, 0, len(it.Criteria))
+		rules := ItemRules(c.def, it)
 		for _, cr := range it.Criteria {
 			sc, _ := c.def.Scale(cr.Scale)
-			rr := c.rating(cur, criterion(cr.ID), sc)
+			rr := c.rating(cur, criterion(cr.ID), sc, criterionRules(rules, cr.ID))
 			r.Criteria = append(r.Criteria, CriterionResult{CriterionID: cr.ID, RatingResult: rr})
 			r.DivergenceScore = max(r.DivergenceScore, rr.Divergence.Score)
 		}
@@ -511,7 +530,7 @@ func (c *computer) item(it delphi.Item, cur, prev []*delphi.Answer) ItemResult {
 		r.Ranking = c.ranking(it, cur)
 		r.N = r.Ranking.Overall.M
 	case delphi.ItemNumeric:
-		r.Numeric = c.numeric(cur, prev)
+		r.Numeric = c.numeric(cur, prev, ItemRules(c.def, it))
 		r.N = r.Numeric.Overall.N
 	case delphi.ItemText:
 		r.Text = c.text(cur)
@@ -636,17 +655,23 @@ func (c *computer) prevRatings(pick func(delphi.Value) delphi.Value) []float64 {
 	return xs
 }
 
-func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.Value, sc delphi.Scale) RatingResult {
+// rating computes one rating or criterion; rules are its ItemRules, the
+// primary first.
+func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.Value, sc delphi.Scale, rules []ItemRule) RatingResult {
 	opt := c.describeOptions(sc)
 	c.rate(cur, pick)
 	values, abstain := c.collect(cur)
 	rule := c.def.Consensus
+	if len(rules) > 0 && rules[0].Set == delphi.PrimaryRuleSet {
+		rule = rules[0].Rule
+	}
 	r := RatingResult{Overall: stats.Describe(values, abstain, opt), ByGroup: make(map[string]GroupRating, len(c.groups))}
 	r.Consensus = Evaluate(rule, r.Overall, sc)
-	groupRule := rule.ForGroups() // min_n or group_min_n per group
+	r.Alternatives = ruleOutcomes(rules, r.Overall)
+	groupRule, groupRules := rule.ForGroups(), rulesForGroups(rules) // min_n or group_min_n per group
 	for gi, g := range c.groups {
 		s := stats.Describe(c.byGroup[gi], c.abstainsBy[gi], opt)
-		r.ByGroup[g] = GroupRating{Summary: s, Consensus: Evaluate(groupRule, s, sc)}
+		r.ByGroup[g] = GroupRating{Summary: s, Consensus: Evaluate(groupRule, s, sc), Alternatives: ruleOutcomes(groupRules, s)}
 	}
 	if c.hasPrev {
 		prev, now := c.pairs(pick)
@@ -658,7 +683,7 @@ func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.V
 	return r
 }
 
-func (c *computer) numeric(cur, prev []*delphi.Answer) *NumericResult {
+func (c *computer) numeric(cur, prev []*delphi.Answer, rules []ItemRule) *NumericResult {
 	opt := stats.Options{QuantileType: c.typ}
 	var all []float64
 	by := map[string][]float64{}
@@ -672,6 +697,14 @@ func (c *computer) numeric(cur, prev []*delphi.Answer) *NumericResult {
 	for _, g := range c.groups {
 		r.ByGroup[g] = stats.Describe(by[g], 0, opt)
 	}
+	if len(rules) > 0 && rules[0].Set == delphi.PrimaryRuleSet {
+		con := rules[0].Evaluate(r.Overall)
+		r.Consensus, r.GroupConsensus = &con, make(map[string]Consensus, len(c.groups))
+		for _, g := range c.groups {
+			r.GroupConsensus[g] = rules[0].Evaluate(r.ByGroup[g])
+		}
+	}
+	r.Alternatives = ruleOutcomes(rules, r.Overall)
 	if c.hasPrev {
 		num := func(list []*delphi.Answer) map[string]float64 {
 			m := map[string]float64{}

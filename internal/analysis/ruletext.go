@@ -79,7 +79,7 @@ func neutral(r delphi.Rule) bool {
 	case len(r.Any) > 0:
 		return slices.ContainsFunc(r.Any, neutral)
 	}
-	return r.IQR != nil || r.SD != nil || r.CV != nil
+	return r.IQR != nil || r.SD != nil || r.CV != nil || r.IQRRelative != nil
 }
 
 // directional reports whether r has an agreement or COMET leaf.
@@ -94,6 +94,7 @@ type ruleWriter struct {
 	de       bool
 	agree    []delphi.Band // distinct agreement bands of the rated scales
 	disagree []delphi.Band // distinct disagreement bands
+	numeric  bool          // a rule for numeric items: the range is the declared one
 }
 
 func (w *ruleWriter) pick(de, en string) string {
@@ -250,7 +251,7 @@ func (w *ruleWriter) core(r delphi.Rule, out bool) (string, bool) {
 				" und weniger als "+w.percent(c.MaxOppositePercent)+" auf "+bandText(o),
 			"at least "+w.percent(c.MinPercent)+" of ratings on scale points "+bandText(a)+
 				" and less than "+w.percent(c.MaxOppositePercent)+" on "+bandText(o)), true
-	case (r.IQR != nil || r.SD != nil || r.CV != nil) && out && len(w.disagree) == 0:
+	case (r.IQR != nil || r.SD != nil || r.CV != nil || r.IQRRelative != nil) && out && len(w.disagree) == 0:
 		return "", false // out needs the median in a disagreement band
 	case r.IQR != nil:
 		return "IQR ≤ " + w.num(r.IQR.Max), true
@@ -258,6 +259,8 @@ func (w *ruleWriter) core(r delphi.Rule, out bool) (string, bool) {
 		return "SD ≤ " + w.num(r.SD.Max), true
 	case r.CV != nil:
 		return w.pick("Variationskoeffizient ≤ ", "CV ≤ ") + w.num(r.CV.Max), true
+	case r.IQRRelative != nil:
+		return "IQR ≤ " + w.num(r.IQRRelative.Max) + w.rangeText(), true
 	}
 	return "", false
 }

@@ -78,6 +78,15 @@ type Definition struct {
 
 	// Analysis chooses between statistical methods (analysis.go); nil: the defaults.
 	Analysis *Analysis `json:"analysis,omitempty" yaml:"analysis,omitempty"`
+
+	// ConsensusCriteria gives the criteria with these ids (of any
+	// multi_rating item) a primary rule of their own instead of Consensus.
+	ConsensusCriteria map[string]Rule `json:"consensus_criteria,omitempty" yaml:"consensus_criteria,omitempty"`
+	// ConsensusNumeric is the primary rule of numeric items (none when nil).
+	ConsensusNumeric *Rule `json:"consensus_numeric,omitempty" yaml:"consensus_numeric,omitempty"`
+	// ConsensusAlternatives are named rule sets shown beside the primary
+	// one; see RuleSets.
+	ConsensusAlternatives []RuleSet `json:"consensus_alternatives,omitempty" yaml:"consensus_alternatives,omitempty"`
 }
 
 // Contact is the coordinators' contact.
@@ -194,10 +203,10 @@ type Numeric struct {
 }
 
 // Rule is a consensus rule: exactly one of All, Any, Agreement, IQR, SD, CV,
-// COMET is set. MinN applies where it is given: below it, no consensus.
-// It applies to the overall result and, unless GroupMinN is given, to each
-// expert group as well; GroupMinN, where given, replaces it for the groups
-// (see ForGroups).
+// COMET, IQRRelative is set. MinN applies where it is given: below it, no
+// consensus. It applies to the overall result and, unless GroupMinN is
+// given, to each expert group as well; GroupMinN, where given, replaces it
+// for the groups (see ForGroups).
 type Rule struct {
 	MinN      int            `json:"min_n,omitempty" yaml:"min_n,omitempty"`
 	GroupMinN int            `json:"group_min_n,omitempty" yaml:"group_min_n,omitempty"`
@@ -208,6 +217,10 @@ type Rule struct {
 	SD        *MaxRule       `json:"sd,omitempty" yaml:"sd,omitempty"`
 	CV        *MaxRule       `json:"cv,omitempty" yaml:"cv,omitempty"`
 	COMET     *COMETRule     `json:"comet,omitempty" yaml:"comet,omitempty"`
+
+	// IQRRelative: IQR <= Max × the range (a scale's last point − its first;
+	// a numeric item's declared max − min).
+	IQRRelative *MaxRule `json:"iqr_relative,omitempty" yaml:"iqr_relative,omitempty"`
 }
 
 // ForGroups returns the rule as it applies to one expert group: at every

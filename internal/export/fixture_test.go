@@ -89,8 +89,10 @@ type fixture struct {
 	responses map[int][]*delphi.Response
 }
 
-func newFixture(t testing.TB) *fixture {
-	def := testDef()
+func newFixture(t testing.TB) *fixture { return newFixtureDef(t, testDef()) }
+
+// newFixtureDef is newFixture with another definition of testDef's items.
+func newFixtureDef(t testing.TB, def *delphi.Definition) *fixture {
 	items := def.Items()
 	byID := map[string]delphi.Item{}
 	for _, it := range items {

@@ -66,6 +66,7 @@ func (x *xw) overview() error {
 		},
 		func() error { return kv(x.t("Regel", "Rule"), x.long(x.ruleText())) },
 		x.ruleChanges(sh),
+		x.ruleSetRows(sh),
 		func() error { return kv(x.t("Quantile", "Quantiles"), x.long(x.quantileText())) },
 		func() error { return kv(x.t("Wilcoxon-Test", "Wilcoxon test"), x.long(x.wilcoxonText())) },
 		func() error { return kv("ΔIQR", x.long(x.deltaIQRText())) },

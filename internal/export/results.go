@@ -38,20 +38,28 @@ func (s *study) elsewhere(typ string) string {
 // criterion of multi_rating items.
 func (x *xw) roundSheet(ri int) error {
 	r := x.rounds[ri]
-	sh, err := x.sheet(x.roundName(r.Number), 18, 9, 18, 60, 18, 6, 13, 11, 8, 8, 8, 8, 8, 8, 8, 13, 8, 8, 18, 30, 30)
+	alts := alternatives(r.res)
+	widths := []float64{18, 9, 18, 60, 18, 6, 13, 11, 8, 8, 8, 8, 8, 8, 8, 13, 8, 8, 18, 30, 30}
+	for range alts {
+		widths = append(widths, 18)
+	}
+	sh, err := x.sheet(x.roundName(r.Number), widths...)
 	if err != nil {
 		return err
 	}
 	if err := sh.freeze(2); err != nil {
 		return err
 	}
-	if err := sh.header([]string{x.t("Block", "Block"), x.t("Frage", "Item"), x.t("Kriterium", "Criterion"),
+	if err := sh.header(append([]string{x.t("Block", "Block"), x.t("Frage", "Item"), x.t("Kriterium", "Criterion"),
 		x.t("Text", "Text"), x.t("Typ", "Type"), "n", x.t("Enthaltungen", "Abstentions"), x.t("Mittelwert", "Mean"), "SD",
 		"Median", "Q1", "Q3", "IQR", "Min", "Max", x.t("Zustimmung %", "Agreement %"), x.t("VK", "CV"), "rWG",
-		x.t("Konsens", "Consensus"), x.t("Regel im Einzelnen", "Rule in detail"), x.t("Hinweise", "Notes")}, true); err != nil {
+		x.t("Konsens", "Consensus"), x.t("Regel im Einzelnen", "Rule in detail"), x.t("Hinweise", "Notes")}, x.altHeader(alts)...), true); err != nil {
 		return err
 	}
 	sh.outcomes(19, 2)
+	for i := range alts {
+		sh.outcomes(22+i, 2)
+	}
 	names := x.statNames()
 	for i := range r.res.Items {
 		it := &r.res.Items[i]
@@ -70,6 +78,7 @@ func (x *xw) roundSheet(ri int) error {
 				s := rr.r.Overall
 				row := append(head(rr.criterion), x.summary(s, true)...)
 				row = append(row, x.str(x.outcomeLabel(rr.r.Consensus.Outcome)), x.str(rr.r.Consensus.Reason), x.long(x.reasons(s.Undefined, names)))
+				row = append(row, x.altCells(alts, rr.r.Alternatives)...)
 				if err := sh.add(row...); err != nil {
 					return err
 				}
@@ -77,7 +86,12 @@ func (x *xw) roundSheet(ri int) error {
 		case it.Numeric != nil:
 			s := it.Numeric.Overall
 			row := append(head(""), x.summary(s, false)...)
-			row = append(row, nil, nil, x.long(x.reasons(s.Undefined, names)))
+			if c := it.Numeric.Consensus; c != nil {
+				row = append(row, x.str(x.outcomeLabel(c.Outcome)), x.str(c.Reason), x.long(x.reasons(s.Undefined, names)))
+			} else {
+				row = append(row, nil, nil, x.long(x.reasons(s.Undefined, names)))
+			}
+			row = append(row, x.altCells(alts, it.Numeric.Alternatives)...)
 			if err := sh.add(row...); err != nil {
 				return err
 			}

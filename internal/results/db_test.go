@@ -159,6 +159,25 @@ func (s *study) memory(n int, at time.Time, live bool) *analysis.RoundResults {
 		Previous: prev, ComputedAt: at, Live: live})
 }
 
+// matchesEngine reads round n through the service and checks it against
+// the engine on the same answers, computed at at, live or frozen.
+func (s *study) matchesEngine(t *testing.T, svc *results.Service, n int, at time.Time, live bool) *analysis.RoundResults {
+	t.Helper()
+	got, err := svc.Round(context.Background(), s.def.ID, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, _ := json.Marshal(got)
+	wb, _ := json.Marshal(s.memory(n, at, live))
+	if !bytes.Equal(gb, wb) {
+		t.Errorf("round %d: service and engine differ\nservice %.300s\nengine  %.300s", n, gb, wb)
+	}
+	if got.Live != live || !got.ComputedAt.Equal(at) {
+		t.Errorf("round %d: live %v computed_at %v", n, got.Live, got.ComputedAt)
+	}
+	return got
+}
+
 func newService(st *store.Store, now func() time.Time) *results.Service {
 	return &results.Service{Surveys: st, Rounds: st, Responses: st, Snapshots: st, Now: now}
 }
@@ -174,23 +193,8 @@ func TestServiceMatchesEngine(t *testing.T) {
 	s.load(t, st, svc, closedAt)
 	ctx := context.Background()
 
-	for n, tc := range map[int]struct {
-		at   time.Time
-		live bool
-	}{1: {closedAt, false}, 2: {closedAt, false}, 3: {now, true}} {
-		got, err := svc.Round(ctx, "bench", n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := s.memory(n, tc.at, tc.live)
-		gb, _ := json.Marshal(got)
-		wb, _ := json.Marshal(want)
-		if !bytes.Equal(gb, wb) {
-			t.Errorf("round %d: service and engine differ\nservice %.300s\nengine  %.300s", n, gb, wb)
-		}
-		if got.Live != tc.live || !got.ComputedAt.Equal(tc.at) {
-			t.Errorf("round %d: live %v computed_at %v", n, got.Live, got.ComputedAt)
-		}
+	for n, at := range map[int]time.Time{1: closedAt, 2: closedAt, 3: now} {
+		s.matchesEngine(t, svc, n, at, n == 3)
 	}
 
 	all, infos, err := svc.All(ctx, "bench")

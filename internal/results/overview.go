@@ -15,6 +15,10 @@ type Board struct {
 	Groups []string              `json:"groups"` // union of the rounds' groups, in first-seen order
 	Rows   []BoardRow            `json:"rows"`
 	Tally  []analysis.RoundTally `json:"tally"`
+
+	// Alternatives names the study's alternative rule sets; each cell
+	// carries its outcomes under them (analysis.Board).
+	Alternatives []analysis.BoardRuleSet `json:"alternatives"`
 }
 
 // BoardRow is analysis.BoardRow with cells that carry the group outcomes.
@@ -50,7 +54,7 @@ func (s *Service) Overview(ctx context.Context, surveyID string) (*Board, error)
 // infos describe rs, in the same order.
 func BuildBoard(rs []*analysis.RoundResults, infos []RoundInfo) *Board {
 	ov := analysis.Overview(rs)
-	b := &Board{Rounds: infos, Groups: []string{}, Rows: make([]BoardRow, 0, len(ov.Rows)), Tally: ov.Tally}
+	b := &Board{Rounds: infos, Groups: []string{}, Rows: make([]BoardRow, 0, len(ov.Rows)), Tally: ov.Tally, Alternatives: ov.Alternatives}
 	if b.Rounds == nil {
 		b.Rounds = []RoundInfo{}
 	}

@@ -224,8 +224,9 @@ func carried(prev *delphi.Round, res *analysis.RoundResults, co delphi.CarryOver
 
 // NeedsAnotherRound applies the no_consensus policy to one item: a rating
 // goes on unless its overall outcome is consensus_in or consensus_out; a
-// multi_rating goes on if any criterion lacks consensus; choice, ranking
-// and numeric items (which have no consensus) go on; text items do not:
+// multi_rating goes on if any criterion lacks consensus; a numeric item
+// goes on unless the study's consensus_numeric gives it consensus; choice
+// and ranking items (which have no consensus) go on; text items do not:
 // open questions are asked once, and coordinators turn their answers into
 // new items.
 func NeedsAnotherRound(it delphi.Item, res *analysis.RoundResults) bool {
@@ -248,6 +249,8 @@ func NeedsAnotherRound(it delphi.Item, res *analysis.RoundResults) bool {
 			}
 		}
 		return false
+	case ir.Numeric != nil && ir.Numeric.Consensus != nil:
+		return !decided(ir.Numeric.Consensus.Outcome)
 	}
 	return true
 }

@@ -24,6 +24,9 @@ func TestNeedsAnotherRound(t *testing.T) {
 		{ItemID: "multi-one", Criteria: []analysis.CriterionResult{crit("a", analysis.ConsensusIn), crit("b", "none")}},
 		{ItemID: "choice", Choice: &analysis.ChoiceResult{}},
 		{ItemID: "open"},
+		{ItemID: "estimate-in", Numeric: &analysis.NumericResult{Consensus: &analysis.Consensus{Outcome: analysis.ConsensusIn}}},
+		{ItemID: "estimate-none", Numeric: &analysis.NumericResult{Consensus: &analysis.Consensus{Outcome: "none"}}},
+		{ItemID: "estimate-no-rule", Numeric: &analysis.NumericResult{}},
 	}}
 	for _, tt := range []struct {
 		id, typ string
@@ -36,7 +39,10 @@ func TestNeedsAnotherRound(t *testing.T) {
 		{"multi-one", delphi.ItemMultiRating, true},
 		{"choice", delphi.ItemSingleChoice, true},
 		{"open", delphi.ItemText, false},
-		{"missing", delphi.ItemRating, true}, // not in the results: asked again
+		{"estimate-in", delphi.ItemNumeric, false}, // consensus_numeric holds
+		{"estimate-none", delphi.ItemNumeric, true},
+		{"estimate-no-rule", delphi.ItemNumeric, true}, // no numeric rule: asked again
+		{"missing", delphi.ItemRating, true},           // not in the results: asked again
 	} {
 		if got := NeedsAnotherRound(delphi.Item{ID: tt.id, Type: tt.typ}, res); got != tt.want {
 			t.Errorf("%s (%s): %v, want %v", tt.id, tt.typ, got, tt.want)

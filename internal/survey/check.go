@@ -128,6 +128,7 @@ func (c *checker) check() {
 
 	c.ruleHints(path("consensus"))
 	c.rule(path("consensus"), d.Consensus, rated)
+	c.ruleSets(rated)
 
 	if d.Rounds.CarryOver.Mode == delphi.CarryChosen {
 		ids := make([]string, 0, len(c.items))

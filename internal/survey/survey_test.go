@@ -286,6 +286,11 @@ func TestDetailFields(t *testing.T) {
 		{"carry-over-unknown-item.yaml", "rounds.carry_over.items[1]"},
 		{"comet-band-outside-scale.yaml", "consensus.comet.in_band.min"},
 		{"unknown-key.yaml", "titel"},
+		{"rules-unknown-criterion.yaml", "consensus_criteria.machbarkiet"},
+		{"rules-unknown-criterion.yaml", "consensus_alternatives[1].criteria.kosten"},
+		{"rules-numeric-agreement.yaml", "consensus_numeric.any[0].agreement"},
+		{"rules-numeric-agreement.yaml", "consensus_numeric.any[1].iqr_relative"},
+		{"rules-alternative-name.yaml", "consensus_alternatives[2].name"},
 	}
 	for _, c := range cases {
 		data, err := os.ReadFile(filepath.Join(invalidDir, c.fixture))

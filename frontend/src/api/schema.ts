@@ -2703,7 +2703,7 @@ export interface components {
             /** @description an optional free-text comment is allowed */
             comment?: boolean;
         };
-        /** @description A consensus rule: exactly one of all, any, agreement, iqr, sd, cv, comet is set */
+        /** @description A consensus rule: exactly one of all, any, agreement, iqr, sd, cv, comet, iqr_relative is set */
         Rule: {
             /** @description below this many valid answers, no consensus; applies to the overall result and, unless group_min_n is given, to each expert group */
             min_n?: number;
@@ -2728,6 +2728,10 @@ export interface components {
                 out_band: components["schemas"]["Band"];
                 min_percent: number;
                 max_opposite_percent: number;
+            };
+            /** @description IQR <= max x the range: a scale's last point minus its first; a numeric item's declared max minus min (docs/STATISTICS.md) */
+            iqr_relative?: {
+                max: number;
             };
         };
         /** @enum {string} */
@@ -2790,6 +2794,13 @@ export interface components {
             consensus: components["schemas"]["Rule"];
             rounds: components["schemas"]["RoundPlan"];
             sections: components["schemas"]["Section"][] | null;
+            /** @description primary rules per criterion id of multi_rating items */
+            consensus_criteria?: {
+                [key: string]: components["schemas"]["Rule"];
+            };
+            consensus_numeric?: components["schemas"]["Rule"];
+            /** @description named alternative rule sets, shown beside the primary one */
+            consensus_alternatives?: components["schemas"]["RuleSet"][];
         };
         /** @description A stored study: its current definition revision */
         Survey: {
@@ -3140,6 +3151,8 @@ export interface components {
         GroupRating: {
             summary: components["schemas"]["Summary"];
             consensus: components["schemas"]["Consensus"];
+            /** @description outcomes under the study's alternative rule sets that have a rule here, in the study's order; absent without any */
+            alternatives?: components["schemas"]["RuleOutcome"][];
         };
         RatingResult: {
             overall: components["schemas"]["Summary"];
@@ -3149,6 +3162,8 @@ export interface components {
             };
             stability?: components["schemas"]["Stability"];
             divergence: components["schemas"]["Divergence"];
+            /** @description outcomes under the study's alternative rule sets that have a rule here, in the study's order; absent without any */
+            alternatives?: components["schemas"]["RuleOutcome"][];
         };
         CriterionResult: components["schemas"]["RatingResult"] & {
             criterion_id: string;
@@ -3193,6 +3208,14 @@ export interface components {
                 [key: string]: components["schemas"]["Summary"];
             };
             stability?: components["schemas"]["Stability"];
+            /** @description the outcome under consensus_numeric; absent when the study has none */
+            consensus?: components["schemas"]["Consensus"];
+            /** @description the same per group */
+            group_consensus?: {
+                [key: string]: components["schemas"]["Consensus"];
+            };
+            /** @description outcomes under the study's alternative rule sets that have a rule here, in the study's order; absent without any */
+            alternatives?: components["schemas"]["RuleOutcome"][];
         };
         ItemResult: {
             item_id: string;
@@ -3248,6 +3271,8 @@ export interface components {
                 drafts?: number;
             };
             items: components["schemas"]["ItemResult"][];
+            /** @description the study's rule sets, the primary first (absent in snapshots from before they were recorded) */
+            rule_sets?: components["schemas"]["RuleSetInfo"][];
         };
         ResultsRound: {
             number: number;
@@ -3279,6 +3304,11 @@ export interface components {
             by_group?: {
                 [key: string]: components["schemas"]["GroupCell"];
             };
+            /** @description outcomes under the alternative rule sets (see Board.alternatives) */
+            alternatives?: {
+                rule: string;
+                outcome: components["schemas"]["Outcome"];
+            }[];
         };
         BoardRow: {
             item_id: string;
@@ -3297,6 +3327,11 @@ export interface components {
                 consensus_in: number;
                 consensus_out: number;
                 none: number;
+            }[];
+            /** @description the study's alternative rule sets as of the latest round, in order */
+            alternatives?: {
+                name: string;
+                label?: components["schemas"]["Text"];
             }[];
         };
         TransitionMatrix: {
@@ -3451,6 +3486,49 @@ export interface components {
         InvitedBy: {
             mail: number;
             file: number;
+        };
+        /** @description A named set of consensus rules (docs/STUDY-FORMAT.md, "Several rules"): rule for ratings and for criteria that criteria does not name, criteria per criterion id, numeric for numeric items */
+        RuleSet: {
+            /** @description "primary" for the study's own rule set */
+            name: string;
+            label?: components["schemas"]["Text"];
+            rule?: components["schemas"]["Rule"];
+            criteria?: {
+                [key: string]: components["schemas"]["Rule"];
+            };
+            numeric?: components["schemas"]["Rule"];
+        };
+        /** @description One of the study's rule sets in the results, with its rules in words */
+        RuleSetInfo: {
+            name: string;
+            label?: components["schemas"]["Text"];
+            rule?: components["schemas"]["Rule"];
+            criteria?: {
+                [key: string]: components["schemas"]["Rule"];
+            };
+            numeric?: components["schemas"]["Rule"];
+            primary: boolean;
+            /** @description rule in words, by language ("de", "en") */
+            text?: {
+                [key: string]: string;
+            };
+            /** @description per criterion id */
+            criteria_text?: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
+            /** @description numeric rule in words, by language */
+            numeric_text?: {
+                [key: string]: string;
+            };
+        };
+        /** @description The outcome under one alternative rule set */
+        RuleOutcome: {
+            /** @description the rule set's name */
+            rule: string;
+            outcome: components["schemas"]["Outcome"];
+            reason: string;
         };
     };
     responses: {

@@ -107,3 +107,7 @@ export type MailTexts = S['MailTexts'];
 export type MailPreview = S['MailPreview'];
 export type ResponseRates = S['ResponseRates'];
 export type GroupProgress = S['GroupProgress'];
+
+// Named consensus rules (primary and alternatives)
+export type RuleSetInfo = S['RuleSetInfo'];
+export type RuleOutcome = S['RuleOutcome'];

@@ -3,6 +3,7 @@ import { useTranslation } from '../i18n';
 import { fmtPercent, fmtStat } from './format';
 import type { Labels } from './labels';
 import type { Board, BoardCell, BoardRow } from '../api/types';
+import { CellAlternatives, ruleSetName } from './Alternatives';
 
 const OUTCOMES = ['consensus_in', 'consensus_out', 'none'] as const;
 
@@ -20,13 +21,22 @@ interface ViewCell {
   median?: number | null;
   iqr?: number | null;
   agreement?: number | null;
+  alternatives?: { rule: string; outcome: string }[]; // overall only
 }
 
 /** The cell as the group filter shows it: overall, or one group's outcome from by_group. */
 function viewCell(c: BoardCell, group: string): ViewCell {
   if (!c.present) return { present: false, n: 0 };
   if (!group || c.outcome === undefined) {
-    return { present: true, outcome: c.outcome, n: c.n, median: c.median, iqr: c.iqr, agreement: c.agreement_percent };
+    return {
+      present: true,
+      outcome: c.outcome,
+      n: c.n,
+      median: c.median,
+      iqr: c.iqr,
+      agreement: c.agreement_percent,
+      alternatives: c.alternatives,
+    };
   }
   const g = c.by_group?.[group];
   return { present: true, outcome: g?.outcome ?? 'none', n: g?.n ?? 0, median: g?.median ?? null };
@@ -68,6 +78,7 @@ export function ConsensusBoard({
   );
   const shown = blocks.filter((b) => rows.some((r) => r.section_id === b));
   const groupName = group ? labels.group(group) : '';
+  const altNames = Object.fromEntries((board.alternatives ?? []).map((a) => [a.name, ruleSetName(a, lang)]));
 
   return (
     <div className="board">
@@ -108,6 +119,13 @@ export function ConsensusBoard({
       </div>
 
       <Legend />
+      {(board.alternatives ?? []).length > 0 && (
+        <p className="muted small" data-testid="alternatives-note">
+          {t(group ? 'results.board.alternativesGroup' : 'results.board.alternatives', {
+            names: (board.alternatives ?? []).map((a) => ruleSetName(a, lang)).join(', '),
+          })}
+        </p>
+      )}
 
       <p className="muted small">
         {t('results.board.count', { shown: rows.length, total: board.rows.length })}
@@ -150,7 +168,7 @@ export function ConsensusBoard({
                         </button>
                       </th>
                       {r.cells.map((c) => (
-                        <Cell key={c.round} cell={viewCell(c, group)} lang={lang} grouped={!!group} />
+                        <Cell key={c.round} cell={viewCell(c, group)} lang={lang} grouped={!!group} altNames={altNames} />
                       ))}
                     </tr>
                   ))}
@@ -176,7 +194,17 @@ export function ConsensusBoard({
   );
 }
 
-function Cell({ cell, lang, grouped }: { cell: ViewCell; lang: string; grouped: boolean }) {
+function Cell({
+  cell,
+  lang,
+  grouped,
+  altNames,
+}: {
+  cell: ViewCell;
+  lang: string;
+  grouped: boolean;
+  altNames: Record<string, string>;
+}) {
   const { t } = useTranslation();
   if (!cell.present) {
     return (
@@ -207,6 +235,9 @@ function Cell({ cell, lang, grouped }: { cell: ViewCell; lang: string; grouped: 
       <span className="cell-stats">
         {stats.join(' · ')} · {t('results.nShort', { n: cell.n })}
       </span>
+      {cell.alternatives && cell.alternatives.length > 0 && (
+        <CellAlternatives alternatives={cell.alternatives} names={altNames} />
+      )}
     </td>
   );
 }

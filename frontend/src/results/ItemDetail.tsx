@@ -6,6 +6,7 @@ import { fmtP, fmtPRel, fmtShare, fmtStat } from './format';
 import type { Labels } from './labels';
 import type { ItemResult, ItemTransition, RatingResult, RoundResults, Summary, Transitions } from '../api/types';
 import { TableWrap } from '../components/TableWrap';
+import { RuleComparison } from './Alternatives';
 
 interface Props {
   itemId: string;
@@ -72,6 +73,16 @@ export function ItemDetail({ itemId, rounds, transitions, groups, labels, lang }
           {/* The parts' headings come one level below the item's, or the criterion's. */}
           {criteria.length > 1 && <h3>{c.label}</h3>}
           <ConsensusTable rows={present.map((p) => ({ round: p.round, rr: ratingOf(p.item, c.id) }))} group={group} labels={labels} />
+          <RuleComparison
+            rows={present.map((p) => {
+              const rr = ratingOf(p.item, c.id);
+              return { round: p.round, alternatives: group ? rr?.by_group[group]?.alternatives : rr?.alternatives };
+            })}
+            sets={rounds[rounds.length - 1]?.rule_sets ?? []}
+            showPrimary={false}
+            lang={lang}
+            caption={group ? t('results.detail.alternativesGroup', { group: labels.group(group) }) : t('results.detail.alternatives')}
+          />
 
           <Sub>{t('results.detail.distribution')}</Sub>
           <div className="multiples">
@@ -152,6 +163,16 @@ export function ItemDetail({ itemId, rounds, transitions, groups, labels, lang }
         <ChoiceTable present={present} itemId={itemId} labels={labels} lang={lang} />
       )}
       {latest.type === 'numeric' && <NumericTable present={present} lang={lang} />}
+      {latest.type === 'numeric' && (
+        <RuleComparison
+          rows={present.map((p) => ({ round: p.round, primary: p.item.numeric?.consensus, alternatives: p.item.numeric?.alternatives }))}
+          sets={rounds[rounds.length - 1]?.rule_sets ?? []}
+          primaryText={rounds[rounds.length - 1]?.rule_sets?.find((s) => s.primary)?.numeric_text?.[lang]}
+          showPrimary
+          lang={lang}
+          caption={t('results.detail.numericConsensus')}
+        />
+      )}
 
       <Comments present={present} labels={labels} />
     </article>
