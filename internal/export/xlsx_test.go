@@ -27,14 +27,14 @@ func TestSheetNames(t *testing.T) {
 	fx := newFixture(t)
 	_, f := xlsx(t, fx.in)
 	want := []string{"Übersicht", "Runde 1", "Runde 2", "Rundenvergleich", "Nach Gruppen", "Rangfolgen", "Verteilungen",
-		"Auswahlfragen", "Kommentare", "Rohdaten", "Codebuch"}
+		"Auswahlfragen", "Kommentare", "Rohdaten", "Codebuch", "Sensitivität"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Errorf("sheets = %q, want %q", got, want)
 	}
 	fx.in.Lang = "en"
 	_, f = xlsx(t, fx.in)
 	want = []string{"Overview", "Round 1", "Round 2", "Across rounds", "By group", "Rankings", "Distributions",
-		"Choices", "Comments", "Raw data", "Codebook"}
+		"Choices", "Comments", "Raw data", "Codebook", "Sensitivity"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Errorf("sheets = %q, want %q", got, want)
 	}
