@@ -277,7 +277,7 @@ func TestBundleReproducePy(t *testing.T) {
 			if err != nil {
 				t.Fatalf("reproduce.py: %v\n%s", err, b)
 			}
-			if !strings.Contains(string(b), "; 0 differences") {
+			if !strings.Contains(string(b), "reproduce.py: 48 rows written") || !strings.Contains(string(b), "; 0 differences") {
 				t.Errorf("reproduce.py says: %s", b)
 			}
 			got, err := os.ReadFile(out)
@@ -319,4 +319,30 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestBundleReproduceR runs reproduce.R where R is installed (R is
+// optional: make test does not need it). The same studies as for Python.
+func TestBundleReproduceR(t *testing.T) {
+	rscript, err := exec.LookPath("Rscript")
+	if err != nil {
+		t.Skip("Rscript is not installed (apt-get install r-base-core); reproduce.R is optional")
+	}
+	comet := delphi.Rule{COMET: &delphi.COMETRule{InBand: delphi.Band{Min: 4, Max: 5}, OutBand: delphi.Band{Min: 1, Max: 2}, MinPercent: 70, MaxOppositePercent: 15}}
+	for i, c := range []struct {
+		rule  delphi.Rule
+		qtype int
+	}{
+		{testDef().Consensus, 7}, {testDef().Consensus, 6}, {comet, 7},
+		{delphi.Rule{MinN: 30, Any: []delphi.Rule{{SD: &delphi.MaxRule{Max: 0.8}}, {CV: &delphi.MaxRule{Max: 0.2}}}}, 6},
+	} {
+		dir := unpack(t, bundle(t, generatedStudy(c.rule, c.qtype, 41+i, uint64(1000+i))))
+		b, err := exec.Command(rscript, filepath.Join(dir, filepath.FromSlash(BundleR))).CombinedOutput()
+		if err != nil || !strings.Contains(string(b), "reproduce.R: 48 rows written") || !strings.Contains(string(b), "; 0 differences") {
+			t.Errorf("case %d: reproduce.R: %v\n%s", i, err, b)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "reproduced", "item_statistics_R.csv")); err != nil {
+			t.Errorf("case %d: %v", i, err)
+		}
+	}
 }
