@@ -108,14 +108,7 @@ func TestBundleContents(t *testing.T) {
 
 // The definition in the bundle imports again as the same study.
 func TestBundleDefinitionRoundTrip(t *testing.T) {
-	data, err := surveys.Examples.ReadFile("kleinstadtakademie-2020.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := survey.Parse("kleinstadtakademie-2020.yaml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	def := kleinstadtDef(t)
 	files := bundle(t, Input{Survey: &delphi.Survey{ID: def.ID, Revision: 1, Definition: def}, Now: time.Unix(0, 0)})
 	again, err := survey.Parse(BundleDefinition, files[BundleDefinition])
 	if err != nil {
@@ -126,6 +119,20 @@ func TestBundleDefinitionRoundTrip(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Errorf("definition changed on the way through YAML:\n%s\n%s", a, b)
 	}
+}
+
+// kleinstadtDef is the shipped Kleinstadtakademie study, parsed from its YAML.
+func kleinstadtDef(t *testing.T) *delphi.Definition {
+	t.Helper()
+	data, err := surveys.Examples.ReadFile("kleinstadtakademie-2020.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := survey.Parse("kleinstadtakademie-2020.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return def
 }
 
 // generatedStudy is a study of 16 rating items and 4 multi_rating items

@@ -19,8 +19,6 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/stats"
-	"github.com/expertenrunde/expertenrunde/internal/survey"
-	"github.com/expertenrunde/expertenrunde/surveys"
 )
 
 func TestSheetNames(t *testing.T) {
@@ -703,14 +701,7 @@ func TestFileName(t *testing.T) {
 // TestKleinstadtakademie exports round 1 of the shipped study (parsed from
 // its YAML) with a synthetic panel.
 func TestKleinstadtakademie(t *testing.T) {
-	data, err := surveys.Examples.ReadFile("kleinstadtakademie-2020.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := survey.Parse("kleinstadtakademie-2020.yaml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	def := kleinstadtDef(t)
 	def.Rounds.Feedback.MinGroupN = 5 // stated in the overview
 	round := delphi.Round{Number: 1, Status: delphi.RoundClosed}
 	for _, sec := range def.Sections {
