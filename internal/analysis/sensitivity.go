@@ -112,6 +112,8 @@ type SensitivityItem struct {
 	CriterionID string `json:"criterion_id,omitempty"`
 	Position    int    `json:"position"`
 	N           int    `json:"n"`
+	// AgreementCount is the number of ratings in the agreement band.
+	AgreementCount int `json:"agreement_count"`
 	// AgreementPercent is the point estimate; CI its bootstrap interval,
 	// drawn with Seed (hex, BootstrapSeed).
 	AgreementPercent stats.Num         `json:"agreement_percent"`
@@ -187,7 +189,7 @@ func SensitivityOf(in SensitivityInput) *Sensitivity {
 		seed := BootstrapSeed(res.SurveyID, res.Round, ir.ItemID, criterionID)
 		k := newEvaluator(s, sc).bandCount(sc.Agreement)
 		si := SensitivityItem{
-			ItemID: ir.ItemID, CriterionID: criterionID, Position: ir.Position, N: s.N,
+			ItemID: ir.ItemID, CriterionID: criterionID, Position: ir.Position, N: s.N, AgreementCount: k,
 			AgreementPercent: s.AgreementPercent,
 			CI:               stats.BootstrapPercentCI(k, s.N, SensitivityResamples, SensitivityLevel, seed),
 			Seed:             strconv.FormatUint(seed, 16),

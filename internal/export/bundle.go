@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/stats"
 )
 
@@ -35,6 +36,7 @@ const (
 	BundleSettings   = "analysis/settings.csv"
 	BundleRule       = "analysis/rule.csv"
 	BundleStatistics = "results/item_statistics.csv"
+	BundleSensitive  = "results/sensitivity.csv"
 	BundlePy         = "scripts/reproduce.py"
 	BundleR          = "scripts/reproduce.R"
 	BundleReadme     = "README.txt"
@@ -89,6 +91,7 @@ func WriteBundle(ctx context.Context, w io.Writer, in Input) error {
 		{BundleSettings, s.writeSettings},
 		{BundleRule, s.writeRule},
 		{BundleStatistics, s.writeStatistics},
+		{BundleSensitive, s.writeSensitivity},
 		{BundlePy, bytesOf(reproducePy)},
 		{BundleR, bytesOf(reproduceR)},
 	}
@@ -269,6 +272,39 @@ func (s *study) writeStatistics(w io.Writer) error {
 				if err := cw.Write(rec); err != nil {
 					return err
 				}
+			}
+		}
+	}
+	return cw.Flush()
+}
+
+// SensitivityColumns are the columns of results/sensitivity.csv: the
+// threshold sensitivity report's per-item values (the bootstrap CI that
+// reproduce.py redraws, the outcomes near the threshold).
+var SensitivityColumns = []string{"round", "item_id", "criterion_id", "n", "agreement_count", "agreement_percent", "ci_low", "ci_high", "seed",
+	"threshold_percent", "outcome", "outcome_minus", "outcome_plus", "near_threshold"}
+
+// writeSensitivity writes results/sensitivity.csv (SensitivityColumns).
+func (s *study) writeSensitivity(w io.Writer) error {
+	cw := NewCSVWriter(w, ',')
+	if err := cw.Write(SensitivityColumns); err != nil {
+		return err
+	}
+	num := func(n stats.Num) string {
+		if !n.Valid {
+			return ""
+		}
+		return strconv.FormatFloat(n.Value, 'g', -1, 64)
+	}
+	for i := range s.rounds {
+		r := &s.rounds[i]
+		rep := results.SensitivityOf(s.def, &r.Round, r.res)
+		for _, it := range rep.Items {
+			rec := []string{strconv.Itoa(r.Number), Neutralize(it.ItemID), Neutralize(it.CriterionID), strconv.Itoa(it.N), strconv.Itoa(it.AgreementCount),
+				num(it.AgreementPercent), num(it.CI.Low), num(it.CI.High), it.Seed, num(rep.ThresholdPercent),
+				it.Outcome, it.OutcomeMinus, it.OutcomePlus, strconv.FormatBool(it.NearThreshold)}
+			if err := cw.Write(rec); err != nil {
+				return err
 			}
 		}
 	}

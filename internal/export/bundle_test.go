@@ -46,7 +46,7 @@ func TestBundleContents(t *testing.T) {
 	fx := newFixture(t)
 	files := bundle(t, fx.in)
 	want := []string{BundleReadme, BundleAnswers, BundleCodebook, BundleCodebookJS, BundleDefinition, BundleProtocol,
-		BundleSettings, BundleRule, BundleStatistics, BundlePy, BundleR}
+		BundleSettings, BundleRule, BundleStatistics, BundleSensitive, BundlePy, BundleR}
 	var got []string
 	for name := range files {
 		got = append(got, name)
@@ -92,6 +92,12 @@ func TestBundleContents(t *testing.T) {
 	}
 	if r := find(stat, map[int]string{0: "1", 1: "R1", 2: "", 3: "R1", 4: "9", 5: "4", 10: "consensus_in"}); r == 0 {
 		t.Errorf("statistics lack round 1's R1: %q", stat)
+	}
+	sens := readCSV(t, BundleSensitive, files[BundleSensitive])
+	rep := results.SensitivityOf(fx.in.Survey.Definition, &fx.in.Rounds[0], fx.in.Results[0])
+	if !slices.Equal(sens[0], SensitivityColumns) || len(sens) != len(stat) ||
+		find(sens, map[int]string{0: "1", 1: "R1", 3: "9", 4: "8", 6: strconv.FormatFloat(rep.Items[0].CI.Low.Value, 'g', -1, 64), 8: rep.Items[0].Seed, 9: "75", 13: "false"}) == 0 {
+		t.Errorf("sensitivity.csv: %q", sens)
 	}
 	rule := readCSV(t, BundleRule, files[BundleRule])
 	if len(rule) != 4 || rule[1][2] != "all" || rule[1][3] != "5" || rule[2][2] != "agreement" || rule[2][4] != "75" || rule[3][1] != "1" || rule[3][5] != "1" {
@@ -284,7 +290,8 @@ func TestBundleReproducePy(t *testing.T) {
 			if err != nil {
 				t.Fatalf("reproduce.py: %v\n%s", err, b)
 			}
-			if !strings.Contains(string(b), "reproduce.py: 48 rows written") || !strings.Contains(string(b), "; 0 differences") {
+			if !strings.Contains(string(b), "reproduce.py: 48 rows written") || !strings.Contains(string(b), "; 0 differences from results/item_statistics.csv") ||
+				!strings.Contains(string(b), "reproduce.py: 48 bootstrap intervals redrawn; 0 differences from results/sensitivity.csv") {
 				t.Errorf("reproduce.py says: %s", b)
 			}
 			got, err := os.ReadFile(out)

@@ -3548,6 +3548,8 @@ export interface components {
             criterion_id?: string;
             position: number;
             n: number;
+            /** @description Ratings in the agreement band */
+            agreement_count: number;
             agreement_percent: components["schemas"]["Num"];
             ci: components["schemas"]["BootstrapCI"];
             /** @description The bootstrap seed, hexadecimal */

@@ -24,9 +24,9 @@ function report(): Sensitivity {
     bootstrap: { resamples: 2000, level: 0.95, prng: 'splitmix64', seed: '…' },
     rules,
     items: [
-      { item_id: 't1', position: 0, n: 18, agreement_percent: 77.77777777777777, ci: { low: 55.55555555555556, high: 94.44444444444444, level: 0.95, resamples: 2000 },
+      { item_id: 't1', position: 0, n: 18, agreement_count: 14, agreement_percent: 77.77777777777777, ci: { low: 55.55555555555556, high: 94.44444444444444, level: 0.95, resamples: 2000 },
         seed: 'ab', outcome: 'consensus_in', outcomes: t1, counts: {}, outcome_minus: 'consensus_in', outcome_plus: 'none', near_threshold: true },
-      { item_id: 't2', criterion_id: 'imp', position: 1, n: 12, agreement_percent: 100, ci: { low: 100, high: 100, level: 0.95, resamples: 2000 },
+      { item_id: 't2', criterion_id: 'imp', position: 1, n: 12, agreement_count: 12, agreement_percent: 100, ci: { low: 100, high: 100, level: 0.95, resamples: 2000 },
         seed: 'cd', outcome: 'consensus_in', outcomes: rules.map(() => 'consensus_in'), counts: {}, outcome_minus: 'consensus_in', outcome_plus: 'consensus_in', near_threshold: false },
     ],
   };

@@ -15,14 +15,18 @@ every rating item or criterion
 and writes them to OUT_CSV (default: reproduced/item_statistics_py.csv in
 the bundle), one row per round x item x criterion with the columns of
 results/item_statistics.csv. Then it compares every number with that file
-(tolerance 1e-9) and every n and outcome exactly, prints the differences and
-exits with status 1 if there are any.
+(tolerance 1e-9) and every n and outcome exactly. It also redraws the
+bootstrap confidence interval of each row of results/sensitivity.csv
+(SplitMix64 with the seed derived from SHA-256, 2,000 resamples) and
+compares seed and bounds. It prints the differences and exits with status 1
+if there are any.
 
 Needs Python 3 with numpy and pandas (the libraries of Debian's
 python3-numpy and python3-pandas). The definitions are those of the
 project's docs/STATISTICS.md and docs/ANALYSIS.md ("Consensus evaluation").
 """
 
+import hashlib
 import json
 import math
 import os
@@ -165,6 +169,63 @@ def outcome(rule, f):
     return NONE
 
 
+# The bootstrap of results/sensitivity.csv (docs/STATISTICS.md, "Threshold
+# sensitivity"): SplitMix64, seeded per study, round and item.
+RESAMPLES = 2000
+SEED_PREFIX = b"expertenrunde/bootstrap/v1"
+GAMMA = np.uint64(0x9E3779B97F4A7C15)
+M1 = np.uint64(0xBF58476D1CE4E5B9)
+M2 = np.uint64(0x94D049BB133111EB)
+
+
+def bootstrap_seed(survey_id, rnd, item_id, criterion_id):
+    """First 8 bytes, big-endian, of SHA-256(prefix NUL survey NUL round NUL item NUL criterion)."""
+    parts = [SEED_PREFIX] + [str(p).encode("utf-8") for p in (survey_id, rnd, item_id, criterion_id)]
+    return int.from_bytes(hashlib.sha256(b"\0".join(parts)).digest()[:8], "big")
+
+
+def splitmix64(seed, count):
+    """The first count outputs of SplitMix64 from seed: its state after i steps is seed + i*GAMMA."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + np.arange(1, count + 1, dtype=np.uint64) * GAMMA
+        z = (z ^ (z >> np.uint64(30))) * M1
+        z = (z ^ (z >> np.uint64(27))) * M2
+        return z ^ (z >> np.uint64(31))
+
+
+def bootstrap_ci(k, n, seed):
+    """The 95 % percentile bootstrap CI of 100*k/n: n draws per resample, index = high 64 bits of output*n."""
+    x = splitmix64(seed, RESAMPLES * n)
+    nn = np.uint64(n)
+    hi, lo = x >> np.uint64(32), x & np.uint64(0xFFFFFFFF)
+    index = (hi * nn + ((lo * nn) >> np.uint64(32))) >> np.uint64(32)
+    counts = (index < np.uint64(k)).reshape(RESAMPLES, n).sum(axis=1).astype(float)
+    low, high = np.quantile(counts, [0.025, 0.975], method="linear")
+    return 100.0 * low / n, 100.0 * high / n
+
+
+def check_bootstrap(bundle, survey_id):
+    """Redraws every CI of results/sensitivity.csv; returns the differences."""
+    path = os.path.join(bundle, "results", "sensitivity.csv")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    problems = []
+    for _, r in table.iterrows():
+        key = (int(r["round"]), r["item_id"], r["criterion_id"])
+        seed = bootstrap_seed(survey_id, int(r["round"]), r["item_id"], r["criterion_id"])
+        if format(seed, "x") != r["seed"]:
+            problems.append("%s: seed %x, platform %s" % (key, seed, r["seed"]))
+        n, k = int(r["n"]), int(r["agreement_count"])
+        if n == 0:
+            if r["ci_low"] != "" or r["ci_high"] != "":
+                problems.append("%s: n = 0 with a CI" % (key,))
+            continue
+        low, high = bootstrap_ci(k, n, seed)
+        for name, got in (("ci_low", low), ("ci_high", high)):
+            if abs(got - float(r[name])) > TOLERANCE:
+                problems.append("%s: %s %r, platform %s" % (key, name, got, r[name]))
+    return len(table), problems
+
+
 def fmt(x):
     """A number as the shortest text that reads back to the same float; '' for None."""
     return "" if x is None else repr(float(x))
@@ -244,7 +305,13 @@ def main(argv):
     for p in problems:
         print("DIFFERS " + p)
     print("reproduce.py: %d rows written to %s; %d differences from results/item_statistics.csv" % (len(rows), out, len(problems)))
-    return 1 if problems else 0
+    with open(os.path.join(bundle, "codebook.json"), encoding="utf-8") as fh:
+        survey_id = json.load(fh)["survey_id"]
+    cis, boot = check_bootstrap(bundle, survey_id)
+    for p in boot:
+        print("DIFFERS " + p)
+    print("reproduce.py: %d bootstrap intervals redrawn; %d differences from results/sensitivity.csv" % (cis, len(boot)))
+    return 1 if problems or boot else 0
 
 
 if __name__ == "__main__":
