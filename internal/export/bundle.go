@@ -256,19 +256,13 @@ func (s *study) writeStatistics(w io.Writer) error {
 	if err := cw.Write(StatisticsColumns); err != nil {
 		return err
 	}
-	num := func(n stats.Num) string {
-		if !n.Valid {
-			return ""
-		}
-		return strconv.FormatFloat(n.Value, 'g', -1, 64)
-	}
 	for _, r := range s.rounds {
 		for i := range r.res.Items {
 			it := &r.res.Items[i]
 			for _, rr := range ratingRows(it) {
 				o := rr.r.Overall
 				rec := []string{strconv.Itoa(r.Number), Neutralize(it.ItemID), Neutralize(rr.criterion), Neutralize(s.varName(it.ItemID, rr.criterion)),
-					strconv.Itoa(o.N), num(o.Median), num(o.Q1), num(o.Q3), num(o.IQR), num(agreementOf(o)), rr.r.Consensus.Outcome}
+					strconv.Itoa(o.N), numText(o.Median), numText(o.Q1), numText(o.Q3), numText(o.IQR), numText(agreementOf(o)), rr.r.Consensus.Outcome}
 				if err := cw.Write(rec); err != nil {
 					return err
 				}
@@ -290,18 +284,12 @@ func (s *study) writeSensitivity(w io.Writer) error {
 	if err := cw.Write(SensitivityColumns); err != nil {
 		return err
 	}
-	num := func(n stats.Num) string {
-		if !n.Valid {
-			return ""
-		}
-		return strconv.FormatFloat(n.Value, 'g', -1, 64)
-	}
 	for i := range s.rounds {
 		r := &s.rounds[i]
 		rep := results.SensitivityOf(s.def, &r.Round, r.res)
 		for _, it := range rep.Items {
 			rec := []string{strconv.Itoa(r.Number), Neutralize(it.ItemID), Neutralize(it.CriterionID), strconv.Itoa(it.N), strconv.Itoa(it.AgreementCount),
-				num(it.AgreementPercent), num(it.CI.Low), num(it.CI.High), it.Seed, num(rep.ThresholdPercent),
+				numText(it.AgreementPercent), numText(it.CI.Low), numText(it.CI.High), it.Seed, numText(rep.ThresholdPercent),
 				it.Outcome, it.OutcomeMinus, it.OutcomePlus, strconv.FormatBool(it.NearThreshold)}
 			if err := cw.Write(rec); err != nil {
 				return err
@@ -309,6 +297,15 @@ func (s *study) writeSensitivity(w io.Writer) error {
 		}
 	}
 	return cw.Flush()
+}
+
+// numText is a statistic as the shortest decimal that reads back to the
+// same float, "" when undefined.
+func numText(n stats.Num) string {
+	if !n.Valid {
+		return ""
+	}
+	return strconv.FormatFloat(n.Value, 'g', -1, 64)
 }
 
 // agreementOf is the summary's agreement percentage, undefined for n = 0.
