@@ -612,5 +612,27 @@ export function cycleTests(ctx) {
         assert(JSON.stringify(values(2)) === '[1,4,4]', `M1 in round 2: ${values(2)}`);
       },
     ],
+    [
+      'cycle: the sensitivity tab shows round 2 under alternative rules, and the analysis bundle downloads',
+      async () => {
+        const page = st.research;
+        await page.getByRole('tab', { name: de.results.tabs.sensitivity }).click();
+        const table = page.getByRole('table', { name: de.results.sensitivity.caption });
+        await table.waitFor();
+        // Round 2 (the latest): M1 4,4,1 → n 3, agreement 66.7 %.
+        const cells = table.locator('tr[data-row="M1"] td');
+        await until(async () => (await cells.count()) > 6, 'M1 has no row of outcomes');
+        const [n, agreement] = await cells.evaluateAll((tds) => tds.slice(0, 2).map((td) => td.textContent));
+        assert(n === '3' && agreement === '66,7', `M1: n ${n}, agreement ${agreement}`);
+        await a11y(page, 'the sensitivity tab');
+        await ctx.screenshot(page, 'sensitivity');
+        const link = page.getByRole('link', { name: de.results.exportBundle });
+        const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+        const name = download.suggestedFilename();
+        assert(/^e2e-zyklus_ergebnisse_\d{4}-\d{2}-\d{2}\.zip$/.test(name), `bundle file name ${name}`);
+        const zip = await readFile(await download.path());
+        assert(zip.subarray(0, 2).toString() === 'PK' && zip.includes('scripts/reproduce.py'), 'the bundle is no ZIP with reproduce.py');
+      },
+    ],
   ];
 }

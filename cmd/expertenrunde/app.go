@@ -85,7 +85,7 @@ Usage:
   expertenrunde survey validate FILE...
   expertenrunde survey import FILE
   expertenrunde user create --email E --role admin|coordinator|researcher [--name N] [--survey ID]... --password-stdin
-  expertenrunde export --survey ID [--lang de|en] [--rounds all|1,2] [-o FILE.xlsx|.csv|.json]
+  expertenrunde export --survey ID [--lang de|en] [--rounds all|1,2] [-o FILE.xlsx|.csv|.json|.zip]
   expertenrunde loadtest [--experts 200] [--human 30s] [--fast 15s] [--raw 15s] [--scale 1000,3000] [--url URL --password-stdin]
   expertenrunde healthcheck [--addr A]     # GET /readyz on the server's address: exit 0 when ready, 1 otherwise
   expertenrunde version

@@ -26,7 +26,7 @@ func (m *Main) exportFlagSet() *flag.FlagSet {
 	fs.StringVar(&m.Config.DataDir, "data-dir", m.Config.DataDir, "data directory (EXPERTENRUNDE_DATA_DIR)")
 	fs.StringVar(&m.exp.survey, "survey", "", "study id")
 	fs.StringVar(&m.exp.lang, "lang", "", "de or en (default: the study's first language)")
-	fs.StringVar(&m.exp.out, "o", "", "output file: .xlsx, .csv or .json (default: the standard file name as .xlsx)")
+	fs.StringVar(&m.exp.out, "o", "", "output file: .xlsx, .csv, .json or .zip (the analysis bundle) (default: the standard file name as .xlsx)")
 	fs.StringVar(&m.exp.rounds, "rounds", "all", "all, or round numbers such as 1,2")
 	return fs
 }
@@ -38,7 +38,7 @@ func (m *Main) exportFlagSet() *flag.FlagSet {
 func (m *Main) exportResults(ctx context.Context) error {
 	f := m.exp
 	if f.survey == "" {
-		return errors.New("usage: expertenrunde export --survey ID [--lang de|en] [--rounds all|1,2] [-o FILE.xlsx|.csv|.json]")
+		return errors.New("usage: expertenrunde export --survey ID [--lang de|en] [--rounds all|1,2] [-o FILE.xlsx|.csv|.json|.zip]")
 	}
 	rounds, err := export.ParseRounds(f.rounds)
 	if err != nil {
@@ -48,7 +48,7 @@ func (m *Main) exportResults(ctx context.Context) error {
 	if f.out != "" {
 		format, dir = strings.ToLower(strings.TrimPrefix(filepath.Ext(f.out), ".")), filepath.Dir(f.out)
 		if !slices.Contains(export.Formats, format) {
-			return fmt.Errorf("-o %s: the file must end in .xlsx, .csv or .json", f.out)
+			return fmt.Errorf("-o %s: the file must end in .xlsx, .csv, .json or .zip", f.out)
 		}
 	}
 	if err := m.openStore(ctx); err != nil {

@@ -80,3 +80,15 @@ func TestBenchStudy(t *testing.T) {
 		t.Errorf("bench study: %d items, %d respondents", len(r.Items), r.Respondents.Total)
 	}
 }
+
+// BenchmarkSensitivity150x100: the sensitivity report (84 grid rules and a
+// 2,000-resample bootstrap per rating) of 150 items (225 ratings) × 100
+// experts, a large Delphi panel.
+func BenchmarkSensitivity150x100(b *testing.B) {
+	def, cur, prev := benchStudy(150, 100)
+	res := Compute(Input{Def: def, Round: 2, Items: def.Items(), Answers: cur, Previous: prev, ComputedAt: time.Unix(0, 0)})
+	b.ReportAllocs()
+	for b.Loop() {
+		SensitivityOf(SensitivityInput{Def: def, Items: def.Items(), Results: res})
+	}
+}

@@ -58,13 +58,18 @@ func WriteCSV(ctx context.Context, w io.Writer, in Input) error {
 	if err != nil {
 		return err
 	}
+	return s.writeCSV(ctx, w)
+}
+
+// writeCSV writes the long format as WriteCSV does.
+func (s *study) writeCSV(ctx context.Context, w io.Writer) error {
 	cw := NewCSVWriter(w, ',')
 	if err := cw.Write(LongColumns); err != nil {
 		return err
 	}
 	rec := make([]string, len(LongColumns))
 	survey := Neutralize(s.def.ID)
-	err = s.eachLong(ctx, func(resp *delphi.Response, round int) {
+	err := s.eachLong(ctx, func(resp *delphi.Response, round int) {
 		rec[0], rec[1], rec[2], rec[3] = survey, strconv.Itoa(round), Neutralize(resp.Pseudonym), Neutralize(resp.Group)
 		rec[4] = "0"
 		if resp.SubmittedAt != nil {

@@ -547,6 +547,7 @@ func (x *xw) sheetList(sh *sheet) func() error {
 			{x.sheetName("comments"), x.t("alle Freitexte ohne Pseudonym", "every free text, without pseudonym")},
 			{x.sheetName("raw"), x.t("eine Zeile je Person und Runde, eine Spalte je Frage (für R, SPSS, pandas)", "one row per expert and round, one column per item (for R, SPSS, pandas)")},
 			{x.sheetName("codebook"), x.t("Variablen der Rohdaten mit Fragetexten und Codes", "the raw data's variables with item texts and codes")},
+			{x.sheetName("sensitivity"), x.t("Konsens unter alternativen Regeln, Bootstrap-KI der Zustimmung, Fragen nahe der Schwelle", "consensus under alternative rules, bootstrap CI of agreement, items near the threshold")},
 		}
 		for _, r := range rows {
 			if err := sh.add(x.bold(r[0]), x.long(r[1])); err != nil {

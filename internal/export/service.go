@@ -9,7 +9,7 @@ import (
 )
 
 // Formats are the file formats Service.Write writes.
-var Formats = []string{"xlsx", "csv", "json"}
+var Formats = []string{"xlsx", "csv", "json", "zip"}
 
 // Service is the one export use case, shared by the API and the CLI: it
 // loads a study's rounds through the round lifecycle (so a round past its
@@ -32,7 +32,7 @@ type Job struct {
 	SurveyID string
 	Rounds   []int  // nil: every round that has results
 	Lang     string // de, en, or "" for the study's first language
-	Format   string // xlsx, csv or json
+	Format   string // xlsx, csv, json or zip (the analysis bundle, WriteBundle)
 	ActorID  string // the staff user, or "cli"
 	// Progress, optional, is told the rows written (xlsx only).
 	Progress func(done, total int)
@@ -68,9 +68,9 @@ func (l lister) ListRounds(ctx context.Context, surveyID string) ([]*delphi.Roun
 // errors.
 func (s *Service) Write(ctx context.Context, w io.Writer, job Job) (*Written, error) {
 	switch job.Format {
-	case "xlsx", "csv", "json":
+	case "xlsx", "csv", "json", "zip":
 	default:
-		return nil, delphi.FieldErrorf(delphi.EINVALID, "format", "the format must be xlsx, csv or json")
+		return nil, delphi.FieldErrorf(delphi.EINVALID, "format", "the format must be xlsx, csv, json or zip")
 	}
 	now := time.Now()
 	if s.Now != nil {
@@ -89,6 +89,8 @@ func (s *Service) Write(ctx context.Context, w io.Writer, job Job) (*Written, er
 		err = WriteXLSX(ctx, w, in, job.Progress)
 	case "csv":
 		err = WriteCSV(ctx, w, in)
+	case "zip":
+		err = WriteBundle(ctx, w, in)
 	default:
 		err = WriteJSON(ctx, w, in)
 	}

@@ -19,22 +19,20 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/stats"
-	"github.com/expertenrunde/expertenrunde/internal/survey"
-	"github.com/expertenrunde/expertenrunde/surveys"
 )
 
 func TestSheetNames(t *testing.T) {
 	fx := newFixture(t)
 	_, f := xlsx(t, fx.in)
 	want := []string{"Übersicht", "Runde 1", "Runde 2", "Rundenvergleich", "Nach Gruppen", "Rangfolgen", "Verteilungen",
-		"Auswahlfragen", "Kommentare", "Rohdaten", "Codebuch"}
+		"Auswahlfragen", "Kommentare", "Rohdaten", "Codebuch", "Sensitivität"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Errorf("sheets = %q, want %q", got, want)
 	}
 	fx.in.Lang = "en"
 	_, f = xlsx(t, fx.in)
 	want = []string{"Overview", "Round 1", "Round 2", "Across rounds", "By group", "Rankings", "Distributions",
-		"Choices", "Comments", "Raw data", "Codebook"}
+		"Choices", "Comments", "Raw data", "Codebook", "Sensitivity"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Errorf("sheets = %q, want %q", got, want)
 	}
@@ -703,14 +701,7 @@ func TestFileName(t *testing.T) {
 // TestKleinstadtakademie exports round 1 of the shipped study (parsed from
 // its YAML) with a synthetic panel.
 func TestKleinstadtakademie(t *testing.T) {
-	data, err := surveys.Examples.ReadFile("kleinstadtakademie-2020.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := survey.Parse("kleinstadtakademie-2020.yaml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	def := kleinstadtDef(t)
 	def.Rounds.Feedback.MinGroupN = 5 // stated in the overview
 	round := delphi.Round{Number: 1, Status: delphi.RoundClosed}
 	for _, sec := range def.Sections {

@@ -27,17 +27,20 @@ func (h *ExportHandler) routes() []route {
 		{fiber.MethodGet, "/surveys/:id/export.xlsx", staff, h.xlsx},
 		{fiber.MethodGet, "/surveys/:id/export.csv", staff, h.csv},
 		{fiber.MethodGet, "/surveys/:id/export.json", staff, h.json},
+		{fiber.MethodGet, "/surveys/:id/export.zip", staff, h.zip},
 	}
 }
 
 func (h *ExportHandler) xlsx(c *fiber.Ctx) error { return h.serve(c, "xlsx") }
 func (h *ExportHandler) csv(c *fiber.Ctx) error  { return h.serve(c, "csv") }
 func (h *ExportHandler) json(c *fiber.Ctx) error { return h.serve(c, "json") }
+func (h *ExportHandler) zip(c *fiber.Ctx) error  { return h.serve(c, "zip") }
 
 var exportTypes = map[string]string{
 	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 	"csv":  "text/csv; charset=utf-8",
 	"json": "application/json",
+	"zip":  "application/zip",
 }
 
 // serve writes the file to a temporary file first, so a failure is still

@@ -2293,6 +2293,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/surveys/{id}/rounds/{n}/sensitivity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Threshold sensitivity of round n's consensus outcomes
+         * @description analysis.SensitivityOf on the round's results (the frozen snapshot of a closed round, live results of an open one): per rating and criterion, the consensus outcome under a grid of alternative rules (agreement 60-90 % in steps of 5; no IQR condition or IQR <= 0.5, 1, 1.5; the rule's min_n and min_n x 0.5 and x 1.5 rounded half up), then the study's named alternative rules; a 95 % percentile bootstrap CI of the agreement percentage (2,000 resamples, SplitMix64 seeded from SHA-256 of survey, round, item and criterion, so the numbers are reproducible); and near_threshold where the outcome changes with the rule's agreement threshold moved 5 points either way. Staff of the study; others get 404. See docs/STATISTICS.md.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    /** @description round number, from 1 */
+                    n: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Sensitivity"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/export.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reproducible analysis bundle (ZIP)
+         * @description One ZIP, streamed: data/answers_long.csv (the long CSV of export.csv: pseudonyms only, no names, e-mail addresses or free texts), codebook.csv and codebook.json, definition.yaml (the stored definition in its import format), protocol.json (the analysis settings), analysis/settings.csv and analysis/rule.csv (the same for base R), results/item_statistics.csv (the platform's n, median, quartiles, IQR, agreement and consensus per round and rating), and scripts/reproduce.py (numpy, pandas) and scripts/reproduce.R (base R) that recompute those statistics from the CSV and compare. Staff of the study, researchers included; others get 404. Audited (survey.export, format zip). See docs/EXPORT.md.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description all (every round with results: open or closed) or round numbers such as 1,2; a draft round answers 409 */
+                    rounds?: string;
+                    /** @description language of sheet names, headers and labels; default the study's first language */
+                    lang?: "de" | "en";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The ZIP, with Content-Disposition: attachment and a file name such as kleinstadtakademie-2020_ergebnisse_2026-11-26.zip */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": string;
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3530,6 +3626,81 @@ export interface components {
             outcome: components["schemas"]["Outcome"];
             reason: string;
         };
+        /** @description The threshold sensitivity report of one round (docs/STATISTICS.md, Threshold sensitivity) */
+        Sensitivity: {
+            survey_id: string;
+            round: number;
+            live: boolean;
+            /** Format: date-time */
+            computed_at: string;
+            consensus_rule: components["schemas"]["Rule"];
+            rule_text: {
+                [key: string]: string;
+            };
+            /** @description The rule's agreement threshold (its first agreement or COMET min_percent, depth first); null when the rule has none, and then no item is flagged */
+            threshold_percent: number | null;
+            /** @description Percentage points around the threshold within which a change of outcome flags an item (5) */
+            near_percent: number;
+            /** @description The rule's min_n (0: none) */
+            min_n: number;
+            /** @description min_n x 0.5, min_n, min_n x 1.5, halves rounded up, distinct, ascending */
+            min_n_grid: number[];
+            bootstrap: components["schemas"]["BootstrapSpec"];
+            rules: components["schemas"]["SensitivityRule"][];
+            items: components["schemas"]["SensitivityItem"][];
+        };
+        BootstrapSpec: {
+            resamples: number;
+            level: number;
+            /** @enum {string} */
+            prng: "splitmix64";
+            /** @description How each item seed is derived */
+            seed: string;
+        };
+        SensitivityRule: {
+            /** @description e.g. a75_iqr1_n5 (agreement >= 75 %, IQR <= 1, min_n 5); a60 has no IQR condition and no min_n */
+            id: string;
+            /** @enum {string} */
+            kind: "grid" | "extra";
+            grid?: {
+                agreement_percent: number;
+                /** @description null: no IQR condition */
+                iqr_max: number | null;
+                min_n: number;
+            };
+            rule: components["schemas"]["Rule"];
+        };
+        BootstrapCI: {
+            low: components["schemas"]["Num"];
+            high: components["schemas"]["Num"];
+            level: number;
+            resamples: number;
+        };
+        SensitivityItem: {
+            item_id: string;
+            criterion_id?: string;
+            position: number;
+            n: number;
+            /** @description Ratings in the agreement band */
+            agreement_count: number;
+            agreement_percent: components["schemas"]["Num"];
+            ci: components["schemas"]["BootstrapCI"];
+            /** @description The bootstrap seed, hexadecimal */
+            seed: string;
+            /** @enum {string} */
+            outcome: "consensus_in" | "consensus_out" | "none";
+            /** @description One per rule, in the order of rules */
+            outcomes: ("consensus_in" | "consensus_out" | "none")[];
+            /** @description rules per outcome: consensus_in, consensus_out, none */
+            counts: {
+                [key: string]: number;
+            };
+            /** @description The outcome with the rule's agreement thresholds 5 points lower; empty without a threshold */
+            outcome_minus: string;
+            /** @description ... 5 points higher */
+            outcome_plus: string;
+            near_threshold: boolean;
+        };
     };
     responses: {
         /** @description An error */
@@ -3560,6 +3731,7 @@ export const pathsApiV1SurveysIdExpertsGetParametersQueryStatusValues: ReadonlyA
 export const pathsApiV1SurveysIdExportXlsxGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.xlsx"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const pathsApiV1SurveysIdExportCsvGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.csv"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const pathsApiV1SurveysIdExportJsonGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.json"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
+export const pathsApiV1SurveysIdExportZipGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.zip"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"];
 export const errorErrorReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["reason"]> = ["deadline_past", "bad_email", "unknown_group", "unknown_language"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["User"]["role"]> = ["admin", "coordinator", "researcher"];
@@ -3596,4 +3768,8 @@ export const resultsRoundStatusValues: ReadonlyArray<FlattenedDeepRequired<compo
 export const roundStateInviteValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundState"]["invite"]> = ["", "pending", "sending", "sent", "failed", "skipped"];
 export const mailPreviewKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MailPreview"]["kind"]> = ["invite", "reminder"];
 export const itemErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ItemError"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"];
+export const bootstrapSpecPrngValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BootstrapSpec"]["prng"]> = ["splitmix64"];
+export const sensitivityRuleKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SensitivityRule"]["kind"]> = ["grid", "extra"];
+export const sensitivityItemOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SensitivityItem"]["outcome"]> = ["consensus_in", "consensus_out", "none"];
+export const sensitivityItemOutcomesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SensitivityItem"]["outcomes"]> = ["consensus_in", "consensus_out", "none"];
 export type operations = Record<string, never>;

@@ -89,6 +89,9 @@ export type BoardCell = S['BoardCell'];
 export type TransitionMatrix = S['TransitionMatrix'];
 export type ItemTransition = S['ItemTransition'];
 export type Transitions = S['Transitions'];
+export type Sensitivity = S['Sensitivity'];
+export type SensitivityRule = S['SensitivityRule'];
+export type SensitivityItem = S['SensitivityItem'];
 
 // Panel and mail
 export type Expert = S['Expert'];

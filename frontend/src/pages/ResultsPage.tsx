@@ -9,6 +9,7 @@ import { ConsensusBoard } from '../results/ConsensusBoard';
 import { DivergenceView } from '../results/DivergenceView';
 import { ItemDetail } from '../results/ItemDetail';
 import { RankingsView } from '../results/RankingsView';
+import { SensitivityView } from '../results/SensitivityView';
 import { fmtRatio } from '../results/format';
 import { makeLabels } from '../results/labels';
 import '../results/results.css';
@@ -16,7 +17,7 @@ import type { ResponseRates, ResultsRound, RoundResults } from '../api/types';
 import { POLL_MS, useResults } from '../results/useResults';
 import { baseLang, localized } from '../text';
 
-const VIEWS = ['board', 'divergence', 'rankings'] as const;
+const VIEWS = ['board', 'divergence', 'rankings', 'sensitivity'] as const;
 type View = (typeof VIEWS)[number];
 
 /** The researcher dashboard of one study: board, item detail, group divergence, rankings. */
@@ -84,8 +85,14 @@ export function ResultsPage() {
             <a href={`/api/v1/surveys/${encodeURIComponent(id)}/export.csv?lang=${lang}`} download>
               {t('results.exportCsv')}
             </a>
+            {' · '}
+            <a href={`/api/v1/surveys/${encodeURIComponent(id)}/export.zip?lang=${lang}`} download>
+              {t('results.exportBundle')}
+            </a>
             <br />
             <span className="muted small">{t('results.exportNote')}</span>
+            <br />
+            <span className="muted small">{t('results.exportBundleNote')}</span>
           </p>
           <RoundStatus rounds={board.rounds} results={data.rounds} progress={data.progress} lang={lang} onRefresh={refresh} />
 
@@ -112,11 +119,12 @@ export function ResultsPage() {
                 <Tab id="board">{t('results.tabs.board')}</Tab>
                 <Tab id="divergence">{t('results.tabs.divergence')}</Tab>
                 <Tab id="rankings">{t('results.tabs.rankings')}</Tab>
+                <Tab id="sensitivity">{t('results.tabs.sensitivity')}</Tab>
               </TabList>
               <TabPanel id="board">
                 <ConsensusBoard board={board} labels={labels} lang={lang} onOpenItem={openItem} />
               </TabPanel>
-              {(['divergence', 'rankings'] as const).map((v) => (
+              {(['divergence', 'rankings', 'sensitivity'] as const).map((v) => (
                 <TabPanel id={v} key={v}>
                   {selected && (
                     <>
@@ -133,6 +141,8 @@ export function ResultsPage() {
                       </div>
                       {v === 'divergence' ? (
                         <DivergenceView results={selected} labels={labels} lang={lang} onOpenItem={openItem} />
+                      ) : v === 'sensitivity' ? (
+                        <SensitivityView surveyId={id} round={selected.round} labels={labels} lang={lang} />
                       ) : (
                         <RankingsView results={selected} labels={labels} lang={lang} />
                       )}

@@ -1,6 +1,6 @@
 // Calls of the results API; the shared client (../api) does the fetching.
 import { ApiError, request } from '../api';
-import type { Board, ResponseRates, RoundResults, Transitions } from '../api/types';
+import type { Board, ResponseRates, RoundResults, Sensitivity, Transitions } from '../api/types';
 
 const base = (id: string) => `/api/v1/surveys/${encodeURIComponent(id)}`;
 
@@ -10,6 +10,9 @@ export const resultsApi = {
     request<RoundResults>('GET', `${base(id)}/rounds/${n}/results`, { signal }),
   transitions: (id: string, n: number, signal?: AbortSignal) =>
     request<Transitions>('GET', `${base(id)}/rounds/${n}/transitions`, { signal }),
+  /** The threshold sensitivity report of round n. */
+  sensitivity: (id: string, n: number, signal?: AbortSignal) =>
+    request<Sensitivity>('GET', `${base(id)}/rounds/${n}/sensitivity`, { signal }),
   /** The response rates of a round; undefined when the server has no progress endpoint (404). */
   progress: async (id: string, n: number, signal?: AbortSignal): Promise<ResponseRates | undefined> => {
     try {
