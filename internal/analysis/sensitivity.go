@@ -50,11 +50,20 @@ type NamedRule struct {
 }
 
 // ExtraRules returns the named alternative rules of a study that the
-// sensitivity report evaluates besides the grid.
-//
-// TODO(lead): return the study's named alternative consensus rules
-// (branch consensus-rules) once the study format has them.
-func ExtraRules(def *delphi.Definition) []NamedRule { return nil }
+// sensitivity report evaluates besides the grid: the rating rule of each
+// alternative rule set (consensus_alternatives), in the study's order,
+// with the set's name as its id. A set's per-criterion and numeric rules
+// are not in the report: like the grid, it applies one rule to every
+// rating and criterion.
+func ExtraRules(def *delphi.Definition) []NamedRule {
+	var out []NamedRule
+	for _, set := range def.RuleSets() {
+		if set.Name != delphi.PrimaryRuleSet && set.Rule != nil {
+			out = append(out, NamedRule{ID: set.Name, Rule: *set.Rule})
+		}
+	}
+	return out
+}
 
 // GridPoint is where a grid rule sits: agreement ≥ AgreementPercent, IQR ≤
 // IQRMax (nil: no IQR condition) and at least MinN valid answers.

@@ -140,3 +140,24 @@ func TestShiftThresholdsCopies(t *testing.T) {
 		t.Errorf("firstThreshold = %v %v", th, ok)
 	}
 }
+
+// TestExtraRulesAreTheStudysAlternatives: the sensitivity report's extra
+// rules are the rating rules of the study's alternative rule sets, in
+// order; a set with only criterion or numeric rules adds none.
+func TestExtraRulesAreTheStudysAlternatives(t *testing.T) {
+	def := &delphi.Definition{
+		Consensus: delphi.Rule{Agreement: &delphi.AgreementRule{MinPercent: 75}},
+		ConsensusAlternatives: []delphi.RuleSet{
+			{Name: "strict", Rule: &delphi.Rule{Agreement: &delphi.AgreementRule{MinPercent: 90}}},
+			{Name: "numeric-only", Numeric: &delphi.Rule{CV: &delphi.MaxRule{Max: 0.2}}},
+			{Name: "lenient", Rule: &delphi.Rule{Agreement: &delphi.AgreementRule{MinPercent: 60}}},
+		},
+	}
+	got := ExtraRules(def)
+	if len(got) != 2 || got[0].ID != "strict" || got[0].Rule.Agreement.MinPercent != 90 || got[1].ID != "lenient" {
+		t.Fatalf("ExtraRules = %+v, want strict (90 %%) and lenient", got)
+	}
+	if ExtraRules(&delphi.Definition{Consensus: def.Consensus}) != nil {
+		t.Fatal("a study without alternatives has extra rules")
+	}
+}
