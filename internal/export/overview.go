@@ -539,6 +539,7 @@ func (x *xw) sheetList(sh *sheet) func() error {
 			{x.sheetName("raw"), x.t("eine Zeile je Person und Runde, eine Spalte je Frage (für R, SPSS, pandas)", "one row per expert and round, one column per item (for R, SPSS, pandas)")},
 			{x.sheetName("codebook"), x.t("Variablen der Rohdaten mit Fragetexten und Codes", "the raw data's variables with item texts and codes")},
 		}
+		rows = append(rows, x.flowSheets()...)
 		for _, r := range rows {
 			if err := sh.add(x.bold(r[0]), x.long(r[1])); err != nil {
 				return err
