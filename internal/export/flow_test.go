@@ -21,8 +21,8 @@ func TestFlowAndAttritionSheets(t *testing.T) {
 			Items: panelflow.ItemFlow{Total: 4, Initial: 4, ConsensusIn: 1, ConsensusNone: 3}},
 		{Round: 2, Status: "closed",
 			Participants: panelflow.FlowCounts{Panel: 7, Invited: 7, InvitedMail: 7, Opened: 5, Started: 5, Submitted: 4, Continued: &two, DroppedOut: &two, DroppedOutDeclined: &one},
-			ByGroup: map[string]panelflow.FlowCounts{"praxis": {}, "forschung": {}},
-			Items:   panelflow.ItemFlow{Total: 4, Carried: 2, Changed: 1, New: 1, Dropped: 1, ConsensusIn: 2, ConsensusOut: 1, ConsensusNone: 1}},
+			ByGroup:      map[string]panelflow.FlowCounts{"praxis": {}, "forschung": {}},
+			Items:        panelflow.ItemFlow{Total: 4, Carried: 2, Changed: 1, New: 1, Dropped: 1, ConsensusIn: 2, ConsensusOut: 1, ConsensusNone: 1}},
 	}}
 	mw := stats.MannWhitneyU([]float64{1, 2, 2, 3}, []float64{4, 4, 5, 5, 5, 5})
 	fx.in.Attrition = &panelflow.Attrition{Alpha: 0.05, Rounds: []panelflow.AttritionRound{{Round: 2, From: 1, Left: 4, Stayed: 6,
