@@ -145,25 +145,18 @@ func flowRound(experts []*delphi.Expert, prev, rd *RoundData, groups *groupSet) 
 		prevRound = &prev.Round
 	}
 	window := results.RoundLinkWindow(prevRound, r)
-	rates, _ := results.ResponseRates(experts, rd.Responses, rd.Sends, window)
-	fr := FlowRound{Round: r.Number, Status: r.Status, ByGroup: map[string]FlowCounts{}}
+	rates, total := results.ResponseRates(experts, rd.Responses, rd.Sends, window)
+	fr := FlowRound{Round: r.Number, Status: r.Status, Participants: fromRates(total), ByGroup: make(map[string]FlowCounts, len(rates))}
+	for g, x := range rates {
+		groups.add(g)
+		fr.ByGroup[g] = fromRates(x)
+	}
 	bump := func(g string, fn func(c *FlowCounts)) {
 		groups.add(g)
 		c := fr.ByGroup[g]
 		fn(&c)
 		fr.ByGroup[g] = c
 		fn(&fr.Participants)
-	}
-	for g, x := range rates {
-		bump(g, func(c *FlowCounts) {
-			c.Panel += x.Panel
-			c.Invited += x.Invited
-			c.InvitedMail += x.InvitedMail
-			c.InvitedLink += x.InvitedFile
-			c.Opened += x.Opened
-			c.Started += x.Started
-			c.Submitted += x.Submitted
-		})
 	}
 	byExpert := make(map[string]*delphi.Response, len(rd.Responses))
 	for _, resp := range rd.Responses {
@@ -184,6 +177,12 @@ func flowRound(experts []*delphi.Expert, prev, rd *RoundData, groups *groupSet) 
 	}
 	fr.Items = itemFlow(prev, rd)
 	return fr
+}
+
+// fromRates takes the response rates' counts.
+func fromRates(x results.Rates) FlowCounts {
+	return FlowCounts{Panel: x.Panel, Invited: x.Invited, InvitedMail: x.InvitedMail, InvitedLink: x.InvitedFile,
+		Opened: x.Opened, Started: x.Started, Submitted: x.Submitted}
 }
 
 // compare fills Continued and (for a closed round) DroppedOut and

@@ -3,6 +3,7 @@
 // round to round. The figure carries its own styles, so the SVG download
 // looks the same outside the page; the PNG is drawn from it on a canvas.
 import { useId, useRef } from 'react';
+import { saveBlob } from '../api';
 import { useTranslation, type TFunction, type TKey } from '../i18n';
 import type { Flow, FlowRound } from './flowApi';
 import './flow.css';
@@ -50,17 +51,6 @@ export function svgMarkup(svg: SVGSVGElement): string {
   return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(copy);
 }
 
-function save(blob: Blob, name: string) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
-}
-
 /** Draws the SVG on a canvas at twice its size and saves it as PNG. */
 function savePng(markup: string, w: number, h: number, name: string) {
   const img = new Image();
@@ -74,7 +64,7 @@ function savePng(markup: string, w: number, h: number, name: string) {
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     ctx.scale(2, 2);
     ctx.drawImage(img, 0, 0, w, h);
-    canvas.toBlob((b) => b && save(b, name), 'image/png');
+    canvas.toBlob((b) => b && saveBlob(b, name), 'image/png');
   };
   img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(markup);
 }
@@ -169,7 +159,7 @@ export function FlowFigure({ flow, fileBase }: { flow: Flow; fileBase: string })
       <figcaption className="flow-actions">
         <button
           type="button"
-          onClick={() => ref.current && save(new Blob([svgMarkup(ref.current)], { type: 'image/svg+xml' }), `${fileBase}.svg`)}
+          onClick={() => ref.current && saveBlob(new Blob([svgMarkup(ref.current)], { type: 'image/svg+xml' }), `${fileBase}.svg`)}
         >
           {t('results.flow.downloadSvg')}
         </button>{' '}
