@@ -577,6 +577,7 @@ export function cycleTests(ctx) {
         for (const want of ['Übersicht', 'Runde 1', 'Runde 2', 'Rundenvergleich', 'Nach Gruppen', 'Kommentare', 'Rohdaten', 'Codebuch']) {
           assert(names.includes(want), `sheet ${want} missing: ${names}`);
         }
+        assert(names.includes('Fluss') && names.includes('Ausfälle'), `the flow and attrition sheets are missing: ${names}`);
         const sheet = (n) => sheets.find((x) => x.name === n).rows;
         const row = (rows, id) => {
           const head = rows[0];

@@ -67,6 +67,7 @@ export function staffWalkTests(ctx) {
 
       // The results' views are tabs, not links: their pages are added by hand.
       const queue = [`/surveys/${ID}`, `/surveys/${ID}/results?view=divergence`, `/surveys/${ID}/results?view=rankings`, `/surveys/${ID}/results?item=M1`];
+      queue.push(`/surveys/${ID}/results?view=flow`, `/surveys/${ID}/results?view=attrition`);
       const seen = new Set(queue);
       const visited = [];
       while (queue.length > 0) {

@@ -8,6 +8,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
 	"github.com/expertenrunde/expertenrunde/internal/panel"
+	"github.com/expertenrunde/expertenrunde/internal/panelflow"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
@@ -27,6 +28,7 @@ type services struct {
 	panel         *panel.Service
 	mailing       *mailing.Service
 	export        *export.Service
+	flow          *panelflow.Service
 }
 
 // services builds the services on m.store (once). The mail dispatcher, when
@@ -37,6 +39,7 @@ func (m *Main) services() *services {
 	}
 	st, now, cfg := m.store, m.Now, m.Config
 	res := &results.Service{Surveys: st, Rounds: st, Responses: st, Snapshots: st, Now: now, LiveTTL: 5 * time.Second}
+	flow := &panelflow.Service{Surveys: st, Rounds: st, Responses: st, Experts: st, Mail: st, Results: res}
 	life := &rounds.Service{Surveys: st, Rounds: st, Results: res, Responses: st, Audit: st, Now: now, Logger: m.logger}
 	m.svc = &services{
 		accounts:      &accounts.Service{Users: st, Sessions: st, Audit: st, Now: now, Logger: m.logger},
@@ -47,8 +50,9 @@ func (m *Main) services() *services {
 		panel:         &panel.Service{Experts: st, Mail: st, Responses: st, Audit: st, BaseURL: cfg.BaseURL, Now: now},
 		mailing: &mailing.Service{Mail: st, Experts: st, Rounds: st, Responses: st, Audit: st,
 			BaseURL: cfg.BaseURL, SMTPEnabled: cfg.SMTP.Host != "", Now: now},
+		flow: flow,
 		export: &export.Service{
-			Sources:   export.Sources{Surveys: st, Results: res, Responses: st, Experts: st, Mail: st},
+			Sources:   export.Sources{Surveys: st, Results: res, Responses: st, Experts: st, Mail: st, Flow: flow},
 			Lifecycle: life, Audit: st, Version: Version, Now: now,
 		},
 	}

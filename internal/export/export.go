@@ -22,6 +22,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/panelflow"
 )
 
 // AbstainCode is the value of a "cannot judge" rating in the raw data sheet.
@@ -45,6 +46,10 @@ type Input struct {
 	Lang      string           // de or en; "" takes the study's first language
 	Version   string           // the software version
 	Now       time.Time        // the export time
+	// Flow and Attrition, optional, give the sheets "Fluss / Flow" and
+	// "Ausfälle / Attrition" (Sources.Flow); nil leaves them out.
+	Flow      *panelflow.Flow
+	Attrition *panelflow.Attrition
 }
 
 // PanelComposition counts the panel per expert group (group id → count).

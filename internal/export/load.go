@@ -36,6 +36,8 @@ type Sources struct {
 	Mail interface {
 		ListMailSends(ctx context.Context, surveyID string, round int) ([]*delphi.MailSend, error)
 	}
+	// Flow, optional, gives the flow and attrition sheets.
+	Flow FlowReader
 }
 
 // ResponseReader is implemented by stores that read a round's responses
@@ -160,6 +162,9 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		in.Results = append(in.Results, res)
 	}
 	if in.Panel, err = panel(ctx, src, sv.ID, in.Rounds, status); err != nil {
+		return Input{}, err
+	}
+	if err := loadFlow(ctx, src, sv.ID, &in); err != nil {
 		return Input{}, err
 	}
 	var mu sync.Mutex

@@ -549,6 +549,7 @@ func (x *xw) sheetList(sh *sheet) func() error {
 			{x.sheetName("codebook"), x.t("Variablen der Rohdaten mit Fragetexten und Codes", "the raw data's variables with item texts and codes")},
 			{x.sheetName("sensitivity"), x.t("Konsens unter alternativen Regeln, Bootstrap-KI der Zustimmung, Fragen nahe der Schwelle", "consensus under alternative rules, bootstrap CI of agreement, items near the threshold")},
 		}
+		rows = append(rows, x.flowSheets()...)
 		for _, r := range rows {
 			if err := sh.add(x.bold(r[0]), x.long(r[1])); err != nil {
 				return err

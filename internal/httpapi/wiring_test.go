@@ -12,6 +12,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/httpapi"
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
 	"github.com/expertenrunde/expertenrunde/internal/panel"
+	"github.com/expertenrunde/expertenrunde/internal/panelflow"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
@@ -51,7 +52,8 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 	life := &rounds.Service{Surveys: st, Rounds: st, Results: res, Responses: responses, Audit: st, Now: now, Logger: w.logger}
 	pan := &panel.Service{Experts: experts, Responses: responses, Audit: st, BaseURL: w.baseURL, Now: now}
 	mails := &mailing.Service{Experts: experts, Rounds: st, Responses: responses, Audit: st, BaseURL: w.baseURL, SMTPEnabled: w.smtp, Now: now, Notifier: w.mailer}
-	src := export.Sources{Surveys: st, Results: res, Responses: responses, Experts: experts}
+	flow := &panelflow.Service{Surveys: st, Rounds: st, Responses: responses, Experts: experts, Results: res}
+	src := export.Sources{Surveys: st, Results: res, Responses: responses, Experts: experts, Flow: flow}
 	d := httpapi.Deps{
 		Surveys: st, Audit: st, DB: st, Logger: w.logger, Now: now, UI: w.ui,
 		SignIn: &session.Service{Users: users, Sessions: st, Experts: experts, ExpertSessions: st, Surveys: st, Limiter: st,
@@ -63,9 +65,10 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 		Participation: &participation.Service{Rounds: life, Responses: responses, Experts: experts, Now: now, Logger: w.logger},
 		Panel:         pan,
 		Mailing:       mails,
+		Flow:          flow,
 	}
 	if w.mail {
-		d.Mail, pan.Mail, mails.Mail, src.Mail = st, st, st, st
+		d.Mail, pan.Mail, mails.Mail, src.Mail, flow.Mail = st, st, st, st, st
 	}
 	d.Export = &export.Service{Sources: src, Lifecycle: life, Audit: st, Version: "test", Now: now}
 	return d

@@ -51,6 +51,10 @@ func RoundLinkWindow(prev, r *delphi.Round) LinkWindow {
 	return w
 }
 
+// Holds reports whether t (nil: no) falls in the window; a flow report
+// counts an expert's decline in the round whose window holds it.
+func (w LinkWindow) Holds(t *time.Time) bool { return w.holds(t) }
+
 func (w LinkWindow) holds(t *time.Time) bool {
 	return t != nil && !t.Before(w.From) && (w.To.IsZero() || t.Before(w.To))
 }

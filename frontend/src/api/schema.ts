@@ -2389,6 +2389,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/surveys/{id}/results/flow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Participant and item flow per round (CONSORT-like)
+         * @description panelflow.Flow: per opened round and per expert group the panel, invited (by e-mail / by personal link), opened, started, submitted, declined (in the round's window), continued and dropped out (vs round n-1; null for round 1, dropped_out null while the round is open), and the items by origin (initial, carried, changed, new, dropped) and consensus outcome. Counts only. Definitions: docs/STATISTICS.md (Participant and item flow).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Flow"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/results/attrition": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attrition bias: who left vs who stayed
+         * @description panelflow.Attrition: for each closed round n >= 2, the experts who submitted round n-1 but not n compared with those who submitted both, on their round n-1 ratings, per rating row overall and per group: n, medians, Mann-Whitney U with two-sided p (exact without ties up to n1+n2 = 50, else normal with tie and continuity correction), flag where p < 0.05. Definitions: docs/STATISTICS.md (Attrition bias).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Attrition"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3701,6 +3787,97 @@ export interface components {
             outcome_plus: string;
             near_threshold: boolean;
         };
+        /** @description One group's (or everyone's) participation in one round. */
+        FlowCounts: {
+            panel: number;
+            invited: number;
+            invited_mail: number;
+            invited_link: number;
+            opened: number;
+            started: number;
+            submitted: number;
+            declined: number;
+            /** @description submitted round n-1 and n; null for round 1 */
+            continued: number | null;
+            /** @description submitted round n-1, not n, once n is closed; null for round 1 and while n is open */
+            dropped_out: number | null;
+            /** @description of dropped_out, who had declined by the close */
+            dropped_out_declined: number | null;
+        };
+        ItemFlow: {
+            total: number;
+            initial: number;
+            carried: number;
+            changed: number;
+            new: number;
+            dropped: number;
+            consensus_in: number;
+            consensus_out: number;
+            consensus_none: number;
+        };
+        FlowRound: {
+            round: number;
+            /** @enum {string} */
+            status: "open" | "closed";
+            participants: components["schemas"]["FlowCounts"];
+            by_group: {
+                [key: string]: components["schemas"]["FlowCounts"];
+            };
+            items: components["schemas"]["ItemFlow"];
+        };
+        Flow: {
+            recruited: number;
+            recruited_by_group: {
+                [key: string]: number;
+            };
+            groups: string[];
+            rounds: components["schemas"]["FlowRound"][];
+        };
+        /** @description Two-sided Mann-Whitney U test (stats.MannWhitneyU). */
+        MannWhitney: {
+            n1: number;
+            n2: number;
+            u1: number;
+            u2: number;
+            z: components["schemas"]["Num"];
+            p: components["schemas"]["Num"];
+            /** @enum {string} */
+            method: "exact" | "normal" | "";
+        };
+        AttritionComparison: {
+            n_left: number;
+            n_stayed: number;
+            median_left: components["schemas"]["Num"];
+            median_stayed: components["schemas"]["Num"];
+            test: components["schemas"]["MannWhitney"];
+            flag: boolean;
+        };
+        AttritionItem: {
+            item_id: string;
+            criterion_id?: string;
+            overall: components["schemas"]["AttritionComparison"];
+            by_group: {
+                [key: string]: components["schemas"]["AttritionComparison"];
+            };
+        };
+        AttritionRound: {
+            round: number;
+            from: number;
+            left: number;
+            stayed: number;
+            left_by_group: {
+                [key: string]: number;
+            };
+            stayed_by_group: {
+                [key: string]: number;
+            };
+            flagged: number;
+            items: components["schemas"]["AttritionItem"][];
+        };
+        Attrition: {
+            alpha: number;
+            rounds: components["schemas"]["AttritionRound"][];
+        };
     };
     responses: {
         /** @description An error */
@@ -3772,4 +3949,6 @@ export const bootstrapSpecPrngValues: ReadonlyArray<FlattenedDeepRequired<compon
 export const sensitivityRuleKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SensitivityRule"]["kind"]> = ["grid", "extra"];
 export const sensitivityItemOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SensitivityItem"]["outcome"]> = ["consensus_in", "consensus_out", "none"];
 export const sensitivityItemOutcomesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SensitivityItem"]["outcomes"]> = ["consensus_in", "consensus_out", "none"];
+export const flowRoundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FlowRound"]["status"]> = ["open", "closed"];
+export const mannWhitneyMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MannWhitney"]["method"]> = ["exact", "normal", ""];
 export type operations = Record<string, never>;

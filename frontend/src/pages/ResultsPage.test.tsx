@@ -2,6 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { board, round1, round2, transitions2 } from '../results/fixture';
+import { attrition, flow } from '../results/flowFixture';
 import type { Board, RoundResults } from '../api/types';
 import { fixtureSurvey } from '../test/fixture';
 import { adminUser, mockFetch, renderAt, type Handler } from '../test/utils';
@@ -125,5 +126,40 @@ describe('ResultsPage', () => {
     mockFetch({ 'GET /api/v1/me': { body: adminUser } });
     renderAt('/surveys/secret/results');
     expect(await screen.findByRole('alert')).toHaveTextContent('Nicht gefunden.');
+  });
+});
+
+describe('the flow and attrition views of the results', () => {
+  it('are two more tabs, loaded when opened', async () => {
+    const calls = mockResults({
+      [`GET ${api}/results/flow`]: { body: flow },
+      [`GET ${api}/results/attrition`]: { body: attrition },
+    });
+    const { router } = renderAt('/surveys/demo-2026/results');
+    const user = userEvent.setup();
+    await screen.findByRole('table', { name: 'Konsens je Item und Runde (gesamt)' });
+    expect(calls.some((c) => c.url.endsWith('/results/flow'))).toBe(false);
+
+    await user.click(screen.getByRole('tab', { name: 'Teilnahmefluss' }));
+    const fig = await screen.findByRole('img', { name: /^Teilnahme- und Fragenfluss/ });
+    expect(within(screen.getByRole('region', { name: 'Teilnahme- und Fragenfluss' })).getByRole('table')).toBeInTheDocument();
+    expect(fig).toHaveTextContent('Ausgeschieden nach Runde 1: 3');
+    expect(router.state.location?.search).toContain('view=flow');
+
+    await user.click(screen.getByRole('tab', { name: 'Ausfälle' }));
+    expect(await screen.findByRole('table', { name: /^Nach Runde 1 \(Runde 2\)/ })).toBeInTheDocument();
+  });
+
+  it('show the API error with a retry', async () => {
+    let fail = true;
+    mockResults({
+      [`GET ${api}/results/flow`]: () =>
+        fail ? { status: 503, body: { error: { code: 'unavailable', message: 'down' } } } : { body: flow },
+    });
+    renderAt('/surveys/demo-2026/results?view=flow');
+    const alert = await screen.findByRole('alert');
+    fail = false;
+    await userEvent.click(within(alert).getByRole('button'));
+    expect(await screen.findByRole('img', { name: /^Teilnahme- und Fragenfluss/ })).toBeInTheDocument();
   });
 });

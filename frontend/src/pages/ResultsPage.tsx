@@ -10,6 +10,8 @@ import { DivergenceView } from '../results/DivergenceView';
 import { ItemDetail } from '../results/ItemDetail';
 import { RankingsView } from '../results/RankingsView';
 import { SensitivityView } from '../results/SensitivityView';
+import { AttritionView } from '../results/AttritionView';
+import { FlowView } from '../results/FlowView';
 import { fmtRatio } from '../results/format';
 import { makeLabels } from '../results/labels';
 import '../results/results.css';
@@ -17,7 +19,7 @@ import type { ResponseRates, ResultsRound, RoundResults } from '../api/types';
 import { POLL_MS, useResults } from '../results/useResults';
 import { baseLang, localized } from '../text';
 
-const VIEWS = ['board', 'divergence', 'rankings', 'sensitivity'] as const;
+const VIEWS = ['board', 'divergence', 'rankings', 'sensitivity', 'flow', 'attrition'] as const;
 type View = (typeof VIEWS)[number];
 
 /** The researcher dashboard of one study: board, item detail, group divergence, rankings. */
@@ -120,9 +122,17 @@ export function ResultsPage() {
                 <Tab id="divergence">{t('results.tabs.divergence')}</Tab>
                 <Tab id="rankings">{t('results.tabs.rankings')}</Tab>
                 <Tab id="sensitivity">{t('results.tabs.sensitivity')}</Tab>
+                <Tab id="flow">{t('results.tabs.flow')}</Tab>
+                <Tab id="attrition">{t('results.tabs.attrition')}</Tab>
               </TabList>
               <TabPanel id="board">
                 <ConsensusBoard board={board} labels={labels} lang={lang} onOpenItem={openItem} />
+              </TabPanel>
+              <TabPanel id="flow">
+                <FlowView surveyId={id} labels={labels} />
+              </TabPanel>
+              <TabPanel id="attrition">
+                <AttritionView surveyId={id} labels={labels} lang={lang} />
               </TabPanel>
               {(['divergence', 'rankings', 'sensitivity'] as const).map((v) => (
                 <TabPanel id={v} key={v}>
