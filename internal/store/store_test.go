@@ -63,7 +63,7 @@ func uniqueDBName() string {
 // database when the test ends.
 func openStore(t *testing.T, uri string) *store.Store {
 	t.Helper()
-	s, err := store.Open(t.Context(), uri, uniqueDBName(), nil)
+	s, err := store.Open(t.Context(), storetest.Patient(uri), uniqueDBName(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,6 +53,25 @@ func Main(m *testing.M) int {
 // URI returns the address of the embedded database started by Main.
 func URI() string { return embeddedURI }
 
+// Patient returns uri with the driver's server selection timeout raised to
+// OperationTimeout. The driver bounds the checkout of a pooled connection
+// by that timeout too, and the server's 1.5 s (store.ServerSelectionTimeout,
+// there so that a request answers 503 quickly when the database is gone)
+// failed a test of 40 concurrent writes on a busy machine while the
+// database was up. The tests that need a lost database found quickly open
+// their own stores.
+func Patient(uri string) string {
+	opt := "serverSelectionTimeoutMS=" + strconv.FormatInt(OperationTimeout.Milliseconds(), 10)
+	switch {
+	case strings.Contains(uri, "?"):
+		return uri + "&" + opt
+	case strings.HasSuffix(uri, "/"):
+		return uri + "?" + opt
+	default:
+		return uri + "/?" + opt
+	}
+}
+
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_]`)
 
 // NewStore opens a fresh, migrated database on the embedded server for one
@@ -69,7 +90,7 @@ func NewMonitoredStore(tb testing.TB, prefix string, mon *event.CommandMonitor) 
 	}
 	ctx := context.Background()
 	name := fmt.Sprintf("%s_%d_%d", unsafeName.ReplaceAllString(prefix, "_"), os.Getpid(), dbSeq.Add(1))
-	st, err := store.OpenMonitored(ctx, embeddedURI, name, nil, mon)
+	st, err := store.OpenMonitored(ctx, Patient(embeddedURI), name, nil, mon)
 	if err != nil {
 		tb.Fatal(err)
 	}
