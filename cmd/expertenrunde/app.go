@@ -315,7 +315,7 @@ func (m *Main) serve(ctx context.Context) error {
 		Surveys: m.store, Audit: m.store, DB: m.store, Mail: m.store,
 		Logger: m.logger, Now: m.Now, UI: frontend.FS(),
 		SignIn: m.signIn(tokens), Accounts: svc.accounts, Importer: svc.importer, Results: svc.results, Rounds: svc.rounds, Participation: svc.participation,
-		Panel: svc.panel, Mailing: svc.mailing, Export: svc.export,
+		Panel: svc.panel, Mailing: svc.mailing, Export: svc.export, Reporting: svc.reporting,
 	}, httpapi.Options{
 		BodyLimit: m.Config.BodyLimit, Secure: m.Config.Secure(),
 		TrustProxy: m.Config.TrustProxy, Version: Version, ShutdownWait: m.Config.ShutdownWait,

@@ -9,6 +9,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
 	"github.com/expertenrunde/expertenrunde/internal/panel"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
+	"github.com/expertenrunde/expertenrunde/internal/reporting"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
 	"github.com/expertenrunde/expertenrunde/internal/session"
@@ -27,6 +28,7 @@ type services struct {
 	panel         *panel.Service
 	mailing       *mailing.Service
 	export        *export.Service
+	reporting     *reporting.Service
 }
 
 // services builds the services on m.store (once). The mail dispatcher, when
@@ -38,9 +40,12 @@ func (m *Main) services() *services {
 	st, now, cfg := m.store, m.Now, m.Config
 	res := &results.Service{Surveys: st, Rounds: st, Responses: st, Snapshots: st, Now: now, LiveTTL: 5 * time.Second}
 	life := &rounds.Service{Surveys: st, Rounds: st, Results: res, Responses: st, Audit: st, Now: now, Logger: m.logger}
+	rep := &reporting.Service{Surveys: st, Rounds: st, Protocols: st, Audit: st, Version: Version, Now: now,
+		Sources: reporting.Sources{Rounds: life, Results: res, Responses: st, Experts: st, Mail: st}}
+	life.Protocol = rep
 	m.svc = &services{
 		accounts:      &accounts.Service{Users: st, Sessions: st, Audit: st, Now: now, Logger: m.logger},
-		importer:      &survey.Importer{Surveys: st, Audit: st, Answered: st.AnsweredItems, Users: st, Now: now},
+		importer:      &survey.Importer{Surveys: st, Audit: st, Answered: st.AnsweredItems, Users: st, Now: now, Protocol: rep},
 		results:       res,
 		rounds:        life,
 		participation: &participation.Service{Rounds: life, Responses: st, Experts: st, Now: now, Logger: m.logger},
@@ -49,8 +54,9 @@ func (m *Main) services() *services {
 			BaseURL: cfg.BaseURL, SMTPEnabled: cfg.SMTP.Host != "", Now: now},
 		export: &export.Service{
 			Sources:   export.Sources{Surveys: st, Results: res, Responses: st, Experts: st, Mail: st},
-			Lifecycle: life, Audit: st, Version: Version, Now: now,
+			Lifecycle: life, Audit: st, Version: Version, Now: now, Reporting: rep,
 		},
+		reporting: rep,
 	}
 	if m.mailer != nil {
 		m.svc.mailing.Notifier = m.mailer

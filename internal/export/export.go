@@ -22,6 +22,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/reporting"
 )
 
 // AbstainCode is the value of a "cannot judge" rating in the raw data sheet.
@@ -45,6 +46,10 @@ type Input struct {
 	Lang      string           // de or en; "" takes the study's first language
 	Version   string           // the software version
 	Now       time.Time        // the export time
+	// Report, optional, is the reporting checklist, the methods paragraph
+	// and the analysis protocol: the workbook's sheets "Methoden &
+	// Berichterstattung" and "Protokoll".
+	Report *reporting.Report
 }
 
 // PanelComposition counts the panel per expert group (group id → count).

@@ -42,7 +42,7 @@ func writeXLSX(ctx context.Context, w io.Writer, in Input, progress func(done, t
 	for i := range s.rounds {
 		steps = append(steps, func() error { return x.roundSheet(i) })
 	}
-	steps = append(steps, x.acrossRounds, x.byGroup, x.rankings, x.distributions, x.choices, x.comments, x.rawData, x.codebook)
+	steps = append(steps, x.acrossRounds, x.byGroup, x.rankings, x.distributions, x.choices, x.comments, x.rawData, x.codebook, x.reportingSheets)
 	x.total = len(steps) + len(s.rounds) + 1 // the raw data count per round; the last step writes the ZIP
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
 	"github.com/expertenrunde/expertenrunde/internal/panel"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
+	"github.com/expertenrunde/expertenrunde/internal/reporting"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
 	"github.com/expertenrunde/expertenrunde/internal/session"
@@ -56,6 +57,7 @@ type Deps struct {
 	Panel         *panel.Service
 	Mailing       *mailing.Service
 	Export        *export.Service
+	Reporting     *reporting.Service
 }
 
 // Options are the HTTP settings taken from the configuration.
@@ -145,6 +147,7 @@ func (s *Server) areas() [][]route {
 		(&PanelHandler{studies: st, panel: s.deps.Panel}).routes(),
 		(&MailHandler{studies: st, mailing: s.deps.Mailing, idempotent: s.idempotent}).routes(),
 		(&ExportHandler{studies: st, export: s.deps.Export}).routes(),
+		(&ReportingHandler{studies: st, reporting: s.deps.Reporting}).routes(),
 	}
 }
 

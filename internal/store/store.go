@@ -391,6 +391,7 @@ var collections = []string{
 	colExperts, colExpertIdentities, colExpertEmails, colPseudonyms, colAccessTokens,
 	colMailSends, colMailEvents, colMailJobs, colIdempotency, colRoundMail,
 	colRounds, colSnapshots, colExpertSessions,
+	colProtocols,
 }
 
 // createCollections creates the collections that do not exist yet, so that
