@@ -107,3 +107,10 @@ export type MailTexts = S['MailTexts'];
 export type MailPreview = S['MailPreview'];
 export type ResponseRates = S['ResponseRates'];
 export type GroupProgress = S['GroupProgress'];
+
+// Reporting: the locked analysis protocol and the methods checklist
+export type Protocol = S['Protocol'];
+export type ProtocolView = S['ProtocolView'];
+export type Deviation = S['Deviation'];
+export type Report = S['Report'];
+export type ReportEntry = S['ReportEntry'];
