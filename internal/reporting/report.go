@@ -400,7 +400,7 @@ func feedbackText(fb delphi.Feedback, lang string) string {
 	if len(parts) == 0 {
 		return words(lang, "keine Rückmeldung", "no feedback")
 	}
-	s := strings.Join(parts, words(lang, ", ", ", "))
+	s := strings.Join(parts, ", ")
 	if fb.ByGroup {
 		s += words(lang, fmt.Sprintf(", getrennt nach Gruppen mit mindestens %d Antworten", fb.MinGroupN),
 			fmt.Sprintf(", split by groups with at least %d answers", fb.MinGroupN))
@@ -444,7 +444,8 @@ func rateText(r RoundFacts, lang string) string {
 	return s
 }
 
-func roundName(lang string, n int) string { return words(lang, "R", "R") + strconv.Itoa(n) }
+// roundName is a round's short name in lists, e.g. "R2" (the same in both languages).
+func roundName(_ string, n int) string { return "R" + strconv.Itoa(n) }
 
 // checklist maps the facts to the reporting items.
 func checklist(f *Facts) []Entry {

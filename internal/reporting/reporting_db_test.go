@@ -527,4 +527,34 @@ func TestReportOfFixtureStudy(t *testing.T) {
 	if len(prow) == 0 || prow[0][0] != "SHA-256" || prow[0][1] != fa.Protocol.SHA256 {
 		t.Errorf("protocol sheet %q", prow)
 	}
+
+	// A deviation accepted afterwards is listed in the report and on the sheet.
+	if _, err := f.importStudy(t, changed, "Stricter threshold for the follow-up"); err != nil {
+		t.Fatal(err)
+	}
+	latest, _ := f.st.SurveyByID(context.Background(), "rep")
+	if rep, err = f.rep.Report(context.Background(), latest); err != nil || len(rep.Facts.Deviations) != 1 ||
+		!strings.HasSuffix(rep.Paragraph["de"], "es gab 1 Abweichungen.") {
+		t.Fatalf("report after the deviation: %v %+v", err, rep.Facts.Deviations)
+	}
+	buf.Reset()
+	if _, err := ex.Write(context.Background(), &buf, export.Job{SurveyID: "rep", Lang: "de", Format: "xlsx", ActorID: "u1"}); err != nil {
+		t.Fatal(err)
+	}
+	if wb, err = excelize.OpenReader(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if prow, err = wb.GetRows("Protokoll"); err != nil {
+		t.Fatal(err)
+	}
+	var devRows [][]string
+	for _, r := range prow {
+		if len(r) > 2 && r[0] == "1" {
+			devRows = append(devRows, r)
+		}
+	}
+	if len(devRows) != 2 || devRows[0][1] != `consensus: {"min_n":3,"agreement":{"min_percent":75}} → {"min_n":3,"agreement":{"min_percent":80}}` ||
+		devRows[1][1] != "rounds.planned: 2 → 3" || devRows[0][2] != "Stricter threshold for the follow-up" || !strings.HasPrefix(devRows[0][3], "u1, ") {
+		t.Errorf("deviation rows %q", devRows)
+	}
 }
