@@ -27,7 +27,7 @@ func (x *xw) reportingSheets() error {
 	return x.protocolSheet(rep)
 }
 
-func (x *xw) statusLabel(st string) string {
+func (x *xw) reportStatusLabel(st string) string {
 	if st == reporting.FromData {
 		return x.t("aus den Daten", "from the data")
 	}
@@ -44,7 +44,7 @@ func (x *xw) checklistSheet(rep *reporting.Report) error {
 		return err
 	}
 	for _, e := range rep.Checklist {
-		if err := sh.add(x.bold(e.Topic[x.lang]), x.long(e.Value[x.lang]), x.str(x.statusLabel(e.Status)), x.str(e.ACCORD), x.str(e.CREDES)); err != nil {
+		if err := sh.add(x.bold(e.Topic[x.lang]), x.long(e.Value[x.lang]), x.str(x.reportStatusLabel(e.Status)), x.str(e.ACCORD), x.str(e.CREDES)); err != nil {
 			return err
 		}
 	}
