@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"mime/multipart"
 	"net/http/httptest"
@@ -61,6 +63,9 @@ func TestProtocolAPI(t *testing.T) {
 	if pv.Protocol.Revision != 1 || len(pv.Protocol.SHA256) != 64 || pv.Protocol.Fields.Planned != 3 || len(pv.Deviations) != 0 ||
 		!strings.HasPrefix(pv.Canonical, `{"fields":{`) {
 		t.Fatalf("protocol %+v", pv)
+	}
+	if sum := sha256.Sum256([]byte(pv.Canonical)); hex.EncodeToString(sum[:]) != pv.Protocol.SHA256 {
+		t.Fatalf("sha256 of the canonical JSON %x, record says %s", sum, pv.Protocol.SHA256)
 	}
 
 	stricter := strings.Replace(strings.Replace(text, "min_percent: 75", "min_percent: 80", 1), `version: "1"`, `version: "2"`, 1)

@@ -61,14 +61,13 @@ sections:
 `
 
 type fixture struct {
-	st    *store.Store
-	life  *rounds.Service
-	rep   *reporting.Service
-	imp   *survey.Importer
-	res   *results.Service
-	mu    sync.Mutex
-	now   time.Time
-	admin *delphi.User
+	st   *store.Store
+	life *rounds.Service
+	rep  *reporting.Service
+	imp  *survey.Importer
+	res  *results.Service
+	mu   sync.Mutex
+	now  time.Time
 }
 
 func (f *fixture) clock() time.Time {
