@@ -110,10 +110,12 @@ export function staffWalkTests(ctx) {
     ['staff walk: a coordinator reaches every page of the study run, each fits 1280 and 360 px, no 403', async () => {
       const visited = await walk('coordinator');
       assert(visited.includes(`/surveys/${ID}/rounds`), `no rounds page among ${visited.join(', ')}`);
+      assert(visited.includes(`/surveys/${ID}/reporting`), `no methods & reporting page among ${visited.join(', ')}`);
     }],
     ['staff walk: a researcher sees only what a researcher may use, each page fits 1280 and 360 px, no 403', async () => {
       const visited = await walk('researcher');
       assert(visited.some((p) => p.startsWith(`/surveys/${ID}/results`)), `no results page among ${visited.join(', ')}`);
+      assert(visited.includes(`/surveys/${ID}/reporting`), `no methods & reporting page among ${visited.join(', ')}`);
     }],
   ];
 }

@@ -51,6 +51,8 @@ type Main struct {
 	user userFlags
 	exp  exportFlags
 	load loadFlags
+	// reason is survey import's --protocol-change-reason.
+	reason string
 
 	logger   *slog.Logger
 	embedded *store.Embedded
@@ -83,7 +85,7 @@ const usage = `Expertenrunde: multi-round expert surveys (Delphi).
 Usage:
   expertenrunde serve [--addr A] [--data-dir D] [--demo]
   expertenrunde survey validate FILE...
-  expertenrunde survey import FILE
+  expertenrunde survey import [--protocol-change-reason R] FILE
   expertenrunde user create --email E --role admin|coordinator|researcher [--name N] [--survey ID]... --password-stdin
   expertenrunde export --survey ID [--lang de|en] [--rounds all|1,2] [-o FILE.xlsx|.csv|.json|.zip]
   expertenrunde loadtest [--experts 200] [--human 30s] [--fast 15s] [--raw 15s] [--scale 1000,3000] [--url URL --password-stdin]
@@ -117,6 +119,9 @@ func (m *Main) ParseFlags(args []string) error {
 		m.cmd, args = args[:2], args[2:]
 		fs = flag.NewFlagSet("survey "+m.cmd[1], flag.ContinueOnError)
 		fs.StringVar(&m.Config.DataDir, "data-dir", m.Config.DataDir, "data directory (EXPERTENRUNDE_DATA_DIR)")
+		if m.cmd[1] == "import" {
+			fs.StringVar(&m.reason, "protocol-change-reason", "", "why this revision changes the locked analysis protocol (needed once round 1 has opened)")
+		}
 	case "user":
 		if len(args) < 2 || args[1] != "create" {
 			return fmt.Errorf("usage: expertenrunde user create --email E --role R --password-stdin")
@@ -315,7 +320,7 @@ func (m *Main) serve(ctx context.Context) error {
 		Surveys: m.store, Audit: m.store, DB: m.store, Mail: m.store,
 		Logger: m.logger, Now: m.Now, UI: frontend.FS(),
 		SignIn: m.signIn(tokens), Accounts: svc.accounts, Importer: svc.importer, Results: svc.results, Rounds: svc.rounds, Participation: svc.participation,
-		Panel: svc.panel, Mailing: svc.mailing, Export: svc.export, Flow: svc.flow,
+		Panel: svc.panel, Mailing: svc.mailing, Export: svc.export, Flow: svc.flow, Reporting: svc.reporting,
 	}, httpapi.Options{
 		BodyLimit: m.Config.BodyLimit, Secure: m.Config.Secure(),
 		TrustProxy: m.Config.TrustProxy, Version: Version, ShutdownWait: m.Config.ShutdownWait,

@@ -67,7 +67,7 @@ func (m *Main) parseFile(name string) (*delphi.Definition, error) {
 
 func (m *Main) surveyImport(ctx context.Context) error {
 	if len(m.args) != 1 {
-		return fmt.Errorf("usage: expertenrunde survey import FILE")
+		return fmt.Errorf("usage: expertenrunde survey import [--protocol-change-reason R] FILE")
 	}
 	def, err := m.parseFile(m.args[0])
 	if err != nil {
@@ -76,12 +76,19 @@ func (m *Main) surveyImport(ctx context.Context) error {
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
-	st, changed, err := m.services().importer.Import(ctx, "cli", def)
+	st, changed, err := m.services().importer.ImportBecause(ctx, "cli", def, m.reason)
 	if err != nil {
-		if e := delphi.AsError(err); e.Code == delphi.EINVALID {
+		if e := delphi.AsError(err); e.Code == delphi.EINVALID || e.Reason == delphi.ReasonProtocolChange {
 			fmt.Fprintf(m.Stderr, "%s: %s\n", m.args[0], e.Message)
 			for _, d := range e.Details {
+				if e.Reason == delphi.ReasonProtocolChange {
+					fmt.Fprintf(m.Stderr, "%s: %s: %s\n", m.args[0], d.Field, d.Message)
+					continue
+				}
 				fmt.Fprintf(m.Stderr, "%s: %s\n", m.args[0], d.Message)
+			}
+			if e.Reason == delphi.ReasonProtocolChange {
+				fmt.Fprintf(m.Stderr, "%s: give --protocol-change-reason to import it as a protocol deviation\n", m.args[0])
 			}
 			return &exitError{code: 1, msg: "import refused"}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/panel"
 	"github.com/expertenrunde/expertenrunde/internal/panelflow"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
+	"github.com/expertenrunde/expertenrunde/internal/reporting"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
 	"github.com/expertenrunde/expertenrunde/internal/session"
@@ -29,6 +30,7 @@ type services struct {
 	mailing       *mailing.Service
 	export        *export.Service
 	flow          *panelflow.Service
+	reporting     *reporting.Service
 }
 
 // services builds the services on m.store (once). The mail dispatcher, when
@@ -41,9 +43,12 @@ func (m *Main) services() *services {
 	res := &results.Service{Surveys: st, Rounds: st, Responses: st, Snapshots: st, Now: now, LiveTTL: 5 * time.Second}
 	flow := &panelflow.Service{Surveys: st, Rounds: st, Responses: st, Experts: st, Mail: st, Results: res}
 	life := &rounds.Service{Surveys: st, Rounds: st, Results: res, Responses: st, Audit: st, Now: now, Logger: m.logger}
+	rep := &reporting.Service{Surveys: st, Rounds: st, Protocols: st, Audit: st, Version: Version, Now: now,
+		Sources: reporting.Sources{Rounds: life, Results: res, Responses: st, Experts: st, Mail: st}}
+	life.Protocol = rep
 	m.svc = &services{
 		accounts:      &accounts.Service{Users: st, Sessions: st, Audit: st, Now: now, Logger: m.logger},
-		importer:      &survey.Importer{Surveys: st, Audit: st, Answered: st.AnsweredItems, Users: st, Now: now},
+		importer:      &survey.Importer{Surveys: st, Audit: st, Answered: st.AnsweredItems, Users: st, Now: now, Protocol: rep},
 		results:       res,
 		rounds:        life,
 		participation: &participation.Service{Rounds: life, Responses: st, Experts: st, Now: now, Logger: m.logger},
@@ -53,8 +58,9 @@ func (m *Main) services() *services {
 		flow: flow,
 		export: &export.Service{
 			Sources:   export.Sources{Surveys: st, Results: res, Responses: st, Experts: st, Mail: st, Flow: flow},
-			Lifecycle: life, Audit: st, Version: Version, Now: now,
+			Lifecycle: life, Audit: st, Version: Version, Now: now, Reporting: rep,
 		},
+		reporting: rep,
 	}
 	if m.mailer != nil {
 		m.svc.mailing.Notifier = m.mailer

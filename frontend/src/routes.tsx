@@ -16,6 +16,7 @@ const PanelPage = lazy(() => import('./panel/PanelPage'));
 const InvitationsPage = lazy(() => import('./panel/InvitationsPage'));
 const ResultsPage = lazy(() => import('./pages/ResultsPage'));
 const UsersPage = lazy(() => import('./pages/UsersPage'));
+const ReportingPage = lazy(() => import('./reporting/ReportingPage'));
 
 /**
  * The route table, shared by the browser (main.tsx, in a BrowserRouter) and
@@ -39,6 +40,7 @@ export function AppRoutes() {
             <Route path="surveys/:id/panel" element={<PanelPage />} />
             <Route path="surveys/:id/rounds/:n/invitations" element={<InvitationsPage />} />
             <Route path="surveys/:id/results" element={<ResultsPage />} />
+            <Route path="surveys/:id/reporting" element={<ReportingPage />} />
             <Route path="users" element={<UsersPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />

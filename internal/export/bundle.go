@@ -87,7 +87,7 @@ func WriteBundle(ctx context.Context, w io.Writer, in Input) error {
 		{BundleCodebook, s.writeCodebookCSV},
 		{BundleCodebookJS, func(w io.Writer) error { return writeJSONFile(w, s.codebookJSON()) }},
 		{BundleDefinition, bytesOf(def)},
-		{BundleProtocol, func(w io.Writer) error { return writeJSONFile(w, ProtocolRecord(in.Survey)) }},
+		{BundleProtocol, func(w io.Writer) error { return writeJSONFile(w, bundleProtocol(in)) }},
 		{BundleSettings, s.writeSettings},
 		{BundleRule, s.writeRule},
 		{BundleStatistics, s.writeStatistics},
@@ -141,11 +141,32 @@ type Protocol struct {
 	Feedback      delphi.Feedback  `json:"feedback"`
 }
 
-// ProtocolRecord returns the record of protocol.json.
-//
-// TODO(lead): return the locked protocol record with its SHA-256 (branch
-// report-protocol) once it exists; until then the settings read from the
-// definition, marked as not locked.
+// LockedProtocol is protocol.json once round 1 has opened: the locked
+// analysis protocol (docs/REPORTING.md) with its SHA-256, and the
+// deviations recorded since.
+type LockedProtocol struct {
+	Status     string             `json:"status"` // "locked"
+	Protocol   *delphi.Protocol   `json:"protocol"`
+	Deviations []delphi.Deviation `json:"deviations"`
+}
+
+// bundleProtocol is the content of protocol.json: the locked protocol
+// when the export has the report and round 1 has opened, else
+// ProtocolRecord.
+func bundleProtocol(in Input) any {
+	if in.Report != nil && in.Report.Facts.Protocol != nil {
+		devs := in.Report.Facts.Deviations
+		if devs == nil {
+			devs = []delphi.Deviation{}
+		}
+		return LockedProtocol{Status: "locked", Protocol: in.Report.Facts.Protocol, Deviations: devs}
+	}
+	return ProtocolRecord(in.Survey)
+}
+
+// ProtocolRecord returns protocol.json before a protocol is locked (round
+// 1 not yet opened, or an export without the reporting service): the
+// settings read from the current definition, marked as not locked.
 func ProtocolRecord(sv *delphi.Survey) Protocol {
 	def := sv.Definition
 	return Protocol{

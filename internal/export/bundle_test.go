@@ -17,6 +17,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/reporting"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/stats"
 	"github.com/expertenrunde/expertenrunde/internal/survey"
@@ -358,5 +359,25 @@ func TestBundleReproduceR(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "reproduced", "item_statistics_R.csv")); err != nil {
 			t.Errorf("case %d: %v", i, err)
 		}
+	}
+}
+
+// TestBundleProtocolIsTheLockedOne: protocol.json is the locked protocol
+// with its SHA-256 and deviations once the report has one, else the
+// settings of the definition marked as not locked.
+func TestBundleProtocolIsTheLockedOne(t *testing.T) {
+	sv := &delphi.Survey{ID: "s", Revision: 2, Definition: &delphi.Definition{ID: "s", Consensus: delphi.Rule{MinN: 5}}}
+	if p, ok := bundleProtocol(Input{Survey: sv}).(Protocol); !ok || !strings.HasPrefix(p.Status, "not available") || p.MinN != 5 {
+		t.Fatalf("without a report: %+v", p)
+	}
+	locked := &delphi.Protocol{SurveyID: "s", Revision: 1, SHA256: strings.Repeat("a", 64)}
+	in := Input{Survey: sv, Report: &reporting.Report{Facts: reporting.Facts{Protocol: locked}}}
+	got, ok := bundleProtocol(in).(LockedProtocol)
+	if !ok || got.Status != "locked" || got.Protocol != locked || got.Deviations == nil {
+		t.Fatalf("with a locked protocol: %+v", got)
+	}
+	b, err := json.Marshal(got)
+	if err != nil || !strings.Contains(string(b), `"sha256":"`+locked.SHA256+`"`) || !strings.Contains(string(b), `"deviations":[]`) {
+		t.Fatalf("protocol.json: %s, %v", b, err)
 	}
 }

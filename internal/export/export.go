@@ -23,6 +23,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/panelflow"
+	"github.com/expertenrunde/expertenrunde/internal/reporting"
 )
 
 // AbstainCode is the value of a "cannot judge" rating in the raw data sheet.
@@ -50,6 +51,10 @@ type Input struct {
 	// "Ausfälle / Attrition" (Sources.Flow); nil leaves them out.
 	Flow      *panelflow.Flow
 	Attrition *panelflow.Attrition
+	// Report, optional, is the reporting checklist, the methods paragraph
+	// and the analysis protocol: the workbook's sheets "Methoden &
+	// Berichterstattung" and "Protokoll".
+	Report *reporting.Report
 }
 
 // PanelComposition counts the panel per expert group (group id → count).

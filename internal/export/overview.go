@@ -550,6 +550,11 @@ func (x *xw) sheetList(sh *sheet) func() error {
 			{x.sheetName("sensitivity"), x.t("Konsens unter alternativen Regeln, Bootstrap-KI der Zustimmung, Fragen nahe der Schwelle", "consensus under alternative rules, bootstrap CI of agreement, items near the threshold")},
 		}
 		rows = append(rows, x.flowSheets()...)
+		if x.in.Report != nil {
+			rows = append(rows,
+				[2]string{x.reportingSheetName("checklist"), x.t("Berichtscheckliste und Methodenabsatz (Entwurf)", "reporting checklist and methods paragraph (draft)")},
+				[2]string{x.reportingSheetName("protocol"), x.t("das gesperrte Analyseprotokoll mit SHA-256 und Abweichungen", "the locked analysis protocol with SHA-256 and deviations")})
+		}
 		for _, r := range rows {
 			if err := sh.add(x.bold(r[0]), x.long(r[1])); err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/reporting"
 )
 
 // Formats are the file formats Service.Write writes.
@@ -22,7 +23,12 @@ type Service struct {
 	Lifecycle interface {
 		List(ctx context.Context, surveyID string) ([]*delphi.Round, error)
 	}
-	Audit   delphi.AuditStore
+	Audit delphi.AuditStore
+	// Reporting, optional, adds the reporting checklist and the analysis
+	// protocol to the workbook (reporting.Service).
+	Reporting interface {
+		Report(ctx context.Context, sv *delphi.Survey) (*reporting.Report, error)
+	}
 	Version string           // the software version printed in every file
 	Now     func() time.Time // the export time; time.Now when nil
 }
@@ -83,6 +89,11 @@ func (s *Service) Write(ctx context.Context, w io.Writer, job Job) (*Written, er
 	in, err := Load(ctx, src, Request{SurveyID: job.SurveyID, Rounds: job.Rounds, Lang: job.Lang, Version: s.Version, Now: now})
 	if err != nil {
 		return nil, err
+	}
+	if s.Reporting != nil && (job.Format == "xlsx" || job.Format == "zip") { // the bundle's protocol.json
+		if in.Report, err = s.Reporting.Report(ctx, in.Survey); err != nil {
+			return nil, err
+		}
 	}
 	switch job.Format {
 	case "xlsx":

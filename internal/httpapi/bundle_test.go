@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http/httptest"
 	"slices"
@@ -43,6 +44,14 @@ func TestExportBundleAccess(t *testing.T) {
 			for _, secret := range []string{"expert-0", "@example.org", "Resilienz ist zentral"} {
 				if bytes.Contains(b, []byte(secret)) {
 					t.Errorf("%s holds %q", f.Name, secret)
+				}
+			}
+			if f.Name == export.BundleProtocol {
+				// This study's rounds were stored open without the open
+				// step, so no protocol is locked: the settings stand in.
+				var p export.Protocol
+				if err := json.Unmarshal(b, &p); err != nil || !strings.HasPrefix(p.Status, "not available") || p.SurveyID != ksaID {
+					t.Errorf("protocol.json without a locked protocol (%v): %.300s", err, b)
 				}
 			}
 			if f.Name == export.BundleStatistics && !bytes.Contains(b, []byte("\r\n1,T01,wichtigkeit,T01_wichtigkeit,12,")) {

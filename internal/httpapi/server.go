@@ -24,6 +24,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/panel"
 	"github.com/expertenrunde/expertenrunde/internal/panelflow"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
+	"github.com/expertenrunde/expertenrunde/internal/reporting"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
 	"github.com/expertenrunde/expertenrunde/internal/session"
@@ -58,6 +59,7 @@ type Deps struct {
 	Mailing       *mailing.Service
 	Export        *export.Service
 	Flow          *panelflow.Service
+	Reporting     *reporting.Service
 }
 
 // Options are the HTTP settings taken from the configuration.
@@ -148,6 +150,7 @@ func (s *Server) areas() [][]route {
 		(&MailHandler{studies: st, mailing: s.deps.Mailing, idempotent: s.idempotent}).routes(),
 		(&ExportHandler{studies: st, export: s.deps.Export}).routes(),
 		(&FlowHandler{studies: st, flow: s.deps.Flow}).routes(),
+		(&ReportingHandler{studies: st, reporting: s.deps.Reporting}).routes(),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/reporting"
 	"github.com/expertenrunde/expertenrunde/internal/survey"
 )
 
@@ -108,7 +109,10 @@ func (h *SurveyHandler) get(c *fiber.Ctx) error {
 
 // create imports a study definition: the body is the YAML or JSON file
 // itself, or a multipart form with a "file" field. An unchanged definition
-// answers 200 with the stored revision; a new or changed one 201.
+// answers 200 with the stored revision; a new or changed one 201. After
+// round 1 opened, a revision that changes the locked analysis protocol
+// needs the reason: the form field or query parameter
+// protocol_change_reason (409 protocol_change_needs_reason without it).
 func (h *SurveyHandler) create(c *fiber.Ctx) error {
 	if h.importer == nil {
 		return delphi.Errorf(delphi.EUNAVAILABLE, "imports are not available on this server")
@@ -121,7 +125,7 @@ func (h *SurveyHandler) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	st, changed, err := h.importer.ImportAs(c.UserContext(), currentUser(c), def)
+	st, changed, err := h.importer.ImportAsBecause(c.UserContext(), currentUser(c), def, changeReason(c))
 	if err != nil {
 		return err
 	}
@@ -130,6 +134,15 @@ func (h *SurveyHandler) create(c *fiber.Ctx) error {
 		status = fiber.StatusCreated
 	}
 	return c.Status(status).JSON(st)
+}
+
+// changeReason is the reason of a protocol change given with an import:
+// the multipart field or the query parameter protocol_change_reason.
+func changeReason(c *fiber.Ctx) string {
+	if r := c.FormValue(reporting.ReasonField); r != "" && strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEMultipartForm) {
+		return r
+	}
+	return c.Query(reporting.ReasonField)
 }
 
 // uploadedFile returns the file name and bytes of an upload: a multipart

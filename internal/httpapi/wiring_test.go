@@ -14,6 +14,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/panel"
 	"github.com/expertenrunde/expertenrunde/internal/panelflow"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
+	"github.com/expertenrunde/expertenrunde/internal/reporting"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
 	"github.com/expertenrunde/expertenrunde/internal/session"
@@ -70,6 +71,9 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 	if w.mail {
 		d.Mail, pan.Mail, mails.Mail, src.Mail, flow.Mail = st, st, st, st, st
 	}
-	d.Export = &export.Service{Sources: src, Lifecycle: life, Audit: st, Version: "test", Now: now}
+	rep := &reporting.Service{Surveys: st, Rounds: st, Protocols: st, Audit: st, Version: "test", Now: now,
+		Sources: reporting.Sources{Rounds: life, Results: res, Responses: responses, Experts: experts, Mail: src.Mail}}
+	life.Protocol, d.Importer.Protocol, d.Reporting = rep, rep, rep
+	d.Export = &export.Service{Sources: src, Lifecycle: life, Audit: st, Version: "test", Now: now, Reporting: rep}
 	return d
 }

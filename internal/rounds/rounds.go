@@ -42,8 +42,13 @@ type Service struct {
 	// Responses, optional, counts a round's responses for View.
 	Responses delphi.ResponseStore
 	Audit     delphi.AuditStore
-	Now       func() time.Time // injectable clock
-	Logger    *slog.Logger
+	// Protocol, optional, freezes the locked analysis protocol when round
+	// 1 opens (reporting.Service).
+	Protocol interface {
+		Freeze(ctx context.Context, actorID string, sv *delphi.Survey, at time.Time) (*delphi.Protocol, error)
+	}
+	Now    func() time.Time // injectable clock
+	Logger *slog.Logger
 
 	closing keylock.KeyLock // one close per round at a time in this process
 }
@@ -437,7 +442,8 @@ func (s *Service) Accept(ctx context.Context, surveyID string, n int) (r *delphi
 	return r, release, nil
 }
 
-// Open opens a draft round: it needs a deadline in the future. EINVALID
+// Open opens a draft round: it needs a deadline in the future. Opening
+// round 1 freezes the study's analysis protocol (Service.Protocol). EINVALID
 // (field deadline); ECONFLICT if the round is not a draft or an earlier
 // round is still open; ENOTFOUND.
 func (s *Service) Open(ctx context.Context, actorID, surveyID string, n int) (*delphi.Round, error) {
@@ -474,7 +480,24 @@ func (s *Service) Open(ctx context.Context, actorID, surveyID string, n int) (*d
 	if err != nil {
 		return nil, err
 	}
+	if n == 1 && s.Protocol != nil {
+		s.freeze(ctx, actorID, r)
+	}
 	return r, s.audit(ctx, actorID, "round.open", surveyID, n, map[string]any{"deadline": r.Deadline})
+}
+
+// freeze freezes the analysis protocol of the study of round 1, r, which
+// has just opened. A failure is logged only: the round is open, and the
+// protocol is frozen from the same revision on the next read of it or
+// import (reporting.Service.Protocol).
+func (s *Service) freeze(ctx context.Context, actorID string, r *delphi.Round) {
+	sv, err := s.Surveys.SurveyByID(ctx, r.SurveyID)
+	if err == nil {
+		_, err = s.Protocol.Freeze(ctx, actorID, sv, *r.OpenedAt)
+	}
+	if err != nil {
+		s.log().Warn("freezing the analysis protocol after round 1 opened", "survey_id", r.SurveyID, "err", err)
+	}
 }
 
 // Close closes an open round now and stores its feedback snapshot. A

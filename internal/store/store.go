@@ -409,6 +409,7 @@ var collections = []string{
 	colExperts, colExpertIdentities, colExpertEmails, colPseudonyms, colAccessTokens,
 	colMailSends, colMailEvents, colMailJobs, colIdempotency, colRoundMail,
 	colRounds, colSnapshots, colExpertSessions, colRoundItems,
+	colProtocols,
 }
 
 // createCollections creates the collections that do not exist yet, so that

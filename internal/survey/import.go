@@ -17,6 +17,20 @@ type Importer struct {
 	// Users, needed by ImportAs, assigns a new study to its coordinator.
 	Users delphi.UserStore
 	Now   func() time.Time
+	// Protocol, optional, guards the locked analysis protocol
+	// (reporting.Service): a revision that changes it after round 1
+	// opened needs a reason and is recorded as a deviation.
+	Protocol ProtocolGuard
+}
+
+// ProtocolGuard checks a revision against a study's locked analysis
+// protocol and records the deviations it accepts (reporting.Service).
+type ProtocolGuard interface {
+	// CheckRevision returns the protocol changes def makes after old, or
+	// an error when they need a reason that is not given.
+	CheckRevision(ctx context.Context, old *delphi.Survey, def *delphi.Definition, reason string) ([]delphi.ProtocolChange, error)
+	// RecordDeviation records the changes of the stored revision st.
+	RecordDeviation(ctx context.Context, actorID string, st *delphi.Survey, changes []delphi.ProtocolChange, reason string) error
 }
 
 // ImportAs stores def for the staff user u (the API's import): a study that
@@ -24,12 +38,18 @@ type Importer struct {
 // or changed study is assigned to the coordinator who imported it. Errors:
 // as Import; ENOTFOUND.
 func (im *Importer) ImportAs(ctx context.Context, u *delphi.User, def *delphi.Definition) (*delphi.Survey, bool, error) {
+	return im.ImportAsBecause(ctx, u, def, "")
+}
+
+// ImportAsBecause is ImportAs with the reason of a protocol change (see
+// ImportBecause).
+func (im *Importer) ImportAsBecause(ctx context.Context, u *delphi.User, def *delphi.Definition, reason string) (*delphi.Survey, bool, error) {
 	if _, err := im.Surveys.SurveyByID(ctx, def.ID); err == nil && !u.CanSee(def.ID) {
 		return nil, false, delphi.Errorf(delphi.ENOTFOUND, "study %q not found", def.ID)
 	} else if err != nil && delphi.ErrorCode(err) != delphi.ENOTFOUND {
 		return nil, false, err
 	}
-	st, changed, err := im.Import(ctx, u.ID, def)
+	st, changed, err := im.ImportBecause(ctx, u.ID, def, reason)
 	if err != nil || !changed {
 		return st, changed, err
 	}
@@ -47,6 +67,15 @@ func (im *Importer) ImportAs(ctx context.Context, u *delphi.User, def *delphi.De
 // survey and whether a new revision was written (false: identical to the
 // latest). EINVALID if an answered item would be dropped or retyped.
 func (im *Importer) Import(ctx context.Context, actorID string, def *delphi.Definition) (*delphi.Survey, bool, error) {
+	return im.ImportBecause(ctx, actorID, def, "")
+}
+
+// ImportBecause is Import with reason, the reason of a change of the locked
+// analysis protocol (Importer.Protocol): after round 1 opened, a revision
+// that changes the protocol is refused without one (the guard's error,
+// ECONFLICT), and stored with one as a protocol deviation.
+func (im *Importer) ImportBecause(ctx context.Context, actorID string, def *delphi.Definition, reason string) (*delphi.Survey, bool, error) {
+	var changes []delphi.ProtocolChange
 	old, err := im.Surveys.SurveyByID(ctx, def.ID)
 	switch {
 	case err == nil:
@@ -58,6 +87,11 @@ func (im *Importer) Import(ctx context.Context, actorID string, def *delphi.Defi
 		}
 		if err := Compatible(old.Definition, def, answered); err != nil {
 			return nil, false, err
+		}
+		if im.Protocol != nil {
+			if changes, err = im.Protocol.CheckRevision(ctx, old, def, reason); err != nil {
+				return nil, false, err
+			}
 		}
 	case delphi.ErrorCode(err) != delphi.ENOTFOUND:
 		return nil, false, err
@@ -73,5 +107,8 @@ func (im *Importer) Import(ctx context.Context, actorID string, def *delphi.Defi
 		At: now, ActorID: actorID, Action: "survey.import", SurveyID: def.ID,
 		Details: map[string]any{"revision": st.Revision, "version": def.Version},
 	})
+	if err == nil && im.Protocol != nil {
+		err = im.Protocol.RecordDeviation(ctx, actorID, st, changes, reason)
+	}
 	return st, true, err
 }

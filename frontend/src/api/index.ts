@@ -202,9 +202,14 @@ export interface ImportedSurvey {
   created: boolean;
 }
 
-/** Uploads a YAML or JSON study file (multipart "file") to POST /api/v1/surveys. */
-async function importSurvey(file: File): Promise<ImportedSurvey> {
+/**
+ * Uploads a YAML or JSON study file (multipart "file") to POST /api/v1/surveys,
+ * with the reason of a change of the locked analysis protocol when given
+ * (the server asks for it with 409, reason protocol_change_needs_reason).
+ */
+async function importSurvey(file: File, protocolChangeReason?: string): Promise<ImportedSurvey> {
   const form = new FormData();
+  if (protocolChangeReason) form.append('protocol_change_reason', protocolChangeReason);
   form.append('file', file, file.name);
   const res = await send('POST', '/api/v1/surveys', { form, headers: { Accept: 'application/json' } });
   return { survey: await json<Survey>(res), created: res.status === 201 };

@@ -262,6 +262,8 @@ export interface paths {
                 query?: {
                     /** @description file name used in error positions */
                     filename?: string;
+                    /** @description After round 1 opened, a revision that changes the locked analysis protocol (consensus rule with min_n, quantile type, the scales' agreement bands, carry-over, feedback settings, planned rounds, stopping rule) is refused with 409, reason protocol_change_needs_reason, field protocol_change_reason, params.fields naming the changed definition paths and one detail per field (message 'old → new'). With a reason it is stored and recorded as a protocol deviation (audited as protocol.deviation). The multipart field of the same name takes precedence. A revision that changes no protocol field needs none. */
+                    protocol_change_reason?: string;
                 };
                 header?: never;
                 path?: never;
@@ -274,6 +276,8 @@ export interface paths {
                     "multipart/form-data": {
                         /** Format: binary */
                         file?: string;
+                        /** @description Why this revision changes the locked analysis protocol (see protocol_change_reason in the query) */
+                        protocol_change_reason?: string;
                     };
                 };
             };
@@ -299,6 +303,7 @@ export interface paths {
                 401: components["responses"]["Error"];
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
                 413: components["responses"]["Error"];
                 415: components["responses"]["Error"];
                 422: components["responses"]["Error"];
@@ -2475,6 +2480,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/surveys/{id}/protocol": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The locked analysis protocol: frozen when round 1 opens, with its SHA-256 and the deviations accepted since
+         * @description sha256 is the hex SHA-256 of canonical (UTF-8): the record without sha256 and frozen_by, object keys sorted, no whitespace, frozen_at in RFC 3339 UTC with milliseconds (docs/REPORTING.md). 404 before round 1 opened.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProtocolView"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/reporting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Methods & reporting: the reporting checklist with each entry's value and status, and the methods paragraph in German and English, from the same facts
+         * @description Entries with status needs_author have empty values. accord and credes are guideline item numbers only where verified from the published text, otherwise empty (docs/REPORTING.md).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Report"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2491,7 +2582,7 @@ export interface components {
                  * @description The specific problem, where the UI needs more than the code (delphi.Reason… constants); the UI translates it with the field and params.
                  * @enum {string}
                  */
-                reason?: "deadline_past" | "bad_email" | "unknown_group" | "unknown_language";
+                reason?: "deadline_past" | "bad_email" | "unknown_group" | "unknown_language" | "protocol_change_needs_reason";
                 /** @description Values for the reason's text, e.g. {"value":"de","allowed":"en"} for unknown_language. */
                 params?: {
                     [key: string]: string | number;
@@ -3878,6 +3969,136 @@ export interface components {
             alpha: number;
             rounds: components["schemas"]["AttritionRound"][];
         };
+        ProtocolChange: {
+            /** @description the definition path, e.g. consensus or rounds.planned */
+            field: string;
+            /** @description compact JSON */
+            old: string;
+            /** @description compact JSON */
+            new: string;
+        };
+        Deviation: {
+            revision: number;
+            version: string;
+            /** Format: date-time */
+            at: string;
+            actor_id: string;
+            reason: string;
+            changes: components["schemas"]["ProtocolChange"][];
+        };
+        ProtocolFields: {
+            consensus: components["schemas"]["Rule"];
+            quantile_type: number;
+            scales: {
+                scale: string;
+                agreement: components["schemas"]["Band"];
+                disagreement?: components["schemas"]["Band"];
+            }[];
+            carry_over: {
+                mode: string;
+                items?: string[];
+            };
+            feedback: components["schemas"]["Feedback"];
+            planned_rounds: number;
+            /** @description planned_rounds_or_no_item_left: the planned rounds are reached, or the carry-over policy leaves no item */
+            stopping_rule: string;
+        };
+        Protocol: {
+            survey_id: string;
+            revision: number;
+            version: string;
+            /** Format: date-time */
+            frozen_at: string;
+            frozen_by: string;
+            fields: components["schemas"]["ProtocolFields"];
+            sha256: string;
+        };
+        ProtocolView: {
+            protocol: components["schemas"]["Protocol"];
+            /** @description the canonical JSON that sha256 hashes */
+            canonical: string;
+            deviations: components["schemas"]["Deviation"][];
+        };
+        ReportEntry: {
+            id: string;
+            /** @description A text per language */
+            topic: {
+                [key: string]: string;
+            };
+            /** @description A text per language */
+            value: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            status: "from_data" | "needs_author";
+            accord: string;
+            credes: string;
+        };
+        ReportRound: {
+            number: number;
+            status: string;
+            /** Format: date-time */
+            opened_at?: string;
+            /** Format: date-time */
+            closed_at?: string;
+            days_since_previous?: number;
+            items: number;
+            initial: number;
+            carried: number;
+            changed: number;
+            new: number;
+            dropped: number;
+            panel: number;
+            submitted: number;
+            /** @description submitted/panel in percent */
+            response_rate?: number;
+            comments: number;
+            consensus_in: number;
+            consensus_out: number;
+        };
+        ReportFacts: {
+            survey_id: string;
+            revision: number;
+            version: string;
+            software: string;
+            /** @description A text per language */
+            rule_text: {
+                [key: string]: string;
+            };
+            min_n: number;
+            quantile_type: number;
+            carry_over: string;
+            feedback: components["schemas"]["Feedback"];
+            planned: number;
+            /** @description rounds opened */
+            actual: number;
+            /** @enum {string} */
+            stop: "running" | "planned_reached" | "rule_met";
+            groups: number;
+            experts: number;
+            rounds: components["schemas"]["ReportRound"][];
+            comments: number;
+            stability: boolean;
+            final_items: {
+                id: string;
+                /** @description A text per language */
+                text: {
+                    [key: string]: string;
+                };
+                round: number;
+            }[];
+            protocol?: components["schemas"]["Protocol"];
+            deviations: components["schemas"]["Deviation"][];
+            time_zone: string;
+        };
+        Report: {
+            facts: components["schemas"]["ReportFacts"];
+            checklist: components["schemas"]["ReportEntry"][];
+            /** @description A text per language */
+            paragraph: {
+                [key: string]: string;
+            };
+        };
     };
     responses: {
         /** @description An error */
@@ -3910,7 +4131,7 @@ export const pathsApiV1SurveysIdExportCsvGetParametersQueryLangValues: ReadonlyA
 export const pathsApiV1SurveysIdExportJsonGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.json"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const pathsApiV1SurveysIdExportZipGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.zip"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"];
-export const errorErrorReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["reason"]> = ["deadline_past", "bad_email", "unknown_group", "unknown_language"];
+export const errorErrorReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["reason"]> = ["deadline_past", "bad_email", "unknown_group", "unknown_language", "protocol_change_needs_reason"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["User"]["role"]> = ["admin", "coordinator", "researcher"];
 export const userRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRequest"]["role"]> = ["admin", "coordinator", "researcher"];
 export const roundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Round"]["status"]> = ["draft", "open", "closed"];
@@ -3951,4 +4172,6 @@ export const sensitivityItemOutcomeValues: ReadonlyArray<FlattenedDeepRequired<c
 export const sensitivityItemOutcomesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SensitivityItem"]["outcomes"]> = ["consensus_in", "consensus_out", "none"];
 export const flowRoundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FlowRound"]["status"]> = ["open", "closed"];
 export const mannWhitneyMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MannWhitney"]["method"]> = ["exact", "normal", ""];
+export const reportEntryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportEntry"]["status"]> = ["from_data", "needs_author"];
+export const reportFactsStopValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportFacts"]["stop"]> = ["running", "planned_reached", "rule_met"];
 export type operations = Record<string, never>;

@@ -114,3 +114,9 @@ export type GroupProgress = S['GroupProgress'];
 // Named consensus rules (primary and alternatives)
 export type RuleSetInfo = S['RuleSetInfo'];
 export type RuleOutcome = S['RuleOutcome'];
+// Reporting: the locked analysis protocol and the methods checklist
+export type Protocol = S['Protocol'];
+export type ProtocolView = S['ProtocolView'];
+export type Deviation = S['Deviation'];
+export type Report = S['Report'];
+export type ReportEntry = S['ReportEntry'];

@@ -25,7 +25,7 @@ export function BackToStudies() {
   );
 }
 
-/** The tabs of a study: its home (the checklist) and its definition. */
+/** The tabs of a study: its home (the checklist), its definition, and methods & reporting. */
 export function StudyTabs({ id }: { id: string }) {
   const { t } = useTranslation();
   const base = `/surveys/${encodeURIComponent(id)}`;
@@ -35,6 +35,7 @@ export function StudyTabs({ id }: { id: string }) {
         {t('home.tab')}
       </NavLink>
       <NavLink to={`${base}/definition`}>{t('home.definitionTab')}</NavLink>
+      <NavLink to={`${base}/reporting`}>{t('reporting.tab')}</NavLink>
     </nav>
   );
 }

@@ -77,17 +77,20 @@ export function StudyUpload({ onImported }: { onImported: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<ImportedSurvey | null>(null);
+  const rid = useId();
+  const [reason, setReason] = useState('');
 
-  async function submit(e: FormEvent) {
+  async function submit(e: FormEvent, withReason = false) {
     e.preventDefault();
     if (!file) return;
     setBusy(true);
     setError(null);
     setDone(null);
     try {
-      const r = await api.importSurvey(file);
+      const r = await api.importSurvey(file, withReason ? reason.trim() : undefined);
       setDone(r);
       setFile(null);
+      setReason('');
       form.current?.reset();
       onImported();
     } catch (err) {
@@ -97,7 +100,10 @@ export function StudyUpload({ onImported }: { onImported: () => void }) {
     }
   }
 
-  const details = error instanceof ApiError ? (error.details ?? []) : [];
+  // After round 1 opened, a revision that changes the analysis protocol
+  // needs a reason: the server names the changed fields, the form asks.
+  const protocolChange = error instanceof ApiError && error.reason === 'protocol_change_needs_reason' ? error : null;
+  const details = error instanceof ApiError && !protocolChange ? (error.details ?? []) : [];
   const title = done ? localized(done.survey.definition?.title, lang) || done.survey.id : '';
   return (
     <section className="card study-upload" aria-labelledby={hid}>
@@ -126,7 +132,29 @@ export function StudyUpload({ onImported }: { onImported: () => void }) {
           {t(done.created ? 'studies.upload.created' : 'studies.upload.unchanged', { title, revision: done.survey.revision })}
         </p>
       )}
-      {error != null && details.length === 0 && <ErrorAlert error={error} />}
+      {protocolChange && (
+        <form className="alert alert-error protocol-change" onSubmit={(e) => void submit(e, true)}>
+          <p role="alert">
+            <strong>{t('studies.upload.protocolTitle', { fields: String(protocolChange.params?.fields ?? '') })}</strong>
+          </p>
+          <p>{t('studies.upload.protocolHelp')}</p>
+          <ul className="upload-details">
+            {(protocolChange.details ?? []).map((d) => (
+              <li key={d.field}>
+                <code className="upload-field">{d.field}</code>: {d.message}
+              </li>
+            ))}
+          </ul>
+          <div className="field">
+            <label htmlFor={rid}>{t('studies.upload.protocolReason')}</label>
+            <textarea id={rid} value={reason} required maxLength={5000} rows={3} onChange={(e) => setReason(e.target.value)} />
+          </div>
+          <button type="submit" className="button-primary" disabled={!file || busy || reason.trim() === ''}>
+            {t('studies.upload.protocolSubmit')}
+          </button>
+        </form>
+      )}
+      {error != null && !protocolChange && details.length === 0 && <ErrorAlert error={error} />}
       {details.length > 0 && (
         <div className="alert alert-error" role="alert">
           <p>{t('studies.upload.invalid', { count: details.length, message: errorText(error, t) })}</p>

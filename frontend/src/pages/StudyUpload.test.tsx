@@ -96,4 +96,50 @@ describe('study import on the study list', () => {
     expect(await screen.findByRole('link', { name: 'Neue Studie' })).toHaveAttribute('href', '/surveys/neu-2026');
     expect(calls.filter((c) => c.url === '/api/v1/surveys' && c.method === 'GET')).toHaveLength(2);
   });
+
+  it('asks for a reason when the revision changes the locked analysis protocol, and sends it', async () => {
+    const survey = { id: 'demo', revision: 4, status: 'active', definition: { title: { de: 'Demo' } } };
+    const calls = mockFetch({
+      'GET /api/v1/me': { body: adminUser },
+      'GET /api/v1/surveys': { body: list },
+      'POST /api/v1/surveys': ({ init }) =>
+        (init.body as FormData).get('protocol_change_reason')
+          ? { status: 201, body: survey }
+          : {
+              status: 409,
+              body: {
+                error: {
+                  code: 'conflict',
+                  message: 'round 1 has opened, so the analysis protocol is locked',
+                  field: 'protocol_change_reason',
+                  reason: 'protocol_change_needs_reason',
+                  params: { fields: 'consensus, rounds.planned' },
+                  details: [
+                    { field: 'consensus', message: '{"agreement":{"min_percent":75}} → {"agreement":{"min_percent":80}}' },
+                    { field: 'rounds.planned', message: '2 → 3' },
+                  ],
+                },
+              },
+            },
+    });
+    renderAt('/');
+    const region = await screen.findByRole('region', { name: 'Studie importieren' });
+    const user = userEvent.setup();
+    await user.upload(within(region).getByLabelText('Studiendatei (YAML oder JSON)'), yaml('id: demo\n'));
+    await user.click(within(region).getByRole('button', { name: 'Hochladen und prüfen' }));
+
+    const alert = await within(region).findByRole('alert');
+    expect(alert).toHaveTextContent('Diese Revision ändert das festgeschriebene Auswertungsprotokoll (consensus, rounds.planned).');
+    expect(within(region).getByText('2 → 3', { exact: false })).toBeInTheDocument();
+    const send = within(region).getByRole('button', { name: 'Mit Begründung importieren' });
+    expect(send).toBeDisabled();
+    await user.type(within(region).getByLabelText('Begründung der Protokolländerung'), 'Lenkungsgruppe wollte 80 %');
+    await user.click(send);
+
+    expect(await within(region).findByRole('status')).toHaveTextContent('Die Studie „Demo“ wurde importiert (Revision 4).');
+    const posts = calls.filter((c) => c.method === 'POST');
+    expect(posts).toHaveLength(2);
+    expect((posts[0]!.init.body as FormData).get('protocol_change_reason')).toBeNull();
+    expect((posts[1]!.init.body as FormData).get('protocol_change_reason')).toBe('Lenkungsgruppe wollte 80 %');
+  });
 });
