@@ -328,7 +328,7 @@ func TestExpertCheckReadsThreeDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := func() (*session.Expert, error, []string) {
+	check := func() (*session.Expert, []string, error) {
 		mu.Lock()
 		on, cmds = true, nil
 		mu.Unlock()
@@ -336,9 +336,9 @@ func TestExpertCheckReadsThreeDocuments(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		on = false
-		return who, err, slices.Clone(cmds)
+		return who, slices.Clone(cmds), err
 	}
-	who, err, got := check()
+	who, got, err := check()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,19 +354,19 @@ func TestExpertCheckReadsThreeDocuments(t *testing.T) {
 	if err := f.st.SetAccessToken(ctx, study, e.ID, newHash, *f.now.Load()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err, _ := check(); delphi.ErrorCode(err) != delphi.EUNAUTHORIZED || delphi.ErrorMessage(err) != "this link is no longer valid" {
+	if _, _, err := check(); delphi.ErrorCode(err) != delphi.EUNAUTHORIZED || delphi.ErrorMessage(err) != "this link is no longer valid" {
 		t.Errorf("after a new link: %v, want unauthorized, the link no longer valid", err)
 	}
 	if in, err = f.svc.Exchange(ctx, newLink, "192.0.2.1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err, _ := check(); err != nil {
+	if _, _, err := check(); err != nil {
 		t.Fatalf("a session of the new link: %v", err)
 	}
 	if err := f.st.EraseExpert(ctx, study, e.ID, *f.now.Load()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err, _ := check(); delphi.ErrorCode(err) != delphi.EUNAUTHORIZED {
+	if _, _, err := check(); delphi.ErrorCode(err) != delphi.EUNAUTHORIZED {
 		t.Errorf("after the erasure: %v, want unauthorized", err)
 	}
 }
