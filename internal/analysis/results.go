@@ -700,8 +700,9 @@ func (c *computer) numeric(cur, prev []*delphi.Answer, rules []ItemRule) *Numeri
 	if len(rules) > 0 && rules[0].Set == delphi.PrimaryRuleSet {
 		con := rules[0].Evaluate(r.Overall)
 		r.Consensus, r.GroupConsensus = &con, make(map[string]Consensus, len(c.groups))
+		group := rulesForGroups(rules[:1])[0] // min_n or group_min_n per group, as for ratings
 		for _, g := range c.groups {
-			r.GroupConsensus[g] = rules[0].Evaluate(r.ByGroup[g])
+			r.GroupConsensus[g] = group.Evaluate(r.ByGroup[g])
 		}
 	}
 	r.Alternatives = ruleOutcomes(rules, r.Overall)

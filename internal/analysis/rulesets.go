@@ -168,8 +168,6 @@ func RuleSetInfos(def *delphi.Definition) []RuleSetInfo {
 	return out
 }
 
-// ruleOutcomes evaluates the alternatives among rules (all but the
-// primary) on s; nil when there are none.
 // rulesForGroups returns rules as they apply to one expert group
 // (delphi.Rule.ForGroups: group_min_n where given).
 func rulesForGroups(rules []ItemRule) []ItemRule {
@@ -181,6 +179,8 @@ func rulesForGroups(rules []ItemRule) []ItemRule {
 	return out
 }
 
+// ruleOutcomes evaluates the alternatives among rules (all but the
+// primary) on s; nil when there are none.
 func ruleOutcomes(rules []ItemRule, s stats.Summary) []RuleOutcome {
 	var out []RuleOutcome
 	for _, r := range rules {

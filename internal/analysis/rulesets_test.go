@@ -283,6 +283,14 @@ func TestComputeNumericConsensus(t *testing.T) {
 	if len(res.RuleSets) != 1 || res.RuleSets[0].Name != delphi.PrimaryRuleSet {
 		t.Errorf("rule sets %+v", res.RuleSets)
 	}
+	// group_min_n replaces min_n for the groups of a numeric item too.
+	d = rulesDef()
+	d.ConsensusNumeric = &delphi.Rule{MinN: 5, GroupMinN: 2, IQR: &delphi.MaxRule{Max: 1000}}
+	res = Compute(Input{Def: d, Round: 1, Items: d.Items(), Answers: as, ComputedAt: time.Unix(0, 0)})
+	it, _ = res.Item("N1")
+	if c := it.Numeric.GroupConsensus["zeta"]; c.Outcome != ConsensusIn {
+		t.Errorf("numeric, group_min_n 2: zeta %+v, want consensus in (3 answers)", c)
+	}
 }
 
 func TestRuleTextNewRules(t *testing.T) {
