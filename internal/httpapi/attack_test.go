@@ -742,8 +742,10 @@ func TestAttackCSRFOnEveryUnsafeRoute(t *testing.T) {
 // TestAttackLinkErrorsRevealNothing: unknown, replaced, erased and closed-
 // study links all answer the same 404 body; so do a wrong password and an
 // unknown account at login, which take comparable time (argon2 dummy).
+//
+// Not parallel: it measures the process's allocations (argon2id's 19 MiB
+// per check), which other tests' logins would add to.
 func TestAttackLinkErrorsRevealNothing(t *testing.T) {
-	t.Parallel()
 	e := newAttackEnv(t)
 	replaced := e.addExpert(ptStudy, "wiss")
 	oldToken := replaced.token

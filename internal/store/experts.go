@@ -526,19 +526,23 @@ func (s *Store) EraseExpert(ctx context.Context, surveyID, id string, at time.Ti
 		t := at.UTC().Truncate(time.Millisecond)
 		erasedAt = &t
 	}
-	// Revoke first, mark erased, then delete personal data: each step is
-	// safe to repeat when a crash interrupts the sequence.
-	if d.TokenHash != "" {
-		if _, err := s.db.Collection(colAccessTokens).DeleteOne(ctx, bson.D{{Key: "_id", Value: d.TokenHash}}); err != nil {
-			return mapErr(err, "access token")
-		}
-	}
+	// Mark erased and drop the link in force in one write (the session
+	// check, ExpertByLink, reads only this document, so every session ends
+	// here), then delete the link document and the personal data: each
+	// step is safe to repeat when a crash interrupts the sequence (a link
+	// document left behind resolves to an erased expert, which
+	// ExpertByTokenHash refuses).
 	update := bson.D{
 		{Key: "$set", Value: bson.D{{Key: "erased_at", Value: erasedAt}, {Key: "updated_at", Value: s.now()}}},
 		{Key: "$unset", Value: bson.D{{Key: "token_hash", Value: ""}}},
 	}
 	if err := updateByID(ctx, s.db.Collection(colExperts), id, update); err != nil {
 		return mapErr(err, "expert")
+	}
+	if d.TokenHash != "" {
+		if _, err := s.db.Collection(colAccessTokens).DeleteOne(ctx, bson.D{{Key: "_id", Value: d.TokenHash}}); err != nil {
+			return mapErr(err, "access token")
+		}
 	}
 	if _, err := s.db.Collection(colExpertIdentities).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
 		return mapErr(err, "expert")
