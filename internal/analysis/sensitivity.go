@@ -169,7 +169,17 @@ func SensitivityOf(in SensitivityInput) *Sensitivity {
 		out.ThresholdPercent = stats.NumOf(threshold)
 	}
 	out.Rules = sensitivityRules(out.MinNGrid, in.Extra)
-	minus, plus := shiftThresholds(rule, -SensitivityNear), shiftThresholds(rule, SensitivityNear)
+	// The near-threshold check shifts each row's own primary rule: a
+	// criterion with a rule of its own (consensus_criteria) was decided
+	// by that rule, not by the study's.
+	rowRule := func(criterionID string) delphi.Rule {
+		if in.Def != nil && criterionID != "" {
+			if r, ok := in.Def.ConsensusCriteria[criterionID]; ok {
+				return r
+			}
+		}
+		return rule
+	}
 
 	items := map[string]delphi.Item{}
 	for _, it := range in.Items {
@@ -214,9 +224,9 @@ func SensitivityOf(in SensitivityInput) *Sensitivity {
 			si.Outcomes[i] = o
 			si.Counts[o]++
 		}
-		if hasThreshold {
-			si.OutcomeMinus = Evaluate(minus, s, sc).Outcome
-			si.OutcomePlus = Evaluate(plus, s, sc).Outcome
+		if own := rowRule(criterionID); hasOwnThreshold(own) {
+			si.OutcomeMinus = Evaluate(shiftThresholds(own, -SensitivityNear), s, sc).Outcome
+			si.OutcomePlus = Evaluate(shiftThresholds(own, SensitivityNear), s, sc).Outcome
 			si.NearThreshold = si.OutcomeMinus != si.Outcome || si.OutcomePlus != si.Outcome
 		}
 		out.Items = append(out.Items, si)
@@ -233,6 +243,12 @@ func SensitivityOf(in SensitivityInput) *Sensitivity {
 		}
 	}
 	return out
+}
+
+// hasOwnThreshold reports whether r has an agreement threshold to shift.
+func hasOwnThreshold(r delphi.Rule) bool {
+	_, ok := firstThreshold(r)
+	return ok
 }
 
 // BootstrapSeed returns the seed of one item's (or criterion's) bootstrap:

@@ -161,3 +161,33 @@ func TestExtraRulesAreTheStudysAlternatives(t *testing.T) {
 		t.Fatal("a study without alternatives has extra rules")
 	}
 }
+
+// TestSensitivityNearThresholdUsesTheCriterionsRule: a criterion decided
+// by a rule of its own (consensus_criteria, here without any agreement
+// threshold) is not flagged by shifting the study's threshold.
+func TestSensitivityNearThresholdUsesTheCriterionsRule(t *testing.T) {
+	def, res := sensitivityFixture()
+	var crit string
+	for _, ir := range res.Items {
+		if len(ir.Criteria) > 0 {
+			crit = ir.Criteria[0].CriterionID
+		}
+	}
+	if crit == "" {
+		t.Fatal("the fixture has no multi_rating item")
+	}
+	def.ConsensusCriteria = map[string]delphi.Rule{crit: {MinN: 1000, IQR: &delphi.MaxRule{Max: 1}}}
+	s := SensitivityOf(SensitivityInput{Def: def, Items: def.Items(), Results: res})
+	seen := false
+	for _, si := range s.Items {
+		if si.CriterionID == crit {
+			seen = true
+			if si.NearThreshold || si.OutcomeMinus != "" || si.OutcomePlus != "" {
+				t.Errorf("criterion %s with its own rule: near %v, minus %q, plus %q; want no threshold shift", crit, si.NearThreshold, si.OutcomeMinus, si.OutcomePlus)
+			}
+		}
+	}
+	if !seen {
+		t.Fatalf("criterion %s not in the report", crit)
+	}
+}
