@@ -33,6 +33,15 @@ type ProtocolFields struct {
 	Feedback     Feedback  `json:"feedback"`
 	Planned      int       `json:"planned_rounds"`
 	StoppingRule string    `json:"stopping_rule"`
+
+	// The primary rules of criteria and numeric items, the alternative
+	// rule sets and the choice of methods, where the study states them
+	// (absent ones leave the canonical JSON, and so the SHA-256 of a
+	// protocol without them, as it was).
+	ConsensusCriteria     map[string]Rule `json:"consensus_criteria,omitempty"`
+	ConsensusNumeric      *Rule           `json:"consensus_numeric,omitempty"`
+	ConsensusAlternatives []RuleSet       `json:"consensus_alternatives,omitempty"`
+	Analysis              *Analysis       `json:"analysis,omitempty"`
 }
 
 // Bands are the bands of one scale that the consensus rules read.
@@ -61,6 +70,8 @@ func ProtocolOf(def *Definition) ProtocolFields {
 	return ProtocolFields{
 		Consensus: def.Consensus, QuantileType: def.Quantile(), Bands: bands, CarryOver: co,
 		Feedback: fb, Planned: def.Rounds.Planned, StoppingRule: StopPlannedOrDecided,
+		ConsensusCriteria: def.ConsensusCriteria, ConsensusNumeric: def.ConsensusNumeric,
+		ConsensusAlternatives: def.ConsensusAlternatives, Analysis: def.Analysis,
 	}
 }
 
@@ -149,6 +160,10 @@ var protocolPaths = []struct {
 	{"rounds.feedback.min_group_n", func(f *ProtocolFields) any { return f.Feedback.MinGroupN }},
 	{"rounds.feedback.count", func(f *ProtocolFields) any { return f.Feedback.Count }},
 	{"stopping_rule", func(f *ProtocolFields) any { return f.StoppingRule }},
+	{"consensus_criteria", func(f *ProtocolFields) any { return f.ConsensusCriteria }},
+	{"consensus_numeric", func(f *ProtocolFields) any { return f.ConsensusNumeric }},
+	{"consensus_alternatives", func(f *ProtocolFields) any { return f.ConsensusAlternatives }},
+	{"analysis", func(f *ProtocolFields) any { return f.Analysis }},
 }
 
 // Diff lists the fields in which next differs from f, in a fixed order;
