@@ -27,7 +27,9 @@ func TestProtocolLocksRuleSetsAndMethods(t *testing.T) {
 		field  string
 		change func(d *Definition)
 	}{
-		{"consensus_criteria", func(d *Definition) { d.ConsensusCriteria = map[string]Rule{"machbarkeit": {Agreement: &AgreementRule{MinPercent: 70}}} }},
+		{"consensus_criteria", func(d *Definition) {
+			d.ConsensusCriteria = map[string]Rule{"machbarkeit": {Agreement: &AgreementRule{MinPercent: 70}}}
+		}},
 		{"consensus_numeric", func(d *Definition) { d.ConsensusNumeric = &Rule{CV: &MaxRule{Max: 0.2}} }},
 		{"consensus_alternatives", func(d *Definition) {
 			d.ConsensusAlternatives = []RuleSet{{Name: "streng", Rule: &Rule{Agreement: &AgreementRule{MinPercent: 90}}}}
