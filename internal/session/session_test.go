@@ -91,6 +91,33 @@ func (f *fixture) attempts(key string) int {
 	return n
 }
 
+// expertWithLink imports the demo study and adds one expert with a
+// personal link; it returns the expert, the link token and its hash.
+func (f *fixture) expertWithLink() (e *delphi.Expert, link, linkHash string) {
+	f.t.Helper()
+	ctx := f.t.Context()
+	data, err := os.ReadFile("../../surveys/" + study + ".yaml")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	def, err := survey.Parse(study+".yaml", data)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, _, err := f.st.PutSurvey(ctx, &delphi.Survey{Definition: def}); err != nil {
+		f.t.Fatal(err)
+	}
+	e = &delphi.Expert{SurveyID: study, Name: "Expertin", Email: "expertin@example.org", Group: def.Groups[0].ID, Language: delphi.LangDE}
+	if err := f.st.CreateExpert(ctx, e); err != nil {
+		f.t.Fatal(err)
+	}
+	link, linkHash = delphi.NewAccessToken()
+	if err := f.st.SetAccessToken(ctx, study, e.ID, linkHash, *f.now.Load()); err != nil {
+		f.t.Fatal(err)
+	}
+	return e, link, linkHash
+}
+
 // parallel runs n calls at once and counts their error codes ("" for
 // success).
 func parallel(n int, call func(i int) error) map[string]int {
@@ -237,25 +264,7 @@ func TestLoginWhenPasswordSlotsAreBusy(t *testing.T) {
 func TestExchangeRefusedPastTheLimit(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
-	data, err := os.ReadFile("../../surveys/" + study + ".yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := survey.Parse(study+".yaml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := f.st.PutSurvey(ctx, &delphi.Survey{Definition: def}); err != nil {
-		t.Fatal(err)
-	}
-	e := &delphi.Expert{SurveyID: study, Name: "Expertin", Email: "expertin@example.org", Group: def.Groups[0].ID, Language: delphi.LangDE}
-	if err := f.st.CreateExpert(ctx, e); err != nil {
-		t.Fatal(err)
-	}
-	link, linkHash := delphi.NewAccessToken()
-	if err := f.st.SetAccessToken(ctx, study, e.ID, linkHash, *f.now.Load()); err != nil {
-		t.Fatal(err)
-	}
+	e, link, linkHash := f.expertWithLink()
 
 	got := parallel(30, func(i int) error {
 		_, err := f.svc.Exchange(ctx, fmt.Sprintf("guess-%d", i), "192.0.2.1")
@@ -305,25 +314,7 @@ func TestExpertCheckReadsThreeDocuments(t *testing.T) {
 	}}
 	f := newMonitoredFixture(t, mon)
 	ctx := t.Context()
-	data, err := os.ReadFile("../../surveys/" + study + ".yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := survey.Parse(study+".yaml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := f.st.PutSurvey(ctx, &delphi.Survey{Definition: def}); err != nil {
-		t.Fatal(err)
-	}
-	e := &delphi.Expert{SurveyID: study, Name: "Expertin", Email: "expertin@example.org", Group: def.Groups[0].ID, Language: delphi.LangDE}
-	if err := f.st.CreateExpert(ctx, e); err != nil {
-		t.Fatal(err)
-	}
-	link, linkHash := delphi.NewAccessToken()
-	if err := f.st.SetAccessToken(ctx, study, e.ID, linkHash, *f.now.Load()); err != nil {
-		t.Fatal(err)
-	}
+	e, link, _ := f.expertWithLink()
 	in, err := f.svc.Exchange(ctx, link, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
