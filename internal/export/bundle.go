@@ -7,6 +7,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -191,17 +193,20 @@ type codebookVariable struct {
 
 // codebook is codebook.json: what the scripts need besides the CSV.
 type codebook struct {
-	Format        string             `json:"format"`
-	SurveyID      string             `json:"survey_id"`
-	Revision      int                `json:"definition_revision"`
-	QuantileType  int                `json:"quantile_type"`
-	Count         string             `json:"count"` // feedback.count: which rows the statistics count
-	ConsensusRule delphi.Rule        `json:"consensus_rule"`
-	RuleText      map[string]string  `json:"consensus_rule_text"`
-	Columns       []string           `json:"columns"`
-	Statistics    []string           `json:"statistics_columns"`
-	Groups        []jsonGroup        `json:"groups"`
-	Variables     []codebookVariable `json:"variables"`
+	Format        string      `json:"format"`
+	SurveyID      string      `json:"survey_id"`
+	Revision      int         `json:"definition_revision"`
+	QuantileType  int         `json:"quantile_type"`
+	Count         string      `json:"count"` // feedback.count: which rows the statistics count
+	ConsensusRule delphi.Rule `json:"consensus_rule"`
+	// ConsensusCriteria are the criteria's own primary rules
+	// (consensus_criteria): a criterion with one is decided by it.
+	ConsensusCriteria map[string]delphi.Rule `json:"consensus_criteria,omitempty"`
+	RuleText          map[string]string      `json:"consensus_rule_text"`
+	Columns           []string               `json:"columns"`
+	Statistics        []string               `json:"statistics_columns"`
+	Groups            []jsonGroup            `json:"groups"`
+	Variables         []codebookVariable     `json:"variables"`
 }
 
 func (s *study) codebookJSON() codebook {
@@ -210,6 +215,7 @@ func (s *study) codebookJSON() codebook {
 		Count: s.def.Rounds.Feedback.CountRule(), RuleText: m.ConsensusRule,
 		Columns: LongColumns, Statistics: StatisticsColumns, Groups: m.Groups, Variables: make([]codebookVariable, len(m.Variables))}
 	cb.ConsensusRule = s.analysisRule()
+	cb.ConsensusCriteria = s.def.ConsensusCriteria
 	for i := range s.vars {
 		cb.Variables[i] = codebookVariable{jsonVariable: m.Variables[i], Scale: s.scaleJSON(&s.vars[i])}
 	}
@@ -393,7 +399,7 @@ func (s *study) writeSettings(w io.Writer) error {
 
 // RuleColumns are the columns of analysis/rule.csv: the consensus rule as
 // a table of nodes, depth first, each naming its parent (0: the root).
-var RuleColumns = []string{"id", "parent", "kind", "min_n", "min_percent", "max", "in_band_min", "in_band_max", "out_band_min", "out_band_max", "max_opposite_percent"}
+var RuleColumns = []string{"id", "parent", "kind", "min_n", "min_percent", "max", "in_band_min", "in_band_max", "out_band_min", "out_band_max", "max_opposite_percent", "criterion"}
 
 // writeRule writes analysis/rule.csv (RuleColumns).
 func (s *study) writeRule(w io.Writer) error {
@@ -404,11 +410,12 @@ func (s *study) writeRule(w io.Writer) error {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	id := 0
 	var walk func(r delphi.Rule, parent int) error
+	crit := "" // the criterion whose own rule is being written; "" for the study's
 	walk = func(r delphi.Rule, parent int) error {
 		id++
 		me := id
 		rec := make([]string, len(RuleColumns))
-		rec[0], rec[1], rec[3] = strconv.Itoa(me), strconv.Itoa(parent), strconv.Itoa(r.MinN)
+		rec[0], rec[1], rec[3], rec[11] = strconv.Itoa(me), strconv.Itoa(parent), strconv.Itoa(r.MinN), Neutralize(crit)
 		var kids []delphi.Rule
 		switch {
 		case len(r.All) > 0:
@@ -423,6 +430,8 @@ func (s *study) writeRule(w io.Writer) error {
 			rec[2], rec[5] = "sd", f(r.SD.Max)
 		case r.CV != nil:
 			rec[2], rec[5] = "cv", f(r.CV.Max)
+		case r.IQRRelative != nil:
+			rec[2], rec[5] = "iqr_relative", f(r.IQRRelative.Max)
 		case r.COMET != nil:
 			c := r.COMET
 			rec[2], rec[4], rec[10] = "comet", f(c.MinPercent), f(c.MaxOppositePercent)
@@ -442,6 +451,12 @@ func (s *study) writeRule(w io.Writer) error {
 	}
 	if err := walk(s.analysisRule(), 0); err != nil {
 		return err
+	}
+	for _, c := range slices.Sorted(maps.Keys(s.def.ConsensusCriteria)) {
+		crit = c
+		if err := walk(s.def.ConsensusCriteria[c], 0); err != nil {
+			return err
+		}
 	}
 	return cw.Flush()
 }

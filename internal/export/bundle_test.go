@@ -146,9 +146,12 @@ func kleinstadtDef(t *testing.T) *delphi.Definition {
 // (a 1–5 and a 1–9 criterion) in two rounds, answered by experts experts
 // with item-specific leanings, abstentions, and 1 in 8 not submitting;
 // results computed as the platform does.
-func generatedStudy(rule delphi.Rule, qtype, experts int, seed uint64) Input {
+func generatedStudy(rule delphi.Rule, qtype, experts int, seed uint64, criteria ...map[string]delphi.Rule) Input {
 	def := testDef()
 	def.QuantileType, def.Consensus = qtype, rule
+	if len(criteria) > 0 {
+		def.ConsensusCriteria = criteria[0] // the criteria's own primary rules
+	}
 	s9 := delphi.Scale{ID: "s9", Agreement: delphi.Band{Min: 7, Max: 9}, Disagreement: &delphi.Band{Min: 1, Max: 3}}
 	for v := 1; v <= 9; v++ {
 		s9.Points = append(s9.Points, delphi.ScalePoint{Value: v})
@@ -269,21 +272,27 @@ func TestBundleReproducePy(t *testing.T) {
 	py := python(t)
 	comet := delphi.Rule{COMET: &delphi.COMETRule{InBand: delphi.Band{Min: 4, Max: 5}, OutBand: delphi.Band{Min: 1, Max: 2}, MinPercent: 70, MaxOppositePercent: 15}}
 	dispersion := delphi.Rule{MinN: 30, Any: []delphi.Rule{{SD: &delphi.MaxRule{Max: 0.8}}, {CV: &delphi.MaxRule{Max: 0.2}}}}
+	// The study's rule with an iqr_relative leaf, and criterion n (scale
+	// 1–9, range 8) decided by a rule of its own.
+	relative := delphi.Rule{All: []delphi.Rule{{Agreement: &delphi.AgreementRule{MinPercent: 60}}, {IQRRelative: &delphi.MaxRule{Max: 0.25}}}}
+	ownN := map[string]delphi.Rule{"n": {MinN: 20, Any: []delphi.Rule{{IQRRelative: &delphi.MaxRule{Max: 0.3}}, {Agreement: &delphi.AgreementRule{MinPercent: 80}}}}}
 	cases := []struct {
-		name  string
-		rule  delphi.Rule
-		qtype int
+		name     string
+		rule     delphi.Rule
+		qtype    int
+		criteria map[string]delphi.Rule
 	}{
-		{"agreement and IQR, type 7", testDef().Consensus, 7},
-		{"agreement and IQR, type 6", testDef().Consensus, 6},
-		{"COMET", comet, 7},
-		{"SD or CV with min_n", dispersion, 6},
-		{"agreement 66.7 alone", delphi.Rule{Agreement: &delphi.AgreementRule{MinPercent: 66.7}}, 7},
+		{"agreement and IQR, type 7", testDef().Consensus, 7, nil},
+		{"agreement and IQR, type 6", testDef().Consensus, 6, nil},
+		{"COMET", comet, 7, nil},
+		{"SD or CV with min_n", dispersion, 6, nil},
+		{"agreement 66.7 alone", delphi.Rule{Agreement: &delphi.AgreementRule{MinPercent: 66.7}}, 7, nil},
+		{"iqr_relative and a criterion's own rule", relative, 7, ownN},
 	}
 	outcomes := map[string]int{}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			in := generatedStudy(c.rule, c.qtype, 41+i, uint64(1000+i))
+			in := generatedStudy(c.rule, c.qtype, 41+i, uint64(1000+i), c.criteria)
 			dir := unpack(t, bundle(t, in))
 			out := filepath.Join(dir, "py.csv")
 			cmd := exec.Command(py, filepath.Join(dir, filepath.FromSlash(BundlePy)), dir, out)
@@ -344,14 +353,18 @@ func TestBundleReproduceR(t *testing.T) {
 		t.Skip("Rscript is not installed (apt-get install r-base-core); reproduce.R is optional")
 	}
 	comet := delphi.Rule{COMET: &delphi.COMETRule{InBand: delphi.Band{Min: 4, Max: 5}, OutBand: delphi.Band{Min: 1, Max: 2}, MinPercent: 70, MaxOppositePercent: 15}}
+	relative := delphi.Rule{All: []delphi.Rule{{Agreement: &delphi.AgreementRule{MinPercent: 60}}, {IQRRelative: &delphi.MaxRule{Max: 0.25}}}}
+	ownN := map[string]delphi.Rule{"n": {MinN: 20, Any: []delphi.Rule{{IQRRelative: &delphi.MaxRule{Max: 0.3}}, {Agreement: &delphi.AgreementRule{MinPercent: 80}}}}}
 	for i, c := range []struct {
-		rule  delphi.Rule
-		qtype int
+		rule     delphi.Rule
+		qtype    int
+		criteria map[string]delphi.Rule
 	}{
-		{testDef().Consensus, 7}, {testDef().Consensus, 6}, {comet, 7},
-		{delphi.Rule{MinN: 30, Any: []delphi.Rule{{SD: &delphi.MaxRule{Max: 0.8}}, {CV: &delphi.MaxRule{Max: 0.2}}}}, 6},
+		{testDef().Consensus, 7, nil}, {testDef().Consensus, 6, nil}, {comet, 7, nil},
+		{delphi.Rule{MinN: 30, Any: []delphi.Rule{{SD: &delphi.MaxRule{Max: 0.8}}, {CV: &delphi.MaxRule{Max: 0.2}}}}, 6, nil},
+		{relative, 7, ownN},
 	} {
-		dir := unpack(t, bundle(t, generatedStudy(c.rule, c.qtype, 41+i, uint64(1000+i))))
+		dir := unpack(t, bundle(t, generatedStudy(c.rule, c.qtype, 41+i, uint64(1000+i), c.criteria)))
 		b, err := exec.Command(rscript, filepath.Join(dir, filepath.FromSlash(BundleR))).CombinedOutput()
 		if err != nil || !strings.Contains(string(b), "reproduce.R: 48 rows written") || !strings.Contains(string(b), "; 0 differences") {
 			t.Errorf("case %d: reproduce.R: %v\n%s", i, err, b)

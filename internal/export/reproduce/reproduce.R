@@ -9,7 +9,8 @@
 # analysis/rule.csv, computes for every round and every rating item or
 # criterion n, median, q1, q3, iqr (quantile() with the study's type, 7 or
 # 6), agreement_percent (100 * ratings in the agreement band / n) and the
-# outcome of the study's consensus rule (consensus_in, consensus_out, none),
+# outcome of the study's consensus rule, or of a criterion's own rule
+# (consensus_in, consensus_out, none),
 # writes them to OUT_CSV (default: reproduced/item_statistics_R.csv in the
 # bundle) with the columns of results/item_statistics.csv, compares them
 # with that file (numbers to 1e-9; n and outcomes exactly) and exits with
@@ -81,6 +82,12 @@ node <- function(id, f) {
     ok <- f$n > 0 && (quant(f$values, 0.75) - quant(f$values, 0.25)) <= num(r$max) + EPS
     return(c(ok, ok))
   }
+  if (kind == "iqr_relative") {
+    # IQR <= max x (the scale's last point - its first).
+    w <- f$points[length(f$points)] - f$points[1]
+    ok <- f$n > 0 && w > 0 && (quant(f$values, 0.75) - quant(f$values, 0.25)) <= num(r$max) * w + EPS
+    return(c(ok, ok))
+  }
   if (kind == "sd") {
     m <- num(r$max)
     ok <- f$n >= 2 && m >= 0 && var(f$values) <= m * m + EPS
@@ -94,8 +101,11 @@ node <- function(id, f) {
   c(FALSE, FALSE)
 }
 
-outcome <- function(f) {
-  root <- rule[rule$parent == "0", ]
+outcome <- function(f, criterion = "") {
+  # A criterion with a primary rule of its own (rows with its id in the
+  # criterion column) is decided by it; every other row by the study's.
+  root <- rule[rule$parent == "0" & rule$criterion == criterion, ]
+  if (nrow(root) == 0) root <- rule[rule$parent == "0" & rule$criterion == "", ]
   if (nrow(root) == 0 || root$kind == "empty") return("none")
   if (as.integer(root$min_n) > 0 && f$n < as.integer(root$min_n)) return("none")
   io <- node(root$id, f)
@@ -133,7 +143,7 @@ for (rnd in sort(unique(unlist(rounds_of)))) {
     }
     criterion <- if (v$type == "multi_rating") v$part else ""
     rows[[length(rows) + 1]] <- c(as.character(rnd), v$item_id, criterion, v$variable, as.character(f$n),
-                                  fmt(med), fmt(q1), fmt(q3), fmt(iqr), fmt(agree), outcome(f))
+                                  fmt(med), fmt(q1), fmt(q3), fmt(iqr), fmt(agree), outcome(f, criterion))
   }
 }
 if (length(rows) == 0) {

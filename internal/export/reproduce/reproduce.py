@@ -9,8 +9,8 @@ every rating item or criterion
 
     n, median, q1, q3, iqr   (Hyndman-Fan quantile type of the study: 7 or 6)
     agreement_percent        (100 * ratings in the agreement band / n)
-    outcome                  (the study's consensus rule: consensus_in,
-                              consensus_out or none)
+    outcome                  (the study's consensus rule, or a criterion's
+                              own rule: consensus_in, consensus_out or none)
 
 and writes them to OUT_CSV (default: reproduced/item_statistics_py.csv in
 the bundle), one row per round x item x criterion with the columns of
@@ -71,6 +71,8 @@ class Facts:
         self.values = sorted(values)
         self.n = len(values)
         self.points = set(scale["points"])
+        # iqr_relative's range: the scale's last point minus its first.
+        self.width = scale["points"][-1] - scale["points"][0] if len(scale["points"]) >= 2 else None
         self.agreement = scale["agreement"]
         self.disagreement = scale.get("disagreement")
         self.qtype = qtype
@@ -129,6 +131,10 @@ def node(rule, f):
         q = f.iqr()
         ok = q is not None and q <= exact(rule["iqr"]["max"])
         return ok, ok
+    if rule.get("iqr_relative") is not None:
+        q = f.iqr()
+        ok = q is not None and f.width is not None and f.width > 0 and q <= exact(rule["iqr_relative"]["max"]) * f.width
+        return ok, ok
     if rule.get("sd") is not None:
         v, m = f.variance(), exact(rule["sd"]["max"])
         ok = v is not None and m >= 0 and v <= m * m
@@ -142,7 +148,7 @@ def node(rule, f):
 
 
 def is_empty(rule):
-    return not any(rule.get(k) for k in ("all", "any", "agreement", "iqr", "sd", "cv", "comet"))
+    return not any(rule.get(k) for k in ("all", "any", "agreement", "iqr", "iqr_relative", "sd", "cv", "comet"))
 
 
 def outcome(rule, f):
@@ -260,8 +266,11 @@ def compute(bundle):
                 agree = 100.0 * f.band_count(scale["agreement"]) / n
             else:
                 q1 = med = q3 = iqr = agree = None
-            rows.append([rnd, var["item_id"], var.get("part", "") if var["type"] == "multi_rating" else "", var["name"], n,
-                         fmt(med), fmt(q1), fmt(q3), fmt(iqr), fmt(agree), outcome(rule, f)])
+            criterion = var.get("part", "") if var["type"] == "multi_rating" else ""
+            # A criterion with a primary rule of its own is decided by it.
+            own = (cb.get("consensus_criteria") or {}).get(criterion) if criterion else None
+            rows.append([rnd, var["item_id"], criterion, var["name"], n,
+                         fmt(med), fmt(q1), fmt(q3), fmt(iqr), fmt(agree), outcome(own if own is not None else rule, f)])
     return rows
 
 
