@@ -28,8 +28,8 @@ TEST_SUITES += $(if $(shell scripts/test-external.sh check >/dev/null 2>&1 && ec
 GO_TEST_TIMEOUT ?= 30m
 # The Python that runs the analysis bundle's reproduce.py in the Go tests
 # (internal/export TestBundleReproducePy): Debian's, with its numpy, pandas
-# and scipy. make test requires it (ER_REQUIRE_PYTHON=1: the test fails
-# rather than skips without them); python-deps installs them as root.
+# and scipy, and Debian's R for reproduce.R (TestBundleReproduceR). The
+# tests fail, never skip, without them; python-deps installs them as root.
 PYTHON    ?= /usr/bin/python3
 
 .PHONY: help run dev build frontend test tools vet test-go test-frontend e2e test-external lint bench chromium python-deps clean
@@ -77,7 +77,7 @@ vet: frontend
 
 test-go: frontend python-deps
 	@echo "make: go test -race ./... (the first run compiles every package with the race detector: 5 to 10 minutes on 2 cores before the first result; later runs reuse the build cache)"
-	ER_REQUIRE_PYTHON=1 ER_PYTHON=$(PYTHON) $(GO) test -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
+	ER_PYTHON=$(PYTHON) $(GO) test -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
 
 test-frontend: frontend/node_modules/.package-lock.json frontend/dist/app/index.html
 	cd frontend && npm run check:api && npm test && node tools/bundle-size.mjs
@@ -86,9 +86,11 @@ test-frontend: frontend/node_modules/.package-lock.json frontend/dist/app/index.
 chromium:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && echo "make: installing Debian's chromium with apt for the browser tests (about 500 MB, a few minutes)" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "install Debian's chromium (apt-get install chromium)"; exit 1; }
 
-# Debian's python3 with numpy, pandas and scipy for the bundle's reproduce.py
-# test; installed here when missing (as root).
+# Debian's python3 with numpy, pandas and scipy, and Debian's R, for the
+# bundle's reproduce.py and reproduce.R tests; installed here when missing
+# (as root).
 python-deps:
+	@command -v Rscript >/dev/null || { [ "$$(id -u)" = 0 ] && echo "make: installing Debian's r-base-core with apt for the analysis bundle's reproduce.R test" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq r-base-core >/dev/null; } || { echo "install Debian's R (apt-get install r-base-core) for the analysis bundle's reproduce.R test"; exit 1; }
 	@$(PYTHON) -c 'import numpy, pandas, scipy' 2>/dev/null || { [ "$$(id -u)" = 0 ] && [ "$(PYTHON)" = /usr/bin/python3 ] && echo "make: installing Debian's python3-numpy, python3-pandas and python3-scipy with apt for the analysis bundle's reproduce.py test" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy python3-pandas python3-scipy >/dev/null; } || { echo "install Debian's python3-numpy, python3-pandas and python3-scipy (apt-get install python3-numpy python3-pandas python3-scipy), or set PYTHON to a python3 that has numpy, pandas and scipy"; exit 1; }
 
 e2e/node_modules/.package-lock.json: e2e/package-lock.json

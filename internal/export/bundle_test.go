@@ -17,7 +17,6 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
-	"github.com/expertenrunde/expertenrunde/internal/reporting"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/stats"
 	"github.com/expertenrunde/expertenrunde/internal/survey"
@@ -234,17 +233,13 @@ func generatedStudy(rule delphi.Rule, qtype, experts int, seed uint64, criteria 
 
 // python returns the interpreter with numpy and pandas for reproduce.py:
 // $ER_PYTHON, else /usr/bin/python3 (Debian's, with python3-numpy,
-// python3-pandas and python3-scipy). Without them the test is skipped, but
-// fails when ER_REQUIRE_PYTHON=1, as make test sets it.
+// python3-pandas and python3-scipy; make test installs them). Without them
+// the test fails: a skip would prove nothing.
 func python(t *testing.T) string {
 	py := cmpOr(os.Getenv("ER_PYTHON"), "/usr/bin/python3")
 	out, err := exec.Command(py, "-c", "import numpy, pandas, scipy").CombinedOutput()
 	if err != nil {
-		msg := "reproduce.py needs " + py + " with numpy, pandas and scipy (apt-get install python3-numpy python3-pandas python3-scipy): " + err.Error() + " " + string(out)
-		if os.Getenv("ER_REQUIRE_PYTHON") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		t.Fatal("reproduce.py needs " + py + " with numpy, pandas and scipy (apt-get install python3-numpy python3-pandas python3-scipy, or make python-deps): " + err.Error() + " " + string(out))
 	}
 	return py
 }
@@ -349,8 +344,8 @@ func mustRead(t *testing.T, p string) []byte {
 // optional: make test does not need it). The same studies as for Python.
 func TestBundleReproduceR(t *testing.T) {
 	rscript, err := exec.LookPath("Rscript")
-	if err != nil {
-		t.Skip("Rscript is not installed (apt-get install r-base-core); reproduce.R is optional")
+	if err != nil { // make test installs it (python-deps); a skip would prove nothing
+		t.Fatal("reproduce.R needs Rscript: apt-get install r-base-core, or make python-deps")
 	}
 	comet := delphi.Rule{COMET: &delphi.COMETRule{InBand: delphi.Band{Min: 4, Max: 5}, OutBand: delphi.Band{Min: 1, Max: 2}, MinPercent: 70, MaxOppositePercent: 15}}
 	relative := delphi.Rule{All: []delphi.Rule{{Agreement: &delphi.AgreementRule{MinPercent: 60}}, {IQRRelative: &delphi.MaxRule{Max: 0.25}}}}
@@ -384,7 +379,7 @@ func TestBundleProtocolIsTheLockedOne(t *testing.T) {
 		t.Fatalf("without a report: %+v", p)
 	}
 	locked := &delphi.Protocol{SurveyID: "s", Revision: 1, SHA256: strings.Repeat("a", 64)}
-	in := Input{Survey: sv, Report: &reporting.Report{Facts: reporting.Facts{Protocol: locked}}}
+	in := Input{Survey: sv, Protocol: locked}
 	got, ok := bundleProtocol(in).(LockedProtocol)
 	if !ok || got.Status != "locked" || got.Protocol != locked || got.Deviations == nil {
 		t.Fatalf("with a locked protocol: %+v", got)
