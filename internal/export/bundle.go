@@ -153,15 +153,14 @@ type LockedProtocol struct {
 }
 
 // bundleProtocol is the content of protocol.json: the locked protocol
-// when the export has the report and round 1 has opened, else
-// ProtocolRecord.
+// once round 1 has opened (in.Protocol), else ProtocolRecord.
 func bundleProtocol(in Input) any {
-	if in.Report != nil && in.Report.Facts.Protocol != nil {
-		devs := in.Report.Facts.Deviations
+	if in.Protocol != nil {
+		devs := in.Deviations
 		if devs == nil {
 			devs = []delphi.Deviation{}
 		}
-		return LockedProtocol{Status: "locked", Protocol: in.Report.Facts.Protocol, Deviations: devs}
+		return LockedProtocol{Status: "locked", Protocol: in.Protocol, Deviations: devs}
 	}
 	return ProtocolRecord(in.Survey)
 }

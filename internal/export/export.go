@@ -55,6 +55,10 @@ type Input struct {
 	// and the analysis protocol: the workbook's sheets "Methoden &
 	// Berichterstattung" and "Protokoll".
 	Report *reporting.Report
+	// Protocol and Deviations, optional, are the locked analysis protocol
+	// for the bundle's protocol.json (nil before round 1 opened).
+	Protocol   *delphi.Protocol
+	Deviations []delphi.Deviation
 }
 
 // PanelComposition counts the panel per expert group (group id → count).

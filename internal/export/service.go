@@ -25,9 +25,11 @@ type Service struct {
 	}
 	Audit delphi.AuditStore
 	// Reporting, optional, adds the reporting checklist and the analysis
-	// protocol to the workbook (reporting.Service).
+	// protocol to the workbook, and the locked protocol to the analysis
+	// bundle (reporting.Service).
 	Reporting interface {
 		Report(ctx context.Context, sv *delphi.Survey) (*reporting.Report, error)
+		Protocol(ctx context.Context, sv *delphi.Survey) (*delphi.Protocol, []delphi.Deviation, error)
 	}
 	Version string           // the software version printed in every file
 	Now     func() time.Time // the export time; time.Now when nil
@@ -90,10 +92,18 @@ func (s *Service) Write(ctx context.Context, w io.Writer, job Job) (*Written, er
 	if err != nil {
 		return nil, err
 	}
-	if s.Reporting != nil && (job.Format == "xlsx" || job.Format == "zip") { // the bundle's protocol.json
+	switch {
+	case s.Reporting == nil:
+	case job.Format == "xlsx":
 		if in.Report, err = s.Reporting.Report(ctx, in.Survey); err != nil {
 			return nil, err
 		}
+	case job.Format == "zip": // protocol.json needs the protocol only, not the whole report
+		p, devs, err := s.Reporting.Protocol(ctx, in.Survey)
+		if err != nil && delphi.ErrorCode(err) != delphi.ENOTFOUND { // not found: round 1 has not opened
+			return nil, err
+		}
+		in.Protocol, in.Deviations = p, devs
 	}
 	switch job.Format {
 	case "xlsx":
