@@ -77,5 +77,6 @@ func (m *Main) signIn(tokens *auth.Tokens) *session.Service {
 		Users: st, Sessions: st, Experts: st, ExpertSessions: st, Surveys: st, Limiter: st,
 		Tokens: tokens, Slots: session.NewSlots(0, session.SlotWait), TokenTTL: m.Config.SessionTTL,
 		Now: m.Now, Logger: m.logger,
+		Marks: st, ExpertCheckTTL: session.DefaultExpertCheckTTL,
 	}
 }

@@ -97,6 +97,12 @@ type Expert struct {
 // unsafe request, and the study not closed. The expert comes only from the
 // session, never from the request.
 //
+// With Marks and ExpertCheckTTL set, a session that passed these checks is
+// not read again for ExpertCheckTTL unless this process wrote its session,
+// expert or study since (expert_cache.go): the token, its expiry, the
+// session's end and the CSRF token are checked on every request; a change
+// made by another instance takes effect within ExpertCheckTTL.
+//
 // Errors: EUNAUTHORIZED ("your session has ended", or "this link is no
 // longer valid" when the link no longer resolves); EFORBIDDEN (missing or
 // wrong CSRF token); ENOTFOUND (the study is gone or closed); store
@@ -107,11 +113,39 @@ func (s *Service) Expert(ctx context.Context, p Presented) (*Expert, error) {
 	if err != nil {
 		return nil, unauth
 	}
+	now := s.now()
+	c, ok := s.cachedCheck(claims.SessionID, claims.SurveyID, claims.Subject, now)
+	if !ok {
+		if c, err = s.checkExpert(ctx, claims, now); err != nil {
+			return nil, err
+		}
+	}
+	sess := c.session
+	if !sess.Active(now) {
+		return nil, unauth
+	}
+	if err := s.checkCSRF(p, sess.ID); err != nil {
+		return nil, err
+	}
+	out := &Expert{Session: sess, Expert: c.expert, Survey: c.survey}
+	if renew(p, claims, now) {
+		if out.Renewed, err = s.ExpertToken(sess); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// checkExpert reads and checks what Expert checks of the session claims
+// names (the session, the expert through the session's link, the study),
+// and keeps it (keepCheck) when it passes. Errors: as Expert's.
+func (s *Service) checkExpert(ctx context.Context, claims *auth.Claims, now time.Time) (*expertCheck, error) {
+	unauth := delphi.Errorf(delphi.EUNAUTHORIZED, "your session has ended; open your personal link again")
+	mark := s.markBefore(claims.SessionID, claims.SurveyID, claims.Subject)
 	sess, err := s.ExpertSessions.ExpertSessionByID(ctx, claims.SessionID)
 	if err != nil {
 		return nil, notFoundAs(err, unauth)
 	}
-	now := s.now()
 	if !sess.Active(now) || sess.ExpertID != claims.Subject || sess.SurveyID != claims.SurveyID {
 		return nil, unauth
 	}
@@ -122,20 +156,13 @@ func (s *Service) Expert(ctx context.Context, p Presented) (*Expert, error) {
 	if err != nil {
 		return nil, notFoundAs(err, delphi.Errorf(delphi.EUNAUTHORIZED, "this link is no longer valid"))
 	}
-	if err := s.checkCSRF(p, sess.ID); err != nil {
-		return nil, err
-	}
 	sv, err := s.Surveys.SurveyByID(ctx, sess.SurveyID)
 	if delphi.ErrorCode(err) == delphi.ENOTFOUND || err == nil && sv.Status == delphi.SurveyClosed {
 		return nil, delphi.Errorf(delphi.ENOTFOUND, "not found")
 	} else if err != nil {
 		return nil, err
 	}
-	out := &Expert{Session: sess, Expert: e, Survey: sv}
-	if renew(p, claims, now) {
-		if out.Renewed, err = s.ExpertToken(sess); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	c := &expertCheck{session: sess, expert: e, survey: sv, at: now, mark: mark}
+	s.keepCheck(c)
+	return c, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
+	"github.com/expertenrunde/expertenrunde/internal/memo"
 )
 
 // Login rate limits: password checks that failed (or are under way) per
@@ -42,8 +43,16 @@ type Service struct {
 	SessionMax     time.Duration    // absolute lifetime of a session; 0: 12 hours
 	Now            func() time.Time // injectable clock
 	Logger         *slog.Logger     // nil logs nothing
+	// Marks and ExpertCheckTTL keep a verified expert session for
+	// ExpertCheckTTL without reading it again (expert_cache.go), as long
+	// as this process has not written its session, expert or study since
+	// (Marks, the store). Either unset: every check reads.
+	Marks          ChangeMarks
+	ExpertCheckTTL time.Duration
 
-	slotsOnce sync.Once
+	slotsOnce  sync.Once
+	checksOnce sync.Once
+	checks     memo.Memo[*expertCheck] // verified expert sessions by id
 }
 
 func (s *Service) now() time.Time {

@@ -350,6 +350,7 @@ func (s *Store) UpdateExpert(ctx context.Context, e *delphi.Expert) error {
 	ne := *e
 	ne.Normalize()
 	defer s.locks.Lock(expertLockKey(ne.ID))()
+	defer s.changes.bump(expertLockKey(ne.ID))
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 
@@ -429,6 +430,7 @@ func (s *Store) SetDeclined(ctx context.Context, surveyID, id string, at time.Ti
 // the study.
 func (s *Store) ClearDeclined(ctx context.Context, surveyID, id string) (*delphi.Expert, error) {
 	defer s.locks.Lock(expertLockKey(id))()
+	defer s.changes.bump(expertLockKey(id))
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	d, err := s.expertDoc(ctx, surveyID, id)
@@ -454,6 +456,7 @@ func (s *Store) ClearDeclined(ctx context.Context, surveyID, id string) (*delphi
 // other filter makes it scan the collection).
 func (s *Store) setOnce(ctx context.Context, surveyID, id, field string, at time.Time) (*delphi.Expert, error) {
 	defer s.locks.Lock(expertLockKey(id))()
+	defer s.changes.bump(expertLockKey(id))
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	d, err := s.expertDoc(ctx, surveyID, id)
@@ -510,6 +513,7 @@ func (s *Store) deleteOwnClaim(ctx context.Context, key, expertID string) error 
 // and keeps the first ErasedAt. ENOTFOUND.
 func (s *Store) EraseExpert(ctx context.Context, surveyID, id string, at time.Time) error {
 	defer s.locks.Lock(expertLockKey(id))()
+	defer s.changes.bump(expertLockKey(id))
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 
@@ -574,6 +578,7 @@ func (s *Store) SetAccessToken(ctx context.Context, surveyID, expertID, tokenHas
 		return delphi.FieldErrorf(delphi.EINVALID, "token", "token hash is required")
 	}
 	defer s.locks.Lock(expertLockKey(expertID))()
+	defer s.changes.bump(expertLockKey(expertID))
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 

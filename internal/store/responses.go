@@ -351,9 +351,13 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 	defer cancel()
 	col := s.responses(tmpl.SurveyID, tmpl.Round)
 	if s.ferret {
-		// Under the lock nobody else writes this response: read, then one
-		// update by _id.
-		d, err := s.responseDoc(ctx, col, id)
+		// Under the lock nobody else writes this response: read (or take
+		// the copy last written), then one update by _id.
+		d, cached := s.respCache.get(id)
+		var err error
+		if !cached {
+			d, err = s.responseDoc(ctx, col, id)
+		}
 		if delphi.ErrorCode(err) == delphi.ENOTFOUND {
 			if err := s.ensureResponse(ctx, id, tmpl, &at); err != nil {
 				return nil, err
@@ -369,9 +373,11 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 			d.FirstOpenedAt = &at
 		}
 		if _, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+			s.respCache.drop(id)
 			return nil, mapErr(err, "response")
 		}
 		d.LastActivityAt = &at
+		s.respCache.put(d)
 		return d.response()
 	}
 	if err := s.ensureResponse(ctx, id, tmpl, &at); err != nil {
@@ -390,6 +396,7 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 	if err != nil {
 		return nil, err
 	}
+	s.respCache.put(d)
 	return d.response()
 }
 
@@ -439,7 +446,15 @@ func (s *Store) SaveAnswers(ctx context.Context, as []delphi.Answer, at time.Tim
 	defer cancel()
 	col := s.responses(a0.SurveyID, a0.Round)
 	for range casRetries {
-		d, err := s.responseDoc(ctx, col, id)
+		// The copy this store value last wrote, if kept (responseCache):
+		// on MongoDB the compare-and-set below finds out when it is stale.
+		d, cached := s.respCache.get(id)
+		var err error
+		if !cached {
+			if d, err = s.responseDoc(ctx, col, id); err == nil {
+				s.respCache.put(d)
+			}
+		}
 		missing := delphi.ErrorCode(err) == delphi.ENOTFOUND
 		if missing {
 			// The first save of a round nobody opened: the response is
@@ -500,6 +515,7 @@ func (s *Store) SaveAnswers(ctx context.Context, as []delphi.Answer, at time.Tim
 			} else if err != nil {
 				return nil, nil, mapErr(err, "answer")
 			}
+			s.respCache.put(d)
 			return r, applied, nil
 		}
 		set := bson.D{{Key: "answers", Value: enc}, {Key: "last_activity_at", Value: at}}
@@ -510,14 +526,24 @@ func (s *Store) SaveAnswers(ctx context.Context, as []delphi.Answer, at time.Tim
 		if d.AnswersJSON != "" { // format 1 until now
 			update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "answers_json", Value: ""}}})
 		}
-		res, err := col.UpdateOne(ctx, s.writeFilter(id, bson.E{Key: "saves", Value: d.Saves}), update)
+		// On MongoDB a compare-and-set on both counters: every save changes
+		// saves, every submission submissions (which the check may read).
+		res, err := col.UpdateOne(ctx, s.writeFilter(id, bson.E{Key: "saves", Value: d.Saves}, bson.E{Key: "submissions", Value: d.Submissions}), update)
 		if err != nil {
+			s.respCache.drop(id)
 			return nil, nil, mapErr(err, "answer")
 		}
 		if res.MatchedCount == 1 {
+			d.Answers, d.AnswersJSON, d.LastActivityAt, d.Saves = enc, "", &at, d.Saves+1
+			if d.StartedAt == nil {
+				d.StartedAt = &at
+			}
+			s.respCache.put(d)
 			return r, applied, nil
 		}
-		// Another instance wrote this response since the read: read again.
+		// Another instance wrote this response since the read (or since
+		// this store value's copy): read again.
+		s.respCache.drop(id)
 	}
 	return nil, nil, delphi.Errorf(delphi.ECONFLICT, "the answer was changed concurrently; try again")
 }
@@ -539,6 +565,7 @@ func (s *Store) SubmitResponse(ctx context.Context, surveyID string, round int, 
 		if err != nil {
 			return nil, false, err
 		}
+		s.respCache.put(d)
 		if d.Submissions > 0 && d.Saves == d.SavesAtSubmit {
 			r, err := d.response()
 			return r, false, err
@@ -550,13 +577,16 @@ func (s *Store) SubmitResponse(ctx context.Context, surveyID string, round int, 
 		res, err := col.UpdateOne(ctx, s.writeFilter(id, bson.E{Key: "submissions", Value: d.Submissions}, bson.E{Key: "saves", Value: d.Saves}),
 			bson.D{{Key: "$set", Value: set}})
 		if err != nil {
+			s.respCache.drop(id)
 			return nil, false, mapErr(err, "response")
 		}
 		if res.MatchedCount == 1 {
 			d, err := s.responseDoc(ctx, col, id)
 			if err != nil {
+				s.respCache.drop(id)
 				return nil, false, err
 			}
+			s.respCache.put(d)
 			r, err := d.response()
 			return r, true, err
 		}

@@ -94,6 +94,12 @@ type Store struct {
 	// round_items documents): neither changes once written.
 	definitions memo.Memo[*delphi.Definition]
 	roundItems  memo.Memo[roundItemsAt]
+
+	// changes marks this store value's writes of the documents a session
+	// check reads (ExpertCheckMark); respCache keeps the responses it
+	// last wrote (responseCache).
+	changes   changes
+	respCache responseCache
 }
 
 var (
@@ -179,10 +185,15 @@ func (s *Store) Close(ctx context.Context) error {
 	return nil
 }
 
+// DatabaseName is the name of the store's database.
+func (s *Store) DatabaseName() string { return s.db.Name() }
+
 // DropDatabase deletes the whole database. Meant for tests.
 func (s *Store) DropDatabase(ctx context.Context) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
+	defer s.changes.epoch.Add(1)
+	defer s.respCache.clear()
 	return mapErr(s.db.Drop(ctx), "database")
 }
 

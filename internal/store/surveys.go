@@ -91,6 +91,7 @@ func (s *Store) PutSurvey(ctx context.Context, sv *delphi.Survey) (*delphi.Surve
 	}
 
 	defer s.locks.Lock(colSurveys + "/" + id)()
+	defer s.changes.bump(surveyLockKey(id))
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 

@@ -108,3 +108,17 @@ func NewMonitoredStore(tb testing.TB, prefix string, mon *event.CommandMonitor) 
 	})
 	return st
 }
+
+// OtherInstance opens a second store on st's database, as another instance
+// of the server would (its own connections, locks and in-process caches),
+// closed when the test ends. Its clock is st's.
+func OtherInstance(tb testing.TB, st *store.Store) *store.Store {
+	tb.Helper()
+	other, err := store.Open(context.Background(), Patient(embeddedURI), st.DatabaseName(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	other.Now = st.Now
+	tb.Cleanup(func() { _ = other.Close(context.Background()) })
+	return other
+}
