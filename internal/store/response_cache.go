@@ -12,10 +12,12 @@ const responseCacheBytes = 32 << 20
 // next save of the response skips its read: a save is then the fresh read
 // of the round's state and one write.
 //
-// It is read and written only under the response's KeyLock ("responses/"
-// + id), by the methods that write responses (SaveAnswers, TouchResponse,
-// SubmitResponse); a read outside the lock (Response) must not fill it,
-// or an older read could overwrite a newer write's copy.
+// It is written only under the response's KeyLock ("responses/" + id), by
+// the methods that write responses (SaveAnswers, TouchResponse,
+// SubmitResponse), after their write; a read outside the lock (Response)
+// must not fill it, or an older read could overwrite a newer write's copy.
+// On FerretDB Response reads it: the copy is what is stored, as a read
+// racing the write would see either.
 //
 // Whether a cached copy can be trusted depends on the database:
 //   - FerretDB (Store.ferret): the embedded database admits one process,

@@ -97,12 +97,28 @@ func TestSaveSkipsTheReadOfItsOwnWrite(t *testing.T) {
 		if got := save(rating("q2", 5, 1)); !slices.Equal(got, []string{"update"}) {
 			t.Errorf("ferret %v: a save after a load sent %q, want the update alone", ferret, got)
 		}
-		r, err := s.Response(ctx, "s", 1, "x")
+		var r *delphi.Response
+		var err error
+		got := c.during(func() { r, err = s.Response(ctx, "s", 1, "x") })
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.Answers["q1"].Seq != 2 || r.Answers["q2"].Seq != 1 || r.FirstOpenedAt == nil || r.StartedAt == nil {
 			t.Errorf("ferret %v: stored %+v", ferret, r)
+		}
+		if want := map[bool]int{true: 0, false: 1}[ferret]; len(got) != want {
+			t.Errorf("ferret %v: reading the response sent %q, want %d commands (FerretDB: the copy)", ferret, got, want)
+		}
+		if ferret { // the first load of another expert's round: the insert, no update
+			other := *tmpl
+			other.ExpertID = "y"
+			got := c.during(func() { _, err = s.TouchResponse(ctx, &other, at) })
+			if err != nil || !slices.Equal(got, []string{"find", "insert"}) {
+				t.Errorf("opening a new response: %q, %v; want a find and the insert", got, err)
+			}
+			if r, err := s.Response(ctx, "s", 1, "y"); err != nil || r.FirstOpenedAt == nil || !r.FirstOpenedAt.Equal(at) || len(r.Answers) != 0 {
+				t.Errorf("the opened response: %+v, %v", r, err)
+			}
 		}
 	}
 }

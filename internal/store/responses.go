@@ -161,11 +161,19 @@ func (s *Store) responseDoc(ctx context.Context, col *mongo.Collection, id strin
 }
 
 // Response returns one expert's response to a round. ENOTFOUND if the
-// expert has not opened the round.
+// expert has not opened the round. On FerretDB, whose data one process
+// owns, a response this store wrote is taken from its copy (responseCache)
+// without a read.
 func (s *Store) Response(ctx context.Context, surveyID string, round int, expertID string) (*delphi.Response, error) {
+	id := responseID(surveyID, round, expertID)
+	if s.ferret {
+		if d, ok := s.respCache.get(id); ok {
+			return d.response()
+		}
+	}
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	d, err := s.responseDoc(ctx, s.responses(surveyID, round), responseID(surveyID, round, expertID))
+	d, err := s.responseDoc(ctx, s.responses(surveyID, round), id)
 	if err != nil {
 		return nil, err
 	}
@@ -301,18 +309,22 @@ func compareResponses(pseudonymA, expertA, pseudonymB, expertB string) int {
 	return cmp.Or(cmp.Compare(pseudonymA, pseudonymB), cmp.Compare(expertA, expertB))
 }
 
-// ensureResponse inserts an empty response from tmpl unless one exists.
-// Runs under the response's lock.
-func (s *Store) ensureResponse(ctx context.Context, id string, tmpl *delphi.Response, opened *time.Time) error {
-	doc := responseDoc{
+// ensureResponse inserts an empty response from tmpl unless one exists,
+// and returns it when it inserted it (nil when one existed). Runs under the
+// response's lock.
+func (s *Store) ensureResponse(ctx context.Context, id string, tmpl *delphi.Response, opened *time.Time) (*responseDoc, error) {
+	doc := &responseDoc{
 		ID: id, SurveyID: tmpl.SurveyID, Round: tmpl.Round, ExpertID: tmpl.ExpertID, Pseudonym: tmpl.Pseudonym, Group: tmpl.Group,
 		FirstOpenedAt: opened, LastActivityAt: opened, Answers: "{}",
 	}
 	_, err := s.responses(tmpl.SurveyID, tmpl.Round).InsertOne(ctx, doc)
-	if err != nil && !mongo.IsDuplicateKeyError(err) {
-		return mapErr(err, "response")
+	switch {
+	case mongo.IsDuplicateKeyError(err):
+		return nil, nil
+	case err != nil:
+		return nil, mapErr(err, "response")
 	}
-	return nil
+	return doc, nil
 }
 
 // writeFilter is the filter of a write to response id that read the state
@@ -359,8 +371,13 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 			d, err = s.responseDoc(ctx, col, id)
 		}
 		if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-			if err := s.ensureResponse(ctx, id, tmpl, &at); err != nil {
+			created, err := s.ensureResponse(ctx, id, tmpl, &at)
+			if err != nil {
 				return nil, err
+			}
+			if created != nil { // opened now: nothing more to write
+				s.respCache.put(created)
+				return created.response()
 			}
 			d, err = s.responseDoc(ctx, col, id)
 		}
@@ -380,7 +397,7 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 		s.respCache.put(d)
 		return d.response()
 	}
-	if err := s.ensureResponse(ctx, id, tmpl, &at); err != nil {
+	if _, err := s.ensureResponse(ctx, id, tmpl, &at); err != nil {
 		return nil, err
 	}
 	// Two updates, each idempotent: first_opened_at only where it is unset.
