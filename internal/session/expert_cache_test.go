@@ -1,9 +1,7 @@
 package session_test
 
 import (
-	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,36 +14,6 @@ import (
 )
 
 const ttl = session.DefaultExpertCheckTTL
-
-// finds records the commands of the driver while on.
-type finds struct {
-	mu   sync.Mutex
-	on   bool
-	cmds []string
-}
-
-func (c *finds) monitor() *event.CommandMonitor {
-	return &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.on {
-			col, _ := e.Command.Lookup(e.CommandName).StringValueOK()
-			c.cmds = append(c.cmds, e.CommandName+" "+col)
-		}
-	}}
-}
-
-// during returns the commands fn sent.
-func (c *finds) during(fn func()) []string {
-	c.mu.Lock()
-	c.on, c.cmds = true, nil
-	c.mu.Unlock()
-	fn()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.on = false
-	return slices.Clone(c.cmds)
-}
 
 // cachedFixture is the fixture with the verified expert sessions kept as
 // Main keeps them.
@@ -81,15 +49,15 @@ func (f *fixture) exchange(link string) string {
 // revoked session, a closed study, an erasure. An expert who may not write
 // (no consent yet, declined) is read on every request.
 func TestExpertCheckKeptWithinTheProcess(t *testing.T) {
-	c := &finds{}
-	f := cachedFixture(t, c.monitor())
+	c := &storetest.Commands{Collections: true}
+	f := cachedFixture(t, c.Monitor())
 	ctx := t.Context()
 	e, link, _ := f.expertWithLink()
 	tok := f.exchange(link)
 	check := func() ([]string, *session.Expert, error) {
 		var who *session.Expert
 		var err error
-		cmds := c.during(func() { who, err = f.svc.Expert(ctx, session.Presented{Token: tok}) })
+		cmds := c.During(func() { who, err = f.svc.Expert(ctx, session.Presented{Token: tok}) })
 		return cmds, who, err
 	}
 	three := []string{"find expert_sessions", "find experts", "find surveys"}

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,34 +12,6 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/store"
 	"github.com/expertenrunde/expertenrunde/internal/store/storetest"
 )
-
-// commands records the commands a store sends while on.
-type commands struct {
-	mu    sync.Mutex
-	on    bool
-	names []string
-}
-
-func (c *commands) monitor() *event.CommandMonitor {
-	return &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.on {
-			c.names = append(c.names, e.CommandName)
-		}
-	}}
-}
-
-func (c *commands) during(fn func()) []string {
-	c.mu.Lock()
-	c.on, c.names = true, nil
-	c.mu.Unlock()
-	fn()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.on = false
-	return slices.Clone(c.names)
-}
 
 // openMonitored is openStore with the driver's commands reported to mon.
 func openMonitored(t *testing.T, mon *event.CommandMonitor) *store.Store {
@@ -69,8 +40,8 @@ func rating(item string, v int, seq int64) delphi.Answer {
 func TestSaveSkipsTheReadOfItsOwnWrite(t *testing.T) {
 	t.Parallel()
 	for _, ferret := range []bool{true, false} {
-		c := &commands{}
-		s := openMonitored(t, c.monitor())
+		c := &storetest.Commands{}
+		s := openMonitored(t, c.Monitor())
 		if !s.Ferret() {
 			t.Skip("the embedded database is not FerretDB")
 		}
@@ -78,7 +49,7 @@ func TestSaveSkipsTheReadOfItsOwnWrite(t *testing.T) {
 		ctx := t.Context()
 		at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 		save := func(a delphi.Answer) []string {
-			return c.during(func() {
+			return c.During(func() {
 				if _, _, err := s.SaveAnswers(ctx, []delphi.Answer{a}, at, nil); err != nil {
 					t.Fatal(err)
 				}
@@ -99,7 +70,7 @@ func TestSaveSkipsTheReadOfItsOwnWrite(t *testing.T) {
 		}
 		var r *delphi.Response
 		var err error
-		got := c.during(func() { r, err = s.Response(ctx, "s", 1, "x") })
+		got := c.During(func() { r, err = s.Response(ctx, "s", 1, "x") })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +83,7 @@ func TestSaveSkipsTheReadOfItsOwnWrite(t *testing.T) {
 		if ferret { // the first load of another expert's round: the insert, no update
 			other := *tmpl
 			other.ExpertID = "y"
-			got := c.during(func() { _, err = s.TouchResponse(ctx, &other, at) })
+			got := c.During(func() { _, err = s.TouchResponse(ctx, &other, at) })
 			if err != nil || !slices.Equal(got, []string{"find", "insert"}) {
 				t.Errorf("opening a new response: %q, %v; want a find and the insert", got, err)
 			}
@@ -132,8 +103,8 @@ func TestSaveSkipsTheReadOfItsOwnWrite(t *testing.T) {
 // step at a time, with the second store in between.
 func TestSaveAfterAnotherInstanceWrote(t *testing.T) {
 	t.Parallel()
-	c := &commands{}
-	a := openMonitored(t, c.monitor())
+	c := &storetest.Commands{}
+	a := openMonitored(t, c.Monitor())
 	b := secondInstance(t, storetest.Patient(shared.URI()), a)
 	a.SetFerret(false)
 	b.SetFerret(false)
@@ -154,7 +125,7 @@ func TestSaveAfterAnotherInstanceWrote(t *testing.T) {
 	}
 	var r *delphi.Response
 	var err error
-	got := c.during(func() { r, err = save(a, rating("q3", 2, 1), nil) })
+	got := c.During(func() { r, err = save(a, rating("q3", 2, 1), nil) })
 	if err != nil {
 		t.Fatal(err)
 	}
