@@ -371,15 +371,15 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 			d, err = s.responseDoc(ctx, col, id)
 		}
 		if delphi.ErrorCode(err) == delphi.ENOTFOUND {
-			created, err := s.ensureResponse(ctx, id, tmpl, &at)
-			if err != nil {
-				return nil, err
+			created, cerr := s.ensureResponse(ctx, id, tmpl, &at)
+			if cerr != nil {
+				return nil, cerr
 			}
 			if created != nil { // opened now: nothing more to write
 				s.respCache.put(created)
 				return created.response()
 			}
-			d, err = s.responseDoc(ctx, col, id)
+			d, err = s.responseDoc(ctx, col, id) // inserted meanwhile
 		}
 		if err != nil {
 			return nil, err
