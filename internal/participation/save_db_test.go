@@ -1,17 +1,13 @@
 package participation_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/event"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
@@ -58,35 +54,6 @@ sections:
       - {id: q3, type: rating, scale: imp5, text: {de: Frage 3}}
 `
 
-// calls counts the commands the store sends to the database while on.
-type calls struct {
-	mu    sync.Mutex
-	on    bool
-	names []string
-}
-
-func (c *calls) monitor() *event.CommandMonitor {
-	return &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.on {
-			c.names = append(c.names, e.CommandName)
-		}
-	}}
-}
-
-// count returns the commands fn sent.
-func (c *calls) count(fn func()) []string {
-	c.mu.Lock()
-	c.on, c.names = true, nil
-	c.mu.Unlock()
-	fn()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.on = false
-	return slices.Clone(c.names)
-}
-
 type fixture struct {
 	st     *store.Store
 	rounds *rounds.Service
@@ -94,10 +61,10 @@ type fixture struct {
 	now    time.Time
 }
 
-func newFixture(t *testing.T, c *calls) *fixture {
+func newFixture(t *testing.T, c *storetest.Commands) *fixture {
 	t.Helper()
 	f := &fixture{now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
-	f.st = storetest.NewMonitoredStore(t, "participation", c.monitor())
+	f.st = storetest.NewMonitoredStore(t, "participation", c.Monitor())
 	clock := func() time.Time { return f.now }
 	f.st.Now = clock
 	res := &results.Service{Surveys: f.st, Rounds: f.st, Responses: f.st, Snapshots: f.st, Now: clock}
@@ -158,7 +125,7 @@ func answer(item string, v, seq int) participation.BatchAnswer {
 // and inserts it: three. TestSaveRequestMakesTwoDatabaseCalls counts the
 // session check as well.
 func TestSaveMakesTwoDatabaseCalls(t *testing.T) {
-	c := &calls{}
+	c := &storetest.Commands{}
 	f := newFixture(t, c)
 	ctx := t.Context()
 	p := f.participant(t, "count")
@@ -168,7 +135,7 @@ func TestSaveMakesTwoDatabaseCalls(t *testing.T) {
 	}
 
 	var err error
-	first := c.count(func() { _, err = f.svc.Save(ctx, p, "q1", answer("q1", 3, 1).AnswerInput) })
+	first := c.During(func() { _, err = f.svc.Save(ctx, p, "q1", answer("q1", 3, 1).AnswerInput) })
 	must(t, err)
 	t.Logf("first save of the study in this process: %d calls %v", len(first), first)
 
@@ -197,7 +164,7 @@ func TestSaveMakesTwoDatabaseCalls(t *testing.T) {
 		{"the first save of another expert (the response is inserted)", []string{"find", "find", "insert"}, func() { _, err = f.svc.Save(ctx, p2, "q1", answer("q1", 2, 1).AnswerInput) }},
 	}
 	for _, tc := range cases {
-		names := c.count(tc.fn)
+		names := c.During(tc.fn)
 		must(t, err)
 		if !slices.Equal(names, tc.want) {
 			t.Errorf("%s: database calls %q, want %q", tc.name, names, tc.want)
@@ -212,7 +179,7 @@ func TestSaveMakesTwoDatabaseCalls(t *testing.T) {
 // the round's fresh state refuses: after a close the save is refused, and
 // once the next round is open the save goes there.
 func TestSaveFollowsTheRound(t *testing.T) {
-	f := newFixture(t, &calls{})
+	f := newFixture(t, &storetest.Commands{})
 	ctx := t.Context()
 	p := f.participant(t, "follow")
 	if _, err := f.svc.Save(ctx, p, "q1", answer("q1", 3, 1).AnswerInput); err != nil {
@@ -259,7 +226,7 @@ func TestSaveFollowsTheRound(t *testing.T) {
 // a batch after the submission is refused as a whole (checked on the
 // response the write reads, under its lock) and nothing changes.
 func TestBatchAfterSubmitWithoutRevision(t *testing.T) {
-	f := newFixture(t, &calls{})
+	f := newFixture(t, &storetest.Commands{})
 	ctx := t.Context()
 	text := strings.Replace(fmt.Sprintf(study, "final"), "  planned: 3\n", "  planned: 3\n  allow_revision: false\n", 1)
 	p := f.participantOf(t, text)

@@ -9,6 +9,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
 	"github.com/expertenrunde/expertenrunde/internal/session"
+	"github.com/expertenrunde/expertenrunde/internal/store/storetest"
 )
 
 // TestSaveRequestMakesTwoDatabaseCalls: a whole save request as the API
@@ -19,7 +20,7 @@ import (
 // session reads the session, the expert and the study as well, and the
 // first save of a response reads or inserts it.
 func TestSaveRequestMakesTwoDatabaseCalls(t *testing.T) {
-	c := &calls{}
+	c := &storetest.Commands{}
 	f := newFixture(t, c)
 	ctx := t.Context()
 	p := f.participant(t, "request")
@@ -35,7 +36,7 @@ func TestSaveRequestMakesTwoDatabaseCalls(t *testing.T) {
 	in, err := signIn.Exchange(ctx, link, "192.0.2.1")
 	must(t, err)
 	request := func(item string, v, seq int) []string {
-		return c.count(func() {
+		return c.During(func() {
 			who, err := signIn.Expert(ctx, session.Presented{Token: in.Token.Token})
 			must(t, err)
 			res, err := f.svc.Save(ctx, participation.Participant{Expert: who.Expert, Survey: who.Survey}, item, answer(item, v, seq).AnswerInput)
