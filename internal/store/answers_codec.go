@@ -40,9 +40,10 @@ import (
 //	{'a':V,…}    {"criteria": {"a": V, …}}, each V in this same form
 //	'x'          {"choice": "x"}
 //	['x','y']    {"choices": ["x", "y"]}
+//	t'x'         {"text": "x"} (written since format 3; before, in the next form)
 //	[{…}]        anything else: the JSON of delphi.Value (single-quoted)
 //
-// encodeAnswers writes it, eachAnswer reads it: by hand on the compact
+// formatAnswers writes it, eachAnswer reads it: by hand on the compact
 // forms, with encoding/json for escaped strings and the [{…}] form.
 // FuzzAnswersRoundTrip checks that reading gives back what was written.
 
@@ -58,8 +59,9 @@ type storedAnswer struct {
 	Revisions     int
 }
 
-// encodeAnswers encodes m in format 2.
-func encodeAnswers(m map[string]storedAnswer) (string, error) {
+// formatAnswers encodes m in format 2 (encodeAnswers, answers_z.go, stores
+// it).
+func formatAnswers(m map[string]storedAnswer) (string, error) {
 	b := make([]byte, 0, 2+48*len(m))
 	b = append(b, '{')
 	for i, id := range slices.Sorted(maps.Keys(m)) {
@@ -129,10 +131,10 @@ func fromUnixMs(ms int64) time.Time {
 
 // appendValue appends v in the value form described above.
 func appendValue(b []byte, v delphi.Value) ([]byte, error) {
-	point, abstain, crit, choice, choices := v.Point != nil, v.Abstain, len(v.Criteria) > 0, v.Choice != "", len(v.Choices) > 0
-	other := v.Number != nil || v.Text != "" || v.Places != nil
+	point, abstain, crit, choice, choices, text := v.Point != nil, v.Abstain, len(v.Criteria) > 0, v.Choice != "", len(v.Choices) > 0, v.Text != ""
+	other := v.Number != nil || v.Places != nil
 	kinds := 0
-	for _, k := range []bool{point, abstain, crit, choice, choices, other} {
+	for _, k := range []bool{point, abstain, crit, choice, choices, text, other} {
 		if k {
 			kinds++
 		}
@@ -168,6 +170,8 @@ func appendValue(b []byte, v delphi.Value) ([]byte, error) {
 		return append(b, '}'), nil
 	case choice:
 		return appendSQString(b, v.Choice), nil
+	case text:
+		return appendSQString(append(b, 't'), v.Text), nil
 	default: // choices
 		b = append(b, '[')
 		for i, c := range v.Choices {
@@ -361,6 +365,13 @@ func (p *answersParser) value(v *delphi.Value) error {
 	case c == 't' && strings.HasPrefix(p.s[p.i:], "true"):
 		p.i += 4
 		v.Abstain = true
+	case c == 't' && strings.HasPrefix(p.s[p.i:], "t'"):
+		p.i++
+		s, err := p.str()
+		if err != nil {
+			return err
+		}
+		v.Text = s
 	case c == '-' || c >= '0' && c <= '9':
 		n, err := p.int64()
 		if err != nil {
@@ -509,15 +520,18 @@ func (p *answersParser) answers(fn func(id string, a storedAnswer)) error {
 	return nil
 }
 
-// eachAnswer calls fn for every stored answer of the response, in either
-// format: format 2 in ascending item id order (as written; a later entry of
+// eachAnswer calls fn for every stored answer of the response, in any
+// format: formats 2 and 3 in ascending item id order (as written; a later entry of
 // the same id wins, as in a map), format 1 in no particular order.
 func (d *responseDoc) eachAnswer(fn func(id string, a storedAnswer)) error {
 	var err error
 	switch {
 	case d.Answers != "":
-		p := answersParser{s: d.Answers}
-		err = p.answers(fn)
+		var text string
+		if text, err = d.Answers.text(); err == nil {
+			p := answersParser{s: text}
+			err = p.answers(fn)
+		}
 	case d.AnswersJSON != "":
 		var m map[string]readAnswer
 		if m, err = decodeAnswers(d.AnswersJSON); err == nil {
