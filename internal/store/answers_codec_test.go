@@ -58,7 +58,7 @@ func roundTrip(t *testing.T, m map[string]storedAnswer) string {
 	if err != nil {
 		t.Fatalf("decode %s: %v", enc, err)
 	}
-	z, err := deflateAnswers(enc)
+	z, err := deflateAnswers(enc, len(m))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,8 +25,11 @@ import (
 // The field "answers" holds either format: a BSON string is format 2, a
 // BSON binary (generic subtype) is format 3:
 //
-//	0x03, the length of the format 2 text (unsigned varint), the text as
-//	raw DEFLATE (RFC 1951)
+//	0x03, the length of the format 2 text and the number of answers in it
+//	(unsigned varints), the text as raw DEFLATE (RFC 1951)
+//
+// (the number of answers sizes the slice that a round's answers are
+// decoded into).
 //
 // encodeAnswers writes format 3 when the format 2 text is at least
 // compressMin bytes long (shorter texts gain little and cost a
@@ -59,7 +62,7 @@ func encodeAnswers(m map[string]storedAnswer) (encAnswers, error) {
 	if err != nil || len(text) < compressMin {
 		return encAnswers(text), err
 	}
-	return deflateAnswers(text)
+	return deflateAnswers(text, len(m))
 }
 
 var deflaters = sync.Pool{New: func() any {
@@ -72,12 +75,12 @@ var deflaters = sync.Pool{New: func() any {
 
 var inflaters = sync.Pool{New: func() any { return flate.NewReader(nil) }}
 
-// deflateAnswers is the format 3 of the format 2 text.
-func deflateAnswers(text string) (encAnswers, error) {
+// deflateAnswers is the format 3 of the format 2 text of n answers.
+func deflateAnswers(text string, n int) (encAnswers, error) {
 	var buf bytes.Buffer
 	buf.Grow(16 + len(text)/3)
 	buf.WriteByte(formatDeflate)
-	buf.Write(binary.AppendUvarint(nil, uint64(len(text))))
+	buf.Write(binary.AppendUvarint(binary.AppendUvarint(nil, uint64(len(text))), uint64(n)))
 	w := deflaters.Get().(*flate.Writer)
 	defer deflaters.Put(w)
 	w.Reset(&buf)
@@ -93,15 +96,30 @@ func deflateAnswers(text string) (encAnswers, error) {
 // compressed reports whether e is in format 3.
 func (e encAnswers) compressed() bool { return len(e) > 0 && e[0] == formatDeflate }
 
+// header reads the header of format 3: the length of the text, the
+// number of answers, and the compressed text; ok false if it is damaged.
+func (e encAnswers) header() (n, answers uint64, z encAnswers, ok bool) {
+	i := 1
+	for _, v := range []*uint64{&n, &answers} {
+		var k int
+		*v, k = binary.Uvarint([]byte(e[i:min(len(e), i+binary.MaxVarintLen64)]))
+		if k <= 0 {
+			return 0, 0, "", false
+		}
+		i += k
+	}
+	z = e[i:]
+	return n, answers, z, n <= maxInflate*uint64(len(z))+64
+}
+
 // text returns the format 2 text of e.
 func (e encAnswers) text() (string, error) {
 	if !e.compressed() {
 		return string(e), nil
 	}
-	n, k := binary.Uvarint([]byte(e[1:min(len(e), 1+binary.MaxVarintLen64)]))
-	z := e[min(len(e), 1+max(k, 0)):]
-	if k <= 0 || n > maxInflate*uint64(len(z))+64 {
-		return "", fmt.Errorf("format 3: bad length")
+	n, _, z, ok := e.header()
+	if !ok {
+		return "", fmt.Errorf("format 3: bad header")
 	}
 	buf := make([]byte, n)
 	r := inflaters.Get().(io.ReadCloser)
@@ -122,8 +140,8 @@ func (e encAnswers) text() (string, error) {
 // sizeHint is about the number of answers in e, to size a slice for them.
 func (e encAnswers) sizeHint() int {
 	if e.compressed() {
-		n, _ := binary.Uvarint([]byte(e[1:min(len(e), 1+binary.MaxVarintLen64)]))
-		return int(min(n, 1<<20) / 24) // an answer takes at least about 24 bytes
+		_, n, _, _ := e.header()
+		return int(min(n, 1<<16))
 	}
 	return strings.Count(string(e), "],")
 }

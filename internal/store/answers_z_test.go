@@ -40,7 +40,7 @@ func TestAnswersFormat3(t *testing.T) {
 	if back, err := z.text(); err != nil || back != text {
 		t.Fatalf("format 3 reads back as %q, %v", back, err)
 	}
-	if got := z.sizeHint(); got < 4 || got > len(text) {
+	if got := z.sizeHint(); got != len(long) {
 		t.Fatalf("size hint %d", got)
 	}
 
@@ -89,12 +89,15 @@ func TestAnswersFormat3(t *testing.T) {
 
 // A damaged format 3 is an error, never a panic or a wrong answer.
 func TestAnswersFormat3Errors(t *testing.T) {
-	z, err := deflateAnswers("{'I1':[4,3]}")
+	z, err := deflateAnswers("{'I1':[4,3]}", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range []string{"\x03", "\x03\x0c", "\x03\xff", "\x03\x0d" + string(z[2:]), "\x03\x0b" + string(z[2:]),
-		string(z[:len(z)-1]), "\x03\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f" + string(z[2:])} {
+	if z[1] != 12 || z[2] != 1 {
+		t.Fatalf("header %q", z[:3])
+	}
+	for _, e := range []string{"\x03", "\x03\x0c", "\x03\x0c\x01", "\x03\xff", "\x03\x0c\xff", "\x03\x0d\x01" + string(z[3:]),
+		"\x03\x0b\x01" + string(z[3:]), string(z[:len(z)-1]), "\x03\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f\x01" + string(z[3:])} {
 		if text, err := encAnswers(e).text(); err == nil {
 			t.Errorf("%q read as %q", e, text)
 		}
@@ -109,10 +112,10 @@ func TestAnswersFormat3Errors(t *testing.T) {
 func FuzzAnswersDecode3(f *testing.F) {
 	for _, m := range []map[string]storedAnswer{{}, longAnswers()} {
 		text, _ := formatAnswers(m)
-		z, _ := deflateAnswers(text)
+		z, _ := deflateAnswers(text, len(m))
 		f.Add([]byte(z))
 	}
-	f.Add([]byte{formatDeflate, 2, 1, 2, 0, 0xfd, 0xff, '{', '}'})
+	f.Add([]byte{formatDeflate, 2, 0, 1, 2, 0, 0xfd, 0xff, '{', '}'})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := (&responseDoc{Answers: encAnswers(b)}).answers()
 		if err != nil {
