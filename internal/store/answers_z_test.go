@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -130,4 +131,57 @@ func FuzzAnswersDecode3(f *testing.F) {
 			t.Fatalf("%q → %q → %v, %v", b, enc, m2, err)
 		}
 	})
+}
+
+// BenchmarkAnswersCodec: what a save spends on the codec (decode the
+// stored answers, encode them again) in format 2 and format 3, for the
+// autosave benchmark's response (40 ratings with a short comment) and the
+// export benchmark's (150 ratings and 10 texts of about 1,200 characters).
+func BenchmarkAnswersCodec(b *testing.B) {
+	small := map[string]storedAnswer{}
+	for i := range 40 {
+		small[fmt.Sprintf("I%02d", i)] = storedAnswer{Value: delphi.Value{Point: ip(1 + i%5)}, Comment: "Ein kurzer Kommentar zur Einschätzung.",
+			Seq: 1, FirstSavedAt: ms(1793523600000), LastSavedAt: ms(1793523600000)}
+	}
+	large := map[string]storedAnswer{}
+	words := strings.Fields("Die Kleinstadt braucht eine verlässliche Anbindung an den Nahverkehr, bezahlbaren Wohnraum, eine lebendige Mitte")
+	for i := range 160 {
+		a := storedAnswer{Value: delphi.Value{Point: ip(1 + i%5)}, Seq: int64(i + 1), FirstSavedAt: ms(1793523600000), LastSavedAt: ms(1793523600000)}
+		if i%16 == 15 {
+			var t strings.Builder
+			for j := 0; t.Len() < 1200; j++ {
+				t.WriteString(words[(i*7+j*j)%len(words)] + " ")
+			}
+			a.Value = delphi.Value{Text: t.String()}
+		}
+		large[fmt.Sprintf("I%03d", i)] = a
+	}
+	for _, tc := range []struct {
+		name string
+		m    map[string]storedAnswer
+	}{{"40", small}, {"160+texts", large}} {
+		text, _ := formatAnswers(tc.m)
+		z, _ := deflateAnswers(text, len(tc.m))
+		for _, f := range []struct {
+			name   string
+			stored encAnswers
+			encode func(map[string]storedAnswer) (encAnswers, error)
+		}{
+			{"format2", encAnswers(text), func(m map[string]storedAnswer) (encAnswers, error) { s, err := formatAnswers(m); return encAnswers(s), err }},
+			{"format3", z, func(m map[string]storedAnswer) (encAnswers, error) { s, _ := formatAnswers(m); return deflateAnswers(s, len(m)) }},
+		} {
+			b.Run(tc.name+"/"+f.name, func(b *testing.B) {
+				for b.Loop() {
+					m, err := (&responseDoc{Answers: f.stored}).answers()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := f.encode(m); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(f.stored)), "stored-bytes")
+			})
+		}
+	}
 }
