@@ -267,8 +267,18 @@ func appendSQString(b []byte, s string) []byte {
 
 // answersParser reads format 2.
 type answersParser struct {
-	s string
-	i int
+	s    string
+	i    int
+	ints []int // the points read, allocated in chunks: most answers of a response have one
+}
+
+// point returns a pointer to n.
+func (p *answersParser) point(n int) *int {
+	if len(p.ints) == cap(p.ints) {
+		p.ints = make([]int, 0, 64)
+	}
+	p.ints = append(p.ints, n)
+	return &p.ints[len(p.ints)-1]
 }
 
 func (p *answersParser) fail(what string) error {
@@ -380,8 +390,7 @@ func (p *answersParser) value(v *delphi.Value) error {
 		if int64(int(n)) != n {
 			return p.fail("point out of range")
 		}
-		x := int(n)
-		v.Point = &x
+		v.Point = p.point(int(n))
 	case c == '\'':
 		s, err := p.str()
 		if err != nil {
@@ -417,9 +426,11 @@ func (p *answersParser) value(v *delphi.Value) error {
 			if err != nil {
 				return err
 			}
-			if err := json.Unmarshal(fromSQ(obj), v); err != nil {
+			var x delphi.Value // (not into v: that would move every answer read to the heap)
+			if err := json.Unmarshal(fromSQ(obj), &x); err != nil {
 				return p.fail("bad value")
 			}
+			*v = x
 			if !p.eat(']') {
 				return p.fail("']' expected")
 			}
