@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -144,13 +145,15 @@ func BenchmarkAnswersCodec(b *testing.B) {
 			Seq: 1, FirstSavedAt: ms(1793523600000), LastSavedAt: ms(1793523600000)}
 	}
 	large := map[string]storedAnswer{}
-	words := strings.Fields("Die Kleinstadt braucht eine verlässliche Anbindung an den Nahverkehr, bezahlbaren Wohnraum, eine lebendige Mitte")
+	rng := rand.New(rand.NewPCG(16, 1))
+	words := strings.Fields("Die Kleinstadt braucht eine verlässliche Anbindung an den Nahverkehr, bezahlbaren Wohnraum, " +
+		"eine lebendige Mitte mit Handel und Gastronomie, Schulen und Ärzte in der Nähe, schnelles Internet und Menschen, die sich engagieren.")
 	for i := range 160 {
-		a := storedAnswer{Value: delphi.Value{Point: ip(1 + i%5)}, Seq: int64(i + 1), FirstSavedAt: ms(1793523600000), LastSavedAt: ms(1793523600000)}
-		if i%16 == 15 {
+		a := storedAnswer{Value: delphi.Value{Point: ip(1 + rng.IntN(5))}, Seq: int64(i + 1), FirstSavedAt: ms(1793523600000), LastSavedAt: ms(1793523600000)}
+		if i%16 == 15 { // the texts of BenchmarkExportDB (internal/export/dbbench)
 			var t strings.Builder
-			for j := 0; t.Len() < 1200; j++ {
-				t.WriteString(words[(i*7+j*j)%len(words)] + " ")
+			for t.Len() < 1200 {
+				t.WriteString(words[rng.IntN(len(words))] + " ")
 			}
 			a.Value = delphi.Value{Text: t.String()}
 		}
@@ -167,8 +170,14 @@ func BenchmarkAnswersCodec(b *testing.B) {
 			stored encAnswers
 			encode func(map[string]storedAnswer) (encAnswers, error)
 		}{
-			{"format2", encAnswers(text), func(m map[string]storedAnswer) (encAnswers, error) { s, err := formatAnswers(m); return encAnswers(s), err }},
-			{"format3", z, func(m map[string]storedAnswer) (encAnswers, error) { s, _ := formatAnswers(m); return deflateAnswers(s, len(m)) }},
+			{"format2", encAnswers(text), func(m map[string]storedAnswer) (encAnswers, error) {
+				s, err := formatAnswers(m)
+				return encAnswers(s), err
+			}},
+			{"format3", z, func(m map[string]storedAnswer) (encAnswers, error) {
+				s, _ := formatAnswers(m)
+				return deflateAnswers(s, len(m))
+			}},
 		} {
 			b.Run(tc.name+"/"+f.name, func(b *testing.B) {
 				for b.Loop() {
