@@ -17,7 +17,8 @@ import (
 
 // Collection responses: _id = "<survey>#<round>#<expert id>", one document
 // per expert × round holding the status times and every answer. The answers
-// are one compact string (item id → answer, format 2 in answers_codec.go),
+// are one compact string (item id → answer, format 2 in answers_codec.go;
+// compressed when long, format 3 in answers_z.go),
 // not sub-documents: FerretDB on SQLite converts nested documents slowly and
 // decodes the whole of every document a filtered read touches, and a round
 // is read whole anyway (measured: 1,000 responses of 150 answers took about
