@@ -14,7 +14,8 @@ import (
 )
 
 // The answers of a response, format 2 (field "answers"; format 1 is
-// "answers_json", still read, see answers_decode.go).
+// "answers_json", still read, see answers_decode.go; format 3 is this text
+// compressed, see answers_z.go).
 //
 // FerretDB on SQLite stores every document as JSON text and decodes the
 // whole of each document that any filter but _id equality touches, so the
