@@ -20,11 +20,9 @@ import (
 // ListAnswersRounds does (for its live results); and each, which calls fn
 // with every response, answers included, and returns fn's first error.
 // The answers stay in their stored encoding (format 2 takes about a fifth
-// of the memory of the decoded answers, format 3 a twentieth) until answers
-// or each decode them; each decodes the responses on a goroutine of its
-// own, at most decodeAhead ahead of fn (so decoding and writing share the
-// two cores), and releases every response after fn gets it, so it can be
-// called once, after answers.
+// of the memory of the decoded answers) until answers or each decode them;
+// each decodes one response at a time, just before fn gets it, and releases
+// every response after fn returns, so it can be called once, after answers.
 func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response,
 	answers func() ([]delphi.Answer, error), each func(fn func(*delphi.Response) error) error, err error) {
 	var docs []*responseDoc
@@ -44,68 +42,33 @@ func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (
 			SubmittedAt: d.SubmittedAt, Submissions: d.Submissions,
 		}
 	}
-	streamed := false
 	read := func() error {
 		return delphi.Errorf(delphi.EINTERNAL, "the responses of round %d were read already", round)
 	}
 	answers = func() ([]delphi.Answer, error) {
-		if streamed {
+		if len(docs) > 0 && docs[0] == nil {
 			return nil, read()
 		}
 		return flatAnswers(slices.Clone(docs))
 	}
 	each = func(fn func(*delphi.Response) error) error {
-		if streamed {
-			return read()
-		}
-		streamed = true
-		ds := docs
-		docs = nil // the encoded answers go with their responses
-		return decodeAhead(ds, fn)
-	}
-	return status, answers, each, nil
-}
-
-// aheadMax is how many decoded responses decodeAhead holds at most.
-const aheadMax = 8
-
-// decodeAhead calls fn with the response of each of ds in order and returns
-// the first error. A goroutine decodes them, at most aheadMax ahead of fn,
-// and drops each document once decoded; it stops when fn fails.
-func decodeAhead(ds []*responseDoc, fn func(*delphi.Response) error) error {
-	type decoded struct {
-		r   *delphi.Response
-		err error
-	}
-	out := make(chan decoded, aheadMax)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		defer close(out)
-		for i, d := range ds {
-			ds[i] = nil
+		for i, d := range docs {
+			if d == nil {
+				return read()
+			}
+			docs[i] = nil // the encoded answers go with the response
 			r := d.responseOf(nil)
 			r.Answers = make(map[string]delphi.Answer, d.Answers.sizeHint())
-			err := d.eachAnswer(func(id string, a storedAnswer) { r.Answers[id] = d.answer(id, a) })
-			select {
-			case out <- decoded{r, err}:
-			case <-stop:
-				return
+			if err := d.eachAnswer(func(id string, a storedAnswer) { r.Answers[id] = d.answer(id, a) }); err != nil {
+				return err
 			}
-			if err != nil {
-				return
+			if err := fn(r); err != nil {
+				return err
 			}
 		}
-	}()
-	for x := range out {
-		if x.err != nil {
-			return x.err
-		}
-		if err := fn(x.r); err != nil {
-			return err
-		}
+		return nil
 	}
-	return nil
+	return status, answers, each, nil
 }
 
 // EachResponse calls fn with every response of a round in the order of
