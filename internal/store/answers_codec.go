@@ -14,7 +14,8 @@ import (
 )
 
 // The answers of a response, format 2 (field "answers"; format 1 is
-// "answers_json", still read, see answers_decode.go).
+// "answers_json", still read, see answers_decode.go; format 3 is this text
+// compressed, see answers_z.go).
 //
 // FerretDB on SQLite stores every document as JSON text and decodes the
 // whole of each document that any filter but _id equality touches, so the
@@ -40,9 +41,10 @@ import (
 //	{'a':V,…}    {"criteria": {"a": V, …}}, each V in this same form
 //	'x'          {"choice": "x"}
 //	['x','y']    {"choices": ["x", "y"]}
+//	t'x'         {"text": "x"} (written since format 3; before, in the next form)
 //	[{…}]        anything else: the JSON of delphi.Value (single-quoted)
 //
-// encodeAnswers writes it, eachAnswer reads it: by hand on the compact
+// formatAnswers writes it, eachAnswer reads it: by hand on the compact
 // forms, with encoding/json for escaped strings and the [{…}] form.
 // FuzzAnswersRoundTrip checks that reading gives back what was written.
 
@@ -58,8 +60,9 @@ type storedAnswer struct {
 	Revisions     int
 }
 
-// encodeAnswers encodes m in format 2.
-func encodeAnswers(m map[string]storedAnswer) (string, error) {
+// formatAnswers encodes m in format 2 (encodeAnswers, answers_z.go, stores
+// it).
+func formatAnswers(m map[string]storedAnswer) (string, error) {
 	b := make([]byte, 0, 2+48*len(m))
 	b = append(b, '{')
 	for i, id := range slices.Sorted(maps.Keys(m)) {
@@ -129,10 +132,10 @@ func fromUnixMs(ms int64) time.Time {
 
 // appendValue appends v in the value form described above.
 func appendValue(b []byte, v delphi.Value) ([]byte, error) {
-	point, abstain, crit, choice, choices := v.Point != nil, v.Abstain, len(v.Criteria) > 0, v.Choice != "", len(v.Choices) > 0
-	other := v.Number != nil || v.Text != "" || v.Places != nil
+	point, abstain, crit, choice, choices, text := v.Point != nil, v.Abstain, len(v.Criteria) > 0, v.Choice != "", len(v.Choices) > 0, v.Text != ""
+	other := v.Number != nil || v.Places != nil
 	kinds := 0
-	for _, k := range []bool{point, abstain, crit, choice, choices, other} {
+	for _, k := range []bool{point, abstain, crit, choice, choices, text, other} {
 		if k {
 			kinds++
 		}
@@ -168,6 +171,8 @@ func appendValue(b []byte, v delphi.Value) ([]byte, error) {
 		return append(b, '}'), nil
 	case choice:
 		return appendSQString(b, v.Choice), nil
+	case text:
+		return appendSQString(append(b, 't'), v.Text), nil
 	default: // choices
 		b = append(b, '[')
 		for i, c := range v.Choices {
@@ -263,8 +268,18 @@ func appendSQString(b []byte, s string) []byte {
 
 // answersParser reads format 2.
 type answersParser struct {
-	s string
-	i int
+	s    string
+	i    int
+	ints []int // the points read, allocated in chunks: most answers of a response have one
+}
+
+// point returns a pointer to n.
+func (p *answersParser) point(n int) *int {
+	if len(p.ints) == cap(p.ints) {
+		p.ints = make([]int, 0, 64)
+	}
+	p.ints = append(p.ints, n)
+	return &p.ints[len(p.ints)-1]
 }
 
 func (p *answersParser) fail(what string) error {
@@ -361,6 +376,13 @@ func (p *answersParser) value(v *delphi.Value) error {
 	case c == 't' && strings.HasPrefix(p.s[p.i:], "true"):
 		p.i += 4
 		v.Abstain = true
+	case c == 't' && strings.HasPrefix(p.s[p.i:], "t'"):
+		p.i++
+		s, err := p.str()
+		if err != nil {
+			return err
+		}
+		v.Text = s
 	case c == '-' || c >= '0' && c <= '9':
 		n, err := p.int64()
 		if err != nil {
@@ -369,8 +391,7 @@ func (p *answersParser) value(v *delphi.Value) error {
 		if int64(int(n)) != n {
 			return p.fail("point out of range")
 		}
-		x := int(n)
-		v.Point = &x
+		v.Point = p.point(int(n))
 	case c == '\'':
 		s, err := p.str()
 		if err != nil {
@@ -406,9 +427,11 @@ func (p *answersParser) value(v *delphi.Value) error {
 			if err != nil {
 				return err
 			}
-			if err := json.Unmarshal(fromSQ(obj), v); err != nil {
+			var x delphi.Value // (not into v: that would move every answer read to the heap)
+			if err := json.Unmarshal(fromSQ(obj), &x); err != nil {
 				return p.fail("bad value")
 			}
+			*v = x
 			if !p.eat(']') {
 				return p.fail("']' expected")
 			}
@@ -509,15 +532,18 @@ func (p *answersParser) answers(fn func(id string, a storedAnswer)) error {
 	return nil
 }
 
-// eachAnswer calls fn for every stored answer of the response, in either
-// format: format 2 in ascending item id order (as written; a later entry of
+// eachAnswer calls fn for every stored answer of the response, in any
+// format: formats 2 and 3 in ascending item id order (as written; a later entry of
 // the same id wins, as in a map), format 1 in no particular order.
 func (d *responseDoc) eachAnswer(fn func(id string, a storedAnswer)) error {
 	var err error
 	switch {
 	case d.Answers != "":
-		p := answersParser{s: d.Answers}
-		err = p.answers(fn)
+		var text string
+		if text, err = d.Answers.text(); err == nil {
+			p := answersParser{s: text}
+			err = p.answers(fn)
+		}
 	case d.AnswersJSON != "":
 		var m map[string]readAnswer
 		if m, err = decodeAnswers(d.AnswersJSON); err == nil {

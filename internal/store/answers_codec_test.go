@@ -13,7 +13,7 @@ func ip(n int) *int         { return &n }
 func fp(f float64) *float64 { return &f }
 func ms(n int64) time.Time  { return fromUnixMs(n) }
 func decode2(s string) (map[string]storedAnswer, error) {
-	return (&responseDoc{Answers: s}).answers()
+	return (&responseDoc{Answers: encAnswers(s)}).answers()
 }
 
 // normal is what a JSON round trip makes of a (format 1 semantics: empty
@@ -46,15 +46,25 @@ func normal(t *testing.T, a storedAnswer) storedAnswer {
 	return out
 }
 
+// roundTrip checks that m reads back from format 2 and from format 3 as
+// written, and returns the format 2 text.
 func roundTrip(t *testing.T, m map[string]storedAnswer) string {
 	t.Helper()
-	enc, err := encodeAnswers(m)
+	enc, err := formatAnswers(m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, err := decode2(enc)
 	if err != nil {
 		t.Fatalf("decode %s: %v", enc, err)
+	}
+	z, err := deflateAnswers(enc, len(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got3, err := (&responseDoc{Answers: z}).answers()
+	if err != nil || !reflect.DeepEqual(got3, got) {
+		t.Fatalf("format 3 of %s reads back as %+v, %v", enc, got3, err)
 	}
 	want := map[string]storedAnswer{}
 	for id, a := range m {
@@ -81,9 +91,10 @@ func TestAnswersFormat(t *testing.T) {
 		"I4": {Value: delphi.Value{Choices: []string{"x", "y"}}, Seq: 1, Justification: "weil"},
 		"I5": {Value: delphi.Value{Number: fp(1.5)}, Seq: 1},
 		"I6": {Seq: 7, Comment: "nur ein Kommentar"},
+		"I7": {Value: delphi.Value{Text: "frei 'zitiert'"}, Seq: 2},
 	}
 	want := `{'I1':[4,3,1793523600000],'I2':[{'a':1,'b':true},1,1793523600000,1793610000000,1,'kurz'],'I3':['x',2],` +
-		`'I4':[['x','y'],1,0,0,0,'','weil'],'I5':[[{'number':1.5}],1],'I6':[null,7,0,0,0,'nur ein Kommentar']}`
+		`'I4':[['x','y'],1,0,0,0,'','weil'],'I5':[[{'number':1.5}],1],'I6':[null,7,0,0,0,'nur ein Kommentar'],'I7':[t'frei \'zitiert\'',2]}`
 	if got := roundTrip(t, m); got != want {
 		t.Fatalf("encoded\n%s\nwant\n%s", got, want)
 	}
@@ -118,7 +129,8 @@ func TestAnswersRoundTrip(t *testing.T) {
 func TestAnswersDecodeErrors(t *testing.T) {
 	for _, s := range []string{``, `{`, `{'I1'}`, `{'I1':[4]}`, `{'I1':[4,1,2,3,4,'c','j',5]}`, `{'I1':[4,1]} `, `{'I1':[4,1],}`,
 		`{'I1':[x,1]}`, `{'I1':[4,1,'a']}`, `{'I1':[[{'point':'a'}],1]}`, `{'I1':['a\q',1]}`, `{'I1':[99999999999999999999,1]}`,
-		`{'I1':[[{'point':1},1]}`, `{'I1:[4,1]}`, `{'I1':[{'a':1,},1]}`, `{'I1':[['a',1],1]}`, `[]`, `null`} {
+		`{'I1':[[{'point':1},1]}`, `{'I1:[4,1]}`, `{'I1':[{'a':1,},1]}`, `{'I1':[['a',1],1]}`, `[]`, `null`,
+		`{'I1':[t,1]}`, `{'I1':[t'a,1]}`, `{'I1':[tx,1]}`, `{'I1':[tru,1]}`} {
 		p := answersParser{s: s}
 		if err := p.answers(func(string, storedAnswer) {}); err == nil {
 			t.Errorf("%q decoded", s)
@@ -165,7 +177,8 @@ func FuzzAnswersRoundTrip(f *testing.F) {
 // No input makes the reader panic; what it accepts, it writes back alike.
 func FuzzAnswersDecode(f *testing.F) {
 	for _, s := range []string{`{}`, `{'I1':[4,3,1793523600000],'I2':[{'a':1,'b':true},1,1,2,1,'kurz']}`,
-		`{'I1':[[{'number':1.5}],1],'I2':[['x','y'],1,0,0,0,'','w\'e\nil']}`, `{'I1':[null,7]}`} {
+		`{'I1':[[{'number':1.5}],1],'I2':[['x','y'],1,0,0,0,'','w\'e\nil']}`, `{'I1':[null,7]}`,
+		`{'I1':[t'fr\'ei',7],'I2':[[{'text':'alt'}],1]}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -173,7 +186,7 @@ func FuzzAnswersDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		enc, err := encodeAnswers(m)
+		enc, err := formatAnswers(m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,4 +195,15 @@ func FuzzAnswersDecode(f *testing.F) {
 			t.Fatalf("%q → %s → %v, %v", s, enc, m2, err)
 		}
 	})
+}
+
+// Texts written before format 3 (in the [{…}] form) read as texts.
+func TestAnswersOldTextForm(t *testing.T) {
+	m, err := decode2(`{'T1':[[{'text':'Ärzte \'vor\' Ort'}],4]}`)
+	if err != nil || m["T1"].Value.Text != "Ärzte 'vor' Ort" || m["T1"].Seq != 4 {
+		t.Fatalf("decoded %+v, %v", m, err)
+	}
+	if enc, _ := formatAnswers(m); enc != `{'T1':[t'Ärzte \'vor\' Ort',4]}` {
+		t.Fatalf("written again as %s", enc)
+	}
 }

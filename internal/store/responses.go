@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -18,7 +17,8 @@ import (
 
 // Collection responses: _id = "<survey>#<round>#<expert id>", one document
 // per expert × round holding the status times and every answer. The answers
-// are one compact string (item id → answer, format 2 in answers_codec.go),
+// are one compact string (item id → answer, format 2 in answers_codec.go;
+// compressed when long, format 3 in answers_z.go),
 // not sub-documents: FerretDB on SQLite converts nested documents slowly and
 // decodes the whole of every document a filtered read touches, and a round
 // is read whole anyway (measured: 1,000 responses of 150 answers took about
@@ -69,7 +69,7 @@ type responseDoc struct {
 	Submissions    int        `bson:"submissions"`
 	Saves          int64      `bson:"saves"`           // answer writes applied; the compare-and-set version
 	SavesAtSubmit  int64      `bson:"saves_at_submit"` // Saves at the last submission
-	Answers        string     `bson:"answers,omitempty"`
+	Answers        encAnswers `bson:"answers,omitempty"`
 	// AnswersJSON holds the answers of a response last written before
 	// format 2 (format 1, answers_decode.go); the next save replaces it
 	// with Answers.
@@ -244,7 +244,7 @@ func flatAnswers(ds []*responseDoc) ([]delphi.Answer, error) {
 	slices.SortFunc(ds, func(a, b *responseDoc) int { return cmp.Compare(a.ExpertID, b.ExpertID) })
 	size := 0 // about the number of answers, to decode into one slice without growing it
 	for _, d := range ds {
-		size += strings.Count(d.Answers, "],")
+		size += d.Answers.sizeHint()
 	}
 	as := make([]delphi.Answer, 0, size+len(ds))
 	for _, d := range ds {

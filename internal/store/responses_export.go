@@ -57,8 +57,9 @@ func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (
 				return read()
 			}
 			docs[i] = nil // the encoded answers go with the response
-			r, err := d.response()
-			if err != nil {
+			r := d.responseOf(nil)
+			r.Answers = make(map[string]delphi.Answer, d.Answers.sizeHint())
+			if err := d.eachAnswer(func(id string, a storedAnswer) { r.Answers[id] = d.answer(id, a) }); err != nil {
 				return err
 			}
 			if err := fn(r); err != nil {

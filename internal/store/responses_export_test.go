@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
 
@@ -82,5 +84,38 @@ func TestExportReadsMatchListResponses(t *testing.T) {
 	}
 	if err := s.EachResponse(ctx, "s", 3, func(*delphi.Response) error { return stop }); err != nil {
 		t.Errorf("EachResponse of a round without responses: %v", err)
+	}
+}
+
+// A response whose answers cannot be decoded stops the export's stream
+// with an internal error, after the responses before it.
+func TestEachResponseStopsAtDamagedAnswers(t *testing.T) {
+	s := openStore(t, shared.URI())
+	ctx := t.Context()
+	col := s.DB().Collection("responses.s.1")
+	for e := range 20 {
+		answers := any("{'I1':[4,1]}")
+		if e == 12 {
+			answers = bson.Binary{Data: []byte{3, 40, 1, 0xff, 0xfe}} // format 3, not DEFLATE
+		}
+		if _, err := col.InsertOne(ctx, bson.D{
+			{Key: "_id", Value: fmt.Sprintf("s#1#x%02d", e)}, {Key: "survey_id", Value: "s"}, {Key: "round", Value: 1},
+			{Key: "expert_id", Value: fmt.Sprintf("x%02d", e)}, {Key: "pseudonym", Value: fmt.Sprintf("E-%02d", e)}, {Key: "group", Value: "g"},
+			{Key: "submissions", Value: 0}, {Key: "saves", Value: int64(1)}, {Key: "saves_at_submit", Value: int64(0)},
+			{Key: "answers", Value: answers},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []string
+	err := s.EachResponse(ctx, "s", 1, func(r *delphi.Response) error {
+		if *r.Answers["I1"].Value.Point != 4 {
+			t.Errorf("%s: %+v", r.Pseudonym, r.Answers)
+		}
+		seen = append(seen, r.Pseudonym)
+		return nil
+	})
+	if delphi.ErrorCode(err) != delphi.EINTERNAL || len(seen) != 12 || seen[11] != "E-11" {
+		t.Fatalf("EachResponse = %v after %v", err, seen)
 	}
 }
