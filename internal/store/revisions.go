@@ -27,7 +27,7 @@ import (
 //
 //	_id        "<16 hex: store time ns><8 hex: process sequence><8 hex: random>"
 //	survey_id  the study
-//	revs       [{"i":item,"e":expert,"p":pseudonym,"g":group,"v":value,"t":at,"f":saw feedback,"d":draft}, …]
+//	revs       [{"i":item,"e":expert,"p":pseudonym,"g":group,"v":value,"t":at,"f":saw feedback,"d":draft,"o":outside IQR}, …]
 //
 // The _id orders the documents in storing order within a process (time,
 // then a sequence) and keeps two instances from colliding (random tail).
@@ -69,6 +69,7 @@ type storedRevision struct {
 	At          time.Time    `json:"t"`
 	SawFeedback bool         `json:"f,omitempty"`
 	Draft       bool         `json:"d,omitempty"`
+	OutsideIQR  bool         `json:"o,omitempty"`
 }
 
 // createRevisions creates the study's revisions collection unless this
@@ -108,7 +109,7 @@ func (s *Store) AppendRevisions(ctx context.Context, revs []delphi.Revision) err
 		}
 		stored[i] = storedRevision{
 			Item: r.ItemID, Expert: r.ExpertID, Pseudonym: r.Pseudonym, Group: r.Group,
-			Value: r.Value, At: r.At.UTC(), SawFeedback: r.SawFeedback, Draft: r.Draft,
+			Value: r.Value, At: r.At.UTC(), SawFeedback: r.SawFeedback, Draft: r.Draft, OutsideIQR: r.OutsideIQR,
 		}
 	}
 	text, err := json.Marshal(stored)
@@ -153,7 +154,7 @@ func (s *Store) ListRevisions(ctx context.Context, surveyID string) ([]delphi.Re
 		for _, r := range stored {
 			out = append(out, delphi.Revision{
 				SurveyID: surveyID, ItemID: r.Item, ExpertID: r.Expert, Pseudonym: r.Pseudonym, Group: r.Group,
-				Value: r.Value, At: r.At.UTC(), SawFeedback: r.SawFeedback, Draft: r.Draft,
+				Value: r.Value, At: r.At.UTC(), SawFeedback: r.SawFeedback, Draft: r.Draft, OutsideIQR: r.OutsideIQR,
 			})
 		}
 	}

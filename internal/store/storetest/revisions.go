@@ -47,6 +47,7 @@ func testRevisions(t *testing.T, s *store.Store) {
 	// Later saves, one of them stored after a revision with a later time
 	// (two requests finishing out of order): the list is by time.
 	late := rev("point", "e2", point(5), t0.Add(2*time.Minute), true, false)
+	late.OutsideIQR = true
 	early := rev("point", "e1", point(3), t0.Add(time.Minute), true, false)
 	tie := rev("zero", "e2", point(1), t0.Add(2*time.Minute), false, false)
 	must(t, s.AppendRevisions(ctx, []delphi.Revision{late}))
