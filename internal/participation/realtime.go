@@ -26,9 +26,9 @@ type realtimeSave struct {
 	p       Participant
 	round   *delphi.Round
 	as      []delphi.Answer
-	outside []bool          // per answer: outside the IQR the expert could see (realtime.Service.Judge)
+	outside []bool           // per answer: outside the IQR the expert could see (realtime.Service.Judge)
 	before  *delphi.Response // the response as the write read it (a copy: the store goes on to change it)
-	flagged map[string]bool // after the write: the expert's items whose latest value was outside
+	flagged map[string]bool  // after the write: the expert's items whose latest value was outside
 }
 
 // realtimeBefore judges the answers of a save before the write; nil for a
