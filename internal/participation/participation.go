@@ -90,6 +90,7 @@ type SurveyInfo struct {
 	Feedback      delphi.Feedback `json:"feedback"`
 	AllowRevision bool            `json:"allow_revision"`
 	Planned       int             `json:"planned_rounds"`
+	Mode          string          `json:"mode"` // delphi.ModeRounds or delphi.ModeRealtime
 }
 
 // ExpertInfo is the expert's own record, without contact data.
@@ -334,6 +335,7 @@ func (s *Service) Load(ctx context.Context, p Participant) (*View, error) {
 			ID: p.Survey.ID, Title: def.Title, Description: def.Description, Languages: def.Languages, TimeZone: def.Zone(),
 			Privacy: def.Privacy, Contact: def.Contact, Groups: def.Groups, Scales: def.Scales, Feedback: fbOpts,
 			AllowRevision: def.Rounds.RevisionAllowed(), Planned: def.Rounds.Planned,
+			Mode: cmp.Or(def.Mode, delphi.ModeRounds),
 		},
 		Expert:   ExpertInfo{Pseudonym: e.Pseudonym, Group: e.Group, Language: cmp.Or(e.Language, firstLanguage(def)), ConsentAt: e.ConsentAt, DeclinedAt: e.DeclinedAt},
 		State:    s.state(p, rc.round),
