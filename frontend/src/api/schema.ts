@@ -3207,10 +3207,10 @@ export interface components {
             allow_revision: boolean;
             planned_rounds: number;
             /**
-             * @description the study's mode; realtime: the panel's current statistics come from GET /participation/realtime
+             * @description the study's mode (always sent; absent counts as rounds); realtime: the panel's current statistics come from GET /participation/realtime
              * @enum {string}
              */
-            mode: "rounds" | "realtime";
+            mode?: "rounds" | "realtime";
         };
         ParticipationExpert: {
             pseudonym: string;
