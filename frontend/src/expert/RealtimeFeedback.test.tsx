@@ -1,9 +1,9 @@
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { fixtureSurvey } from '../test/fixture';
+import { fixtureParticipation, fixtureSurvey } from '../test/fixture';
 import { mockFetch, renderAt } from '../test/utils';
-import type { Item, ItemFeedback, Participation, RealtimeFeedback } from '../api/types';
+import type { Item, ItemFeedback, RealtimeFeedback } from '../api/types';
 import { RealtimeItemFeedback, type RealtimeState } from './RealtimeFeedback';
 
 const def = fixtureSurvey.definition;
@@ -61,37 +61,13 @@ describe('RealtimeItemFeedback', () => {
   });
 });
 
-function participation(): Participation {
-  return {
-    state: 'open',
-    survey: {
-      id: def.id,
-      title: def.title,
-      languages: def.languages,
-      time_zone: 'Europe/Berlin',
-      groups: def.groups ?? [],
-      scales: def.scales,
-      feedback: { ...def.rounds.feedback, justify_outside_iqr: true, hide_until_answered: false, min_group_n: 3 },
-      allow_revision: true,
-      planned_rounds: 1,
-      mode: 'realtime',
-    },
-    expert: { pseudonym: 'E-TEST', group: 'pol', language: 'de', consent_at: '2026-11-26T09:00:00Z', declined_at: null },
-    round: { number: 1, status: 'open', opens_at: null, deadline: '2026-12-14T17:00:00Z' },
-    sections: (def.sections ?? []).map((s) => ({ id: s.id, title: s.title, items: (s.items ?? []).map((item) => ({ item, origin: 'initial' })) })),
-    answers: {},
-    progress: { answered: 0, total: 7 },
-    response: { submissions: 0 },
-  };
-}
-
 describe('ParticipationPage in a real-time study', () => {
   it('shows the panel’s current result of an item after one’s own save, and the newer one on refresh', async () => {
     let saved = false;
     let panel = rating(3, 5, 4.5, 5);
     const calls = mockFetch({
       'POST /api/v1/participation/session': { body: { token: 'jwt', expires_at: '2026-11-26T09:30:00Z', survey_id: def.id } },
-      'GET /api/v1/participation': { body: participation() },
+      'GET /api/v1/participation': { body: fixtureParticipation({ mode: 'realtime', planned_rounds: 1 }) },
       'GET /api/v1/participation/realtime': () => ({
         body: { computed_at: '2026-11-26T09:05:03Z', min_n: 3, items: saved ? { t1: { n: panel.n, feedback: panel } } : {} },
       }),
