@@ -66,7 +66,7 @@ func (m *Main) services() *services {
 	if m.mailer != nil {
 		m.svc.mailing.Notifier = m.mailer
 	}
-	m.svc.participation.Realtime = &realtime.Service{Answers: st, Revisions: st, TTL: res.LiveTTL, Now: now, Logger: m.logger}
+	m.svc.participation.Realtime = &realtime.Service{Answers: st, Revisions: st, TTL: res.LiveTTL, Alone: m.embedded != nil, Now: now, Logger: m.logger}
 	return m.svc
 }
 

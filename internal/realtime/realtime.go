@@ -45,7 +45,11 @@ type Service struct {
 	Answers   AnswersReader
 	Revisions delphi.RevisionStore
 	// TTL: see DefaultTTL (used when zero).
-	TTL    time.Duration
+	TTL time.Duration
+	// Alone: no other process writes the answers (the embedded database
+	// admits one), so they are read from the database once, not again
+	// after TTL.
+	Alone  bool
 	Now    func() time.Time // injectable clock
 	Logger *slog.Logger
 
@@ -154,7 +158,7 @@ func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
 	}
 	now := s.now()
 	first := st.readAt.IsZero()
-	if st.reading || (!first && now.Sub(st.readAt) < s.ttl()) {
+	if st.reading || (!first && (s.Alone || now.Sub(st.readAt) < s.ttl())) {
 		st.mu.Unlock()
 		return st, nil
 	}
