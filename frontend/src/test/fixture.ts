@@ -1,4 +1,4 @@
-import type { Survey } from '../api/types';
+import type { Participation, Survey } from '../api/types';
 
 /** A small study with one item of every type, two languages, two scales. */
 export const fixtureSurvey: Survey = {
@@ -140,3 +140,29 @@ export const fixtureSurvey: Survey = {
     ],
   },
 };
+
+/** The expert's view of fixtureSurvey's round 1, open, after consent; `survey` overrides fields of the study. */
+export function fixtureParticipation(survey: Partial<Participation['survey']> = {}): Participation {
+  const def = fixtureSurvey.definition;
+  return {
+    state: 'open',
+    survey: {
+      id: def.id,
+      title: def.title,
+      languages: def.languages,
+      time_zone: 'Europe/Berlin',
+      groups: def.groups ?? [],
+      scales: def.scales,
+      feedback: { ...def.rounds.feedback, justify_outside_iqr: true, hide_until_answered: false, min_group_n: 3 },
+      allow_revision: true,
+      planned_rounds: 3,
+      ...survey,
+    },
+    expert: { pseudonym: 'E-TEST', group: 'pol', language: 'de', consent_at: '2026-11-26T09:00:00Z', declined_at: null },
+    round: { number: 1, status: 'open', opens_at: null, deadline: '2026-12-14T17:00:00Z' },
+    sections: (def.sections ?? []).map((s) => ({ id: s.id, title: s.title, items: (s.items ?? []).map((item) => ({ item, origin: 'initial' as const })) })),
+    answers: {},
+    progress: { answered: 0, total: 7 },
+    response: { submissions: 0 },
+  };
+}
