@@ -87,6 +87,11 @@ type Definition struct {
 	// ConsensusAlternatives are named rule sets shown beside the primary
 	// one; see RuleSets.
 	ConsensusAlternatives []RuleSet `json:"consensus_alternatives,omitempty" yaml:"consensus_alternatives,omitempty"`
+
+	// Mode is ModeRounds (absent: the default) or ModeRealtime: one
+	// continuous round from its opening time to its deadline, with the
+	// panel's current statistics shown after one's own answer (#21).
+	Mode string `json:"mode,omitempty" yaml:"mode,omitempty"`
 }
 
 // Contact is the coordinators' contact.

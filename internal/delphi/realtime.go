@@ -29,7 +29,23 @@ type Revision struct {
 	SawFeedback bool `json:"saw_feedback"`
 	// Draft: the expert had not submitted when this revision was saved.
 	Draft bool `json:"draft"`
+	// OutsideIQR: the value lay outside the interquartile range of the
+	// panel's statistics as this expert could see them when it was saved
+	// (the other experts' latest answers), so the study's
+	// justify_outside_iqr asks for a justification of it.
+	OutsideIQR bool `json:"outside_iqr,omitempty"`
 }
+
+// Realtime reports whether the study runs in real-time mode (Mode
+// "realtime"): one continuous round whose feedback updates as the panel
+// answers. Mode absent is ModeRounds.
+func (d *Definition) Realtime() bool { return d.Mode == ModeRealtime }
+
+const (
+	// ReasonRealtimeOneRound: a real-time study has exactly one round, so
+	// a second one cannot be prepared; params: none.
+	ReasonRealtimeOneRound = "realtime_one_round"
+)
 
 // RevisionStore keeps the revision history of real-time studies.
 type RevisionStore interface {

@@ -40,6 +40,7 @@ func RunContract(t *testing.T, newStore func(t *testing.T) *store.Store) {
 	tests = append(tests, participationTests...)
 	tests = append(tests, roundTests...)
 	tests = append(tests, answerTests...)
+	tests = append(tests, revisionTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
