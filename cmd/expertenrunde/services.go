@@ -40,7 +40,8 @@ func (m *Main) services() *services {
 		return m.svc
 	}
 	st, now, cfg := m.store, m.Now, m.Config
-	res := &results.Service{Surveys: st, Rounds: st, Responses: st, Snapshots: st, Now: now, LiveTTL: 5 * time.Second, Revisions: st}
+	res := &results.Service{Surveys: st, Rounds: st, Responses: st, Snapshots: st, Now: now, LiveTTL: 5 * time.Second}
+	res.Revisions = st // the revision history of real-time studies
 	flow := &panelflow.Service{Surveys: st, Rounds: st, Responses: st, Experts: st, Mail: st, Results: res}
 	life := &rounds.Service{Surveys: st, Rounds: st, Results: res, Responses: st, Audit: st, Now: now, Logger: m.logger}
 	rep := &reporting.Service{Surveys: st, Rounds: st, Protocols: st, Audit: st, Version: Version, Now: now,
