@@ -63,6 +63,7 @@ func (m *Main) services() *services {
 		},
 		reporting: rep,
 	}
+	m.svc.export.Realtime = res // the real-time sheets
 	if m.mailer != nil {
 		m.svc.mailing.Notifier = m.mailer
 	}

@@ -1,11 +1,14 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
@@ -106,6 +109,20 @@ func TestRealtimeResultsAPI(t *testing.T) {
 		t.Errorf("wichtigkeit %+v", w.RealtimeSeries)
 	}
 
+	// While open, the export has the history's sheets, from the same store.
+	f, err := excelize.OpenReader(bytes.NewReader(e.staff("GET", "/api/v1/surveys/"+ksaID+"/export.xlsx", "researcher", "", 200)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	revRows, err := f.GetRows("Revisionen")
+	if err != nil || len(revRows) != 1+2*4 { // a header, two criteria per revision
+		t.Errorf("Revisionen: %v %q", err, revRows)
+	}
+	if series, err := f.GetRows("Verlauf"); err != nil || len(series) != 1+2 || series[1][0] != "T01" {
+		t.Errorf("Verlauf: %v %q", err, series)
+	}
+
 	// The close freezes it: computed as of the close, whenever read.
 	closed := t0.Add(20 * time.Minute)
 	if _, err := e.st.UpdateRound(ctx, ksaID, 1, func(r *delphi.Round) error {
@@ -119,6 +136,7 @@ func TestRealtimeResultsAPI(t *testing.T) {
 	if frozen.Live || !frozen.ComputedAt.Equal(closed) || len(frozen.Items[0].Criteria[0].Points) != 1 {
 		t.Errorf("after the close: live %v computed_at %s", frozen.Live, frozen.ComputedAt)
 	}
+
 }
 
 func (e *env) def(id string) *delphi.Definition {

@@ -56,6 +56,7 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 	mails := &mailing.Service{Experts: experts, Rounds: st, Responses: responses, Audit: st, BaseURL: w.baseURL, SMTPEnabled: w.smtp, Now: now, Notifier: w.mailer}
 	flow := &panelflow.Service{Surveys: st, Rounds: st, Responses: responses, Experts: experts, Results: res}
 	src := export.Sources{Surveys: st, Results: res, Responses: responses, Experts: experts, Flow: flow}
+	src.Realtime = res
 	d := httpapi.Deps{
 		Surveys: st, Audit: st, DB: st, Logger: w.logger, Now: now, UI: w.ui,
 		SignIn: &session.Service{Users: users, Sessions: st, Experts: experts, ExpertSessions: st, Surveys: st, Limiter: st,

@@ -18,28 +18,35 @@ import (
 // study that is not in real-time mode, and ECONFLICT for one whose round
 // was never opened; EUNAVAILABLE without a revision store.
 func (s *Service) Realtime(ctx context.Context, surveyID string) (*analysis.RealtimeResults, error) {
+	res, _, err := s.RealtimeHistory(ctx, surveyID)
+	return res, err
+}
+
+// RealtimeHistory is Realtime that also returns the revisions it analysed
+// (for the export's sheet of them). Errors as Realtime.
+func (s *Service) RealtimeHistory(ctx context.Context, surveyID string) (*analysis.RealtimeResults, []delphi.Revision, error) {
 	sv, err := s.Surveys.SurveyByID(ctx, surveyID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !sv.Definition.Realtime() {
-		return nil, delphi.Errorf(delphi.ECONFLICT, "study %s does not run in real-time mode; it has no revision history", surveyID).
+		return nil, nil, delphi.Errorf(delphi.ECONFLICT, "study %s does not run in real-time mode; it has no revision history", surveyID).
 			WithReason(delphi.ReasonNotRealtime, nil)
 	}
 	if s.Revisions == nil {
-		return nil, delphi.Errorf(delphi.EUNAVAILABLE, "the revision history is not available on this server")
+		return nil, nil, delphi.Errorf(delphi.EUNAVAILABLE, "the revision history is not available on this server")
 	}
 	r, err := s.realtimeRound(ctx, surveyID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	revs, err := s.Revisions.ListRevisions(ctx, surveyID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	responses, err := s.Responses.ListResponses(ctx, surveyID, r.Number)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	submitted := make(map[string]time.Time, len(responses))
 	for _, resp := range responses {
@@ -52,7 +59,7 @@ func (s *Service) Realtime(ctx context.Context, surveyID string) (*analysis.Real
 		at = r.ClosedAt.UTC()
 	}
 	return analysis.Realtime(analysis.RealtimeInput{Def: sv.Definition, Items: RoundItems(r), Revisions: revs,
-		Submitted: submitted, ComputedAt: at, Live: live}), nil
+		Submitted: submitted, ComputedAt: at, Live: live}), revs, nil
 }
 
 // realtimeRound returns the one round of a real-time study, the first
