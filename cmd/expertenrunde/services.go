@@ -10,6 +10,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/panel"
 	"github.com/expertenrunde/expertenrunde/internal/panelflow"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
+	"github.com/expertenrunde/expertenrunde/internal/realtime"
 	"github.com/expertenrunde/expertenrunde/internal/reporting"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
@@ -67,6 +68,7 @@ func (m *Main) services() *services {
 	if m.mailer != nil {
 		m.svc.mailing.Notifier = m.mailer
 	}
+	m.svc.participation.Realtime = &realtime.Service{Answers: st, Revisions: st, TTL: res.LiveTTL, Now: now, Logger: m.logger}
 	return m.svc
 }
 

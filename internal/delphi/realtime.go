@@ -45,6 +45,9 @@ const (
 	// ReasonRealtimeOneRound: a real-time study has exactly one round, so
 	// a second one cannot be prepared; params: none.
 	ReasonRealtimeOneRound = "realtime_one_round"
+	// ReasonNotRealtime: the request is one of the real-time mode, and the
+	// study runs in rounds; params: none.
+	ReasonNotRealtime = "not_realtime"
 )
 
 // RevisionStore keeps the revision history of real-time studies.

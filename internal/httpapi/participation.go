@@ -47,6 +47,7 @@ func (h *ParticipationHandler) routes() []route {
 		{fiber.MethodPost, "/participation/submit", public, h.expert(h.submit)},
 		{fiber.MethodPost, "/participation/consent", public, h.expert(h.consent)},
 		{fiber.MethodPost, "/participation/decline", public, h.expert(h.decline)},
+		{fiber.MethodGet, "/participation/realtime", public, h.expert(h.realtime)},
 	}
 }
 

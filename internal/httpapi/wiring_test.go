@@ -14,6 +14,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/panel"
 	"github.com/expertenrunde/expertenrunde/internal/panelflow"
 	"github.com/expertenrunde/expertenrunde/internal/participation"
+	"github.com/expertenrunde/expertenrunde/internal/realtime"
 	"github.com/expertenrunde/expertenrunde/internal/reporting"
 	"github.com/expertenrunde/expertenrunde/internal/results"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
@@ -70,6 +71,7 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 		Mailing:       mails,
 		Flow:          flow,
 	}
+	d.Participation.Realtime = &realtime.Service{Answers: st, Revisions: st, TTL: res.LiveTTL, Now: now, Logger: w.logger}
 	if w.mail {
 		d.Mail, pan.Mail, mails.Mail, src.Mail, flow.Mail = st, st, st, st, st
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/memo"
+	"github.com/expertenrunde/expertenrunde/internal/realtime"
 	"github.com/expertenrunde/expertenrunde/internal/rounds"
 )
 
@@ -40,6 +41,10 @@ type Service struct {
 	Experts   delphi.ExpertStore
 	Now       func() time.Time // injectable clock
 	Logger    *slog.Logger
+	// Realtime runs the real-time mode (mode: realtime): revisions, the
+	// panel's current statistics, the justification rule against them.
+	// Nil: a real-time study runs as one round without that feedback.
+	Realtime *realtime.Service
 
 	// current remembers each study's current round number, so a save finds
 	// its round with the one fresh read of the round's state that admits
@@ -85,6 +90,7 @@ type SurveyInfo struct {
 	Feedback      delphi.Feedback `json:"feedback"`
 	AllowRevision bool            `json:"allow_revision"`
 	Planned       int             `json:"planned_rounds"`
+	Mode          string          `json:"mode"` // delphi.ModeRounds or delphi.ModeRealtime
 }
 
 // ExpertInfo is the expert's own record, without contact data.
@@ -329,6 +335,7 @@ func (s *Service) Load(ctx context.Context, p Participant) (*View, error) {
 			ID: p.Survey.ID, Title: def.Title, Description: def.Description, Languages: def.Languages, TimeZone: def.Zone(),
 			Privacy: def.Privacy, Contact: def.Contact, Groups: def.Groups, Scales: def.Scales, Feedback: fbOpts,
 			AllowRevision: def.Rounds.RevisionAllowed(), Planned: def.Rounds.Planned,
+			Mode: cmp.Or(def.Mode, delphi.ModeRounds),
 		},
 		Expert:   ExpertInfo{Pseudonym: e.Pseudonym, Group: e.Group, Language: cmp.Or(e.Language, firstLanguage(def)), ConsentAt: e.ConsentAt, DeclinedAt: e.DeclinedAt},
 		State:    s.state(p, rc.round),
@@ -389,6 +396,9 @@ func (s *Service) Load(ctx context.Context, p Participant) (*View, error) {
 			}
 		}
 		out.Sections = append(out.Sections, sec)
+	}
+	if err := s.realtimeJustifications(ctx, p, rc.round, out.Answers); err != nil {
+		return nil, err
 	}
 	out.Progress = rc.progress()
 	return out, nil
@@ -538,13 +548,22 @@ func (s *Service) SaveBatch(ctx context.Context, p Participant, in []BatchAnswer
 		return out, nil
 	}
 	noRevision := !def.Rounds.RevisionAllowed()
+	rt, err := s.realtimeBefore(ctx, p, rc.round, as)
+	if err != nil {
+		release()
+		return nil, err
+	}
 	check := func(r *delphi.Response) error {
+		rt.read(r)
 		if noRevision && r != nil && r.SubmittedAt != nil {
 			return delphi.Errorf(delphi.ECONFLICT, "you have submitted this round; this study does not allow changes afterwards")
 		}
 		return nil
 	}
 	resp, applied, err := s.Responses.SaveAnswers(ctx, as, s.now(), check)
+	if err == nil {
+		rt.after(ctx, resp, applied) // under the guard: a close counts the revisions too
+	}
 	release()
 	if err != nil {
 		return nil, err
@@ -555,6 +574,9 @@ func (s *Service) SaveBatch(ctx context.Context, p Participant, in []BatchAnswer
 		stored := resp.Answers[as[k].ItemID]
 		fb := rc.itemFeedback(stored.ItemID)
 		v := viewAnswer(items[k], stored, fb, justify)
+		if rt != nil {
+			v.NeedsJustification = rt.needsJustification(stored, justify)
+		}
 		r := &out.Results[i]
 		r.Answer, r.Applied = &v, applied[k]
 		if fb != nil && !stored.Value.Empty() {
@@ -674,11 +696,18 @@ func (s *Service) Submit(ctx context.Context, p Participant) (*SubmitResult, err
 	}
 	var missing []string
 	var details []delphi.Detail
+	outside, err := s.realtimeOutside(ctx, p, rc.round)
+	if err != nil {
+		return nil, err
+	}
 	for _, ri := range rc.round.Items {
 		a, ok := rc.answer(ri.Item.ID)
 		if ok && needsJustification(a, rc.itemFeedback(ri.Item.ID), def.Rounds.Feedback.JustifyOutsideIQR) {
 			missing = append(missing, ri.Item.ID)
 			details = append(details, delphi.Detail{Field: "justification", Item: ri.Item.ID, Message: "the answer lies outside the previous round's interquartile range; give a short justification"})
+		} else if ok && outside[ri.Item.ID] && strings.TrimSpace(a.Justification) == "" {
+			missing = append(missing, ri.Item.ID)
+			details = append(details, delphi.Detail{Field: "justification", Item: ri.Item.ID, Message: "the answer lay outside the panel's interquartile range when it was given; give a short justification"})
 		}
 	}
 	if len(missing) > 0 {
@@ -710,6 +739,9 @@ func (s *Service) Submit(ctx context.Context, p Participant) (*SubmitResult, err
 		return nil, err
 	}
 	rc.response = resp
+	if s.realtimeOn(p) {
+		s.Realtime.Submitted(rc.round, resp)
+	}
 	out := &SubmitResult{SubmittedAt: resp.SubmittedAt, Submissions: resp.Submissions, Changed: changed, Unanswered: []string{}, Progress: rc.progress()}
 	for _, ri := range rc.round.Items {
 		if a, ok := rc.answer(ri.Item.ID); !ok || a.Value.Empty() {

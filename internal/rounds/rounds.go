@@ -147,6 +147,9 @@ func (s *Service) Prepare(ctx context.Context, actorID string, sv *delphi.Survey
 		return nil, err
 	}
 	def := sv.Definition
+	if def.Realtime() && len(existing) > 0 {
+		return nil, delphi.Errorf(delphi.ECONFLICT, "a real-time study has one continuous round; round %d cannot be prepared (reopen round 1 instead)", len(existing)+1).WithReason(delphi.ReasonRealtimeOneRound, nil)
+	}
 	r := &delphi.Round{SurveyID: sv.ID, Number: len(existing) + 1, Status: delphi.RoundDraft, OpensAt: utcPtr(req.OpensAt), Deadline: utcPtr(req.Deadline)}
 	details := map[string]any{}
 	if len(existing) == 0 {

@@ -130,6 +130,10 @@ func (c *checker) check() {
 	c.rule(path("consensus"), d.Consensus, rated)
 	c.ruleSets(rated)
 
+	if d.Realtime() && d.Rounds.Planned > 1 {
+		c.add(path("rounds", "planned"), "a real-time study (mode: realtime) has one continuous round; set rounds.planned to 1, not %d", d.Rounds.Planned)
+	}
+
 	if d.Rounds.CarryOver.Mode == delphi.CarryChosen {
 		ids := make([]string, 0, len(c.items))
 		for id := range c.items {

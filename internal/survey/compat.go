@@ -28,6 +28,9 @@ func Compatible(old, new *delphi.Definition, answered map[string]bool) error {
 		return delphi.Errorf(delphi.EINVALID, "no new definition")
 	}
 	var details []delphi.Detail
+	if old.Realtime() != new.Realtime() && len(answered) > 0 {
+		details = append(details, delphi.Detail{Field: "mode", Message: fmt.Sprintf("the study has answers; its mode cannot change from %s to %s", modeName(old), modeName(new))})
+	}
 	for _, oi := range old.Items() {
 		if !answered[oi.ID] {
 			continue
@@ -205,4 +208,12 @@ func prune(v any) any {
 		return v
 	}
 	return v
+}
+
+// modeName is the study's mode as written in the file.
+func modeName(d *delphi.Definition) string {
+	if d.Realtime() {
+		return delphi.ModeRealtime
+	}
+	return delphi.ModeRounds
 }

@@ -2566,6 +2566,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/participation/realtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Real-time study: the panel's current statistics of each item the expert has answered, from the other experts' latest answers (none before one's own answer, none below min_n). Asking for them counts as seeing them: the expert's next revision of the item has saw_feedback */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RealtimeFeedback"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/surveys/{id}/results/realtime": {
         parameters: {
             query?: never;
@@ -2627,7 +2667,7 @@ export interface components {
                  * @description The specific problem, where the UI needs more than the code (delphi.Reason… constants); the UI translates it with the field and params.
                  * @enum {string}
                  */
-                reason?: "deadline_past" | "bad_email" | "unknown_group" | "unknown_language" | "protocol_change_needs_reason" | "not_realtime";
+                reason?: "deadline_past" | "bad_email" | "unknown_group" | "unknown_language" | "protocol_change_needs_reason" | "realtime_one_round" | "not_realtime";
                 /** @description Values for the reason's text, e.g. {"value":"de","allowed":"en"} for unknown_language. */
                 params?: {
                     [key: string]: string | number;
@@ -3119,6 +3159,11 @@ export interface components {
             consensus_numeric?: components["schemas"]["Rule"];
             /** @description named alternative rule sets, shown beside the primary one */
             consensus_alternatives?: components["schemas"]["RuleSet"][];
+            /**
+             * @description absent: rounds. realtime: one continuous round, the panel's current statistics after one's own answer (GET /participation/realtime)
+             * @enum {string}
+             */
+            mode?: "rounds" | "realtime";
         };
         /** @description A stored study: its current definition revision */
         Survey: {
@@ -3206,6 +3251,11 @@ export interface components {
             feedback: components["schemas"]["FeedbackOptions"];
             allow_revision: boolean;
             planned_rounds: number;
+            /**
+             * @description the study's mode (always sent; absent counts as rounds); realtime: the panel's current statistics come from GET /participation/realtime
+             * @enum {string}
+             */
+            mode?: "rounds" | "realtime";
         };
         ParticipationExpert: {
             pseudonym: string;
@@ -4144,6 +4194,24 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** @description The panel's current statistics of one item the expert has answered */
+        RealtimeItem: {
+            /** @description the other experts' answers counted (by feedback.count; "cannot judge" included) */
+            n: number;
+            /** @description the statistics of rounds.feedback from the other experts' latest answers; absent while n is below min_n */
+            feedback?: components["schemas"]["ItemFeedback"];
+        };
+        /** @description The panel's current statistics of the items the expert has answered in a real-time study */
+        RealtimeFeedback: {
+            /** Format: date-time */
+            computed_at: string;
+            /** @description the fewest other answers an item's statistics are shown from (feedback.min_group_n) */
+            min_n: number;
+            /** @description by item id; only the items the expert has answered (anti-anchoring) */
+            items: {
+                [key: string]: components["schemas"]["RealtimeItem"];
+            };
+        };
         RealtimeResults: {
             survey_id: string;
             version: string;
@@ -4163,9 +4231,9 @@ export interface components {
             experts: number;
             /** @description of them, those who count (all with count all; with submitted those who submitted) */
             counted: number;
-            items: components["schemas"]["RealtimeItem"][];
+            items: components["schemas"]["RealtimeHistoryItem"][];
         };
-        RealtimeItem: {
+        RealtimeHistoryItem: {
             item_id: string;
             type: string;
             section_id: string;
@@ -4258,7 +4326,7 @@ export const pathsApiV1SurveysIdExportCsvGetParametersQueryLangValues: ReadonlyA
 export const pathsApiV1SurveysIdExportJsonGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.json"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const pathsApiV1SurveysIdExportZipGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.zip"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"];
-export const errorErrorReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["reason"]> = ["deadline_past", "bad_email", "unknown_group", "unknown_language", "protocol_change_needs_reason", "not_realtime"];
+export const errorErrorReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["reason"]> = ["deadline_past", "bad_email", "unknown_group", "unknown_language", "protocol_change_needs_reason", "realtime_one_round", "not_realtime"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["User"]["role"]> = ["admin", "coordinator", "researcher"];
 export const userRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRequest"]["role"]> = ["admin", "coordinator", "researcher"];
 export const roundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Round"]["status"]> = ["draft", "open", "closed"];
@@ -4276,9 +4344,11 @@ export const statisticValues: ReadonlyArray<FlattenedDeepRequired<components>["s
 export const feedbackCountValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Feedback"]["count"]> = ["submitted", "all"];
 export const roundPlanCarry_overModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundPlan"]["carry_over"]["mode"]> = ["no_consensus", "all", "chosen"];
 export const definitionQuantile_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Definition"]["quantile_type"]> = [6, 7];
+export const definitionModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Definition"]["mode"]> = ["rounds", "realtime"];
 export const surveyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Survey"]["status"]> = ["draft", "active", "closed"];
 export const surveySummaryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SurveySummary"]["status"]> = ["draft", "active", "closed"];
 export const originValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Origin"]> = ["initial", "carried", "changed", "new"];
+export const participationSurveyModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParticipationSurvey"]["mode"]> = ["rounds", "realtime"];
 export const participationRoundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParticipationRound"]["status"]> = ["draft", "open", "closed"];
 export const commentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Comment"]["kind"]> = ["answer", "comment", "justification"];
 export const itemFeedbackCountValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ItemFeedback"]["count"]> = ["submitted", "all"];

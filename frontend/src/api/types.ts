@@ -72,6 +72,9 @@ export type Suppressed = S['Suppressed'];
 /** One group's entry in a by_group map: its numbers, or only `suppressed: true`. */
 export type GroupEntry<T> = T | Suppressed;
 export type Comment = S['Comment'];
+/** Real-time studies: the panel's current statistics of the items the expert has answered (GET /participation/realtime). */
+export type RealtimeFeedback = S['RealtimeFeedback'];
+export type RealtimeItem = S['RealtimeItem'];
 
 // Results
 export type Outcome = S['Outcome'];
@@ -122,7 +125,7 @@ export type Report = S['Report'];
 export type ReportEntry = S['ReportEntry'];
 // Real-time studies: the analysed revision history
 export type RealtimeResults = S['RealtimeResults'];
-export type RealtimeItem = S['RealtimeItem'];
+export type RealtimeHistoryItem = S['RealtimeHistoryItem'];
 export type RealtimeSeries = S['RealtimeSeries'];
 export type RealtimePoint = S['RealtimePoint'];
 export type FeedbackRevisions = S['FeedbackRevisions'];

@@ -30,6 +30,8 @@ export interface FeedbackPanelProps {
   minGroupN: number;
   /** The id of the item's heading: the panel's name adds the question, so that each item's feedback region has a name of its own. */
   itemHeading?: string;
+  /** The panel's heading instead of "Result of round n" (the real-time mode's current result). */
+  heading?: string;
 }
 
 /** Half up to one decimal, as published tables round (81.25 → 81.3). */
@@ -313,7 +315,7 @@ function byMeanRank<O extends { mean_rank?: number | null | undefined }>(options
  * fewer answers than `minGroupN` without numbers) and the anonymised comments
  * (collapsed when there are many).
  */
-export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN, itemHeading }: FeedbackPanelProps) {
+export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN, itemHeading, heading }: FeedbackPanelProps) {
   const { t } = useTranslation();
   const hid = useId();
   const ownMap = (own && typeof own === 'object' && !Array.isArray(own) ? own : {}) as Record<string, unknown>;
@@ -322,7 +324,7 @@ export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round,
   const pct = (share: number | null | undefined) => (share == null ? '–' : `${formatNumber(roundHalfUp1(share * 100), lang)} %`);
   return (
     <section className="feedback" aria-labelledby={itemHeading ? `${hid} ${itemHeading}` : hid}>
-      <h3 id={hid}>{t('feedback.title', { round })}</h3>
+      <h3 id={hid}>{heading ?? t('feedback.title', { round })}</h3>
       {(fb.submitted ?? 0) + (fb.drafts ?? 0) > 0 && (
         <p className="summary-text small muted">
           <SubmittedDrafts submitted={fb.submitted} drafts={fb.drafts} />

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 import { useTranslation } from '../i18n';
 import { localized, localizedLang } from '../text';
 import { FeedbackPanel } from './FeedbackPanel';
@@ -28,6 +28,8 @@ export interface ItemCardProps {
   minGroupN: number;
   /** The expert's pseudonym: seeds the options' order of their own (rankings). */
   seed?: string;
+  /** Real-time studies: the panel's current result of the item (RealtimeItemFeedback), where the round feedback would be; given the id of the item's heading. */
+  realtime?: ((itemHeading: string) => ReactNode) | undefined;
 }
 
 /** The id of an item's justification field (the submit page links to it). */
@@ -46,7 +48,7 @@ export function justificationId(itemId: string): string {
  * included) or by "keep my answer", so an untouched item is never mistaken
  * for a confirmed one.
  */
-export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, needsJustification, readOnly, error, minGroupN, seed }: ItemCardProps) {
+export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, needsJustification, readOnly, error, minGroupN, seed, realtime }: ItemCardProps) {
   const { t } = useTranslation();
   const hid = useId();
   const { item } = view;
@@ -68,7 +70,7 @@ export function ItemCard({ view, draft, onChange, scales, groups, lang, round, f
   const set = (patch: Partial<Draft>) => onChange({ ...base, ...patch });
 
   return (
-    <article className={`q-item card${fb ? ' with-feedback' : ''}`} id={`item-${item.id}`} aria-labelledby={hid} data-item={item.id}>
+    <article className={`q-item card${fb || realtime ? ' with-feedback' : ''}`} id={`item-${item.id}`} aria-labelledby={hid} data-item={item.id}>
       <div className="q-head">
         {(view.origin === 'new' || view.origin === 'changed') && (
           <p className="item-badges">
@@ -98,6 +100,7 @@ export function ItemCard({ view, draft, onChange, scales, groups, lang, round, f
         />
       )}
       {!fb && view.feedback_hidden && <p className="muted small q-feedback-hidden">{t('participation.feedbackHidden')}</p>}
+      {realtime?.(hid)}
       <div className="q-answer">
         {Input ? (
           <Input

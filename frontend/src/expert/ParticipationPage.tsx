@@ -11,6 +11,7 @@ import './expert.css';
 import { ItemCard, justificationId } from './ItemCard';
 import type { SaveState } from './outbox';
 import { isAnswered, keepable, needingJustification, useParticipantActions, useParticipation, useQuestionnaire } from './participationState';
+import { RealtimeItemFeedback, useRealtimeFeedback } from './RealtimeFeedback';
 
 /** A date-time in the study's time zone, e.g. "Montag, 14. Dezember 2026 um 18:00 MEZ". */
 export function formatInZone(iso: string | null | undefined, lang: string, timeZone: string): string {
@@ -209,6 +210,8 @@ function Questionnaire({
   const { state, change, setView, submit } = useQuestionnaire(data, client, reconnect, t);
   const { view, drafts, saveState, itemErrors, released, needs, submitted, submitError, missingJustification, submitting, justSubmitted } = state;
   const mainHeading = useRef<HTMLHeadingElement>(null);
+  const realtime = survey.mode === 'realtime';
+  const rt = useRealtimeFeedback(client, realtime, !readOnly, saveState);
 
   useEffect(() => {
     mainHeading.current?.focus();
@@ -314,6 +317,7 @@ function Questionnaire({
           submitted.submitted_at && <p className="alert">{t(survey.allow_revision ? 'participation.submittedRevise' : 'participation.submittedFinal')}</p>
         )}
         {round.number > 1 && !readOnly && <p>{t('participation.feedbackIntro', { round: round.number - 1 })}</p>}
+        {realtime && <p>{t('realtime.intro')}</p>}
         <p>
           <button type="button" className="button-primary" onClick={() => setView({ kind: 'section', index: 0 })}>
             {done > 0 || readOnly ? t('participation.continue') : t('participation.start')}
@@ -360,6 +364,22 @@ function Questionnaire({
             error={itemErrors[v.item.id]}
             minGroupN={survey.feedback.min_group_n}
             seed={data.expert.pseudonym}
+            realtime={
+              realtime
+                ? (itemHeading) => (
+                    <RealtimeItemFeedback
+                      item={v.item}
+                      answered={answered(v.item.id)}
+                      state={rt}
+                      scales={survey.scales}
+                      groups={survey.groups}
+                      lang={lang}
+                      minGroupN={survey.feedback.min_group_n}
+                      itemHeading={itemHeading}
+                    />
+                  )
+                : undefined
+            }
           />
         ))}
         <p className="pager">
@@ -441,7 +461,7 @@ function Questionnaire({
     );
   }
 
-  const withFeedback = allItems.some((v) => v.feedback || released[v.item.id]);
+  const withFeedback = realtime || allItems.some((v) => v.feedback || released[v.item.id]);
   return (
     <div className={withFeedback ? 'questionnaire q-wide' : 'questionnaire'}>
       <title>{`${title} – ${t('app.name')}`}</title>

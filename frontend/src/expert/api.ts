@@ -2,7 +2,7 @@
 // er_expert cookie (sent to /api/v1/participation only); writes echo the
 // er_expert_csrf cookie in X-CSRF-Token.
 import { request } from '../api';
-import type { BatchAnswer, BatchResult, Participation, SessionResult, SubmitResult } from '../api/types';
+import type { BatchAnswer, BatchResult, Participation, RealtimeFeedback, SessionResult, SubmitResult } from '../api/types';
 
 export const EXPERT_CSRF_COOKIE = 'er_expert_csrf';
 const base = '/api/v1/participation';
@@ -18,6 +18,8 @@ export const participationApi = {
   submit: () => request<SubmitResult>('POST', `${base}/submit`, csrf),
   consent: () => request<{ consent_at: string }>('POST', `${base}/consent`, csrf),
   decline: () => request<{ declined_at: string }>('POST', `${base}/decline`, csrf),
+  /** Real-time studies: the panel's current statistics of the items the expert has answered. */
+  realtime: (signal?: AbortSignal) => request<RealtimeFeedback>('GET', `${base}/realtime`, { signal }),
 };
 
 export type ParticipationApi = typeof participationApi;

@@ -13,7 +13,7 @@ import { OutcomeText } from './ItemDetail';
 import { fmtP, fmtShare, fmtStat } from './format';
 import type { Labels } from './labels';
 import { resultsApi } from './api';
-import type { Definition, RealtimeItem, RealtimePoint, RealtimeResults, RealtimeSeries } from '../api/types';
+import type { Definition, RealtimeHistoryItem, RealtimePoint, RealtimeResults, RealtimeSeries } from '../api/types';
 
 /** One series of the history: a rating, a criterion of a multi_rating item, or a numeric item. */
 export interface SeriesRow {
@@ -171,7 +171,7 @@ export function RealtimeReport({
         </>
       )}
       {uncovered.length > 0 && (
-        <p className="muted small">{t('results.realtime.notCovered', { items: uncovered.map((it: RealtimeItem) => labels.item(it.item_id)).join(', ') })}</p>
+        <p className="muted small">{t('results.realtime.notCovered', { items: uncovered.map((it: RealtimeHistoryItem) => labels.item(it.item_id)).join(', ') })}</p>
       )}
     </div>
   );

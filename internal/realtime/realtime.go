@@ -1,0 +1,431 @@
+// Package realtime runs the real-time mode of a study (mode: realtime,
+// issue #21): one continuous round in which an expert, after answering an
+// item, sees the panel's current statistics of it, computed from the other
+// experts' latest answers; every change of a value is kept as a revision
+// (delphi.RevisionStore), and the justification rule applies against the
+// IQR the expert could see at the moment of the answer.
+//
+// A save must not recompute the whole round: the Service keeps, per study
+// and round, every expert's latest answer to each item in memory (read from
+// the database once, then updated by this process's saves and read again
+// after TTL, so saves through another instance are seen within TTL), and
+// computes the statistics of one item from it when they are asked for.
+// The participation service calls it on every save and submission of a
+// real-time study; the expert's feedback request reads it.
+package realtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/expertenrunde/expertenrunde/internal/analysis"
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// DefaultTTL is how long the answers read from the database serve before
+// they are read again (the live results' sharing time, results.LiveTTL in
+// Main): saves through this process update them at once, this bounds how
+// late a save through another instance shows.
+const DefaultTTL = 5 * time.Second
+
+// AnswersReader reads the stored answers of rounds (store.Store).
+type AnswersReader interface {
+	// ListAnswersRounds returns every answer of each of the given rounds.
+	ListAnswersRounds(ctx context.Context, surveyID string, rounds ...int) (map[int][]delphi.Answer, error)
+}
+
+// Service keeps the real-time state of the studies in this process. Build
+// one per process (Main).
+type Service struct {
+	Answers   AnswersReader
+	Revisions delphi.RevisionStore
+	// TTL: see DefaultTTL (used when zero).
+	TTL    time.Duration
+	Now    func() time.Time // injectable clock
+	Logger *slog.Logger
+
+	mu     sync.Mutex
+	rounds map[string]*state // by delphi.RoundKey
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
+
+func (s *Service) ttl() time.Duration {
+	if s.TTL <= 0 {
+		return DefaultTTL
+	}
+	return s.TTL
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// entry is one expert's latest answer to an item, with the version of the
+// state that wrote it (to merge a read from the database that began before).
+type entry struct {
+	answer  delphi.Answer
+	version uint64
+}
+
+// flags are what the revision history says of one expert's item: shown,
+// the panel's statistics were returned to them (SawFeedback of the next
+// revision); outside, their latest value lay outside the IQR they could
+// see when they saved it (delphi.Revision.OutsideIQR).
+type flags struct {
+	shown, outside bool
+}
+
+// state is the real-time state of one round.
+type state struct {
+	mu      sync.Mutex
+	answers map[string]map[string]entry // item id → expert id → latest answer
+	flags   map[flagKey]flags
+	version uint64 // counts the changes made in memory
+
+	flagsRead bool
+	readAt    time.Time // when the answers were last read (zero: never)
+	reading   bool      // a read of the answers is under way
+}
+
+type flagKey struct{ expert, item string }
+
+// state returns round r's state, reading what it lacks or what is older
+// than the TTL from the database.
+func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
+	key := r.Key()
+	s.mu.Lock()
+	if s.rounds == nil {
+		s.rounds = map[string]*state{}
+	}
+	st := s.rounds[key]
+	if st == nil {
+		st = &state{answers: map[string]map[string]entry{}, flags: map[flagKey]flags{}}
+		s.rounds[key] = st
+	}
+	s.mu.Unlock()
+
+	st.mu.Lock()
+	if !st.flagsRead {
+		// Once per process and round: the flags live in the revision
+		// history, which only grows through the saves recorded here.
+		revs, err := s.Revisions.ListRevisions(ctx, r.SurveyID)
+		if err != nil {
+			st.mu.Unlock()
+			return nil, err
+		}
+		for _, rv := range revs {
+			k := flagKey{rv.ExpertID, rv.ItemID}
+			f := st.flags[k]
+			f.shown = f.shown || rv.SawFeedback
+			f.outside = rv.OutsideIQR
+			st.flags[k] = f
+		}
+		st.flagsRead = true
+	}
+	now := s.now()
+	first := st.readAt.IsZero()
+	if st.reading || (!first && now.Sub(st.readAt) < s.ttl()) {
+		st.mu.Unlock()
+		return st, nil
+	}
+	// Read the answers: the first time with the lock held (there is
+	// nothing to serve yet), later without it (the state serves meanwhile)
+	// and merged afterwards.
+	st.reading = true
+	since := st.version
+	if !first {
+		st.mu.Unlock()
+	}
+	all, err := s.Answers.ListAnswersRounds(ctx, r.SurveyID, r.Number)
+	if !first {
+		st.mu.Lock()
+	}
+	defer st.mu.Unlock()
+	st.reading = false
+	if err != nil {
+		if first {
+			return nil, err
+		}
+		s.log().Warn("reading the answers of a real-time round again", "round", key, "err", err)
+		return st, nil
+	}
+	fresh := map[string]map[string]entry{}
+	for _, a := range all[r.Number] {
+		m := fresh[a.ItemID]
+		if m == nil {
+			m = map[string]entry{}
+			fresh[a.ItemID] = m
+		}
+		m[a.ExpertID] = entry{answer: a}
+	}
+	// What this process changed since the read began stays.
+	for item, m := range st.answers {
+		for expert, e := range m {
+			if e.version > since {
+				if fresh[item] == nil {
+					fresh[item] = map[string]entry{}
+				}
+				fresh[item][expert] = e
+			}
+		}
+	}
+	st.answers, st.readAt = fresh, now
+	return st, nil
+}
+
+// put stores a as its expert's latest answer to its item; st.mu is held.
+func (st *state) put(a delphi.Answer) {
+	st.version++
+	m := st.answers[a.ItemID]
+	if m == nil {
+		m = map[string]entry{}
+		st.answers[a.ItemID] = m
+	}
+	m[a.ExpertID] = entry{answer: a, version: st.version}
+}
+
+// others returns the latest answers to item of every expert but expertID
+// (copies; st.mu is held).
+func (st *state) others(item, expertID string) []delphi.Answer {
+	m := st.answers[item]
+	out := make([]delphi.Answer, 0, len(m))
+	for e, x := range m {
+		if e != expertID {
+			out = append(out, x.answer)
+		}
+	}
+	return out
+}
+
+// own returns the expert's latest answer to item (st.mu is held).
+func (st *state) own(item, expertID string) (delphi.Answer, bool) {
+	e, ok := st.answers[item][expertID]
+	return e.answer, ok
+}
+
+// MinN is the fewest answers of other experts the panel's statistics of
+// an item are shown from: the study's minimum group size of feedback
+// (feedback.min_group_n, default 3). Fewer would give those few answers
+// away, as a small group's would (docs/STUDY-FORMAT.md, "Real-time mode").
+func MinN(def *delphi.Definition) int { return def.Rounds.Feedback.MinGroup() }
+
+// ItemStatus is the panel's current statistics of one item as an expert
+// may see them: N, the other experts' answers counted (by the study's
+// feedback.count; "cannot judge" included), and Feedback, the statistics
+// of the study's rounds.feedback from those answers, absent while N is
+// below MinN.
+type ItemStatus struct {
+	N        int                    `json:"n"`
+	Feedback *analysis.ItemFeedback `json:"feedback,omitempty"`
+}
+
+// status computes the panel's statistics of item it from others, the
+// other experts' latest answers.
+func status(def *delphi.Definition, r *delphi.Round, it delphi.Item, others []delphi.Answer, now time.Time) ItemStatus {
+	counted := analysis.Counted(def, others)
+	n := 0
+	for _, a := range counted {
+		if !a.Value.Empty() {
+			n++
+		}
+	}
+	out := ItemStatus{N: n}
+	if n < MinN(def) {
+		return out
+	}
+	res := analysis.Compute(analysis.Input{Def: def, Round: r.Number, Items: []delphi.Item{it}, Answers: others, ComputedAt: now, Live: true})
+	fb := analysis.Feedback(res, def.Rounds.Feedback)[it.ID]
+	out.Feedback = &fb
+	return out
+}
+
+// Judge returns, per answer of as (one expert's, to round r of sv), whether
+// its value lies outside the interquartile range of the item's panel
+// statistics as the expert can see them now: the justification rule of a
+// real-time study (feedback.justify_outside_iqr). Without the rule, for no
+// value, or while the item's statistics are not shown, false.
+func (s *Service) Judge(ctx context.Context, sv *delphi.Survey, r *delphi.Round, as []delphi.Answer) ([]bool, error) {
+	out := make([]bool, len(as))
+	def := sv.Definition
+	if !def.Rounds.Feedback.JustifyOutsideIQR {
+		return out, nil
+	}
+	st, err := s.state(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	for k, a := range as {
+		ri, ok := r.Item(a.ItemID)
+		if !ok || a.Value.Empty() {
+			continue
+		}
+		st.mu.Lock()
+		others := st.others(a.ItemID, a.ExpertID)
+		st.mu.Unlock()
+		if f := status(def, r, ri.Item, others, now).Feedback; f != nil {
+			out[k] = len(f.OutsideIQR(a.Value)) > 0
+		}
+	}
+	return out, nil
+}
+
+// Record takes note of a save of one expert's answers as (to round r of
+// sv) that the store applied (applied[k]) with the response before and
+// after the write: every item whose value changed gets a revision (one
+// append for the save), saw_feedback when the expert had been shown the
+// item's statistics before, outside_iqr from outside (Judge), and the
+// state learns the new answers. A failed append is returned; the answers
+// are stored by then.
+func (s *Service) Record(ctx context.Context, sv *delphi.Survey, r *delphi.Round, before, after *delphi.Response, as []delphi.Answer, applied, outside []bool) error {
+	st, err := s.state(ctx, r)
+	if err != nil {
+		return err
+	}
+	st.mu.Lock()
+	var revs []delphi.Revision
+	done := map[string]bool{}
+	for k := len(as) - 1; k >= 0; k-- { // the last answer to an item is the one a batch leaves
+		a := as[k]
+		if !applied[k] || done[a.ItemID] {
+			continue
+		}
+		done[a.ItemID] = true
+		stored, ok := after.Answers[a.ItemID]
+		if !ok {
+			continue
+		}
+		prev, had := delphi.Answer{}, false
+		if before != nil {
+			prev, had = before.Answers[a.ItemID]
+		}
+		st.put(stored)
+		changed := (!had && !stored.Value.Empty()) || (had && !sameValue(prev.Value, stored.Value))
+		if !changed {
+			continue
+		}
+		fk := flagKey{after.ExpertID, a.ItemID}
+		f := st.flags[fk]
+		f.outside = outside[k]
+		st.flags[fk] = f
+		revs = append(revs, delphi.Revision{
+			SurveyID: sv.ID, ItemID: a.ItemID, ExpertID: after.ExpertID, Pseudonym: after.Pseudonym, Group: after.Group,
+			Value: stored.Value, At: stored.LastSavedAt.UTC(), SawFeedback: f.shown, Draft: after.SubmittedAt == nil, OutsideIQR: outside[k],
+		})
+	}
+	st.mu.Unlock()
+	if len(revs) == 0 {
+		return nil
+	}
+	// In the order of the batch (reversed above).
+	for i, j := 0, len(revs)-1; i < j; i, j = i+1, j-1 {
+		revs[i], revs[j] = revs[j], revs[i]
+	}
+	return s.Revisions.AppendRevisions(ctx, revs)
+}
+
+// sameValue reports whether a and b are the same answer value (their JSON,
+// in which unset fields are left out and maps are ordered).
+func sameValue(a, b delphi.Value) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// Submitted takes note of an expert's submission of round r: their answers
+// count as submitted from now on (feedback.count: submitted).
+func (s *Service) Submitted(r *delphi.Round, resp *delphi.Response) {
+	s.mu.Lock()
+	st := s.rounds[r.Key()]
+	s.mu.Unlock()
+	if st == nil || resp == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, a := range resp.Answers {
+		st.put(a)
+	}
+}
+
+// Outside returns, per item, whether the expert's latest value lay outside
+// the IQR they could see when they saved it (Judge, kept with the
+// revision): true only where it did.
+func (s *Service) Outside(ctx context.Context, r *delphi.Round, expertID string) (map[string]bool, error) {
+	st, err := s.state(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := map[string]bool{}
+	for k, f := range st.flags {
+		if k.expert == expertID && f.outside {
+			out[k.item] = true
+		}
+	}
+	return out, nil
+}
+
+// View is the panel's current statistics of the items an expert has
+// answered (Feedback).
+type View struct {
+	ComputedAt time.Time `json:"computed_at"`
+	// MinN is the fewest other answers an item's statistics are shown from.
+	MinN int `json:"min_n"`
+	// Items holds an entry for each item of the round the expert has
+	// answered (a value, "cannot judge" included), and none for the others
+	// (anti-anchoring: nothing is shown before one's own answer).
+	Items map[string]ItemStatus `json:"items"`
+}
+
+// Feedback returns the panel's current statistics of each item of round r
+// that the expert has answered, from the other experts' latest answers, and
+// remembers which the expert was shown (a later revision saw the
+// feedback).
+func (s *Service) Feedback(ctx context.Context, sv *delphi.Survey, r *delphi.Round, expertID string) (*View, error) {
+	st, err := s.state(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	def := sv.Definition
+	now := s.now()
+	out := &View{ComputedAt: now, MinN: MinN(def), Items: map[string]ItemStatus{}}
+	for _, ri := range r.Items {
+		id := ri.Item.ID
+		st.mu.Lock()
+		a, ok := st.own(id, expertID)
+		var others []delphi.Answer
+		if ok && !a.Value.Empty() {
+			others = st.others(id, expertID)
+		}
+		st.mu.Unlock()
+		if !ok || a.Value.Empty() {
+			continue
+		}
+		is := status(def, r, ri.Item, others, now)
+		out.Items[id] = is
+		if is.Feedback != nil {
+			st.mu.Lock()
+			fk := flagKey{expertID, id}
+			f := st.flags[fk]
+			f.shown = true
+			st.flags[fk] = f
+			st.mu.Unlock()
+		}
+	}
+	return out, nil
+}
