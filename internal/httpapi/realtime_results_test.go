@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -155,4 +156,50 @@ func (e *env) realtime(as string) *analysis.RealtimeResults {
 		e.t.Fatal(err)
 	}
 	return &r
+}
+
+// TestRealtimeHistoryThroughSaves: the experts' saves append the revisions
+// the history is computed from; a revision after the expert looked at the
+// panel's statistics counts as one after feedback.
+func TestRealtimeHistoryThroughSaves(t *testing.T) {
+	t.Parallel()
+	e, panel := rtEnv(t, 4)
+	a, b, c, d := panel[0], panel[1], panel[2], panel[3]
+	t0 := e.clock.now()
+	for i, s := range []struct {
+		x    *expert
+		body string
+	}{{b, `{"value":4,"seq":1}`}, {c, `{"value":5,"seq":1}`}, {d, `{"value":5,"seq":1}`}, {a, `{"value":2,"seq":1}`}} {
+		e.clock.set(t0.Add(time.Duration(i+1) * time.Minute))
+		rtSave(e, s.x, "r1", s.body)
+	}
+	e.realtimeView(a) // A sees the others' median, 5, …
+	e.clock.set(t0.Add(5 * time.Minute))
+	rtSave(e, a, "r1", `{"value":4,"seq":2}`) // … and moves toward it
+
+	var got analysis.RealtimeResults
+	if err := json.Unmarshal(e.staff("GET", "/api/v1/surveys/"+rtStudy+"/results/realtime", "admin", "", 200), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Revisions != 5 || got.Experts != 4 || got.Count != delphi.CountAll || !got.Live {
+		t.Fatalf("header %+v", got)
+	}
+	r1 := got.Items[0].Rating
+	// {4}; {4,5}; {4,5,5}; {2,4,5,5}: 4.5, Q1 3.5; {4,4,5,5}: 4.5, Q1 4, Q3 5.
+	medians, q1s := []float64{}, []float64{}
+	for _, p := range r1.Points {
+		medians, q1s = append(medians, p.Median.Value), append(q1s, p.Q1.Value)
+	}
+	if !slices.Equal(medians, []float64{4, 4.5, 5, 4.5, 4.5}) || !slices.Equal(q1s, []float64{4, 4.25, 4.5, 3.5, 4}) ||
+		!r1.Points[4].At.Equal(t0.Add(5*time.Minute)) {
+		t.Errorf("points %+v", r1.Points)
+	}
+	// A: 2 → 4 after seeing the others' median 5: toward, by 2.
+	fb := r1.AfterFeedback
+	if fb.Experts != 1 || fb.Revisions != 1 || fb.Toward != 1 || fb.MeanAbsChange.Value != 2 || r1.Revised != 1 {
+		t.Errorf("after feedback %+v", fb)
+	}
+	if st := r1.Stability; st.NPaired != 4 || st.ShareChanged.Value != 0.25 {
+		t.Errorf("first vs last %+v", st)
+	}
 }
