@@ -135,7 +135,7 @@ export function ItemCard({ view, draft, onChange, scales, groups, lang, round, f
           <TextField
             id={justificationId(item.id)}
             label={t('participation.justification')}
-            hint={outside ? t('participation.justificationHint') : undefined}
+            hint={outside ? t(realtime ? 'realtime.justificationHint' : 'participation.justificationHint') : undefined}
             value={draft?.justification ?? ''}
             onChange={(s) => set({ justification: s })}
             disabled={readOnly}
