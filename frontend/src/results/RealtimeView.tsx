@@ -1,13 +1,14 @@
 // The researcher's view of a real-time study (#21): how each item's median
 // and IQR moved while the panel answered, who revised after seeing the
 // feedback, and each expert's first against their last answer.
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import type { PlotOptions } from '@observablehq/plot';
 import { useTranslation, type TFunction } from '../i18n';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { TableWrap } from '../components/TableWrap';
 import type { Plot } from '../components/plot';
 import { formatDateTime } from '../format';
+import { useApiData } from '../hooks';
 import { PlotImage } from './charts';
 import { OutcomeText } from './ItemDetail';
 import { fmtP, fmtShare, fmtStat } from './format';
@@ -44,24 +45,10 @@ export function seriesRows(data: RealtimeResults, def: Definition | undefined): 
 
 /** Loads and shows the analysed revision history of a real-time study. */
 export function RealtimeView({ surveyId, def, labels, lang }: { surveyId: string; def: Definition | undefined; labels: Labels; lang: string }) {
-  const [data, setData] = useState<RealtimeResults>();
-  const [error, setError] = useState<unknown>();
-  const [attempt, setAttempt] = useState(0);
-  useEffect(() => {
-    const ctl = new AbortController();
-    setError(undefined);
-    resultsApi
-      .realtime(surveyId, ctl.signal)
-      .then(setData)
-      .catch((err: unknown) => {
-        if (!ctl.signal.aborted) setError(err);
-      });
-    return () => ctl.abort();
-  }, [surveyId, attempt]);
-
-  if (error != null) return <ErrorAlert error={error} onRetry={() => setAttempt((a) => a + 1)} />;
+  const { data, error, reload } = useApiData((signal) => resultsApi.realtime(surveyId, signal), [surveyId]);
+  if (error != null) return <ErrorAlert error={error} onRetry={reload} />;
   if (!data) return <Loading />;
-  return <RealtimeReport data={data} def={def} labels={labels} lang={lang} onRefresh={() => setAttempt((a) => a + 1)} />;
+  return <RealtimeReport data={data} def={def} labels={labels} lang={lang} onRefresh={reload} />;
 }
 
 export function RealtimeReport({
