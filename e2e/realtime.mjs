@@ -105,7 +105,7 @@ export function realtimeTests(ctx) {
         await page.getByRole('group', { name: r1().text.de, exact: true }).getByRole('radio', { name: /^2 / }).check();
         const panel = card().getByRole('region', { name: new RegExp(de.realtime.title) });
         await panel.getByText(summary('4', '3,5', '4,5', 2), { exact: true }).waitFor();
-        await card().getByText(new RegExp(tr(de, 'realtime.basis', { count: 2, time: 'X' }).split(',')[0])).waitFor();
+        await card().getByText(tr(de, 'realtime.basis', { count: 2, time: 'X' }).split(',')[0]).waitFor(); // "Beruht auf 2 Antworten …", then the time
         await card().getByText(de.realtime.justificationHint).waitFor();
         await a11y(page, 'a real-time item with the panel’s current result');
 
@@ -113,6 +113,7 @@ export function realtimeTests(ctx) {
         await answerByApi('d', 5);
         await card().getByRole('button', { name: de.realtime.refresh }).click();
         await panel.getByText(summary('5', '4', '5', 3), { exact: true }).waitFor();
+        await card().getByText(tr(de, 'realtime.basis', { count: 3, time: 'X' }).split(',')[0]).waitFor();
         const after = await card().textContent();
         assert(!after.includes(summary('4', '3,5', '4,5', 2)), `the old result stays: ${after}`);
       },

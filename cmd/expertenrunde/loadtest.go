@@ -52,6 +52,7 @@ func (m *Main) loadtestFlagSet() *flag.FlagSet {
 	fs.DurationVar(&o.Ingest, "ingest", env("ERLOAD_INGEST", o.Ingest), "length of the batch ingestion phase, whole 160-answer responses per request; 0 skips it (ERLOAD_INGEST)")
 	fs.IntVar(&o.IngestClients, "ingest-clients", o.IngestClients, "clients of the batch ingestion phase")
 	fs.IntVar(&o.IngestExperts, "ingest-experts", envInt(m, "ERLOAD_INGEST_EXPERTS", o.IngestExperts), "experts whose responses the ingestion phase sends in turns (ERLOAD_INGEST_EXPERTS)")
+	fs.DurationVar(&o.Realtime, "realtime", env("ERLOAD_REALTIME", o.Realtime), "length of the real-time phase: the experts of a real-time study save at human pace and fetch the panel's statistics after each save; 0 skips it (ERLOAD_REALTIME)")
 	fs.DurationVar(&o.ScalePhase, "scale-phase", env("ERLOAD_SCALE_PHASE", o.ScalePhase), "length of each phase of the scaling runs (ERLOAD_SCALE_PHASE)")
 	scale := m.Getenv("ERLOAD_SCALE")
 	if scale == "" {

@@ -42,6 +42,10 @@ type Options struct {
 	IngestClients int
 	IngestExperts int
 	Log           io.Writer // progress lines; nil discards
+	// Realtime is the length of the real-time phase (0 skips it): Experts
+	// experts of a real-time study (RealtimeStudy) save at human pace and
+	// fetch the panel's statistics after each save.
+	Realtime time.Duration
 }
 
 // DefaultOptions are the defaults of `make bench`.
@@ -91,6 +95,7 @@ type Report struct {
 	RawErr   string
 	Large    *PhaseResult  // the human pace of Options.Large experts
 	Ingest   *IngestResult // the batch ingestion
+	Realtime *RealtimeResult
 	Scaling  []ScaleResult
 	Total    time.Duration
 	LoadEnd  string // the load average at the end
@@ -182,6 +187,24 @@ func Run(ctx context.Context, srv Server, o Options) (*Report, error) {
 		}
 		o.logf("batch ingestion: %d clients, whole responses of %d experts for %v", o.IngestClients, o.IngestExperts, o.Ingest)
 		rep.Ingest = RunIngest(ctx, ix, o.IngestClients, o.Ingest)
+	}
+
+	if o.Realtime > 0 {
+		rc := NewClient(srv.BaseURL, o.Experts, 0)
+		staff, err := rc.Login(ctx, srv.Email, srv.Password)
+		if err != nil {
+			return rep, err
+		}
+		const id = "loadtest-realtime"
+		if err := staff.ImportStudy(ctx, id+".yaml", RealtimeStudy(id)); err != nil {
+			return rep, fmt.Errorf("the real-time study: %w", err)
+		}
+		rx, rt, err := Prepare(ctx, rc, srv.Email, srv.Password, id, o.Experts, o.logf)
+		if err != nil {
+			return rep, fmt.Errorf("the real-time phase: %w", err)
+		}
+		o.logf("real-time study: %d experts at human pace, the panel's statistics after each save, for %v", o.Experts, o.Realtime)
+		rep.Realtime = RunRealtime(ctx, rx, rt, o.Realtime)
 	}
 
 	// Last: issuing the links of the large panel replaces the links of
@@ -356,6 +379,12 @@ func (r *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "Batch ingestion: %d clients sending whole responses (%d ratings + %d texts of %d characters, one request each) of %d experts for %v: "+
 			"**%.0f answers/s** (%.1f requests/s, p50 / p95 / p99 %s ms, failures %s).\n\n",
 			g.Clients, IngestRatings, IngestTexts, IngestTextLength, g.Experts, g.Duration, g.AnswersPerSecond, g.Requests.PerSecond, pct(g.Requests), ingestFailures(g))
+	}
+	if rt := r.Realtime; rt != nil {
+		fmt.Fprintf(w, "Real-time study (%d ratings, mode realtime): %d experts at human pace, each fetching the panel's statistics after each save, for %v: "+
+			"saves %.1f/s, p50 / p95 / p99 %s ms (failures %s); feedback fetches %.1f/s, p50 / p95 / p99 %s ms (failures %s).\n\n",
+			RealtimeRatings, rt.Phase.Experts, rt.Phase.Duration, rt.Phase.Saves.PerSecond, pct(rt.Phase.Saves), failures(rt.Phase),
+			rt.Feedback.PerSecond, pct(rt.Feedback), counts(rt.Failures))
 	}
 	switch {
 	case r.Raw != nil && r.RawErr == "":

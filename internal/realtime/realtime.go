@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -95,12 +96,28 @@ type state struct {
 	flags   map[flagKey]flags
 	version uint64 // counts the changes made in memory
 
+	// items holds each item's version: the state's version when an answer
+	// to it last changed (or the answers were read); cache, the
+	// statistics computed at an item's version. Experts whose own answers
+	// are alike (the same value, group, draft status, and comment where the
+	// feedback shows comments) see the same statistics, so one computation
+	// serves them all until the item changes.
+	items map[string]uint64
+	cache map[cacheKey]cached
+
 	flagsRead bool
 	readAt    time.Time // when the answers were last read (zero: never)
 	reading   bool      // a read of the answers is under way
 }
 
 type flagKey struct{ expert, item string }
+
+type cacheKey struct{ item, own string }
+
+type cached struct {
+	version uint64
+	status  ItemStatus
+}
 
 // state returns round r's state, reading what it lacks or what is older
 // than the TTL from the database.
@@ -112,7 +129,7 @@ func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
 	}
 	st := s.rounds[key]
 	if st == nil {
-		st = &state{answers: map[string]map[string]entry{}, flags: map[flagKey]flags{}}
+		st = &state{answers: map[string]map[string]entry{}, flags: map[flagKey]flags{}, items: map[string]uint64{}, cache: map[cacheKey]cached{}}
 		s.rounds[key] = st
 	}
 	s.mu.Unlock()
@@ -182,6 +199,13 @@ func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
 			}
 		}
 	}
+	st.version++
+	for item := range fresh {
+		st.items[item] = st.version
+	}
+	for item := range st.answers {
+		st.items[item] = st.version
+	}
 	st.answers, st.readAt = fresh, now
 	return st, nil
 }
@@ -195,6 +219,7 @@ func (st *state) put(a delphi.Answer) {
 		st.answers[a.ItemID] = m
 	}
 	m[a.ExpertID] = entry{answer: a, version: st.version}
+	st.items[a.ItemID] = st.version
 }
 
 // others returns the latest answers to item of every expert but expertID
@@ -208,6 +233,45 @@ func (st *state) others(item, expertID string) []delphi.Answer {
 		}
 	}
 	return out
+}
+
+// status returns the panel's statistics of item it as expertID sees them
+// (the others' latest answers), from the cache while the item is
+// unchanged. st.mu is not held.
+func (st *state) status(def *delphi.Definition, r *delphi.Round, it delphi.Item, expertID string, now time.Time) ItemStatus {
+	st.mu.Lock()
+	key := cacheKey{item: it.ID, own: ownKey(def, st.answers[it.ID][expertID])}
+	version := st.items[it.ID]
+	if c, ok := st.cache[key]; ok && c.version == version {
+		st.mu.Unlock()
+		return c.status
+	}
+	others := st.others(it.ID, expertID)
+	st.mu.Unlock()
+	out := status(def, r, it, others, now)
+	st.mu.Lock()
+	if c, ok := st.cache[key]; !ok || c.version <= version {
+		st.cache[key] = cached{version: version, status: out}
+	}
+	st.mu.Unlock()
+	return out
+}
+
+// ownKey describes what of an expert's own answer e the statistics of the
+// others depend on (leaving it out of the panel's answers): its value,
+// group and draft status, and its texts where the feedback shows comments.
+// The empty entry (no answer) has a key of its own.
+func ownKey(def *delphi.Definition, e entry) string {
+	a := e.answer
+	if a.ExpertID == "" {
+		return ""
+	}
+	v, _ := json.Marshal(a.Value)
+	k := fmt.Sprintf("%s\x00%s\x00%t", v, a.Group, a.Draft)
+	if def.Rounds.Feedback.Comments {
+		k += "\x00" + a.Comment + "\x00" + a.Justification
+	}
+	return k
 }
 
 // own returns the expert's latest answer to item (st.mu is held).
@@ -273,10 +337,7 @@ func (s *Service) Judge(ctx context.Context, sv *delphi.Survey, r *delphi.Round,
 		if !ok || a.Value.Empty() {
 			continue
 		}
-		st.mu.Lock()
-		others := st.others(a.ItemID, a.ExpertID)
-		st.mu.Unlock()
-		if f := status(def, r, ri.Item, others, now).Feedback; f != nil {
+		if f := st.status(def, r, ri.Item, a.ExpertID, now).Feedback; f != nil {
 			out[k] = len(f.OutsideIQR(a.Value)) > 0
 		}
 	}
@@ -408,15 +469,11 @@ func (s *Service) Feedback(ctx context.Context, sv *delphi.Survey, r *delphi.Rou
 		id := ri.Item.ID
 		st.mu.Lock()
 		a, ok := st.own(id, expertID)
-		var others []delphi.Answer
-		if ok && !a.Value.Empty() {
-			others = st.others(id, expertID)
-		}
 		st.mu.Unlock()
 		if !ok || a.Value.Empty() {
 			continue
 		}
-		is := status(def, r, ri.Item, others, now)
+		is := st.status(def, r, ri.Item, expertID, now)
 		out.Items[id] = is
 		if is.Feedback != nil {
 			st.mu.Lock()
