@@ -158,6 +158,7 @@ type rtSeries struct {
 	revised  []bool // changed an answer given before
 	touched  []int  // experts whose answer may have changed at this moment
 	isTouchd []bool
+	scratch  []float64 // values, reused from point to point
 }
 
 func (s *rtSeries) touch(e int) {
@@ -169,13 +170,14 @@ func (s *rtSeries) touch(e int) {
 
 // othersMedian is the median of the counted values of every expert but e.
 func (s *rtSeries) othersMedian(e int, typ int) (float64, bool) {
-	xs := make([]float64, 0, len(s.cur))
+	xs := s.scratch[:0]
 	for i, c := range s.cur {
 		if i != e && c.kind == entryValue {
 			xs = append(xs, c.x)
 		}
 	}
 	slices.Sort(xs)
+	s.scratch = xs
 	return stats.Quantile(xs, 0.5, typ)
 }
 
@@ -199,7 +201,7 @@ func (s *rtSeries) settle(at time.Time, counted []bool) {
 	if changes == 0 {
 		return
 	}
-	var values []float64
+	values := s.scratch[:0]
 	abstain := 0
 	for _, c := range s.cur {
 		switch c.kind {
@@ -209,7 +211,8 @@ func (s *rtSeries) settle(at time.Time, counted []bool) {
 			abstain++
 		}
 	}
-	sum := stats.Describe(values, abstain, s.opt)
+	s.scratch = values
+	sum := stats.Describe(values, abstain, s.opt) // copies values
 	p := RealtimePoint{At: at, Changes: changes, N: sum.N, Abstentions: sum.Abstentions,
 		Median: sum.Median, Q1: sum.Q1, Q3: sum.Q3, IQR: sum.IQR}
 	if s.outcome != nil {
