@@ -31,6 +31,7 @@ import { cycleTests } from './cycle.mjs';
 import { staffWalkTests } from './staffwalk.mjs';
 import { participationTests } from './participation.mjs';
 import { realtimeTests } from './realtime.mjs';
+import { realtimeResultsTests } from './realtime-results.mjs';
 import { SmtpCatcher } from './smtp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -400,6 +401,11 @@ for (const [name, fn] of staffWalkTests(cycleCtx)) {
 
 // The real-time mode on a study of its own (realtime.mjs): feedback after one's own answer.
 for (const [name, fn] of realtimeTests(cycleCtx)) {
+  test(name, fn);
+}
+
+// The researcher's side of the real-time mode (realtime-results.mjs): the history tab.
+for (const [name, fn] of realtimeResultsTests(cycleCtx)) {
   test(name, fn);
 }
 

@@ -42,6 +42,7 @@ func (m *Main) services() *services {
 	}
 	st, now, cfg := m.store, m.Now, m.Config
 	res := &results.Service{Surveys: st, Rounds: st, Responses: st, Snapshots: st, Now: now, LiveTTL: 5 * time.Second}
+	res.Revisions = st // the revision history of real-time studies
 	flow := &panelflow.Service{Surveys: st, Rounds: st, Responses: st, Experts: st, Mail: st, Results: res}
 	life := &rounds.Service{Surveys: st, Rounds: st, Results: res, Responses: st, Audit: st, Now: now, Logger: m.logger}
 	rep := &reporting.Service{Surveys: st, Rounds: st, Protocols: st, Audit: st, Version: Version, Now: now,
@@ -63,6 +64,7 @@ func (m *Main) services() *services {
 		},
 		reporting: rep,
 	}
+	m.svc.export.Realtime = res // the real-time sheets
 	if m.mailer != nil {
 		m.svc.mailing.Notifier = m.mailer
 	}

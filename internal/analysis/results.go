@@ -264,23 +264,10 @@ func Compute(in Input) *RoundResults {
 		RuleSets:    RuleSetInfos(def),
 	}
 
-	section := map[string]string{}
-	position := map[string]int{}
-	for _, s := range def.Sections {
-		for _, it := range s.Items {
-			section[it.ID] = s.ID
-			position[it.ID] = len(position)
-		}
-	}
-	extra := len(position)
-	for _, it := range in.Items {
-		pos, ok := position[it.ID]
-		if !ok {
-			pos = extra
-			extra++
-		}
+	section, position := placeItems(def, in.Items)
+	for i, it := range in.Items {
 		r := c.item(it, cur[it.ID], prev[it.ID])
-		r.SectionID, r.Position = section[it.ID], pos
+		r.SectionID, r.Position = section[i], position[i]
 		for _, a := range all[it.ID] {
 			switch {
 			case a.Value.Empty():

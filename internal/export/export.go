@@ -59,6 +59,11 @@ type Input struct {
 	// for the bundle's protocol.json (nil before round 1 opened).
 	Protocol   *delphi.Protocol
 	Deviations []delphi.Deviation
+	// Realtime and Revisions, optional, are a real-time study's analysed
+	// revision history and the revisions (Sources.Realtime): the sheets
+	// "Verlauf", "Überarbeitungen" and "Revisionen"; nil leaves them out.
+	Realtime  *analysis.RealtimeResults
+	Revisions []delphi.Revision
 }
 
 // PanelComposition counts the panel per expert group (group id → count).

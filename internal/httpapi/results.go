@@ -23,6 +23,7 @@ func (h *ResultsHandler) routes() []route {
 		{fiber.MethodGet, "/surveys/:id/rounds/:n/transitions", staff, h.transitions},
 		{fiber.MethodGet, "/surveys/:id/results/overview", staff, h.overview},
 		{fiber.MethodGet, "/surveys/:id/rounds/:n/sensitivity", staff, h.sensitivity},
+		{fiber.MethodGet, "/surveys/:id/results/realtime", staff, h.realtime},
 	}
 }
 

@@ -51,11 +51,13 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 		experts = st
 	}
 	res := &results.Service{Surveys: st, Rounds: st, Responses: responses, Snapshots: st, Now: now, LiveTTL: 5 * time.Second}
+	res.Revisions = st // the revision history of real-time studies
 	life := &rounds.Service{Surveys: st, Rounds: st, Results: res, Responses: responses, Audit: st, Now: now, Logger: w.logger}
 	pan := &panel.Service{Experts: experts, Responses: responses, Audit: st, BaseURL: w.baseURL, Now: now}
 	mails := &mailing.Service{Experts: experts, Rounds: st, Responses: responses, Audit: st, BaseURL: w.baseURL, SMTPEnabled: w.smtp, Now: now, Notifier: w.mailer}
 	flow := &panelflow.Service{Surveys: st, Rounds: st, Responses: responses, Experts: experts, Results: res}
 	src := export.Sources{Surveys: st, Results: res, Responses: responses, Experts: experts, Flow: flow}
+	src.Realtime = res
 	d := httpapi.Deps{
 		Surveys: st, Audit: st, DB: st, Logger: w.logger, Now: now, UI: w.ui,
 		SignIn: &session.Service{Users: users, Sessions: st, Experts: experts, ExpertSessions: st, Surveys: st, Limiter: st,

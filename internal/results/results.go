@@ -50,6 +50,9 @@ type Service struct {
 	// this long (by its computed_at); concurrent requests always share one.
 	// Zero computes afresh for every call.
 	LiveTTL time.Duration
+	// Revisions reads the revision history of real-time studies
+	// (Realtime); nil: not available.
+	Revisions delphi.RevisionStore
 
 	mu   sync.Mutex
 	live map[liveKey]*liveEntry

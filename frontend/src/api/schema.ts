@@ -2606,6 +2606,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/surveys/{id}/results/realtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The revision history of a real-time study, analysed
+         * @description analysis.Realtime over the study's revisions (mode: realtime): per rating, criterion and numeric item the panel's n, median, Q1, Q3, IQR and primary consensus outcome after each moment a counted answer changed (revisions at the same time applied together; feedback.count decides whose answers count: with submitted an expert counts from their first submission on), how many experts revised after seeing the feedback and whether toward the other experts' median, and the stability of each expert's first versus last answer. Live while the round is open, as of the close once it is closed. Other item types are listed with covered false. No expert id or pseudonym. Staff of the study; others get 404. A study in rounds gets 409 with reason not_realtime; a real-time study whose round was never opened 409. See docs/ANALYSIS.md.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RealtimeResults"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4167,6 +4212,88 @@ export interface components {
                 [key: string]: components["schemas"]["RealtimeItem"];
             };
         };
+        RealtimeResults: {
+            survey_id: string;
+            version: string;
+            /** Format: date-time */
+            computed_at: string;
+            /** @description true while the round is open */
+            live: boolean;
+            quantile_type: number;
+            /**
+             * @description feedback.count applied
+             * @enum {string}
+             */
+            count: "submitted" | "all";
+            /** @description stored revisions of the round's items */
+            revisions: number;
+            /** @description experts with at least one revision */
+            experts: number;
+            /** @description of them, those who count (all with count all; with submitted those who submitted) */
+            counted: number;
+            items: components["schemas"]["RealtimeHistoryItem"][];
+        };
+        RealtimeHistoryItem: {
+            item_id: string;
+            type: string;
+            section_id: string;
+            position: number;
+            /** @description false for item types the analysis does not cover (choice, ranking, text) */
+            covered: boolean;
+            /** @description stored revisions of the item, counted or not */
+            revisions: number;
+            rating?: components["schemas"]["RealtimeSeries"];
+            criteria?: components["schemas"]["RealtimeCriterion"][];
+            numeric?: components["schemas"]["RealtimeSeries"];
+        };
+        RealtimeSeries: {
+            points: components["schemas"]["RealtimePoint"][];
+            /** @description counted experts whose last answer is a value or an abstention */
+            experts: number;
+            /** @description counted experts who changed an answer they had given, after feedback or not */
+            revised: number;
+            after_feedback: components["schemas"]["FeedbackRevisions"];
+            stability: components["schemas"]["Stability"];
+        };
+        RealtimeCriterion: {
+            criterion_id: string;
+            points: components["schemas"]["RealtimePoint"][];
+            /** @description counted experts whose last answer is a value or an abstention */
+            experts: number;
+            /** @description counted experts who changed an answer they had given, after feedback or not */
+            revised: number;
+            after_feedback: components["schemas"]["FeedbackRevisions"];
+            stability: components["schemas"]["Stability"];
+        };
+        RealtimePoint: {
+            /** Format: date-time */
+            at: string;
+            /** @description counted experts whose answer changed at this moment */
+            changes: number;
+            n: number;
+            abstentions: number;
+            median: components["schemas"]["Num"];
+            q1: components["schemas"]["Num"];
+            q3: components["schemas"]["Num"];
+            iqr: components["schemas"]["Num"];
+            /**
+             * @description the primary rule's outcome; absent for a numeric item without consensus_numeric
+             * @enum {string}
+             */
+            outcome?: "consensus_in" | "consensus_out" | "none";
+        };
+        /** @description Counted experts who changed an answer after seeing the item's feedback, and how they moved from their answer before the first such revision to their last answer, against the other experts' median just before it. */
+        FeedbackRevisions: {
+            experts: number;
+            revisions: number;
+            toward_median: number;
+            away_from_median: number;
+            same_distance: number;
+            /** @description the answer before or the last answer is no value, or the others had no median */
+            not_comparable: number;
+            /** @description mean |last − before| of the comparable experts */
+            mean_abs_change: components["schemas"]["Num"];
+        };
     };
     responses: {
         /** @description An error */
@@ -4244,4 +4371,6 @@ export const flowRoundStatusValues: ReadonlyArray<FlattenedDeepRequired<componen
 export const mannWhitneyMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MannWhitney"]["method"]> = ["exact", "normal", ""];
 export const reportEntryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportEntry"]["status"]> = ["from_data", "needs_author"];
 export const reportFactsStopValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportFacts"]["stop"]> = ["running", "planned_reached", "rule_met"];
+export const realtimeResultsCountValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RealtimeResults"]["count"]> = ["submitted", "all"];
+export const realtimePointOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RealtimePoint"]["outcome"]> = ["consensus_in", "consensus_out", "none"];
 export type operations = Record<string, never>;

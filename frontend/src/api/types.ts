@@ -123,3 +123,9 @@ export type ProtocolView = S['ProtocolView'];
 export type Deviation = S['Deviation'];
 export type Report = S['Report'];
 export type ReportEntry = S['ReportEntry'];
+// Real-time studies: the analysed revision history
+export type RealtimeResults = S['RealtimeResults'];
+export type RealtimeHistoryItem = S['RealtimeHistoryItem'];
+export type RealtimeSeries = S['RealtimeSeries'];
+export type RealtimePoint = S['RealtimePoint'];
+export type FeedbackRevisions = S['FeedbackRevisions'];

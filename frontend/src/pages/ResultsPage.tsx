@@ -12,6 +12,7 @@ import { RankingsView } from '../results/RankingsView';
 import { SensitivityView } from '../results/SensitivityView';
 import { AttritionView } from '../results/AttritionView';
 import { FlowView } from '../results/FlowView';
+import { RealtimeView } from '../results/RealtimeView';
 import { fmtRatio } from '../results/format';
 import { makeLabels } from '../results/labels';
 import '../results/results.css';
@@ -19,7 +20,7 @@ import type { ResponseRates, ResultsRound, RoundResults } from '../api/types';
 import { POLL_MS, useResults } from '../results/useResults';
 import { baseLang, localized } from '../text';
 
-const VIEWS = ['board', 'divergence', 'rankings', 'sensitivity', 'flow', 'attrition'] as const;
+const VIEWS = ['board', 'divergence', 'rankings', 'sensitivity', 'flow', 'attrition', 'realtime'] as const;
 type View = (typeof VIEWS)[number];
 
 /** The researcher dashboard of one study: board, item detail, group divergence, rankings. */
@@ -40,7 +41,10 @@ export function ResultsPage() {
     .filter((r): r is RoundResults => !!r)
     .sort((a, b) => a.round - b.round);
   const latest = loaded[loaded.length - 1];
-  const view: View = (VIEWS as readonly string[]).includes(params.get('view') ?? '') ? (params.get('view') as View) : 'board';
+  // A real-time study (mode: realtime) has the history view as well.
+  const realtime = (def as { mode?: string } | undefined)?.mode === 'realtime';
+  const asked = (VIEWS as readonly string[]).includes(params.get('view') ?? '') ? (params.get('view') as View) : 'board';
+  const view: View = asked === 'realtime' && !realtime ? 'board' : asked;
   const item = params.get('item');
   const chosenRound = Number(params.get('round'));
   const selected = loaded.find((r) => r.round === chosenRound) ?? latest;
@@ -124,6 +128,7 @@ export function ResultsPage() {
                 <Tab id="sensitivity">{t('results.tabs.sensitivity')}</Tab>
                 <Tab id="flow">{t('results.tabs.flow')}</Tab>
                 <Tab id="attrition">{t('results.tabs.attrition')}</Tab>
+                {realtime && <Tab id="realtime">{t('results.tabs.realtime')}</Tab>}
               </TabList>
               <TabPanel id="board">
                 <ConsensusBoard board={board} labels={labels} lang={lang} onOpenItem={openItem} />
@@ -134,6 +139,11 @@ export function ResultsPage() {
               <TabPanel id="attrition">
                 <AttritionView surveyId={id} labels={labels} lang={lang} />
               </TabPanel>
+              {realtime && (
+                <TabPanel id="realtime">
+                  <RealtimeView surveyId={id} def={def} labels={labels} lang={lang} />
+                </TabPanel>
+              )}
               {(['divergence', 'rankings', 'sensitivity'] as const).map((v) => (
                 <TabPanel id={v} key={v}>
                   {selected && (

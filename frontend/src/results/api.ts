@@ -1,6 +1,6 @@
 // Calls of the results API; the shared client (../api) does the fetching.
 import { ApiError, request } from '../api';
-import type { Board, ResponseRates, RoundResults, Sensitivity, Transitions } from '../api/types';
+import type { Board, RealtimeResults, ResponseRates, RoundResults, Sensitivity, Transitions } from '../api/types';
 
 const base = (id: string) => `/api/v1/surveys/${encodeURIComponent(id)}`;
 
@@ -13,6 +13,8 @@ export const resultsApi = {
   /** The threshold sensitivity report of round n. */
   sensitivity: (id: string, n: number, signal?: AbortSignal) =>
     request<Sensitivity>('GET', `${base(id)}/rounds/${n}/sensitivity`, { signal }),
+  /** The analysed revision history of a real-time study. */
+  realtime: (id: string, signal?: AbortSignal) => request<RealtimeResults>('GET', `${base(id)}/results/realtime`, { signal }),
   /** The response rates of a round; undefined when the server has no progress endpoint (404). */
   progress: async (id: string, n: number, signal?: AbortSignal): Promise<ResponseRates | undefined> => {
     try {
