@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
+	"github.com/expertenrunde/expertenrunde/internal/arguments"
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
@@ -31,6 +32,7 @@ type services struct {
 	export        *export.Service
 	flow          *panelflow.Service
 	reporting     *reporting.Service
+	arguments     *arguments.Service
 }
 
 // services builds the services on m.store (once). The mail dispatcher, when
@@ -62,6 +64,8 @@ func (m *Main) services() *services {
 		},
 		reporting: rep,
 	}
+	m.svc.arguments = &arguments.Service{Rounds: life, Arguments: st, Responses: st, Limiter: st, Audit: st, Now: now}
+	m.svc.export.Arguments = m.svc.arguments
 	if m.mailer != nil {
 		m.svc.mailing.Notifier = m.mailer
 	}

@@ -87,6 +87,11 @@ type Definition struct {
 	// ConsensusAlternatives are named rule sets shown beside the primary
 	// one; see RuleSets.
 	ConsensusAlternatives []RuleSet `json:"consensus_alternatives,omitempty" yaml:"consensus_alternatives,omitempty"`
+
+	// Arguments turns on anonymous pro/con arguments between rounds
+	// (argument.go); ArgumentOptions tunes them (nil: the defaults).
+	Arguments       bool             `json:"arguments,omitempty" yaml:"arguments,omitempty"`
+	ArgumentOptions *ArgumentOptions `json:"argument_options,omitempty" yaml:"argument_options,omitempty"`
 }
 
 // Contact is the coordinators' contact.

@@ -59,6 +59,9 @@ type Input struct {
 	// for the bundle's protocol.json (nil before round 1 opened).
 	Protocol   *delphi.Protocol
 	Deviations []delphi.Deviation
+	// Arguments, optional, are the study's arguments between rounds with
+	// their ratings: the workbook's sheet "Argumente" (hidden ones marked).
+	Arguments []delphi.RatedArgument
 }
 
 // PanelComposition counts the panel per expert group (group id → count).
