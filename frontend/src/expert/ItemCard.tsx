@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 import { useTranslation } from '../i18n';
 import { localized, localizedLang } from '../text';
 import { FeedbackPanel } from './FeedbackPanel';
@@ -28,6 +28,10 @@ export interface ItemCardProps {
   minGroupN: number;
   /** The expert's pseudonym: seeds the options' order of their own (rankings). */
   seed?: string;
+  /** Arguments between rounds: the previous round's top arguments, shown with the feedback. */
+  topArguments?: ReactNode;
+  /** Arguments between rounds: the open round's arguments on the item, after the answer. */
+  arguments?: ReactNode;
 }
 
 /** The id of an item's justification field (the submit page links to it). */
@@ -46,7 +50,7 @@ export function justificationId(itemId: string): string {
  * included) or by "keep my answer", so an untouched item is never mistaken
  * for a confirmed one.
  */
-export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, needsJustification, readOnly, error, minGroupN, seed }: ItemCardProps) {
+export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, needsJustification, readOnly, error, minGroupN, seed, topArguments, arguments: args }: ItemCardProps) {
   const { t } = useTranslation();
   const hid = useId();
   const { item } = view;
@@ -95,7 +99,9 @@ export function ItemCard({ view, draft, onChange, scales, groups, lang, round, f
           own={previous ?? undefined}
           minGroupN={minGroupN}
           itemHeading={hid}
-        />
+        >
+          {topArguments}
+        </FeedbackPanel>
       )}
       {!fb && view.feedback_hidden && <p className="muted small q-feedback-hidden">{t('participation.feedbackHidden')}</p>}
       <div className="q-answer">
@@ -144,6 +150,7 @@ export function ItemCard({ view, draft, onChange, scales, groups, lang, round, f
             {error}
           </p>
         )}
+        {args}
       </div>
     </article>
   );

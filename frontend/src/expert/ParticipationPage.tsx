@@ -9,6 +9,7 @@ import { baseLang, localized } from '../text';
 import { participationApi, type ParticipationApi } from './api';
 import './expert.css';
 import { ItemCard, justificationId } from './ItemCard';
+import { useArguments } from '../arguments/useArguments';
 import type { SaveState } from './outbox';
 import { isAnswered, keepable, needingJustification, useParticipantActions, useParticipation, useQuestionnaire } from './participationState';
 
@@ -209,6 +210,7 @@ function Questionnaire({
   const { state, change, setView, submit } = useQuestionnaire(data, client, reconnect, t);
   const { view, drafts, saveState, itemErrors, released, needs, submitted, submitError, missingJustification, submitting, justSubmitted } = state;
   const mainHeading = useRef<HTMLHeadingElement>(null);
+  const argumentSlots = useArguments(round.number, survey.groups, lang);
 
   useEffect(() => {
     mainHeading.current?.focus();
@@ -360,6 +362,8 @@ function Questionnaire({
             error={itemErrors[v.item.id]}
             minGroupN={survey.feedback.min_group_n}
             seed={data.expert.pseudonym}
+            topArguments={argumentSlots.top(v)}
+            arguments={argumentSlots.box(v, readOnly)}
           />
         ))}
         <p className="pager">

@@ -12,6 +12,8 @@ import { RankingsView } from '../results/RankingsView';
 import { SensitivityView } from '../results/SensitivityView';
 import { AttritionView } from '../results/AttritionView';
 import { FlowView } from '../results/FlowView';
+import { StaffArguments } from '../arguments/StaffArguments';
+import { isWriter, useStaff } from '../components/StaffLayout';
 import { fmtRatio } from '../results/format';
 import { makeLabels } from '../results/labels';
 import '../results/results.css';
@@ -30,6 +32,8 @@ export function ResultsPage() {
   const [params, setParams] = useSearchParams();
   const { data, error, loading, refresh } = useResults(id);
   const roundSelect = useId();
+  const staffUser = useStaff()?.user;
+  const canModerate = staffUser ? isWriter(staffUser) : false;
 
   const def = data.survey?.definition;
   const labels = makeLabels(def, lang, data.survey?.rule_text);
@@ -114,6 +118,7 @@ export function ResultsPage() {
                 labels={labels}
                 lang={lang}
               />
+              {def?.arguments && <StaffArguments surveyId={id} itemId={item} labels={labels} lang={lang} canModerate={canModerate} />}
             </>
           ) : (
             <Tabs selectedKey={view} onSelectionChange={(k) => set({ view: String(k) })}>
