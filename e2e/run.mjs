@@ -15,6 +15,7 @@
 //   E2E_SCREENSHOTS=1  also save screenshots to ../docs/screenshots/
 //   E2E_SCREENSHOT_DIR  another folder for them
 //   E2E_KEEP=1      keep the temp data dir and server log
+//   E2E_ONLY=REGEX  run only the tests whose name matches (e.g. "^arguments:")
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +30,7 @@ import { axeSummary, checkA11y } from './axe.mjs';
 import { cycleTests } from './cycle.mjs';
 import { staffWalkTests } from './staffwalk.mjs';
 import { participationTests } from './participation.mjs';
+import { argumentsTests } from './arguments.mjs';
 import { SmtpCatcher } from './smtp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -40,6 +42,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS === '1';
 const SHOT_DIR = path.resolve(here, process.env.E2E_SCREENSHOT_DIR || '../docs/screenshots');
 const KEEP = process.env.E2E_KEEP === '1';
+const ONLY = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
 const EMAIL = 'admin@example.org';
 const PASSWORD = 'e2e-' + randomBytes(12).toString('hex');
 // Safety nets, not measures of speed: every wait ends on its event (a page
@@ -395,6 +398,11 @@ for (const [name, fn] of staffWalkTests(cycleCtx)) {
   test(name, fn);
 }
 
+// Arguments between rounds on a study of their own (arguments.mjs).
+for (const [name, fn] of argumentsTests(cycleCtx)) {
+  test(name, fn);
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -469,6 +477,7 @@ async function main() {
 
   try {
     for (const t of tests) {
+      if (ONLY && !ONLY.test(t.name)) continue;
       if (!setupOk) {
         failed++;
         log(`not ok - ${t.name} # setup failed`);
