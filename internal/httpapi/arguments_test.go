@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/expertenrunde/expertenrunde/internal/arguments"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 )
 
@@ -372,4 +373,30 @@ func TestArgumentsModerationFeedbackAndExport(t *testing.T) {
 	if !found {
 		t.Errorf("the hidden argument is not in the export: %v", rows)
 	}
+}
+
+// TestArgumentsRateLimit: posts, edits, withdrawals and ratings count
+// against one per-expert limit, which holds under parallel requests.
+func TestArgumentsRateLimit(t *testing.T) {
+	a := newArgEnv(t)
+	x, y := a.experts[0], a.experts[1]
+	p := a.post(x, `{"item_id":"r1","stance":"pro","text":"Pro"}`) // one of the limit
+	const n = 70
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			statuses[i], _ = a.call("PUT", "/api/v1/participation/arguments/"+p.ID, x.jwt, `{"stance":"pro","text":"Pro"}`)
+		})
+	}
+	wg.Wait()
+	counts := map[int]int{}
+	for _, s := range statuses {
+		counts[s]++
+	}
+	if counts[200] != arguments.RateLimit-1 || counts[429] != n-arguments.RateLimit+1 {
+		t.Errorf("parallel edits: %v, want %d × 200 and %d × 429", counts, arguments.RateLimit-1, n-arguments.RateLimit+1)
+	}
+	// Another expert has a limit of their own.
+	a.expertArg(y, "POST", "/api/v1/participation/arguments/"+p.ID+"/rating", `{"value":3}`, 200)
 }
