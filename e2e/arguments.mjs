@@ -18,6 +18,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { escapeRe, tr } from './cycle.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const STUDY_FILE = path.join(here, 'fixtures/arguments-study.yaml');
@@ -32,20 +33,6 @@ const TEXT = {
   benCon: '=HYPERLINK("http://example.org") Der Markt regelt das schneller.',
 };
 const HIDE_REASON = 'Enthält eine Unterstellung gegen eine Person.';
-
-/** Fills {{placeholders}}; picks key_one/key_other for a count. */
-function tr(texts, key, vars = {}) {
-  let node = texts;
-  const parts = key.split('.');
-  const last = parts.pop();
-  for (const p of parts) node = node[p];
-  let s = node[last];
-  if (s === undefined && 'count' in vars) s = node[`${last}_${vars.count === 1 ? 'one' : 'other'}`];
-  if (typeof s !== 'string') throw new Error(`no text ${key}`);
-  return s.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k) => String(vars[k]));
-}
-
-const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** An API call as staff (Bearer) or anonymous; returns the decoded body, failing on another status. */
 async function api(ctx, method, url, { token, body, type = 'application/json', want = 200 } = {}) {

@@ -32,7 +32,7 @@ const XSS = '<img src=x onerror=alert(1)><script>alert(2)</script>';
 const JUSTIFICATION = 'Bei uns fährt der Rufbus kaum jemand; das Geld fehlt anderswo.';
 
 /** Fills {{placeholders}}; picks key_one/key_other for a count. */
-function tr(texts, key, vars = {}) {
+export function tr(texts, key, vars = {}) {
   let node = texts;
   const parts = key.split('.');
   const last = parts.pop();
@@ -43,7 +43,7 @@ function tr(texts, key, vars = {}) {
   return s.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k) => String(vars[k]));
 }
 
-const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Returns [name, fn] pairs. ctx: { s (base, browser slot), waitMs (the

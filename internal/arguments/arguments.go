@@ -341,12 +341,7 @@ func (s *Service) Edit(ctx context.Context, e Expert, id string, in Input) (*Pan
 			return nil, err
 		}
 	}
-	cur, err := s.round(ctx, e.Survey, r.Number)
-	if err != nil {
-		return nil, err
-	}
-	v := cur.panel(a, e.Expert.ID)
-	return &v, nil
+	return s.view(ctx, e, a)
 }
 
 // Withdraw deletes the expert's own argument of the open round with its
@@ -395,7 +390,13 @@ func (s *Service) Rate(ctx context.Context, e Expert, id string, value int) (*Pa
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.round(ctx, e.Survey, r.Number)
+	return s.view(ctx, e, a)
+}
+
+// view returns the argument a of the current round as the expert sees it
+// now, with its ratings.
+func (s *Service) view(ctx context.Context, e Expert, a *delphi.Argument) (*PanelArgument, error) {
+	cur, err := s.round(ctx, e.Survey, a.Round)
 	if err != nil {
 		return nil, err
 	}
@@ -430,22 +431,11 @@ func (s *Service) List(ctx context.Context, sv *delphi.Survey, n int) ([]StaffAr
 // their ratings' summaries, ordered by round, then creation: what the
 // export's arguments sheet lists. Hidden arguments are included.
 func (s *Service) Rated(ctx context.Context, sv *delphi.Survey, n int) ([]delphi.RatedArgument, error) {
-	args, err := s.Arguments.ListArguments(ctx, sv.ID, n)
+	ra, err := s.load(ctx, sv.ID, n)
 	if err != nil {
 		return nil, err
 	}
-	ratings, err := s.Arguments.ListArgumentRatings(ctx, sv.ID, n)
-	if err != nil {
-		return nil, err
-	}
-	by := map[string][]int{}
-	for _, r := range ratings {
-		by[r.ArgumentID] = append(by[r.ArgumentID], r.Value)
-	}
-	out := make([]delphi.RatedArgument, len(args))
-	for i, a := range args {
-		out[i] = delphi.RatedArgument{Argument: a, Ratings: delphi.SummarizeRatings(by[a.ID])}
-	}
+	out := ra.rated()
 	slices.SortStableFunc(out, func(a, b delphi.RatedArgument) int { return cmp.Compare(a.Round, b.Round) })
 	return out, nil
 }
@@ -517,12 +507,14 @@ type roundArguments struct {
 	groupsShow bool
 }
 
-func (s *Service) round(ctx context.Context, sv *delphi.Survey, n int) (*roundArguments, error) {
-	args, err := s.Arguments.ListArguments(ctx, sv.ID, n)
+// load reads the study's arguments of round n (every round for 0) with
+// their ratings.
+func (s *Service) load(ctx context.Context, surveyID string, n int) (*roundArguments, error) {
+	args, err := s.Arguments.ListArguments(ctx, surveyID, n)
 	if err != nil {
 		return nil, err
 	}
-	ratings, err := s.Arguments.ListArgumentRatings(ctx, sv.ID, n)
+	ratings, err := s.Arguments.ListArgumentRatings(ctx, surveyID, n)
 	if err != nil {
 		return nil, err
 	}
@@ -530,14 +522,20 @@ func (s *Service) round(ctx context.Context, sv *delphi.Survey, n int) (*roundAr
 	for _, r := range ratings {
 		out.ratings[r.ArgumentID] = append(out.ratings[r.ArgumentID], r)
 	}
-	if len(args) == 0 || len(sv.Definition.Groups) == 0 {
-		return out, nil
+	return out, nil
+}
+
+// round is load for round n with the group rule of the panel's view.
+func (s *Service) round(ctx context.Context, sv *delphi.Survey, n int) (*roundArguments, error) {
+	out, err := s.load(ctx, sv.ID, n)
+	if err != nil || len(out.args) == 0 || len(sv.Definition.Groups) == 0 {
+		return out, err
 	}
 	responses, err := s.Responses.ListResponses(ctx, sv.ID, n)
 	if err != nil {
 		return nil, err
 	}
-	out.groupsShow = GroupsShown(sv.Definition, responses, args)
+	out.groupsShow = GroupsShown(sv.Definition, responses, out.args)
 	return out, nil
 }
 

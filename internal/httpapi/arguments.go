@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,12 +22,26 @@ type ArgumentHandler struct {
 }
 
 func (h *ArgumentHandler) routes() []route {
+	type ctx = context.Context
+	type svc = arguments.Service
+	type expert = arguments.Expert
+	type none = struct{}
 	return []route{
-		{fiber.MethodGet, "/participation/arguments", public, h.experts.expert(h.panel)},
-		{fiber.MethodPost, "/participation/arguments", public, h.experts.expert(h.post)},
-		{fiber.MethodPut, "/participation/arguments/:argumentId", public, h.experts.expert(h.edit)},
-		{fiber.MethodDelete, "/participation/arguments/:argumentId", public, h.experts.expert(h.withdraw)},
-		{fiber.MethodPost, "/participation/arguments/:argumentId/rating", public, h.experts.expert(h.rate)},
+		{fiber.MethodGet, "/participation/arguments", public, expertRoute(h, fiber.StatusOK, func(c ctx, s *svc, e expert, _ string, _ none) (any, error) {
+			return s.Panel(c, e)
+		})},
+		{fiber.MethodPost, "/participation/arguments", public, expertRoute(h, fiber.StatusCreated, func(c ctx, s *svc, e expert, _ string, in arguments.Input) (any, error) {
+			return s.Post(c, e, in)
+		})},
+		{fiber.MethodPut, "/participation/arguments/:argumentId", public, expertRoute(h, fiber.StatusOK, func(c ctx, s *svc, e expert, id string, in argumentEdit) (any, error) {
+			return s.Edit(c, e, id, arguments.Input{OptionID: in.OptionID, Stance: in.Stance, Text: in.Text})
+		})},
+		{fiber.MethodDelete, "/participation/arguments/:argumentId", public, expertRoute(h, fiber.StatusNoContent, func(c ctx, s *svc, e expert, id string, _ none) (any, error) {
+			return nil, s.Withdraw(c, e, id)
+		})},
+		{fiber.MethodPost, "/participation/arguments/:argumentId/rating", public, expertRoute(h, fiber.StatusOK, func(c ctx, s *svc, e expert, id string, in ratingRequest) (any, error) {
+			return s.Rate(c, e, id, in.Value)
+		})},
 		{fiber.MethodGet, "/surveys/:id/arguments", staff, h.list},
 		{fiber.MethodPost, "/surveys/:id/arguments/:argumentId/hide", staffWriter, h.hide},
 		{fiber.MethodPost, "/surveys/:id/arguments/:argumentId/unhide", staffWriter, h.unhide},
@@ -40,36 +55,39 @@ func (h *ArgumentHandler) service() (*arguments.Service, error) {
 	return h.svc, nil
 }
 
-func (p *participant) arguer() arguments.Expert {
-	return arguments.Expert{Expert: p.expert, Survey: p.survey}
-}
-
-func (h *ArgumentHandler) panel(c *fiber.Ctx, p *participant) error {
+// study returns the service and the study :id the staff member may see.
+func (h *ArgumentHandler) study(c *fiber.Ctx) (*arguments.Service, *delphi.Survey, error) {
 	svc, err := h.service()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	out, err := svc.Panel(c.UserContext(), p.arguer())
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	sv, err := h.studies.visible(c, c.Params("id"))
+	return svc, sv, err
 }
 
-func (h *ArgumentHandler) post(c *fiber.Ctx, p *participant) error {
-	svc, err := h.service()
-	if err != nil {
-		return err
-	}
-	var in arguments.Input
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	out, err := svc.Post(c.UserContext(), p.arguer(), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+// expertRoute is the handler of one of the expert's use cases: the expert
+// from their session (h.experts.expert), the body, if any, decoded strictly
+// into In, the call with the path's argument id, and its value answered
+// with status (nothing for a nil value).
+func expertRoute[In any](h *ArgumentHandler, status int, call func(ctx context.Context, svc *arguments.Service, e arguments.Expert, id string, in In) (any, error)) fiber.Handler {
+	return h.experts.expert(func(c *fiber.Ctx, p *participant) error {
+		svc, err := h.service()
+		if err != nil {
+			return err
+		}
+		var in In
+		if err := decodeJSONOrEmpty(c, &in); err != nil {
+			return err
+		}
+		out, err := call(c.UserContext(), svc, arguments.Expert{Expert: p.expert, Survey: p.survey}, c.Params("argumentId"), in)
+		if err != nil {
+			return err
+		}
+		if out == nil {
+			return c.SendStatus(status)
+		}
+		return c.Status(status).JSON(out)
+	})
 }
 
 // argumentEdit is the body of PUT /participation/arguments/{id}.
@@ -79,61 +97,14 @@ type argumentEdit struct {
 	Text     string `json:"text"`
 }
 
-func (h *ArgumentHandler) edit(c *fiber.Ctx, p *participant) error {
-	svc, err := h.service()
-	if err != nil {
-		return err
-	}
-	var in argumentEdit
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	out, err := svc.Edit(c.UserContext(), p.arguer(), c.Params("argumentId"), arguments.Input{OptionID: in.OptionID, Stance: in.Stance, Text: in.Text})
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
-}
-
-func (h *ArgumentHandler) withdraw(c *fiber.Ctx, p *participant) error {
-	svc, err := h.service()
-	if err != nil {
-		return err
-	}
-	if err := svc.Withdraw(c.UserContext(), p.arguer(), c.Params("argumentId")); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
-}
-
 // ratingRequest is the body of POST /participation/arguments/{id}/rating.
 type ratingRequest struct {
 	Value int `json:"value"`
 }
 
-func (h *ArgumentHandler) rate(c *fiber.Ctx, p *participant) error {
-	svc, err := h.service()
-	if err != nil {
-		return err
-	}
-	var in ratingRequest
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	out, err := svc.Rate(c.UserContext(), p.arguer(), c.Params("argumentId"), in.Value)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
-}
-
 // list answers the study's arguments of ?round=n (every round without it).
 func (h *ArgumentHandler) list(c *fiber.Ctx) error {
-	svc, err := h.service()
-	if err != nil {
-		return err
-	}
-	sv, err := h.studies.visible(c, c.Params("id"))
+	svc, sv, err := h.study(c)
 	if err != nil {
 		return err
 	}
@@ -160,11 +131,7 @@ func (h *ArgumentHandler) hide(c *fiber.Ctx) error   { return h.setHidden(c, tru
 func (h *ArgumentHandler) unhide(c *fiber.Ctx) error { return h.setHidden(c, false) }
 
 func (h *ArgumentHandler) setHidden(c *fiber.Ctx, hide bool) error {
-	svc, err := h.service()
-	if err != nil {
-		return err
-	}
-	sv, err := h.studies.visible(c, c.Params("id"))
+	svc, sv, err := h.study(c)
 	if err != nil {
 		return err
 	}

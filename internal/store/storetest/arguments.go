@@ -118,17 +118,7 @@ func testArgumentsConcurrent(t *testing.T, s *store.Store) {
 		wg.Go(func() { errs[i] = s.CreateArgument(ctx, newArgument("p"+string(rune('a'+i)), "x", 1), maxSlots) })
 	}
 	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch delphi.ErrorCode(err) {
-		case "":
-			ok++
-		case delphi.ECONFLICT:
-		default:
-			t.Error(err)
-		}
-	}
-	if ok != maxSlots {
+	if ok := stored(t, errs); ok != maxSlots {
 		t.Errorf("%d parallel creations succeeded, want %d", ok, maxSlots)
 	}
 	for i := range n {
@@ -137,7 +127,15 @@ func testArgumentsConcurrent(t *testing.T, s *store.Store) {
 		})
 	}
 	wg.Wait()
-	ok = 0
+	if ok := stored(t, errs); ok != 1 {
+		t.Errorf("%d parallel ratings stored, want 1", ok)
+	}
+}
+
+// stored counts the writes that succeeded; every other must be ECONFLICT.
+func stored(t *testing.T, errs []error) int {
+	t.Helper()
+	ok := 0
 	for _, err := range errs {
 		if err == nil {
 			ok++
@@ -145,7 +143,5 @@ func testArgumentsConcurrent(t *testing.T, s *store.Store) {
 			t.Error(err)
 		}
 	}
-	if ok != 1 {
-		t.Errorf("%d parallel ratings stored, want 1", ok)
-	}
+	return ok
 }
