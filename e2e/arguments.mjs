@@ -10,9 +10,10 @@
 //   wide screen and on a 360 px phone.
 //
 // argumentsSetup imports the study and prepares the panel and round 1
-// through the API; argumentsFlow takes any open round 1 of a study with
-// arguments: true whose A1 is a rated item carried into round 2 and two
-// experts' links, so another flow (round 0 and curation) can lead into it.
+// through the API; argumentsFlow takes any open round of a study with
+// arguments: true (min_ratings 1, top 1, max_per_item 2, carry-over of the
+// item) and two consenting-to-be experts' links, the item being one of its
+// first section, so another flow (round 0 and curation) can lead into it.
 // Registered by run.mjs (argumentsTests).
 
 import { readFile } from 'node:fs/promises';
@@ -81,14 +82,19 @@ export async function argumentsSetup(ctx) {
 }
 
 /**
- * The arguments of round 1 through round 2's feedback (see the top of this
- * file). study: { id, def, token (an admin's Bearer token), experts: { anna,
- * ben } with their link paths }; ctx as for cycleTests.
+ * The arguments of the open round n through round n+1's feedback (see the
+ * top of this file). study: { id, def, token (an admin's Bearer token),
+ * experts: { anna, ben } with their link paths (they have not consented
+ * yet), round (n, default 1), item (default A1, in the first section; a
+ * rating item is answered too) }; ctx as for cycleTests.
  */
 export async function argumentsFlow(ctx, study) {
   const { de, assert, a11y } = ctx;
-  const item = study.def.sections.flatMap((x) => x.items).find((x) => x.id === ITEM);
-  const card = (page) => page.locator(`article[data-item="${ITEM}"]`);
+  const itemId = study.item ?? ITEM;
+  const round = study.round ?? 1;
+  const item = study.def.sections.flatMap((x) => x.items).find((x) => x.id === itemId);
+  assert(item, `the study has no item ${itemId}`);
+  const card = (page) => page.locator(`article[data-item="${itemId}"]`);
   const args = (page) => card(page).locator('details.q-arguments');
   const argument = (page, text) => args(page).locator('li.argument').filter({ hasText: text });
   const button = (page, name) => page.getByRole('button', { name, exact: true });
@@ -128,8 +134,10 @@ export async function argumentsFlow(ctx, study) {
     assert((await li.getByRole('group', { name: de.arguments.rate }).count()) === 0, `${text}: the rating is still offered after rating once`);
   }
 
-  const answer = (page, value) =>
-    page.getByRole('group', { name: item.text.de, exact: true }).getByRole('radio', { name: new RegExp(`^${value} `) }).check();
+  const answer = async (page, value) => {
+    if (item.type !== 'rating') return;
+    await page.getByRole('group', { name: item.text.de, exact: true }).getByRole('radio', { name: new RegExp(`^${value} `) }).check();
+  };
 
   const anna = await newPage(ctx);
   const ben = await newPage(ctx);
@@ -175,7 +183,7 @@ export async function argumentsFlow(ctx, study) {
       await page.getByLabel(de.login.password, { exact: true }).fill(ctx.password());
       await button(page, de.login.submit).click();
       await page.getByRole('heading', { level: 1, name: de.studies.title }).waitFor();
-      await page.goto(`/surveys/${study.id}/results?item=${ITEM}`);
+      await page.goto(`/surveys/${study.id}/results?item=${itemId}`);
       const region = page.getByRole('region', { name: tr(de, 'arguments.staffTitle', { count: 4 }) });
       await region.waitFor();
       const row = region.locator('tr').filter({ hasText: TEXT.annaPro });
@@ -197,19 +205,19 @@ export async function argumentsFlow(ctx, study) {
     await argument(ben.page, TEXT.benPro).waitFor();
     assert((await argument(ben.page, TEXT.annaPro).count()) === 0, 'the hidden argument is still shown to Ben');
 
-    // Round 1 closes, round 2 opens.
-    await api(ctx, 'POST', `/api/v1/surveys/${study.id}/rounds/1/close`, { token: study.token });
+    // Round n closes, round n+1 opens.
+    await api(ctx, 'POST', `/api/v1/surveys/${study.id}/rounds/${round}/close`, { token: study.token });
     const deadline = new Date(Date.now() + 7 * 86400_000).toISOString();
     const r2 = await api(ctx, 'POST', `/api/v1/surveys/${study.id}/rounds`, { token: study.token, body: { deadline }, want: 201 });
     await api(ctx, 'POST', `/api/v1/surveys/${study.id}/rounds/${r2.number}/open`, { token: study.token });
 
-    // Round 2: Anna sees the top pro and con arguments of round 1 in A1's feedback.
+    // Round n+1: Anna sees the top pro and con arguments of round n in the item's feedback.
     await anna.page.goto(study.experts.anna.link);
-    await anna.page.getByText(tr(de, 'participation.feedbackIntro', { round: 1 })).waitFor();
+    await anna.page.getByText(tr(de, 'participation.feedbackIntro', { round })).waitFor();
     await enter(anna.page, study.experts.anna.link);
-    const fb = card(anna.page).getByRole('region', { name: new RegExp(`^${escapeRe(tr(de, 'feedback.title', { round: 1 }))}`) });
+    const fb = card(anna.page).getByRole('region', { name: new RegExp(`^${escapeRe(tr(de, 'feedback.title', { round }))}`) });
     const top = fb.getByTestId('top-arguments');
-    await top.getByText(tr(de, 'arguments.topTitle', { round: 1 })).waitFor();
+    await top.getByText(tr(de, 'arguments.topTitle', { round })).waitFor();
     await top.getByText(TEXT.benPro).waitFor(); // the best pro but the hidden one (3 of 5)
     await top.getByText(TEXT.benCon).waitFor(); // the best con (4 of 5, Anna's con has 2)
     for (const absent of [TEXT.annaPro, TEXT.annaCon]) {
