@@ -13,11 +13,12 @@ export interface ArgumentSlots {
 }
 
 /**
- * The arguments between rounds of the expert's study, loaded once per round
- * and again after each change. A study without arguments (or a server
- * without them) shows nothing.
+ * The arguments between rounds of the expert's study, loaded once per round,
+ * again after each change, and when `released` changes (feedback released by
+ * an answer under hide_until_answered, whose top arguments come with it). A
+ * study without arguments (or a server without them) shows nothing.
  */
-export function useArguments(round: number, groups: Group[], lang: string, client: ArgumentsApi = argumentsApi): ArgumentSlots {
+export function useArguments(round: number, groups: Group[], lang: string, released = 0, client: ArgumentsApi = argumentsApi): ArgumentSlots {
   const [panel, setPanel] = useState<ArgumentPanel>();
   const [generation, setGeneration] = useState(0);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
@@ -28,7 +29,7 @@ export function useArguments(round: number, groups: Group[], lang: string, clien
       () => {}, // no arguments here: nothing to show
     );
     return () => ctl.abort();
-  }, [client, round, generation]);
+  }, [client, round, generation, released]);
 
   if (!panel?.enabled) return { top: () => null, box: () => null };
   return {

@@ -210,7 +210,7 @@ function Questionnaire({
   const { state, change, setView, submit } = useQuestionnaire(data, client, reconnect, t);
   const { view, drafts, saveState, itemErrors, released, needs, submitted, submitError, missingJustification, submitting, justSubmitted } = state;
   const mainHeading = useRef<HTMLHeadingElement>(null);
-  const argumentSlots = useArguments(round.number, survey.groups, lang);
+  const argumentSlots = useArguments(round.number, survey.groups, lang, Object.keys(released).length);
 
   useEffect(() => {
     mainHeading.current?.focus();
