@@ -408,11 +408,8 @@ func (s *Service) view(ctx context.Context, e Expert, a *delphi.Argument) (*Pane
 
 // List returns the study's arguments of round n (every round for 0) with
 // their authors' pseudonyms and groups, their ratings and their hiding,
-// oldest first. Errors: ENOTFOUND without arguments; the stores'.
+// oldest first (none for a study without arguments). Errors: the stores'.
 func (s *Service) List(ctx context.Context, sv *delphi.Survey, n int) ([]StaffArgument, error) {
-	if !sv.Definition.Arguments {
-		return nil, disabled()
-	}
 	rated, err := s.Rated(ctx, sv, n)
 	if err != nil {
 		return nil, err

@@ -311,6 +311,8 @@ func TestArgumentsModerationFeedbackAndExport(t *testing.T) {
 	hide := "/api/v1/surveys/" + argStudy + "/arguments/" + bad.ID + "/hide"
 	a.staff("POST", hide, "research-arg", `{"reason":"x"}`, 403)
 	a.staff("POST", hide, "coord-arg", `{"reason":""}`, 422)
+	a.staff("POST", hide, "coord-arg", `{"reason":"`+strings.Repeat("x", delphi.MaxTextLength+1)+`"}`, 422)
+	a.staff("POST", hide, "coord-arg", `{"reason":"a\u001bb"}`, 422)
 	a.staff("POST", hide, "coord-arg", `{"reason":"beleidigend"}`, 200)
 	a.staff("POST", hide, "coord-arg", `{"reason":"nochmal"}`, 409)
 	for _, g := range a.panel(x).Arguments {
