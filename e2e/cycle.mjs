@@ -43,7 +43,7 @@ export function tr(texts, key, vars = {}) {
   return s.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k) => String(vars[k]));
 }
 
-const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Returns [name, fn] pairs. ctx: { s (base, browser slot), waitMs (the

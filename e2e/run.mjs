@@ -32,6 +32,7 @@ import { staffWalkTests } from './staffwalk.mjs';
 import { participationTests } from './participation.mjs';
 import { realtimeTests } from './realtime.mjs';
 import { realtimeResultsTests } from './realtime-results.mjs';
+import { argumentsTests } from './arguments.mjs';
 import { SmtpCatcher } from './smtp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -406,6 +407,11 @@ for (const [name, fn] of realtimeTests(cycleCtx)) {
 
 // The researcher's side of the real-time mode (realtime-results.mjs): the history tab.
 for (const [name, fn] of realtimeResultsTests(cycleCtx)) {
+  test(name, fn);
+}
+
+// Arguments between rounds on a study of their own (arguments.mjs).
+for (const [name, fn] of argumentsTests(cycleCtx)) {
   test(name, fn);
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
+	"github.com/expertenrunde/expertenrunde/internal/arguments"
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
@@ -32,6 +33,7 @@ type services struct {
 	export        *export.Service
 	flow          *panelflow.Service
 	reporting     *reporting.Service
+	arguments     *arguments.Service
 }
 
 // services builds the services on m.store (once). The mail dispatcher, when
@@ -65,6 +67,8 @@ func (m *Main) services() *services {
 		reporting: rep,
 	}
 	m.svc.export.Realtime = res // the real-time sheets
+	m.svc.arguments = &arguments.Service{Rounds: life, Arguments: st, Responses: st, Limiter: st, Audit: st, Now: now}
+	m.svc.export.Arguments = m.svc.arguments
 	if m.mailer != nil {
 		m.svc.mailing.Notifier = m.mailer
 	}

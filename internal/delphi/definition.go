@@ -92,6 +92,10 @@ type Definition struct {
 	// continuous round from its opening time to its deadline, with the
 	// panel's current statistics shown after one's own answer (#21).
 	Mode string `json:"mode,omitempty" yaml:"mode,omitempty"`
+	// Arguments turns on anonymous pro/con arguments between rounds
+	// (argument.go); ArgumentOptions tunes them (nil: the defaults).
+	Arguments       bool             `json:"arguments,omitempty" yaml:"arguments,omitempty"`
+	ArgumentOptions *ArgumentOptions `json:"argument_options,omitempty" yaml:"argument_options,omitempty"`
 }
 
 // Contact is the coordinators' contact.

@@ -31,6 +31,9 @@ const (
 	ReasonBadEmail        = "bad_email"        // not a valid e-mail address; params: value (absent when empty)
 	ReasonUnknownGroup    = "unknown_group"    // not a group of the study; params: value
 	ReasonUnknownLanguage = "unknown_language" // not a language of the study; params: value, allowed (comma-separated)
+	ReasonAlreadyRated    = "already_rated"    // an expert rates an argument a second time; no params
+	ReasonOwnArgument     = "own_argument"     // an expert rates their own argument; no params
+	ReasonArgumentLimit   = "argument_limit"   // an expert holds the most arguments allowed on an item; params: max
 )
 
 // Error is a domain error: a code, a message fit for the user, and the field

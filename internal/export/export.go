@@ -64,6 +64,9 @@ type Input struct {
 	// "Verlauf", "Überarbeitungen" and "Revisionen"; nil leaves them out.
 	Realtime  *analysis.RealtimeResults
 	Revisions []delphi.Revision
+	// Arguments, optional, are the study's arguments between rounds with
+	// their ratings: the workbook's sheet "Argumente" (hidden ones marked).
+	Arguments []delphi.RatedArgument
 }
 
 // PanelComposition counts the panel per expert group (group id → count).

@@ -31,6 +31,11 @@ type Service struct {
 		Report(ctx context.Context, sv *delphi.Survey) (*reporting.Report, error)
 		Protocol(ctx context.Context, sv *delphi.Survey) (*delphi.Protocol, []delphi.Deviation, error)
 	}
+	// Arguments, optional, adds the sheet of the arguments between rounds
+	// to the workbook of a study that has them (arguments.Service).
+	Arguments interface {
+		Rated(ctx context.Context, sv *delphi.Survey, n int) ([]delphi.RatedArgument, error)
+	}
 	Version string           // the software version printed in every file
 	Now     func() time.Time // the export time; time.Now when nil
 }
@@ -104,6 +109,11 @@ func (s *Service) Write(ctx context.Context, w io.Writer, job Job) (*Written, er
 			return nil, err
 		}
 		in.Protocol, in.Deviations = p, devs
+	}
+	if s.Arguments != nil && job.Format == "xlsx" && in.Survey.Definition.Arguments {
+		if in.Arguments, err = s.Arguments.Rated(ctx, in.Survey, 0); err != nil {
+			return nil, err
+		}
 	}
 	switch job.Format {
 	case "xlsx":

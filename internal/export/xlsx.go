@@ -46,6 +46,7 @@ func writeXLSX(ctx context.Context, w io.Writer, in Input, progress func(done, t
 	steps = append(steps, x.flowSheet, x.attritionSheet)
 	steps = append(steps, x.realtimeSeriesSheet, x.realtimeSummarySheet, x.realtimeRevisionsSheet)
 	steps = append(steps, x.reportingSheets)
+	steps = append(steps, x.argumentsSheet)
 	x.total = len(steps) + len(s.rounds) + 1 // the raw data count per round; the last step writes the ZIP
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {

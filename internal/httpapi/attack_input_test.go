@@ -127,8 +127,14 @@ func TestAttackOperatorInjectionEveryJSONRoute(t *testing.T) {
 		"POST /api/v1/surveys/{id}/rounds/{n}/invitations": {"group": "wiss", "keep_links": true, "min_interval_hours": 0},
 		"POST /api/v1/surveys/{id}/rounds/{n}/reminders":   {"group": "wiss", "keep_links": true, "min_interval_hours": 0},
 		"PUT /api/v1/surveys/{id}/rounds/{n}/mail":         {"de": map[string]any{"subject": "s", "intro": "i"}, "en": map[string]any{"subject": "s", "intro": "i"}},
+		// The study has no arguments: the injections are refused when the body is decoded, before that.
+		"POST /api/v1/participation/arguments":                     {"item_id": "r1", "option_id": "", "stance": "pro", "text": "t"},
+		"PUT /api/v1/participation/arguments/{argumentId}":         {"option_id": "", "stance": "pro", "text": "t"},
+		"POST /api/v1/participation/arguments/{argumentId}/rating": {"value": 3},
+		"POST /api/v1/surveys/{id}/arguments/{argumentId}/hide":    {"reason": "r"},
+		"POST /api/v1/surveys/{id}/arguments/{argumentId}/unhide":  {"reason": "r"},
 	}
-	vals := map[string]string{"id": ptStudy, "n": "1", "expertId": x.ID, "itemId": "r1"}
+	vals := map[string]string{"id": ptStudy, "n": "1", "expertId": x.ID, "itemId": "r1", "argumentId": "no-such-argument"}
 	ops := []any{
 		map[string]any{"$gt": ""},
 		map[string]any{"$ne": nil},
@@ -161,7 +167,7 @@ func TestAttackOperatorInjectionEveryJSONRoute(t *testing.T) {
 		target := fill(t, path, v)
 		bearer := e.login("admin")
 		switch {
-		case strings.HasPrefix(path, "/api/v1/participation/answers"):
+		case strings.HasPrefix(path, "/api/v1/participation/answers"), strings.HasPrefix(path, "/api/v1/participation/arguments"):
 			bearer = xJWT
 		case op == "POST /api/v1/auth/login" || op == "POST /api/v1/participation/session":
 			bearer = ""

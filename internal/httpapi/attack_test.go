@@ -215,7 +215,7 @@ func TestAttackEveryRouteNeedsCredentials(t *testing.T) {
 	staffJWT := e.login("admin")
 	staffCookie, _ := e.loginCookies("admin")
 	expertCookie, _ := e.expertCookies(x)
-	vals := map[string]string{"id": ptStudy, "n": "1", "expertId": x.ID, "itemId": "r1"}
+	vals := map[string]string{"id": ptStudy, "n": "1", "expertId": x.ID, "itemId": "r1", "argumentId": "no-such-argument"}
 	routes := apiRoutes(t, e.srv)
 	for _, r := range routes {
 		if atkPublic[r.String()] {
@@ -461,7 +461,7 @@ func TestAttackCrossStudyEveryRoute(t *testing.T) {
 		`{"name":"Own Expert","email":"own@a.example","group":"planungspraxis","language":"de"}`, 201))
 
 	secrets := []string{"victim@b.example", "Victim Person", "Secret Org", "private note", victim.Pseudonym, "Original subject", "Original intro", victimToken}
-	bVals := map[string]string{"id": cosStudy, "n": "1", "expertId": victim.ID, "itemId": "pain"}
+	bVals := map[string]string{"id": cosStudy, "n": "1", "expertId": victim.ID, "itemId": "pain", "argumentId": "no-such-argument"}
 	routes := apiRoutes(t, e.srv)
 
 	// The control: an admin reads every GET route of B (so a 404 below is
@@ -592,7 +592,7 @@ func TestAttackResearcherCannotReadContactData(t *testing.T) {
 	x := decode[expertOut](t, e.staff("POST", "/api/v1/surveys/"+ks+"/experts", "admin",
 		`{"name":"Erika Kontakt","email":"erika@contact.example","organisation":"Kontakt GmbH","group":"planungspraxis","language":"de"}`, 201))
 	e.openRound(ks, "")
-	vals := map[string]string{"id": ks, "n": "1", "expertId": x.ID}
+	vals := map[string]string{"id": ks, "n": "1", "expertId": x.ID, "argumentId": "no-such-argument"}
 	future := e.ts(10 * 24 * time.Hour)
 	n := 0
 	for _, r := range apiRoutes(t, e.srv) {
@@ -688,7 +688,7 @@ func TestAttackCSRFOnEveryUnsafeRoute(t *testing.T) {
 	esess, ecsrf := e.expertCookies(x)
 	_, eOther := e.expertCookies(y)
 	future := e.ts(10 * 24 * time.Hour)
-	vals := map[string]string{"id": ptStudy, "n": "1", "expertId": x.ID, "itemId": "r1"}
+	vals := map[string]string{"id": ptStudy, "n": "1", "expertId": x.ID, "itemId": "r1", "argumentId": "no-such-argument"}
 
 	// The controls: the cookies work with the right header.
 	if s, _, b := e.atkReq("PUT", "/api/v1/surveys/"+ptStudy+"/rounds/1/mail", "", "application/json", []byte(`{"de":{"subject":"ok"}}`),

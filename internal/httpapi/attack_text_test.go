@@ -134,6 +134,18 @@ func TestAttackTextLimitsEveryTextField(t *testing.T) {
 		"POST /api/v1/surveys/{id}/rounds/{n}/reminders group":                true, "POST /api/v1/surveys/{id}/rounds/{n}/reminders keep_links": true,
 		"POST /api/v1/surveys/{id}/rounds/{n}/reminders min_interval_hours": true,
 		"PUT /api/v1/surveys/{id}/rounds/{n}/mail en":                       true, // the same rules as de
+		// Arguments between rounds: the study here has none; their text (and
+		// its limit, control characters, stance, option and item) is
+		// checked by TestArgumentsPostAndRules, the hiding reason's by
+		// TestArgumentsModerationFeedbackAndExport, the rating's range by
+		// TestArgumentsRatingOnce.
+		"POST /api/v1/participation/arguments item_id": true, "POST /api/v1/participation/arguments option_id": true,
+		"POST /api/v1/participation/arguments stance": true, "POST /api/v1/participation/arguments text": true,
+		"PUT /api/v1/participation/arguments/{argumentId} option_id": true, "PUT /api/v1/participation/arguments/{argumentId} stance": true,
+		"PUT /api/v1/participation/arguments/{argumentId} text":          true,
+		"POST /api/v1/participation/arguments/{argumentId}/rating value": true,
+		"POST /api/v1/surveys/{id}/arguments/{argumentId}/hide reason":   true,
+		"POST /api/v1/surveys/{id}/arguments/{argumentId}/unhide reason": true,
 	}
 	covered := map[string]bool{}
 	for _, r := range rows {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
+	"github.com/expertenrunde/expertenrunde/internal/arguments"
 	"github.com/expertenrunde/expertenrunde/internal/auth"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/export"
@@ -79,5 +80,7 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 		Sources: reporting.Sources{Rounds: life, Results: res, Responses: responses, Experts: experts, Mail: src.Mail}}
 	life.Protocol, d.Importer.Protocol, d.Reporting = rep, rep, rep
 	d.Export = &export.Service{Sources: src, Lifecycle: life, Audit: st, Version: "test", Now: now, Reporting: rep}
+	d.Arguments = &arguments.Service{Rounds: life, Arguments: st, Responses: responses, Limiter: st, Audit: st, Now: now}
+	d.Export.Arguments = d.Arguments
 	return d
 }

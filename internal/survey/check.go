@@ -150,6 +150,7 @@ func (c *checker) check() {
 			}
 		}
 	}
+	c.argumentRules()
 }
 
 // unique reports a duplicate id and says whether id is new.

@@ -99,7 +99,7 @@ describe('error codes', () => {
 describe('error reasons', () => {
   const reasons = [...new Set([...goReasons(), ...enumReasons])].sort();
   // Values for every param a reason's text may take.
-  const params = { value: 'fr', allowed: 'de, en', round: 2, fields: 'consensus' };
+  const params = { value: 'fr', allowed: 'de, en', round: 2, fields: 'consensus', max: 3 };
 
   it('are read from the server’s source and its OpenAPI document', () => {
     expect(goReasons()).toEqual(expect.arrayContaining(['deadline_past', 'bad_email', 'unknown_group', 'unknown_language']));

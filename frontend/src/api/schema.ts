@@ -2651,6 +2651,334 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/participation/arguments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The arguments between rounds of the current round (never an expert id or pseudonym; the author's group only under the min_group_n rule) and, per item, the previous round's top pro and con arguments for the feedback */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ArgumentPanel"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        /** Post an argument on an item of the open round: pro or con, for a choice or ranking item optionally on one option. 409 with reason argument_limit when the expert holds argument_options.max_per_item arguments on the item; 429 past the per-expert rate limit */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ArgumentInput"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PanelArgument"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+                429: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/participation/arguments/{argumentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Edit one's own argument of the open round; a change clears its ratings */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    argumentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ArgumentEdit"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PanelArgument"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+                429: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        /** Withdraw one's own argument of the open round, with its ratings */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    argumentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Withdrawn */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                429: components["responses"]["Error"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/participation/arguments/{argumentId}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rate another expert's argument of the open round as convincing, 1 to 5, once: 409 with reason already_rated for a second rating, 403 with reason own_argument for one's own */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    argumentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ArgumentRating"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PanelArgument"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+                429: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/arguments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every argument of the study (or of ?round=n) with its author's pseudonym and group, its ratings (n, mean, distribution) and its hiding */
+        get: {
+            parameters: {
+                query?: {
+                    round?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StaffArgumentList"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/arguments/{argumentId}/hide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hide an argument from the panel and the feedback, with a reason (audited as argument.hide); it stays in the export marked as hidden. 409 when it is hidden already */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    argumentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ArgumentHide"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StaffArgument"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/arguments/{argumentId}/unhide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show a hidden argument again, optionally with a reason (audited as argument.unhide). 409 when it is not hidden */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    argumentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ArgumentHide"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StaffArgument"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2667,7 +2995,7 @@ export interface components {
                  * @description The specific problem, where the UI needs more than the code (delphi.Reason… constants); the UI translates it with the field and params.
                  * @enum {string}
                  */
-                reason?: "deadline_past" | "bad_email" | "unknown_group" | "unknown_language" | "protocol_change_needs_reason" | "realtime_one_round" | "not_realtime";
+                reason?: "deadline_past" | "bad_email" | "unknown_group" | "unknown_language" | "protocol_change_needs_reason" | "realtime_one_round" | "not_realtime" | "already_rated" | "own_argument" | "argument_limit";
                 /** @description Values for the reason's text, e.g. {"value":"de","allowed":"en"} for unknown_language. */
                 params?: {
                     [key: string]: string | number;
@@ -3164,6 +3492,14 @@ export interface components {
              * @enum {string}
              */
             mode?: "rounds" | "realtime";
+            /** @description arguments between rounds (docs/STUDY-FORMAT.md) */
+            arguments?: boolean;
+            argument_options?: {
+                max_per_item?: number;
+                max_length?: number;
+                min_ratings?: number;
+                top?: number;
+            };
         };
         /** @description A stored study: its current definition revision */
         Survey: {
@@ -4294,6 +4630,95 @@ export interface components {
             /** @description mean |last − before| of the comparable experts */
             mean_abs_change: components["schemas"]["Num"];
         };
+        /** @description An argument as experts see it: never its author's id or pseudonym. */
+        PanelArgument: {
+            id: string;
+            item_id: string;
+            option_id?: string;
+            /** @enum {string} */
+            stance: "pro" | "con";
+            text: string;
+            /** @description the author's group, only when every group taking part in the round has at least feedback.min_group_n members doing so */
+            group?: string;
+            own: boolean;
+            /** @description the expert's own rating; absent for none */
+            my_rating?: number;
+            ratings: {
+                n: number;
+                mean: number;
+            };
+        };
+        ArgumentTop: {
+            pro: components["schemas"]["PanelArgument"][];
+            con: components["schemas"]["PanelArgument"][];
+        };
+        ArgumentPanel: {
+            /** @description the study has arguments (arguments: true) */
+            enabled: boolean;
+            /** @description the current round, 0 before the first */
+            round: number;
+            /** @description arguments can be posted and rated now */
+            open: boolean;
+            max_per_item: number;
+            max_length: number;
+            arguments: components["schemas"]["PanelArgument"][];
+            /** @description item id → the previous round's top arguments (docs/STUDY-FORMAT.md) */
+            top: {
+                [key: string]: components["schemas"]["ArgumentTop"];
+            };
+        };
+        ArgumentInput: {
+            item_id: string;
+            option_id?: string;
+            /** @enum {string} */
+            stance: "pro" | "con";
+            /** @description at most argument_options.max_length characters */
+            text: string;
+        };
+        ArgumentEdit: {
+            option_id?: string;
+            /** @enum {string} */
+            stance: "pro" | "con";
+            text: string;
+        };
+        ArgumentRating: {
+            value: number;
+        };
+        ArgumentHide: {
+            /** @description required to hide */
+            reason?: string;
+        };
+        ArgumentHidden: {
+            /** Format: date-time */
+            at: string;
+            by: string;
+            reason: string;
+        };
+        StaffArgument: {
+            id: string;
+            round: number;
+            item_id: string;
+            option_id?: string;
+            /** @enum {string} */
+            stance: "pro" | "con";
+            text: string;
+            pseudonym: string;
+            group: string;
+            ratings: {
+                n: number;
+                mean: number;
+                /** @description counts of the ratings 1..5 */
+                distribution: number[];
+            };
+            hidden?: components["schemas"]["ArgumentHidden"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        StaffArgumentList: {
+            arguments: components["schemas"]["StaffArgument"][];
+        };
     };
     responses: {
         /** @description An error */
@@ -4326,7 +4751,7 @@ export const pathsApiV1SurveysIdExportCsvGetParametersQueryLangValues: ReadonlyA
 export const pathsApiV1SurveysIdExportJsonGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.json"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const pathsApiV1SurveysIdExportZipGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.zip"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"];
-export const errorErrorReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["reason"]> = ["deadline_past", "bad_email", "unknown_group", "unknown_language", "protocol_change_needs_reason", "realtime_one_round", "not_realtime"];
+export const errorErrorReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["reason"]> = ["deadline_past", "bad_email", "unknown_group", "unknown_language", "protocol_change_needs_reason", "realtime_one_round", "not_realtime", "already_rated", "own_argument", "argument_limit"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["User"]["role"]> = ["admin", "coordinator", "researcher"];
 export const userRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRequest"]["role"]> = ["admin", "coordinator", "researcher"];
 export const roundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Round"]["status"]> = ["draft", "open", "closed"];
@@ -4373,4 +4798,8 @@ export const reportEntryStatusValues: ReadonlyArray<FlattenedDeepRequired<compon
 export const reportFactsStopValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportFacts"]["stop"]> = ["running", "planned_reached", "rule_met"];
 export const realtimeResultsCountValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RealtimeResults"]["count"]> = ["submitted", "all"];
 export const realtimePointOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RealtimePoint"]["outcome"]> = ["consensus_in", "consensus_out", "none"];
+export const panelArgumentStanceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PanelArgument"]["stance"]> = ["pro", "con"];
+export const argumentInputStanceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ArgumentInput"]["stance"]> = ["pro", "con"];
+export const argumentEditStanceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ArgumentEdit"]["stance"]> = ["pro", "con"];
+export const staffArgumentStanceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StaffArgument"]["stance"]> = ["pro", "con"];
 export type operations = Record<string, never>;

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 import { useTranslation } from '../i18n';
 import { formatNumber, label as labelOf } from '../format';
 import { localized } from '../text';
@@ -32,6 +32,8 @@ export interface FeedbackPanelProps {
   itemHeading?: string;
   /** The panel's heading instead of "Result of round n" (the real-time mode's current result). */
   heading?: string;
+  /** Shown after the statistics: the previous round's top arguments (arguments between rounds). */
+  children?: ReactNode;
 }
 
 /** Half up to one decimal, as published tables round (81.25 → 81.3). */
@@ -315,7 +317,7 @@ function byMeanRank<O extends { mean_rank?: number | null | undefined }>(options
  * fewer answers than `minGroupN` without numbers) and the anonymised comments
  * (collapsed when there are many).
  */
-export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN, itemHeading, heading }: FeedbackPanelProps) {
+export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round, own, minGroupN, itemHeading, heading, children }: FeedbackPanelProps) {
   const { t } = useTranslation();
   const hid = useId();
   const ownMap = (own && typeof own === 'object' && !Array.isArray(own) ? own : {}) as Record<string, unknown>;
@@ -423,6 +425,7 @@ export function FeedbackPanel({ item, feedback: fb, scales, groups, lang, round,
           </ul>
         </details>
       )}
+      {children}
     </section>
   );
 }

@@ -30,6 +30,10 @@ export interface ItemCardProps {
   seed?: string;
   /** Real-time studies: the panel's current result of the item (RealtimeItemFeedback), where the round feedback would be; given the id of the item's heading. */
   realtime?: ((itemHeading: string) => ReactNode) | undefined;
+  /** Arguments between rounds: the previous round's top arguments, shown with the feedback. */
+  topArguments?: ReactNode;
+  /** Arguments between rounds: the open round's arguments on the item, after the answer. */
+  arguments?: ReactNode;
 }
 
 /** The id of an item's justification field (the submit page links to it). */
@@ -48,7 +52,7 @@ export function justificationId(itemId: string): string {
  * included) or by "keep my answer", so an untouched item is never mistaken
  * for a confirmed one.
  */
-export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, needsJustification, readOnly, error, minGroupN, seed, realtime }: ItemCardProps) {
+export function ItemCard({ view, draft, onChange, scales, groups, lang, round, feedback, justify, needsJustification, readOnly, error, minGroupN, seed, realtime, topArguments, arguments: args }: ItemCardProps) {
   const { t } = useTranslation();
   const hid = useId();
   const { item } = view;
@@ -97,7 +101,9 @@ export function ItemCard({ view, draft, onChange, scales, groups, lang, round, f
           own={previous ?? undefined}
           minGroupN={minGroupN}
           itemHeading={hid}
-        />
+        >
+          {topArguments}
+        </FeedbackPanel>
       )}
       {!fb && view.feedback_hidden && <p className="muted small q-feedback-hidden">{t('participation.feedbackHidden')}</p>}
       {realtime?.(hid)}
@@ -147,6 +153,7 @@ export function ItemCard({ view, draft, onChange, scales, groups, lang, round, f
             {error}
           </p>
         )}
+        {args}
       </div>
     </article>
   );

@@ -9,6 +9,7 @@ import { baseLang, localized } from '../text';
 import { participationApi, type ParticipationApi } from './api';
 import './expert.css';
 import { ItemCard, justificationId } from './ItemCard';
+import { useArguments } from '../arguments/useArguments';
 import type { SaveState } from './outbox';
 import { isAnswered, keepable, needingJustification, useParticipantActions, useParticipation, useQuestionnaire } from './participationState';
 import { RealtimeItemFeedback, useRealtimeFeedback } from './RealtimeFeedback';
@@ -212,6 +213,7 @@ function Questionnaire({
   const mainHeading = useRef<HTMLHeadingElement>(null);
   const realtime = survey.mode === 'realtime';
   const rt = useRealtimeFeedback(client, realtime, !readOnly, saveState);
+  const argumentSlots = useArguments(round.number, survey.groups, lang, Object.keys(released).length);
 
   useEffect(() => {
     mainHeading.current?.focus();
@@ -380,6 +382,8 @@ function Questionnaire({
                   )
                 : undefined
             }
+            topArguments={argumentSlots.top(v)}
+            arguments={argumentSlots.box(v, readOnly)}
           />
         ))}
         <p className="pager">

@@ -13,6 +13,8 @@ import { SensitivityView } from '../results/SensitivityView';
 import { AttritionView } from '../results/AttritionView';
 import { FlowView } from '../results/FlowView';
 import { RealtimeView } from '../results/RealtimeView';
+import { StaffArguments } from '../arguments/StaffArguments';
+import { isWriter, useStaff } from '../components/StaffLayout';
 import { fmtRatio } from '../results/format';
 import { makeLabels } from '../results/labels';
 import '../results/results.css';
@@ -31,6 +33,8 @@ export function ResultsPage() {
   const [params, setParams] = useSearchParams();
   const { data, error, loading, refresh } = useResults(id);
   const roundSelect = useId();
+  const staffUser = useStaff()?.user;
+  const canModerate = staffUser ? isWriter(staffUser) : false;
 
   const def = data.survey?.definition;
   const labels = makeLabels(def, lang, data.survey?.rule_text);
@@ -118,6 +122,7 @@ export function ResultsPage() {
                 labels={labels}
                 lang={lang}
               />
+              {def?.arguments && <StaffArguments surveyId={id} itemId={item} labels={labels} lang={lang} canModerate={canModerate} />}
             </>
           ) : (
             <Tabs selectedKey={view} onSelectionChange={(k) => set({ view: String(k) })}>
