@@ -5,6 +5,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
 	"github.com/expertenrunde/expertenrunde/internal/auth"
+	"github.com/expertenrunde/expertenrunde/internal/curation"
 	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
 	"github.com/expertenrunde/expertenrunde/internal/panel"
@@ -31,6 +32,7 @@ type services struct {
 	export        *export.Service
 	flow          *panelflow.Service
 	reporting     *reporting.Service
+	curation      *curation.Service
 }
 
 // services builds the services on m.store (once). The mail dispatcher, when
@@ -46,6 +48,8 @@ func (m *Main) services() *services {
 	rep := &reporting.Service{Surveys: st, Rounds: st, Protocols: st, Audit: st, Version: Version, Now: now,
 		Sources: reporting.Sources{Rounds: life, Results: res, Responses: st, Experts: st, Mail: st}}
 	life.Protocol = rep
+	cur := &curation.Service{Store: st, Rounds: life, Limiter: st, Audit: st, Now: now}
+	life.Curated = cur
 	m.svc = &services{
 		accounts:      &accounts.Service{Users: st, Sessions: st, Audit: st, Now: now, Logger: m.logger},
 		importer:      &survey.Importer{Surveys: st, Audit: st, Answered: st.AnsweredItems, Users: st, Now: now, Protocol: rep},
@@ -61,6 +65,7 @@ func (m *Main) services() *services {
 			Lifecycle: life, Audit: st, Version: Version, Now: now, Reporting: rep,
 		},
 		reporting: rep,
+		curation:  cur,
 	}
 	if m.mailer != nil {
 		m.svc.mailing.Notifier = m.mailer

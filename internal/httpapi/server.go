@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
+	"github.com/expertenrunde/expertenrunde/internal/curation"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
@@ -60,6 +61,7 @@ type Deps struct {
 	Export        *export.Service
 	Flow          *panelflow.Service
 	Reporting     *reporting.Service
+	Curation      *curation.Service
 }
 
 // Options are the HTTP settings taken from the configuration.
@@ -151,6 +153,7 @@ func (s *Server) areas() [][]route {
 		(&ExportHandler{studies: st, export: s.deps.Export}).routes(),
 		(&FlowHandler{studies: st, flow: s.deps.Flow}).routes(),
 		(&ReportingHandler{studies: st, reporting: s.deps.Reporting}).routes(),
+		(&CurationHandler{studies: st, svc: s.deps.Curation, experts: &ParticipationHandler{signIn: s.deps.SignIn, svc: s.deps.Participation, cookies: ck, clients: cl}}).routes(),
 	}
 }
 

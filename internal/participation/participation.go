@@ -85,6 +85,8 @@ type SurveyInfo struct {
 	Feedback      delphi.Feedback `json:"feedback"`
 	AllowRevision bool            `json:"allow_revision"`
 	Planned       int             `json:"planned_rounds"`
+	// Round0 is the study's open round 0 (suggestions per block), if any.
+	Round0 *delphi.Round0 `json:"round0,omitempty"`
 }
 
 // ExpertInfo is the expert's own record, without contact data.
@@ -328,7 +330,7 @@ func (s *Service) Load(ctx context.Context, p Participant) (*View, error) {
 		Survey: SurveyInfo{
 			ID: p.Survey.ID, Title: def.Title, Description: def.Description, Languages: def.Languages, TimeZone: def.Zone(),
 			Privacy: def.Privacy, Contact: def.Contact, Groups: def.Groups, Scales: def.Scales, Feedback: fbOpts,
-			AllowRevision: def.Rounds.RevisionAllowed(), Planned: def.Rounds.Planned,
+			AllowRevision: def.Rounds.RevisionAllowed(), Planned: def.Rounds.Planned, Round0: def.Rounds.Round0,
 		},
 		Expert:   ExpertInfo{Pseudonym: e.Pseudonym, Group: e.Group, Language: cmp.Or(e.Language, firstLanguage(def)), ConsentAt: e.ConsentAt, DeclinedAt: e.DeclinedAt},
 		State:    s.state(p, rc.round),
