@@ -14,14 +14,13 @@ import (
 // pseudonym and group (staff only), the curated items, and whether the
 // curation can still change (until round 1 is prepared).
 type Board struct {
-	Round0      *delphi.Round        `json:"round0"` // nil before round 0 is prepared
-	Editable    bool                 `json:"editable"`
-	MaxPerBlock int                  `json:"max_per_block"`
-	Suggestions []delphi.Suggestion  `json:"suggestions"`
-	Items       []delphi.CuratedItem `json:"items"`
-	Sections    []delphi.Section     `json:"sections"` // ids and titles, without items
-	Scales      []delphi.Scale       `json:"scales"`
-	Languages   []string             `json:"languages"`
+	*delphi.Curation                  // the suggestions (with pseudonym and group) and the curated items
+	Round0           *delphi.Round    `json:"round0"` // nil before round 0 is prepared
+	Editable         bool             `json:"editable"`
+	MaxPerBlock      int              `json:"max_per_block"`
+	Sections         []delphi.Section `json:"sections"` // ids and titles, without items
+	Scales           []delphi.Scale   `json:"scales"`
+	Languages        []string         `json:"languages"`
 }
 
 // Board returns the study's curation for its staff. ECONFLICT for a study
@@ -40,7 +39,7 @@ func (s *Service) Board(ctx context.Context, sv *delphi.Survey) (*Board, error) 
 		return nil, err
 	}
 	editable := s.editable(ctx, sv.ID) == nil
-	out := &Board{Round0: r0, Editable: editable, MaxPerBlock: def.Rounds.Round0.MaxSuggestions(), Suggestions: c.Suggestions, Items: c.Items, Scales: def.Scales, Languages: def.LanguageList()}
+	out := &Board{Curation: c, Round0: r0, Editable: editable, MaxPerBlock: def.Rounds.Round0.MaxSuggestions(), Scales: def.Scales, Languages: def.LanguageList(), Sections: []delphi.Section{}}
 	for _, sec := range def.Sections {
 		out.Sections = append(out.Sections, delphi.Section{ID: sec.ID, Title: sec.Title, Description: sec.Description, Items: []delphi.Item{}})
 	}

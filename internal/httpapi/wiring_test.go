@@ -7,6 +7,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
 	"github.com/expertenrunde/expertenrunde/internal/auth"
+	"github.com/expertenrunde/expertenrunde/internal/curation"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/httpapi"
@@ -75,5 +76,7 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 		Sources: reporting.Sources{Rounds: life, Results: res, Responses: responses, Experts: experts, Mail: src.Mail}}
 	life.Protocol, d.Importer.Protocol, d.Reporting = rep, rep, rep
 	d.Export = &export.Service{Sources: src, Lifecycle: life, Audit: st, Version: "test", Now: now, Reporting: rep}
+	d.Curation = &curation.Service{Store: st, Rounds: life, Limiter: st, Audit: st, Now: now}
+	life.Curated = d.Curation
 	return d
 }

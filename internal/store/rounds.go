@@ -308,7 +308,7 @@ func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) error {
 // by the close the caller read (prev.ClosedAt), was changed meanwhile by
 // another process, or r exists; ENOTFOUND.
 func (s *Store) CreateNextRound(ctx context.Context, r *delphi.Round, prev *delphi.Round) error {
-	if prev == nil || prev.SurveyID != r.SurveyID || prev.Number != r.Number-1 || r.Number < 2 {
+	if prev == nil || prev.SurveyID != r.SurveyID || prev.Number != r.Number-1 || r.Number < 1 {
 		return delphi.FieldErrorf(delphi.EINVALID, "number", "round %d does not follow the given round", r.Number)
 	}
 	if err := s.markNext(ctx, prev); err != nil {
