@@ -144,7 +144,7 @@ describe('CurationPage', () => {
     expect(body.suggestions).toEqual(['S1', 'S2']);
     expect(body.items[0]!.item.text).toEqual({ de: 'Beratung', en: 'Advice' });
     expect(body.items[0]!.item.type).toBe('rating');
-    expect(await screen.findByText('Aus: S1, S2')).toBeInTheDocument();
+    expect(await screen.findByText(/Aus: S1, S2/)).toBeInTheDocument();
   });
 
   it('rejects a suggestion with a reason', async () => {
