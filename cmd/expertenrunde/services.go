@@ -44,6 +44,7 @@ func (m *Main) services() *services {
 	st, now, cfg := m.store, m.Now, m.Config
 	res := &results.Service{Surveys: st, Rounds: st, Responses: st, Snapshots: st, Now: now, LiveTTL: 5 * time.Second}
 	flow := &panelflow.Service{Surveys: st, Rounds: st, Responses: st, Experts: st, Mail: st, Results: res}
+	flow.Curation = st
 	life := &rounds.Service{Surveys: st, Rounds: st, Results: res, Responses: st, Audit: st, Now: now, Logger: m.logger}
 	rep := &reporting.Service{Surveys: st, Rounds: st, Protocols: st, Audit: st, Version: Version, Now: now,
 		Sources: reporting.Sources{Rounds: life, Results: res, Responses: st, Experts: st, Mail: st}}

@@ -67,33 +67,13 @@ func (s *Service) Summary(ctx context.Context, p participation.Participant) (*Su
 	return out, nil
 }
 
-// Origin of the provenance rows of items curated from round 0 and of
-// suggestions not taken.
-const OriginRound0 = "round0"
-
-// ProvenanceRow is one step in the history of an item of the study: where
-// it came from (Origin: initial, round0, new, changed), in which round it
-// was first asked in that form, from which suggestions, who did the step,
-// when, and why. A rejected suggestion has a row without an item.
-type ProvenanceRow struct {
-	ItemID    string      `json:"item_id"`
-	Round     int         `json:"round"`
-	Origin    string      `json:"origin"`
-	Sources   []string    `json:"sources"`
-	CuratorID string      `json:"curator_id"`
-	At        *time.Time  `json:"at,omitempty"`
-	Action    string      `json:"action"`
-	Reason    string      `json:"reason"`
-	Text      delphi.Text `json:"text,omitempty"`
-}
-
 // Provenance returns the provenance rows of every item of the study: the
 // definition's items as first asked, the items curated from round 0 (one
 // row per step) and the suggestions rejected there, and for each later
 // round its new and reworded items, whose curator and time are the
 // round's creation (the coordinator who prepared it with the change).
-func (s *Service) Provenance(ctx context.Context, sv *delphi.Survey) ([]ProvenanceRow, error) {
-	out := []ProvenanceRow{}
+func (s *Service) Provenance(ctx context.Context, sv *delphi.Survey) ([]delphi.ProvenanceRow, error) {
+	out := []delphi.ProvenanceRow{}
 	curated := map[string]bool{}
 	if sv.Definition.HasRound0() {
 		c, err := s.Store.Curation(ctx, sv.ID)
@@ -104,12 +84,13 @@ func (s *Service) Provenance(ctx context.Context, sv *delphi.Survey) ([]Provenan
 			curated[ci.Item.ID] = true
 			for _, ev := range ci.History {
 				at := ev.At
-				out = append(out, ProvenanceRow{ItemID: ci.Item.ID, Round: 1, Origin: OriginRound0, Sources: ci.Sources, CuratorID: ev.ActorID, At: &at, Action: ev.Action, Reason: ev.Reason, Text: ev.Text})
+				out = append(out, delphi.ProvenanceRow{ItemID: ci.Item.ID, Round: 1, Origin: delphi.OriginRound0, Sources: ci.Sources, CuratorID: ev.ActorID, At: &at, Action: ev.Action, Reason: ev.Reason, Text: ev.Text})
 			}
 		}
 		for _, sg := range c.Suggestions {
 			if sg.Status == delphi.SuggestionRejected {
-				out = append(out, ProvenanceRow{Round: 0, Origin: OriginRound0, Sources: []string{sg.ID}, CuratorID: sg.CuratorID, At: sg.CuratedAt, Action: delphi.CurateReject, Reason: sg.Reason})
+				out = append(out, delphi.ProvenanceRow{Round: 0, Origin: delphi.OriginRound0, Sources: []string{sg.ID}, CuratorID: sg.CuratorID, At: sg.CuratedAt,
+					Action: delphi.CurateReject, Reason: sg.Reason, Text: delphi.Text{sv.Definition.DefaultLanguage(): sg.Text}})
 			}
 		}
 	}
@@ -125,7 +106,7 @@ func (s *Service) Provenance(ctx context.Context, sv *delphi.Survey) ([]Provenan
 			by, at = r.History[0].ActorID, &r.History[0].At
 		}
 		for _, ri := range r.Items {
-			row := ProvenanceRow{ItemID: ri.Item.ID, Round: r.Number, Origin: ri.Origin, Sources: []string{}, Reason: ri.Reason, Text: ri.Item.Text}
+			row := delphi.ProvenanceRow{ItemID: ri.Item.ID, Round: r.Number, Origin: ri.Origin, Sources: []string{}, Reason: ri.Reason, Text: ri.Item.Text}
 			switch {
 			case curated[ri.Item.ID] || ri.Origin == delphi.OriginCarried:
 				continue

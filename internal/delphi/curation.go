@@ -127,6 +127,27 @@ func (c *Curation) Item(id string) *CuratedItem {
 	return nil
 }
 
+// OriginRound0 is the origin of the provenance rows of items curated from
+// round 0 and of the suggestions not taken there.
+const OriginRound0 = "round0"
+
+// ProvenanceRow is one step in the history of an item of a study: where it
+// came from (Origin: initial, round0, new, changed), in which round it was
+// first asked in that form, from which suggestions, who did the step, when
+// and why, and the wording it set. A rejected suggestion has a row without
+// an item (its text as Text).
+type ProvenanceRow struct {
+	ItemID    string     `json:"item_id"`
+	Round     int        `json:"round"`
+	Origin    string     `json:"origin"`
+	Sources   []string   `json:"sources"`
+	CuratorID string     `json:"curator_id"`
+	At        *time.Time `json:"at,omitempty"`
+	Action    string     `json:"action"`
+	Reason    string     `json:"reason"`
+	Text      Text       `json:"text,omitempty"`
+}
+
 // CurationStore persists each study's curation.
 type CurationStore interface {
 	// Curation returns the study's curation, an empty one when nothing

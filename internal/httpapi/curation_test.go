@@ -200,7 +200,7 @@ func TestRound0Lifecycle(t *testing.T) {
 	e.expertCall(x1, "PUT", "/api/v1/participation/answers/r0-1", `{"value":4,"seq":1}`, 200)
 
 	// Provenance: each step with who, when and why.
-	prov := decode[struct{ Rows []curation.ProvenanceRow }](t, e.staff("GET", "/api/v1/surveys/"+r0Study+"/provenance", "admin", "", 200))
+	prov := decode[struct{ Rows []delphi.ProvenanceRow }](t, e.staff("GET", "/api/v1/surveys/"+r0Study+"/provenance", "admin", "", 200))
 	var steps []string
 	for _, r := range prov.Rows {
 		steps = append(steps, fmt.Sprintf("%s/%d/%s/%s/%s", r.ItemID, r.Round, r.Origin, r.Action, strings.Join(r.Sources, "+")))

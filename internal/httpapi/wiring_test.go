@@ -55,6 +55,7 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 	pan := &panel.Service{Experts: experts, Responses: responses, Audit: st, BaseURL: w.baseURL, Now: now}
 	mails := &mailing.Service{Experts: experts, Rounds: st, Responses: responses, Audit: st, BaseURL: w.baseURL, SMTPEnabled: w.smtp, Now: now, Notifier: w.mailer}
 	flow := &panelflow.Service{Surveys: st, Rounds: st, Responses: responses, Experts: experts, Results: res}
+	flow.Curation = st
 	src := export.Sources{Surveys: st, Results: res, Responses: responses, Experts: experts, Flow: flow}
 	d := httpapi.Deps{
 		Surveys: st, Audit: st, DB: st, Logger: w.logger, Now: now, UI: w.ui,

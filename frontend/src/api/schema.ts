@@ -4365,6 +4365,7 @@ export interface components {
             };
             groups: string[];
             rounds: components["schemas"]["FlowRound"][];
+            round0?: components["schemas"]["Round0Flow"];
         };
         /** @description Two-sided Mann-Whitney U test (stats.MannWhitneyU). */
         MannWhitney: {
@@ -4665,6 +4666,17 @@ export interface components {
             action: "" | "accept" | "merge" | "split" | "reword" | "reject" | "add";
             reason: string;
             text?: components["schemas"]["Text"];
+        };
+        /** @description The item flow of an open round 0: suggestions in, what became of them, items curated for round 1 */
+        Round0Flow: {
+            experts: number;
+            suggestions: number;
+            accepted: number;
+            merged: number;
+            split: number;
+            rejected: number;
+            open: number;
+            items: number;
         };
     };
     responses: {

@@ -1,9 +1,11 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { Participation } from '../api/types';
 import { fixtureSurvey } from '../test/fixture';
 import { adminUser, mockFetch, renderAt } from '../test/utils';
+import { FlowFigure } from '../results/FlowFigure';
+import { flow } from '../results/flowFixture';
 import type { CurationBoard, MySuggestions, Round0Summary } from './api';
 
 const def = fixtureSurvey.definition;
@@ -172,5 +174,12 @@ describe('CurationPage', () => {
     expect(await screen.findByText('Beratung')).toBeInTheDocument();
     expect(screen.queryByRole('checkbox')).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Ablehnen' })).not.toBeInTheDocument();
+  });
+});
+
+describe('the flow figure of a study with round 0', () => {
+  it('counts the suggestions of round 0 into the first round’s items', () => {
+    render(<FlowFigure flow={{ ...flow, round0: { experts: 4, suggestions: 12, accepted: 3, merged: 4, split: 1, rejected: 3, open: 1, items: 6 } }} fileBase="x" />);
+    expect(screen.getAllByText('Aus Runde 0: 12 Vorschläge → 6 Items, 3 abgelehnt').length).toBeGreaterThan(0);
   });
 });
