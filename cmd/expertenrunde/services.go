@@ -44,13 +44,13 @@ func (m *Main) services() *services {
 	st, now, cfg := m.store, m.Now, m.Config
 	res := &results.Service{Surveys: st, Rounds: st, Responses: st, Snapshots: st, Now: now, LiveTTL: 5 * time.Second}
 	flow := &panelflow.Service{Surveys: st, Rounds: st, Responses: st, Experts: st, Mail: st, Results: res}
-	flow.Curation = st
 	life := &rounds.Service{Surveys: st, Rounds: st, Results: res, Responses: st, Audit: st, Now: now, Logger: m.logger}
 	rep := &reporting.Service{Surveys: st, Rounds: st, Protocols: st, Audit: st, Version: Version, Now: now,
 		Sources: reporting.Sources{Rounds: life, Results: res, Responses: st, Experts: st, Mail: st}}
 	life.Protocol = rep
 	cur := &curation.Service{Store: st, Rounds: life, Limiter: st, Audit: st, Now: now}
 	life.Curated = cur
+	flow.Curation = st
 	m.svc = &services{
 		accounts:      &accounts.Service{Users: st, Sessions: st, Audit: st, Now: now, Logger: m.logger},
 		importer:      &survey.Importer{Surveys: st, Audit: st, Answered: st.AnsweredItems, Users: st, Now: now, Protocol: rep},
@@ -71,6 +71,7 @@ func (m *Main) services() *services {
 	if m.mailer != nil {
 		m.svc.mailing.Notifier = m.mailer
 	}
+	m.svc.export.Sources.Provenance = cur
 	return m.svc
 }
 

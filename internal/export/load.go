@@ -38,6 +38,8 @@ type Sources struct {
 	}
 	// Flow, optional, gives the flow and attrition sheets.
 	Flow FlowReader
+	// Provenance, optional, gives the sheet of the items' provenance.
+	Provenance ProvenanceReader
 }
 
 // ResponseReader is implemented by stores that read a round's responses
@@ -165,6 +167,9 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		return Input{}, err
 	}
 	if err := loadFlow(ctx, src, sv.ID, &in); err != nil {
+		return Input{}, err
+	}
+	if err := loadProvenance(ctx, src, sv, &in); err != nil {
 		return Input{}, err
 	}
 	var mu sync.Mutex

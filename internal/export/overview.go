@@ -550,6 +550,7 @@ func (x *xw) sheetList(sh *sheet) func() error {
 			{x.sheetName("sensitivity"), x.t("Konsens unter alternativen Regeln, Bootstrap-KI der Zustimmung, Fragen nahe der Schwelle", "consensus under alternative rules, bootstrap CI of agreement, items near the threshold")},
 		}
 		rows = append(rows, x.flowSheets()...)
+		rows = append(rows, x.provenanceSheets()...)
 		if x.in.Report != nil {
 			rows = append(rows,
 				[2]string{x.reportingSheetName("checklist"), x.t("Berichtscheckliste und Methodenabsatz (Entwurf)", "reporting checklist and methods paragraph (draft)")},

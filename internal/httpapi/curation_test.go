@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/expertenrunde/expertenrunde/internal/curation"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
@@ -126,7 +129,7 @@ func TestRound0Lifecycle(t *testing.T) {
 	e.staff("POST", curationURL+"/items", "admin", `{"action":"accept","suggestions":["`+s1+`"],"items":[`+item("a", "a")+`]}`, 409)
 	e.staff("POST", curationURL+"/items", "admin", `{"action":"merge","suggestions":["`+s2+`"],"items":[`+item("a", "a")+`]}`, 422)
 	e.staff("POST", curationURL+"/items", "admin", `{"action":"merge","suggestions":["`+s2+`","`+s3+`"],"items":[`+item("Vernetzung der Verwaltungen", "Networking administrations")+`]}`, 200)
-	e.staff("POST", curationURL+"/items", "admin", `{"action":"split","suggestions":["`+s4+`"],"items":[`+item("Werkstätten vor Ort", "Local workshops")+`,`+item("Digitale Sprechstunden", "Online consultation hours")+`],"reason":"zwei Formate"}`, 200)
+	e.staff("POST", curationURL+"/items", "admin", `{"action":"split","suggestions":["`+s4+`"],"items":[`+item("Werkstätten vor Ort", "Local workshops")+`,`+item("Digitale Sprechstunden", "Online consultation hours")+`],"reason":"=HYPERLINK(\"http://x\";\"zwei Formate\")"}`, 200)
 	if b := e.staff("POST", curationURL+"/suggestions/"+s5+"/reject", "admin", `{"reason":" "}`, 422); !strings.Contains(string(b), `"field":"reason"`) {
 		t.Errorf("reject without reason: %s", b)
 	}
@@ -216,6 +219,39 @@ func TestRound0Lifecycle(t *testing.T) {
 			t.Errorf("provenance lacks %s: %v", want, steps)
 		}
 	}
+	// The export's provenance sheet: one row per step; text is never a
+	// formula. The flow sheet counts round 0.
+	xlsx := e.staff("GET", "/api/v1/surveys/"+r0Study+"/export.xlsx?lang=de", "admin", "", 200)
+	xlsxNoFormulas(t, "export.xlsx", xlsx, []string{`=HYPERLINK("http://x";"zwei Formate")`, "keine Aufgabe der Akademie", "Mehr Geld"})
+	f, err := excelize.OpenReader(bytes.NewReader(xlsx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Herkunft")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(prov.Rows)+1 || !slices.Equal(rows[0][:7], []string{"Frage", "Runde", "Herkunft", "Vorschläge", "Bearbeitet von", "Zeitpunkt", "Aktion"}) {
+		t.Errorf("provenance sheet: %d rows, header %v; want %d rows", len(rows), rows[0], len(prov.Rows)+1)
+	}
+	var merge []string
+	for _, r := range rows {
+		if len(r) > 6 && r[0] == "vernetzung" {
+			merge = r
+		}
+	}
+	if len(merge) < 7 || merge[1] != "1" || merge[2] != "round0" || merge[3] != s2+", "+s3 || merge[4] != e.users["admin"].ID || merge[5] == "" || merge[6] != "merge" {
+		t.Errorf("provenance row of the merged item = %v", merge)
+	}
+	flowRows, err := f.GetRows("Fluss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := flowRows[len(flowRows)-1]; !slices.Equal(last, []string{"0", "2", "5", "1", "2", "1", "1", "0", "4"}) {
+		t.Errorf("flow sheet's round 0 row = %v", last)
+	}
+
 	entries, err := e.st.ListAudit(context.Background(), r0Study, 100)
 	if err != nil {
 		t.Fatal(err)

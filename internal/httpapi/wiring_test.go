@@ -79,5 +79,6 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 	d.Export = &export.Service{Sources: src, Lifecycle: life, Audit: st, Version: "test", Now: now, Reporting: rep}
 	d.Curation = &curation.Service{Store: st, Rounds: life, Limiter: st, Audit: st, Now: now}
 	life.Curated = d.Curation
+	d.Export.Sources.Provenance = d.Curation
 	return d
 }
