@@ -15,6 +15,8 @@
 //   E2E_SCREENSHOTS=1  also save screenshots to ../docs/screenshots/
 //   E2E_SCREENSHOT_DIR  another folder for them
 //   E2E_KEEP=1      keep the temp data dir and server log
+//   E2E_ONLY        run only the tests whose name starts with one of these comma-separated prefixes
+//                   (e.g. "round 0:"); the login test always runs
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +31,7 @@ import { axeSummary, checkA11y } from './axe.mjs';
 import { cycleTests } from './cycle.mjs';
 import { staffWalkTests } from './staffwalk.mjs';
 import { participationTests } from './participation.mjs';
+import { round0Tests } from './round0.mjs';
 import { SmtpCatcher } from './smtp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -395,6 +398,11 @@ for (const [name, fn] of staffWalkTests(cycleCtx)) {
   test(name, fn);
 }
 
+// Round 0: suggestions, curation, round 1 from the curated items (round0.mjs).
+for (const [name, fn] of round0Tests(cycleCtx)) {
+  test(name, fn);
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -468,7 +476,9 @@ async function main() {
   }
 
   try {
+    const only = (process.env.E2E_ONLY ?? '').split(',').filter(Boolean);
     for (const t of tests) {
+      if (only.length > 0 && !only.some((p) => t.name.startsWith(p)) && !t.name.startsWith('login')) continue;
       if (!setupOk) {
         failed++;
         log(`not ok - ${t.name} # setup failed`);

@@ -80,9 +80,18 @@ type OwnSuggestion struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// Mine is an expert's view of round 0: the limit per block and their own
-// suggestions, oldest first.
+// Block is a block (section) of the study as round 0 shows it: the prompt
+// of the suggestions.
+type Block struct {
+	ID          string      `json:"id"`
+	Title       delphi.Text `json:"title"`
+	Description delphi.Text `json:"description,omitempty"`
+}
+
+// Mine is an expert's view of round 0: the blocks, the limit per block and
+// their own suggestions, oldest first.
 type Mine struct {
+	Blocks      []Block         `json:"blocks"`
 	MaxPerBlock int             `json:"max_per_block"`
 	Suggestions []OwnSuggestion `json:"suggestions"`
 }
@@ -98,7 +107,10 @@ func (s *Service) Mine(ctx context.Context, p participation.Participant) (*Mine,
 	if err != nil {
 		return nil, err
 	}
-	out := &Mine{MaxPerBlock: def.Rounds.Round0.MaxSuggestions(), Suggestions: []OwnSuggestion{}}
+	out := &Mine{Blocks: []Block{}, MaxPerBlock: def.Rounds.Round0.MaxSuggestions(), Suggestions: []OwnSuggestion{}}
+	for _, sec := range def.Sections {
+		out.Blocks = append(out.Blocks, Block{ID: sec.ID, Title: sec.Title, Description: sec.Description})
+	}
 	for _, sg := range c.Suggestions {
 		if sg.ExpertID == p.Expert.ID {
 			out.Suggestions = append(out.Suggestions, own(sg))

@@ -115,7 +115,7 @@ func TestRound0Lifecycle(t *testing.T) {
 	tmp := sid(e.expertCall(x1, "POST", suggestURL, suggestion("formate", "zurückgezogen"), 201))
 	e.expertCall(x1, "DELETE", suggestURL+"/"+tmp, "", 204)
 	mine := decode[curation.Mine](t, e.expertCall(x1, "GET", suggestURL, "", 200))
-	if len(mine.Suggestions) != 2 || mine.Suggestions[0].Text != "Beratung kleiner Gemeinden" || mine.MaxPerBlock != 3 {
+	if len(mine.Suggestions) != 2 || mine.Suggestions[0].Text != "Beratung kleiner Gemeinden" || mine.MaxPerBlock != 3 || len(mine.Blocks) != 2 || mine.Blocks[1].Title["de"] != "Formate" {
 		t.Fatalf("own suggestions = %+v", mine)
 	}
 

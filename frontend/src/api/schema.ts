@@ -4567,6 +4567,7 @@ export interface components {
             updated_at: string;
         };
         MySuggestions: {
+            blocks: components["schemas"]["Round0Block"][];
             max_per_block: number;
             suggestions: components["schemas"]["OwnSuggestion"][];
         };
@@ -4677,6 +4678,11 @@ export interface components {
             rejected: number;
             open: number;
             items: number;
+        };
+        Round0Block: {
+            id: string;
+            title: components["schemas"]["Text"];
+            description?: components["schemas"]["Text"];
         };
     };
     responses: {

@@ -29,7 +29,7 @@ function participation(over: Partial<Participation> = {}): Participation {
     },
     expert: { pseudonym: 'E-TEST', group: 'pol', language: 'de', consent_at: '2026-11-26T09:00:00Z', declined_at: null },
     round: { number: 0, status: 'open', opens_at: null, deadline: '2026-12-14T17:00:00Z' },
-    sections,
+    sections: [],
     answers: {},
     progress: { answered: 0, total: 0 },
     response: { submissions: 0 },
@@ -41,7 +41,7 @@ const firstSection = sections[0]!;
 
 describe('Round 0 for experts', () => {
   it('adds a suggestion with its rationale in a block and hides the form at the limit', async () => {
-    let mine: MySuggestions = { max_per_block: 2, suggestions: [{ id: 'S1', section_id: firstSection.id, text: 'Erster', rationale: '', status: 'open', created_at: '', updated_at: '' }] };
+    let mine: MySuggestions = { blocks: sections, max_per_block: 2, suggestions: [{ id: 'S1', section_id: firstSection.id, text: 'Erster', rationale: '', status: 'open', created_at: '', updated_at: '' }] };
     const calls = mockFetch({
       ...session,
       'GET /api/v1/participation': { body: participation() },
@@ -69,7 +69,7 @@ describe('Round 0 for experts', () => {
       ...session,
       'GET /api/v1/participation': { body: participation() },
       'GET /api/v1/participation/suggestions': {
-        body: { max_per_block: 2, suggestions: [{ id: 'S1', section_id: firstSection.id, text: 'Erster', rationale: '', status: 'open', created_at: '', updated_at: '' }] },
+        body: { blocks: sections, max_per_block: 2, suggestions: [{ id: 'S1', section_id: firstSection.id, text: 'Erster', rationale: '', status: 'open', created_at: '', updated_at: '' }] },
       },
       'DELETE /api/v1/participation/suggestions/S1': { status: 409, body: { error: { code: 'conflict', message: 'round 0 is closed' } } },
     });

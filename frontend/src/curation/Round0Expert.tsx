@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
-import type { Participation, SectionView } from '../api/types';
+import type { Participation } from '../api/types';
 import { errorText, Loading } from '../components/ErrorAlert';
 import { useAction } from '../hooks';
 import { useTranslation, type TFunction } from '../i18n';
@@ -114,7 +114,7 @@ export function Round0Page({ data, client = round0Api, decline }: { data: Partic
     return ok;
   };
   const max = mine.data?.max_per_block ?? survey.round0?.max_suggestions_per_block ?? 5;
-  const sections: SectionView[] = data.sections;
+  const sections = mine.data?.blocks ?? [];
   return (
     <article className="round0">
       <title>{`${title} – ${t('app.name')}`}</title>
