@@ -104,16 +104,13 @@ func (s *Service) Curate(ctx context.Context, actorID string, sv *delphi.Survey,
 	case req.Action != delphi.CurateSplit && len(req.Items) != 1:
 		return nil, delphi.FieldErrorf(delphi.EINVALID, "items", "%s makes exactly one item", req.Action)
 	}
-	reason := strings.TrimSpace(req.Reason)
-	if err := delphi.CheckText("reason", reason, delphi.LongText); err != nil {
+	reason, err := reasonText(req.Reason, "")
+	if err != nil {
 		return nil, err
 	}
-	if err := s.editable(ctx, sv.ID); err != nil {
-		return nil, err
-	}
-	var ids []string
-	c, err := s.Store.UpdateCuration(ctx, sv.ID, func(c *delphi.Curation) error {
-		ids = nil
+	details := map[string]any{"suggestions": req.Suggestions, "reason": reason}
+	return s.change(ctx, actorID, sv, req.Action, details, func(c *delphi.Curation) error {
+		var ids []string
 		for i, id := range req.Suggestions {
 			sg := c.Suggestion(id)
 			switch {
@@ -159,12 +156,32 @@ func (s *Service) Curate(ctx context.Context, actorID string, sv *delphi.Survey,
 			sg := c.Suggestion(id)
 			sg.Status, sg.Items, sg.CuratorID, sg.CuratedAt = status, slices.Clone(ids), actorID, &now
 		}
+		details["items"] = ids
 		return nil
 	})
+}
+
+// change checks that the curation can still change (editable), applies fn
+// to it and audits action with details (which fn may complete).
+func (s *Service) change(ctx context.Context, actorID string, sv *delphi.Survey, action string, details map[string]any, fn func(*delphi.Curation) error) (*delphi.Curation, error) {
+	if err := s.editable(ctx, sv.ID); err != nil {
+		return nil, err
+	}
+	c, err := s.Store.UpdateCuration(ctx, sv.ID, fn)
 	if err != nil {
 		return nil, err
 	}
-	return c, s.audit(ctx, actorID, req.Action, sv.ID, sv.ID, map[string]any{"suggestions": req.Suggestions, "items": ids, "reason": reason})
+	return c, s.audit(ctx, actorID, action, sv.ID, sv.ID, details)
+}
+
+// reasonText trims a reason and checks its limit; with missing set, an
+// empty reason is refused with that message. EINVALID, field reason.
+func reasonText(reason, missing string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" && missing != "" {
+		return "", delphi.FieldErrorf(delphi.EINVALID, "reason", "%s", missing)
+	}
+	return reason, delphi.CheckText("reason", reason, delphi.LongText)
 }
 
 // usedIDs is every item id of the definition and of c's items.
@@ -206,17 +223,12 @@ func (s *Service) Reword(ctx context.Context, actorID string, sv *delphi.Survey,
 	if err := def.CheckLangText("help", req.Help, false); err != nil {
 		return nil, err
 	}
-	reason := strings.TrimSpace(req.Reason)
-	if reason == "" {
-		return nil, delphi.FieldErrorf(delphi.EINVALID, "reason", "give a reason")
-	}
-	if err := delphi.CheckText("reason", reason, delphi.LongText); err != nil {
+	reason, err := reasonText(req.Reason, "give a reason")
+	if err != nil {
 		return nil, err
 	}
-	if err := s.editable(ctx, sv.ID); err != nil {
-		return nil, err
-	}
-	c, err := s.Store.UpdateCuration(ctx, sv.ID, func(c *delphi.Curation) error {
+	details := map[string]any{"item": itemID, "reason": reason}
+	return s.change(ctx, actorID, sv, delphi.CurateReword, details, func(c *delphi.Curation) error {
 		ci := c.Item(itemID)
 		if ci == nil {
 			return delphi.Errorf(delphi.ENOTFOUND, "curated item %q not found", itemID)
@@ -228,27 +240,18 @@ func (s *Service) Reword(ctx context.Context, actorID string, sv *delphi.Survey,
 		ci.History = append(ci.History, delphi.CurationEvent{At: s.now(), ActorID: actorID, Action: delphi.CurateReword, Reason: reason, Text: req.Text})
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, s.audit(ctx, actorID, delphi.CurateReword, sv.ID, sv.ID, map[string]any{"item": itemID, "reason": reason})
 }
 
 // Reject marks an open suggestion as not taken, with the reason the
 // experts will read. EINVALID (reason required); ENOTFOUND; ECONFLICT when
 // it was curated already or round 1 exists.
 func (s *Service) Reject(ctx context.Context, actorID string, sv *delphi.Survey, id, reason string) (*delphi.Curation, error) {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return nil, delphi.FieldErrorf(delphi.EINVALID, "reason", "say why the suggestion is not taken")
-	}
-	if err := delphi.CheckText("reason", reason, delphi.LongText); err != nil {
+	reason, err := reasonText(reason, "say why the suggestion is not taken")
+	if err != nil {
 		return nil, err
 	}
-	if err := s.editable(ctx, sv.ID); err != nil {
-		return nil, err
-	}
-	c, err := s.Store.UpdateCuration(ctx, sv.ID, func(c *delphi.Curation) error {
+	details := map[string]any{"suggestion": id, "reason": reason}
+	return s.change(ctx, actorID, sv, delphi.CurateReject, details, func(c *delphi.Curation) error {
 		sg := c.Suggestion(id)
 		if sg == nil {
 			return delphi.Errorf(delphi.ENOTFOUND, "suggestion %q not found", id)
@@ -260,20 +263,13 @@ func (s *Service) Reject(ctx context.Context, actorID string, sv *delphi.Survey,
 		sg.Status, sg.Reason, sg.CuratorID, sg.CuratedAt = delphi.SuggestionRejected, reason, actorID, &now
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, s.audit(ctx, actorID, delphi.CurateReject, sv.ID, sv.ID, map[string]any{"suggestion": id, "reason": reason})
 }
 
 // Discard undoes the making of a curated item: the item goes, and its
 // suggestions that became no other item are open again. ENOTFOUND;
 // ECONFLICT once round 1 exists.
 func (s *Service) Discard(ctx context.Context, actorID string, sv *delphi.Survey, itemID string) (*delphi.Curation, error) {
-	if err := s.editable(ctx, sv.ID); err != nil {
-		return nil, err
-	}
-	c, err := s.Store.UpdateCuration(ctx, sv.ID, func(c *delphi.Curation) error {
+	return s.change(ctx, actorID, sv, "discard", map[string]any{"item": itemID}, func(c *delphi.Curation) error {
 		ci := c.Item(itemID)
 		if ci == nil {
 			return delphi.Errorf(delphi.ENOTFOUND, "curated item %q not found", itemID)
@@ -289,10 +285,6 @@ func (s *Service) Discard(ctx context.Context, actorID string, sv *delphi.Survey
 		c.Items = slices.DeleteFunc(c.Items, func(x delphi.CuratedItem) bool { return x.Item.ID == itemID })
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, s.audit(ctx, actorID, "discard", sv.ID, sv.ID, map[string]any{"item": itemID})
 }
 
 // CuratedItems returns the curated items as new items of round 1, in the

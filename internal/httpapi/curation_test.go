@@ -5,10 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -332,34 +330,14 @@ func TestRound0Authorization(t *testing.T) {
 	e.staff("GET", "/api/v1/surveys/kleinstadtakademie-2020/curation", "admin", "", 409)
 }
 
-// parallelAs is env.parallel as the expert x, with any method: n
-// requests at once, counted by status.
+// parallelAs sends n requests of the expert x at once (parallelRequests).
 func (e *env) parallelAs(x *expert, n int, method, url string, body func(i int) string) map[int]int {
 	e.t.Helper()
-	var mu sync.Mutex
-	got := map[int]int{}
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			req := httptest.NewRequest(method, url, strings.NewReader(body(i)))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+x.jwt)
-			resp, err := e.srv.App().Test(req, -1)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				got[-1]++
-				return
-			}
-			resp.Body.Close()
-			got[resp.StatusCode]++
-		})
-	}
-	close(start)
-	wg.Wait()
-	return got
+	return e.parallelRequests(e.t, n, func(i int) *http.Request {
+		req := jsonReq(method, url, body(i))
+		req.Header.Set("Authorization", "Bearer "+x.jwt)
+		return req
+	})
 }
 
 // TestRound0LimitsUnderParallelRequests: the per-block limit and the rate

@@ -101,22 +101,9 @@ func (s *Service) prepareAfterRound0(ctx context.Context, actorID string, sv *de
 			return nil, delphi.FieldErrorf(delphi.EINVALID, "new_items", "round 1 would have no items: curate the suggestions of round 0 first")
 		}
 	}
-	r.History = []delphi.RoundEvent{{At: s.now(), Action: delphi.RoundActionCreate, ActorID: actorID}}
+	var prev *delphi.Round
 	if r.Number == 1 {
-		// Marks round 0 first, as for any next round.
-		err = s.Rounds.CreateNextRound(ctx, r, r0)
-	} else {
-		err = s.Rounds.CreateRound(ctx, r)
+		prev = r0 // marked first, as for any next round
 	}
-	if err != nil {
-		if delphi.ErrorCode(err) == delphi.ECONFLICT {
-			return nil, delphi.Errorf(delphi.ECONFLICT, "round %d was just created or changed by someone else; reload", r.Number)
-		}
-		return nil, err
-	}
-	details["items"] = len(r.Items)
-	if err := s.audit(ctx, actorID, "round.create", sv.ID, r.Number, details); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return s.create(ctx, actorID, sv.ID, r, prev, details)
 }

@@ -185,14 +185,24 @@ func (s *Service) Prepare(ctx context.Context, actorID string, sv *delphi.Survey
 	if len(r.Items) == 0 {
 		return nil, delphi.FieldErrorf(delphi.EINVALID, "carry_over", "round %d would have no items: choose items to carry over or add new ones", r.Number)
 	}
-	now := s.now()
-	r.History = []delphi.RoundEvent{{At: now, Action: delphi.RoundActionCreate, ActorID: actorID}}
-	if len(existing) == 0 {
+	var prev *delphi.Round
+	if len(existing) > 0 {
+		prev = existing[len(existing)-1]
+	}
+	return s.create(ctx, actorID, sv.ID, r, prev, details)
+}
+
+// create stores the new round r, after prev (which it marks first, see
+// CreateNextRound; it fails if prev was reopened or closed again since it
+// was read) or as the study's first round when prev is nil, and audits it.
+// ECONFLICT when someone else created or changed a round meanwhile.
+func (s *Service) create(ctx context.Context, actorID, surveyID string, r, prev *delphi.Round, details map[string]any) (*delphi.Round, error) {
+	r.History = []delphi.RoundEvent{{At: s.now(), Action: delphi.RoundActionCreate, ActorID: actorID}}
+	var err error
+	if prev == nil {
 		err = s.Rounds.CreateRound(ctx, r)
 	} else {
-		// Marks the previous round first; fails if it was reopened (or
-		// closed again) since it was read above.
-		err = s.Rounds.CreateNextRound(ctx, r, existing[len(existing)-1])
+		err = s.Rounds.CreateNextRound(ctx, r, prev)
 	}
 	if err != nil {
 		if delphi.ErrorCode(err) == delphi.ECONFLICT {
@@ -201,7 +211,7 @@ func (s *Service) Prepare(ctx context.Context, actorID string, sv *delphi.Survey
 		return nil, err
 	}
 	details["items"] = len(r.Items)
-	if err := s.audit(ctx, actorID, "round.create", sv.ID, r.Number, details); err != nil {
+	if err := s.audit(ctx, actorID, "round.create", surveyID, r.Number, details); err != nil {
 		return nil, err
 	}
 	return r, nil
