@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -364,4 +365,33 @@ func TestRound0LimitsUnderParallelRequests(t *testing.T) {
 	}
 	// The limit is the expert's own: another expert still writes.
 	e.expertCall(x, "PUT", suggestURL+"/"+mine.Suggestions[0].ID, `{"text":"geändert","rationale":""}`, 200)
+}
+
+// TestRound0Invitations: invitations and reminders of round 0 go out by
+// mail as for any round, with a link that opens round 0.
+func TestRound0Invitations(t *testing.T) {
+	t.Parallel()
+	e := newMailEnv(t)
+	e.importStudy("round0-study.yaml", readFile(t, "../../e2e/fixtures/round0-study.yaml"))
+	e.openRound(r0Study, "")
+	x := decode[expertOut](t, e.must(201, "POST", "/api/v1/surveys/"+r0Study+"/experts", "admin", `{"name":"Anna","email":"anna.r0@example.org","group":"verwaltung","language":"de"}`))
+	job := decode[struct{ Job delphi.MailJob }](t, e.must(202, "POST", "/api/v1/surveys/"+r0Study+"/rounds/0/invitations", "admin", "")).Job
+	if job.Queued != 1 {
+		t.Fatalf("invitations of round 0: %+v", job)
+	}
+	e.drain()
+	msgs := e.smtp.To(x.Email)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "Runde 0") {
+		t.Fatalf("mails to %s: %+v", x.Email, msgs)
+	}
+	token := regexp.MustCompile(baseURL + `/p/([A-Za-z0-9_-]{43})`).FindStringSubmatch(msgs[0].Text)
+	if token == nil {
+		t.Fatalf("no link in %s", msgs[0].Text)
+	}
+	ex := &expert{token: token[1]}
+	view := decode[struct{ Round struct{ Number int } }](t, e.expertCall(ex, "GET", "/api/v1/participation", "", 200))
+	if view.Round.Number != 0 {
+		t.Errorf("the link opens round %d, want 0", view.Round.Number)
+	}
+	e.must(202, "POST", "/api/v1/surveys/"+r0Study+"/rounds/0/reminders", "admin", `{"min_interval_hours":0}`)
 }
