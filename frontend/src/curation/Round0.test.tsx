@@ -183,3 +183,19 @@ describe('the flow figure of a study with round 0', () => {
     expect(screen.getAllByText('Aus Runde 0: 12 Vorschläge → 6 Items, 3 abgelehnt').length).toBeGreaterThan(0);
   });
 });
+
+describe('the invitations of round 0', () => {
+  it('opens the invitations page of round 0, not of round 1', async () => {
+    const calls = mockFetch({
+      'GET /api/v1/me': { body: adminUser },
+      [`GET /api/v1/surveys/${def.id}`]: { body: fixtureSurvey },
+      [`GET /api/v1/surveys/${def.id}/rounds`]: {
+        body: { rounds: [{ survey_id: def.id, number: 0, status: 'open', items: [], opens_at: null, deadline: '2026-12-14T17:00:00Z', history: [], created_at: '', updated_at: '', time_zone: 'Europe/Berlin', origins: {} }], time_zone: 'Europe/Berlin', planned: 2 },
+      },
+    });
+    renderAt(`/surveys/${def.id}/rounds/0/invitations`);
+    expect(await screen.findByRole('heading', { level: 1, name: 'Einladungen – Runde 0' })).toBeInTheDocument();
+    await waitFor(() => expect(calls.some((c) => c.url.startsWith(`/api/v1/surveys/${def.id}/rounds/0/`))).toBe(true));
+    expect(calls.some((c) => c.url.includes('/rounds/1/'))).toBe(false);
+  });
+});
