@@ -33,6 +33,7 @@ import { participationTests } from './participation.mjs';
 import { realtimeTests } from './realtime.mjs';
 import { realtimeResultsTests } from './realtime-results.mjs';
 import { argumentsTests } from './arguments.mjs';
+import { round0Tests } from './round0.mjs';
 import { SmtpCatcher } from './smtp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -412,6 +413,11 @@ for (const [name, fn] of realtimeResultsTests(cycleCtx)) {
 
 // Arguments between rounds on a study of their own (arguments.mjs).
 for (const [name, fn] of argumentsTests(cycleCtx)) {
+  test(name, fn);
+}
+
+// Round 0: suggestions, curation, round 1 from the curated items (round0.mjs).
+for (const [name, fn] of round0Tests(cycleCtx)) {
   test(name, fn);
 }
 

@@ -322,6 +322,7 @@ func (m *Main) serve(ctx context.Context) error {
 		SignIn: m.signIn(tokens), Accounts: svc.accounts, Importer: svc.importer, Results: svc.results, Rounds: svc.rounds, Participation: svc.participation,
 		Panel: svc.panel, Mailing: svc.mailing, Export: svc.export, Flow: svc.flow, Reporting: svc.reporting,
 		Arguments: svc.arguments,
+		Curation:  svc.curation,
 	}, httpapi.Options{
 		BodyLimit: m.Config.BodyLimit, Secure: m.Config.Secure(),
 		TrustProxy: m.Config.TrustProxy, Version: Version, ShutdownWait: m.Config.ShutdownWait,

@@ -6,6 +6,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
 	"github.com/expertenrunde/expertenrunde/internal/arguments"
 	"github.com/expertenrunde/expertenrunde/internal/auth"
+	"github.com/expertenrunde/expertenrunde/internal/curation"
 	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
 	"github.com/expertenrunde/expertenrunde/internal/panel"
@@ -34,6 +35,7 @@ type services struct {
 	flow          *panelflow.Service
 	reporting     *reporting.Service
 	arguments     *arguments.Service
+	curation      *curation.Service
 }
 
 // services builds the services on m.store (once). The mail dispatcher, when
@@ -50,6 +52,9 @@ func (m *Main) services() *services {
 	rep := &reporting.Service{Surveys: st, Rounds: st, Protocols: st, Audit: st, Version: Version, Now: now,
 		Sources: reporting.Sources{Rounds: life, Results: res, Responses: st, Experts: st, Mail: st}}
 	life.Protocol = rep
+	cur := &curation.Service{Store: st, Rounds: life, Limiter: st, Audit: st, Now: now}
+	life.Curated = cur
+	flow.Curation = st
 	m.svc = &services{
 		accounts:      &accounts.Service{Users: st, Sessions: st, Audit: st, Now: now, Logger: m.logger},
 		importer:      &survey.Importer{Surveys: st, Audit: st, Answered: st.AnsweredItems, Users: st, Now: now, Protocol: rep},
@@ -65,6 +70,7 @@ func (m *Main) services() *services {
 			Lifecycle: life, Audit: st, Version: Version, Now: now, Reporting: rep,
 		},
 		reporting: rep,
+		curation:  cur,
 	}
 	m.svc.export.Realtime = res // the real-time sheets
 	m.svc.arguments = &arguments.Service{Rounds: life, Arguments: st, Responses: st, Limiter: st, Audit: st, Now: now}
@@ -73,6 +79,7 @@ func (m *Main) services() *services {
 		m.svc.mailing.Notifier = m.mailer
 	}
 	m.svc.participation.Realtime = &realtime.Service{Answers: st, Revisions: st, TTL: res.LiveTTL, Alone: m.embedded != nil, Now: now, Logger: m.logger}
+	m.svc.export.Sources.Provenance = cur
 	return m.svc
 }
 

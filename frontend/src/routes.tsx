@@ -17,6 +17,7 @@ const InvitationsPage = lazy(() => import('./panel/InvitationsPage'));
 const ResultsPage = lazy(() => import('./pages/ResultsPage'));
 const UsersPage = lazy(() => import('./pages/UsersPage'));
 const ReportingPage = lazy(() => import('./reporting/ReportingPage'));
+const CurationPage = lazy(() => import('./curation/CurationPage'));
 
 /**
  * The route table, shared by the browser (main.tsx, in a BrowserRouter) and
@@ -41,6 +42,7 @@ export function AppRoutes() {
             <Route path="surveys/:id/rounds/:n/invitations" element={<InvitationsPage />} />
             <Route path="surveys/:id/results" element={<ResultsPage />} />
             <Route path="surveys/:id/reporting" element={<ReportingPage />} />
+            <Route path="surveys/:id/curation" element={<CurationPage />} />
             <Route path="users" element={<UsersPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />

@@ -282,6 +282,9 @@ type RoundPlan struct {
 	Feedback      Feedback  `json:"feedback" yaml:"feedback"`
 	CarryOver     CarryOver `json:"carry_over" yaml:"carry_over"`
 	AllowRevision *bool     `json:"allow_revision,omitempty" yaml:"allow_revision,omitempty"` // revise after submit until the deadline; default true
+	// Round0, when enabled, opens the study with a round 0 of free-text
+	// suggestions that coordinators curate into round 1's items (curation.go).
+	Round0 *Round0 `json:"round0,omitempty" yaml:"round0,omitempty"`
 }
 
 // RevisionAllowed reports whether experts may revise after submitting (default yes).

@@ -51,6 +51,9 @@ type Input struct {
 	// "Ausfälle / Attrition" (Sources.Flow); nil leaves them out.
 	Flow      *panelflow.Flow
 	Attrition *panelflow.Attrition
+	// Provenance, optional, gives the sheet "Herkunft / Provenance"
+	// (Sources.Provenance); nil leaves it out.
+	Provenance []delphi.ProvenanceRow
 	// Report, optional, is the reporting checklist, the methods paragraph
 	// and the analysis protocol: the workbook's sheets "Methoden &
 	// Berichterstattung" and "Protokoll".

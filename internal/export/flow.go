@@ -104,6 +104,9 @@ func (x *xw) flowSheet() error {
 			return err
 		}
 	}
+	if err := x.round0Flow(sh, f.Round0); err != nil {
+		return err
+	}
 	return sh.close()
 }
 

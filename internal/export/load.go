@@ -40,6 +40,8 @@ type Sources struct {
 	Flow FlowReader
 	// Realtime, optional, gives a real-time study's revision history.
 	Realtime RealtimeReader
+	// Provenance, optional, gives the sheet of the items' provenance.
+	Provenance ProvenanceReader
 }
 
 // ResponseReader is implemented by stores that read a round's responses
@@ -170,6 +172,9 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		return Input{}, err
 	}
 	if err := loadRealtime(ctx, src, sv, &in); err != nil {
+		return Input{}, err
+	}
+	if err := loadProvenance(ctx, src, sv, &in); err != nil {
 		return Input{}, err
 	}
 	var mu sync.Mutex

@@ -551,6 +551,7 @@ func (x *xw) sheetList(sh *sheet) func() error {
 		}
 		rows = append(rows, x.flowSheets()...)
 		rows = append(rows, x.realtimeSheets()...)
+		rows = append(rows, x.provenanceSheets()...)
 		if x.in.Report != nil {
 			rows = append(rows,
 				[2]string{x.reportingSheetName("checklist"), x.t("Berichtscheckliste und Methodenabsatz (Entwurf)", "reporting checklist and methods paragraph (draft)")},

@@ -45,6 +45,7 @@ func writeXLSX(ctx context.Context, w io.Writer, in Input, progress func(done, t
 	steps = append(steps, x.acrossRounds, x.byGroup, x.rankings, x.distributions, x.choices, x.comments, x.rawData, x.codebook, x.sensitivity)
 	steps = append(steps, x.flowSheet, x.attritionSheet)
 	steps = append(steps, x.realtimeSeriesSheet, x.realtimeSummarySheet, x.realtimeRevisionsSheet)
+	steps = append(steps, x.provenanceSheet)
 	steps = append(steps, x.reportingSheets)
 	steps = append(steps, x.argumentsSheet)
 	x.total = len(steps) + len(s.rounds) + 1 // the raw data count per round; the last step writes the ZIP

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,13 @@ import (
 // got each status. Safe for goroutines: no t.Fatal inside.
 func (e *env) parallel(t *testing.T, n int, path string, body func(i int) string) map[int]int {
 	t.Helper()
+	return e.parallelRequests(t, n, func(i int) *http.Request { return jsonReq("POST", path, body(i)) })
+}
+
+// parallelRequests sends the n requests req(i) at once and returns how
+// many got each status. Safe for goroutines: no t.Fatal inside.
+func (e *env) parallelRequests(t *testing.T, n int, req func(i int) *http.Request) map[int]int {
+	t.Helper()
 	var mu sync.Mutex
 	got := map[int]int{}
 	var wg sync.WaitGroup
@@ -19,7 +27,7 @@ func (e *env) parallel(t *testing.T, n int, path string, body func(i int) string
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			resp, err := e.srv.App().Test(jsonReq("POST", path, body(i)), -1)
+			resp, err := e.srv.App().Test(req(i), -1)
 			if err != nil {
 				t.Errorf("request %d: %v", i, err)
 				return

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -55,9 +54,9 @@ func (h *MailHandler) round(c *fiber.Ctx) (*delphi.Survey, int, *delphi.Round, e
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	n, err := strconv.Atoi(c.Params("n"))
-	if err != nil || n < 1 {
-		return nil, 0, nil, delphi.Errorf(delphi.ENOTFOUND, "round %q not found", c.Params("n"))
+	n, err := roundParam(c) // round 0 too, for a study with an open round 0
+	if err != nil {
+		return nil, 0, nil, err
 	}
 	r, err := h.mailing.Round(c.UserContext(), sv, n)
 	if err != nil {

@@ -35,10 +35,11 @@ func (h *ResultsHandler) service() (*results.Service, error) {
 }
 
 // roundParam reads the round number from the path; ENOTFOUND if it is not
-// a positive integer, as for any other unknown round.
+// a positive integer or 0 (the open round 0), as for any other unknown
+// round.
 func roundParam(c *fiber.Ctx) (int, error) {
 	n, err := strconv.Atoi(c.Params("n"))
-	if err != nil || n < 1 {
+	if err != nil || n < 0 {
 		return 0, delphi.Errorf(delphi.ENOTFOUND, "round %q not found", c.Params("n"))
 	}
 	return n, nil

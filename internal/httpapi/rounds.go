@@ -44,7 +44,7 @@ func (h *RoundHandler) list(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	rs, err := h.rounds.List(ctx, sv.ID)
+	rs, err := h.rounds.AllRounds(ctx, sv.ID)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
 	"github.com/expertenrunde/expertenrunde/internal/arguments"
+	"github.com/expertenrunde/expertenrunde/internal/curation"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/mailing"
@@ -62,6 +63,7 @@ type Deps struct {
 	Flow          *panelflow.Service
 	Reporting     *reporting.Service
 	Arguments     *arguments.Service
+	Curation      *curation.Service
 }
 
 // Options are the HTTP settings taken from the configuration.
@@ -154,6 +156,7 @@ func (s *Server) areas() [][]route {
 		(&FlowHandler{studies: st, flow: s.deps.Flow}).routes(),
 		(&ReportingHandler{studies: st, reporting: s.deps.Reporting}).routes(),
 		(&ArgumentHandler{studies: st, experts: &ParticipationHandler{signIn: s.deps.SignIn, svc: s.deps.Participation, cookies: ck, clients: cl}, svc: s.deps.Arguments}).routes(),
+		(&CurationHandler{studies: st, svc: s.deps.Curation, experts: &ParticipationHandler{signIn: s.deps.SignIn, svc: s.deps.Participation, cookies: ck, clients: cl}}).routes(),
 	}
 }
 

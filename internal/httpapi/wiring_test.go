@@ -8,6 +8,7 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/accounts"
 	"github.com/expertenrunde/expertenrunde/internal/arguments"
 	"github.com/expertenrunde/expertenrunde/internal/auth"
+	"github.com/expertenrunde/expertenrunde/internal/curation"
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
 	"github.com/expertenrunde/expertenrunde/internal/export"
 	"github.com/expertenrunde/expertenrunde/internal/httpapi"
@@ -57,6 +58,7 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 	pan := &panel.Service{Experts: experts, Responses: responses, Audit: st, BaseURL: w.baseURL, Now: now}
 	mails := &mailing.Service{Experts: experts, Rounds: st, Responses: responses, Audit: st, BaseURL: w.baseURL, SMTPEnabled: w.smtp, Now: now, Notifier: w.mailer}
 	flow := &panelflow.Service{Surveys: st, Rounds: st, Responses: responses, Experts: experts, Results: res}
+	flow.Curation = st
 	src := export.Sources{Surveys: st, Results: res, Responses: responses, Experts: experts, Flow: flow}
 	src.Realtime = res
 	d := httpapi.Deps{
@@ -82,5 +84,8 @@ func deps(st *store.Store, now func() time.Time, tokens *auth.Tokens, w wiring) 
 	d.Export = &export.Service{Sources: src, Lifecycle: life, Audit: st, Version: "test", Now: now, Reporting: rep}
 	d.Arguments = &arguments.Service{Rounds: life, Arguments: st, Responses: responses, Limiter: st, Audit: st, Now: now}
 	d.Export.Arguments = d.Arguments
+	d.Curation = &curation.Service{Store: st, Rounds: life, Limiter: st, Audit: st, Now: now}
+	life.Curated = d.Curation
+	d.Export.Sources.Provenance = d.Curation
 	return d
 }

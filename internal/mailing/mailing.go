@@ -47,7 +47,7 @@ func (s *Service) now() time.Time {
 // Round returns round n of sv, or nil when the service has no round store.
 // ENOTFOUND for an unknown round.
 func (s *Service) Round(ctx context.Context, sv *delphi.Survey, n int) (*delphi.Round, error) {
-	if n < 1 {
+	if n < 0 {
 		return nil, delphi.Errorf(delphi.ENOTFOUND, "round %d not found", n)
 	}
 	if s.Rounds == nil {

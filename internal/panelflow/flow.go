@@ -31,6 +31,8 @@ type Flow struct {
 	RecruitedByGroup map[string]int `json:"recruited_by_group"`
 	Groups           []string       `json:"groups"` // the study's groups in its order, then others found, sorted
 	Rounds           []FlowRound    `json:"rounds"` // the opened and closed rounds, ascending
+	// Round0 is the flow of the study's open round 0, if it has one.
+	Round0 *Round0Flow `json:"round0,omitempty"`
 }
 
 // FlowRound is one round's flow.

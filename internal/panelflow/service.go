@@ -29,6 +29,9 @@ type Service struct {
 	Results interface {
 		Round(ctx context.Context, surveyID string, n int) (*analysis.RoundResults, error)
 	}
+	// Curation, optional, gives the round 0 flow of a study with an open
+	// round 0 (Flow.Round0).
+	Curation delphi.CurationStore
 }
 
 // Flow returns the participant and item flow of a study. ENOTFOUND for an
@@ -42,7 +45,15 @@ func (s *Service) Flow(ctx context.Context, surveyID string) (*Flow, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ComputeFlow(sv.Definition, experts, rounds), nil
+	f := ComputeFlow(sv.Definition, experts, rounds)
+	if sv.Definition.HasRound0() && s.Curation != nil {
+		c, err := s.Curation.Curation(ctx, sv.ID)
+		if err != nil {
+			return nil, err
+		}
+		f.Round0 = ComputeRound0(c)
+	}
+	return f, nil
 }
 
 // Attrition returns the attrition comparison of a study. ENOTFOUND for an

@@ -91,6 +91,8 @@ type SurveyInfo struct {
 	AllowRevision bool            `json:"allow_revision"`
 	Planned       int             `json:"planned_rounds"`
 	Mode          string          `json:"mode"` // delphi.ModeRounds or delphi.ModeRealtime
+	// Round0 is the study's open round 0 (suggestions per block), if any.
+	Round0 *delphi.Round0 `json:"round0,omitempty"`
 }
 
 // ExpertInfo is the expert's own record, without contact data.
@@ -334,7 +336,7 @@ func (s *Service) Load(ctx context.Context, p Participant) (*View, error) {
 		Survey: SurveyInfo{
 			ID: p.Survey.ID, Title: def.Title, Description: def.Description, Languages: def.Languages, TimeZone: def.Zone(),
 			Privacy: def.Privacy, Contact: def.Contact, Groups: def.Groups, Scales: def.Scales, Feedback: fbOpts,
-			AllowRevision: def.Rounds.RevisionAllowed(), Planned: def.Rounds.Planned,
+			AllowRevision: def.Rounds.RevisionAllowed(), Planned: def.Rounds.Planned, Round0: def.Rounds.Round0,
 			Mode: cmp.Or(def.Mode, delphi.ModeRounds),
 		},
 		Expert:   ExpertInfo{Pseudonym: e.Pseudonym, Group: e.Group, Language: cmp.Or(e.Language, firstLanguage(def)), ConsentAt: e.ConsentAt, DeclinedAt: e.DeclinedAt},

@@ -49,6 +49,10 @@ type Service struct {
 	}
 	Now    func() time.Time // injectable clock
 	Logger *slog.Logger
+	// Curated, optional, gives the items curated from round 0's
+	// suggestions (curation.Service), which round 1 of a study with an
+	// open round 0 asks besides the definition's.
+	Curated Curated
 
 	closing keylock.KeyLock // one close per round at a time in this process
 }
@@ -150,6 +154,9 @@ func (s *Service) Prepare(ctx context.Context, actorID string, sv *delphi.Survey
 	if def.Realtime() && len(existing) > 0 {
 		return nil, delphi.Errorf(delphi.ECONFLICT, "a real-time study has one continuous round; round %d cannot be prepared (reopen round 1 instead)", len(existing)+1).WithReason(delphi.ReasonRealtimeOneRound, nil)
 	}
+	if len(existing) == 0 && def.HasRound0() {
+		return s.prepareAfterRound0(ctx, actorID, sv, req)
+	}
 	r := &delphi.Round{SurveyID: sv.ID, Number: len(existing) + 1, Status: delphi.RoundDraft, OpensAt: utcPtr(req.OpensAt), Deadline: utcPtr(req.Deadline)}
 	details := map[string]any{}
 	if len(existing) == 0 {
@@ -181,14 +188,24 @@ func (s *Service) Prepare(ctx context.Context, actorID string, sv *delphi.Survey
 	if len(r.Items) == 0 {
 		return nil, delphi.FieldErrorf(delphi.EINVALID, "carry_over", "round %d would have no items: choose items to carry over or add new ones", r.Number)
 	}
-	now := s.now()
-	r.History = []delphi.RoundEvent{{At: now, Action: delphi.RoundActionCreate, ActorID: actorID}}
-	if len(existing) == 0 {
+	var prev *delphi.Round
+	if len(existing) > 0 {
+		prev = existing[len(existing)-1]
+	}
+	return s.create(ctx, actorID, sv.ID, r, prev, details)
+}
+
+// create stores the new round r, after prev (which it marks first, see
+// CreateNextRound; it fails if prev was reopened or closed again since it
+// was read) or as the study's first round when prev is nil, and audits it.
+// ECONFLICT when someone else created or changed a round meanwhile.
+func (s *Service) create(ctx context.Context, actorID, surveyID string, r, prev *delphi.Round, details map[string]any) (*delphi.Round, error) {
+	r.History = []delphi.RoundEvent{{At: s.now(), Action: delphi.RoundActionCreate, ActorID: actorID}}
+	var err error
+	if prev == nil {
 		err = s.Rounds.CreateRound(ctx, r)
 	} else {
-		// Marks the previous round first; fails if it was reopened (or
-		// closed again) since it was read above.
-		err = s.Rounds.CreateNextRound(ctx, r, existing[len(existing)-1])
+		err = s.Rounds.CreateNextRound(ctx, r, prev)
 	}
 	if err != nil {
 		if delphi.ErrorCode(err) == delphi.ECONFLICT {
@@ -197,7 +214,7 @@ func (s *Service) Prepare(ctx context.Context, actorID string, sv *delphi.Survey
 		return nil, err
 	}
 	details["items"] = len(r.Items)
-	if err := s.audit(ctx, actorID, "round.create", sv.ID, r.Number, details); err != nil {
+	if err := s.audit(ctx, actorID, "round.create", surveyID, r.Number, details); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -280,8 +297,36 @@ func nextItems(def *delphi.Definition, existing []*delphi.Round, res *analysis.R
 			items[ri.Item.ID] = delphi.RoundItem{SectionID: ri.SectionID, Item: ri.Item, Origin: delphi.OriginCarried}
 		}
 	}
+	changedIDs, err := applyChanged(def, items, req.ChangedItems)
+	if err != nil {
+		return nil, err
+	}
+	used := usedIDs(def, existing)
+	bySection, newIDs, err := addNewItems(def, used, req.NewItems)
+	if err != nil {
+		return nil, err
+	}
+	// The definition's section order; within a section the previous
+	// round's order, then the new items.
+	out := orderItems(def, prev.Items, items, bySection)
+	carriedIDs := make([]string, 0, len(keep))
+	for _, ri := range prev.Items {
+		if keep[ri.Item.ID] {
+			carriedIDs = append(carriedIDs, ri.Item.ID)
+		}
+	}
+	details["carry_over"] = co.Mode
+	details["carried"] = carriedIDs
+	details["new"] = newIDs
+	details["changed"] = changedIDs
+	return out, nil
+}
+
+// applyChanged applies the new wordings of changed to items (by id), which
+// must hold each, and returns the changed ids. EINVALID naming the field.
+func applyChanged(def *delphi.Definition, items map[string]delphi.RoundItem, changed []ChangedItem) ([]string, error) {
 	var changedIDs []string
-	for i, ch := range req.ChangedItems {
+	for i, ch := range changed {
 		p := fmt.Sprintf("changed_items[%d].", i)
 		ri, ok := items[ch.ItemID]
 		if !ok {
@@ -307,6 +352,11 @@ func nextItems(def *delphi.Definition, existing []*delphi.Round, res *analysis.R
 		items[ch.ItemID] = ri
 		changedIDs = append(changedIDs, ch.ItemID)
 	}
+	return changedIDs, nil
+}
+
+// usedIDs returns every item id of the definition and of the rounds.
+func usedIDs(def *delphi.Definition, existing []*delphi.Round) map[string]bool {
 	used := map[string]bool{}
 	for _, it := range def.Items() {
 		used[it.ID] = true
@@ -316,60 +366,61 @@ func nextItems(def *delphi.Definition, existing []*delphi.Round, res *analysis.R
 			used[ri.Item.ID] = true
 		}
 	}
+	return used
+}
+
+// addNewItems checks the new items against the definition and the used
+// ids and returns them by section, with their ids. EINVALID naming the
+// field.
+func addNewItems(def *delphi.Definition, used map[string]bool, newItems []NewItem) (map[string][]delphi.RoundItem, []string, error) {
 	bySection := map[string][]delphi.RoundItem{}
 	var newIDs []string
-	for i, ni := range req.NewItems {
+	for i, ni := range newItems {
 		p := fmt.Sprintf("new_items[%d].", i)
 		if !slices.ContainsFunc(def.Sections, func(s delphi.Section) bool { return s.ID == ni.SectionID }) {
-			return nil, delphi.FieldErrorf(delphi.EINVALID, p+"section_id", "section %q does not exist in this study", ni.SectionID)
+			return nil, nil, delphi.FieldErrorf(delphi.EINVALID, p+"section_id", "section %q does not exist in this study", ni.SectionID)
 		}
 		it := ni.Item
 		if it.Type == delphi.ItemText && it.MaxLength == 0 {
 			it.MaxLength = delphi.MaxTextLength
 		}
 		if err := def.CheckItem(p+"item.", it); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if used[it.ID] || slices.Contains(newIDs, it.ID) {
-			return nil, delphi.ForItem(delphi.FieldErrorf(delphi.EINVALID, p+"item.id", "item id %q is already used in this study", it.ID), it.ID)
+			return nil, nil, delphi.ForItem(delphi.FieldErrorf(delphi.EINVALID, p+"item.id", "item id %q is already used in this study", it.ID), it.ID)
 		}
 		if err := delphi.CheckText(p+"reason", ni.Reason, delphi.LongText); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		newIDs = append(newIDs, it.ID)
 		bySection[ni.SectionID] = append(bySection[ni.SectionID], delphi.RoundItem{SectionID: ni.SectionID, Item: it, Origin: delphi.OriginNew, Reason: strings.TrimSpace(ni.Reason)})
 	}
-	// The definition's section order; within a section the previous
-	// round's order, then the new items.
+	return bySection, newIDs, nil
+}
+
+// orderItems lists items (by id) in the definition's section order; within
+// a section in the order of prev, then the section's new items.
+func orderItems(def *delphi.Definition, prev []delphi.RoundItem, items map[string]delphi.RoundItem, bySection map[string][]delphi.RoundItem) []delphi.RoundItem {
 	var out []delphi.RoundItem
 	sections := make([]string, 0, len(def.Sections))
 	for _, sec := range def.Sections {
 		sections = append(sections, sec.ID)
 	}
-	for _, ri := range prev.Items {
+	for _, ri := range prev {
 		if !slices.Contains(sections, ri.SectionID) {
 			sections = append(sections, ri.SectionID)
 		}
 	}
 	for _, sec := range sections {
-		for _, ri := range prev.Items {
+		for _, ri := range prev {
 			if got, ok := items[ri.Item.ID]; ok && ri.SectionID == sec {
 				out = append(out, got)
 			}
 		}
 		out = append(out, bySection[sec]...)
 	}
-	carriedIDs := make([]string, 0, len(keep))
-	for _, ri := range prev.Items {
-		if keep[ri.Item.ID] {
-			carriedIDs = append(carriedIDs, ri.Item.ID)
-		}
-	}
-	details["carry_over"] = co.Mode
-	details["carried"] = carriedIDs
-	details["new"] = newIDs
-	details["changed"] = changedIDs
-	return out, nil
+	return out
 }
 
 // Get returns round n after the lazy deadline check. ENOTFOUND.
@@ -406,6 +457,9 @@ func (s *Service) Current(ctx context.Context, surveyID string) (*delphi.Round, 
 		if rs[i].Status != delphi.RoundDraft {
 			return rs[i], nil
 		}
+	}
+	if r0, err := s.round0(ctx, surveyID); err != nil || r0 != nil && r0.Status != delphi.RoundDraft {
+		return r0, err
 	}
 	return nil, delphi.Errorf(delphi.ENOTFOUND, "no round has opened yet")
 }
@@ -450,14 +504,22 @@ func (s *Service) Accept(ctx context.Context, surveyID string, n int) (r *delphi
 // (field deadline); ECONFLICT if the round is not a draft or an earlier
 // round is still open; ENOTFOUND.
 func (s *Service) Open(ctx context.Context, actorID, surveyID string, n int) (*delphi.Round, error) {
-	if n > 1 {
+	hasPrev := n > 1
+	if n == 1 { // round 0, if the study has one
+		if _, err := s.Rounds.Round(ctx, surveyID, 0); err == nil {
+			hasPrev = true
+		} else if delphi.ErrorCode(err) != delphi.ENOTFOUND {
+			return nil, err
+		}
+	}
+	if hasPrev {
 		if _, err := s.Get(ctx, surveyID, n-1); err != nil { // closes it if overdue
 			return nil, err
 		}
 	}
 	now := s.now()
 	r, err := s.Rounds.UpdateRound(ctx, surveyID, n, func(r *delphi.Round) error {
-		if n > 1 {
+		if hasPrev {
 			// Checked again inside the update: round n exists, so round n−1
 			// can no longer be reopened (see the package comment).
 			prev, err := s.Rounds.Round(ctx, surveyID, n-1)
@@ -558,10 +620,13 @@ func (s *Service) close(ctx context.Context, actorID, surveyID string, n int, au
 	}
 	// 2.
 	s.Rounds.AwaitAnswers(surveyID, n)
-	// 3. and 4.
-	snap, err := s.Results.Snapshot(ctx, sv.Definition, r, now)
-	if err == nil {
-		err = s.Rounds.PutSnapshot(ctx, snap, r.Closes()+1)
+	// 3. and 4. (round 0 asks no items: it has no results)
+	if r.Number > 0 {
+		var snap *delphi.Snapshot
+		snap, err = s.Results.Snapshot(ctx, sv.Definition, r, now)
+		if err == nil {
+			err = s.Rounds.PutSnapshot(ctx, snap, r.Closes()+1)
+		}
 	}
 	if err != nil {
 		s.unmarkClosing(ctx, r)

@@ -47,7 +47,7 @@ func (s *Service) View(ctx context.Context, sv *delphi.Survey, r *delphi.Round, 
 			return nil, err
 		}
 	}
-	if r.Status == delphi.RoundClosed && r.NextCreatedAt == nil && s.Results != nil {
+	if r.Status == delphi.RoundClosed && r.NextCreatedAt == nil && s.Results != nil && r.Number > 0 {
 		res, err := s.Results.Frozen(ctx, sv.ID, r.Number)
 		switch {
 		case err == nil:

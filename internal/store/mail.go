@@ -108,7 +108,7 @@ func (s *Store) insertClaims(ctx context.Context, col *mongo.Collection, docs []
 // out. The job is stored after the sends, so a dispatcher never sees a job
 // whose sends are missing.
 func (s *Store) CreateMailJob(ctx context.Context, j *delphi.MailJob, sends []*delphi.MailSend) ([]string, error) {
-	if j.SurveyID == "" || j.Round < 1 {
+	if j.SurveyID == "" || j.Round < 0 {
 		return nil, delphi.Errorf(delphi.EINVALID, "a mail job needs a study and a round")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 4*opTimeout)

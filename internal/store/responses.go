@@ -341,8 +341,8 @@ func checkResponseKey(surveyID string, round int, expertID string) error {
 	switch {
 	case surveyID == "":
 		return delphi.FieldErrorf(delphi.EINVALID, "survey_id", "survey id is required")
-	case round < 1:
-		return delphi.FieldErrorf(delphi.EINVALID, "round", "round must be at least 1")
+	case round < 0:
+		return delphi.FieldErrorf(delphi.EINVALID, "round", "round must be at least 0 (round 0 of a study with an open round 0)")
 	case expertID == "":
 		return delphi.FieldErrorf(delphi.EINVALID, "expert_id", "expert id is required")
 	}

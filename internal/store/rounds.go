@@ -254,14 +254,15 @@ func validRoundStatus(st string) bool {
 }
 
 // CreateRound stores r, setting CreatedAt and UpdatedAt (and Status draft
-// when empty). EINVALID without survey id, with a number below 1 or an
-// unknown status; ECONFLICT if the round exists.
+// when empty). EINVALID without survey id, with a negative number or an
+// unknown status; ECONFLICT if the round exists. Round 0 is a study's
+// open round 0 (delphi.Round0); ListRounds leaves it out.
 func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) error {
 	switch {
 	case r.SurveyID == "":
 		return delphi.FieldErrorf(delphi.EINVALID, "survey_id", "survey id is required")
-	case r.Number < 1:
-		return delphi.FieldErrorf(delphi.EINVALID, "number", "round numbers start at 1")
+	case r.Number < 0:
+		return delphi.FieldErrorf(delphi.EINVALID, "number", "round numbers start at 0 (the open round 0) or 1")
 	case r.Status != "" && !validRoundStatus(r.Status):
 		return delphi.FieldErrorf(delphi.EINVALID, "status", "unknown round status %q", r.Status)
 	}
@@ -307,7 +308,7 @@ func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) error {
 // by the close the caller read (prev.ClosedAt), was changed meanwhile by
 // another process, or r exists; ENOTFOUND.
 func (s *Store) CreateNextRound(ctx context.Context, r *delphi.Round, prev *delphi.Round) error {
-	if prev == nil || prev.SurveyID != r.SurveyID || prev.Number != r.Number-1 || r.Number < 2 {
+	if prev == nil || prev.SurveyID != r.SurveyID || prev.Number != r.Number-1 || r.Number < 1 {
 		return delphi.FieldErrorf(delphi.EINVALID, "number", "round %d does not follow the given round", r.Number)
 	}
 	if err := s.markNext(ctx, prev); err != nil {

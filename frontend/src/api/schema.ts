@@ -2979,6 +2979,446 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/participation/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Round 0: the expert's own suggestions and the limit per block */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MySuggestions"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        /** Round 0: suggest an item in a block, with a short rationale, while round 0 is open. 409 with field section_id once the expert has made the study's most suggestions in the block (rounds.round0.max_suggestions_per_block); 429 past the per-expert rate limit of suggestion writes */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SuggestionInput"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OwnSuggestion"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+                429: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/participation/suggestions/{sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Round 0: change the text and rationale of one's own suggestion while round 0 is open and it is not curated (section_id is ignored) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SuggestionInput"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OwnSuggestion"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+                429: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        /** Round 0: withdraw one's own suggestion while round 0 is open and it is not curated */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Withdrawn */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                429: components["responses"]["Error"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/participation/round0-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Round 0's summary list for the panel, once round 1 has opened: every suggestion (anonymous: no pseudonym, no group) and what became of it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Round0Summary"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/curation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The curation page of round 0: every suggestion with its author's pseudonym and group, the curated items with their provenance. Staff; 409 for a study without round 0 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CurationBoard"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/curation/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Curate: accept (one suggestion, one item), merge (several suggestions, one item) or split (one suggestion, several items). Items are defined as in a study file; an item without id gets the next free r0-N; section_id defaults to the first suggestion's block. Admins and coordinators; 409 once round 1 exists or a suggestion was curated already */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CurateRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CurationBoard"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/curation/items/{itemId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Discard a curated item: its suggestions that became no other item are open again. Admins and coordinators */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CurationBoard"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Reword a curated item, with a reason recorded in its provenance. Admins and coordinators */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RewordRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CurationBoard"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/curation/suggestions/{sid}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a suggestion with the reason the panel reads in the summary list. Admins and coordinators */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CurationBoard"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                415: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/provenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where each item of the study came from: the definition's items, the items curated from round 0 (one row per step), rejected suggestions, and the new and reworded items of later rounds (curator and time: the round's creation) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rows: components["schemas"]["ProvenanceRow"][];
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3448,6 +3888,7 @@ export interface components {
             };
             /** @description absent: true */
             allow_revision?: boolean;
+            round0?: components["schemas"]["Round0"];
         };
         Section: {
             id: string;
@@ -3592,6 +4033,7 @@ export interface components {
              * @enum {string}
              */
             mode?: "rounds" | "realtime";
+            round0?: components["schemas"]["Round0"];
         };
         ParticipationExpert: {
             pseudonym: string;
@@ -4354,6 +4796,7 @@ export interface components {
             };
             groups: string[];
             rounds: components["schemas"]["FlowRound"][];
+            round0?: components["schemas"]["Round0Flow"];
         };
         /** @description Two-sided Mann-Whitney U test (stats.MannWhitneyU). */
         MannWhitney: {
@@ -4719,6 +5162,148 @@ export interface components {
         StaffArgumentList: {
             arguments: components["schemas"]["StaffArgument"][];
         };
+        /** @description The study option of an open round 0 (rounds.round0) */
+        Round0: {
+            enabled: boolean;
+            /** @description absent: 5 */
+            max_suggestions_per_block?: number;
+        };
+        SuggestionInput: {
+            section_id?: string;
+            text: string;
+            rationale?: string;
+        };
+        /** @enum {string} */
+        SuggestionStatus: "open" | "accepted" | "merged" | "split" | "rejected";
+        OwnSuggestion: {
+            id: string;
+            section_id: string;
+            text: string;
+            rationale: string;
+            status: components["schemas"]["SuggestionStatus"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        MySuggestions: {
+            blocks: components["schemas"]["Round0Block"][];
+            max_per_block: number;
+            suggestions: components["schemas"]["OwnSuggestion"][];
+        };
+        /** @description A suggestion as the staff see it */
+        Suggestion: {
+            id: string;
+            section_id: string;
+            expert_id: string;
+            pseudonym: string;
+            group: string;
+            text: string;
+            rationale: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            status: components["schemas"]["SuggestionStatus"];
+            items?: string[];
+            reason?: string;
+            curator_id?: string;
+            /** Format: date-time */
+            curated_at?: string;
+        };
+        CurationEvent: {
+            /** Format: date-time */
+            at: string;
+            actor_id: string;
+            /** @enum {string} */
+            action: "accept" | "merge" | "split" | "reword";
+            reason?: string;
+            text?: components["schemas"]["Text"];
+        };
+        CuratedItem: {
+            section_id: string;
+            item: components["schemas"]["Item"];
+            sources: string[];
+            history: components["schemas"]["CurationEvent"][];
+        };
+        CurationBoard: {
+            survey_id: string;
+            seq: number;
+            suggestions: components["schemas"]["Suggestion"][];
+            items: components["schemas"]["CuratedItem"][];
+            /** Format: date-time */
+            updated_at: string;
+            round0: components["schemas"]["Round"] | null;
+            /** @description false before round 0 is prepared and once round 1 exists */
+            editable: boolean;
+            max_per_block: number;
+            sections: components["schemas"]["Section"][];
+            scales: components["schemas"]["Scale"][];
+            languages: string[];
+        };
+        CurateRequest: {
+            /** @enum {string} */
+            action: "accept" | "merge" | "split";
+            suggestions: string[];
+            items: {
+                section_id?: string;
+                item: components["schemas"]["Item"];
+            }[];
+            reason?: string;
+        };
+        RewordRequest: {
+            text: components["schemas"]["Text"];
+            help?: components["schemas"]["Text"];
+            reason: string;
+        };
+        Round0SummaryEntry: {
+            id: string;
+            section_id: string;
+            text: string;
+            rationale: string;
+            status: components["schemas"]["SuggestionStatus"];
+            items: {
+                id: string;
+                text: components["schemas"]["Text"];
+            }[];
+            reason?: string;
+            /** @description the reader's own suggestion */
+            own: boolean;
+        };
+        Round0Summary: {
+            entries: components["schemas"]["Round0SummaryEntry"][];
+        };
+        ProvenanceRow: {
+            /** @description empty for a rejected suggestion */
+            item_id: string;
+            round: number;
+            /** @enum {string} */
+            origin: "initial" | "round0" | "new" | "changed";
+            sources: string[];
+            curator_id: string;
+            /** Format: date-time */
+            at?: string;
+            /** @enum {string} */
+            action: "" | "accept" | "merge" | "split" | "reword" | "reject" | "add";
+            reason: string;
+            text?: components["schemas"]["Text"];
+        };
+        /** @description The item flow of an open round 0: suggestions in, what became of them, items curated for round 1 */
+        Round0Flow: {
+            experts: number;
+            suggestions: number;
+            accepted: number;
+            merged: number;
+            split: number;
+            rejected: number;
+            open: number;
+            items: number;
+        };
+        Round0Block: {
+            id: string;
+            title: components["schemas"]["Text"];
+            description?: components["schemas"]["Text"];
+        };
     };
     responses: {
         /** @description An error */
@@ -4802,4 +5387,9 @@ export const panelArgumentStanceValues: ReadonlyArray<FlattenedDeepRequired<comp
 export const argumentInputStanceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ArgumentInput"]["stance"]> = ["pro", "con"];
 export const argumentEditStanceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ArgumentEdit"]["stance"]> = ["pro", "con"];
 export const staffArgumentStanceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StaffArgument"]["stance"]> = ["pro", "con"];
+export const suggestionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SuggestionStatus"]> = ["open", "accepted", "merged", "split", "rejected"];
+export const curationEventActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CurationEvent"]["action"]> = ["accept", "merge", "split", "reword"];
+export const curateRequestActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CurateRequest"]["action"]> = ["accept", "merge", "split"];
+export const provenanceRowOriginValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvenanceRow"]["origin"]> = ["initial", "round0", "new", "changed"];
+export const provenanceRowActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvenanceRow"]["action"]> = ["", "accept", "merge", "split", "reword", "reject", "add"];
 export type operations = Record<string, never>;

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useParams } from 'react-router';
 import { ApiError } from '../api';
+import { Round0Page, Round0Summary } from '../curation/Round0Expert';
 import type { Participation, SectionView } from '../api/types';
 import { errorText, Loading } from '../components/ErrorAlert';
 import { LanguageSwitch } from '../components/LanguageSwitch';
@@ -185,6 +186,7 @@ function Participant({ data, client, reload, reconnect }: ParticipantProps) {
       </article>
     );
   }
+  if (round.number === 0) return <Round0Page data={data} decline={decline} />;
   return <Questionnaire data={data} client={client} reconnect={reconnect} decline={decline} errorBox={errorBox} />;
 }
 
@@ -320,6 +322,7 @@ function Questionnaire({
         )}
         {round.number > 1 && !readOnly && <p>{t('participation.feedbackIntro', { round: round.number - 1 })}</p>}
         {realtime && <p>{t('realtime.intro')}</p>}
+        {survey.round0?.enabled && round.number >= 1 && <Round0Summary data={data} />}
         <p>
           <button type="button" className="button-primary" onClick={() => setView({ kind: 'section', index: 0 })}>
             {done > 0 || readOnly ? t('participation.continue') : t('participation.start')}

@@ -18,7 +18,8 @@ import { TableWrap } from '../components/TableWrap';
 /** A round's invitations and reminders: texts, preview, sending, progress, failures, response rates. */
 export function InvitationsPage() {
   const { id = '', n = '1' } = useParams();
-  const round = Math.max(1, Number.parseInt(n, 10) || 1);
+  const parsed = Number.parseInt(n, 10);
+  const round = Number.isNaN(parsed) ? 1 : Math.max(0, parsed); // 0: a study's open round 0
   return <StudyShell id={id}>{(survey) => <InvitationsView key={`${id}-${round}`} survey={survey} round={round} />}</StudyShell>;
 }
 

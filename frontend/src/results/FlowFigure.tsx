@@ -70,7 +70,7 @@ function savePng(markup: string, w: number, h: number, name: string) {
 }
 
 /** The lines of one round's three boxes, in the UI language. */
-export function roundLines(r: FlowRound, prev: number | undefined, t: TFunction) {
+export function roundLines(r: FlowRound, prev: number | undefined, t: TFunction, round0?: Flow['round0']) {
   const p = r.participants;
   const main = [
     t('results.flow.roundHead', { n: r.round, status: t(`results.flow.status.${r.status}` as TKey) }),
@@ -95,6 +95,7 @@ export function roundLines(r: FlowRound, prev: number | undefined, t: TFunction)
       : t('results.flow.itemsChanges', { carried: it.carried, changed: it.changed, new: it.new, dropped: it.dropped }),
     t('results.flow.consensus', { in: it.consensus_in, out: it.consensus_out, none: it.consensus_none }),
   ];
+  if (round0) items.push(t('round0.flowLine', { suggestions: round0.suggestions, items: round0.items, rejected: round0.rejected }));
   return { main, side, items };
 }
 
@@ -110,7 +111,7 @@ export function FlowFigure({ flow, fileBase }: { flow: Flow; fileBase: string })
   const desc = [
     t('results.flow.recruited', { n: flow.recruited }),
     ...flow.rounds.map((r, i) => {
-      const l = roundLines(r, i > 0 ? flow.rounds[i - 1]!.round : undefined, t);
+      const l = roundLines(r, i > 0 ? flow.rounds[i - 1]!.round : undefined, t, i === 0 ? flow.round0 : undefined);
       return [...l.main, ...l.side, ...l.items].join('; ');
     }),
   ].join('. ');
@@ -143,7 +144,7 @@ export function FlowFigure({ flow, fileBase }: { flow: Flow; fileBase: string })
         </text>
         {flow.rounds.map((r, i) => {
           const y = rowY(i);
-          const l = roundLines(r, i > 0 ? flow.rounds[i - 1]!.round : undefined, t);
+          const l = roundLines(r, i > 0 ? flow.rounds[i - 1]!.round : undefined, t, i === 0 ? flow.round0 : undefined);
           const fromY = i === 0 ? 20 + TOP_H : rowY(i - 1) + BOX_H;
           return (
             <g key={r.round} data-round={r.round}>

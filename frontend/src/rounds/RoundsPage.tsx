@@ -5,6 +5,7 @@ import { roundPlanCarry_overModeValues as carryModes } from '../api/schema';
 import type { Definition, Item, Round } from '../api/types';
 import { ErrorAlert, Loading } from '../components/ErrorAlert';
 import { useStaff } from '../components/StaffLayout';
+import { Round0Note } from '../curation/Round0Note';
 import { label } from '../format';
 import { baseLang, localized } from '../text';
 import { roundsApi } from './api';
@@ -86,12 +87,15 @@ export function RoundsPage() {
             surveyId={id}
             latest={data.latest}
           />
+          {data.survey.definition.rounds.round0?.enabled && (
+            <Round0Note surveyId={id} rounds={data.list.rounds} writer={writer} />
+          )}
           {writer && (data.list.rounds.length === 0 || data.latest?.status === 'closed') && (
             <PrepareForm
               key={data.list.rounds.length}
               surveyId={id}
               def={data.survey.definition}
-              latest={data.latest}
+              latest={data.latest?.number === 0 ? undefined : data.latest}
               zone={data.list.time_zone}
               lang={lang}
               run={run}

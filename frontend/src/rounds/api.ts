@@ -3,7 +3,7 @@ import { request } from '../api';
 import type { PrepareRequest, Round, RoundList } from '../api/types';
 
 const path = (id: string, n?: number, action?: string) =>
-  `/api/v1/surveys/${encodeURIComponent(id)}/rounds${n ? `/${n}` : ''}${action ? `/${action}` : ''}`;
+  `/api/v1/surveys/${encodeURIComponent(id)}/rounds${n !== undefined ? `/${n}` : ''}${action ? `/${action}` : ''}`;
 
 export const roundsApi = {
   list: (id: string, signal?: AbortSignal) => request<RoundList>('GET', path(id), { signal }),

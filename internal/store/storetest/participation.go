@@ -39,7 +39,7 @@ func testRounds(t *testing.T, s *store.Store) {
 	clk := newClock(s)
 
 	wantCode(t, s.CreateRound(ctx, &delphi.Round{Number: 1}), delphi.EINVALID)
-	wantCode(t, s.CreateRound(ctx, &delphi.Round{SurveyID: "s1"}), delphi.EINVALID)
+	wantCode(t, s.CreateRound(ctx, &delphi.Round{SurveyID: "s1", Number: -1}), delphi.EINVALID) // 0 is a study's open round 0
 	wantCode(t, s.CreateRound(ctx, &delphi.Round{SurveyID: "s1", Number: 1, Status: "bogus"}), delphi.EINVALID)
 
 	deadline := clk.Now().Add(14 * 24 * time.Hour)
@@ -115,7 +115,7 @@ func testResponses(t *testing.T, s *store.Store) {
 
 	_, err := s.Response(ctx, "s1", 1, "e1")
 	wantCode(t, err, delphi.ENOTFOUND)
-	_, err = s.TouchResponse(ctx, &delphi.Response{SurveyID: "s1", Round: 0, ExpertID: "e1"}, t0)
+	_, err = s.TouchResponse(ctx, &delphi.Response{SurveyID: "s1", Round: -1, ExpertID: "e1"}, t0)
 	wantCode(t, err, delphi.EINVALID)
 
 	tmpl := &delphi.Response{SurveyID: "s1", Round: 1, ExpertID: "e1", Pseudonym: "E-AAAA", Group: "wiss"}
