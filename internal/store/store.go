@@ -348,6 +348,15 @@ var migrations = []migration{
 	{5, "study definitions and round item lists out of the documents every request reads", func(ctx context.Context, s *Store) error {
 		return s.slimHotDocuments(ctx)
 	}},
+	// 6 changes no document: it marks the data a program before it cannot
+	// read, so that such a program refuses the database at its start (a
+	// rollback, or an old instance restarted during a rolling upgrade)
+	// instead of failing on every response saved in answers format 3 and
+	// running real-time studies (mode) as rounds and ignoring round 0 and
+	// arguments.
+	{6, "answers format 3; real-time studies, round 0 and arguments", func(context.Context, *Store) error {
+		return nil
+	}},
 }
 
 type indexSpec struct {
