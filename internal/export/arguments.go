@@ -2,14 +2,15 @@ package export
 
 // argumentsSheet writes the sheet "Argumente" / "Arguments" of a study with
 // arguments between rounds: every argument of the exported rounds with its
-// author's pseudonym and group, its ratings (n, mean, counts of 1–5) and,
+// author's group (never the pseudonym: the workbook pairs no free text with
+// a pseudonym; researchers see it on the item detail page), its ratings (n, mean, counts of 1–5) and,
 // for a hidden one, the hiding (marked, with its reason): the raw record,
 // hidden arguments included. Texts are text cells, never formulas.
 func (x *xw) argumentsSheet() error {
 	if !x.def.Arguments {
 		return nil
 	}
-	sh, err := x.sheet(x.t("Argumente", "Arguments"), 7, 10, 45, 14, 9, 70, 11, 16, 7, 7, 5, 5, 5, 5, 5, 12, 30, 17, 17, 17)
+	sh, err := x.sheet(x.t("Argumente", "Arguments"), 7, 10, 45, 14, 9, 70, 16, 7, 7, 5, 5, 5, 5, 5, 12, 30, 17, 17, 17)
 	if err != nil {
 		return err
 	}
@@ -17,7 +18,7 @@ func (x *xw) argumentsSheet() error {
 		return err
 	}
 	if err := sh.header([]string{x.t("Runde", "Round"), x.t("Frage", "Item"), x.t("Fragetext", "Item text"), x.t("Option", "Option"),
-		x.t("Haltung", "Stance"), x.t("Argument", "Argument"), x.t("Pseudonym", "Pseudonym"), x.t("Expertengruppe", "Expert group"),
+		x.t("Haltung", "Stance"), x.t("Argument", "Argument"), x.t("Expertengruppe", "Expert group"),
 		x.t("Bewertungen", "Ratings"), x.t("Mittelwert", "Mean"), "1", "2", "3", "4", "5",
 		x.t("Ausgeblendet", "Hidden"), x.t("Grund", "Reason"), x.t("Ausgeblendet am", "Hidden at"),
 		x.t("Erstellt", "Created"), x.t("Geändert", "Changed")}, true); err != nil {
@@ -56,7 +57,7 @@ func (x *xw) argumentsSheet() error {
 		}
 		created, changed := a.CreatedAt, a.UpdatedAt
 		vals := []any{x.int(a.Round), x.str(a.ItemID), x.long(x.text(item.Text)), option, x.str(stance), x.long(a.Text),
-			x.str(a.Pseudonym), x.str(x.groupLabel(a.Group)), x.int(a.Ratings.N), mean}
+			x.str(x.groupLabel(a.Group)), x.int(a.Ratings.N), mean}
 		for _, n := range a.Ratings.Distribution {
 			vals = append(vals, x.int(n))
 		}

@@ -552,6 +552,9 @@ func (x *xw) sheetList(sh *sheet) func() error {
 		rows = append(rows, x.flowSheets()...)
 		rows = append(rows, x.realtimeSheets()...)
 		rows = append(rows, x.provenanceSheets()...)
+		if x.def.Arguments {
+			rows = append(rows, [2]string{x.t("Argumente", "Arguments"), x.t("die Argumente pro und contra mit Gruppe und Bewertungen, ausgeblendete markiert, nie mit Pseudonym", "the pro and con arguments with group and ratings, hidden ones marked, never with a pseudonym")})
+		}
 		if x.in.Report != nil {
 			rows = append(rows,
 				[2]string{x.reportingSheetName("checklist"), x.t("Berichtscheckliste und Methodenabsatz (Entwurf)", "reporting checklist and methods paragraph (draft)")},
