@@ -133,8 +133,14 @@ func TestAttackOperatorInjectionEveryJSONRoute(t *testing.T) {
 		"POST /api/v1/participation/arguments/{argumentId}/rating": {"value": 3},
 		"POST /api/v1/surveys/{id}/arguments/{argumentId}/hide":    {"reason": "r"},
 		"POST /api/v1/surveys/{id}/arguments/{argumentId}/unhide":  {"reason": "r"},
+		// The study has no round 0: likewise.
+		"POST /api/v1/participation/suggestions":                      {"section_id": "a", "text": "t", "rationale": "r"},
+		"PUT /api/v1/participation/suggestions/{sid}":                 {"section_id": "a", "text": "t", "rationale": "r"},
+		"POST /api/v1/surveys/{id}/curation/items":                    {"action": "accept", "suggestions": []string{"no-such-suggestion"}, "reason": "r", "items": []any{}},
+		"PATCH /api/v1/surveys/{id}/curation/items/{itemId}":          {"text": map[string]any{"de": "t", "en": "t"}, "help": map[string]any{"de": "h", "en": "h"}, "reason": "r"},
+		"POST /api/v1/surveys/{id}/curation/suggestions/{sid}/reject": {"reason": "r"},
 	}
-	vals := map[string]string{"id": ptStudy, "n": "1", "expertId": x.ID, "itemId": "r1", "argumentId": "no-such-argument"}
+	vals := map[string]string{"id": ptStudy, "n": "1", "expertId": x.ID, "itemId": "r1", "argumentId": "no-such-argument", "sid": "no-such-suggestion"}
 	ops := []any{
 		map[string]any{"$gt": ""},
 		map[string]any{"$ne": nil},
@@ -167,7 +173,7 @@ func TestAttackOperatorInjectionEveryJSONRoute(t *testing.T) {
 		target := fill(t, path, v)
 		bearer := e.login("admin")
 		switch {
-		case strings.HasPrefix(path, "/api/v1/participation/answers"), strings.HasPrefix(path, "/api/v1/participation/arguments"):
+		case strings.HasPrefix(path, "/api/v1/participation/answers"), strings.HasPrefix(path, "/api/v1/participation/arguments"), strings.HasPrefix(path, "/api/v1/participation/suggestions"):
 			bearer = xJWT
 		case op == "POST /api/v1/auth/login" || op == "POST /api/v1/participation/session":
 			bearer = ""

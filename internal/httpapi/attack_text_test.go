@@ -146,6 +146,24 @@ func TestAttackTextLimitsEveryTextField(t *testing.T) {
 		"POST /api/v1/participation/arguments/{argumentId}/rating value": true,
 		"POST /api/v1/surveys/{id}/arguments/{argumentId}/hide reason":   true,
 		"POST /api/v1/surveys/{id}/arguments/{argumentId}/unhide reason": true,
+		// Round 0: the study here has none. The suggestion's text and
+		// rationale (limits, control characters) and section are checked by
+		// TestRound0SuggestionInput; the curation's reasons take
+		// delphi.CheckText (LongText) and its item texts and help the study
+		// file's rules (Definition.CheckItem, CheckLangText), exercised by
+		// TestRound0Lifecycle.
+		"POST /api/v1/participation/suggestions section_id": true, "POST /api/v1/participation/suggestions text": true,
+		"POST /api/v1/participation/suggestions rationale":       true,
+		"PUT /api/v1/participation/suggestions/{sid} section_id": true, "PUT /api/v1/participation/suggestions/{sid} text": true,
+		"PUT /api/v1/participation/suggestions/{sid} rationale":              true,
+		"POST /api/v1/surveys/{id}/curation/items reason":                    true,
+		"POST /api/v1/surveys/{id}/curation/items action":                    true,
+		"POST /api/v1/surveys/{id}/curation/items suggestions":               true,
+		"POST /api/v1/surveys/{id}/curation/items items":                     true,
+		"PATCH /api/v1/surveys/{id}/curation/items/{itemId} text":            true,
+		"PATCH /api/v1/surveys/{id}/curation/items/{itemId} help":            true,
+		"PATCH /api/v1/surveys/{id}/curation/items/{itemId} reason":          true,
+		"POST /api/v1/surveys/{id}/curation/suggestions/{sid}/reject reason": true,
 	}
 	covered := map[string]bool{}
 	for _, r := range rows {

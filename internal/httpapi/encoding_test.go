@@ -46,7 +46,7 @@ func TestAttackCompressedBodiesEveryRoute(t *testing.T) {
 	xJWT := e.session(x)
 	admin := e.login("admin")
 	future := e.ts(10 * 24 * time.Hour)
-	vals := map[string]string{"id": ptStudy, "n": "1", "expertId": x.ID, "itemId": "r1", "argumentId": "no-such-argument"}
+	vals := map[string]string{"id": ptStudy, "n": "1", "expertId": x.ID, "itemId": "r1", "argumentId": "no-such-argument", "sid": "no-such-suggestion"}
 	adminLogin := []byte(`{"email":"admin@example.org","password":"` + testPassword + `"}`)
 
 	routes := e.srv.AreaRoutes()
