@@ -12,9 +12,10 @@
 // argumentsSetup imports the study and prepares the panel and round 1
 // through the API; argumentsFlow takes any open round of a study with
 // arguments: true (min_ratings 1, top 1, max_per_item 2, carry-over of the
-// item) and two consenting-to-be experts' links, the item being one of its
-// first section, so another flow (round 0 and curation) can lead into it.
-// Registered by run.mjs (argumentsTests).
+// item) and two experts' links (consented or not yet), the item being one
+// the round asks in its first section, so another flow (round 0 and
+// curation, e2e/consultation.mjs) can lead into it. Registered by run.mjs
+// (argumentsTests).
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -47,13 +48,19 @@ async function api(ctx, method, url, { token, body, type = 'application/json', w
 }
 
 /** A fresh browser context and page of its own (one per person). */
-async function newPage(ctx, options = {}) {
+export async function newPage(ctx, options = {}) {
   const browser = await ctx.launch();
   const context = await browser.newContext({ baseURL: ctx.s.base, viewport: { width: 1280, height: 900 }, locale: 'de-DE', timezoneId: 'Europe/Berlin', ...options });
   const page = await context.newPage();
   page.setDefaultTimeout(ctx.waitMs);
   page.on('pageerror', (err) => console.log(`# page error: ${err.message}`));
   return { context, page };
+}
+
+/** The admin's Bearer token (a login through the API). */
+export async function adminToken(ctx) {
+  const { token } = await api(ctx, 'POST', '/api/v1/auth/login', { body: { email: ctx.email, password: ctx.password() } });
+  return token;
 }
 
 /**
@@ -63,7 +70,7 @@ async function newPage(ctx, options = {}) {
  * expert { link (the path /p/…) }.
  */
 export async function argumentsSetup(ctx) {
-  const { token } = await api(ctx, 'POST', '/api/v1/auth/login', { body: { email: ctx.email, password: ctx.password() } });
+  const token = await adminToken(ctx);
   await api(ctx, 'POST', `/api/v1/surveys?filename=arguments-study.yaml`, { token, body: await readFile(STUDY_FILE, 'utf8'), type: 'application/yaml', want: 201 });
   const def = (await api(ctx, 'GET', `/api/v1/surveys/${ID}`, { token })).definition;
   const experts = {};
@@ -84,16 +91,22 @@ export async function argumentsSetup(ctx) {
 /**
  * The arguments of the open round n through round n+1's feedback (see the
  * top of this file). study: { id, def, token (an admin's Bearer token),
- * experts: { anna, ben } with their link paths (they have not consented
- * yet), round (n, default 1), item (default A1, in the first section; a
- * rating item is answered too) }; ctx as for cycleTests.
+ * experts: { anna, ben } with their link paths, consented (true when they
+ * have consented already, e.g. in round 0), round (n, default 1), item
+ * (default A1; any item round n asks in the definition's first section,
+ * a curated one too; a rating item is answered too) }; ctx as for
+ * cycleTests.
  */
 export async function argumentsFlow(ctx, study) {
   const { de, assert, a11y } = ctx;
   const itemId = study.item ?? ITEM;
   const round = study.round ?? 1;
-  const item = study.def.sections.flatMap((x) => x.items).find((x) => x.id === itemId);
-  assert(item, `the study has no item ${itemId}`);
+  const asked = (await api(ctx, 'GET', `/api/v1/surveys/${study.id}/rounds/${round}`, { token: study.token })).items;
+  const ri = asked.find((x) => x.item.id === itemId);
+  assert(ri, `round ${round} does not ask ${itemId}: ${asked.map((x) => x.item.id)}`);
+  assert(ri.section_id === study.def.sections[0].id, `${itemId} is in ${ri.section_id}, not in the first section`);
+  const item = ri.item;
+  const consent = !study.consented;
   const card = (page) => page.locator(`article[data-item="${itemId}"]`);
   const args = (page) => card(page).locator('details.q-arguments');
   const argument = (page, text) => args(page).locator('li.argument').filter({ hasText: text });
@@ -143,7 +156,7 @@ export async function argumentsFlow(ctx, study) {
   const ben = await newPage(ctx);
   try {
     // Round 1: Anna answers and posts a pro and a con argument.
-    await enter(anna.page, study.experts.anna.link, { consent: true });
+    await enter(anna.page, study.experts.anna.link, { consent });
     await answer(anna.page, 4);
     await args(anna.page).getByText(tr(de, 'arguments.heading', { count: 0 })).waitFor();
     await post(anna.page, 'pro', TEXT.annaPro);
@@ -156,7 +169,7 @@ export async function argumentsFlow(ctx, study) {
     await a11y(anna.page, 'an item with the expert’s own arguments');
 
     // Ben reads Anna's arguments, rates them, and posts his own.
-    await enter(ben.page, study.experts.ben.link, { consent: true });
+    await enter(ben.page, study.experts.ben.link, { consent });
     await answer(ben.page, 2);
     await argument(ben.page, TEXT.annaPro).waitFor();
     await a11y(ben.page, 'an item with another expert’s arguments to rate');

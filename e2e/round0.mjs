@@ -19,10 +19,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const STUDY_FILE = path.join(here, 'fixtures/round0-study.yaml');
 export const ROUND0_STUDY = 'e2e-runde0';
-const ID = ROUND0_STUDY;
-const TITLE = 'E2E-Runde 0: Aufgaben einer Akademie';
+
+/**
+ * The study the flow runs on: its id, file and German title. Another study
+ * (e2e/consultation.mjs) needs the same two blocks (Aufgaben with A1,
+ * Formate with F1), both languages and the groups verwaltung and
+ * wissenschaft, so that the curation gives the same round 1.
+ */
+export const ROUND0 = {
+  id: ROUND0_STUDY,
+  file: path.join(here, 'fixtures/round0-study.yaml'),
+  title: 'E2E-Runde 0: Aufgaben einer Akademie',
+};
 
 /** Fills {{placeholders}}. */
 function tr(texts, key, vars = {}) {
@@ -43,8 +52,9 @@ export function round0State() {
   return { staff: null, experts: {} };
 }
 
-export function round0Steps(ctx, st = round0State()) {
+export function round0Steps(ctx, st = round0State(), study = ROUND0) {
   const { s, de, assert, a11y } = ctx;
+  const ID = study.id;
   const button = (page, name) => page.getByRole('button', { name, exact: true });
 
   async function newPage(options = {}) {
@@ -105,12 +115,12 @@ export function round0Steps(ctx, st = round0State()) {
       await button(page, de.login.submit).click();
       await page.getByRole('heading', { level: 1, name: de.studies.title }).waitFor();
       const upload = page.getByRole('region', { name: de.studies.upload.title });
-      await upload.getByLabel(de.studies.upload.file, { exact: true }).setInputFiles(STUDY_FILE);
+      await upload.getByLabel(de.studies.upload.file, { exact: true }).setInputFiles(study.file);
       await upload.getByRole('button', { name: de.studies.upload.submit }).click();
-      await page.getByRole('link', { name: TITLE, exact: true }).waitFor();
+      await page.getByRole('link', { name: study.title, exact: true }).waitFor();
       for (const [key, p] of Object.entries({
-        anna: { name: 'Anna Runde', email: 'anna.runde0@example.org', group: 'verwaltung', language: 'de' },
-        ben: { name: 'Ben Runde', email: 'ben.runde0@example.org', group: 'wissenschaft', language: 'de' },
+        anna: { name: 'Anna Runde', email: `anna.${ID}@example.org`, group: 'verwaltung', language: 'de' },
+        ben: { name: 'Ben Runde', email: `ben.${ID}@example.org`, group: 'wissenschaft', language: 'de' },
       })) {
         const x = await api('POST', `/api/v1/surveys/${ID}/experts`, p);
         const l = await api('POST', `/api/v1/surveys/${ID}/experts/${x.id}/link`);
@@ -231,10 +241,13 @@ export function round0Steps(ctx, st = round0State()) {
   };
 }
 
-/** The round 0 flow as [name, fn] pairs, in order. */
-export function round0Tests(ctx) {
-  const steps = round0Steps(ctx);
-  return [
+/**
+ * The round 0 flow as [name, fn] pairs, in order; names begin with prefix.
+ * st is the flow's state (round0State), for a flow that goes on from it.
+ */
+export function round0Tests(ctx, { study = ROUND0, prefix = 'round 0', st = round0State() } = {}) {
+  const steps = round0Steps(ctx, st, study);
+  const pairs = [
     ['round 0: the admin imports a study with round 0 and adds two experts', steps.importStudy],
     ['round 0: round 0 is prepared and opened on the rounds page', steps.openRound0],
     ['round 0: experts suggest items per block (one on a 360 px phone) and withdraw one', steps.suggestions],
@@ -243,11 +256,17 @@ export function round0Tests(ctx) {
     ['round 0: an expert reads the summary list and answers a curated item', steps.summaryAndAnswer],
     ['round 0: the browsers close', steps.close],
   ];
+  return pairs.map(([name, fn]) => [name.replace(/^round 0/, prefix), fn]);
 }
 
-/** The whole flow in one call, ending with round 1 open (the browsers stay open unless close). */
-export async function round0Flow(ctx, { close = false } = {}) {
-  const steps = round0Steps(ctx);
+/**
+ * The whole flow in one call, ending with round 1 open (the browsers stay
+ * open unless close); returns its state (the experts' links in st.experts).
+ */
+export async function round0Flow(ctx, { close = false, study = ROUND0 } = {}) {
+  const st = round0State();
+  const steps = round0Steps(ctx, st, study);
   for (const step of ['importStudy', 'openRound0', 'suggestions', 'curate', 'openRound1', 'summaryAndAnswer']) await steps[step]();
   if (close) await steps.close();
+  return st;
 }

@@ -34,6 +34,7 @@ import { realtimeTests } from './realtime.mjs';
 import { realtimeResultsTests } from './realtime-results.mjs';
 import { argumentsTests } from './arguments.mjs';
 import { round0Tests } from './round0.mjs';
+import { consultationTests } from './consultation.mjs';
 import { SmtpCatcher } from './smtp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -418,6 +419,12 @@ for (const [name, fn] of argumentsTests(cycleCtx)) {
 
 // Round 0: suggestions, curation, round 1 from the curated items (round0.mjs).
 for (const [name, fn] of round0Tests(cycleCtx)) {
+  test(name, fn);
+}
+
+// The whole consultation on one study: round 0 and curation, then arguments
+// on a curated item into round 2's feedback (consultation.mjs).
+for (const [name, fn] of consultationTests(cycleCtx)) {
   test(name, fn);
 }
 
