@@ -88,9 +88,11 @@ type entry struct {
 // flags are what the revision history says of one expert's item: shown,
 // the panel's statistics were returned to them (SawFeedback of the next
 // revision); outside, their latest value lay outside the IQR they could
-// see when they saved it (delphi.Revision.OutsideIQR).
+// see when they saved it (delphi.Revision.OutsideIQR), decided for the
+// save of time at (the revision's At: the latest decides).
 type flags struct {
 	shown, outside bool
+	at             time.Time
 }
 
 // state is the real-time state of one round.
@@ -110,6 +112,9 @@ type state struct {
 	cache map[cacheKey]cached
 
 	flagsRead bool
+	// flagReads: how many of the coming reads of the answers read the
+	// revisions again (another instance saved: its flags changed).
+	flagReads int
 	readAt    time.Time // when the answers were last read (zero: never)
 	reading   bool      // a read of the answers is under way
 }
@@ -144,20 +149,14 @@ func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
 
 	st.mu.Lock()
 	if !st.flagsRead {
-		// Once per process and round: the flags live in the revision
-		// history, which only grows through the saves recorded here.
+		// With the first read: the flags live in the revision history;
+		// read again when another instance saved (below).
 		revs, err := s.Revisions.ListRevisions(ctx, r.SurveyID)
 		if err != nil {
 			st.mu.Unlock()
 			return nil, err
 		}
-		for _, rv := range revs {
-			k := flagKey{rv.ExpertID, rv.ItemID}
-			f := st.flags[k]
-			f.shown = f.shown || rv.SawFeedback
-			f.outside = rv.OutsideIQR
-			st.flags[k] = f
-		}
+		st.mergeFlags(revs)
 		st.flagsRead = true
 	}
 	now := s.now()
@@ -188,6 +187,7 @@ func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
 		return st, nil
 	}
 	fresh := map[string]map[string]entry{}
+	foreign := false // a save this process has not seen
 	for _, a := range all[r.Number] {
 		m := fresh[a.ItemID]
 		if m == nil {
@@ -195,6 +195,8 @@ func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
 			fresh[a.ItemID] = m
 		}
 		m[a.ExpertID] = entry{answer: a}
+		kept, had := st.answers[a.ItemID][a.ExpertID]
+		foreign = foreign || !first && (!had || kept.answer.Seq < a.Seq)
 	}
 	// What this process changed since the read began stays.
 	for item, m := range st.answers {
@@ -221,7 +223,42 @@ func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
 		st.items[item] = st.version
 	}
 	st.answers, st.readAt = fresh, now
+	// Another instance saved: its revisions hold the flags of its saves.
+	// Read them now and with the next read too, as that instance appends
+	// its revision after its write (which this read may have seen first).
+	if foreign {
+		st.flagReads = 2
+	}
+	if st.flagReads == 0 {
+		return st, nil
+	}
+	st.flagReads--
+	st.reading = true
+	st.mu.Unlock()
+	revs, err := s.Revisions.ListRevisions(ctx, r.SurveyID)
+	st.mu.Lock()
+	st.reading = false
+	if err != nil {
+		s.log().Warn("reading the revisions of a real-time round again", "round", key, "err", err)
+		return st, nil
+	}
+	st.mergeFlags(revs)
 	return st, nil
+}
+
+// mergeFlags takes the flags from revs (ordered by At): shown once any
+// revision saw the feedback, outside from the latest revision of each
+// expert's item unless this process recorded a later save (st.mu is held).
+func (st *state) mergeFlags(revs []delphi.Revision) {
+	for _, rv := range revs {
+		k := flagKey{rv.ExpertID, rv.ItemID}
+		f := st.flags[k]
+		f.shown = f.shown || rv.SawFeedback
+		if !rv.At.Before(f.at) {
+			f.outside, f.at = rv.OutsideIQR, rv.At
+		}
+		st.flags[k] = f
+	}
 }
 
 // put stores a as its expert's latest answer to its item unless the state
@@ -452,7 +489,7 @@ func (s *Service) Record(ctx context.Context, sv *delphi.Survey, r *delphi.Round
 		fk := flagKey{after.ExpertID, a.ItemID}
 		f := st.flags[fk]
 		if current { // else a later save of the item, recorded first, decides
-			f.outside = outside[k]
+			f.outside, f.at = outside[k], stored.LastSavedAt.UTC()
 			st.flags[fk] = f
 		}
 		revs = append(revs, delphi.Revision{

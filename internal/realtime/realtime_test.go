@@ -2,6 +2,8 @@ package realtime
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,4 +163,84 @@ func TestMinNLeavesOutAbstentions(t *testing.T) {
 	if h := st.Feedback.Rating.ByGroup["h"]; !h.Suppressed && h.Median != nil {
 		t.Fatalf("group h shows the median %v of its one rating", *h.Median)
 	}
+}
+
+// sharedDB stands for the database several instances write: answers and
+// revisions as another instance left them.
+type sharedDB struct {
+	mu      sync.Mutex
+	answers []delphi.Answer
+	revs    []delphi.Revision
+}
+
+func (d *sharedDB) ListAnswersRounds(context.Context, string, ...int) (map[int][]delphi.Answer, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return map[int][]delphi.Answer{1: slices.Clone(d.answers)}, nil
+}
+
+func (d *sharedDB) AppendRevisions(_ context.Context, revs []delphi.Revision) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.revs = append(d.revs, revs...)
+	return nil
+}
+
+func (d *sharedDB) ListRevisions(context.Context, string) ([]delphi.Revision, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.revs), nil
+}
+
+// With several instances (not Alone), a save through another instance
+// that lay outside the IQR is seen here within the TTL: the flags are read
+// again with the answers, also when that instance's revision arrives after
+// its answer.
+func TestOutsideFollowsAnotherInstance(t *testing.T) {
+	_, r := oneRatingRound()
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	now := t0
+	ans := func(seq int64, p int) delphi.Answer {
+		return delphi.Answer{SurveyID: "s", Round: 1, ItemID: "r1", ExpertID: "x", Pseudonym: "P", Group: "g", Value: delphi.Value{Point: &p}, Seq: seq, Draft: true, LastSavedAt: t0.Add(time.Duration(seq) * time.Second)}
+	}
+	rev := func(a delphi.Answer, outside bool) delphi.Revision {
+		return delphi.Revision{SurveyID: "s", ItemID: "r1", ExpertID: "x", Pseudonym: "P", Group: "g", Value: a.Value, At: a.LastSavedAt, Draft: true, OutsideIQR: outside}
+	}
+	a1 := ans(1, 3)
+	db := &sharedDB{answers: []delphi.Answer{a1}, revs: []delphi.Revision{rev(a1, true)}}
+	s := &Service{Answers: db, Revisions: db, TTL: 5 * time.Second, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	outside := func(want bool, when string) {
+		t.Helper()
+		got, err := s.Outside(ctx, r, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got["r1"] != want {
+			t.Fatalf("%s: outside = %t, want %t", when, got["r1"], want)
+		}
+	}
+	outside(true, "first read")
+
+	// Instance B stores seq 2 (inside): the answer first, its revision later.
+	a2 := ans(2, 4)
+	db.mu.Lock()
+	db.answers = []delphi.Answer{a2}
+	db.mu.Unlock()
+	now = now.Add(6 * time.Second)
+	outside(true, "B's answer without its revision yet")
+	db.mu.Lock()
+	db.revs = append(db.revs, rev(a2, false))
+	db.mu.Unlock()
+	now = now.Add(6 * time.Second)
+	outside(false, "after B's revision and the TTL")
+
+	// B stores seq 3 (outside), answer and revision together.
+	a3 := ans(3, 1)
+	db.mu.Lock()
+	db.answers, db.revs = []delphi.Answer{a3}, append(db.revs, rev(a3, true))
+	db.mu.Unlock()
+	outside(false, "within the TTL")
+	now = now.Add(6 * time.Second)
+	outside(true, "after the TTL")
 }
