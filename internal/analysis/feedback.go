@@ -152,6 +152,9 @@ type feedbackView struct {
 	fb       delphi.Feedback
 	has      map[string]bool
 	minGroup int // fb.MinGroup()
+	// validOnly: a rating group's size leaves "cannot judge" out
+	// (LiveFeedback).
+	validOnly bool
 }
 
 // groupEntries says how each group, by its number of answers, appears in
@@ -220,7 +223,10 @@ func (v feedbackView) rating(r *RatingResult) RatingFeedback {
 		f.ByGroup = map[string]GroupSummaryFeedback{}
 		counts := map[string]int{}
 		for g, gr := range r.ByGroup {
-			counts[g] = gr.Summary.N + gr.Summary.Abstentions // the people who answered
+			counts[g] = gr.Summary.N // valid ratings
+			if !v.validOnly {
+				counts[g] += gr.Summary.Abstentions // the people who answered
+			}
 		}
 		suppressed := v.groupEntries(counts)
 		for g, gr := range r.ByGroup {
@@ -345,11 +351,24 @@ func (v feedbackView) ranking(r *RankingResult) *RankingFeedback {
 //     and they are ordered by text alone); the answers to text items are
 //     not fed back (coordinators turn them into items).
 func Feedback(r *RoundResults, fb delphi.Feedback) map[string]ItemFeedback {
+	return feedback(r, feedbackView{fb: fb})
+}
+
+// LiveFeedback is Feedback for the real-time mode's statistics of the
+// others' answers (internal/realtime): as there, the size of a rating
+// group against fb.MinGroup() is its valid ratings, "cannot judge" not
+// counted, so no group's numbers rest on fewer values than the minimum.
+func LiveFeedback(r *RoundResults, fb delphi.Feedback) map[string]ItemFeedback {
+	return feedback(r, feedbackView{fb: fb, validOnly: true})
+}
+
+func feedback(r *RoundResults, v feedbackView) map[string]ItemFeedback {
 	out := map[string]ItemFeedback{}
 	if r == nil {
 		return out
 	}
-	v := feedbackView{fb: fb, has: map[string]bool{}, minGroup: fb.MinGroup()}
+	fb := v.fb
+	v.has, v.minGroup = map[string]bool{}, fb.MinGroup()
 	for _, s := range fb.Statistics {
 		v.has[s] = true
 	}

@@ -88,9 +88,11 @@ type entry struct {
 // flags are what the revision history says of one expert's item: shown,
 // the panel's statistics were returned to them (SawFeedback of the next
 // revision); outside, their latest value lay outside the IQR they could
-// see when they saved it (delphi.Revision.OutsideIQR).
+// see when they saved it (delphi.Revision.OutsideIQR), decided for the
+// save of time at (the revision's At: the latest decides).
 type flags struct {
 	shown, outside bool
+	at             time.Time
 }
 
 // state is the real-time state of one round.
@@ -110,6 +112,9 @@ type state struct {
 	cache map[cacheKey]cached
 
 	flagsRead bool
+	// flagReads: how many of the coming reads of the answers read the
+	// revisions again (another instance saved: its flags changed).
+	flagReads int
 	readAt    time.Time // when the answers were last read (zero: never)
 	reading   bool      // a read of the answers is under way
 }
@@ -118,8 +123,12 @@ type flagKey struct{ expert, item string }
 
 type cacheKey struct{ item, own string }
 
+// cached is the statistics of an item at its version under the study's
+// definition of revision rev: a new revision (another min_group_n, the
+// comments turned off) computes them again.
 type cached struct {
 	version uint64
+	rev     int
 	status  ItemStatus
 }
 
@@ -140,20 +149,14 @@ func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
 
 	st.mu.Lock()
 	if !st.flagsRead {
-		// Once per process and round: the flags live in the revision
-		// history, which only grows through the saves recorded here.
+		// With the first read: the flags live in the revision history;
+		// read again when another instance saved (below).
 		revs, err := s.Revisions.ListRevisions(ctx, r.SurveyID)
 		if err != nil {
 			st.mu.Unlock()
 			return nil, err
 		}
-		for _, rv := range revs {
-			k := flagKey{rv.ExpertID, rv.ItemID}
-			f := st.flags[k]
-			f.shown = f.shown || rv.SawFeedback
-			f.outside = rv.OutsideIQR
-			st.flags[k] = f
-		}
+		st.mergeFlags(revs)
 		st.flagsRead = true
 	}
 	now := s.now()
@@ -184,6 +187,7 @@ func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
 		return st, nil
 	}
 	fresh := map[string]map[string]entry{}
+	foreign := false // a save this process has not seen
 	for _, a := range all[r.Number] {
 		m := fresh[a.ItemID]
 		if m == nil {
@@ -191,16 +195,24 @@ func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
 			fresh[a.ItemID] = m
 		}
 		m[a.ExpertID] = entry{answer: a}
+		kept, had := st.answers[a.ItemID][a.ExpertID]
+		foreign = foreign || !first && (!had || kept.answer.Seq < a.Seq)
 	}
 	// What this process changed since the read began stays.
 	for item, m := range st.answers {
 		for expert, e := range m {
-			if e.version > since {
-				if fresh[item] == nil {
-					fresh[item] = map[string]entry{}
-				}
-				fresh[item][expert] = e
+			if e.version <= since {
+				continue
 			}
+			f, had := fresh[item][expert]
+			var ok bool
+			if e.answer, ok = latest(f.answer, had, e.answer); !ok {
+				continue // another instance stored a later save
+			}
+			if fresh[item] == nil {
+				fresh[item] = map[string]entry{}
+			}
+			fresh[item][expert] = e
 		}
 	}
 	st.version++
@@ -211,19 +223,82 @@ func (s *Service) state(ctx context.Context, r *delphi.Round) (*state, error) {
 		st.items[item] = st.version
 	}
 	st.answers, st.readAt = fresh, now
+	// Another instance saved: its revisions hold the flags of its saves.
+	// Read them now and with the next read too, as that instance appends
+	// its revision after its write (which this read may have seen first).
+	if foreign {
+		st.flagReads = 2
+	}
+	if st.flagReads == 0 {
+		return st, nil
+	}
+	st.flagReads--
+	st.reading = true
+	st.mu.Unlock()
+	revs, err := s.Revisions.ListRevisions(ctx, r.SurveyID)
+	st.mu.Lock()
+	st.reading = false
+	if err != nil {
+		s.log().Warn("reading the revisions of a real-time round again", "round", key, "err", err)
+		return st, nil
+	}
+	st.mergeFlags(revs)
 	return st, nil
 }
 
-// put stores a as its expert's latest answer to its item; st.mu is held.
-func (st *state) put(a delphi.Answer) {
-	st.version++
+// mergeFlags takes the flags from revs (ordered by At): shown once any
+// revision saw the feedback, outside from the latest revision of each
+// expert's item unless this process recorded a later save (st.mu is held).
+func (st *state) mergeFlags(revs []delphi.Revision) {
+	for _, rv := range revs {
+		k := flagKey{rv.ExpertID, rv.ItemID}
+		f := st.flags[k]
+		f.shown = f.shown || rv.SawFeedback
+		if !rv.At.Before(f.at) {
+			f.outside, f.at = rv.OutsideIQR, rv.At
+		}
+		st.flags[k] = f
+	}
+}
+
+// put stores a as its expert's latest answer to its item unless the state
+// keeps a later one (a higher Seq: two saves of one expert and item record
+// in either order, as Record runs after the response's lock), and reports
+// whether it did; st.mu is held. An equal Seq is the same answer (a
+// submission's copy clears Draft), and a submitted answer stays submitted.
+func (st *state) put(a delphi.Answer) bool {
 	m := st.answers[a.ItemID]
 	if m == nil {
 		m = map[string]entry{}
 		st.answers[a.ItemID] = m
 	}
+	kept, had := m[a.ExpertID]
+	a, ok := latest(kept.answer, had, a)
+	if !ok {
+		return false
+	}
+	st.version++
 	m[a.ExpertID] = entry{answer: a, version: st.version}
 	st.items[a.ItemID] = st.version
+	return true
+}
+
+// latest returns a as it replaces kept (if had) as the latest answer of
+// its expert to its item, and false when it may not: its Seq is lower
+// (the store applies a save only over a lower Seq). An equal Seq is the
+// same answer; a submitted copy of it stays submitted (a response, once
+// submitted, never turns back into a draft).
+func latest(kept delphi.Answer, had bool, a delphi.Answer) (delphi.Answer, bool) {
+	if !had {
+		return a, true
+	}
+	if a.Seq < kept.Seq {
+		return kept, false
+	}
+	if a.Seq == kept.Seq && !kept.Draft {
+		a.Draft = false
+	}
+	return a, true
 }
 
 // others returns the latest answers to item of every expert but expertID
@@ -240,13 +315,14 @@ func (st *state) others(item, expertID string) []delphi.Answer {
 }
 
 // status returns the panel's statistics of item it as expertID sees them
-// (the others' latest answers), from the cache while the item is
-// unchanged. st.mu is not held.
-func (st *state) status(def *delphi.Definition, r *delphi.Round, it delphi.Item, expertID string, now time.Time) ItemStatus {
+// (the others' latest answers) under sv's definition, from the cache while
+// the item and the definition's revision are unchanged. st.mu is not held.
+func (st *state) status(sv *delphi.Survey, r *delphi.Round, it delphi.Item, expertID string, now time.Time) ItemStatus {
+	def := sv.Definition
 	st.mu.Lock()
 	key := cacheKey{item: it.ID, own: ownKey(def, st.answers[it.ID][expertID])}
 	version := st.items[it.ID]
-	if c, ok := st.cache[key]; ok && c.version == version {
+	if c, ok := st.cache[key]; ok && c.version == version && c.rev == sv.Revision {
 		st.mu.Unlock()
 		return c.status
 	}
@@ -255,7 +331,7 @@ func (st *state) status(def *delphi.Definition, r *delphi.Round, it delphi.Item,
 	out := status(def, r, it, others, now)
 	st.mu.Lock()
 	if c, ok := st.cache[key]; !ok || c.version <= version {
-		st.cache[key] = cached{version: version, status: out}
+		st.cache[key] = cached{version: version, rev: sv.Revision, status: out}
 	}
 	st.mu.Unlock()
 	return out
@@ -284,17 +360,18 @@ func (st *state) own(item, expertID string) (delphi.Answer, bool) {
 	return e.answer, ok
 }
 
-// MinN is the fewest answers of other experts the panel's statistics of
-// an item are shown from: the study's minimum group size of feedback
-// (feedback.min_group_n, default 3). Fewer would give those few answers
-// away, as a small group's would (docs/STUDY-FORMAT.md, "Real-time mode").
+// MinN is the fewest values of other experts the panel's statistics of
+// an item are shown from ("cannot judge" not counted): the study's minimum
+// group size of feedback (feedback.min_group_n, default 3). Fewer would
+// give those few answers away, as a small group's would
+// (docs/STUDY-FORMAT.md, "Real-time mode").
 func MinN(def *delphi.Definition) int { return def.Rounds.Feedback.MinGroup() }
 
 // ItemStatus is the panel's current statistics of one item as an expert
 // may see them: N, the other experts' answers counted (by the study's
 // feedback.count; "cannot judge" included), and Feedback, the statistics
-// of the study's rounds.feedback from those answers, absent while N is
-// below MinN.
+// of the study's rounds.feedback from those answers, absent while fewer
+// than MinN of them are values the statistics rest on (valid).
 type ItemStatus struct {
 	N        int                    `json:"n"`
 	Feedback *analysis.ItemFeedback `json:"feedback,omitempty"`
@@ -311,13 +388,40 @@ func status(def *delphi.Definition, r *delphi.Round, it delphi.Item, others []de
 		}
 	}
 	out := ItemStatus{N: n}
-	if n < MinN(def) {
+	if valid(it, counted) < MinN(def) {
 		return out
 	}
 	res := analysis.Compute(analysis.Input{Def: def, Round: r.Number, Items: []delphi.Item{it}, Answers: others, ComputedAt: now, Live: true})
-	fb := analysis.Feedback(res, def.Rounds.Feedback)[it.ID]
+	fb := analysis.LiveFeedback(res, def.Rounds.Feedback)[it.ID]
 	out.Feedback = &fb
 	return out
+}
+
+// valid counts the values of as (answers to it) that its statistics rest
+// on: "cannot judge" left out, and of a multi_rating item the fewest of
+// any criterion (each criterion's median is shown).
+func valid(it delphi.Item, as []delphi.Answer) int {
+	rated := func(v delphi.Value) bool { return !v.Empty() && !v.Abstain }
+	if len(it.Criteria) == 0 {
+		n := 0
+		for _, a := range as {
+			if rated(a.Value) {
+				n++
+			}
+		}
+		return n
+	}
+	fewest := len(as)
+	for _, c := range it.Criteria {
+		n := 0
+		for _, a := range as {
+			if rated(a.Value.Criteria[c.ID]) {
+				n++
+			}
+		}
+		fewest = min(fewest, n)
+	}
+	return fewest
 }
 
 // Judge returns, per answer of as (one expert's, to round r of sv), whether
@@ -341,7 +445,7 @@ func (s *Service) Judge(ctx context.Context, sv *delphi.Survey, r *delphi.Round,
 		if !ok || a.Value.Empty() {
 			continue
 		}
-		if f := st.status(def, r, ri.Item, a.ExpertID, now).Feedback; f != nil {
+		if f := st.status(sv, r, ri.Item, a.ExpertID, now).Feedback; f != nil {
 			out[k] = len(f.OutsideIQR(a.Value)) > 0
 		}
 	}
@@ -377,15 +481,17 @@ func (s *Service) Record(ctx context.Context, sv *delphi.Survey, r *delphi.Round
 		if before != nil {
 			prev, had = before.Answers[a.ItemID]
 		}
-		st.put(stored)
+		current := st.put(stored)
 		changed := (!had && !stored.Value.Empty()) || (had && !sameValue(prev.Value, stored.Value))
 		if !changed {
 			continue
 		}
 		fk := flagKey{after.ExpertID, a.ItemID}
 		f := st.flags[fk]
-		f.outside = outside[k]
-		st.flags[fk] = f
+		if current { // else a later save of the item, recorded first, decides
+			f.outside, f.at = outside[k], stored.LastSavedAt.UTC()
+			st.flags[fk] = f
+		}
 		revs = append(revs, delphi.Revision{
 			SurveyID: sv.ID, ItemID: a.ItemID, ExpertID: after.ExpertID, Pseudonym: after.Pseudonym, Group: after.Group,
 			Value: stored.Value, At: stored.LastSavedAt.UTC(), SawFeedback: f.shown, Draft: after.SubmittedAt == nil, OutsideIQR: outside[k],
@@ -449,7 +555,8 @@ func (s *Service) Outside(ctx context.Context, r *delphi.Round, expertID string)
 // answered (Feedback).
 type View struct {
 	ComputedAt time.Time `json:"computed_at"`
-	// MinN is the fewest other answers an item's statistics are shown from.
+	// MinN is the fewest other experts' values an item's statistics are
+	// shown from ("cannot judge" not counted).
 	MinN int `json:"min_n"`
 	// Items holds an entry for each item of the round the expert has
 	// answered (a value, "cannot judge" included), and none for the others
@@ -477,7 +584,7 @@ func (s *Service) Feedback(ctx context.Context, sv *delphi.Survey, r *delphi.Rou
 		if !ok || a.Value.Empty() {
 			continue
 		}
-		is := st.status(def, r, ri.Item, expertID, now)
+		is := st.status(sv, r, ri.Item, expertID, now)
 		out.Items[id] = is
 		if is.Feedback != nil {
 			st.mu.Lock()
