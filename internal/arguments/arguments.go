@@ -329,7 +329,13 @@ func (s *Service) Edit(ctx context.Context, e Expert, id string, in Input) (*Pan
 		changed = a.Stance != in.Stance || a.OptionID != in.OptionID || a.Text != in.Text
 		a.Stance, a.OptionID, a.Text = in.Stance, in.OptionID, in.Text
 		if changed {
-			a.UpdatedAt = s.now()
+			// Strictly later than the version replaced, at the store's
+			// millisecond precision: the version a rating's Of names.
+			prev, now := a.UpdatedAt.Truncate(time.Millisecond), s.now()
+			if !now.Truncate(time.Millisecond).After(prev) {
+				now = prev.Add(time.Millisecond)
+			}
+			a.UpdatedAt = now
 		}
 		return nil
 	})
@@ -337,7 +343,10 @@ func (s *Service) Edit(ctx context.Context, e Expert, id string, in Input) (*Pan
 		return nil, err
 	}
 	if changed {
-		if err := s.Arguments.DeleteArgumentRatings(ctx, e.Survey.ID, id); err != nil {
+		// Only the ratings of older versions: a rating of the new text
+		// that lands between the replace and this delete was accepted
+		// and stays (its Of is the new UpdatedAt).
+		if err := s.Arguments.DeleteArgumentRatings(ctx, e.Survey.ID, id, a.UpdatedAt); err != nil {
 			return nil, err
 		}
 	}
@@ -386,7 +395,7 @@ func (s *Service) Rate(ctx context.Context, e Expert, id string, value int) (*Pa
 	case a.Round != r.Number:
 		return nil, delphi.Errorf(delphi.ECONFLICT, "the argument belongs to round %d, which is closed", a.Round)
 	}
-	err = s.Arguments.RateArgument(ctx, &delphi.ArgumentRating{ArgumentID: id, SurveyID: e.Survey.ID, Round: r.Number, ExpertID: e.Expert.ID, Value: value, At: s.now()})
+	err = s.Arguments.RateArgument(ctx, &delphi.ArgumentRating{ArgumentID: id, SurveyID: e.Survey.ID, Round: r.Number, ExpertID: e.Expert.ID, Value: value, At: s.now(), Of: a.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -516,8 +525,16 @@ func (s *Service) load(ctx context.Context, surveyID string, n int) (*roundArgum
 		return nil, err
 	}
 	out := &roundArguments{args: args, ratings: map[string][]*delphi.ArgumentRating{}}
+	byID := make(map[string]*delphi.Argument, len(args))
+	for _, a := range args {
+		byID[a.ID] = a
+	}
 	for _, r := range ratings {
-		out.ratings[r.ArgumentID] = append(out.ratings[r.ArgumentID], r)
+		// A rating of an older version, left by an edit because it
+		// arrived after the edit's delete, does not count.
+		if a := byID[r.ArgumentID]; a != nil && r.Current(a) {
+			out.ratings[r.ArgumentID] = append(out.ratings[r.ArgumentID], r)
+		}
 	}
 	return out, nil
 }
