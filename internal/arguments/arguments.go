@@ -236,6 +236,12 @@ func (s *Service) admit(ctx context.Context, e Expert) (*delphi.Round, func(), e
 	return s.Rounds.Accept(ctx, e.Survey.ID, cur.Number)
 }
 
+// hiddenConflict refuses the author's edit of an argument a coordinator
+// has hidden: the hiding's reason in the audit log refers to its text.
+func hiddenConflict() error {
+	return delphi.Errorf(delphi.ECONFLICT, "a coordinator has hidden this argument; it can no longer be edited, only withdrawn").WithReason(delphi.ReasonArgumentHidden, nil)
+}
+
 // check validates an argument's option, stance and text against its item.
 func check(def *delphi.Definition, it delphi.Item, in Input) error {
 	if in.Stance != delphi.StancePro && in.Stance != delphi.StanceCon {
@@ -317,6 +323,9 @@ func (s *Service) Edit(ctx context.Context, e Expert, id string, in Input) (*Pan
 	if err != nil {
 		return nil, err
 	}
+	if a.Hidden != nil {
+		return nil, hiddenConflict()
+	}
 	ri, ok := r.Item(a.ItemID)
 	if !ok {
 		return nil, delphi.Errorf(delphi.ECONFLICT, "item %s is no longer part of round %d", a.ItemID, r.Number)
@@ -326,6 +335,9 @@ func (s *Service) Edit(ctx context.Context, e Expert, id string, in Input) (*Pan
 	}
 	changed := false
 	a, err = s.Arguments.UpdateArgument(ctx, e.Survey.ID, id, func(a *delphi.Argument) error {
+		if a.Hidden != nil { // hidden since own read it
+			return hiddenConflict()
+		}
 		changed = a.Stance != in.Stance || a.OptionID != in.OptionID || a.Text != in.Text
 		a.Stance, a.OptionID, a.Text = in.Stance, in.OptionID, in.Text
 		if changed {

@@ -367,8 +367,13 @@ func TestArgumentsModerationFeedbackAndExport(t *testing.T) {
 	for _, r := range rows[1:] {
 		if r[5] == "Beleidigend" {
 			found = true
-			if r[6] != z.Pseudonym || r[7] != "Praxis" || r[15] != "ja" || r[16] != "doch beleidigend" || r[8] != "2" {
+			if r[6] != "Praxis" || r[14] != "ja" || r[15] != "doch beleidigend" || r[7] != "2" {
 				t.Errorf("hidden argument's row: %q", r)
+			}
+		}
+		for _, c := range r { // the workbook pairs no free text with a pseudonym
+			if c == z.Pseudonym {
+				t.Errorf("an argument's row holds the pseudonym %s: %q", c, r)
 			}
 		}
 	}
@@ -401,4 +406,23 @@ func TestArgumentsRateLimit(t *testing.T) {
 	}
 	// Another expert has a limit of their own.
 	a.expertArg(y, "POST", "/api/v1/participation/arguments/"+p.ID+"/rating", `{"value":3}`, 200)
+}
+
+// TestArgumentsHiddenNotEditable: the author cannot edit an argument a
+// coordinator has hidden (409, reason argument_hidden, the text unchanged,
+// so the hiding's reason in the audit still refers to it), but may
+// withdraw it.
+func TestArgumentsHiddenNotEditable(t *testing.T) {
+	a := newArgEnv(t)
+	x := a.experts[0]
+	arg := a.post(x, `{"item_id":"r1","stance":"pro","text":"Beleidigend"}`)
+	a.staff("POST", "/api/v1/surveys/"+argStudy+"/arguments/"+arg.ID+"/hide", "coord-arg", `{"reason":"beleidigend"}`, 200)
+	b := a.expertArg(x, "PUT", "/api/v1/participation/arguments/"+arg.ID, `{"stance":"pro","text":"Harmlos"}`, 409)
+	if code, _, reason := errReason(t, b); code != "conflict" || reason != delphi.ReasonArgumentHidden {
+		t.Errorf("edit of a hidden argument: %s", b)
+	}
+	if got, err := a.st.Argument(t.Context(), argStudy, arg.ID); err != nil || got.Text != "Beleidigend" || got.Hidden == nil {
+		t.Errorf("after the refused edit: %+v %v", got, err)
+	}
+	a.expertArg(x, "DELETE", "/api/v1/participation/arguments/"+arg.ID, "", 204)
 }
