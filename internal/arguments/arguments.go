@@ -17,7 +17,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
@@ -42,6 +44,33 @@ type Service struct {
 	Limiter   delphi.LimiterStore
 	Audit     delphi.AuditStore
 	Now       func() time.Time
+
+	// answering caches, per study and round, the groups' members who
+	// answered (the responses' part of GroupsShown) for GroupsTTL.
+	mu        sync.Mutex
+	answering map[string]answeringEntry
+}
+
+// GroupsTTL is how long the panel's group rule reuses a round's reading
+// of the responses. A round's responses only grow; a member who answers
+// within the TTL is missed only for the groups of other authors' arguments,
+// which never name that member's group (the arguments' own authors are
+// always read fresh).
+const GroupsTTL = 30 * time.Second
+
+type answeringEntry struct {
+	at      time.Time
+	members groupMembers
+}
+
+// groupMembers maps a group to the ids of its members taking part.
+type groupMembers map[string]map[string]bool
+
+func (m groupMembers) add(group, expert string) {
+	if m[group] == nil {
+		m[group] = map[string]bool{}
+	}
+	m[group][expert] = true
 }
 
 func (s *Service) now() time.Time {
@@ -233,7 +262,19 @@ func (s *Service) admit(ctx context.Context, e Expert) (*delphi.Round, func(), e
 	if !ok {
 		return nil, nil, &delphi.Error{Code: delphi.ERATELIMIT, Message: "too many changes to arguments; please wait a few minutes", RetryAfter: max(1, int(wait.Seconds()+0.999))}
 	}
-	return s.Rounds.Accept(ctx, e.Survey.ID, cur.Number)
+	r, release, err := s.Rounds.Accept(ctx, e.Survey.ID, cur.Number)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Once: Edit and Rate release the guard before they read the round
+	// for their answer, and the deferred release then does nothing.
+	return r, sync.OnceFunc(release), nil
+}
+
+// hiddenConflict refuses the author's edit of an argument a coordinator
+// has hidden: the hiding's reason in the audit log refers to its text.
+func hiddenConflict() error {
+	return delphi.Errorf(delphi.ECONFLICT, "a coordinator has hidden this argument; it can no longer be edited, only withdrawn").WithReason(delphi.ReasonArgumentHidden, nil)
 }
 
 // check validates an argument's option, stance and text against its item.
@@ -317,6 +358,9 @@ func (s *Service) Edit(ctx context.Context, e Expert, id string, in Input) (*Pan
 	if err != nil {
 		return nil, err
 	}
+	if a.Hidden != nil {
+		return nil, hiddenConflict()
+	}
 	ri, ok := r.Item(a.ItemID)
 	if !ok {
 		return nil, delphi.Errorf(delphi.ECONFLICT, "item %s is no longer part of round %d", a.ItemID, r.Number)
@@ -326,10 +370,19 @@ func (s *Service) Edit(ctx context.Context, e Expert, id string, in Input) (*Pan
 	}
 	changed := false
 	a, err = s.Arguments.UpdateArgument(ctx, e.Survey.ID, id, func(a *delphi.Argument) error {
+		if a.Hidden != nil { // hidden since own read it
+			return hiddenConflict()
+		}
 		changed = a.Stance != in.Stance || a.OptionID != in.OptionID || a.Text != in.Text
 		a.Stance, a.OptionID, a.Text = in.Stance, in.OptionID, in.Text
 		if changed {
-			a.UpdatedAt = s.now()
+			// Strictly later than the version replaced, at the store's
+			// millisecond precision: the version a rating's Of names.
+			prev, now := a.UpdatedAt.Truncate(time.Millisecond), s.now()
+			if !now.Truncate(time.Millisecond).After(prev) {
+				now = prev.Add(time.Millisecond)
+			}
+			a.UpdatedAt = now
 		}
 		return nil
 	})
@@ -337,10 +390,14 @@ func (s *Service) Edit(ctx context.Context, e Expert, id string, in Input) (*Pan
 		return nil, err
 	}
 	if changed {
-		if err := s.Arguments.DeleteArgumentRatings(ctx, e.Survey.ID, id); err != nil {
+		// Only the ratings of older versions: a rating of the new text
+		// that lands between the replace and this delete was accepted
+		// and stays (its Of is the new UpdatedAt).
+		if err := s.Arguments.DeleteArgumentRatings(ctx, e.Survey.ID, id, a.UpdatedAt); err != nil {
 			return nil, err
 		}
 	}
+	release()
 	return s.view(ctx, e, a)
 }
 
@@ -386,10 +443,11 @@ func (s *Service) Rate(ctx context.Context, e Expert, id string, value int) (*Pa
 	case a.Round != r.Number:
 		return nil, delphi.Errorf(delphi.ECONFLICT, "the argument belongs to round %d, which is closed", a.Round)
 	}
-	err = s.Arguments.RateArgument(ctx, &delphi.ArgumentRating{ArgumentID: id, SurveyID: e.Survey.ID, Round: r.Number, ExpertID: e.Expert.ID, Value: value, At: s.now()})
+	err = s.Arguments.RateArgument(ctx, &delphi.ArgumentRating{ArgumentID: id, SurveyID: e.Survey.ID, Round: r.Number, ExpertID: e.Expert.ID, Value: value, At: s.now(), Of: a.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
+	release()
 	return s.view(ctx, e, a)
 }
 
@@ -516,24 +574,80 @@ func (s *Service) load(ctx context.Context, surveyID string, n int) (*roundArgum
 		return nil, err
 	}
 	out := &roundArguments{args: args, ratings: map[string][]*delphi.ArgumentRating{}}
+	byID := make(map[string]*delphi.Argument, len(args))
+	for _, a := range args {
+		byID[a.ID] = a
+	}
 	for _, r := range ratings {
-		out.ratings[r.ArgumentID] = append(out.ratings[r.ArgumentID], r)
+		// A rating of an older version, left by an edit because it
+		// arrived after the edit's delete, does not count.
+		if a := byID[r.ArgumentID]; a != nil && r.Current(a) {
+			out.ratings[r.ArgumentID] = append(out.ratings[r.ArgumentID], r)
+		}
 	}
 	return out, nil
 }
 
-// round is load for round n with the group rule of the panel's view.
+// round is load for round n with the group rule of the panel's view. The
+// responses' part of the rule comes from answered, read at most once per
+// GroupsTTL and study round.
 func (s *Service) round(ctx context.Context, sv *delphi.Survey, n int) (*roundArguments, error) {
 	out, err := s.load(ctx, sv.ID, n)
 	if err != nil || len(out.args) == 0 || len(sv.Definition.Groups) == 0 {
 		return out, err
 	}
-	responses, err := s.Responses.ListResponses(ctx, sv.ID, n)
+	members, err := s.answered(ctx, sv.ID, n)
 	if err != nil {
 		return nil, err
 	}
-	out.groupsShow = GroupsShown(sv.Definition, responses, out.args)
+	out.groupsShow = groupsShown(sv.Definition, members, out.args)
 	return out, nil
+}
+
+// answered returns the members per group with an answer stored in round n,
+// from the cache while it is younger than GroupsTTL. The map is shared:
+// read only.
+func (s *Service) answered(ctx context.Context, surveyID string, n int) (groupMembers, error) {
+	key := surveyID + "#" + strconv.Itoa(n)
+	now := s.now()
+	s.mu.Lock()
+	e, ok := s.answering[key]
+	s.mu.Unlock()
+	if ok && now.Sub(e.at) < GroupsTTL && !now.Before(e.at) {
+		return e.members, nil
+	}
+	responses, err := s.Responses.ListResponses(ctx, surveyID, n)
+	if err != nil {
+		return nil, err
+	}
+	members := answering(responses)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.answering == nil {
+		s.answering = map[string]answeringEntry{}
+	}
+	for k, old := range s.answering { // forget the rounds no one asks about
+		if now.Sub(old.at) >= GroupsTTL {
+			delete(s.answering, k)
+		}
+	}
+	s.answering[key] = answeringEntry{at: now, members: members}
+	return members, nil
+}
+
+// answering returns the members per group with an answer stored (drafts
+// included).
+func answering(responses []*delphi.Response) groupMembers {
+	members := groupMembers{}
+	for _, r := range responses {
+		for _, a := range r.Answers {
+			if !a.Value.Empty() {
+				members.add(r.Group, r.ExpertID)
+				break
+			}
+		}
+	}
+	return members
 }
 
 // GroupsShown is the min_group_n rule of arguments: the panel sees the
@@ -543,28 +657,24 @@ func (s *Service) round(ctx context.Context, sv *delphi.Survey, n int) (*roundAr
 // Otherwise no argument of the round shows a group: blanking only the
 // small group's arguments would name it by elimination.
 func GroupsShown(def *delphi.Definition, responses []*delphi.Response, args []*delphi.Argument) bool {
-	members := map[string]map[string]bool{} // group → expert ids
-	add := func(group, expert string) {
-		if members[group] == nil {
-			members[group] = map[string]bool{}
-		}
-		members[group][expert] = true
-	}
-	for _, r := range responses {
-		for _, a := range r.Answers {
-			if !a.Value.Empty() {
-				add(r.Group, r.ExpertID)
-				break
-			}
-		}
-	}
+	return groupsShown(def, answering(responses), args)
+}
+
+// groupsShown is GroupsShown with the answering members read already; it
+// does not change answered.
+func groupsShown(def *delphi.Definition, answered groupMembers, args []*delphi.Argument) bool {
+	authors := groupMembers{}
 	for _, a := range args {
-		add(a.Group, a.ExpertID)
+		if !answered[a.Group][a.ExpertID] {
+			authors.add(a.Group, a.ExpertID)
+		}
 	}
 	minN := def.Rounds.Feedback.MinGroup()
-	for _, m := range members {
-		if len(m) < minN {
-			return false
+	for _, m := range []groupMembers{answered, authors} {
+		for g := range m {
+			if len(answered[g])+len(authors[g]) < minN {
+				return false
+			}
 		}
 	}
 	return true

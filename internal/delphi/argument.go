@@ -107,6 +107,17 @@ type ArgumentRating struct {
 	ExpertID   string
 	Value      int // ArgumentRatingMin..ArgumentRatingMax
 	At         time.Time
+	// Of is the UpdatedAt of the argument's version the rating was given
+	// to: an edit removes (DeleteArgumentRatings) and the counts ignore
+	// the ratings of an older version, so a rating of the new text that
+	// lands while the edit is under way is kept. Zero in ratings stored
+	// before the field existed: read as At.
+	Of time.Time
+}
+
+// Current says whether the rating was given to a's present version.
+func (r *ArgumentRating) Current(a *Argument) bool {
+	return !r.Of.Before(a.UpdatedAt)
 }
 
 // ArgumentStore persists arguments and their ratings.
@@ -129,11 +140,14 @@ type ArgumentStore interface {
 	// DeleteArgument removes the argument, its slot and its ratings.
 	// ENOTFOUND.
 	DeleteArgument(ctx context.Context, a *Argument) error
-	// RateArgument stores r, one insert keyed by argument and rater.
-	// ECONFLICT if the rater has rated the argument already.
+	// RateArgument stores r, one insert keyed by argument and rater; a
+	// stored rating of an older version (Of before r.Of) is replaced.
+	// ECONFLICT if the rater has rated the argument's version already.
 	RateArgument(ctx context.Context, r *ArgumentRating) error
-	// DeleteArgumentRatings removes every rating of an argument.
-	DeleteArgumentRatings(ctx context.Context, surveyID, argumentID string) error
+	// DeleteArgumentRatings removes the argument's ratings of versions
+	// older than before (Of before it, at millisecond precision); the
+	// ratings of the version of before stay.
+	DeleteArgumentRatings(ctx context.Context, surveyID, argumentID string, before time.Time) error
 	// ListArgumentRatings returns the ratings of the study's arguments of
 	// round n (every round for n == 0).
 	ListArgumentRatings(ctx context.Context, surveyID string, n int) ([]*ArgumentRating, error)

@@ -34,6 +34,7 @@ const (
 	ReasonAlreadyRated    = "already_rated"    // an expert rates an argument a second time; no params
 	ReasonOwnArgument     = "own_argument"     // an expert rates their own argument; no params
 	ReasonArgumentLimit   = "argument_limit"   // an expert holds the most arguments allowed on an item; params: max
+	ReasonArgumentHidden  = "argument_hidden"  // an expert edits their argument a coordinator has hidden; no params
 )
 
 // Error is a domain error: a code, a message fit for the user, and the field

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -25,8 +26,8 @@ type argEnv struct {
 	experts []*expert
 }
 
-func newArgEnv(t *testing.T) *argEnv {
-	e := newEnv(t)
+func newArgEnv(t *testing.T, opts ...func(*wiring)) *argEnv {
+	e := newEnv(t, opts...)
 	e.importStudy("arguments-study.yaml", readFile(t, "testdata/arguments-study.yaml"))
 	e.openRound(argStudy, "")
 	for _, u := range []*delphi.User{
@@ -208,6 +209,12 @@ func TestArgumentsAnonymityAndGroups(t *testing.T) {
 	// A second praxis expert answers: every group has two members now.
 	w := a.addArguer("praxis")
 	a.expertCall(w, "PUT", "/api/v1/participation/answers/r1", `{"value":4,"seq":1}`, 200)
+	for _, g := range a.panel(x).Arguments { // the responses read above are reused for GroupsTTL
+		if g.Group != "" {
+			t.Errorf("within GroupsTTL of the last reading of the responses, %+v shows a group", g)
+		}
+	}
+	a.clock.add(arguments.GroupsTTL)
 	groups := map[string]string{}
 	for _, g := range a.panel(x).Arguments {
 		groups[g.Text] = g.Group
@@ -406,4 +413,66 @@ func TestArgumentsRateLimit(t *testing.T) {
 	}
 	// Another expert has a limit of their own.
 	a.expertArg(y, "POST", "/api/v1/participation/arguments/"+p.ID+"/rating", `{"value":3}`, 200)
+}
+
+// TestArgumentsHiddenNotEditable: the author cannot edit an argument a
+// coordinator has hidden (409, reason argument_hidden, the text unchanged,
+// so the hiding's reason in the audit still refers to it), but may
+// withdraw it.
+func TestArgumentsHiddenNotEditable(t *testing.T) {
+	a := newArgEnv(t)
+	x := a.experts[0]
+	arg := a.post(x, `{"item_id":"r1","stance":"pro","text":"Beleidigend"}`)
+	a.staff("POST", "/api/v1/surveys/"+argStudy+"/arguments/"+arg.ID+"/hide", "coord-arg", `{"reason":"beleidigend"}`, 200)
+	b := a.expertArg(x, "PUT", "/api/v1/participation/arguments/"+arg.ID, `{"stance":"pro","text":"Harmlos"}`, 409)
+	if code, _, reason := errReason(t, b); code != "conflict" || reason != delphi.ReasonArgumentHidden {
+		t.Errorf("edit of a hidden argument: %s", b)
+	}
+	if got, err := a.st.Argument(t.Context(), argStudy, arg.ID); err != nil || got.Text != "Beleidigend" || got.Hidden == nil {
+		t.Errorf("after the refused edit: %+v %v", got, err)
+	}
+	a.expertArg(x, "DELETE", "/api/v1/participation/arguments/"+arg.ID, "", 204)
+}
+
+// countingResponses counts the reads of whole rounds' responses.
+type countingResponses struct {
+	delphi.AnswerStore
+	lists atomic.Int64
+}
+
+func (c *countingResponses) ListResponses(ctx context.Context, surveyID string, round int) ([]*delphi.Response, error) {
+	c.lists.Add(1)
+	return c.AnswerStore.ListResponses(ctx, surveyID, round)
+}
+
+// TestArgumentsPanelResponseReads: in a study with groups, the panel's
+// group rule reads the round's responses at most once per
+// arguments.GroupsTTL, not on every GET, post, edit and rating; after the
+// TTL it reads them again and sees a new group.
+func TestArgumentsPanelResponseReads(t *testing.T) {
+	var c *countingResponses
+	a := newArgEnv(t, func(w *wiring) {
+		c = &countingResponses{AnswerStore: w.responses}
+		w.responses = c
+	})
+	x, y, z := a.experts[0], a.experts[1], a.experts[2]
+	arg := a.post(x, `{"item_id":"r1","stance":"pro","text":"Pro"}`)
+	a.post(y, `{"item_id":"r1","stance":"con","text":"Con"}`)
+	start := c.lists.Load()
+	const gets = 20
+	for range gets {
+		a.panel(z)
+	}
+	a.expertArg(z, "POST", "/api/v1/participation/arguments/"+arg.ID+"/rating", `{"value":4}`, 200)
+	a.expertArg(x, "PUT", "/api/v1/participation/arguments/"+arg.ID, `{"stance":"pro","text":"Pro, neu"}`, 200)
+	if n := c.lists.Load() - start; n > 1 {
+		t.Errorf("%d GETs, a rating and an edit read the round's responses %d times, want at most 1", gets, n)
+	}
+	t.Logf("%d GETs, a rating and an edit: %d reads of the round's responses", gets, c.lists.Load()-start)
+	a.clock.add(arguments.GroupsTTL)
+	before := c.lists.Load()
+	a.panel(z)
+	if c.lists.Load() == before {
+		t.Error("the panel did not read the responses again after GroupsTTL")
+	}
 }

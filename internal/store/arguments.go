@@ -104,6 +104,7 @@ type argumentRatingDoc struct {
 	ExpertID   string    `bson:"expert_id"`
 	Value      int       `bson:"value"`
 	At         time.Time `bson:"at"`
+	Of         time.Time `bson:"of"` // the UpdatedAt of the version rated; absent before it existed
 }
 
 // CreateArgument claims the first free slot of the author (an insert into
@@ -234,25 +235,46 @@ func (s *Store) DeleteArgument(ctx context.Context, a *delphi.Argument) error {
 	return nil
 }
 
-// RateArgument inserts the rating under its key (argument and rater).
+// RateArgument inserts the rating under its key (argument and rater). On a
+// duplicate key, a stored rating of an older version of the argument (one
+// an edit left behind because it arrived after the edit's delete) is
+// replaced, conditional on its Of, so of parallel ratings one wins.
 func (s *Store) RateArgument(ctx context.Context, r *delphi.ArgumentRating) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	_, err := s.db.Collection(colArgumentRatings).InsertOne(ctx, argumentRatingDoc{
+	of := r.Of.UTC().Truncate(time.Millisecond)
+	d := argumentRatingDoc{
 		ID: r.ArgumentID + "#" + r.ExpertID, ArgumentID: r.ArgumentID, SurveyID: r.SurveyID, Round: r.Round,
-		ExpertID: r.ExpertID, Value: r.Value, At: r.At.UTC().Truncate(time.Millisecond),
-	})
+		ExpertID: r.ExpertID, Value: r.Value, At: r.At.UTC().Truncate(time.Millisecond), Of: of,
+	}
+	ratings := s.db.Collection(colArgumentRatings)
+	_, err := ratings.InsertOne(ctx, d)
 	if mongo.IsDuplicateKeyError(err) {
+		res, err := ratings.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "of", Value: bson.D{{Key: "$lt", Value: of}}}}, d)
+		if err != nil {
+			return mapErr(err, "argument rating")
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
 		return delphi.Errorf(delphi.ECONFLICT, "you have rated this argument already").WithReason(delphi.ReasonAlreadyRated, nil)
 	}
 	return mapErr(err, "argument rating")
 }
 
-// DeleteArgumentRatings removes every rating of the argument.
-func (s *Store) DeleteArgumentRatings(ctx context.Context, surveyID, argumentID string) error {
+// DeleteArgumentRatings removes the argument's ratings of versions older
+// than before: Of before it, or, in ratings stored without Of, At.
+func (s *Store) DeleteArgumentRatings(ctx context.Context, surveyID, argumentID string, before time.Time) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	_, err := s.db.Collection(colArgumentRatings).DeleteMany(ctx, bson.D{{Key: "argument_id", Value: argumentID}, {Key: "survey_id", Value: surveyID}})
+	t := before.UTC().Truncate(time.Millisecond)
+	_, err := s.db.Collection(colArgumentRatings).DeleteMany(ctx, bson.D{
+		{Key: "argument_id", Value: argumentID}, {Key: "survey_id", Value: surveyID},
+		{Key: "$or", Value: bson.A{
+			bson.D{{Key: "of", Value: bson.D{{Key: "$lt", Value: t}}}},
+			bson.D{{Key: "of", Value: bson.D{{Key: "$exists", Value: false}}}, {Key: "at", Value: bson.D{{Key: "$lt", Value: t}}}},
+		}},
+	})
 	return mapErr(err, "argument ratings")
 }
 
@@ -273,7 +295,11 @@ func (s *Store) ListArgumentRatings(ctx context.Context, surveyID string, n int)
 		if d.Value < delphi.ArgumentRatingMin || d.Value > delphi.ArgumentRatingMax {
 			return nil, delphi.Internal(fmt.Errorf("argument rating %s: value %d", d.ID, d.Value))
 		}
-		out[i] = &delphi.ArgumentRating{ArgumentID: d.ArgumentID, SurveyID: d.SurveyID, Round: d.Round, ExpertID: d.ExpertID, Value: d.Value, At: d.At.UTC()}
+		of := d.Of
+		if of.IsZero() {
+			of = d.At
+		}
+		out[i] = &delphi.ArgumentRating{ArgumentID: d.ArgumentID, SurveyID: d.SurveyID, Round: d.Round, ExpertID: d.ExpertID, Value: d.Value, At: d.At.UTC(), Of: of.UTC()}
 	}
 	return out, nil
 }

@@ -2727,7 +2727,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Edit one's own argument of the open round; a change clears its ratings */
+        /** Edit one's own argument of the open round; a change clears its ratings of the text before (a rating of the new text given meanwhile stays). 409 with reason argument_hidden when a coordinator has hidden the argument */
         put: {
             parameters: {
                 query?: never;
@@ -2761,7 +2761,7 @@ export interface paths {
             };
         };
         post?: never;
-        /** Withdraw one's own argument of the open round, with its ratings */
+        /** Withdraw one's own argument of the open round, with its ratings; also a hidden one (its hiding stays in the audit log) */
         delete: {
             parameters: {
                 query?: never;
@@ -3435,7 +3435,7 @@ export interface components {
                  * @description The specific problem, where the UI needs more than the code (delphi.Reason… constants); the UI translates it with the field and params.
                  * @enum {string}
                  */
-                reason?: "deadline_past" | "bad_email" | "unknown_group" | "unknown_language" | "protocol_change_needs_reason" | "realtime_one_round" | "not_realtime" | "already_rated" | "own_argument" | "argument_limit";
+                reason?: "deadline_past" | "bad_email" | "unknown_group" | "unknown_language" | "protocol_change_needs_reason" | "realtime_one_round" | "not_realtime" | "already_rated" | "own_argument" | "argument_limit" | "argument_hidden";
                 /** @description Values for the reason's text, e.g. {"value":"de","allowed":"en"} for unknown_language. */
                 params?: {
                     [key: string]: string | number;
@@ -5336,7 +5336,7 @@ export const pathsApiV1SurveysIdExportCsvGetParametersQueryLangValues: ReadonlyA
 export const pathsApiV1SurveysIdExportJsonGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.json"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const pathsApiV1SurveysIdExportZipGetParametersQueryLangValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/surveys/{id}/export.zip"]["get"]["parameters"]["query"]["lang"]> = ["de", "en"];
 export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["invalid", "bad_request", "not_found", "conflict", "unauthorized", "forbidden", "rate_limited", "too_large", "unsupported", "unavailable", "internal"];
-export const errorErrorReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["reason"]> = ["deadline_past", "bad_email", "unknown_group", "unknown_language", "protocol_change_needs_reason", "realtime_one_round", "not_realtime", "already_rated", "own_argument", "argument_limit"];
+export const errorErrorReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["reason"]> = ["deadline_past", "bad_email", "unknown_group", "unknown_language", "protocol_change_needs_reason", "realtime_one_round", "not_realtime", "already_rated", "own_argument", "argument_limit", "argument_hidden"];
 export const userRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["User"]["role"]> = ["admin", "coordinator", "researcher"];
 export const userRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserRequest"]["role"]> = ["admin", "coordinator", "researcher"];
 export const roundStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Round"]["status"]> = ["draft", "open", "closed"];

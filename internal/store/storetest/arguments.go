@@ -15,6 +15,7 @@ var argumentTests = []struct {
 }{
 	{"Arguments", testArguments},
 	{"ArgumentsConcurrent", testArgumentsConcurrent},
+	{"ArgumentsEditRatingRace", testArgumentsEditRatingRace},
 }
 
 func init() { participationTests = append(participationTests, argumentTests...) }
@@ -96,7 +97,7 @@ func testArguments(t *testing.T, s *store.Store) {
 	if err := s.CreateArgument(ctx, a4, 2); err != nil || a4.Slot != 2 {
 		t.Errorf("the freed slot: %d %v", a4.Slot, err)
 	}
-	if err := s.DeleteArgumentRatings(ctx, "s1", "a1"); err != nil {
+	if err := s.DeleteArgumentRatings(ctx, "s1", "a1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if rs, _ := s.ListArgumentRatings(ctx, "s1", 0); len(rs) != 0 {
@@ -144,4 +145,73 @@ func stored(t *testing.T, errs []error) int {
 		}
 	}
 	return ok
+}
+
+// testArgumentsEditRatingRace runs the store steps of an edit and of
+// ratings in the racy order: the edit's replace, then a rating of the new
+// text, then the edit's delete of the old ratings. The accepted rating of
+// the new text stays; the rating of the old text goes; a rating of the old
+// text that arrives after the delete does not stop its rater from rating
+// the new text, and a second rating of the same version is refused.
+func testArgumentsEditRatingRace(t *testing.T, s *store.Store) {
+	ctx := t.Context()
+	a := newArgument("race", "x", 1)
+	if err := s.CreateArgument(ctx, a, 2); err != nil {
+		t.Fatal(err)
+	}
+	v1 := a.UpdatedAt
+	rate := func(expert string, of time.Time, v int) error {
+		return s.RateArgument(ctx, &delphi.ArgumentRating{ArgumentID: "race", SurveyID: "s1", Round: 1, ExpertID: expert, Value: v, At: of.Add(time.Second), Of: of})
+	}
+	if err := rate("old", v1, 1); err != nil { // a rating of the first text
+		t.Fatal(err)
+	}
+	v2 := v1.Add(time.Minute + 123456789) // sub-millisecond digits, as time.Now has
+	edited, err := s.UpdateArgument(ctx, "s1", "race", func(a *delphi.Argument) error {
+		a.Text, a.UpdatedAt = "neu", v2
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := s.Argument(ctx, "s1", "race")
+	if err := rate("new", stored.UpdatedAt, 5); err != nil { // between the replace and the delete
+		t.Fatal(err)
+	}
+	if err := s.DeleteArgumentRatings(ctx, "s1", "race", edited.UpdatedAt); err != nil {
+		t.Fatal(err)
+	}
+	if err := rate("late", v1, 2); err != nil { // read the first text, arrives after the delete
+		t.Fatal(err)
+	}
+	byExpert := func() map[string]*delphi.ArgumentRating {
+		rs, err := s.ListArgumentRatings(ctx, "s1", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]*delphi.ArgumentRating{}
+		for _, r := range rs {
+			out[r.ExpertID] = r
+		}
+		return out
+	}
+	rs := byExpert()
+	if r := rs["new"]; r == nil || r.Value != 5 || !r.Current(stored) {
+		t.Errorf("the accepted rating of the new text: %+v (all %v)", r, rs)
+	}
+	if r := rs["old"]; r != nil {
+		t.Errorf("the rating of the first text survived the edit: %+v", r)
+	}
+	if r := rs["late"]; r == nil || r.Current(stored) {
+		t.Errorf("the late rating of the first text: %+v, want stored and not current", r)
+	}
+	if err := rate("late", stored.UpdatedAt, 4); err != nil {
+		t.Errorf("rating the new text after a stale rating: %v", err)
+	}
+	if err := rate("late", stored.UpdatedAt, 3); delphi.ErrorCode(err) != delphi.ECONFLICT {
+		t.Errorf("a second rating of the new text: %v", err)
+	}
+	if r := byExpert()["late"]; r == nil || r.Value != 4 || !r.Current(stored) {
+		t.Errorf("the late rater's rating of the new text: %+v", r)
+	}
 }
