@@ -4984,7 +4984,7 @@ export interface components {
         RealtimeFeedback: {
             /** Format: date-time */
             computed_at: string;
-            /** @description the fewest other experts' values an item's statistics are shown from (feedback.min_group_n; \"cannot judge\" does not count, every criterion of a multi_rating item needs as many) */
+            /** @description the fewest other experts' values an item's statistics are shown from (feedback.min_group_n; "cannot judge" does not count, every criterion of a multi_rating item needs as many) */
             min_n: number;
             /** @description by item id; only the items the expert has answered (anti-anchoring) */
             items: {
