@@ -36,3 +36,6 @@ func (s *Store) ReadLimiter(ctx context.Context, key string) (LimiterDoc, bool, 
 func (s *Store) PutLimiter(ctx context.Context, prev LimiterDoc, found bool, hits []int64) (bool, error) {
 	return s.putLimiterDoc(ctx, prev, found, limiterDoc{Key: prev.Key, Hits: hits, Version: prev.Version + 1})
 }
+
+// WriteGateOn reports whether the store queues its write commands.
+func (s *Store) WriteGateOn() bool { return s.gate.on.Load() }

@@ -77,6 +77,9 @@ type Store struct {
 	// writer: the embedded database admits one process (see StartEmbedded).
 	// On MongoDB they are compare-and-sets, safe across instances.
 	ferret bool
+	// gate queues this store's write commands to FerretDB one at a time
+	// (writegate.go); off on MongoDB.
+	gate *writeGate
 	// Now is the clock for the timestamps the store assigns. Set it before use.
 	Now func() time.Time
 	// CollectionCreated, if set, is called after the store created a
@@ -133,9 +136,8 @@ func OpenMonitored(ctx context.Context, uri, dbName string, logger *slog.Logger,
 		SetServerSelectionTimeout(serverSelectionTimeout).
 		SetConnectTimeout(connectTimeout).
 		ApplyURI(uri)
-	if mon != nil {
-		opts.SetMonitor(mon)
-	}
+	gate := newWriteGate()
+	opts.SetMonitor(gate.monitor(mon))
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
@@ -145,6 +147,7 @@ func OpenMonitored(ctx context.Context, uri, dbName string, logger *slog.Logger,
 		db:     client.Database(dbName),
 		logger: logger,
 		locks:  &KeyLock{},
+		gate:   gate,
 		Now:    time.Now,
 	}
 	if err := s.Ping(ctx); err != nil {
@@ -152,6 +155,7 @@ func OpenMonitored(ctx context.Context, uri, dbName string, logger *slog.Logger,
 		return nil, err
 	}
 	s.ferret = isFerretDB(ctx, s.db)
+	gate.on.Store(s.ferret && !compressed(opts))
 	return s, nil
 }
 
