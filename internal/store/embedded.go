@@ -45,6 +45,10 @@ type Embedded struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the server goroutine has returned
 	runErr error         // set before done is closed
+	// stopCheckpoints ends the checkpointer and waits for it.
+	stopCheckpoints func()
+	// checkpointMu lets one checkpoint run at a time (see checkpointer).
+	checkpointMu sync.Mutex
 
 	closeOnce sync.Once
 	closeErr  error
@@ -87,7 +91,9 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		// secure_delete overwrites deleted records (and freed pages) with
 		// zeros, so an erased identity is not left in the file; Checkpoint
 		// then clears the write-ahead log of the older page images.
-		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)&_pragma=secure_delete(on)"}).String(),
+		// wal_autocheckpoint(0): the checkpointer copies the log into the
+		// file beside the writers, not inside a commit (checkpoint.go).
+		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)&_pragma=secure_delete(on)&_pragma=wal_autocheckpoint(0)"}).String(),
 		Logger:    ferretLogger(logger),
 	}
 	sock := filepath.Join(abs, socketFileName)
@@ -121,6 +127,14 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 	go func() {
 		defer close(e.done)
 		e.runErr = f.Run(runCtx)
+	}()
+
+	ckptCtx, stopCkpt := context.WithCancel(context.Background())
+	ckptDone := make(chan struct{})
+	e.stopCheckpoints = func() { stopCkpt(); <-ckptDone }
+	go func() {
+		defer close(ckptDone)
+		newCheckpointer(abs, logger, &e.checkpointMu).run(ckptCtx)
 	}()
 
 	if err := WaitReady(ctx, e.uri); err != nil {
@@ -176,6 +190,7 @@ func (e *Embedded) Dir() string { return e.dir }
 // connections up to 3 s to finish. Close is safe to call more than once.
 func (e *Embedded) Close() error {
 	e.closeOnce.Do(func() {
+		e.stopCheckpoints()
 		e.cancel()
 		<-e.done
 		e.closeErr = e.runErr
@@ -234,7 +249,12 @@ func (e *Embedded) IndexIDs(ctx context.Context, dbName string) (int, error) {
 // openSQLite opens the SQLite file of database dbName beside FerretDB's own
 // connections; ok is false if the file does not exist yet.
 func (e *Embedded) openSQLite(dbName string) (db *sql.DB, ok bool, err error) {
-	file := filepath.Join(e.dir, dbName+".sqlite")
+	return openSQLiteFile(filepath.Join(e.dir, dbName+".sqlite"))
+}
+
+// openSQLiteFile opens the SQLite database file beside FerretDB's own
+// connections; ok is false if the file does not exist.
+func openSQLiteFile(file string) (db *sql.DB, ok bool, err error) {
 	if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -259,7 +279,10 @@ func (e *Embedded) Checkpoint(ctx context.Context, dbName string) error {
 	}
 	defer db.Close()
 	var busy, logFrames, done int
-	if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+	e.checkpointMu.Lock()
+	err = db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
+	e.checkpointMu.Unlock()
+	if err != nil {
 		return fmt.Errorf("embedded database: checkpoint %s: %w", dbName, err)
 	}
 	if busy != 0 {
