@@ -50,7 +50,7 @@ func save(t *testing.T, svc *participation.Service, p participation.Participant,
 
 // TestRealtimeSaveAddsOneInsert: a save in a real-time study that changes a
 // value costs the calls of a save that keeps it (the save's own, see
-// TestSaveMakesTwoDatabaseCalls) and one insert (the revisions), however
+// TestSaveMakesOneDatabaseCall) and one insert (the revisions), however
 // many answers the server knows. Nothing recomputes the round.
 func TestRealtimeSaveAddsOneInsert(t *testing.T) {
 	c := &storetest.Commands{}

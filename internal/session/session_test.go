@@ -333,7 +333,10 @@ func TestExpertCheckReadsThreeDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"find expert_sessions", "find experts", "find surveys"}
+	// The study's document, which the exchange read, is kept on the
+	// embedded database while its change mark holds (store.cachedSurvey);
+	// on MongoDB it is a third find.
+	want := []string{"find expert_sessions", "find experts"}
 	if !slices.Equal(got, want) {
 		t.Errorf("an expert check sent %q, want %q", got, want)
 	}

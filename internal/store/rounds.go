@@ -231,13 +231,52 @@ func (d *roundDoc) state() *delphi.Round {
 // of items stored inline (documents written before migration 5).
 var withoutItems = options.FindOne().SetProjection(bson.D{{Key: "items_json", Value: 0}})
 
-// cachedRound reads round id: its state fresh from the database, its items
-// from s.roundItems by the document's items_ref. The Items slice is shared
-// with other readers: read-only.
+// roundLockKey is the KeyLock (and change) key of round id.
+func roundLockKey(id string) string { return colRounds + "/" + id }
+
+// roundState is a round document as read (its items by reference) or its
+// absence, with the change mark (Store.changes) taken before the read.
+type roundState struct {
+	d      roundDoc
+	absent bool
+	mark   uint64
+}
+
+// cachedRound reads round id: its state fresh, its items from s.roundItems
+// by the document's items_ref. The Items slice is shared with other
+// readers: read-only.
+//
+// "Fresh" on MongoDB is a read of the database: another instance may have
+// changed the round. On FerretDB, which one process uses (see Store.ferret),
+// every write of a round goes through this store value and bumps the
+// round's change mark when it has finished (CreateRound, replaceRound,
+// the migration in slim.go), so the state read under an unchanged mark is
+// the state stored: it is kept and not read again (s.roundStates). That
+// takes the one read of the round off every save; a close still works as
+// before, since MarkClosing's write bumps the mark before it returns, and
+// the saves that took the answer guard earlier are awaited by AwaitAnswers.
 func (s *Store) cachedRound(ctx context.Context, id string) (*delphi.Round, error) {
+	var mark uint64
+	if s.ferret {
+		mark = s.changes.mark(roundLockKey(id))
+		if c, ok := s.roundStates.Get(id); ok && c.mark == mark {
+			if c.absent {
+				return nil, mapErr(mongo.ErrNoDocuments, "round")
+			}
+			d := c.d
+			return s.round(ctx, &d, true)
+		}
+	}
 	var d roundDoc
 	if err := s.db.Collection(colRounds).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, withoutItems).Decode(&d); err != nil {
-		return nil, mapErr(err, "round")
+		err = mapErr(err, "round")
+		if s.ferret && delphi.ErrorCode(err) == delphi.ENOTFOUND {
+			s.roundStates.Put(id, roundState{absent: true, mark: mark})
+		}
+		return nil, err
+	}
+	if s.ferret && d.ItemsRef != "" {
+		s.roundStates.Put(id, roundState{d: d, mark: mark})
 	}
 	if d.ItemsRef == "" { // written before migration 5: read it whole
 		full, err := s.roundDoc(ctx, id)
@@ -276,7 +315,8 @@ func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) error {
 	if err != nil {
 		return err
 	}
-	defer s.locks.Lock(colRounds + "/" + d.ID)()
+	defer s.locks.Lock(roundLockKey(d.ID))()
+	defer s.changes.bump(roundLockKey(d.ID))
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	if err := s.putItems(ctx, d); err != nil {
@@ -325,7 +365,7 @@ func (s *Store) CreateNextRound(ctx context.Context, r *delphi.Round, prev *delp
 // the close the caller read. A set mark is left as it is.
 func (s *Store) markNext(ctx context.Context, prev *delphi.Round) error {
 	id := prev.Key()
-	defer s.locks.Lock(colRounds + "/" + id)()
+	defer s.locks.Lock(roundLockKey(id))()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	d, err := s.roundDoc(ctx, id)
@@ -418,6 +458,7 @@ func (s *Store) replaceRound(ctx context.Context, r *delphi.Round, rev int64) (*
 	if err := s.putItems(ctx, d); err != nil {
 		return nil, err
 	}
+	defer s.changes.bump(roundLockKey(d.ID))
 	res, err := s.db.Collection(colRounds).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "rev", Value: rev}}, d)
 	if err != nil {
 		return nil, mapErr(err, "round")
@@ -433,7 +474,7 @@ func (s *Store) replaceRound(ctx context.Context, r *delphi.Round, rev int64) (*
 // ECONFLICT, EINVALID for an unknown status, or fn's error.
 func (s *Store) UpdateRound(ctx context.Context, surveyID string, number int, fn func(r *delphi.Round) error) (*delphi.Round, error) {
 	id := delphi.RoundKey(surveyID, number)
-	defer s.locks.Lock(colRounds + "/" + id)()
+	defer s.locks.Lock(roundLockKey(id))()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	d, err := s.roundDoc(ctx, id)

@@ -38,6 +38,7 @@ func (s *Store) slimHotDocuments(ctx context.Context) error {
 			bson.D{{Key: "$unset", Value: bson.D{{Key: "definition_json", Value: ""}}}}); err != nil {
 			return fmt.Errorf("survey %s: %w", d.SurveyID, mapErr(err, "survey"))
 		}
+		s.changes.bump(surveyLockKey(d.ID))
 	}
 
 	cur, err = s.db.Collection(colRounds).Find(ctx, inline("items_json"))
@@ -57,6 +58,7 @@ func (s *Store) slimHotDocuments(ctx context.Context) error {
 			bson.D{{Key: "$set", Value: bson.D{{Key: "items_ref", Value: d.ItemsRef}}}, {Key: "$unset", Value: bson.D{{Key: "items_json", Value: ""}}}}); err != nil {
 			return fmt.Errorf("round %s: %w", d.ID, mapErr(err, "round"))
 		}
+		s.changes.bump(roundLockKey(d.ID))
 	}
 	if n := len(surveys) + len(rounds); n > 0 {
 		s.logger.Info("definitions and round items moved out of the hot documents", "surveys", len(surveys), "rounds", len(rounds))

@@ -97,6 +97,11 @@ type Store struct {
 	// round_items documents): neither changes once written.
 	definitions memo.Memo[*delphi.Definition]
 	roundItems  memo.Memo[roundItemsAt]
+	// roundStates keeps, on FerretDB only, the state of the rounds read,
+	// valid while their change mark holds (cachedRound).
+	roundStates memo.Memo[roundState]
+	// surveyStates is the same for the surveys documents (cachedSurvey).
+	surveyStates memo.Memo[surveyState]
 
 	// changes marks this store value's writes of the documents a session
 	// check reads (ExpertCheckMark); respCache keeps the responses it

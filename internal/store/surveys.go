@@ -171,6 +171,13 @@ func (s *Store) surveyDoc(ctx context.Context, col, id, what string) (*surveyDoc
 	return &d, nil
 }
 
+// surveyState is a surveys document as read without its definition, with
+// the change mark taken before the read (cachedSurvey).
+type surveyState struct {
+	d    surveyDoc
+	mark uint64
+}
+
 // withoutDefinition is the projection of a survey read that takes the
 // definition from s.definitions.
 var withoutDefinition = options.FindOne().SetProjection(bson.D{{Key: "definition_json", Value: 0}})
@@ -180,10 +187,26 @@ var withoutDefinition = options.FindOne().SetProjection(bson.D{{Key: "definition
 // changes: that comes from s.definitions, decoded once per revision (a
 // second read when it is not there). The Definition is shared with other
 // readers: read-only.
+//
+// On FerretDB the surveys document itself is kept too, while its change
+// mark holds: one process writes it, through PutSurvey (and the migration
+// in slim.go), which bump the mark when the write has finished; see
+// cachedRound. Every expert's first request reads the study, so this spares
+// a panel invited at once one read per expert.
 func (s *Store) cachedSurvey(ctx context.Context, col, id, what string) (*delphi.Survey, error) {
+	keep := s.ferret && col == colSurveys
+	var mark uint64
 	var d surveyDoc
-	if err := s.db.Collection(col).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, withoutDefinition).Decode(&d); err != nil {
-		return nil, mapErr(err, what)
+	if c, ok := s.surveyStates.Get(id); keep && ok && c.mark == s.changes.mark(surveyLockKey(id)) {
+		d = c.d
+	} else {
+		mark = s.changes.mark(surveyLockKey(id))
+		if err := s.db.Collection(col).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, withoutDefinition).Decode(&d); err != nil {
+			return nil, mapErr(err, what)
+		}
+		if keep && d.DefinitionJSON == "" {
+			s.surveyStates.Put(id, surveyState{d: d, mark: mark})
+		}
 	}
 	def, err := s.definitionOf(ctx, &d)
 	if delphi.ErrorCode(err) == delphi.ENOTFOUND && col == colSurveys {
