@@ -11,6 +11,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/expertenrunde/expertenrunde/internal/session"
+	"github.com/expertenrunde/expertenrunde/internal/store"
 )
 
 // newMain returns a Main on a temp data dir and a free port, with captured output.
@@ -193,5 +196,19 @@ func TestFlagsAndConfigErrors(t *testing.T) {
 	m, _, stderr := newMain(t, dir, map[string]string{"EXPERTENRUNDE_JWT_SECRET": "short"})
 	if code := run(context.Background(), m, []string{"serve"}); code != 2 || !strings.Contains(stderr.String(), "at least 32") {
 		t.Errorf("short secret: %d %q", code, stderr.String())
+	}
+}
+
+// TestExpertCheckTTLFollowsTheDatabase: a verified expert session stands 5 s
+// on a database other instances may write to, 2 minutes on the embedded
+// one, where this process's change marks see every change.
+func TestExpertCheckTTLFollowsTheDatabase(t *testing.T) {
+	m := &Main{}
+	if got := m.expertCheckTTL(); got != session.DefaultExpertCheckTTL {
+		t.Errorf("MongoDB: %v, want %v", got, session.DefaultExpertCheckTTL)
+	}
+	m.embedded = &store.Embedded{}
+	if got := m.expertCheckTTL(); got != session.AloneExpertCheckTTL {
+		t.Errorf("embedded: %v, want %v", got, session.AloneExpertCheckTTL)
 	}
 }

@@ -92,6 +92,16 @@ func (m *Main) signIn(tokens *auth.Tokens) *session.Service {
 		Users: st, Sessions: st, Experts: st, ExpertSessions: st, Surveys: st, Limiter: st,
 		Tokens: tokens, Slots: session.NewSlots(0, session.SlotWait), TokenTTL: m.Config.SessionTTL,
 		Now: m.Now, Logger: m.logger,
-		Marks: st, ExpertCheckTTL: session.DefaultExpertCheckTTL,
+		Marks: st, ExpertCheckTTL: m.expertCheckTTL(),
 	}
+}
+
+// expertCheckTTL is how long a verified expert session stands: longer on
+// the embedded database, where this process is the only writer and its
+// change marks see every change.
+func (m *Main) expertCheckTTL() time.Duration {
+	if m.embedded != nil {
+		return session.AloneExpertCheckTTL
+	}
+	return session.DefaultExpertCheckTTL
 }
