@@ -375,6 +375,20 @@ func (r *Report) WriteText(w io.Writer) {
 		row(fmt.Sprintf("human, %d experts", r.Large.Experts), r.Large)
 	}
 	fmt.Fprintln(w)
+	// The start apart from the steady state (a diagnosis, no target).
+	var settled []string
+	for _, x := range []struct {
+		name string
+		p    *PhaseResult
+	}{{"human", r.Human}, {"human, many experts", r.Large}} {
+		if x.p != nil && x.p.Settled.N > 0 {
+			settled = append(settled, fmt.Sprintf("- %s (%d experts), the saves sent after the first %v: %d, p50 / p95 / p99 %s ms, max %s ms",
+				x.name, x.p.Experts, Settle, x.p.Settled.N, pct(x.p.Settled), ms(x.p.Settled.Max)))
+		}
+	}
+	if len(settled) > 0 {
+		fmt.Fprintf(w, "%s\n\n", strings.Join(settled, "\n"))
+	}
 	if g := r.Ingest; g != nil {
 		fmt.Fprintf(w, "Batch ingestion: %d clients sending whole responses (%d ratings + %d texts of %d characters, one request each) of %d experts for %v: "+
 			"**%.0f answers/s** (%.1f requests/s, p50 / p95 / p99 %s ms, failures %s).\n\n",

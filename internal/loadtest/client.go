@@ -383,10 +383,17 @@ type Questionnaire struct {
 	}
 }
 
+// Fetch fetches the questionnaire (GET /participation) without decoding
+// it: the load phases throw it away, and the simulated experts share the
+// machine with the server.
+func (e *Expert) Fetch(ctx context.Context) Outcome {
+	return e.c.Do(ctx, "GET", "/api/v1/participation", e.JWT, "", nil)
+}
+
 // Load fetches the questionnaire (GET /participation) and returns the
 // outcome with the decoded questionnaire on 200.
 func (e *Expert) Load(ctx context.Context) (*Questionnaire, Outcome) {
-	o := e.c.Do(ctx, "GET", "/api/v1/participation", e.JWT, "", nil)
+	o := e.Fetch(ctx)
 	if o.Err != nil || o.Status != 200 {
 		return nil, o
 	}

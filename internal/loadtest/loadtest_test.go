@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -129,5 +130,24 @@ func TestRawBaseline(t *testing.T) {
 	}
 	if n, _ := raw.Collection.CountDocuments(ctx, map[string]any{}); n != 10 {
 		t.Fatalf("upserts by _id created documents: %d", n)
+	}
+}
+
+// TestReportSettled: the report tells the saves sent after the start of a
+// phase apart from all of them, and leaves the line out for a phase too
+// short to have any.
+func TestReportSettled(t *testing.T) {
+	r := &Report{
+		Human: &PhaseResult{Experts: 200, Settled: summarise([]time.Duration{3 * time.Millisecond, 5 * time.Millisecond}, 0, time.Second)},
+		Large: &PhaseResult{Experts: 1000},
+	}
+	var b strings.Builder
+	r.WriteText(&b)
+	out := b.String()
+	if !strings.Contains(out, "- human (200 experts), the saves sent after the first 5s: 2, p50 / p95 / p99 3.0 / 5.0 / 5.0 ms, max 5.0 ms\n") {
+		t.Errorf("no settled line for the human phase in\n%s", out)
+	}
+	if strings.Contains(out, "1000 experts), the saves sent") {
+		t.Errorf("a settled line for a phase without settled saves in\n%s", out)
 	}
 }

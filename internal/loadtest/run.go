@@ -80,7 +80,17 @@ type PhaseResult struct {
 	// Late counts the requests in flight at the end of the phase that were
 	// answered during the drain.
 	Late int
+	// Settled: the 2xx saves sent from Settle after the phase's start on
+	// (N 0 for a phase no longer than Settle). A diagnosis, no target: it
+	// tells the start, when every expert opens the questionnaire within
+	// the first Think, from the steady state.
+	Settled Stats
 }
+
+// Settle is how long after a phase's start the saves count as settled
+// (PhaseResult.Settled): the first loads are spread over the first Think
+// (2 s at human pace) and the queue they leave drains within seconds.
+const Settle = 5 * time.Second
 
 // Grace bounds the drain: requests still unanswered then are cancelled
 // and count as "timeout" failures.
@@ -155,8 +165,7 @@ func RunPhase(ctx context.Context, experts []*Expert, targets [][]Target, p Pace
 				return true
 			}
 			load := func() bool {
-				_, o := e.Load(reqCtx)
-				return count("load", o, &myLoads, &myLoadErr)
+				return count("load", e.Fetch(reqCtx), &myLoads, &myLoadErr)
 			}
 			if p.LoadFirst {
 				// Humans do not all start in the same millisecond.
@@ -222,6 +231,15 @@ func RunPhase(ctx context.Context, experts []*Expert, targets [][]Target, p Pace
 		return st
 	}
 	res.Saves = stats(saves, saveErr)
+	if d > Settle {
+		var settled []time.Duration
+		for _, x := range saves {
+			if x.done.Add(-x.lat).Sub(start) >= Settle {
+				settled = append(settled, x.lat)
+			}
+		}
+		res.Settled = summarise(settled, 0, d-Settle)
+	}
 	res.Loads = stats(loads, loadErr)
 	return res
 }
