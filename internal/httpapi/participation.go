@@ -36,12 +36,14 @@ type ParticipationHandler struct {
 	svc     *participation.Service
 	cookies cookies
 	clients clients
+	// loads lines up the questionnaire loads (lineup); nil: none.
+	loads *lineup
 }
 
 func (h *ParticipationHandler) routes() []route {
 	return []route{
 		{fiber.MethodPost, "/participation/session", public, h.session},
-		{fiber.MethodGet, "/participation", public, h.expert(h.get)},
+		{fiber.MethodGet, "/participation", public, h.loads.wrap(h.expert(h.get))},
 		{fiber.MethodPut, "/participation/answers", public, h.expert(h.saveBatch)},
 		{fiber.MethodPut, "/participation/answers/:itemId", public, h.expert(h.save)},
 		{fiber.MethodPost, "/participation/submit", public, h.expert(h.submit)},

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -73,6 +74,9 @@ type Options struct {
 	TrustProxy   bool // take the client IP from X-Forwarded-For
 	Version      string
 	ShutdownWait time.Duration
+	// LoadSlots is how many questionnaire loads (GET /participation) run
+	// at once, the others waiting in line (lineup); 0: GOMAXPROCS.
+	LoadSlots int
 }
 
 // Server is the HTTP server.
@@ -84,6 +88,8 @@ type Server struct {
 	now  func() time.Time
 	ln   net.Listener
 	done chan error
+	// loads lines up the questionnaire loads (Options.LoadSlots).
+	loads *lineup
 }
 
 // New builds the app with its middleware and routes.
@@ -97,7 +103,10 @@ func New(deps Deps, opt Options) *Server {
 	if opt.ShutdownWait == 0 {
 		opt.ShutdownWait = 10 * time.Second
 	}
-	s := &Server{deps: deps, opt: opt, log: deps.Logger, now: deps.Now}
+	if opt.LoadSlots <= 0 {
+		opt.LoadSlots = runtime.GOMAXPROCS(0)
+	}
+	s := &Server{deps: deps, opt: opt, log: deps.Logger, now: deps.Now, loads: newLineup(opt.LoadSlots, lineupWait)}
 	cfg := fiber.Config{
 		AppName:               "Expertenrunde",
 		BodyLimit:             opt.BodyLimit,
@@ -149,7 +158,7 @@ func (s *Server) areas() [][]route {
 		(&UserHandler{accounts: s.deps.Accounts}).routes(),
 		(&ResultsHandler{studies: st, results: s.deps.Results}).routes(),
 		(&RoundHandler{studies: st, rounds: s.deps.Rounds}).routes(),
-		(&ParticipationHandler{signIn: s.deps.SignIn, svc: s.deps.Participation, cookies: ck, clients: cl}).routes(),
+		(&ParticipationHandler{signIn: s.deps.SignIn, svc: s.deps.Participation, cookies: ck, clients: cl, loads: s.loads}).routes(),
 		(&PanelHandler{studies: st, panel: s.deps.Panel}).routes(),
 		(&MailHandler{studies: st, mailing: s.deps.Mailing, idempotent: s.idempotent}).routes(),
 		(&ExportHandler{studies: st, export: s.deps.Export}).routes(),

@@ -1082,7 +1082,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current round's questionnaire (both languages), the expert's answers, feedback from the previous round's snapshot, deadline, state and progress */
+        /**
+         * The current round's questionnaire (both languages), the expert's answers, feedback from the previous round's snapshot, deadline, state and progress
+         * @description At most GOMAXPROCS questionnaire loads run at once (Options.LoadSlots); the others wait in line, and one that waited 20 s is answered 503 `unavailable` with Retry-After: 2 (the server is saturated). Saves are not lined up.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1104,6 +1107,7 @@ export interface paths {
                 401: components["responses"]["Error"];
                 403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
+                503: components["responses"]["Error"];
             };
         };
         put?: never;
