@@ -1,6 +1,11 @@
 package store
 
-import "sync/atomic"
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
 
 // changeStripes is the number of counters the change marks are spread
 // over: documents that share a counter only cost each other a re-read.
@@ -16,6 +21,15 @@ const changeStripes = 1024
 type changes struct {
 	epoch atomic.Uint64
 	n     [changeStripes]atomic.Uint64
+
+	// unsure holds the keys whose last write failed in a way that leaves
+	// open whether it was applied (a timeout: the database may commit it
+	// after the driver gave up, with no bump after it); nUnsure counts
+	// them. While a key is unsure, mark returns a new value on every call,
+	// so nothing read of it is kept; the next successful write ends it.
+	unsure  sync.Map // key → struct{}
+	nUnsure atomic.Int64
+	once    atomic.Uint64 // the never-repeating marks of unsure keys
 }
 
 // stripe is key's counter (FNV-1a: a collision costs a re-read only).
@@ -31,9 +45,35 @@ func (c *changes) stripe(key string) *atomic.Uint64 {
 // it may have been applied). Call it after the write, under its KeyLock.
 func (c *changes) bump(key string) { c.stripe(key).Add(1) }
 
+// done is bump for a write that ended with *err (nil: applied): a failure
+// the database may still apply later (EUNAVAILABLE, EINTERNAL: a timeout,
+// a lost connection) makes key unsure until a write of it succeeds. Defer
+// it with the writer's named error result, under the KeyLock.
+func (c *changes) done(key string, err *error) {
+	switch delphi.ErrorCode(*err) {
+	case "":
+		if _, ok := c.unsure.LoadAndDelete(key); ok {
+			c.nUnsure.Add(-1)
+		}
+	case delphi.EUNAVAILABLE, delphi.EINTERNAL:
+		if _, loaded := c.unsure.LoadOrStore(key, struct{}{}); !loaded {
+			c.nUnsure.Add(1)
+		}
+	}
+	c.bump(key)
+}
+
 // mark returns the sum of the epoch and the counters of keys: it changes
-// whenever one of them is bumped.
+// whenever one of them is bumped. While one of keys is unsure (done) it
+// returns a value no other call returns, so no kept read matches it.
 func (c *changes) mark(keys ...string) uint64 {
+	if c.nUnsure.Load() > 0 {
+		for _, k := range keys {
+			if _, ok := c.unsure.Load(k); ok {
+				return 1<<63 | c.once.Add(1)
+			}
+		}
+	}
 	m := c.epoch.Load()
 	for _, k := range keys {
 		m += c.stripe(k).Load()

@@ -60,9 +60,9 @@ func (s *Store) ExpertSessionByID(ctx context.Context, id string) (*delphi.Exper
 }
 
 // RevokeExpertSession marks the session revoked at the given time. ENOTFOUND.
-func (s *Store) RevokeExpertSession(ctx context.Context, id string, at time.Time) error {
+func (s *Store) RevokeExpertSession(ctx context.Context, id string, at time.Time) (err error) {
 	defer s.locks.Lock(colExpertSessions + "/" + id)()
-	defer s.changes.bump(sessionLockKey(id))
+	defer s.changes.done(sessionLockKey(id), &err)
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	res, err := s.db.Collection(colExpertSessions).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},

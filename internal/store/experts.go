@@ -346,11 +346,11 @@ func (s *Store) ListExperts(ctx context.Context, surveyID string) ([]*delphi.Exp
 // SetConsent, SetDeclined and ClearDeclined, which write their field alone.
 // ECONFLICT (field email) if a changed e-mail exists in the study, ECONFLICT
 // if identity fields are given for an erased expert. ENOTFOUND.
-func (s *Store) UpdateExpert(ctx context.Context, e *delphi.Expert) error {
+func (s *Store) UpdateExpert(ctx context.Context, e *delphi.Expert) (err error) {
 	ne := *e
 	ne.Normalize()
 	defer s.locks.Lock(expertLockKey(ne.ID))()
-	defer s.changes.bump(expertLockKey(ne.ID))
+	defer s.changes.done(expertLockKey(ne.ID), &err)
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 
@@ -428,9 +428,9 @@ func (s *Store) SetDeclined(ctx context.Context, surveyID, id string, at time.Ti
 // updated_at) alone, under the expert's lock, filtering by _id; without a
 // stored decline it writes nothing. ENOTFOUND unless the expert exists in
 // the study.
-func (s *Store) ClearDeclined(ctx context.Context, surveyID, id string) (*delphi.Expert, error) {
+func (s *Store) ClearDeclined(ctx context.Context, surveyID, id string) (_ *delphi.Expert, err error) {
 	defer s.locks.Lock(expertLockKey(id))()
-	defer s.changes.bump(expertLockKey(id))
+	defer s.changes.done(expertLockKey(id), &err)
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	d, err := s.expertDoc(ctx, surveyID, id)
@@ -454,9 +454,9 @@ func (s *Store) ClearDeclined(ctx context.Context, surveyID, id string) (*delphi
 // requires the field unset (null or missing), so that across instances the
 // first time stays; FerretDB filters by _id alone (one process, and any
 // other filter makes it scan the collection).
-func (s *Store) setOnce(ctx context.Context, surveyID, id, field string, at time.Time) (*delphi.Expert, error) {
+func (s *Store) setOnce(ctx context.Context, surveyID, id, field string, at time.Time) (_ *delphi.Expert, err error) {
 	defer s.locks.Lock(expertLockKey(id))()
-	defer s.changes.bump(expertLockKey(id))
+	defer s.changes.done(expertLockKey(id), &err)
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	d, err := s.expertDoc(ctx, surveyID, id)
@@ -511,9 +511,9 @@ func (s *Store) deleteOwnClaim(ctx context.Context, key, expertID string) error 
 // stay. Then it calls Erased (the embedded database's checkpoint), so the
 // identity leaves the database files too. Erasing again repeats the steps
 // and keeps the first ErasedAt. ENOTFOUND.
-func (s *Store) EraseExpert(ctx context.Context, surveyID, id string, at time.Time) error {
+func (s *Store) EraseExpert(ctx context.Context, surveyID, id string, at time.Time) (err error) {
 	defer s.locks.Lock(expertLockKey(id))()
-	defer s.changes.bump(expertLockKey(id))
+	defer s.changes.done(expertLockKey(id), &err)
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 
@@ -573,12 +573,12 @@ func (s *Store) EraseExpert(ctx context.Context, surveyID, id string, at time.Ti
 // SetAccessToken stores the SHA-256 (hex) of the expert's new link token;
 // the previous token stops working. ECONFLICT for an erased expert, EINVALID
 // for an empty hash, ENOTFOUND.
-func (s *Store) SetAccessToken(ctx context.Context, surveyID, expertID, tokenHash string, at time.Time) error {
+func (s *Store) SetAccessToken(ctx context.Context, surveyID, expertID, tokenHash string, at time.Time) (err error) {
 	if tokenHash == "" {
 		return delphi.FieldErrorf(delphi.EINVALID, "token", "token hash is required")
 	}
 	defer s.locks.Lock(expertLockKey(expertID))()
-	defer s.changes.bump(expertLockKey(expertID))
+	defer s.changes.done(expertLockKey(expertID), &err)
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 

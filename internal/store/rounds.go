@@ -296,7 +296,7 @@ func validRoundStatus(st string) bool {
 // when empty). EINVALID without survey id, with a negative number or an
 // unknown status; ECONFLICT if the round exists. Round 0 is a study's
 // open round 0 (delphi.Round0); ListRounds leaves it out.
-func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) error {
+func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) (err error) {
 	switch {
 	case r.SurveyID == "":
 		return delphi.FieldErrorf(delphi.EINVALID, "survey_id", "survey id is required")
@@ -316,7 +316,7 @@ func (s *Store) CreateRound(ctx context.Context, r *delphi.Round) error {
 		return err
 	}
 	defer s.locks.Lock(roundLockKey(d.ID))()
-	defer s.changes.bump(roundLockKey(d.ID))
+	defer s.changes.done(roundLockKey(d.ID), &err)
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	if err := s.putItems(ctx, d); err != nil {
@@ -449,7 +449,7 @@ func (s *Store) OpenRounds(ctx context.Context) ([]*delphi.Round, error) {
 
 // replaceRound stores r over the document read at rev. ECONFLICT if the
 // stored rev moved on (another instance wrote the round).
-func (s *Store) replaceRound(ctx context.Context, r *delphi.Round, rev int64) (*delphi.Round, error) {
+func (s *Store) replaceRound(ctx context.Context, r *delphi.Round, rev int64) (_ *delphi.Round, err error) {
 	r.UpdatedAt = s.now()
 	d, err := toRoundDoc(r, rev+1)
 	if err != nil {
@@ -458,7 +458,7 @@ func (s *Store) replaceRound(ctx context.Context, r *delphi.Round, rev int64) (*
 	if err := s.putItems(ctx, d); err != nil {
 		return nil, err
 	}
-	defer s.changes.bump(roundLockKey(d.ID))
+	defer s.changes.done(roundLockKey(d.ID), &err)
 	res, err := s.db.Collection(colRounds).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "rev", Value: rev}}, d)
 	if err != nil {
 		return nil, mapErr(err, "round")

@@ -72,7 +72,7 @@ func validSurveyStatus(st string) bool {
 // to the latest's status, or "active"; CreatedAt stays that of revision 1.
 // EINVALID for a missing definition, an id mismatch or an unknown status;
 // ECONFLICT if another process wrote the same revision meanwhile.
-func (s *Store) PutSurvey(ctx context.Context, sv *delphi.Survey) (*delphi.Survey, bool, error) {
+func (s *Store) PutSurvey(ctx context.Context, sv *delphi.Survey) (_ *delphi.Survey, _ bool, err error) {
 	if sv.Definition == nil {
 		return nil, false, delphi.FieldErrorf(delphi.EINVALID, "definition", "definition is required")
 	}
@@ -91,7 +91,7 @@ func (s *Store) PutSurvey(ctx context.Context, sv *delphi.Survey) (*delphi.Surve
 	}
 
 	defer s.locks.Lock(colSurveys + "/" + id)()
-	defer s.changes.bump(surveyLockKey(id))
+	defer s.changes.done(surveyLockKey(id), &err)
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 
@@ -204,7 +204,7 @@ func (s *Store) cachedSurvey(ctx context.Context, col, id, what string) (*delphi
 		if err := s.db.Collection(col).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, withoutDefinition).Decode(&d); err != nil {
 			return nil, mapErr(err, what)
 		}
-		if keep && d.DefinitionJSON == "" {
+		if keep {
 			s.surveyStates.Put(id, surveyState{d: d, mark: mark})
 		}
 	}
