@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -17,6 +16,11 @@ import (
 // for write-ahead logs that grew.
 const checkpointEvery = time.Second
 
+// walAutocheckpoint is the log size in pages past which SQLite checkpoints
+// inside a commit: a backstop, should the checkpointer fail (with it, the
+// log stays far smaller).
+const walAutocheckpoint = 10000
+
 // walSuffix ends the name of a database's write-ahead log file.
 const walSuffix = ".sqlite-wal"
 
@@ -28,31 +32,38 @@ const walSuffix = ".sqlite-wal"
 // and meanwhile holds the one write lock, so every other save waits behind
 // it. Measured with 1,000 experts at human pace (docs/PERFORMANCE.md), the
 // checkpoints inside commits were 8 % of the process's CPU and the reason
-// saves queued. StartEmbedded turns autocheckpoint off
-// (wal_autocheckpoint(0)) and runs this instead: once a second, for each
-// database whose log changed since its last complete checkpoint, a PASSIVE
-// checkpoint on a connection of its own. A passive checkpoint takes no
-// write lock: writers go on appending to the log while it copies, and
-// SQLite starts the log from its beginning again at the first write after
-// a complete one, so the file stays about the size of a second of writes.
+// saves queued. StartEmbedded moves the autocheckpoint to 10,000 pages
+// (walAutocheckpoint: a backstop should this checkpointer fail) and runs
+// this instead: once a second, for each database whose log changed since
+// its last complete checkpoint, a PASSIVE checkpoint. A passive checkpoint
+// takes no write lock: writers go on appending to the log while it copies,
+// and SQLite starts the log from its beginning again at the first write
+// after a complete one, so the file stays about the size of a second of
+// writes.
+//
+// Each checkpoint opens a connection and closes it again. A connection
+// kept open would outlive a dropped database (FerretDB removes the file
+// only): SQLite would keep that database's log, and a database created
+// again under the name could find it. Closing right away leaves FerretDB's
+// own connections the last ones, as without the checkpointer.
 //
 // Erasing personal data still calls Embedded.Checkpoint, which truncates
 // the log at once.
 type checkpointer struct {
 	dir    string
 	logger *slog.Logger
-	dbs    map[string]*walDB // by database name
+	seen   map[string]walSeen // by database name
 	// mu is held during each checkpoint, shared with Embedded.Checkpoint:
 	// a checkpoint that finds another one running fails at once (SQLITE_BUSY,
 	// SQLite's busy handler does not wait for it), so they take turns.
 	mu *sync.Mutex
 }
 
-// walDB is the checkpointer's connection to one database file.
-type walDB struct {
-	db   *sql.DB
-	file os.FileInfo // the database file it opened, to notice a new one
-	seen walStamp    // the log when its last complete checkpoint began
+// walSeen is a database's log as it was when its last complete checkpoint
+// began.
+type walSeen struct {
+	file  os.FileInfo // the database file, to notice a new one under the name
+	stamp walStamp
 }
 
 // walStamp identifies a state of a log file: any write changes its time.
@@ -65,13 +76,11 @@ func newCheckpointer(dir string, logger *slog.Logger, mu *sync.Mutex) *checkpoin
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &checkpointer{dir: dir, logger: logger, dbs: map[string]*walDB{}, mu: mu}
+	return &checkpointer{dir: dir, logger: logger, seen: map[string]walSeen{}, mu: mu}
 }
 
-// run checkpoints every checkpointEvery until ctx ends, then closes its
-// connections.
+// run checkpoints every checkpointEvery until ctx ends.
 func (c *checkpointer) run(ctx context.Context) {
-	defer c.close()
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
 	for {
@@ -98,20 +107,18 @@ func (c *checkpointer) step(ctx context.Context) {
 		if !ok || ent.IsDir() {
 			continue
 		}
-		present[name] = true
 		info, err := ent.Info()
 		if err != nil {
 			continue // removed meanwhile
 		}
-		stamp := walStamp{size: info.Size(), mod: info.ModTime()}
-		if err := c.checkpoint(ctx, name, stamp); err != nil && ctx.Err() == nil {
+		present[name] = true
+		if err := c.checkpoint(ctx, name, walStamp{size: info.Size(), mod: info.ModTime()}); err != nil && ctx.Err() == nil {
 			c.logger.Warn("embedded database: checkpoint", "database", name, "err", err)
 		}
 	}
-	for name, w := range c.dbs {
+	for name := range c.seen {
 		if !present[name] {
-			_ = w.db.Close()
-			delete(c.dbs, name)
+			delete(c.seen, name)
 		}
 	}
 }
@@ -119,48 +126,31 @@ func (c *checkpointer) step(ctx context.Context) {
 // checkpoint runs a passive checkpoint of database name unless its log
 // is as it was when the last complete one began.
 func (c *checkpointer) checkpoint(ctx context.Context, name string, stamp walStamp) error {
-	file, err := os.Stat(filepath.Join(c.dir, name+".sqlite"))
+	path := filepath.Join(c.dir, name+".sqlite")
+	file, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil // being dropped
+		delete(c.seen, name) // dropped
+		return nil
 	} else if err != nil {
 		return err
 	}
-	w := c.dbs[name]
-	if w != nil && !os.SameFile(w.file, file) { // dropped and created again
-		_ = w.db.Close()
-		delete(c.dbs, name)
-		w = nil
-	}
-	if w != nil && w.seen == stamp {
+	if w, ok := c.seen[name]; ok && os.SameFile(w.file, file) && w.stamp == stamp {
 		return nil
 	}
-	if w == nil {
-		db, ok, err := openSQLiteFile(filepath.Join(c.dir, name+".sqlite"))
-		if !ok || err != nil {
-			return err
-		}
-		db.SetMaxOpenConns(1)
-		w = &walDB{db: db, file: file}
-		c.dbs[name] = w
+	db, ok, err := openSQLiteFile(path)
+	if !ok || err != nil {
+		return err
 	}
+	defer db.Close()
 	var busy, logFrames, done int
 	c.mu.Lock()
-	err = w.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &done)
+	err = db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &done)
 	c.mu.Unlock()
 	if err != nil {
-		_ = w.db.Close()
-		delete(c.dbs, name)
 		return err
 	}
 	if busy == 0 && done == logFrames {
-		w.seen = stamp // complete: nothing to do until the log changes
+		c.seen[name] = walSeen{file: file, stamp: stamp} // nothing to do until the log changes
 	}
 	return nil
-}
-
-func (c *checkpointer) close() {
-	for name, w := range c.dbs {
-		_ = w.db.Close()
-		delete(c.dbs, name)
-	}
 }

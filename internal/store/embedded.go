@@ -92,9 +92,10 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		// secure_delete overwrites deleted records (and freed pages) with
 		// zeros, so an erased identity is not left in the file; Checkpoint
 		// then clears the write-ahead log of the older page images.
-		// wal_autocheckpoint(0): the checkpointer copies the log into the
-		// file beside the writers, not inside a commit (checkpoint.go).
-		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)&_pragma=secure_delete(on)&_pragma=wal_autocheckpoint(0)"}).String(),
+		// wal_autocheckpoint: the checkpointer copies the log into the
+		// file beside the writers, not inside a commit (checkpoint.go);
+		// SQLite's own is only the backstop.
+		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)&_pragma=secure_delete(on)&_pragma=wal_autocheckpoint(" + strconv.Itoa(walAutocheckpoint) + ")"}).String(),
 		Logger:    ferretLogger(logger),
 	}
 	sock := filepath.Join(abs, socketFileName)
