@@ -126,7 +126,9 @@ type RoundStore interface {
 	// UnmarkClosing removes the mark set at closingAt after a failed
 	// close. ECONFLICT if the round no longer carries that mark; ENOTFOUND.
 	UnmarkClosing(ctx context.Context, surveyID string, number int, closingAt time.Time) error
-	// AnswerGuard reads the round, its state fresh from the database, and
+	// AnswerGuard reads the round, its state fresh from the database (or,
+	// where this process is the only writer, as it last read or wrote it
+	// with no write of it since), and
 	// holds the round's answer guard shared until release is called: a
 	// save checks r.Accepting and writes before it releases, so a close's
 	// AwaitAnswers waits for the write. r.Items, which never change at

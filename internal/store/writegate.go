@@ -21,9 +21,11 @@ import (
 // queued for seconds. Waiting here instead is a Go mutex: no sleeps, and
 // first come (nearly) first served.
 //
-// The gate is a queue discipline only, never needed for correctness: a
-// write whose context ends while it waits goes ahead without it (SQLite's
-// own locking still holds), and on MongoDB the gate stays off. It is
+// The gate is a queue discipline only, never needed for correctness
+// (SQLite's own locking still holds); on MongoDB it stays off. A write
+// whose context ends while it waits stops waiting, and the driver then
+// fails it (it checks the context right after Started), as a write that
+// waited as long anywhere else would fail. It is
 // driven by the driver's command monitor: Started, called in the calling
 // goroutine before the command is sent, takes the gate; Succeeded or Failed,
 // always published after the round trip, gives it back. (The driver could
