@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"modernc.org/sqlite"
 )
 
 // checkpointEvery is how often the embedded database's checkpointer looks
@@ -142,9 +145,14 @@ func (c *checkpointer) checkpoint(ctx context.Context, name string, stamp walSta
 		return err
 	}
 	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeKeepingNewLog(conn, path, file)
 	var busy, logFrames, done int
 	c.mu.Lock()
-	err = db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &done)
+	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &done)
 	c.mu.Unlock()
 	if err != nil {
 		return err
@@ -153,4 +161,25 @@ func (c *checkpointer) checkpoint(ctx context.Context, name string, stamp walSta
 		c.seen[name] = walSeen{file: file, stamp: stamp} // nothing to do until the log changes
 	}
 	return nil
+}
+
+// closeKeepingNewLog closes conn, opened on the database file opened. If
+// the path now holds another file (the database was dropped and created
+// again while the checkpoint ran), the connection may be the last one on
+// the old file, and SQLite would then delete the log by its path: the new
+// database's. It is told to keep the log (SQLITE_FCNTL_PERSIST_WAL) first.
+// Only tests drop a database (Store.DropDatabase), and a window between
+// the check and the close remains; the tests that create a database again
+// under a dropped one's name wait until its log is gone.
+func closeKeepingNewLog(conn *sql.Conn, path string, opened os.FileInfo) {
+	if cur, err := os.Stat(path); err == nil && !os.SameFile(cur, opened) {
+		_ = conn.Raw(func(dc any) error {
+			if fc, ok := dc.(sqlite.FileControl); ok {
+				_, err := fc.FileControlPersistWAL("main", 1)
+				return err
+			}
+			return nil
+		})
+	}
+	_ = conn.Close()
 }

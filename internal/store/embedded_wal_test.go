@@ -41,6 +41,12 @@ func TestCheckpointerCopiesTheLog(t *testing.T) {
 			if err := s.DB().Drop(ctx); err != nil {
 				t.Fatal(err)
 			}
+			// Only tests drop a database; one created again under the
+			// name must not meet the old log (closeKeepingNewLog).
+			waitFor(t, "the dropped database's log gone", func() bool {
+				_, err := os.Stat(file + "-wal")
+				return errors.Is(err, fs.ErrNotExist)
+			})
 		}
 		if _, err := s.DB().Collection("c").InsertOne(ctx, bson.D{{Key: "_id", Value: marker}}); err != nil {
 			t.Fatal(err)
