@@ -139,13 +139,20 @@ type RoundStore interface {
 	Snapshot(ctx context.Context, surveyID string, number int) (*Snapshot, error)
 }
 
+// TouchEvery is the resolution of a response's LastActivityAt as a load
+// of the questionnaire records it (AnswerStore.TouchResponse): a reload
+// within it writes nothing, so reloads do not queue behind the saves.
+// Saves and submissions record their time exactly.
+const TouchEvery = time.Minute
+
 // AnswerStore writes responses: the status timestamps and answers of one
 // expert in one round, one document each.
 type AnswerStore interface {
 	ResponseStore
 	// TouchResponse creates the response from tmpl (SurveyID, Round,
 	// ExpertID, Pseudonym, Group) if it is missing, sets FirstOpenedAt if
-	// unset and LastActivityAt to at, and returns it.
+	// unset and LastActivityAt to at unless the stored one is less than
+	// TouchEvery older (a reload writes nothing), and returns it.
 	TouchResponse(ctx context.Context, tmpl *Response, at time.Time) (*Response, error)
 	// SaveAnswer stores a as the expert's answer to a.ItemID if a.Seq is
 	// higher than the stored one's, keeping the first save time and

@@ -350,7 +350,8 @@ func checkResponseKey(surveyID string, round int, expertID string) error {
 }
 
 // TouchResponse creates the response if missing, sets FirstOpenedAt once
-// and LastActivityAt to at, and returns it. EINVALID without survey, round
+// and LastActivityAt to at unless the stored one is less than
+// delphi.TouchEvery older, and returns it. EINVALID without survey, round
 // or expert.
 func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at time.Time) (*delphi.Response, error) {
 	if err := checkResponseKey(tmpl.SurveyID, tmpl.Round, tmpl.ExpertID); err != nil {
@@ -384,6 +385,9 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 		if err != nil {
 			return nil, err
 		}
+		if d.FirstOpenedAt != nil && d.LastActivityAt != nil && at.Sub(*d.LastActivityAt) < delphi.TouchEvery && !at.Before(*d.LastActivityAt) {
+			return d.response() // a reload: nothing to record
+		}
 		set := bson.D{{Key: "last_activity_at", Value: at}}
 		if d.FirstOpenedAt == nil {
 			set = append(set, bson.E{Key: "first_opened_at", Value: at})
@@ -405,8 +409,13 @@ func (s *Store) TouchResponse(ctx context.Context, tmpl *delphi.Response, at tim
 		bson.D{{Key: "$set", Value: bson.D{{Key: "first_opened_at", Value: at}}}}); err != nil {
 		return nil, mapErr(err, "response")
 	}
-	if _, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "last_activity_at", Value: at}}}}); err != nil {
+	// last_activity_at only where it is unset or at least TouchEvery older
+	// (or newer: a clock set back).
+	if _, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "$or", Value: bson.A{
+		bson.D{{Key: "last_activity_at", Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "last_activity_at", Value: bson.D{{Key: "$lte", Value: at.Add(-delphi.TouchEvery)}}}},
+		bson.D{{Key: "last_activity_at", Value: bson.D{{Key: "$gt", Value: at}}}},
+	}}}, bson.D{{Key: "$set", Value: bson.D{{Key: "last_activity_at", Value: at}}}}); err != nil {
 		return nil, mapErr(err, "response")
 	}
 	d, err := s.responseDoc(ctx, col, id)

@@ -129,6 +129,20 @@ func testResponses(t *testing.T, s *store.Store) {
 	if !r.FirstOpenedAt.Equal(t0) || !r.LastActivityAt.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("second TouchResponse moved first_opened_at: %+v", r)
 	}
+	// A reload within delphi.TouchEvery records nothing; one after it does.
+	r, err = s.TouchResponse(ctx, tmpl, t0.Add(time.Minute+delphi.TouchEvery/2))
+	must(t, err)
+	if !r.LastActivityAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("a reload within TouchEvery moved last_activity_at: %v", r.LastActivityAt)
+	}
+	if r, err = s.Response(ctx, "s1", 1, "e1"); err != nil || !r.LastActivityAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("stored after a reload within TouchEvery: %+v, %v", r, err)
+	}
+	r, err = s.TouchResponse(ctx, tmpl, t0.Add(time.Minute+delphi.TouchEvery))
+	must(t, err)
+	if !r.LastActivityAt.Equal(t0.Add(time.Minute + delphi.TouchEvery)) {
+		t.Fatalf("a load TouchEvery later did not record it: %v", r.LastActivityAt)
+	}
 
 	base := delphi.Answer{SurveyID: "s1", Round: 1, ItemID: "T.01", ExpertID: "e1", Pseudonym: "E-AAAA", Group: "wiss"}
 	a := base
