@@ -1,0 +1,244 @@
+package analysis
+
+import (
+	"maps"
+	"strings"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// Compact holds one round's answers for Compute (Input.Compact) in a
+// compact form: per expert the id, group and whether they submitted, and
+// per item of the round 16 bytes an answer (a rating's point or an
+// abstention inline; other values, comments and justifications beside).
+// A delphi.Answer takes about 300 bytes, so a round of 1,000 experts × 160
+// items takes 2.5 MB instead of 49 MB (docs/PERFORMANCE.md, "flat export
+// memory"). Compute gives the same results for it as for the same answers
+// flat (Input.Answers). Free texts are copied, so the decoder's buffers
+// they came from are not kept alive.
+type Compact struct {
+	itemNo  map[string]int32
+	cols    []column
+	experts []compactExpert
+	last    string // the id of the last expert added
+	started bool   // an expert was added (last is set)
+	lastIn  bool   // the last expert has an answer to an item of the round (is in experts)
+}
+
+type compactExpert struct {
+	id, group string
+	draft     bool
+}
+
+// column is the answers to one item, in the order of the experts.
+type column struct {
+	entries []compactEntry
+	extras  []compactExtra // for the entries with extra set, in their order
+}
+
+// compactEntry is one expert's answer to an item.
+type compactEntry struct {
+	seq    int64
+	expert int32
+	kind   uint8
+	point  int8 // the point, for kind kindPoint
+	extra  bool // the next of column.extras belongs to it
+}
+
+// Kinds of entries.
+const (
+	kindEmpty   = iota // delphi.Value{}
+	kindAbstain        // only Abstain
+	kindPoint          // only a Point in int8's range
+	kindValue          // any other value: compactExtra.value
+)
+
+// compactExtra is what a compactEntry does not hold inline.
+type compactExtra struct {
+	value                  delphi.Value // for kindValue
+	comment, justification string
+}
+
+// points are the targets of the Point of the answers Compact hands out
+// (kindPoint): shared, never written.
+var points = func() (p [256]int) {
+	for i := range p {
+		p[i] = i - 128
+	}
+	return p
+}()
+
+// NewCompact returns an empty Compact for the answers to items (a round's
+// items, Input.Items); answers to other items are left out, as Compute
+// ignores them.
+func NewCompact(items []delphi.Item) *Compact {
+	c := &Compact{itemNo: make(map[string]int32, len(items))}
+	for _, it := range items {
+		if _, dup := c.itemNo[it.ID]; !dup {
+			c.itemNo[it.ID] = int32(len(c.cols))
+			c.cols = append(c.cols, column{})
+		}
+	}
+	return c
+}
+
+// Add adds an answer (a is not kept). Answers come grouped by expert, the
+// experts in ascending order of their id (the order of results.Answers);
+// every answer of an expert has the same group and Draft. Of an expert's
+// answers to one item the one with the highest Seq counts (the later one
+// on equal Seq), as in Compute. EINVALID for an answer without expert
+// id, experts out of order, or an expert's answers in two groups.
+func (c *Compact) Add(a *delphi.Answer) error {
+	if a.ExpertID == "" {
+		return delphi.Errorf(delphi.EINVALID, "an answer to item %s has no expert id", a.ItemID)
+	}
+	if !c.started || a.ExpertID != c.last {
+		if c.started && a.ExpertID < c.last {
+			return delphi.Errorf(delphi.EINVALID, "the answers of expert %s come after those of %s", a.ExpertID, c.last)
+		}
+		c.started, c.last, c.lastIn = true, a.ExpertID, false
+	}
+	no, ok := c.itemNo[a.ItemID]
+	if !ok {
+		return nil
+	}
+	if !c.lastIn {
+		c.experts = append(c.experts, compactExpert{id: strings.Clone(a.ExpertID), group: strings.Clone(a.Group), draft: a.Draft})
+		c.lastIn = true
+	} else if e := &c.experts[len(c.experts)-1]; e.group != a.Group || e.draft != a.Draft {
+		return delphi.Errorf(delphi.EINVALID, "the answers of expert %s differ in group or draft", a.ExpertID)
+	}
+	col := &c.cols[no]
+	e := compactEntry{seq: a.Seq, expert: int32(len(c.experts) - 1)}
+	x := compactExtra{comment: strings.Clone(a.Comment), justification: strings.Clone(a.Justification)}
+	v := a.Value
+	switch {
+	case v.Criteria != nil || v.Choice != "" || v.Choices != nil || v.Number != nil || v.Text != "" || v.Places != nil:
+		e.kind, x.value = kindValue, cloneValue(v)
+	case v.Point == nil && !v.Abstain:
+		e.kind = kindEmpty
+	case v.Point == nil:
+		e.kind = kindAbstain
+	case !v.Abstain && *v.Point >= -128 && *v.Point <= 127:
+		e.kind, e.point = kindPoint, int8(*v.Point)
+	default:
+		e.kind, x.value = kindValue, cloneValue(v)
+	}
+	e.extra = e.kind == kindValue || x.comment != "" || x.justification != ""
+	if n := len(col.entries); n > 0 && col.entries[n-1].expert == e.expert { // the expert's second answer to the item
+		if a.Seq < col.entries[n-1].seq {
+			return nil
+		}
+		if col.entries[n-1].extra {
+			col.extras = col.extras[:len(col.extras)-1]
+		}
+		col.entries = col.entries[:n-1]
+	}
+	col.entries = append(col.entries, e)
+	if e.extra {
+		col.extras = append(col.extras, x)
+	}
+	return nil
+}
+
+// cloneValue copies v with its strings, which may point into a decoder's
+// buffer.
+func cloneValue(v delphi.Value) delphi.Value {
+	v.Text, v.Choice = strings.Clone(v.Text), strings.Clone(v.Choice)
+	if v.Choices != nil {
+		cs := make([]string, len(v.Choices))
+		for i, s := range v.Choices {
+			cs[i] = strings.Clone(s)
+		}
+		v.Choices = cs
+	}
+	if v.Places != nil {
+		v.Places = append([]int(nil), v.Places...)
+	}
+	if v.Criteria != nil {
+		m := make(map[string]delphi.Value, len(v.Criteria))
+		for id, cv := range maps.All(v.Criteria) {
+			m[strings.Clone(id)] = cloneValue(cv)
+		}
+		v.Criteria = m
+	}
+	if v.Point != nil {
+		p := *v.Point
+		v.Point = &p
+	}
+	if v.Number != nil {
+		x := *v.Number
+		v.Number = &x
+	}
+	return v
+}
+
+// answers returns the answers to item id as delphi.Answers (SurveyID,
+// Round, Pseudonym and the times left empty: Compute does not read them),
+// in buf, which it grows; they are valid until the next call with buf.
+func (c *Compact) answers(id string, buf *answerBuf) []*delphi.Answer {
+	no, ok := c.itemNo[id]
+	if !ok {
+		return nil
+	}
+	col := &c.cols[no]
+	if cap(buf.as) < len(col.entries) {
+		buf.as = make([]delphi.Answer, len(col.entries))
+		buf.ptrs = make([]*delphi.Answer, len(col.entries))
+	}
+	as, ptrs := buf.as[:len(col.entries)], buf.ptrs[:len(col.entries)]
+	k := 0
+	for i, e := range col.entries {
+		ex := &c.experts[e.expert]
+		a := &as[i]
+		*a = delphi.Answer{ItemID: id, ExpertID: ex.id, Group: ex.group, Draft: ex.draft, Seq: e.seq}
+		switch e.kind {
+		case kindAbstain:
+			a.Value.Abstain = true
+		case kindPoint:
+			a.Value.Point = &points[int(e.point)+128]
+		}
+		if e.extra {
+			x := &col.extras[k]
+			k++
+			if e.kind == kindValue {
+				a.Value = x.value
+			}
+			a.Comment, a.Justification = x.comment, x.justification
+		}
+		ptrs[i] = a
+	}
+	return ptrs
+}
+
+// answerBuf is the scratch space of Compact.answers.
+type answerBuf struct {
+	as   []delphi.Answer
+	ptrs []*delphi.Answer
+}
+
+// groups calls add with the group of each expert with an answer to an
+// item of the round (computer.setGroups).
+func (c *Compact) groups(add func(group string)) {
+	for _, e := range c.experts {
+		add(e.group)
+	}
+}
+
+// respondents is computer.respondents for c.
+func (c *Compact) respondents(countAll bool, r *Respondents) {
+	for _, e := range c.experts {
+		if e.draft {
+			r.Drafts++
+		} else {
+			r.Submitted++
+		}
+		if !countAll && e.draft {
+			continue
+		}
+		r.Total++
+		if e.group != "" {
+			r.ByGroup[e.group]++
+		}
+	}
+}
