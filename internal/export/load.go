@@ -46,14 +46,16 @@ type Sources struct {
 
 // ResponseReader is implemented by stores that read a round's responses
 // once for every use of an export (*store.Store): the responses without
-// their answers for the participation counts; answers, the round's answers
-// as results.AnswersLister reads them, for an open round's live results;
-// and each, a one-shot stream of the responses with their answers, in the
-// order of ListResponses, decoding one at a time, for the raw data (after
-// answers).
+// their answers for the participation counts; answers, which hands fn the
+// round's answers one at a time in the order of results.AnswersLister (by
+// expert), for an open round's live results (built into the engine's
+// compact form, analysis.Compact, so the round is never held as
+// []delphi.Answer); and each, a one-shot stream of the responses with
+// their answers, in the order of ListResponses, decoding one at a time,
+// for the raw data (after answers).
 type ResponseReader interface {
 	ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response,
-		answers func() ([]delphi.Answer, error), each func(fn func(*delphi.Response) error) error, err error)
+		answers func(fn func(*delphi.Answer) error) error, each func(fn func(*delphi.Response) error) error, err error)
 }
 
 // ResultsReader is implemented by results services that compute an open
@@ -139,7 +141,7 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 	// sheet, for the live results of an open round (when no fresh ones are
 	// shared) and for the raw data (which releases them as it goes).
 	status := map[int][]*delphi.Response{}
-	answers := map[int]func() ([]delphi.Answer, error){}
+	answers := map[int]func(fn func(*delphi.Answer) error) error{}
 	streams := map[int]func(func(*delphi.Response) error) error{}
 	for _, r := range in.Rounds {
 		var rs []*delphi.Response
@@ -199,18 +201,18 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 }
 
 // readAnswers reads the answers of rounds from the reads the export made
-// (read), and those of the other rounds from the store.
-func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func() ([]delphi.Answer, error)) results.AnswersFunc {
-	return func(ctx context.Context, rounds ...int) (map[int][]delphi.Answer, error) {
-		out := make(map[int][]delphi.Answer, len(rounds))
+// (read), compact, and those of the other rounds from the store, flat.
+func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(fn func(*delphi.Answer) error) error) results.AnswersFunc {
+	return func(ctx context.Context, items []delphi.Item, rounds ...int) (map[int]results.RoundAnswers, error) {
+		out := make(map[int]results.RoundAnswers, len(rounds))
 		var rest []int
 		for _, n := range rounds {
-			if a := read[n]; a != nil {
-				as, err := a()
-				if err != nil {
+			if each := read[n]; each != nil {
+				c := analysis.NewCompact(items)
+				if err := each(c.Add); err != nil {
 					return nil, err
 				}
-				out[n] = as
+				out[n] = results.RoundAnswers{Compact: c}
 			} else {
 				rest = append(rest, n)
 			}
@@ -221,7 +223,7 @@ func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(
 		if al, ok := store.(results.AnswersLister); ok {
 			m, err := al.ListAnswersRounds(ctx, surveyID, rest...)
 			for n, as := range m {
-				out[n] = as
+				out[n] = results.RoundAnswers{Flat: as}
 			}
 			return out, err
 		}
@@ -230,7 +232,7 @@ func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(
 			if err != nil {
 				return nil, err
 			}
-			out[n] = results.Answers(rs)
+			out[n] = results.RoundAnswers{Flat: results.Answers(rs)}
 		}
 		return out, nil
 	}

@@ -350,15 +350,39 @@ func TestRoundWithGivenAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	var asked []int
-	read := func(ctx context.Context, rounds ...int) (map[int][]delphi.Answer, error) {
+	compact := false // the answers in the engine's compact form
+	read := func(ctx context.Context, items []delphi.Item, rounds ...int) (map[int]results.RoundAnswers, error) {
 		asked = append(asked, rounds...)
-		return st.ListAnswersRounds(ctx, "bench", rounds...)
+		m, err := st.ListAnswersRounds(ctx, "bench", rounds...)
+		out := map[int]results.RoundAnswers{}
+		for n, as := range m {
+			if !compact {
+				out[n] = results.RoundAnswers{Flat: as}
+				continue
+			}
+			c := analysis.NewCompact(items)
+			for i := range as {
+				if err := c.Add(&as[i]); err != nil {
+					return nil, err
+				}
+			}
+			out[n] = results.RoundAnswers{Compact: c}
+		}
+		return out, err
 	}
 	got, err := svc.RoundWith(ctx, "bench", 2, read)
 	if err != nil || !reflect.DeepEqual(got, want) || !slices.Equal(asked, []int{2, 1}) {
 		t.Fatalf("RoundWith: rounds read %v, equal %v, %v", asked, reflect.DeepEqual(got, want), err)
 	}
-	none := func(context.Context, ...int) (map[int][]delphi.Answer, error) { return map[int][]delphi.Answer{}, nil }
+	compact, asked = true, nil
+	got, err = svc.RoundWith(ctx, "bench", 2, read)
+	if err != nil || !reflect.DeepEqual(got, want) || !slices.Equal(asked, []int{2, 1}) {
+		t.Fatalf("RoundWith, compact answers: rounds read %v, equal %v, %v", asked, reflect.DeepEqual(got, want), err)
+	}
+	compact = false
+	none := func(context.Context, []delphi.Item, ...int) (map[int]results.RoundAnswers, error) {
+		return map[int]results.RoundAnswers{}, nil
+	}
 	if got, err := svc.RoundWith(ctx, "bench", 2, none); err != nil || got.Respondents.Total != 0 {
 		t.Errorf("RoundWith without answers: %d respondents, %v", got.Respondents.Total, err)
 	}
