@@ -693,7 +693,7 @@ func (x *xw) comments() error {
 					}
 				}
 				if err := sh.add(round, block, id, itemText, cached(groups, c.Group, x.groupLabel),
-					cached(kinds, c.Kind, x.kindLabel), x.long(c.Text)); err != nil {
+					cached(kinds, c.Kind, x.kindLabel), spooled(c.Text)); err != nil {
 					return err
 				}
 				rows++

@@ -35,6 +35,7 @@ func writeXLSX(ctx context.Context, w io.Writer, in Input, progress func(done, t
 	f := excelize.NewFile()
 	defer f.Close()
 	x := &xw{study: s, f: f, ctx: ctx, progress: progress}
+	defer func() { x.spool.close() }()
 	if err := x.newStyles(); err != nil {
 		return x.cells, err
 	}
@@ -86,7 +87,7 @@ func writeXLSX(ctx context.Context, w io.Writer, in Input, progress func(done, t
 		fw.Reset(w)
 		return fw, nil
 	})
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return &spliceZip{ZipWriter: zw, sp: x.spool} })
 	if _, err := f.WriteToBuffer(); err != nil {
 		return x.cells, err
 	}
@@ -105,6 +106,7 @@ type xw struct {
 	st       styles
 	sheets   int // sheets created
 	cells    int // cells written (for the benchmarks)
+	spool    *spool
 }
 
 func (x *xw) step() {
@@ -277,6 +279,20 @@ func (sh *sheet) add(vals ...any) error {
 			continue
 		}
 		sh.x.cells++
+		if t, ok := v.(spooled); ok { // a long text, written to the spool
+			if sh.x.spool == nil {
+				var err error
+				if sh.x.spool, err = newSpool(); err != nil {
+					return err
+				}
+			}
+			tok, err := sh.x.spool.add(string(t))
+			if err != nil {
+				return err
+			}
+			v = sh.x.long(string(t))
+			vals[i] = sh.x.long(tok)
+		}
 		if c, ok := v.(excelize.Cell); ok && sh.fit {
 			if s, ok := c.Value.(string); ok && (c.StyleID == sh.x.st.wrap || c.StyleID == sh.x.st.header || c.StyleID == sh.x.st.label) {
 				width := 9.0
