@@ -3,78 +3,105 @@ package export
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
-	"strings"
 	"unicode/utf16"
 
 	"github.com/xuri/excelize/v2"
 )
 
-// The free texts of the comments sheet are the bulk of a workbook (at
-// 1,000 experts × 10 texts of 1,200 characters, 18 MB of the sheet's XML),
-// and excelize's StreamWriter keeps up to 16 MiB of each sheet in memory
-// until the ZIP is written. So the comments sheet writes a short token in
-// place of each text and the text to a temporary file (the spool), and
-// the ZIP writer puts the texts back in place of the tokens, in order,
-// while it writes the sheet (docs/PERFORMANCE.md, "flat export memory").
+// The sheets that grow with the panel (the comments, one row per free
+// text, and the raw data, one row per expert and round) would stay in
+// excelize's StreamWriter, which keeps up to 16 MiB of each sheet in
+// memory until the ZIP is written (at 1,000 experts × 10 texts of 1,200
+// characters the comments sheet has 18 MB of XML). So their rows after the
+// header are written to a temporary file of their own (the sheet's spool),
+// and the ZIP writer copies it into the sheet's part, in front of
+// `</sheetData>`, while it writes the part (docs/PERFORMANCE.md, "Flat
+// export memory"). A spooled row holds ints, floats and strings (inline
+// strings, like excelize's); other cell values are an error.
 
-// spooled is a cell value written through the spool: a long, wrapped
-// text cell (x.long).
-type spooled string
-
-// spool is the temporary file of spooled texts.
-type spool struct {
-	f     *os.File
-	w     *bufio.Writer
-	n     int    // texts written
-	token []byte // the token's start, unique per export: "<t>" U+E000, a random nonce, ':'
+// rowSpool is the temporary file of a sheet's spooled rows.
+type rowSpool struct {
+	part string // the sheet's part in the ZIP
+	f    *os.File
+	w    *bufio.Writer
+	done bool // copied into the part
 }
 
-// tokenEnd ends a token: U+E001 and the end of the text element.
-var tokenEnd = []byte("\uE001</t>")
-
-// newSpool creates the spool in the system's temporary directory.
-func newSpool() (*spool, error) {
-	nonce := make([]byte, 8)
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
+// newRowSpool creates the spool of the rows of the sheet with the given
+// part in the system's temporary directory.
+func newRowSpool(part string) (*rowSpool, error) {
 	f, err := os.CreateTemp("", "expertenrunde-export-")
 	if err != nil {
 		return nil, err
 	}
-	return &spool{f: f, w: bufio.NewWriterSize(f, 64<<10), token: []byte("<t>\uE000" + hex.EncodeToString(nonce) + ":")}, nil
-}
-
-// add writes s to the spool, encoded as the content of an inline string,
-// and returns the token that stands for it in the cell.
-func (sp *spool) add(s string) (string, error) {
-	b := inlineText(s)
-	var n [binary.MaxVarintLen64]byte
-	if _, err := sp.w.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))]); err != nil {
-		return "", err
-	}
-	if _, err := sp.w.Write(b); err != nil {
-		return "", err
-	}
-	tok := string(sp.token[3:]) + strconv.Itoa(sp.n) + "\uE001"
-	sp.n++
-	return tok, nil
+	return &rowSpool{part: part, f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
 // close removes the spool.
-func (sp *spool) close() {
-	if sp != nil {
-		sp.f.Close()
-		os.Remove(sp.f.Name())
+func (sp *rowSpool) close() {
+	sp.f.Close()
+	os.Remove(sp.f.Name())
+}
+
+// row writes row n with the given cells (from column A; nil leaves a cell
+// empty) and, if height > 0, that row height.
+func (sp *rowSpool) row(n int, height float64, vals []any) error {
+	w := sp.w
+	w.WriteString(`<row r="`)
+	w.WriteString(strconv.Itoa(n))
+	if height > 0 {
+		w.WriteString(`" ht="`)
+		w.WriteString(strconv.FormatFloat(height, 'f', -1, 64))
+		w.WriteString(`" customHeight="1`)
 	}
+	w.WriteString(`">`)
+	for i, v := range vals {
+		if v == nil {
+			continue
+		}
+		style := 0
+		if c, ok := v.(excelize.Cell); ok {
+			style, v = c.StyleID, c.Value
+		}
+		ref, err := excelize.CoordinatesToCellName(i+1, n)
+		if err != nil {
+			return err
+		}
+		w.WriteString(`<c r="`)
+		w.WriteString(ref)
+		if style != 0 {
+			w.WriteString(`" s="`)
+			w.WriteString(strconv.Itoa(style))
+		}
+		switch v := v.(type) {
+		case string:
+			w.WriteString(`" t="inlineStr"><is><t xml:space="preserve">`)
+			w.Write(inlineText(v))
+			w.WriteString(`</t></is></c>`)
+		case int:
+			w.WriteString(`"><v>`)
+			w.WriteString(strconv.Itoa(v))
+			w.WriteString(`</v></c>`)
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("export: the number %v in cell %s", v, ref)
+			}
+			w.WriteString(`"><v>`)
+			w.WriteString(strconv.FormatFloat(v, 'f', -1, 64))
+			w.WriteString(`</v></c>`)
+		default:
+			return fmt.Errorf("export: a cell value of type %T in a spooled row", v)
+		}
+	}
+	_, err := w.WriteString(`</row>`)
+	return err
 }
 
 // inlineText encodes s as the content of an inline string element as
@@ -112,31 +139,20 @@ func isHex4(b []byte) bool {
 	return true
 }
 
-// reader rewinds the spool for reading.
-func (sp *spool) reader() (*bufio.Reader, error) {
-	if err := sp.w.Flush(); err != nil {
-		return nil, err
-	}
-	if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	return bufio.NewReaderSize(sp.f, 64<<10), nil
-}
+// errSpool reports a sheet whose spooled rows could not be put in place.
+var errSpool = errors.New("export: the spooled rows could not be put into their sheet")
 
-// errSpool reports a sheet whose tokens do not match the spool.
-var errSpool = errors.New("export: the free texts could not be put back into the comments sheet")
+// sheetDataEnd is where a sheet's spooled rows go.
+var sheetDataEnd = []byte("</sheetData>")
 
-// spliceZip is the ZIP writer of a workbook with a spool: in each
-// worksheet part it replaces every token of sp by its text (as
-// `<t xml:space="preserve">…</t>`), reading the spool from its start; the
-// tokens must come in the order they were handed out.
+// spliceZip is the ZIP writer of a workbook with spooled rows: it copies
+// each spool into its sheet's part in front of `</sheetData>`.
 type spliceZip struct {
 	excelize.ZipWriter
-	sp      *spool
-	r       *bufio.Reader
-	next    int       // the number of the next token
+	spools  []*rowSpool
+	sp      *rowSpool // the spool of the part being written
 	w       io.Writer // the part being written
-	pending []byte    // the end of the last write to it: perhaps the start of a token
+	pending []byte    // the end of the last write to it: perhaps the start of `</sheetData>`
 }
 
 func (z *spliceZip) Create(name string) (io.Writer, error) {
@@ -144,73 +160,54 @@ func (z *spliceZip) Create(name string) (io.Writer, error) {
 		return nil, err
 	}
 	w, err := z.ZipWriter.Create(name)
-	if err != nil || z.sp == nil || z.sp.n == 0 || !strings.HasPrefix(name, "xl/worksheets/") {
-		return w, err
+	if err != nil {
+		return nil, err
 	}
-	z.w = w
-	return z, nil
+	for _, sp := range z.spools {
+		if sp.part == name && !sp.done {
+			z.sp, z.w = sp, w
+			return z, nil
+		}
+	}
+	return w, nil
 }
 
 func (z *spliceZip) Write(p []byte) (int, error) {
+	if z.sp == nil { // spliced already: the rest of the part
+		_, err := z.w.Write(p)
+		return len(p), err
+	}
 	buf := p
 	if len(z.pending) > 0 {
 		buf = append(z.pending, p...)
 		z.pending = nil
 	}
-	for len(buf) > 0 {
-		i := bytes.Index(buf, z.sp.token)
-		if i < 0 {
-			keep := partialPrefix(buf, z.sp.token)
-			if _, err := z.w.Write(buf[:len(buf)-keep]); err != nil {
-				return 0, err
-			}
-			z.pending = append([]byte(nil), buf[len(buf)-keep:]...)
-			return len(p), nil
-		}
-		if _, err := z.w.Write(buf[:i]); err != nil {
+	i := bytes.Index(buf, sheetDataEnd)
+	if i < 0 {
+		keep := partialPrefix(buf, sheetDataEnd)
+		if _, err := z.w.Write(buf[:len(buf)-keep]); err != nil {
 			return 0, err
 		}
-		rest := buf[i+len(z.sp.token):]
-		j := bytes.Index(rest, tokenEnd)
-		if j < 0 {
-			if len(rest) > 20 {
-				return 0, errSpool
-			}
-			z.pending = append([]byte(nil), buf[i:]...)
-			return len(p), nil
-		}
-		if n, err := strconv.Atoi(string(rest[:j])); err != nil || n != z.next {
-			return 0, errSpool
-		}
-		if err := z.text(); err != nil {
-			return 0, err
-		}
-		buf = rest[j+len(tokenEnd):]
+		z.pending = append([]byte(nil), buf[len(buf)-keep:]...)
+		return len(p), nil
+	}
+	if _, err := z.w.Write(buf[:i]); err != nil {
+		return 0, err
+	}
+	if err := z.sp.w.Flush(); err != nil {
+		return 0, err
+	}
+	if _, err := z.sp.f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	if _, err := io.Copy(z.w, z.sp.f); err != nil {
+		return 0, err
+	}
+	z.sp.done, z.sp = true, nil
+	if _, err := z.w.Write(buf[i:]); err != nil {
+		return 0, err
 	}
 	return len(p), nil
-}
-
-// text writes the next text of the spool.
-func (z *spliceZip) text() error {
-	if z.r == nil {
-		var err error
-		if z.r, err = z.sp.reader(); err != nil {
-			return err
-		}
-	}
-	n, err := binary.ReadUvarint(z.r)
-	if err != nil {
-		return errSpool
-	}
-	if _, err := io.WriteString(z.w, `<t xml:space="preserve">`); err != nil {
-		return err
-	}
-	if _, err := io.CopyN(z.w, z.r, int64(n)); err != nil {
-		return err
-	}
-	z.next++
-	_, err = io.WriteString(z.w, "</t>")
-	return err
 }
 
 // partialPrefix returns the length of the longest end of b that begins
@@ -224,8 +221,12 @@ func partialPrefix(b, tok []byte) int {
 	return 0
 }
 
-// done ends the part being written: what was held back is written.
+// done ends the part being written: what was held back is written, and
+// a spool that found no place is an error.
 func (z *spliceZip) done() error {
+	if z.sp != nil {
+		return errSpool
+	}
 	if len(z.pending) == 0 {
 		return nil
 	}
@@ -238,8 +239,10 @@ func (z *spliceZip) Close() error {
 	if err := z.done(); err != nil {
 		return err
 	}
-	if z.sp != nil && z.next != z.sp.n {
-		return errSpool
+	for _, sp := range z.spools {
+		if !sp.done {
+			return errSpool
+		}
 	}
 	return z.ZipWriter.Close()
 }

@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 
@@ -10,14 +11,14 @@ import (
 	"github.com/expertenrunde/expertenrunde/internal/analysis"
 )
 
-// The comments sheet's texts go through the spool (not excelize's
-// buffers) and read back exactly as excelize's own text cells do: markup,
-// line breaks, escapes that look like excelize's "_xHHHH_", characters
-// outside the BMP, a text longer than a cell holds, a forged token, and
-// enough texts that the sheet's XML crosses the ZIP writer's chunks.
+// The comments sheet's rows go through the spool (not excelize's buffers)
+// and their texts read back exactly as excelize's own text cells do:
+// markup, line breaks, escapes that look like excelize's "_xHHHH_",
+// characters outside the BMP, a text longer than a cell holds, and enough
+// texts that the sheet's XML crosses the ZIP writer's chunks.
 func TestSpooledTexts(t *testing.T) {
 	texts := []string{"<b>&amp;</b> \"x\" 'y'", "Zeile 1\nZeile 2\r\nZeile 3\tTab", "_x0041_ und _x005F_x0041_ und _xZZZZ_",
-		"Emoji 😀 und ß", strings.Repeat("lang ", 8000), "\uE000" + "0123456789abcdef:0\uE001", "=1+1", "x"}
+		"Emoji 😀 und ß", strings.Repeat("lang ", 8000), "</sheetData>", "=1+1", "x"}
 	for i := range 3000 {
 		texts = append(texts, "Text "+strings.Repeat("ä", i%50))
 	}
@@ -70,29 +71,43 @@ func TestSpooledTexts(t *testing.T) {
 	}
 }
 
-// A token that does not match the spool stops the export instead of
-// writing texts in the wrong cells.
-func TestSpliceMismatch(t *testing.T) {
-	sp, err := newSpool()
+// The splice finds `</sheetData>` when the ZIP writer gets the part in
+// pieces of any size, and a part without it is an error instead of a
+// sheet without its rows.
+func TestSpliceRows(t *testing.T) {
+	for _, split := range []int{1, 3, 1 << 20} {
+		sp, err := newRowSpool("xl/worksheets/sheet2.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sp.close()
+		if err := sp.row(2, 30, []any{1, nil, excelize.Cell{StyleID: 3, Value: "a<b"}, 2.5}); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		z := &spliceZip{spools: []*rowSpool{sp}, sp: sp, w: &out}
+		in := `<worksheet><sheetData><row r="1"></row></sheetData></worksheet>`
+		for i := 0; i < len(in); i += split {
+			if _, err := z.Write([]byte(in[i:min(len(in), i+split)])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := `<worksheet><sheetData><row r="1"></row><row r="2" ht="30" customHeight="1"><c r="A2"><v>1</v></c>` +
+			`<c r="C2" s="3" t="inlineStr"><is><t xml:space="preserve">a&lt;b</t></is></c><c r="D2"><v>2.5</v></c></row></sheetData></worksheet>`
+		if err := z.done(); err != nil || out.String() != want || !sp.done {
+			t.Errorf("split %d: spliced %q, %v", split, out.String(), err)
+		}
+	}
+	sp, err := newRowSpool("xl/worksheets/sheet2.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sp.close()
-	tok0, _ := sp.add("a")
-	tok1, _ := sp.add("b")
-	var out bytes.Buffer
-	z := &spliceZip{sp: sp, w: &out}
-	if _, err := z.Write([]byte("<t>" + tok1 + "</t>")); err != errSpool {
-		t.Errorf("a token out of order: %v, want errSpool", err)
+	z := &spliceZip{spools: []*rowSpool{sp}, sp: sp, w: io.Discard}
+	if _, err := z.Write([]byte("<worksheet></worksheet>")); err != nil || z.done() != errSpool {
+		t.Errorf("a part without sheetData: %v, %v", err, z.done())
 	}
-	z = &spliceZip{sp: sp, w: &out}
-	in := "<c><t>" + tok0 + "</t></c>"
-	for i := 0; i < len(in); i++ { // one byte at a time: a token split across writes
-		if _, err := z.Write([]byte{in[i]}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := z.done(); err != nil || out.String() != `<c><t xml:space="preserve">a</t></c>` || z.next != 1 {
-		t.Errorf("spliced %q, %d texts, %v", out.String(), z.next, err)
+	if err := sp.row(1, 0, []any{true}); err == nil {
+		t.Error("a bool cell was spooled")
 	}
 }
