@@ -17,6 +17,7 @@ import (
 // flat (Input.Answers). Free texts are copied, so the decoder's buffers
 // they came from are not kept alive.
 type Compact struct {
+	texts   TextStore // where the free texts are kept, nil: in memory
 	itemNo  map[string]int32
 	cols    []column
 	experts []compactExpert
@@ -68,6 +69,42 @@ var points = func() (p [256]int) {
 	return p
 }()
 
+// TextStore keeps free texts outside memory (in a file): Put stores a text
+// and returns a short reference to it, Get returns the text of a
+// reference. A store records its errors itself.
+type TextStore interface {
+	Put(text string) (ref string)
+	Get(ref string) (text string)
+}
+
+// WithTexts makes c keep the free texts (comments, justifications, text
+// answers) of the answers added after it in ts and returns c: Compute then
+// reads an item's texts from ts while it computes that item.
+func (c *Compact) WithTexts(ts TextStore) *Compact {
+	c.texts = ts
+	return c
+}
+
+// keep returns what c keeps of a free text: a copy, or a reference into
+// c.texts.
+func (c *Compact) keep(s string) string {
+	if s == "" {
+		return ""
+	}
+	if c.texts != nil {
+		return c.texts.Put(s)
+	}
+	return strings.Clone(s)
+}
+
+// text returns a text that keep returned.
+func (c *Compact) text(s string) string {
+	if s == "" || c.texts == nil {
+		return s
+	}
+	return c.texts.Get(s)
+}
+
 // NewCompact returns an empty Compact for the answers to items (a round's
 // items, Input.Items); answers to other items are left out, as Compute
 // ignores them.
@@ -110,11 +147,11 @@ func (c *Compact) Add(a *delphi.Answer) error {
 	}
 	col := &c.cols[no]
 	e := compactEntry{seq: a.Seq, expert: int32(len(c.experts) - 1)}
-	x := compactExtra{comment: strings.Clone(a.Comment), justification: strings.Clone(a.Justification)}
+	x := compactExtra{comment: c.keep(a.Comment), justification: c.keep(a.Justification)}
 	v := a.Value
 	switch {
 	case v.Criteria != nil || v.Choice != "" || v.Choices != nil || v.Number != nil || v.Text != "" || v.Places != nil:
-		e.kind, x.value = kindValue, cloneValue(v)
+		e.kind = kindValue
 	case v.Point == nil && !v.Abstain:
 		e.kind = kindEmpty
 	case v.Point == nil:
@@ -122,7 +159,13 @@ func (c *Compact) Add(a *delphi.Answer) error {
 	case !v.Abstain && *v.Point >= -128 && *v.Point <= 127:
 		e.kind, e.point = kindPoint, int8(*v.Point)
 	default:
-		e.kind, x.value = kindValue, cloneValue(v)
+		e.kind = kindValue
+	}
+	if e.kind == kindValue {
+		text := v.Text
+		v.Text = ""
+		x.value = cloneValue(v)
+		x.value.Text = c.keep(text)
 	}
 	e.extra = e.kind == kindValue || x.comment != "" || x.justification != ""
 	if n := len(col.entries); n > 0 && col.entries[n-1].expert == e.expert { // the expert's second answer to the item
@@ -203,8 +246,9 @@ func (c *Compact) answers(id string, buf *answerBuf) []*delphi.Answer {
 			k++
 			if e.kind == kindValue {
 				a.Value = x.value
+				a.Value.Text = c.text(x.value.Text)
 			}
-			a.Comment, a.Justification = x.comment, x.justification
+			a.Comment, a.Justification = c.text(x.comment), c.text(x.justification)
 		}
 		ptrs[i] = a
 	}

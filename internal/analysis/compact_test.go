@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,6 +158,61 @@ func TestCompactAddErrors(t *testing.T) {
 		}
 		if delphi.ErrorCode(err) != delphi.EINVALID {
 			t.Errorf("%s: got %v, want EINVALID", name, err)
+		}
+	}
+}
+
+// memTexts is a TextStore in memory that hands out numbered references.
+type memTexts []string
+
+func (m *memTexts) Put(s string) string {
+	*m = append(*m, s)
+	return "#" + strconv.Itoa(len(*m)-1)
+}
+
+func (m *memTexts) Get(ref string) string {
+	n, err := strconv.Atoi(strings.TrimPrefix(ref, "#"))
+	if err != nil || !strings.HasPrefix(ref, "#") || n >= len(*m) {
+		panic("not a reference: " + ref)
+	}
+	return (*m)[n]
+}
+
+// With a TextStore the compact form keeps its free texts there and the
+// results hold references to theirs; resolved, they are the results from
+// the flat answers.
+func TestComputeCompactTexts(t *testing.T) {
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 9))
+		def := testDef()
+		items := def.Items()
+		cur, prev := randomRound(rng, def, 5+rng.IntN(20)), randomRound(rng, def, 10)
+		want := Compute(Input{Def: def, Round: 2, Items: items, Answers: cur, Previous: prev})
+		ts := &memTexts{}
+		c := NewCompact(items).WithTexts(ts)
+		for i := range cur {
+			if err := c.Add(&cur[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := Compute(Input{Def: def, Round: 2, Items: items, Compact: c, PreviousCompact: compactOf(t, items, prev), Texts: ts})
+		refs := 0
+		for i := range got.Items {
+			it := &got.Items[i]
+			for k := range it.Comments {
+				it.Comments[k].Text, refs = ts.Get(it.Comments[k].Text), refs+1
+			}
+			if it.Text != nil {
+				for k, ref := range it.Text.Texts {
+					it.Text.Texts[k] = ts.Get(ref)
+				}
+			}
+		}
+		if mustJSON(t, got) != mustJSON(t, want) {
+			t.Fatalf("seed %d: the results with a TextStore differ:\n%s\n%s", seed, mustJSON(t, got), mustJSON(t, want))
+		}
+		if refs == 0 {
+			t.Fatalf("seed %d: no comments", seed)
 		}
 	}
 }

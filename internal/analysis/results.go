@@ -24,8 +24,13 @@ type Input struct {
 	// same results.
 	Compact         *Compact
 	PreviousCompact *Compact
-	ComputedAt      time.Time
-	Live            bool // computed while the round is open
+	// Texts, when set, receives the results' free texts (the Text of
+	// ItemResult.Comments and TextResult.Texts), which then hold references
+	// into it (TextStore.Put) instead of the texts: for a caller that
+	// writes them out without holding them all (the export).
+	Texts      TextStore
+	ComputedAt time.Time
+	Live       bool // computed while the round is open
 }
 
 // RoundResults are the results of one round. Field names are stable: the
@@ -288,6 +293,16 @@ func Compute(in Input) *RoundResults {
 		}
 		r := c.item(it, cur, ps)
 		r.SectionID, r.Position = section[i], position[i]
+		if in.Texts != nil {
+			for k := range r.Comments {
+				r.Comments[k].Text = in.Texts.Put(r.Comments[k].Text)
+			}
+			if r.Text != nil {
+				for k, t := range r.Text.Texts {
+					r.Text.Texts[k] = in.Texts.Put(t)
+				}
+			}
+		}
 		for _, a := range as {
 			switch {
 			case a.Value.Empty():

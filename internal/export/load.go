@@ -105,7 +105,11 @@ func ParseRounds(s string) ([]int, error) {
 
 // Load assembles the Input of an export from the stores. Responses are
 // read round by round while the export is written (ctx must outlive the
-// writing). Errors: ENOTFOUND for an unknown study or round, ECONFLICT for
+// writing). The live results Load computes itself from the responses it
+// reads (not shared, LiveTTL 0) keep their free texts in a temporary file
+// that the workbook's comments sheet reads: their comments hold references
+// (docs/PERFORMANCE.md, "Flat export memory"); call Input.Close after
+// writing. Errors: ENOTFOUND for an unknown study or round, ECONFLICT for
 // a requested round without results (a draft), EINVALID for a bad
 // language, and the stores' errors.
 func Load(ctx context.Context, src Sources, req Request) (Input, error) {
@@ -158,25 +162,33 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 	for _, r := range in.Rounds {
 		var res *analysis.RoundResults
 		if rr, ok := src.Results.(ResultsReader); ok && answers[r.Number] != nil {
-			res, err = rr.RoundWith(ctx, sv.ID, r.Number, readAnswers(src.Responses, sv.ID, answers))
+			if in.texts == nil {
+				if in.texts, err = newTextFile(); err != nil {
+					return Input{}, err
+				}
+			}
+			res, err = rr.RoundWith(ctx, sv.ID, r.Number, readAnswers(src.Responses, sv.ID, answers, in.texts))
+			if err == nil {
+				err = in.texts.Err()
+			}
 		} else {
 			res, err = src.Results.Round(ctx, sv.ID, r.Number)
 		}
 		if err != nil {
+			in.Close()
 			return Input{}, err
 		}
 		in.Results = append(in.Results, res)
 	}
-	if in.Panel, err = panel(ctx, src, sv.ID, in.Rounds, status); err != nil {
-		return Input{}, err
+	if in.Panel, err = panel(ctx, src, sv.ID, in.Rounds, status); err == nil {
+		if err = loadFlow(ctx, src, sv.ID, &in); err == nil {
+			if err = loadRealtime(ctx, src, sv, &in); err == nil {
+				err = loadProvenance(ctx, src, sv, &in)
+			}
+		}
 	}
-	if err := loadFlow(ctx, src, sv.ID, &in); err != nil {
-		return Input{}, err
-	}
-	if err := loadRealtime(ctx, src, sv, &in); err != nil {
-		return Input{}, err
-	}
-	if err := loadProvenance(ctx, src, sv, &in); err != nil {
+	if err != nil {
+		in.Close()
 		return Input{}, err
 	}
 	var mu sync.Mutex
@@ -201,18 +213,19 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 }
 
 // readAnswers reads the answers of rounds from the reads the export made
-// (read), compact, and those of the other rounds from the store, flat.
-func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(fn func(*delphi.Answer) error) error) results.AnswersFunc {
+// (read), compact with their free texts in texts, and those of the other
+// rounds from the store, flat.
+func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(fn func(*delphi.Answer) error) error, texts *textFile) results.AnswersFunc {
 	return func(ctx context.Context, items []delphi.Item, rounds ...int) (map[int]results.RoundAnswers, error) {
 		out := make(map[int]results.RoundAnswers, len(rounds))
 		var rest []int
 		for _, n := range rounds {
 			if each := read[n]; each != nil {
-				c := analysis.NewCompact(items)
+				c := analysis.NewCompact(items).WithTexts(texts)
 				if err := each(c.Add); err != nil {
 					return nil, err
 				}
-				out[n] = results.RoundAnswers{Compact: c}
+				out[n] = results.RoundAnswers{Compact: c, Texts: texts}
 			} else {
 				rest = append(rest, n)
 			}

@@ -696,12 +696,15 @@ func (x *xw) comments() error {
 					}
 				}
 				if err := sh.add(round, block, id, itemText, cached(groups, c.Group, x.groupLabel),
-					cached(kinds, c.Kind, x.kindLabel), x.long(c.Text)); err != nil {
+					cached(kinds, c.Kind, x.kindLabel), x.long(x.in.texts.resolve(c.Text))); err != nil {
 					return err
 				}
 				rows++
 			}
 		}
+	}
+	if err := x.in.texts.Err(); err != nil {
+		return err
 	}
 	if rows == 0 {
 		if err := sh.note(x.t("Keine Kommentare oder Freitexte.", "No comments or free texts.")); err != nil {

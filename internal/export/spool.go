@@ -3,6 +3,8 @@ package export
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 
 	"github.com/xuri/excelize/v2"
@@ -245,4 +248,97 @@ func (z *spliceZip) Close() error {
 		}
 	}
 	return z.ZipWriter.Close()
+}
+
+// textFile is an analysis.TextStore in a temporary file, created with the
+// first text: the free texts of the live results an export computes
+// itself (Load), so that they are not all in memory at once (a 1,000
+// expert panel's ten 1,200-character texts each are 12 MB). A reference is
+// a NUL, a random nonce, the text's offset and length: no user text can
+// pass for one.
+type textFile struct {
+	f      *os.File
+	w      *bufio.Writer
+	off    int64  // bytes written
+	dirty  bool   // w holds bytes not yet in f
+	prefix string // starts every reference
+	err    error  // the first error
+}
+
+func newTextFile() (*textFile, error) {
+	nonce := make([]byte, 8)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return &textFile{prefix: "\x00" + hex.EncodeToString(nonce) + ":"}, nil
+}
+
+// Put stores s and returns its reference.
+func (t *textFile) Put(s string) string {
+	if t.f == nil && t.err == nil {
+		if t.f, t.err = os.CreateTemp("", "expertenrunde-export-"); t.err == nil {
+			t.w = bufio.NewWriterSize(t.f, 64<<10)
+		}
+	}
+	ref := t.prefix + strconv.FormatInt(t.off, 10) + ":" + strconv.Itoa(len(s))
+	if t.err == nil {
+		_, t.err = t.w.WriteString(s)
+		t.off += int64(len(s))
+		t.dirty = true
+	}
+	return ref
+}
+
+// Get returns the text of a reference ("" after an error, which Err
+// reports).
+func (t *textFile) Get(ref string) string {
+	rest, ok := strings.CutPrefix(ref, t.prefix)
+	off, n, ok2 := strings.Cut(rest, ":")
+	o, err1 := strconv.ParseInt(off, 10, 64)
+	l, err2 := strconv.Atoi(n)
+	if !ok || !ok2 || err1 != nil || err2 != nil || o < 0 || l < 0 || o+int64(l) > t.off {
+		if t.err == nil {
+			t.err = fmt.Errorf("export: %q is not a text reference", ref)
+		}
+		return ""
+	}
+	if t.err != nil {
+		return ""
+	}
+	if t.dirty {
+		if t.err = t.w.Flush(); t.err != nil {
+			return ""
+		}
+		t.dirty = false
+	}
+	b := make([]byte, l)
+	if _, t.err = t.f.ReadAt(b, o); t.err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// resolve returns s, or the text it refers to if it is a reference of t
+// (t may be nil).
+func (t *textFile) resolve(s string) string {
+	if t == nil || !strings.HasPrefix(s, t.prefix) {
+		return s
+	}
+	return t.Get(s)
+}
+
+// Err returns the first error of t (t may be nil).
+func (t *textFile) Err() error {
+	if t == nil {
+		return nil
+	}
+	return t.err
+}
+
+// close removes the file (t may be nil).
+func (t *textFile) close() {
+	if t != nil && t.f != nil {
+		t.f.Close()
+		os.Remove(t.f.Name())
+	}
 }

@@ -84,12 +84,18 @@ type AnswersFunc func(ctx context.Context, items []delphi.Item, rounds ...int) (
 type RoundAnswers struct {
 	Flat    []delphi.Answer
 	Compact *analysis.Compact
+	// Texts, for the round computed, is where results that are not shared
+	// (LiveTTL 0) keep their free texts (analysis.Input.Texts): their
+	// texts are then references into it. Shared results keep theirs.
+	Texts analysis.TextStore
 }
 
 // RoundWith is Round; an open round's live results, when they are not
 // shared from a fresh computation, are computed from the answers that
 // answers reads (nil: from the store). The export passes the answers of
-// the responses it reads anyway, so the round is read once.
+// the responses it reads anyway, so the round is read once. Results that
+// are not shared (LiveTTL 0) computed from answers with Texts hold
+// references into it instead of their free texts (RoundAnswers.Texts).
 func (s *Service) RoundWith(ctx context.Context, surveyID string, n int, answers AnswersFunc) (*analysis.RoundResults, error) {
 	r, err := s.Rounds.Round(ctx, surveyID, n)
 	if err != nil {
@@ -137,20 +143,26 @@ func (s *Service) Frozen(ctx context.Context, surveyID string, n int) (*analysis
 // Compute computes the results of round r from the stored responses of
 // rounds r and r−1 with analysis.Compute.
 func (s *Service) Compute(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time, live bool) (*analysis.RoundResults, error) {
-	return s.compute(ctx, def, r, at, live, nil)
+	return s.compute(ctx, def, r, at, live, false, nil)
 }
 
-// compute is Compute with the answers read by answers (nil: the store).
-func (s *Service) compute(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time, live bool, answers AnswersFunc) (*analysis.RoundResults, error) {
+// compute is Compute with the answers read by answers (nil: the store);
+// results that are not shared (own) keep their texts in the answers'
+// Texts, if any.
+func (s *Service) compute(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time, live, own bool, answers AnswersFunc) (*analysis.RoundResults, error) {
 	items := RoundItems(r)
 	cur, prev, err := s.twoRounds(ctx, r.SurveyID, r.Number, items, answers)
 	if err != nil {
 		return nil, err
 	}
-	return analysis.Compute(analysis.Input{
+	in := analysis.Input{
 		Def: def, Round: r.Number, Items: items, Answers: cur.Flat, Previous: prev.Flat,
 		Compact: cur.Compact, PreviousCompact: prev.Compact, ComputedAt: at.UTC(), Live: live,
-	}), nil
+	}
+	if own {
+		in.Texts = cur.Texts
+	}
+	return analysis.Compute(in), nil
 }
 
 // Snapshot computes the frozen results of round r at time at (Live false),
