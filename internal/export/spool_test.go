@@ -111,3 +111,35 @@ func TestSpliceRows(t *testing.T) {
 		t.Error("a bool cell was spooled")
 	}
 }
+
+// A textFile gives back what was put, resolves only its own references
+// (a user text that looks like one stays as it is) and reports a damaged
+// reference as an error.
+func TestTextFile(t *testing.T) {
+	tf, err := newTextFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tf.close()
+	texts := []string{"eins", "", "zwei\x00drei", strings.Repeat("ß", 70000)}
+	var refs []string
+	for _, s := range texts {
+		refs = append(refs, tf.Put(s))
+	}
+	for i, ref := range refs {
+		if got := tf.resolve(ref); got != texts[i] {
+			t.Errorf("text %d reads back as %.40q", i, got)
+		}
+	}
+	forged := "\x00" + "0123456789abcdef:0:4"
+	if tf.resolve(forged) != forged || tf.resolve("eins") != "eins" || tf.Err() != nil {
+		t.Errorf("a text that is no reference of this file was resolved (%v)", tf.Err())
+	}
+	if tf.Get(tf.prefix+"99999999:4") != "" || tf.Err() == nil {
+		t.Error("a reference beyond the file: no error")
+	}
+	var none *textFile
+	if none.resolve("x") != "x" || none.Err() != nil {
+		t.Error("a nil textFile changes texts")
+	}
+}
