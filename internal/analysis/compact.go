@@ -9,10 +9,10 @@ import (
 
 // Compact holds one round's answers for Compute (Input.Compact) in a
 // compact form: per expert the id, group and whether they submitted, and
-// per item of the round 16 bytes an answer (a rating's point or an
+// per item of the round 8 bytes an answer (a rating's point or an
 // abstention inline; other values, comments and justifications beside).
 // A delphi.Answer takes about 300 bytes, so a round of 1,000 experts × 160
-// items takes 2.5 MB instead of 49 MB (docs/PERFORMANCE.md, "flat export
+// items takes 1.3 MB instead of 49 MB (docs/PERFORMANCE.md, "flat export
 // memory"). Compute gives the same results for it as for the same answers
 // flat (Input.Answers). Free texts are copied, so the decoder's buffers
 // they came from are not kept alive.
@@ -20,6 +20,7 @@ type Compact struct {
 	texts   TextStore // where the free texts are kept, nil: in memory
 	itemNo  map[string]int32
 	cols    []column
+	seqs    []int64 // per item, the Seq of the last expert's answer to it
 	experts []compactExpert
 	last    string // the id of the last expert added
 	started bool   // an expert was added (last is set)
@@ -37,9 +38,9 @@ type column struct {
 	extras  []compactExtra // for the entries with extra set, in their order
 }
 
-// compactEntry is one expert's answer to an item.
+// compactEntry is one expert's answer to an item (its Seq is needed only
+// while the expert's answers are added: Compact.seqs).
 type compactEntry struct {
-	seq    int64
 	expert int32
 	kind   uint8
 	point  int8 // the point, for kind kindPoint
@@ -51,13 +52,14 @@ const (
 	kindEmpty   = iota // delphi.Value{}
 	kindAbstain        // only Abstain
 	kindPoint          // only a Point in int8's range
+	kindText           // only a Text: compactExtra.text
 	kindValue          // any other value: compactExtra.value
 )
 
 // compactExtra is what a compactEntry does not hold inline.
 type compactExtra struct {
-	value                  delphi.Value // for kindValue
-	comment, justification string
+	text, comment, justification string        // as Compact.keep keeps them
+	value                        *delphi.Value // for kindValue
 }
 
 // points are the targets of the Point of the answers Compact hands out
@@ -114,6 +116,7 @@ func NewCompact(items []delphi.Item) *Compact {
 		if _, dup := c.itemNo[it.ID]; !dup {
 			c.itemNo[it.ID] = int32(len(c.cols))
 			c.cols = append(c.cols, column{})
+			c.seqs = append(c.seqs, 0)
 		}
 	}
 	return c
@@ -146,12 +149,14 @@ func (c *Compact) Add(a *delphi.Answer) error {
 		return delphi.Errorf(delphi.EINVALID, "the answers of expert %s differ in group or draft", a.ExpertID)
 	}
 	col := &c.cols[no]
-	e := compactEntry{seq: a.Seq, expert: int32(len(c.experts) - 1)}
+	e := compactEntry{expert: int32(len(c.experts) - 1)}
 	x := compactExtra{comment: c.keep(a.Comment), justification: c.keep(a.Justification)}
 	v := a.Value
 	switch {
-	case v.Criteria != nil || v.Choice != "" || v.Choices != nil || v.Number != nil || v.Text != "" || v.Places != nil:
+	case v.Criteria != nil || v.Choice != "" || v.Choices != nil || v.Number != nil || v.Places != nil || v.Point != nil && v.Text != "" || v.Abstain && v.Text != "":
 		e.kind = kindValue
+	case v.Text != "":
+		e.kind, x.text = kindText, c.keep(v.Text)
 	case v.Point == nil && !v.Abstain:
 		e.kind = kindEmpty
 	case v.Point == nil:
@@ -162,14 +167,13 @@ func (c *Compact) Add(a *delphi.Answer) error {
 		e.kind = kindValue
 	}
 	if e.kind == kindValue {
-		text := v.Text
-		v.Text = ""
-		x.value = cloneValue(v)
-		x.value.Text = c.keep(text)
+		x.text, v.Text = c.keep(v.Text), ""
+		cv := cloneValue(v)
+		x.value = &cv
 	}
-	e.extra = e.kind == kindValue || x.comment != "" || x.justification != ""
+	e.extra = e.kind >= kindText || x.comment != "" || x.justification != ""
 	if n := len(col.entries); n > 0 && col.entries[n-1].expert == e.expert { // the expert's second answer to the item
-		if a.Seq < col.entries[n-1].seq {
+		if a.Seq < c.seqs[no] {
 			return nil
 		}
 		if col.entries[n-1].extra {
@@ -178,6 +182,7 @@ func (c *Compact) Add(a *delphi.Answer) error {
 		col.entries = col.entries[:n-1]
 	}
 	col.entries = append(col.entries, e)
+	c.seqs[no] = a.Seq
 	if e.extra {
 		col.extras = append(col.extras, x)
 	}
@@ -217,7 +222,8 @@ func cloneValue(v delphi.Value) delphi.Value {
 }
 
 // answers returns the answers to item id as delphi.Answers (SurveyID,
-// Round, Pseudonym and the times left empty: Compute does not read them),
+// Round, Pseudonym, Seq and the times left empty: Compute reads them only
+// from flat answers),
 // in buf, which it grows; they are valid until the next call with buf.
 func (c *Compact) answers(id string, buf *answerBuf) []*delphi.Answer {
 	no, ok := c.itemNo[id]
@@ -234,7 +240,7 @@ func (c *Compact) answers(id string, buf *answerBuf) []*delphi.Answer {
 	for i, e := range col.entries {
 		ex := &c.experts[e.expert]
 		a := &as[i]
-		*a = delphi.Answer{ItemID: id, ExpertID: ex.id, Group: ex.group, Draft: ex.draft, Seq: e.seq}
+		*a = delphi.Answer{ItemID: id, ExpertID: ex.id, Group: ex.group, Draft: ex.draft}
 		switch e.kind {
 		case kindAbstain:
 			a.Value.Abstain = true
@@ -245,9 +251,9 @@ func (c *Compact) answers(id string, buf *answerBuf) []*delphi.Answer {
 			x := &col.extras[k]
 			k++
 			if e.kind == kindValue {
-				a.Value = x.value
-				a.Value.Text = c.text(x.value.Text)
+				a.Value = *x.value
 			}
+			a.Value.Text = c.text(x.text)
 			a.Comment, a.Justification = c.text(x.comment), c.text(x.justification)
 		}
 		ptrs[i] = a
