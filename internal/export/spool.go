@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -120,6 +121,9 @@ func inlineText(s string) []byte {
 			}
 		}
 	}
+	if plainText(s) {
+		return []byte(s)
+	}
 	var buf bytes.Buffer
 	_ = xml.EscapeText(&buf, []byte(s))
 	b := bytes.ReplaceAll(buf.Bytes(), []byte("&#xA;"), []byte("\n"))
@@ -131,6 +135,16 @@ func inlineText(s string) []byte {
 		out = append(out, b[i])
 	}
 	return out
+}
+
+// plainText reports whether s is its own inline string encoding: valid
+// UTF-8 without markup characters, quotes, underscores, or characters XML
+// does not allow (line feeds are allowed).
+func plainText(s string) bool {
+	if strings.ContainsAny(s, "<>&'\"_\t\r") || !utf8.ValidString(s) {
+		return false
+	}
+	return strings.IndexFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' || r == 0xFFFE || r == 0xFFFF }) < 0
 }
 
 func isHex4(b []byte) bool {

@@ -18,7 +18,8 @@ import (
 // texts that the sheet's XML crosses the ZIP writer's chunks.
 func TestSpooledTexts(t *testing.T) {
 	texts := []string{"<b>&amp;</b> \"x\" 'y'", "Zeile 1\nZeile 2\r\nZeile 3\tTab", "_x0041_ und _x005F_x0041_ und _xZZZZ_",
-		"Emoji 😀 und ß", strings.Repeat("lang ", 8000), "</sheetData>", "=1+1", "x"}
+		"Emoji 😀 und ß", strings.Repeat("lang ", 8000), "</sheetData>", "=1+1", "x",
+		"C1 \u0085 Steuerzeichen", "nicht \uFFFE erlaubt", "Steuer \x01 zeichen", "ungültig \xff UTF-8", "Zeile\nZeile ohne Markup"}
 	for i := range 3000 {
 		texts = append(texts, "Text "+strings.Repeat("ä", i%50))
 	}
