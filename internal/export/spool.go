@@ -3,6 +3,7 @@ package export
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/xml"
@@ -265,11 +266,12 @@ func (z *spliceZip) Close() error {
 }
 
 // textFile is an analysis.TextStore in a temporary file, created with the
-// first text: the free texts of the live results an export computes
+// first long text: the free texts of the live results an export computes
 // itself (Load), so that they are not all in memory at once (a 1,000
 // expert panel's ten 1,200-character texts each are 12 MB). A reference is
 // a NUL, a random nonce, the text's offset and length: no user text can
-// pass for one.
+// pass for one. Texts of at most shortText bytes are kept as they are
+// (a reference takes about as much).
 type textFile struct {
 	f      *os.File
 	w      *bufio.Writer
@@ -277,7 +279,17 @@ type textFile struct {
 	dirty  bool   // w holds bytes not yet in f
 	prefix string // starts every reference
 	err    error  // the first error
+	// A window of the file, read ahead when texts are read in the order
+	// they were written (the comments sheet).
+	win     []byte
+	winOff  int64
+	lastEnd int64 // the end of the last text read
 }
+
+const (
+	shortText = 64
+	window    = 64 << 10
+)
 
 func newTextFile() (*textFile, error) {
 	nonce := make([]byte, 8)
@@ -287,8 +299,11 @@ func newTextFile() (*textFile, error) {
 	return &textFile{prefix: "\x00" + hex.EncodeToString(nonce) + ":"}, nil
 }
 
-// Put stores s and returns its reference.
+// Put stores s and returns its reference (or s, if short).
 func (t *textFile) Put(s string) string {
+	if len(s) <= shortText && !strings.HasPrefix(s, t.prefix) {
+		return s
+	}
 	if t.f == nil && t.err == nil {
 		if t.f, t.err = os.CreateTemp("", "expertenrunde-export-"); t.err == nil {
 			t.w = bufio.NewWriterSize(t.f, 64<<10)
@@ -303,14 +318,17 @@ func (t *textFile) Put(s string) string {
 	return ref
 }
 
-// Get returns the text of a reference ("" after an error, which Err
-// reports).
+// Get returns the text of what Put returned ("" after an error, which
+// Err reports).
 func (t *textFile) Get(ref string) string {
 	rest, ok := strings.CutPrefix(ref, t.prefix)
+	if !ok {
+		return ref // a short text
+	}
 	off, n, ok2 := strings.Cut(rest, ":")
 	o, err1 := strconv.ParseInt(off, 10, 64)
 	l, err2 := strconv.Atoi(n)
-	if !ok || !ok2 || err1 != nil || err2 != nil || o < 0 || l < 0 || o+int64(l) > t.off {
+	if !ok2 || err1 != nil || err2 != nil || o < 0 || l < 0 || o+int64(l) > t.off {
 		if t.err == nil {
 			t.err = fmt.Errorf("export: %q is not a text reference", ref)
 		}
@@ -325,17 +343,35 @@ func (t *textFile) Get(ref string) string {
 		}
 		t.dirty = false
 	}
+	end := o + int64(l)
+	if o >= t.winOff && end <= t.winOff+int64(len(t.win)) {
+		t.lastEnd = end
+		return string(t.win[o-t.winOff : end-t.winOff])
+	}
+	if o == t.lastEnd && l < window { // read in order: read ahead
+		if t.win == nil {
+			t.win = make([]byte, window)
+		}
+		n, err := t.f.ReadAt(t.win[:window], o)
+		if n < l {
+			t.err = cmp.Or(err, io.ErrUnexpectedEOF)
+			return ""
+		}
+		t.win, t.winOff, t.lastEnd = t.win[:n], o, end
+		return string(t.win[:l])
+	}
 	b := make([]byte, l)
 	if _, t.err = t.f.ReadAt(b, o); t.err != nil {
 		return ""
 	}
+	t.lastEnd = end
 	return string(b)
 }
 
 // resolve returns s, or the text it refers to if it is a reference of t
 // (t may be nil).
 func (t *textFile) resolve(s string) string {
-	if t == nil || !strings.HasPrefix(s, t.prefix) {
+	if t == nil {
 		return s
 	}
 	return t.Get(s)

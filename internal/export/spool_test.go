@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -122,14 +123,27 @@ func TestTextFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tf.close()
-	texts := []string{"eins", "", "zwei\x00drei", strings.Repeat("ß", 70000)}
+	texts := []string{"eins", "", "zwei\x00drei", strings.Repeat("ß", 70000), tf.prefix + "1:1"}
+	for i := range 300 {
+		texts = append(texts, strings.Repeat(strconv.Itoa(i), 50))
+	}
 	var refs []string
 	for _, s := range texts {
 		refs = append(refs, tf.Put(s))
 	}
-	for i, ref := range refs {
-		if got := tf.resolve(ref); got != texts[i] {
-			t.Errorf("text %d reads back as %.40q", i, got)
+	if refs[0] != "eins" || refs[3] == texts[3] || refs[4] == texts[4] {
+		t.Errorf("short texts are kept as they are, long ones and ones that look like references go to the file: %.40q", refs)
+	}
+	for _, order := range [][]int{{3, 2, 1, 0}, nil} { // out of order, then in order (read ahead)
+		if order == nil {
+			for i := range refs {
+				order = append(order, i)
+			}
+		}
+		for _, i := range order {
+			if got := tf.resolve(refs[i]); got != texts[i] {
+				t.Errorf("text %d reads back as %.40q", i, got)
+			}
 		}
 	}
 	forged := "\x00" + "0123456789abcdef:0:4"
