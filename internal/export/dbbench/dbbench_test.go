@@ -221,7 +221,7 @@ func parts(t *testing.T, xlsx []byte) map[string]string {
 // and write), alternating in each iteration. It reports both times, their
 // ratio (db/memory, the target is ≤ 1.5) and for the database export the
 // bytes allocated and the peak live heap, which should not double with the
-// panel.
+// panel (docs/PERFORMANCE.md, "flat export memory", says what still grows).
 func BenchmarkExportDB(b *testing.B) {
 	for _, experts := range []int{500, 1000} {
 		b.Run(strconv.Itoa(experts), func(b *testing.B) {
