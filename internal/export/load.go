@@ -108,7 +108,7 @@ func ParseRounds(s string) ([]int, error) {
 // writing). The live results Load computes itself from the responses it
 // reads (not shared, LiveTTL 0) keep their free texts in a temporary file
 // that the workbook's comments sheet reads: their comments hold references
-// (docs/PERFORMANCE.md, "Flat export memory"); call Input.Close after
+// (docs/PERFORMANCE.md, "flat export memory"); call Input.Close after
 // writing. Errors: ENOTFOUND for an unknown study or round, ECONFLICT for
 // a requested round without results (a draft), EINVALID for a bad
 // language, and the stores' errors.

@@ -27,7 +27,7 @@ import (
 // characters the comments sheet has 18 MB of XML). So their rows after the
 // header are written to a temporary file of their own (the sheet's spool),
 // and the ZIP writer copies it into the sheet's part, in front of
-// `</sheetData>`, while it writes the part (docs/PERFORMANCE.md, "Flat
+// `</sheetData>`, while it writes the part (docs/PERFORMANCE.md, "flat
 // export memory"). A spooled row holds ints, floats and strings (inline
 // strings, like excelize's); other cell values are an error.
 
