@@ -223,9 +223,10 @@ func cloneValue(v delphi.Value) delphi.Value {
 
 // answers returns the answers to item id as delphi.Answers (SurveyID,
 // Round, Pseudonym, Seq and the times left empty: Compute reads them only
-// from flat answers),
-// in buf, which it grows; they are valid until the next call with buf.
-func (c *Compact) answers(id string, buf *answerBuf) []*delphi.Answer {
+// from flat answers; without texts, the free texts too: Compute does not
+// read those of the previous round) in buf, which it grows; they are valid
+// until the next call with buf.
+func (c *Compact) answers(id string, buf *answerBuf, texts bool) []*delphi.Answer {
 	no, ok := c.itemNo[id]
 	if !ok {
 		return nil
@@ -253,8 +254,10 @@ func (c *Compact) answers(id string, buf *answerBuf) []*delphi.Answer {
 			if e.kind == kindValue {
 				a.Value = *x.value
 			}
-			a.Value.Text = c.text(x.text)
-			a.Comment, a.Justification = c.text(x.comment), c.text(x.justification)
+			if texts {
+				a.Value.Text = c.text(x.text)
+				a.Comment, a.Justification = c.text(x.comment), c.text(x.justification)
+			}
 		}
 		ptrs[i] = a
 	}

@@ -246,7 +246,9 @@ func Compute(in Input) *RoundResults {
 	for _, it := range in.Items {
 		inRound[it.ID] = true
 	}
-	all, prev := roundAnswers{compact: in.Compact}, roundAnswers{compact: in.PreviousCompact}
+	// Of the previous round only the values count: its free texts are not
+	// read from a compact round.
+	all, prev := roundAnswers{compact: in.Compact, texts: true}, roundAnswers{compact: in.PreviousCompact}
 	if in.Compact != nil {
 		c.setGroups(in.Compact.groups)
 	} else {
@@ -322,6 +324,7 @@ func Compute(in Input) *RoundResults {
 type roundAnswers struct {
 	flat    map[string][]*delphi.Answer
 	compact *Compact
+	texts   bool // read the free texts of a compact round
 	buf     answerBuf
 }
 
@@ -329,7 +332,7 @@ type roundAnswers struct {
 // round they are valid until the next call.
 func (r *roundAnswers) item(id string) []*delphi.Answer {
 	if r.compact != nil {
-		return r.compact.answers(id, &r.buf)
+		return r.compact.answers(id, &r.buf, r.texts)
 	}
 	return r.flat[id]
 }
