@@ -302,7 +302,7 @@ func newTextFile() (*textFile, error) {
 // Put stores s and returns its reference (or s, if short).
 func (t *textFile) Put(s string) string {
 	if len(s) <= shortText && !strings.HasPrefix(s, t.prefix) {
-		return s
+		return strings.Clone(s) // s may point into a decoded response
 	}
 	if t.f == nil && t.err == nil {
 		if t.f, t.err = os.CreateTemp("", "expertenrunde-export-"); t.err == nil {

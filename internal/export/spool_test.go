@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/xuri/excelize/v2"
 
@@ -133,6 +134,12 @@ func TestTextFile(t *testing.T) {
 	}
 	if refs[0] != "eins" || refs[3] == texts[3] || refs[4] == texts[4] {
 		t.Errorf("short texts are kept as they are, long ones and ones that look like references go to the file: %.40q", refs)
+	}
+	// A short text is a copy: it must not keep the decoded response it
+	// came from alive.
+	buf := strings.Repeat("x", 1000) + "kurz"
+	if short := buf[1000:]; unsafe.StringData(tf.Put(short)) == unsafe.StringData(short) {
+		t.Error("a short text shares the caller's memory")
 	}
 	for _, order := range [][]int{{3, 2, 1, 0}, nil} { // out of order, then in order (read ahead)
 		if order == nil {
