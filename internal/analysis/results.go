@@ -14,11 +14,21 @@ import (
 // Input is what Compute needs: the study, the round's items and the stored
 // answers of this round and of the round before.
 type Input struct {
-	Def        *delphi.Definition
-	Round      int
-	Items      []delphi.Item   // the round's item list, in order
-	Answers    []delphi.Answer // this round
-	Previous   []delphi.Answer // round-1, nil when there is none (no stability then)
+	Def      *delphi.Definition
+	Round    int
+	Items    []delphi.Item   // the round's item list, in order
+	Answers  []delphi.Answer // this round
+	Previous []delphi.Answer // round-1, nil when there is none (no stability then)
+	// Compact and PreviousCompact, when set, stand for Answers and
+	// Previous: the same answers in a compact form (NewCompact), with the
+	// same results.
+	Compact         *Compact
+	PreviousCompact *Compact
+	// Texts, when set, receives the results' free texts (the Text of
+	// ItemResult.Comments and TextResult.Texts), which then hold references
+	// into it (TextStore.Put) instead of the texts: for a caller that
+	// writes them out without holding them all (the export).
+	Texts      TextStore
 	ComputedAt time.Time
 	Live       bool // computed while the round is open
 }
@@ -229,22 +239,33 @@ func Compute(in Input) *RoundResults {
 	if def == nil {
 		def = &delphi.Definition{}
 	}
-	c := &computer{def: def, typ: def.Quantile(), hasPrev: in.Previous != nil, prevBy: map[string]*delphi.Answer{}}
+	c := &computer{def: def, typ: def.Quantile(), hasPrev: in.Previous != nil || in.PreviousCompact != nil, prevBy: map[string]*delphi.Answer{}}
 	wo := def.WilcoxonSettings()
 	c.wilcoxon = stats.WilcoxonOptions{Method: wo.Method, ZeroMethod: wo.ZeroMethod, Correction: wo.Correction}
 	inRound := make(map[string]bool, len(in.Items))
 	for _, it := range in.Items {
 		inRound[it.ID] = true
 	}
-	c.setGroups(in.Answers, inRound)
-	c.byGroup, c.abstainsBy = make([][]float64, len(c.groups)), make([]int, len(c.groups))
-
-	all := latest(in.Answers, inRound)
-	cur, prev := all, latest(in.Previous, inRound)
-	count := def.Rounds.Feedback.CountRule()
-	if count == delphi.CountSubmitted {
-		cur, prev = submitted(all), submitted(prev)
+	// Of the previous round only the values count: its free texts are not
+	// read from a compact round.
+	all, prev := roundAnswers{compact: in.Compact, texts: true}, roundAnswers{compact: in.PreviousCompact}
+	if in.Compact != nil {
+		c.setGroups(in.Compact.groups)
+	} else {
+		c.setGroups(func(add func(string)) {
+			for i := range in.Answers {
+				if inRound[in.Answers[i].ItemID] {
+					add(in.Answers[i].Group)
+				}
+			}
+		})
+		all.flat = latest(in.Answers, inRound)
 	}
+	if in.PreviousCompact == nil {
+		prev.flat = latest(in.Previous, inRound)
+	}
+	c.byGroup, c.abstainsBy = make([][]float64, len(c.groups)), make([]int, len(c.groups))
+	count := def.Rounds.Feedback.CountRule()
 	res := &RoundResults{
 		SurveyID:      def.ID,
 		Version:       def.Version,
@@ -259,16 +280,32 @@ func Compute(in Input) *RoundResults {
 		},
 		Groups:      c.groups,
 		Count:       count,
-		Respondents: c.respondents(cur, all),
+		Respondents: c.respondents(all, count != delphi.CountSubmitted),
 		Items:       make([]ItemResult, 0, len(in.Items)),
 		RuleSets:    RuleSetInfos(def),
 	}
 
 	section, position := placeItems(def, in.Items)
+	var curBuf, prevBuf []*delphi.Answer // the counted answers of the item at hand
 	for i, it := range in.Items {
-		r := c.item(it, cur[it.ID], prev[it.ID])
+		as := all.item(it.ID)
+		cur, ps := as, prev.item(it.ID)
+		if count == delphi.CountSubmitted {
+			cur, ps = submitted(as, &curBuf), submitted(ps, &prevBuf)
+		}
+		r := c.item(it, cur, ps)
 		r.SectionID, r.Position = section[i], position[i]
-		for _, a := range all[it.ID] {
+		if in.Texts != nil {
+			for k := range r.Comments {
+				r.Comments[k].Text = in.Texts.Put(r.Comments[k].Text)
+			}
+			if r.Text != nil {
+				for k, t := range r.Text.Texts {
+					r.Text.Texts[k] = in.Texts.Put(t)
+				}
+			}
+		}
+		for _, a := range as {
 			switch {
 			case a.Value.Empty():
 			case a.Draft:
@@ -282,9 +319,28 @@ func Compute(in Input) *RoundResults {
 	return res
 }
 
-// setGroups orders the group ids: the definition's, then the others seen
-// in the round's answers, by id. The empty group is left out.
-func (c *computer) setGroups(answers []delphi.Answer, inRound map[string]bool) {
+// roundAnswers are the answers of one round: flat, grouped by item with
+// latest, or compact.
+type roundAnswers struct {
+	flat    map[string][]*delphi.Answer
+	compact *Compact
+	texts   bool // read the free texts of a compact round
+	buf     answerBuf
+}
+
+// item returns the answers to item id that count (latest); from a compact
+// round they are valid until the next call.
+func (r *roundAnswers) item(id string) []*delphi.Answer {
+	if r.compact != nil {
+		return r.compact.answers(id, &r.buf, r.texts)
+	}
+	return r.flat[id]
+}
+
+// setGroups orders the group ids: the definition's, then the others that
+// each gives (the groups of the round's answers to its items), by id. The
+// empty group is left out.
+func (c *computer) setGroups(each func(add func(group string))) {
 	c.groupIdx = map[string]int{}
 	c.groups = []string{}
 	for _, g := range c.def.Groups {
@@ -294,11 +350,11 @@ func (c *computer) setGroups(answers []delphi.Answer, inRound map[string]bool) {
 		}
 	}
 	var extra []string
-	for _, a := range answers {
-		if _, known := c.groupIdx[a.Group]; !known && a.Group != "" && inRound[a.ItemID] && !slices.Contains(extra, a.Group) {
-			extra = append(extra, a.Group)
+	each(func(g string) {
+		if _, known := c.groupIdx[g]; !known && g != "" && !slices.Contains(extra, g) {
+			extra = append(extra, g)
 		}
-	}
+	})
 	slices.Sort(extra)
 	for _, g := range extra {
 		c.groupIdx[g] = len(c.groups)
@@ -416,33 +472,40 @@ func Counted(def *delphi.Definition, as []delphi.Answer) []delphi.Answer {
 	return out
 }
 
-// submitted returns the answers of experts who submitted the round.
-func submitted(m map[string][]*delphi.Answer) map[string][]*delphi.Answer {
-	out := make(map[string][]*delphi.Answer, len(m))
-	for id, list := range m {
-		kept := make([]*delphi.Answer, 0, len(list))
-		for _, a := range list {
-			if !a.Draft {
-				kept = append(kept, a)
-			}
+// submitted returns the answers of list by experts who submitted the
+// round, in *buf (reused).
+func submitted(list []*delphi.Answer, buf *[]*delphi.Answer) []*delphi.Answer {
+	kept := (*buf)[:0]
+	for _, a := range list {
+		if !a.Draft {
+			kept = append(kept, a)
 		}
-		out[id] = kept
 	}
-	return out
+	*buf = kept
+	return kept
 }
 
 // respondents counts the distinct experts (by id) with a stored answer in
-// cur (the answers counted); an expert's group is that of their answer with
-// the highest Seq. Submitted and Drafts split the experts of all.
-func (c *computer) respondents(cur, all map[string][]*delphi.Answer) Respondents {
+// all that counts (every answer with countAll, else those of experts who
+// submitted); an expert's group is that of their answer with the highest
+// Seq. Submitted and Drafts split the experts of all.
+func (c *computer) respondents(all roundAnswers, countAll bool) Respondents {
+	r := Respondents{ByGroup: make(map[string]int, len(c.groups))}
+	for _, g := range c.groups {
+		r.ByGroup[g] = 0
+	}
+	if all.compact != nil {
+		all.compact.respondents(countAll, &r)
+		return r
+	}
 	type seen struct {
 		group string
 		seq   int64
 	}
 	experts := map[string]seen{}
-	for _, list := range cur {
+	for _, list := range all.flat {
 		for _, a := range list {
-			if a.ExpertID == "" {
+			if a.ExpertID == "" || !countAll && a.Draft {
 				continue
 			}
 			if s, ok := experts[a.ExpertID]; !ok || a.Seq > s.seq || (a.Seq == s.seq && a.Group > s.group) {
@@ -450,9 +513,9 @@ func (c *computer) respondents(cur, all map[string][]*delphi.Answer) Respondents
 			}
 		}
 	}
-	r := Respondents{Total: len(experts), ByGroup: make(map[string]int, len(c.groups))}
+	r.Total = len(experts)
 	draft := map[string]bool{}
-	for _, list := range all {
+	for _, list := range all.flat {
 		for _, a := range list {
 			if a.ExpertID != "" {
 				draft[a.ExpertID] = a.Draft
@@ -465,9 +528,6 @@ func (c *computer) respondents(cur, all map[string][]*delphi.Answer) Respondents
 		} else {
 			r.Submitted++
 		}
-	}
-	for _, g := range c.groups {
-		r.ByGroup[g] = 0
 	}
 	for _, s := range experts {
 		if s.group != "" {

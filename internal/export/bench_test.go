@@ -265,10 +265,10 @@ func BenchmarkBareStreamWriter(b *testing.B) {
 
 // BenchmarkExportMemory reports the heap of the workbook writer above the
 // fixture's (the peak in use, the peak live heap) and the bytes allocated,
-// for 500, 2,000 and 8,000 experts (3 rounds × 150 items). excelize keeps up
-// to 16 MiB of each sheet in memory and spills the rest to a temporary
-// file, so the live heap stops growing once the raw data and the comments
-// exceed that (about 1,500 experts here).
+// for 500, 2,000 and 8,000 experts (3 rounds × 150 items). The raw data and
+// the comments, the sheets that grow with the panel, spool their rows to
+// temporary files (spool.go), so the live heap does not grow with the
+// panel.
 func BenchmarkExportMemory(b *testing.B) {
 	for _, experts := range []int{500, 2000, 8000} {
 		b.Run(strconv.Itoa(experts), func(b *testing.B) {

@@ -70,6 +70,18 @@ type Input struct {
 	// Arguments, optional, are the study's arguments between rounds with
 	// their ratings: the workbook's sheet "Argumente" (hidden ones marked).
 	Arguments []delphi.RatedArgument
+
+	// texts holds the free texts of the live results Load computed; their
+	// comments refer to it (textFile.resolve). Close removes it.
+	texts *textFile
+}
+
+// Close releases what Load keeps outside memory for the export (a
+// temporary file of free texts); call it after writing. The results'
+// comments are unreadable after it.
+func (in *Input) Close() {
+	in.texts.close()
+	in.texts = nil
 }
 
 // PanelComposition counts the panel per expert group (group id → count).

@@ -46,14 +46,16 @@ type Sources struct {
 
 // ResponseReader is implemented by stores that read a round's responses
 // once for every use of an export (*store.Store): the responses without
-// their answers for the participation counts; answers, the round's answers
-// as results.AnswersLister reads them, for an open round's live results;
-// and each, a one-shot stream of the responses with their answers, in the
-// order of ListResponses, decoding one at a time, for the raw data (after
-// answers).
+// their answers for the participation counts; answers, which hands fn the
+// round's answers one at a time in the order of results.AnswersLister (by
+// expert), for an open round's live results (built into the engine's
+// compact form, analysis.Compact, so the round is never held as
+// []delphi.Answer); and each, a one-shot stream of the responses with
+// their answers, in the order of ListResponses, decoding one at a time,
+// for the raw data (after answers).
 type ResponseReader interface {
 	ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response,
-		answers func() ([]delphi.Answer, error), each func(fn func(*delphi.Response) error) error, err error)
+		answers func(fn func(*delphi.Answer) error) error, each func(fn func(*delphi.Response) error) error, err error)
 }
 
 // ResultsReader is implemented by results services that compute an open
@@ -103,7 +105,11 @@ func ParseRounds(s string) ([]int, error) {
 
 // Load assembles the Input of an export from the stores. Responses are
 // read round by round while the export is written (ctx must outlive the
-// writing). Errors: ENOTFOUND for an unknown study or round, ECONFLICT for
+// writing). The live results Load computes itself from the responses it
+// reads (not shared, LiveTTL 0) keep their free texts in a temporary file
+// that the workbook's comments sheet reads: their comments hold references
+// (docs/PERFORMANCE.md, "flat export memory"); call Input.Close after
+// writing. Errors: ENOTFOUND for an unknown study or round, ECONFLICT for
 // a requested round without results (a draft), EINVALID for a bad
 // language, and the stores' errors.
 func Load(ctx context.Context, src Sources, req Request) (Input, error) {
@@ -139,7 +145,7 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 	// sheet, for the live results of an open round (when no fresh ones are
 	// shared) and for the raw data (which releases them as it goes).
 	status := map[int][]*delphi.Response{}
-	answers := map[int]func() ([]delphi.Answer, error){}
+	answers := map[int]func(fn func(*delphi.Answer) error) error{}
 	streams := map[int]func(func(*delphi.Response) error) error{}
 	for _, r := range in.Rounds {
 		var rs []*delphi.Response
@@ -156,25 +162,33 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 	for _, r := range in.Rounds {
 		var res *analysis.RoundResults
 		if rr, ok := src.Results.(ResultsReader); ok && answers[r.Number] != nil {
-			res, err = rr.RoundWith(ctx, sv.ID, r.Number, readAnswers(src.Responses, sv.ID, answers))
+			if in.texts == nil {
+				if in.texts, err = newTextFile(); err != nil {
+					return Input{}, err
+				}
+			}
+			res, err = rr.RoundWith(ctx, sv.ID, r.Number, readAnswers(src.Responses, sv.ID, answers, in.texts))
+			if err == nil {
+				err = in.texts.Err()
+			}
 		} else {
 			res, err = src.Results.Round(ctx, sv.ID, r.Number)
 		}
 		if err != nil {
+			in.Close()
 			return Input{}, err
 		}
 		in.Results = append(in.Results, res)
 	}
-	if in.Panel, err = panel(ctx, src, sv.ID, in.Rounds, status); err != nil {
-		return Input{}, err
+	if in.Panel, err = panel(ctx, src, sv.ID, in.Rounds, status); err == nil {
+		if err = loadFlow(ctx, src, sv.ID, &in); err == nil {
+			if err = loadRealtime(ctx, src, sv, &in); err == nil {
+				err = loadProvenance(ctx, src, sv, &in)
+			}
+		}
 	}
-	if err := loadFlow(ctx, src, sv.ID, &in); err != nil {
-		return Input{}, err
-	}
-	if err := loadRealtime(ctx, src, sv, &in); err != nil {
-		return Input{}, err
-	}
-	if err := loadProvenance(ctx, src, sv, &in); err != nil {
+	if err != nil {
+		in.Close()
 		return Input{}, err
 	}
 	var mu sync.Mutex
@@ -199,18 +213,19 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 }
 
 // readAnswers reads the answers of rounds from the reads the export made
-// (read), and those of the other rounds from the store.
-func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func() ([]delphi.Answer, error)) results.AnswersFunc {
-	return func(ctx context.Context, rounds ...int) (map[int][]delphi.Answer, error) {
-		out := make(map[int][]delphi.Answer, len(rounds))
+// (read), compact with their free texts in texts, and those of the other
+// rounds from the store, flat.
+func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(fn func(*delphi.Answer) error) error, texts *textFile) results.AnswersFunc {
+	return func(ctx context.Context, items []delphi.Item, rounds ...int) (map[int]results.RoundAnswers, error) {
+		out := make(map[int]results.RoundAnswers, len(rounds))
 		var rest []int
 		for _, n := range rounds {
-			if a := read[n]; a != nil {
-				as, err := a()
-				if err != nil {
+			if each := read[n]; each != nil {
+				c := analysis.NewCompact(items).WithTexts(texts)
+				if err := each(c.Add); err != nil {
 					return nil, err
 				}
-				out[n] = as
+				out[n] = results.RoundAnswers{Compact: c, Texts: texts}
 			} else {
 				rest = append(rest, n)
 			}
@@ -221,7 +236,7 @@ func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(
 		if al, ok := store.(results.AnswersLister); ok {
 			m, err := al.ListAnswersRounds(ctx, surveyID, rest...)
 			for n, as := range m {
-				out[n] = as
+				out[n] = results.RoundAnswers{Flat: as}
 			}
 			return out, err
 		}
@@ -230,7 +245,7 @@ func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(
 			if err != nil {
 				return nil, err
 			}
-			out[n] = results.Answers(rs)
+			out[n] = results.RoundAnswers{Flat: results.Answers(rs)}
 		}
 		return out, nil
 	}

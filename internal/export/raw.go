@@ -48,6 +48,9 @@ func (x *xw) rawData() error {
 	if err := sh.header(append(append([]string{}, keyColumns...), x.varNames()...), true); err != nil {
 		return err
 	}
+	if err := sh.spoolRows(); err != nil {
+		return err
+	}
 	vals := make([]value, len(x.vars))
 	row := make([]any, len(keyColumns)+len(x.vars))
 	for ri, r := range x.rounds {

@@ -667,6 +667,9 @@ func (x *xw) comments() error {
 		x.t("Expertengruppe", "Expert group"), x.t("Art", "Kind"), x.t("Text", "Text")}, true); err != nil {
 		return err
 	}
+	if err := sh.spoolRows(); err != nil {
+		return err
+	}
 	rows := 0
 	groups, kinds := map[string]any{}, map[string]any{} // cells reused across rows
 	cached := func(m map[string]any, key string, label func(string) string) any {
@@ -693,12 +696,15 @@ func (x *xw) comments() error {
 					}
 				}
 				if err := sh.add(round, block, id, itemText, cached(groups, c.Group, x.groupLabel),
-					cached(kinds, c.Kind, x.kindLabel), x.long(c.Text)); err != nil {
+					cached(kinds, c.Kind, x.kindLabel), x.long(x.in.texts.resolve(c.Text))); err != nil {
 					return err
 				}
 				rows++
 			}
 		}
+	}
+	if err := x.in.texts.Err(); err != nil {
+		return err
 	}
 	if rows == 0 {
 		if err := sh.note(x.t("Keine Kommentare oder Freitexte.", "No comments or free texts.")); err != nil {

@@ -97,6 +97,7 @@ func (s *Service) Write(ctx context.Context, w io.Writer, job Job) (*Written, er
 	if err != nil {
 		return nil, err
 	}
+	defer in.Close()
 	switch {
 	case s.Reporting == nil:
 	case job.Format == "xlsx":

@@ -35,6 +35,11 @@ func writeXLSX(ctx context.Context, w io.Writer, in Input, progress func(done, t
 	f := excelize.NewFile()
 	defer f.Close()
 	x := &xw{study: s, f: f, ctx: ctx, progress: progress}
+	defer func() {
+		for _, sp := range x.spools {
+			sp.close()
+		}
+	}()
 	if err := x.newStyles(); err != nil {
 		return x.cells, err
 	}
@@ -86,7 +91,7 @@ func writeXLSX(ctx context.Context, w io.Writer, in Input, progress func(done, t
 		fw.Reset(w)
 		return fw, nil
 	})
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return &spliceZip{ZipWriter: zw, spools: x.spools} })
 	if _, err := f.WriteToBuffer(); err != nil {
 		return x.cells, err
 	}
@@ -103,8 +108,9 @@ type xw struct {
 	done     int
 	total    int
 	st       styles
-	sheets   int // sheets created
-	cells    int // cells written (for the benchmarks)
+	sheets   int         // sheets created
+	cells    int         // cells written (for the benchmarks)
+	spools   []*rowSpool // of the sheets whose rows are spooled
 }
 
 func (x *xw) step() {
@@ -220,6 +226,25 @@ type sheet struct {
 	conds  []string  // ranges with consensus outcomes
 	widths []float64 // column widths, for row heights
 	fit    bool      // set row heights for wrapped text
+	spool  *rowSpool // the rows from here on, when they are spooled
+}
+
+// spoolRows writes the sheet's further rows to a spool instead of
+// excelize's buffer (spool.go): for sheets that grow with the panel.
+func (sh *sheet) spoolRows() error {
+	id := 0
+	for i, name := range sh.x.f.GetSheetMap() {
+		if name == sh.name {
+			id = i
+		}
+	}
+	sp, err := newRowSpool("xl/worksheets/sheet" + strconv.Itoa(id) + ".xml")
+	if err != nil {
+		return err
+	}
+	sh.spool = sp
+	sh.x.spools = append(sh.x.spools, sp)
+	return nil
 }
 
 // sheet creates the next worksheet (the first one renames the default).
@@ -289,6 +314,13 @@ func (sh *sheet) add(vals ...any) error {
 				lines = max(lines, textLines(s, width))
 			}
 		}
+	}
+	height := 0.0
+	if lines > 1 {
+		height = min(409, 15*float64(lines))
+	}
+	if sh.spool != nil {
+		return sh.spool.row(sh.row, height, vals)
 	}
 	cell, _ := excelize.CoordinatesToCellName(1, sh.row)
 	if lines > 1 {

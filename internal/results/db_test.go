@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -350,22 +351,97 @@ func TestRoundWithGivenAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	var asked []int
-	read := func(ctx context.Context, rounds ...int) (map[int][]delphi.Answer, error) {
+	compact := false    // the answers in the engine's compact form
+	var texts *memTexts // where the compact form and unshared results keep their texts
+	read := func(ctx context.Context, items []delphi.Item, rounds ...int) (map[int]results.RoundAnswers, error) {
 		asked = append(asked, rounds...)
-		return st.ListAnswersRounds(ctx, "bench", rounds...)
+		m, err := st.ListAnswersRounds(ctx, "bench", rounds...)
+		out := map[int]results.RoundAnswers{}
+		for n, as := range m {
+			if !compact {
+				out[n] = results.RoundAnswers{Flat: as}
+				continue
+			}
+			c := analysis.NewCompact(items)
+			if texts != nil {
+				c.WithTexts(texts)
+			}
+			for i := range as {
+				if err := c.Add(&as[i]); err != nil {
+					return nil, err
+				}
+			}
+			out[n] = results.RoundAnswers{Compact: c}
+			if texts != nil {
+				out[n] = results.RoundAnswers{Compact: c, Texts: texts}
+			}
+		}
+		return out, err
 	}
 	got, err := svc.RoundWith(ctx, "bench", 2, read)
 	if err != nil || !reflect.DeepEqual(got, want) || !slices.Equal(asked, []int{2, 1}) {
 		t.Fatalf("RoundWith: rounds read %v, equal %v, %v", asked, reflect.DeepEqual(got, want), err)
 	}
-	none := func(context.Context, ...int) (map[int][]delphi.Answer, error) { return map[int][]delphi.Answer{}, nil }
+	compact, asked = true, nil
+	got, err = svc.RoundWith(ctx, "bench", 2, read)
+	if err != nil || !reflect.DeepEqual(got, want) || !slices.Equal(asked, []int{2, 1}) {
+		t.Fatalf("RoundWith, compact answers: rounds read %v, equal %v, %v", asked, reflect.DeepEqual(got, want), err)
+	}
+	// With a TextStore, results that are not shared hold references to
+	// their texts; resolved, they are the same.
+	texts = &memTexts{}
+	got, err = svc.RoundWith(ctx, "bench", 2, read)
+	if err != nil || len(*texts) == 0 {
+		t.Fatalf("RoundWith with a TextStore: %d texts stored, %v", len(*texts), err)
+	}
+	resolved := 0
+	for i := range got.Items {
+		for k, c := range got.Items[i].Comments {
+			got.Items[i].Comments[k].Text, resolved = texts.get(t, c.Text), resolved+1
+		}
+	}
+	if !reflect.DeepEqual(got, want) || resolved == 0 {
+		t.Fatalf("RoundWith with a TextStore: the results differ (%d comments)", resolved)
+	}
+	compact, texts = false, nil
+	none := func(context.Context, []delphi.Item, ...int) (map[int]results.RoundAnswers, error) {
+		return map[int]results.RoundAnswers{}, nil
+	}
 	if got, err := svc.RoundWith(ctx, "bench", 2, none); err != nil || got.Respondents.Total != 0 {
 		t.Errorf("RoundWith without answers: %d respondents, %v", got.Respondents.Total, err)
 	}
 	svc.LiveTTL = time.Minute
+	compact, texts = true, &memTexts{} // shared results keep their texts
+	if got, err := svc.RoundWith(ctx, "bench", 2, read); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("RoundWith, shared results with a TextStore: equal %v, %v", reflect.DeepEqual(got, want), err)
+	}
+	compact, texts = false, nil
 	shared, _ := svc.Round(ctx, "bench", 2)
 	asked = nil
 	if got, err := svc.RoundWith(ctx, "bench", 2, read); err != nil || got != shared || asked != nil {
 		t.Errorf("fresh shared results: computed again (read %v), %v", asked, err)
 	}
+}
+
+// memTexts is an analysis.TextStore in memory.
+type memTexts []string
+
+func (m *memTexts) Put(s string) string {
+	*m = append(*m, s)
+	return "#" + strconv.Itoa(len(*m)-1)
+}
+
+func (m *memTexts) Get(ref string) string {
+	n, _ := strconv.Atoi(strings.TrimPrefix(ref, "#"))
+	return (*m)[n]
+}
+
+// get resolves a reference of m, failing t for anything else.
+func (m *memTexts) get(t *testing.T, ref string) string {
+	t.Helper()
+	n, err := strconv.Atoi(strings.TrimPrefix(ref, "#"))
+	if err != nil || !strings.HasPrefix(ref, "#") || n >= len(*m) {
+		t.Fatalf("%q is not a reference", ref)
+	}
+	return (*m)[n]
 }

@@ -25,7 +25,7 @@ type liveEntry struct {
 // must not change them.
 func (s *Service) liveRound(ctx context.Context, sv *delphi.Survey, r *delphi.Round, answers AnswersFunc) (*analysis.RoundResults, error) {
 	if s.LiveTTL <= 0 {
-		return s.compute(ctx, sv.Definition, r, s.now(), true, answers)
+		return s.compute(ctx, sv.Definition, r, s.now(), true, true, answers)
 	}
 	k := liveKey{r.SurveyID, r.Number}
 	s.mu.Lock()
@@ -53,7 +53,7 @@ func (s *Service) liveRound(ctx context.Context, sv *delphi.Survey, r *delphi.Ro
 	s.live[k] = e
 	s.mu.Unlock()
 
-	e.res, e.err = s.compute(ctx, sv.Definition, r, s.now(), true, answers)
+	e.res, e.err = s.compute(ctx, sv.Definition, r, s.now(), true, false, answers)
 	close(e.done)
 	if e.err != nil {
 		s.mu.Lock()

@@ -73,14 +73,29 @@ func (s *Service) Round(ctx context.Context, surveyID string, n int) (*analysis.
 	return s.RoundWith(ctx, surveyID, n, nil)
 }
 
-// AnswersFunc reads the answers of a study's rounds as
-// AnswersLister.ListAnswersRounds does.
-type AnswersFunc func(ctx context.Context, rounds ...int) (map[int][]delphi.Answer, error)
+// AnswersFunc reads the answers of a study's rounds to items (the items of
+// the round computed; answers to others may be left out), flat as
+// AnswersLister.ListAnswersRounds reads them or compact.
+type AnswersFunc func(ctx context.Context, items []delphi.Item, rounds ...int) (map[int]RoundAnswers, error)
+
+// RoundAnswers are the answers of one round for the engine: Flat, as
+// Answers gives them, or, when Compact is set, the same in the engine's
+// compact form (analysis.Compact).
+type RoundAnswers struct {
+	Flat    []delphi.Answer
+	Compact *analysis.Compact
+	// Texts, for the round computed, is where results that are not shared
+	// (LiveTTL 0) keep their free texts (analysis.Input.Texts): their
+	// texts are then references into it. Shared results keep theirs.
+	Texts analysis.TextStore
+}
 
 // RoundWith is Round; an open round's live results, when they are not
 // shared from a fresh computation, are computed from the answers that
 // answers reads (nil: from the store). The export passes the answers of
-// the responses it reads anyway, so the round is read once.
+// the responses it reads anyway, so the round is read once. Results that
+// are not shared (LiveTTL 0) computed from answers with Texts hold
+// references into it instead of their free texts (RoundAnswers.Texts).
 func (s *Service) RoundWith(ctx context.Context, surveyID string, n int, answers AnswersFunc) (*analysis.RoundResults, error) {
 	r, err := s.Rounds.Round(ctx, surveyID, n)
 	if err != nil {
@@ -128,19 +143,26 @@ func (s *Service) Frozen(ctx context.Context, surveyID string, n int) (*analysis
 // Compute computes the results of round r from the stored responses of
 // rounds r and r−1 with analysis.Compute.
 func (s *Service) Compute(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time, live bool) (*analysis.RoundResults, error) {
-	return s.compute(ctx, def, r, at, live, nil)
+	return s.compute(ctx, def, r, at, live, false, nil)
 }
 
-// compute is Compute with the answers read by answers (nil: the store).
-func (s *Service) compute(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time, live bool, answers AnswersFunc) (*analysis.RoundResults, error) {
-	cur, prev, err := s.twoRounds(ctx, r.SurveyID, r.Number, answers)
+// compute is Compute with the answers read by answers (nil: the store);
+// results that are not shared (own) keep their texts in the answers'
+// Texts, if any.
+func (s *Service) compute(ctx context.Context, def *delphi.Definition, r *delphi.Round, at time.Time, live, own bool, answers AnswersFunc) (*analysis.RoundResults, error) {
+	items := RoundItems(r)
+	cur, prev, err := s.twoRounds(ctx, r.SurveyID, r.Number, items, answers)
 	if err != nil {
 		return nil, err
 	}
-	return analysis.Compute(analysis.Input{
-		Def: def, Round: r.Number, Items: RoundItems(r), Answers: cur, Previous: prev,
-		ComputedAt: at.UTC(), Live: live,
-	}), nil
+	in := analysis.Input{
+		Def: def, Round: r.Number, Items: items, Answers: cur.Flat, Previous: prev.Flat,
+		Compact: cur.Compact, PreviousCompact: prev.Compact, ComputedAt: at.UTC(), Live: live,
+	}
+	if own {
+		in.Texts = cur.Texts
+	}
+	return analysis.Compute(in), nil
 }
 
 // Snapshot computes the frozen results of round r at time at (Live false),
@@ -259,43 +281,43 @@ type AnswersLister interface {
 }
 
 // twoRounds returns the answers of round n and, for n > 1, of round n−1
-// (nil for n = 1; empty, not nil, for a previous round without answers), as
-// Answers would give them, in one read when the store supports it (or
+// (none for n = 1; empty, not nil, for a previous round without answers),
+// as Answers would give them, in one read when the store supports it (or
 // through answers, when given).
-func (s *Service) twoRounds(ctx context.Context, surveyID string, n int, answers AnswersFunc) (cur, prev []delphi.Answer, err error) {
+func (s *Service) twoRounds(ctx context.Context, surveyID string, n int, items []delphi.Item, answers AnswersFunc) (cur, prev RoundAnswers, err error) {
 	rounds := []int{n}
 	if n > 1 {
 		rounds = append(rounds, n-1)
 	}
-	if al, ok := s.Responses.(AnswersLister); ok && answers == nil {
-		answers = func(ctx context.Context, rounds ...int) (map[int][]delphi.Answer, error) {
-			return al.ListAnswersRounds(ctx, surveyID, rounds...)
-		}
-	}
 	if answers != nil {
-		m, err := answers(ctx, rounds...)
+		m, err := answers(ctx, items, rounds...)
 		if err != nil {
-			return nil, nil, err
+			return cur, prev, err
 		}
-		cur = m[n]
-		if n > 1 {
-			prev = m[n-1]
+		cur, prev = m[n], m[n-1]
+	} else if al, ok := s.Responses.(AnswersLister); ok {
+		m, err := al.ListAnswersRounds(ctx, surveyID, rounds...)
+		if err != nil {
+			return cur, prev, err
 		}
+		cur, prev = RoundAnswers{Flat: m[n]}, RoundAnswers{Flat: m[n-1]}
 	} else {
 		rs, err := s.Responses.ListResponses(ctx, surveyID, n)
 		if err != nil {
-			return nil, nil, err
+			return cur, prev, err
 		}
-		cur = Answers(rs)
+		cur.Flat = Answers(rs)
 		if n > 1 {
 			if rs, err = s.Responses.ListResponses(ctx, surveyID, n-1); err != nil {
-				return nil, nil, err
+				return cur, prev, err
 			}
-			prev = Answers(rs)
+			prev.Flat = Answers(rs)
 		}
 	}
-	if n > 1 && prev == nil {
-		prev = []delphi.Answer{} // a previous round without answers: stability with n_paired 0
+	if n == 1 {
+		prev = RoundAnswers{}
+	} else if prev.Flat == nil && prev.Compact == nil {
+		prev.Flat = []delphi.Answer{} // a previous round without answers: stability with n_paired 0
 	}
 	return cur, prev, nil
 }

@@ -60,11 +60,12 @@ func (s *Service) Transitions(ctx context.Context, surveyID string, n int) (*Tra
 	if err != nil {
 		return nil, err
 	}
-	cur, prev, err := s.twoRounds(ctx, surveyID, n, nil)
+	items := RoundItems(r)
+	cur, prev, err := s.twoRounds(ctx, surveyID, n, items, nil) // without AnswersFunc: flat
 	if err != nil {
 		return nil, err
 	}
-	return ComputeTransitions(sv.Definition, n, RoundItems(r), prev, cur), nil
+	return ComputeTransitions(sv.Definition, n, items, prev.Flat, cur.Flat), nil
 }
 
 // ComputeTransitions builds the transition matrices of the rating items and

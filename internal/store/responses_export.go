@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
@@ -16,15 +17,17 @@ import (
 
 // ReadResponses reads the responses of a round once, ordered like
 // ListResponses (by pseudonym), and returns them without answers (Answers
-// nil) for counting; answers, which returns the round's answers as
-// ListAnswersRounds does (for its live results); and each, which calls fn
+// nil) for counting; answers, which calls fn with each of the round's
+// answers in the order of ListAnswersRounds (by expert, then item; for
+// its live results) and returns fn's first error; and each, which calls fn
 // with every response, answers included, and returns fn's first error.
-// The answers stay in their stored encoding (format 2 takes about a fifth
-// of the memory of the decoded answers) until answers or each decode them;
-// each decodes one response at a time, just before fn gets it, and releases
-// every response after fn returns, so it can be called once, after answers.
+// The answers stay in their stored encoding (format 3 takes a fraction of
+// the memory of the decoded answers) until answers or each decode them,
+// one response at a time: answers hands fn one answer at a time in the
+// same delphi.Answer (fn must not keep it), and each releases every
+// response after fn returns, so it can be called once, after answers.
 func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response,
-	answers func() ([]delphi.Answer, error), each func(fn func(*delphi.Response) error) error, err error) {
+	answers func(fn func(*delphi.Answer) error) error, each func(fn func(*delphi.Response) error) error, err error) {
 	var docs []*responseDoc
 	err = s.scanRounds(ctx, surveyID, []int{round}, func(d *responseDoc) error {
 		docs = append(docs, d)
@@ -45,11 +48,25 @@ func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (
 	read := func() error {
 		return delphi.Errorf(delphi.EINTERNAL, "the responses of round %d were read already", round)
 	}
-	answers = func() ([]delphi.Answer, error) {
+	answers = func(fn func(*delphi.Answer) error) error {
 		if len(docs) > 0 && docs[0] == nil {
-			return nil, read()
+			return read()
 		}
-		return flatAnswers(slices.Clone(docs))
+		byExpert := slices.Clone(docs)
+		slices.SortFunc(byExpert, func(a, b *responseDoc) int { return cmp.Compare(a.ExpertID, b.ExpertID) })
+		var as []delphi.Answer // one response's answers, as flatAnswers gives them
+		for _, d := range byExpert {
+			var err error
+			if as, err = d.flatAnswers(as[:0]); err != nil {
+				return err
+			}
+			for i := range as {
+				if err := fn(&as[i]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	}
 	each = func(fn func(*delphi.Response) error) error {
 		for i, d := range docs {

@@ -56,8 +56,14 @@ func TestExportReadsMatchListResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := answers(); err != nil || !reflect.DeepEqual(got, wantAnswers[2]) {
+	var gotAnswers []delphi.Answer
+	if err := answers(func(a *delphi.Answer) error { gotAnswers = append(gotAnswers, *a); return nil }); err != nil ||
+		!reflect.DeepEqual(gotAnswers, wantAnswers[2]) {
 		t.Errorf("ReadResponses's answers differ from ListAnswersRounds (%v)", err)
+	}
+	calls := 0
+	if err := answers(func(*delphi.Answer) error { calls++; return errors.New("stop") }); err == nil || err.Error() != "stop" || calls != 1 {
+		t.Errorf("answers after fn's error: %v, %d calls", err, calls)
 	}
 	var fromEach []*delphi.Response
 	if err := each(func(r *delphi.Response) error { fromEach = append(fromEach, r); return nil }); err != nil {
@@ -69,7 +75,7 @@ func TestExportReadsMatchListResponses(t *testing.T) {
 	if err := each(func(*delphi.Response) error { return nil }); delphi.ErrorCode(err) != delphi.EINTERNAL {
 		t.Errorf("each called twice: %v, want an internal error", err)
 	}
-	if _, err := answers(); delphi.ErrorCode(err) != delphi.EINTERNAL {
+	if err := answers(func(*delphi.Answer) error { return nil }); delphi.ErrorCode(err) != delphi.EINTERNAL {
 		t.Errorf("answers after each: %v, want an internal error", err)
 	}
 	for _, r := range want {

@@ -1,0 +1,218 @@
+package analysis
+
+import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/expertenrunde/expertenrunde/internal/delphi"
+)
+
+// randomRound returns random answers of experts to every item type of
+// testDef (and an item not in the round), grouped by expert in ascending
+// order as results.Answers gives them: drafts, abstentions, empty values,
+// unknown and empty groups, an expert's second answer to an item,
+// comments and justifications, invalid choices, rankings with ties,
+// numbers that are not integers.
+func randomRound(rng *rand.Rand, def *delphi.Definition, experts int) []delphi.Answer {
+	groups := []string{"zeta", "alpha", "omega", ""}
+	var out []delphi.Answer
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	point := func(max int) delphi.Value {
+		switch rng.IntN(12) {
+		case 0:
+			return delphi.Value{Abstain: true}
+		case 1:
+			return delphi.Value{}
+		case 2:
+			return delphi.Value{Point: ip(200)} // outside the compact points
+		}
+		return delphi.Value{Point: ip(1 + rng.IntN(max))}
+	}
+	items := append(def.Items(), delphi.Item{ID: "GONE", Type: delphi.ItemRating})
+	for e := range experts {
+		id, group, draft := "x"+strconv.Itoa(100+e), groups[rng.IntN(len(groups))], rng.IntN(4) == 0
+		for _, it := range items {
+			if rng.IntN(8) == 0 {
+				continue
+			}
+			for range 1 + rng.IntN(2)*rng.IntN(2) { // sometimes two answers to one item
+				a := delphi.Answer{ItemID: it.ID, ExpertID: id, Group: group, Draft: draft, Seq: int64(rng.IntN(5))}
+				switch it.Type {
+				case delphi.ItemRating:
+					a.Value = point(5)
+				case delphi.ItemMultiRating:
+					a.Value = delphi.Value{Criteria: map[string]delphi.Value{"wichtigkeit": point(5), "neun": point(9)}}
+				case delphi.ItemSingleChoice:
+					a.Value = delphi.Value{Choice: pick("x", "y", "z", "q", "")}
+				case delphi.ItemMultipleChoice:
+					a.Value = delphi.Value{Choices: []string{pick("x", "y"), pick("y", "z", "q")}}
+				case delphi.ItemRanking:
+					a.Value = delphi.Value{Choices: []string{pick("a", "b"), pick("c", "b")}}
+					if rng.IntN(3) == 0 {
+						a.Value.Places = []int{1, 1}
+					}
+				case delphi.ItemNumeric:
+					a.Value = delphi.Value{Number: fp(float64(rng.IntN(100)) / 7)}
+				case delphi.ItemText:
+					a.Value = delphi.Value{Text: pick(" Ja ", "nein", "", "vielleicht")}
+				}
+				if rng.IntN(3) == 0 {
+					a.Comment = pick("gut", " gut", "", "schlecht")
+				}
+				if rng.IntN(5) == 0 {
+					a.Justification = pick("weil", "darum ")
+				}
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// compactOf adds answers to a Compact of items.
+func compactOf(t *testing.T, items []delphi.Item, as []delphi.Answer) *Compact {
+	t.Helper()
+	c := NewCompact(items)
+	for i := range as {
+		if err := c.Add(&as[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// Compute gives the same results for a round in the compact form as for
+// the same answers flat, with and without a previous round, for both
+// feedback.count rules.
+func TestComputeCompactEqualsFlat(t *testing.T) {
+	for seed := range uint64(40) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		def := testDef()
+		if seed%2 == 1 {
+			def.Rounds.Feedback.Count = delphi.CountAll
+		}
+		def.ConsensusNumeric = &delphi.Rule{MinN: 3, IQR: &delphi.MaxRule{Max: 5}}
+		items := def.Items()
+		experts := rng.IntN(30)
+		cur := randomRound(rng, def, experts)
+		var prev []delphi.Answer
+		if seed%3 != 0 {
+			prev = randomRound(rng, def, experts+rng.IntN(5))
+		}
+		at := time.Unix(1e9, 0).UTC()
+		want := Compute(Input{Def: def, Round: 2, Items: items, Answers: cur, Previous: prev, ComputedAt: at})
+		in := Input{Def: def, Round: 2, Items: items, Compact: compactOf(t, items, cur), ComputedAt: at}
+		if prev != nil {
+			in.PreviousCompact = compactOf(t, items, prev)
+		}
+		if got := Compute(in); mustJSON(t, got) != mustJSON(t, want) {
+			t.Fatalf("seed %d: compact\n%s\nflat\n%s", seed, mustJSON(t, got), mustJSON(t, want))
+		}
+		if prev != nil { // this round compact, the previous one flat
+			in.PreviousCompact, in.Previous = nil, prev
+			if got := Compute(in); mustJSON(t, got) != mustJSON(t, want) {
+				t.Fatalf("seed %d: compact with a flat previous round differs", seed)
+			}
+		}
+	}
+}
+
+// The benchmark's study computes alike from both forms.
+func TestComputeCompactBenchStudy(t *testing.T) {
+	def, cur, prev := benchStudy(6, 200)
+	byExpert := func(as []delphi.Answer) []delphi.Answer {
+		as = slices.Clone(as)
+		slices.SortStableFunc(as, func(a, b delphi.Answer) int { return cmp.Compare(a.ExpertID, b.ExpertID) })
+		return as
+	}
+	cur, prev = byExpert(cur), byExpert(prev)
+	want := Compute(Input{Def: def, Round: 2, Items: def.Items(), Answers: cur, Previous: prev})
+	got := Compute(Input{Def: def, Round: 2, Items: def.Items(), Compact: compactOf(t, def.Items(), cur),
+		PreviousCompact: compactOf(t, def.Items(), prev)})
+	if mustJSON(t, got) != mustJSON(t, want) {
+		t.Fatal("the bench study computes differently from the compact form")
+	}
+}
+
+// Add refuses what the compact form cannot hold: answers without expert,
+// experts out of order, an expert in two groups.
+func TestCompactAddErrors(t *testing.T) {
+	items := testDef().Items()
+	for name, as := range map[string][]delphi.Answer{
+		"no expert":  {{ItemID: "R1"}},
+		"order":      {{ItemID: "R1", ExpertID: "b"}, {ItemID: "R1", ExpertID: "a"}},
+		"two groups": {{ItemID: "R1", ExpertID: "a", Group: "g"}, {ItemID: "X1", ExpertID: "a", Group: "h"}},
+		"draft":      {{ItemID: "R1", ExpertID: "a"}, {ItemID: "X1", ExpertID: "a", Draft: true}},
+	} {
+		c := NewCompact(items)
+		var err error
+		for i := range as {
+			if err = c.Add(&as[i]); err != nil {
+				break
+			}
+		}
+		if delphi.ErrorCode(err) != delphi.EINVALID {
+			t.Errorf("%s: got %v, want EINVALID", name, err)
+		}
+	}
+}
+
+// memTexts is a TextStore in memory that hands out numbered references.
+type memTexts []string
+
+func (m *memTexts) Put(s string) string {
+	*m = append(*m, s)
+	return "#" + strconv.Itoa(len(*m)-1)
+}
+
+func (m *memTexts) Get(ref string) string {
+	n, err := strconv.Atoi(strings.TrimPrefix(ref, "#"))
+	if err != nil || !strings.HasPrefix(ref, "#") || n >= len(*m) {
+		panic("not a reference: " + ref)
+	}
+	return (*m)[n]
+}
+
+// With a TextStore the compact form keeps its free texts there and the
+// results hold references to theirs; resolved, they are the results from
+// the flat answers.
+func TestComputeCompactTexts(t *testing.T) {
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 9))
+		def := testDef()
+		items := def.Items()
+		cur, prev := randomRound(rng, def, 5+rng.IntN(20)), randomRound(rng, def, 10)
+		want := Compute(Input{Def: def, Round: 2, Items: items, Answers: cur, Previous: prev})
+		ts := &memTexts{}
+		c := NewCompact(items).WithTexts(ts)
+		for i := range cur {
+			if err := c.Add(&cur[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := Compute(Input{Def: def, Round: 2, Items: items, Compact: c, PreviousCompact: compactOf(t, items, prev), Texts: ts})
+		refs := 0
+		for i := range got.Items {
+			it := &got.Items[i]
+			for k := range it.Comments {
+				it.Comments[k].Text, refs = ts.Get(it.Comments[k].Text), refs+1
+			}
+			if it.Text != nil {
+				for k, ref := range it.Text.Texts {
+					it.Text.Texts[k] = ts.Get(ref)
+				}
+			}
+		}
+		if mustJSON(t, got) != mustJSON(t, want) {
+			t.Fatalf("seed %d: the results with a TextStore differ:\n%s\n%s", seed, mustJSON(t, got), mustJSON(t, want))
+		}
+		if refs == 0 {
+			t.Fatalf("seed %d: no comments", seed)
+		}
+	}
+}
