@@ -40,19 +40,34 @@ type rowSpool struct {
 }
 
 // newRowSpool creates the spool of the rows of the sheet with the given
-// part in the system's temporary directory.
+// part in the system's temporary directory (tempFile).
 func newRowSpool(part string) (*rowSpool, error) {
-	f, err := os.CreateTemp("", "expertenrunde-export-")
+	f, err := tempFile()
 	if err != nil {
 		return nil, err
 	}
 	return &rowSpool{part: part, f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
-// close removes the spool.
+// tempFile creates a temporary file for an export's rows or texts and
+// removes its name at once: the export reads and writes it through the
+// open file, and no free text is left behind in the temporary directory,
+// even if the process dies (docs/SECURITY.md, "Exports").
+func tempFile() (*os.File, error) {
+	f, err := os.CreateTemp("", "expertenrunde-export-")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// close closes the spool (its file has no name left).
 func (sp *rowSpool) close() {
 	sp.f.Close()
-	os.Remove(sp.f.Name())
 }
 
 // row writes row n with the given cells (from column A; nil leaves a cell
@@ -305,7 +320,7 @@ func (t *textFile) Put(s string) string {
 		return strings.Clone(s) // s may point into a decoded response
 	}
 	if t.f == nil && t.err == nil {
-		if t.f, t.err = os.CreateTemp("", "expertenrunde-export-"); t.err == nil {
+		if t.f, t.err = tempFile(); t.err == nil {
 			t.w = bufio.NewWriterSize(t.f, 64<<10)
 		}
 	}
@@ -385,10 +400,9 @@ func (t *textFile) Err() error {
 	return t.err
 }
 
-// close removes the file (t may be nil).
+// close closes the file (it has no name left; t may be nil).
 func (t *textFile) close() {
 	if t != nil && t.f != nil {
 		t.f.Close()
-		os.Remove(t.f.Name())
 	}
 }
