@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -23,17 +24,7 @@ import (
 func TestCheckpointerCopiesTheLog(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
-	e, err := store.StartEmbedded(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	s, err := store.Open(ctx, e.URI(), "wal", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(ctx)
+	s, dir := ownEmbedded(t, "wal")
 	file := filepath.Join(dir, "wal.sqlite")
 
 	for i, marker := range []string{"first-7c1f3a-marker", "second-51b9e2-marker"} {
@@ -85,17 +76,7 @@ func TestWriteGateOnFerretDB(t *testing.T) {
 func TestDroppedDatabaseLeavesNoLog(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dir := t.TempDir()
-	e, err := store.StartEmbedded(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	s, err := store.Open(ctx, e.URI(), "dropped", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(ctx)
+	s, dir := ownEmbedded(t, "dropped")
 	file := filepath.Join(dir, "dropped.sqlite")
 	const marker = "dropped-4e0c9b-marker"
 	if _, err := s.DB().Collection("c").InsertOne(ctx, bson.D{{Key: "_id", Value: marker}}); err != nil {
@@ -127,4 +108,23 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// ownEmbedded starts an embedded database of the test's own (its files in
+// the returned directory) and opens a store on database name; both end
+// with the test.
+func ownEmbedded(t *testing.T, name string) (*store.Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	e, err := store.StartEmbedded(t.Context(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	s, err := store.Open(t.Context(), e.URI(), name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	return s, dir
 }
