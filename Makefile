@@ -128,7 +128,7 @@ bench: $(BIN)
 	@mkdir -p bin/bench
 	@set -o pipefail; out=bin/bench/$$(date -u +%Y%m%dT%H%M%SZ).txt; \
 	{ echo "make bench: $$(nproc) cores, load average $$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) at the start"; \
-	  $(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./... && \
+	  $(GO) test -p 1 -run '^$$' -bench . -benchmem -timeout 30m ./... && \
 	  MONGODB_URI= $(BIN) loadtest $(LOAD_FLAGS) && \
 	  if [ -n "$$MONGODB_URI" ]; then $(BIN) loadtest $(LOAD_FLAGS); fi; } 2>&1 | tee $$out; \
 	status=$$?; echo "make bench: written to $$out"; exit $$status
