@@ -10,9 +10,6 @@ import (
 // the experts of a real-time study save and fetch the panel's statistics,
 // and no request fails.
 func TestLoadtestRealtimePhase(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a load")
-	}
 	m, stdout, stderr := newMain(t, t.TempDir(), nil)
 	code := run(context.Background(), m, []string{"loadtest", "--experts", "4", "--human", "500ms", "--fast", "500ms", "--raw", "0",
 		"--scale", "", "--large", "0", "--ingest", "0", "--realtime", "3s"})

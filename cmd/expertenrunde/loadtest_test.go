@@ -10,9 +10,6 @@ import (
 // TestLoadtestCommand runs the load test briefly against a server started
 // in this process: the report has every table and no failures.
 func TestLoadtestCommand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a load")
-	}
 	out := checkLoadtest(t, nil)
 	if !strings.Contains(out, "embedded FerretDB") {
 		t.Errorf("the report does not name the embedded database:\n%s", out)

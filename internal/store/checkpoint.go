@@ -73,9 +73,10 @@ type checkpointer struct {
 	dir    string
 	logger *slog.Logger
 	seen   map[string]walSeen // by database name
-	// mu is held during each checkpoint, shared with Embedded.Checkpoint:
-	// a checkpoint that finds another one running fails at once (SQLITE_BUSY,
-	// SQLite's busy handler does not wait for it), so they take turns.
+	// mu is held during each checkpoint, from opening its connection to
+	// closing it, shared with Embedded.Checkpoint: a checkpoint that finds
+	// another one running fails at once (SQLITE_BUSY, SQLite's busy handler
+	// does not wait for it), so they take turns.
 	mu *sync.Mutex
 }
 
@@ -157,6 +158,10 @@ func (c *checkpointer) checkpoint(ctx context.Context, name string, stamp walSta
 	if w, ok := c.seen[name]; ok && os.SameFile(w.file, file) && w.stamp == stamp {
 		return nil
 	}
+	// The lock covers the connection's whole life: when it is free, no
+	// connection of the checkpointer is open (the tests wait on it).
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	db, ok, err := openSQLiteFile(path)
 	if !ok || err != nil {
 		return err
@@ -168,23 +173,17 @@ func (c *checkpointer) checkpoint(ctx context.Context, name string, stamp walSta
 	}
 	defer closeKeepingNewLog(conn, path, file)
 	var busy, logFrames, done int
-	c.mu.Lock()
-	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &done)
-	c.mu.Unlock()
-	if err != nil {
+	if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &done); err != nil {
 		return err
 	}
 	if busy == 0 && done == logFrames && logFrames >= restartFrames {
 		// Start the log from its beginning again (see restartFrames). The
 		// busy handler waits for readers and writers at most restartWait:
 		// past it SQLite gives up (busy) and the next tick tries again.
-		c.mu.Lock()
-		_, err = conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", restartWait.Milliseconds()))
-		if err == nil {
-			err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logFrames, &done)
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", restartWait.Milliseconds())); err != nil {
+			return err
 		}
-		c.mu.Unlock()
-		if err != nil {
+		if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &logFrames, &done); err != nil {
 			return err
 		}
 	}

@@ -39,3 +39,16 @@ func (s *Store) PutLimiter(ctx context.Context, prev LimiterDoc, found bool, hit
 
 // WriteGateOn reports whether the store queues its write commands.
 func (s *Store) WriteGateOn() bool { return s.gate.on.Load() }
+
+// CheckpointNow runs one step of the checkpointer at once (the background
+// one runs every second), taking turns with it.
+func (e *Embedded) CheckpointNow(ctx context.Context) {
+	newCheckpointer(e.dir, nil, &e.checkpointMu).step(ctx)
+}
+
+// AwaitCheckpoint returns once no checkpoint runs, so that no connection
+// of the checkpointer is open (it holds the lock from open to close).
+func (e *Embedded) AwaitCheckpoint() {
+	e.checkpointMu.Lock()
+	defer e.checkpointMu.Unlock()
+}
