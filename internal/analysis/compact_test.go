@@ -125,12 +125,7 @@ func TestComputeCompactEqualsFlat(t *testing.T) {
 // The benchmark's study computes alike from both forms.
 func TestComputeCompactBenchStudy(t *testing.T) {
 	def, cur, prev := benchStudy(6, 200)
-	byExpert := func(as []delphi.Answer) []delphi.Answer {
-		as = slices.Clone(as)
-		slices.SortStableFunc(as, func(a, b delphi.Answer) int { return cmp.Compare(a.ExpertID, b.ExpertID) })
-		return as
-	}
-	cur, prev = byExpert(cur), byExpert(prev)
+	cur, prev = sortedByExpert(cur), sortedByExpert(prev)
 	want := Compute(Input{Def: def, Round: 2, Items: def.Items(), Answers: cur, Previous: prev})
 	got := Compute(Input{Def: def, Round: 2, Items: def.Items(), Compact: compactOf(t, def.Items(), cur),
 		PreviousCompact: compactOf(t, def.Items(), prev)})
@@ -215,4 +210,93 @@ func TestComputeCompactTexts(t *testing.T) {
 			t.Fatalf("seed %d: no comments", seed)
 		}
 	}
+}
+
+// pairUp pairs each current answer with the previous answer of the same
+// expert on each of its paths (the same experts in the same order, both
+// ascending, any order), as a plain search does.
+func TestPairUpPaths(t *testing.T) {
+	list := func(ids ...string) []*delphi.Answer {
+		out := make([]*delphi.Answer, len(ids))
+		for i, id := range ids {
+			out[i] = &delphi.Answer{ExpertID: id}
+		}
+		return out
+	}
+	cases := []struct{ name, cur, prev string }{
+		{"same order", "b a c", "b a c"},
+		{"ascending, gaps", "a c d f", "b c f g"},
+		{"ascending, none shared", "a c", "b d"},
+		{"any order", "c a b", "b c"},
+		{"without ids", "a - c", "c - a"},
+		{"empty previous", "a b", ""},
+	}
+	for _, tc := range cases {
+		ids := func(s string) []string {
+			f := strings.Fields(s)
+			for i := range f {
+				if f[i] == "-" {
+					f[i] = ""
+				}
+			}
+			return f
+		}
+		cur, prev := list(ids(tc.cur)...), list(ids(tc.prev)...)
+		c := &computer{scratch: &scratch{prevBy: map[string]int32{}}}
+		c.pairUp(cur, prev)
+		for i, a := range cur {
+			want := int32(-1)
+			for j, p := range prev {
+				if a.ExpertID != "" && p.ExpertID == a.ExpertID {
+					want = int32(j)
+				}
+			}
+			if c.prevOf[i] != want {
+				t.Errorf("%s: the answer of %q paired with %d, want %d", tc.name, a.ExpertID, c.prevOf[i], want)
+			}
+		}
+	}
+}
+
+// Compute reuses its memory across calls (scratchPool, the stats
+// package's floatPool): calls in parallel give the results of calls one
+// at a time.
+func TestComputeInParallel(t *testing.T) {
+	def, cur, prev := benchStudy(12, 60)
+	in := Input{Def: def, Round: 2, Items: def.Items(), Answers: cur, Previous: prev, ComputedAt: time.Unix(0, 0)}
+	compact := Input{Def: def, Round: 2, Items: def.Items(), Compact: compactOf(t, def.Items(), sortedByExpert(cur)),
+		PreviousCompact: compactOf(t, def.Items(), sortedByExpert(prev)), ComputedAt: time.Unix(0, 0)}
+	want := mustJSON(t, Compute(in))
+	if got := mustJSON(t, Compute(compact)); got != want {
+		t.Fatal("the compact round gives other results")
+	}
+	errs := make(chan string, 16)
+	for g := range 16 {
+		go func() {
+			for range 5 {
+				x := in
+				if g%2 == 1 {
+					x = compact
+				}
+				if got := mustJSON(t, Compute(x)); got != want {
+					errs <- "differs"
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 16 {
+		if e := <-errs; e != "" {
+			t.Fatal("a parallel Compute " + e)
+		}
+	}
+}
+
+// sortedByExpert returns as ordered by expert id, as Compact.Add takes
+// them.
+func sortedByExpert(as []delphi.Answer) []delphi.Answer {
+	out := slices.Clone(as)
+	slices.SortStableFunc(out, func(a, b delphi.Answer) int { return cmp.Compare(a.ExpertID, b.ExpertID) })
+	return out
 }

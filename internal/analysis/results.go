@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expertenrunde/expertenrunde/internal/delphi"
@@ -217,17 +218,44 @@ type computer struct {
 	hasPrev  bool
 	wilcoxon stats.WilcoxonOptions // the study's analysis.wilcoxon
 	prevAll  []*delphi.Answer      // the previous round's counted answers to the item at hand
+	*scratch
+}
 
-	// Scratch, reused across items and ratings: the previous round's
-	// answer of each current answer's expert, the answers of a previous
-	// round by expert, the paired ratings for stability, the ratings per
-	// group.
-	prevOf            []*delphi.Answer
+// scratch is the memory Compute reuses across items and ratings, and
+// across calls (scratchPool): allocating it afresh for every round was
+// most of the engine's time (docs/PERFORMANCE.md).
+type scratch struct {
+	cur, prev       latestBuf        // latest of the round and of the previous round
+	curAns, prevAns answerBuf        // the answers of a compact round to the item at hand
+	curBuf, prevBuf []*delphi.Answer // the counted answers of the item at hand
+
+	// The index in prevAll of the previous round's answer of each current
+	// answer's expert (-1: none), the answers of a previous round by
+	// expert, the ratings of the rating at hand (current and previous
+	// round), the valid ones, the paired ones for stability, and the
+	// ratings per group.
+	prevOf            []int32
 	rated             []rated // the current answers' ratings of the rating at hand
-	prevBy            map[string]*delphi.Answer
+	prevRated         []rated // prevAll's ratings of the rating at hand
+	prevBy            map[string]int32
+	values, prevXs    []float64
 	pairPrev, pairCur []float64
 	byGroup           [][]float64
 	abstainsBy        []int
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{prevBy: map[string]int32{}} }}
+
+// release forgets what sc points to (the caller's answers) and returns it
+// to scratchPool.
+func (sc *scratch) release() {
+	for _, ps := range [][]*delphi.Answer{sc.cur.ptrs, sc.prev.ptrs, sc.curAns.ptrs, sc.prevAns.ptrs, sc.curBuf, sc.prevBuf} {
+		clear(ps[:cap(ps)])
+	}
+	clear(sc.curAns.as[:cap(sc.curAns.as)])
+	clear(sc.prevAns.as[:cap(sc.prevAns.as)])
+	clear(sc.prevBy)
+	scratchPool.Put(sc)
 }
 
 // Compute computes the results of one round. It does not filter answers by
@@ -239,32 +267,28 @@ func Compute(in Input) *RoundResults {
 	if def == nil {
 		def = &delphi.Definition{}
 	}
-	c := &computer{def: def, typ: def.Quantile(), hasPrev: in.Previous != nil || in.PreviousCompact != nil, prevBy: map[string]*delphi.Answer{}}
+	sc := scratchPool.Get().(*scratch)
+	defer sc.release()
+	c := &computer{def: def, typ: def.Quantile(), hasPrev: in.Previous != nil || in.PreviousCompact != nil, scratch: sc}
 	wo := def.WilcoxonSettings()
 	c.wilcoxon = stats.WilcoxonOptions{Method: wo.Method, ZeroMethod: wo.ZeroMethod, Correction: wo.Correction}
-	inRound := make(map[string]bool, len(in.Items))
-	for _, it := range in.Items {
-		inRound[it.ID] = true
-	}
 	// Of the previous round only the values count: its free texts are not
 	// read from a compact round.
-	all, prev := roundAnswers{compact: in.Compact, texts: true}, roundAnswers{compact: in.PreviousCompact}
+	all := roundAnswers{compact: in.Compact, texts: true, buf: &sc.curAns}
+	prev := roundAnswers{compact: in.PreviousCompact, buf: &sc.prevAns}
 	if in.Compact != nil {
 		c.setGroups(in.Compact.groups)
 	} else {
-		c.setGroups(func(add func(string)) {
-			for i := range in.Answers {
-				if inRound[in.Answers[i].ItemID] {
-					add(in.Answers[i].Group)
-				}
-			}
-		})
-		all.flat = latest(in.Answers, inRound)
+		all.flat = latest(in.Answers, in.Items, true, &sc.cur)
+		c.setGroups(all.flat.groups)
 	}
 	if in.PreviousCompact == nil {
-		prev.flat = latest(in.Previous, inRound)
+		prev.flat = latest(in.Previous, in.Items, false, &sc.prev)
 	}
-	c.byGroup, c.abstainsBy = make([][]float64, len(c.groups)), make([]int, len(c.groups))
+	for len(c.byGroup) < len(c.groups) {
+		c.byGroup = append(c.byGroup, nil)
+	}
+	c.byGroup, c.abstainsBy = c.byGroup[:len(c.groups)], slices.Grow(c.abstainsBy[:0], len(c.groups))[:len(c.groups)]
 	count := def.Rounds.Feedback.CountRule()
 	res := &RoundResults{
 		SurveyID:      def.ID,
@@ -286,12 +310,11 @@ func Compute(in Input) *RoundResults {
 	}
 
 	section, position := placeItems(def, in.Items)
-	var curBuf, prevBuf []*delphi.Answer // the counted answers of the item at hand
 	for i, it := range in.Items {
 		as := all.item(it.ID)
 		cur, ps := as, prev.item(it.ID)
 		if count == delphi.CountSubmitted {
-			cur, ps = submitted(as, &curBuf), submitted(ps, &prevBuf)
+			cur, ps = submitted(as, &sc.curBuf), submitted(ps, &sc.prevBuf)
 		}
 		r := c.item(it, cur, ps)
 		r.SectionID, r.Position = section[i], position[i]
@@ -322,19 +345,19 @@ func Compute(in Input) *RoundResults {
 // roundAnswers are the answers of one round: flat, grouped by item with
 // latest, or compact.
 type roundAnswers struct {
-	flat    map[string][]*delphi.Answer
+	flat    flatRound
 	compact *Compact
 	texts   bool // read the free texts of a compact round
-	buf     answerBuf
+	buf     *answerBuf
 }
 
 // item returns the answers to item id that count (latest); from a compact
 // round they are valid until the next call.
 func (r *roundAnswers) item(id string) []*delphi.Answer {
 	if r.compact != nil {
-		return r.compact.answers(id, &r.buf, r.texts)
+		return r.compact.answers(id, r.buf, r.texts)
 	}
-	return r.flat[id]
+	return r.flat.items[id]
 }
 
 // setGroups orders the group ids: the definition's, then the others that
@@ -350,7 +373,12 @@ func (c *computer) setGroups(each func(add func(group string))) {
 		}
 	}
 	var extra []string
+	last, looked := "", false
 	each(func(g string) {
+		if looked && g == last {
+			return
+		}
+		last, looked = g, true
 		if _, known := c.groupIdx[g]; !known && g != "" && !slices.Contains(extra, g) {
 			extra = append(extra, g)
 		}
@@ -362,23 +390,73 @@ func (c *computer) setGroups(each func(add func(group string))) {
 	}
 }
 
+// flatRound is a round's answers that count, from latest.
+type flatRound struct {
+	items map[string][]*delphi.Answer // by item, parts of kept
+	// With numbered, kept is every answer that counts and expert its
+	// expert's number (-1 without an expert id) out of experts.
+	kept    []*delphi.Answer
+	expert  []int32
+	experts int
+	answers []delphi.Answer // all of them
+	slot    []int32         // answers[i]'s item number, -1 when not in the round
+}
+
+// groups calls add with the group of each answer to an item of the round
+// (computer.setGroups).
+func (f flatRound) groups(add func(group string)) {
+	for i := range f.answers {
+		if f.slot[i] >= 0 {
+			add(f.answers[i].Group)
+		}
+	}
+}
+
+// latestBuf is the memory of latest (scratch).
+type latestBuf struct {
+	slot, expert, index, at, kept []int32
+	sizes, starts, fill           []int
+	ptrs                          []*delphi.Answer
+}
+
+// sized returns s with length n, reusing its array when it is large
+// enough (not cleared).
+func sized[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
 // latest groups answers by item, keeping per expert the answer with the
 // highest Seq (the later one on equal Seq). Answers without an expert id
-// are all kept.
-func latest(answers []delphi.Answer, inRound map[string]bool) map[string][]*delphi.Answer {
-	// Items and experts by number: one map lookup per answer.
-	itemNo := make(map[string]int32, len(inRound))
-	ids := make([]string, 0, len(inRound))
-	for id := range inRound {
-		itemNo[id] = int32(len(ids))
-		ids = append(ids, id)
+// are all kept. With numbered it keeps the experts' numbers too (for
+// respondents). What it returns lives in buf.
+func latest(answers []delphi.Answer, items []delphi.Item, numbered bool, buf *latestBuf) flatRound {
+	itemNo := make(map[string]int32, len(items))
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		if _, dup := itemNo[it.ID]; !dup {
+			itemNo[it.ID] = int32(len(ids))
+			ids = append(ids, it.ID)
+		}
 	}
-	slot := make([]int32, len(answers)) // the answer's item number, -1 when not in the round
-	sizes := make([]int, len(ids))
-	last, lastNo := "", int32(-1) // answers come grouped by item or by expert: often the same item again
+	// Items and experts by number, in one pass over answers. Answers come
+	// grouped by item (often the same item again, and the experts in the
+	// same order for every item: the next number) or by expert (the same
+	// expert again), so a map lookup is rarely needed.
+	buf.slot, buf.expert = sized(buf.slot, len(answers)), sized(buf.expert, len(answers))
+	slot, expert := buf.slot, buf.expert
+	buf.sizes = sized(buf.sizes, len(ids))
+	sizes := buf.sizes
+	clear(sizes)
+	last, lastNo := "", int32(-1)
+	expertNo := map[string]int32{}
+	var expertIDs []string
+	lastExpert := int32(-1)
 	for i := range answers {
-		id := answers[i].ItemID
-		if i == 0 || id != last {
+		a := &answers[i]
+		if id := a.ItemID; i == 0 || id != last {
 			no, ok := itemNo[id]
 			if !ok {
 				no = -1
@@ -389,44 +467,53 @@ func latest(answers []delphi.Answer, inRound map[string]bool) map[string][]*delp
 			sizes[lastNo]++
 		}
 		slot[i] = lastNo
-	}
-	lists := make([][]int32, len(ids)) // per item, the indexes of its answers
-	for no, n := range sizes {
-		if n > 0 {
-			lists[no] = make([]int32, 0, n)
-		}
-	}
-	for i := range answers {
-		if no := slot[i]; no >= 0 {
-			lists[no] = append(lists[no], int32(i))
-		}
-	}
-	// Experts by number, in the order of answers (ordered by expert, they
-	// need one map lookup each).
-	expertNo := map[string]int32{}
-	expert := make([]int32, len(answers)) // the answer's expert number, -1 without an expert id
-	last = ""
-	lastExpert := int32(-1)
-	for i := range answers {
-		id := answers[i].ExpertID
-		if id == "" {
+		switch id := a.ExpertID; {
+		case id == "":
 			expert[i] = -1
 			continue
-		}
-		if id != last || lastExpert < 0 {
+		case lastExpert >= 0 && id == expertIDs[lastExpert]:
+		case int(lastExpert+1) < len(expertIDs) && id == expertIDs[lastExpert+1]:
+			lastExpert++
+		case len(expertIDs) > 0 && id == expertIDs[0]:
+			lastExpert = 0
+		default:
 			e, ok := expertNo[id]
 			if !ok {
-				e = int32(len(expertNo))
+				e = int32(len(expertIDs))
 				expertNo[id] = e
+				expertIDs = append(expertIDs, id)
 			}
-			last, lastExpert = id, e
+			lastExpert = e
 		}
 		expert[i] = lastExpert
 	}
-	at := make([]int32, len(expertNo)) // expert number → 1 + the index of their answer in kept, for the item at hand
-	out := make(map[string][]*delphi.Answer, len(ids))
-	for no, list := range lists {
-		if list == nil {
+	// Per item, the indexes of its answers, in one array.
+	buf.starts = sized(buf.starts, len(ids)+1)
+	starts := buf.starts
+	starts[0] = 0
+	for no, n := range sizes {
+		starts[no+1] = starts[no] + n
+	}
+	buf.index, buf.fill = sized(buf.index, starts[len(ids)]), sized(buf.fill, len(ids))
+	index, fill := buf.index, buf.fill
+	copy(fill, starts)
+	for i := range answers {
+		if no := slot[i]; no >= 0 {
+			index[fill[no]] = int32(i)
+			fill[no]++
+		}
+	}
+	buf.at = sized(buf.at, len(expertIDs))
+	at := buf.at // expert number → 1 + the index of their answer in kept, for the item at hand
+	clear(at)
+	out := flatRound{items: make(map[string][]*delphi.Answer, len(ids)), experts: len(expertIDs), answers: answers, slot: slot}
+	ptrs := sized(buf.ptrs, len(index))[:0]
+	if numbered {
+		out.expert = sized(buf.kept, len(index))[:0]
+	}
+	for no := range ids {
+		list := index[starts[no]:starts[no+1]]
+		if len(list) == 0 {
 			continue
 		}
 		kept := list[:0]
@@ -445,14 +532,21 @@ func latest(answers []delphi.Answer, inRound map[string]bool) map[string][]*delp
 			at[e] = int32(len(kept) + 1)
 			kept = append(kept, i)
 		}
-		ptrs := make([]*delphi.Answer, len(kept))
-		for k, i := range kept {
-			ptrs[k] = &answers[i]
+		from := len(ptrs)
+		for _, i := range kept {
+			ptrs = append(ptrs, &answers[i])
 			if e := expert[i]; e >= 0 {
 				at[e] = 0 // reset for the next item
 			}
+			if numbered {
+				out.expert = append(out.expert, expert[i])
+			}
 		}
-		out[ids[no]] = ptrs
+		out.items[ids[no]] = ptrs[from:len(ptrs):len(ptrs)]
+	}
+	out.kept, buf.ptrs = ptrs, ptrs
+	if numbered {
+		buf.kept = out.expert
 	}
 	return out
 }
@@ -498,40 +592,42 @@ func (c *computer) respondents(all roundAnswers, countAll bool) Respondents {
 		all.compact.respondents(countAll, &r)
 		return r
 	}
+	// Per expert number (latest): the group and Seq of the counted answer
+	// with the highest Seq, and the Draft of their last answer.
 	type seen struct {
-		group string
-		seq   int64
+		group            string
+		seq              int64
+		counted, present bool
+		draft            bool
 	}
-	experts := map[string]seen{}
-	for _, list := range all.flat {
-		for _, a := range list {
-			if a.ExpertID == "" || !countAll && a.Draft {
-				continue
-			}
-			if s, ok := experts[a.ExpertID]; !ok || a.Seq > s.seq || (a.Seq == s.seq && a.Group > s.group) {
-				experts[a.ExpertID] = seen{a.Group, a.Seq}
-			}
+	experts := make([]seen, all.flat.experts)
+	for i, a := range all.flat.kept {
+		e := all.flat.expert[i]
+		if e < 0 {
+			continue
 		}
-	}
-	r.Total = len(experts)
-	draft := map[string]bool{}
-	for _, list := range all.flat {
-		for _, a := range list {
-			if a.ExpertID != "" {
-				draft[a.ExpertID] = a.Draft
-			}
+		s := &experts[e]
+		s.present, s.draft = true, a.Draft
+		if !countAll && a.Draft {
+			continue
 		}
-	}
-	for _, d := range draft {
-		if d {
-			r.Drafts++
-		} else {
-			r.Submitted++
+		if !s.counted || a.Seq > s.seq || (a.Seq == s.seq && a.Group > s.group) {
+			s.counted, s.group, s.seq = true, a.Group, a.Seq
 		}
 	}
 	for _, s := range experts {
-		if s.group != "" {
-			r.ByGroup[s.group]++
+		if s.present {
+			if s.draft {
+				r.Drafts++
+			} else {
+				r.Submitted++
+			}
+		}
+		if s.counted {
+			r.Total++
+			if s.group != "" {
+				r.ByGroup[s.group]++
+			}
 		}
 	}
 	return r
@@ -551,14 +647,14 @@ func (c *computer) item(it delphi.Item, cur, prev []*delphi.Answer) ItemResult {
 	switch it.Type {
 	case delphi.ItemRating:
 		sc, _ := c.def.Scale(it.Scale)
-		rr := c.rating(cur, identity, sc, ItemRules(c.def, it))
+		rr := c.rating(cur, "", sc, ItemRules(c.def, it))
 		r.Rating, r.N, r.DivergenceScore = &rr, rr.Overall.N, rr.Divergence.Score
 	case delphi.ItemMultiRating:
 		r.Criteria = make([]CriterionResult, 0, len(it.Criteria))
 		rules := ItemRules(c.def, it)
 		for _, cr := range it.Criteria {
 			sc, _ := c.def.Scale(cr.Scale)
-			rr := c.rating(cur, criterion(cr.ID), sc, criterionRules(rules, cr.ID))
+			rr := c.rating(cur, cr.ID, sc, criterionRules(rules, cr.ID))
 			r.Criteria = append(r.Criteria, CriterionResult{CriterionID: cr.ID, RatingResult: rr})
 			r.DivergenceScore = max(r.DivergenceScore, rr.Divergence.Score)
 		}
@@ -610,23 +706,73 @@ func (c *computer) describeOptions(sc delphi.Scale) stats.Options {
 	return opt
 }
 
-// pairUp sets c.prevOf[i] to the answer in prev of the expert of cur[i]
-// (nil when there is none, or no expert id).
+// pairUp sets c.prevOf[i] to the index in prev of the answer of the
+// expert of cur[i] (-1 when there is none, or no expert id). Both lists
+// hold an expert at most once; they mostly list the same experts in the
+// same order, or in ascending order of their ids (a compact round), which
+// pairs them without a map.
 func (c *computer) pairUp(cur, prev []*delphi.Answer) {
+	c.prevOf = c.prevOf[:0]
+	if sameExperts(cur, prev) {
+		for i := range cur {
+			c.prevOf = append(c.prevOf, int32(i))
+		}
+		return
+	}
+	if ascending(cur) && ascending(prev) {
+		j := 0
+		for _, a := range cur {
+			for j < len(prev) && prev[j].ExpertID < a.ExpertID {
+				j++
+			}
+			p := int32(-1)
+			if j < len(prev) && prev[j].ExpertID == a.ExpertID {
+				p = int32(j)
+			}
+			c.prevOf = append(c.prevOf, p)
+		}
+		return
+	}
 	clear(c.prevBy)
-	for _, a := range prev {
+	for i, a := range prev {
 		if a.ExpertID != "" {
-			c.prevBy[a.ExpertID] = a
+			c.prevBy[a.ExpertID] = int32(i)
 		}
 	}
-	c.prevOf = c.prevOf[:0]
 	for _, a := range cur {
-		var p *delphi.Answer
+		p, ok := int32(-1), false
 		if a.ExpertID != "" {
-			p = c.prevBy[a.ExpertID]
+			if p, ok = c.prevBy[a.ExpertID]; !ok {
+				p = -1
+			}
 		}
 		c.prevOf = append(c.prevOf, p)
 	}
+}
+
+// sameExperts reports whether a and b list the same experts (all with an
+// id) in the same order.
+func sameExperts(a, b []*delphi.Answer) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ExpertID != b[i].ExpertID || a[i].ExpertID == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// ascending reports whether the experts of list all have an id, in
+// strictly ascending order.
+func ascending(list []*delphi.Answer) bool {
+	for i, a := range list {
+		if a.ExpertID == "" || i > 0 && list[i-1].ExpertID >= a.ExpertID {
+			return false
+		}
+	}
+	return true
 }
 
 // rated is one answer's rating (or criterion).
@@ -636,30 +782,45 @@ type rated struct {
 	abstain bool // "cannot judge"
 }
 
-// rate extracts the rating picked from each answer into c.rated.
-func (c *computer) rate(answers []*delphi.Answer, pick func(delphi.Value) delphi.Value) {
-	c.rated = c.rated[:0]
+// rateInto sets *out to the ratings of the criterion (the item's own
+// rating for "") of each answer.
+func rateInto(out *[]rated, answers []*delphi.Answer, criterion string) {
+	rs := (*out)[:0]
 	for _, a := range answers {
-		v := pick(a.Value)
-		x, ok := v.Rating()
-		c.rated = append(c.rated, rated{x: x, valid: ok, abstain: !ok && v.Abstain})
+		v := &a.Value
+		if criterion != "" {
+			cv := a.Value.Criteria[criterion]
+			v = &cv
+		}
+		r := rated{valid: v.Point != nil && !v.Abstain}
+		if r.valid {
+			r.x = float64(*v.Point)
+		} else {
+			r.abstain = v.Abstain
+		}
+		rs = append(rs, r)
 	}
+	*out = rs
 }
 
 // collect sorts the valid ratings and abstentions (c.rated of answers)
 // into the groups of c.groups (c.byGroup, c.abstainsBy) and returns them
-// overall.
+// overall (in c.values, until the next call).
 func (c *computer) collect(answers []*delphi.Answer) (values []float64, abstain int) {
 	for g := range c.byGroup {
 		c.byGroup[g], c.abstainsBy[g] = c.byGroup[g][:0], 0
 	}
-	values = make([]float64, 0, len(answers))
+	values = c.values[:0]
+	lastGroup, looked, g, known := "", false, 0, false
 	for i, a := range answers {
 		r := c.rated[i]
 		if !r.valid && !r.abstain {
 			continue
 		}
-		g, known := c.groupIdx[a.Group]
+		if !looked || a.Group != lastGroup {
+			lastGroup, looked = a.Group, true
+			g, known = c.group(a.Group)
+		}
 		if r.valid {
 			values = append(values, r.x)
 			if known {
@@ -672,41 +833,44 @@ func (c *computer) collect(answers []*delphi.Answer) (values []float64, abstain 
 			}
 		}
 	}
+	c.values = values
 	return values, abstain
 }
 
 // pairs returns the paired valid ratings (previous, current) of the
-// experts who gave one in both rounds (c.prevOf from pairUp, c.rated).
-func (c *computer) pairs(pick func(delphi.Value) delphi.Value) (prev, now []float64) {
+// experts who gave one in both rounds (c.prevOf from pairUp, c.rated,
+// c.prevRated).
+func (c *computer) pairs() (prev, now []float64) {
 	c.pairPrev, c.pairCur = c.pairPrev[:0], c.pairCur[:0]
 	for i, p := range c.prevOf {
-		if p == nil || !c.rated[i].valid {
+		if p < 0 || !c.rated[i].valid {
 			continue
 		}
-		if x, ok := pick(p.Value).Rating(); ok {
-			c.pairPrev, c.pairCur = append(c.pairPrev, x), append(c.pairCur, c.rated[i].x)
+		if pr := c.prevRated[p]; pr.valid {
+			c.pairPrev, c.pairCur = append(c.pairPrev, pr.x), append(c.pairCur, c.rated[i].x)
 		}
 	}
 	return c.pairPrev, c.pairCur
 }
 
-// prevRatings returns the valid ratings picked from every counted answer
-// of the previous round to the item at hand (c.prevAll), paired or not.
-func (c *computer) prevRatings(pick func(delphi.Value) delphi.Value) []float64 {
-	var xs []float64
-	for _, a := range c.prevAll {
-		if x, ok := pick(a.Value).Rating(); ok {
-			xs = append(xs, x)
+// prevRatings returns the valid ratings of every counted answer of the
+// previous round to the item at hand (c.prevRated), paired or not.
+func (c *computer) prevRatings() []float64 {
+	xs := c.prevXs[:0]
+	for _, r := range c.prevRated {
+		if r.valid {
+			xs = append(xs, r.x)
 		}
 	}
+	c.prevXs = xs
 	return xs
 }
 
 // rating computes one rating or criterion; rules are its ItemRules, the
 // primary first.
-func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.Value, sc delphi.Scale, rules []ItemRule) RatingResult {
+func (c *computer) rating(cur []*delphi.Answer, criterion string, sc delphi.Scale, rules []ItemRule) RatingResult {
 	opt := c.describeOptions(sc)
-	c.rate(cur, pick)
+	rateInto(&c.rated, cur, criterion)
 	values, abstain := c.collect(cur)
 	rule := c.def.Consensus
 	if len(rules) > 0 && rules[0].Set == delphi.PrimaryRuleSet {
@@ -721,9 +885,10 @@ func (c *computer) rating(cur []*delphi.Answer, pick func(delphi.Value) delphi.V
 		r.ByGroup[g] = GroupRating{Summary: s, Consensus: Evaluate(groupRule, s, sc), Alternatives: ruleOutcomes(groupRules, s)}
 	}
 	if c.hasPrev {
-		prev, now := c.pairs(pick)
+		rateInto(&c.prevRated, c.prevAll, criterion)
+		prev, now := c.pairs()
 		st := stats.StabilityPairsWilcoxon(prev, now, c.typ, c.wilcoxon)
-		st.SetRoundsIQR(c.prevRatings(pick), values, c.typ)
+		st.SetRoundsIQR(c.prevRatings(), values, c.typ)
 		r.Stability = &st
 	}
 	r.Divergence = divergence(&r, sc, c.groups)
@@ -905,14 +1070,38 @@ func (c *computer) comments(it delphi.Item, cur []*delphi.Answer) []Comment {
 // sortComments orders by group (the order of RoundResults.Groups, the empty
 // group last), then by text (bytewise), then by kind.
 func (c *computer) sortComments(cs []Comment) {
-	rank := func(g string) int {
-		if i, ok := c.groupIdx[g]; ok {
-			return i
-		}
-		return len(c.groups)
+	type ranked struct {
+		rank int
+		Comment
 	}
-	slices.SortFunc(cs, func(a, b Comment) int {
-		return cmp.Or(cmp.Compare(rank(a.Group), rank(b.Group)), strings.Compare(a.Group, b.Group),
+	rs := make([]ranked, len(cs))
+	for i, cm := range cs {
+		r, ok := c.group(cm.Group)
+		if !ok {
+			r = len(c.groups)
+		}
+		rs[i] = ranked{r, cm}
+	}
+	slices.SortFunc(rs, func(a, b ranked) int {
+		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.Group, b.Group),
 			strings.Compare(a.Text, b.Text), strings.Compare(a.Kind, b.Kind))
 	})
+	for i := range rs {
+		cs[i] = rs[i].Comment
+	}
+}
+
+// group returns the index of group g in c.groups: a few groups are found
+// faster by comparing than by hashing.
+func (c *computer) group(g string) (int, bool) {
+	if len(c.groups) > 16 {
+		i, ok := c.groupIdx[g]
+		return i, ok
+	}
+	for i, id := range c.groups {
+		if id == g {
+			return i, true
+		}
+	}
+	return 0, false
 }

@@ -70,7 +70,9 @@ type Summary struct {
 // counted apart) with the options' quantile type, scale and bands.
 // Non-finite values are dropped and counted in Invalid.
 func Describe(values []float64, abstentions int, opt Options) Summary {
-	xs := make([]float64, 0, len(values))
+	buf := borrowFloats(len(values))
+	xs := *buf
+	defer func() { giveBack(buf, xs) }()
 	invalid := 0
 	for _, v := range values {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -199,7 +199,9 @@ func StabilityPairsWilcoxon(prev, cur []float64, typ int, wo WilcoxonOptions) St
 	}
 	n := len(a)
 	s := StabilitySummary{NPaired: n, QuantileType: typ}
-	diffs := make([]float64, n)
+	buf := borrowFloats(n)
+	diffs := (*buf)[:n]
+	defer giveBack(buf, diffs)
 	changed := 0
 	for i := range a {
 		diffs[i] = b[i] - a[i]
@@ -292,7 +294,9 @@ func (s *StabilitySummary) SetRoundsIQR(prev, cur []float64, typ int) {
 	if typ == 0 {
 		typ = Type7
 	}
-	a, b := slices.Clone(prev), slices.Clone(cur)
+	bufA, bufB := borrowFloats(len(prev)), borrowFloats(len(cur))
+	a, b := append(*bufA, prev...), append(*bufB, cur...)
+	defer func() { giveBack(bufA, a); giveBack(bufB, b) }()
 	sortFloats(a)
 	sortFloats(b)
 	switch {
