@@ -17,6 +17,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/expertenrunde/expertenrunde/internal/tempfile"
+
 	"github.com/xuri/excelize/v2"
 )
 
@@ -49,21 +51,9 @@ func newRowSpool(part string) (*rowSpool, error) {
 	return &rowSpool{part: part, f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
-// tempFile creates a temporary file for an export's rows or texts and
-// removes its name at once: the export reads and writes it through the
-// open file, and no free text is left behind in the temporary directory,
-// even if the process dies (docs/SECURITY.md, "Exports").
-func tempFile() (*os.File, error) {
-	f, err := os.CreateTemp("", "expertenrunde-export-")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.Remove(f.Name()); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
+// tempFile creates a nameless temporary file for an export's rows or
+// texts (tempfile.New).
+func tempFile() (*os.File, error) { return tempfile.New("expertenrunde-export-") }
 
 // close closes the spool (its file has no name left).
 func (sp *rowSpool) close() {

@@ -74,6 +74,9 @@ type responseDoc struct {
 	// format 2 (format 1, answers_decode.go); the next save replaces it
 	// with Answers.
 	AnswersJSON string `bson:"answers_json,omitempty"`
+	// spooled is, for a read of ReadResponses, 1 + the number of its
+	// answers in the read's answerSpool (0: not spooled).
+	spooled int32
 }
 
 func responseID(surveyID string, round int, expertID string) string {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"testing"
 	"time"
@@ -48,9 +49,14 @@ func TestExportReadsMatchListResponses(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("EachResponse differs from ListResponses:\n got %+v\nwant %+v", got, want)
 	}
+	tmp := t.TempDir() // the answers spool has no name there
+	t.Setenv("TMPDIR", tmp)
 	status, answers, each, err := s.ReadResponses(ctx, "s", 2)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ents, err := os.ReadDir(tmp); err != nil || len(ents) != 0 {
+		t.Errorf("the temporary directory holds %v (%v) during a read, want nothing", ents, err)
 	}
 	wantAnswers, err := s.ListAnswersRounds(ctx, "s", 2)
 	if err != nil {
