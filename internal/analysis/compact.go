@@ -18,6 +18,7 @@ import (
 // they came from are not kept alive.
 type Compact struct {
 	texts   TextStore // where the free texts are kept, nil: in memory
+	err     error     // a chunk that could not be read back (Err)
 	itemNo  map[string]int32
 	cols    []column
 	seqs    []int64 // per item, the Seq of the last expert's answer to it
@@ -32,11 +33,20 @@ type compactExpert struct {
 	draft     bool
 }
 
-// column is the answers to one item, in the order of the experts.
+// column is the answers to one item, in the order of the experts: those
+// written out to the TextStore (chunks), then entries.
 type column struct {
 	entries []compactEntry
 	extras  []compactExtra // for the entries with extra set, in their order
+	chunks  []string       // references of the chunks in the TextStore, in order (encodeChunk)
+	n       int            // the entries in chunks
 }
+
+// chunkEntries is how many entries of a column a Compact with a TextStore
+// keeps in memory; it writes the earlier ones to the store, so its memory
+// does not grow with the panel (docs/PERFORMANCE.md, "flat export
+// memory").
+const chunkEntries = 128
 
 // compactEntry is one expert's answer to an item (its Seq is needed only
 // while the expert's answers are added: Compact.seqs).
@@ -80,8 +90,9 @@ type TextStore interface {
 }
 
 // WithTexts makes c keep the free texts (comments, justifications, text
-// answers) of the answers added after it in ts and returns c: Compute then
-// reads an item's texts from ts while it computes that item.
+// answers) of the answers added after it in ts, and every column's
+// answers but the last chunkEntries, and returns c: Compute then reads an
+// item's answers and texts from ts while it computes that item.
 func (c *Compact) WithTexts(ts TextStore) *Compact {
 	c.texts = ts
 	return c
@@ -98,6 +109,11 @@ func (c *Compact) keep(s string) string {
 	}
 	return strings.Clone(s)
 }
+
+// Err reports a column that could not be read back from the TextStore
+// (its answers were left out of the results); the store reports its own
+// errors.
+func (c *Compact) Err() error { return c.err }
 
 // text returns a text that keep returned.
 func (c *Compact) text(s string) string {
@@ -150,6 +166,11 @@ func (c *Compact) Add(a *delphi.Answer) error {
 	}
 	col := &c.cols[no]
 	e := compactEntry{expert: int32(len(c.experts) - 1)}
+	if n := len(col.entries); c.texts != nil && n >= chunkEntries && col.entries[n-1].expert != e.expert {
+		col.chunks = append(col.chunks, c.texts.Put(encodeChunk(col.entries, col.extras)))
+		col.n += n
+		col.entries, col.extras = col.entries[:0], col.extras[:0]
+	}
 	x := compactExtra{comment: c.keep(a.Comment), justification: c.keep(a.Justification)}
 	v := a.Value
 	switch {
@@ -232,13 +253,28 @@ func (c *Compact) answers(id string, buf *answerBuf, texts bool) []*delphi.Answe
 		return nil
 	}
 	col := &c.cols[no]
-	if cap(buf.as) < len(col.entries) {
-		buf.as = make([]delphi.Answer, len(col.entries))
-		buf.ptrs = make([]*delphi.Answer, len(col.entries))
+	entries, extras := col.entries, col.extras
+	if len(col.chunks) > 0 {
+		buf.entries, buf.extras = buf.entries[:0], buf.extras[:0]
+		for _, ref := range col.chunks {
+			var ok bool
+			if buf.entries, buf.extras, ok = decodeChunk(c.texts.Get(ref), buf.entries, buf.extras); !ok {
+				if c.err == nil {
+					c.err = delphi.Errorf(delphi.EINTERNAL, "the answers to item %s could not be read back", id)
+				}
+				return nil
+			}
+		}
+		entries, extras = append(buf.entries, col.entries...), append(buf.extras, col.extras...)
+		buf.entries, buf.extras = entries, extras
 	}
-	as, ptrs := buf.as[:len(col.entries)], buf.ptrs[:len(col.entries)]
+	if cap(buf.as) < len(entries) {
+		buf.as = make([]delphi.Answer, len(entries))
+		buf.ptrs = make([]*delphi.Answer, len(entries))
+	}
+	as, ptrs := buf.as[:len(entries)], buf.ptrs[:len(entries)]
 	k := 0
-	for i, e := range col.entries {
+	for i, e := range entries {
 		ex := &c.experts[e.expert]
 		a := &as[i]
 		*a = delphi.Answer{ItemID: id, ExpertID: ex.id, Group: ex.group, Draft: ex.draft}
@@ -249,7 +285,7 @@ func (c *Compact) answers(id string, buf *answerBuf, texts bool) []*delphi.Answe
 			a.Value.Point = &points[int(e.point)+128]
 		}
 		if e.extra {
-			x := &col.extras[k]
+			x := &extras[k]
 			k++
 			if e.kind == kindValue {
 				a.Value = *x.value
@@ -266,8 +302,10 @@ func (c *Compact) answers(id string, buf *answerBuf, texts bool) []*delphi.Answe
 
 // answerBuf is the scratch space of Compact.answers.
 type answerBuf struct {
-	as   []delphi.Answer
-	ptrs []*delphi.Answer
+	as      []delphi.Answer
+	ptrs    []*delphi.Answer
+	entries []compactEntry // a column read back from its chunks
+	extras  []compactExtra
 }
 
 // groups calls add with the group of each expert with an answer to an

@@ -3,6 +3,7 @@ package analysis
 import (
 	"cmp"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -181,16 +182,31 @@ func TestComputeCompactTexts(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 9))
 		def := testDef()
 		items := def.Items()
-		cur, prev := randomRound(rng, def, 5+rng.IntN(20)), randomRound(rng, def, 10)
+		experts := 5 + rng.IntN(20)
+		if seed%2 == 0 { // more than chunkEntries: columns written out in chunks
+			experts = chunkEntries + rng.IntN(3*chunkEntries)
+		}
+		cur, prev := randomRound(rng, def, experts), randomRound(rng, def, experts-rng.IntN(5))
 		want := Compute(Input{Def: def, Round: 2, Items: items, Answers: cur, Previous: prev})
 		ts := &memTexts{}
-		c := NewCompact(items).WithTexts(ts)
-		for i := range cur {
-			if err := c.Add(&cur[i]); err != nil {
-				t.Fatal(err)
+		c, pc := NewCompact(items).WithTexts(ts), NewCompact(items).WithTexts(ts)
+		for _, x := range []struct {
+			c  *Compact
+			as []delphi.Answer
+		}{{c, cur}, {pc, prev}} {
+			for i := range x.as {
+				if err := x.c.Add(&x.as[i]); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
-		got := Compute(Input{Def: def, Round: 2, Items: items, Compact: c, PreviousCompact: compactOf(t, items, prev), Texts: ts})
+		if chunks := len(c.cols[0].chunks) + len(pc.cols[0].chunks); (seed%2 == 0) != (chunks > 0) {
+			t.Fatalf("seed %d: %d experts, %d chunks", seed, experts, chunks)
+		}
+		got := Compute(Input{Def: def, Round: 2, Items: items, Compact: c, PreviousCompact: pc, Texts: ts})
+		if c.Err() != nil || pc.Err() != nil {
+			t.Fatal(c.Err(), pc.Err())
+		}
 		refs := 0
 		for i := range got.Items {
 			it := &got.Items[i]
@@ -299,4 +315,54 @@ func sortedByExpert(as []delphi.Answer) []delphi.Answer {
 	out := slices.Clone(as)
 	slices.SortStableFunc(out, func(a, b delphi.Answer) int { return cmp.Compare(a.ExpertID, b.ExpertID) })
 	return out
+}
+
+// A value written into a chunk reads back exactly (nil and empty told
+// apart), and a damaged chunk is reported.
+func TestChunkRoundTrip(t *testing.T) {
+	one, big, x := 1, 300, -0.5
+	values := []delphi.Value{
+		{}, {Point: &one}, {Point: &big, Text: "t"}, {Abstain: true, Text: "weiß nicht"}, {Choice: "a"}, {Choices: []string{}},
+		{Choices: []string{"b", "a"}, Places: []int{1, 1}}, {Places: []int{}}, {Number: &x}, {Criteria: map[string]delphi.Value{}},
+		{Criteria: map[string]delphi.Value{"w": {Point: &one}, "n": {Abstain: true}, "z": {Choices: []string{"q"}}}},
+	}
+	var entries []compactEntry
+	var extras []compactExtra
+	for i := range values {
+		entries = append(entries, compactEntry{expert: int32(i * 1000), kind: kindValue, extra: true})
+		extras = append(extras, compactExtra{text: "ref" + strconv.Itoa(i), comment: "Größe", value: &values[i]})
+	}
+	entries = append(entries, compactEntry{expert: -1, kind: kindPoint, point: -7}, compactEntry{expert: 5, kind: kindAbstain, extra: true})
+	extras = append(extras, compactExtra{justification: "weil"})
+	chunk := encodeChunk(entries, extras)
+	gotE, gotX, ok := decodeChunk(chunk, nil, nil)
+	if !ok || !reflect.DeepEqual(gotE, entries) || !reflect.DeepEqual(gotX, extras) {
+		t.Fatalf("read back (ok %v):\n%+v\n%+v\nwant\n%+v\n%+v", ok, gotE, gotX, entries, extras)
+	}
+	for _, bad := range []string{"", chunk[:len(chunk)-1], chunk + "x", "\x05"} {
+		if _, _, ok := decodeChunk(bad, nil, nil); ok {
+			t.Errorf("decodeChunk(%q) ok", bad)
+		}
+	}
+}
+
+// A column whose chunk does not read back is left out and reported by
+// Err.
+func TestCompactChunkLost(t *testing.T) {
+	def, cur, _ := benchStudy(2, chunkEntries+10)
+	cur = sortedByExpert(cur)
+	ts := &memTexts{}
+	c := NewCompact(def.Items()).WithTexts(ts)
+	for i := range cur {
+		if err := c.Add(&cur[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range *ts {
+		(*ts)[i] = "damaged"
+	}
+	r := Compute(Input{Def: def, Round: 2, Items: def.Items(), Compact: c, Texts: ts})
+	if c.Err() == nil || r.Items[0].N != 0 {
+		t.Fatalf("a lost chunk: Err %v, N %d", c.Err(), r.Items[0].N)
+	}
 }

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -167,9 +168,13 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 					return Input{}, err
 				}
 			}
-			res, err = rr.RoundWith(ctx, sv.ID, r.Number, readAnswers(src.Responses, sv.ID, answers, in.texts))
+			var compacts []*analysis.Compact
+			res, err = rr.RoundWith(ctx, sv.ID, r.Number, readAnswers(src.Responses, sv.ID, answers, in.texts, &compacts))
 			if err == nil {
 				err = in.texts.Err()
+			}
+			for _, c := range compacts {
+				err = cmp.Or(err, c.Err())
 			}
 		} else {
 			res, err = src.Results.Round(ctx, sv.ID, r.Number)
@@ -213,15 +218,18 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 }
 
 // readAnswers reads the answers of rounds from the reads the export made
-// (read), compact with their free texts in texts, and those of the other
-// rounds from the store, flat.
-func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(fn func(*delphi.Answer) error) error, texts *textFile) results.AnswersFunc {
+// (read), compact with their free texts and most of their answers in
+// texts (appending each Compact to compacts, whose Err the caller checks),
+// and those of the other rounds from the store, flat.
+func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(fn func(*delphi.Answer) error) error, texts *textFile,
+	compacts *[]*analysis.Compact) results.AnswersFunc {
 	return func(ctx context.Context, items []delphi.Item, rounds ...int) (map[int]results.RoundAnswers, error) {
 		out := make(map[int]results.RoundAnswers, len(rounds))
 		var rest []int
 		for _, n := range rounds {
 			if each := read[n]; each != nil {
 				c := analysis.NewCompact(items).WithTexts(texts)
+				*compacts = append(*compacts, c)
 				if err := each(c.Add); err != nil {
 					return nil, err
 				}
