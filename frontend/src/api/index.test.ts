@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { api, ApiError, parseRetryAfter, readCookie, request } from '.';
+import { describe, expect, it, vi } from 'vitest';
+import { api, ApiError, isAbort, parseRetryAfter, readCookie, request, retryUnavailable } from '.';
 import { panelApi } from '../panel/api';
 import { mockFetch } from '../test/utils';
 
@@ -98,5 +98,57 @@ describe('api client', () => {
     expect(parseRetryAfter('Thu, 26 Nov 2026 10:00:30 GMT', now)).toBe(30);
     expect(parseRetryAfter(null, now)).toBeUndefined();
     expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+});
+
+describe('retryUnavailable', () => {
+  const busy = { status: 503, headers: { 'Retry-After': '3' }, body: { error: { code: 'unavailable', message: 'busy' } } };
+
+  it('calls again after Retry-After while the server answers 503 unavailable', async () => {
+    vi.useFakeTimers();
+    try {
+      let n = 0;
+      const calls = mockFetch({ 'GET /api/v1/participation': () => (++n < 3 ? busy : { body: { ok: n } }) });
+      const got = retryUnavailable(() => request<{ ok: number }>('GET', '/api/v1/participation'));
+      await vi.advanceTimersByTimeAsync(2999);
+      expect(calls).toHaveLength(1); // waits the 3 s the server asked for
+      await vi.advanceTimersByTimeAsync(1);
+      await vi.advanceTimersByTimeAsync(3000);
+      await expect(got).resolves.toEqual({ ok: 3 });
+      expect(calls).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gives up after the last try, and throws other errors at once', async () => {
+    vi.useFakeTimers();
+    try {
+      const calls = mockFetch({ 'GET /a': busy, 'GET /b': { status: 503, body: { error: { code: 'internal', message: 'x' } } } });
+      const a = retryUnavailable(() => request('GET', '/a'), undefined, 2).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(await a).toMatchObject({ status: 503, code: 'unavailable' });
+      expect(calls).toHaveLength(2);
+      await expect(retryUnavailable(() => request('GET', '/b'))).rejects.toMatchObject({ code: 'internal' });
+      expect(calls).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('stops waiting when the signal aborts', async () => {
+    vi.useFakeTimers();
+    try {
+      const calls = mockFetch({ 'GET /a': busy });
+      const ctl = new AbortController();
+      const p = retryUnavailable(() => request('GET', '/a', { signal: ctl.signal }), ctl.signal).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(1000);
+      ctl.abort();
+      const err = await p;
+      expect(isAbort(err)).toBe(true);
+      expect(calls).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

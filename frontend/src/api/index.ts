@@ -203,6 +203,41 @@ export interface ImportedSurvey {
 }
 
 /**
+ * Calls a read again while the server answers 503 "unavailable": it is
+ * saturated and says in Retry-After when to come back (a questionnaire
+ * load that waited its turn too long, issue #16). Waits Retry-After
+ * seconds (2 without it, at most 10) between at most `tries` calls in all,
+ * and stops at once when signal aborts. Other errors are thrown as they are.
+ */
+export async function retryUnavailable<T>(call: () => Promise<T>, signal?: AbortSignal, tries = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= tries || !(err instanceof ApiError) || err.status !== 503 || err.code !== 'unavailable') throw err;
+      await pause(Math.min(err.retryAfter ?? 2, 10) * 1000, signal);
+    }
+  }
+}
+
+/** Resolves after ms, or rejects with an AbortError when signal aborts first. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const aborted = () => reject(new DOMException('aborted', 'AbortError'));
+    if (signal?.aborted) return aborted();
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      aborted();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
  * Uploads a YAML or JSON study file (multipart "file") to POST /api/v1/surveys,
  * with the reason of a change of the locked analysis protocol when given
  * (the server asks for it with 409, reason protocol_change_needs_reason).
