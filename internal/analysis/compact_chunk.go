@@ -165,15 +165,19 @@ func (d *chunkReader) byte() byte {
 	return d.s[d.i-1]
 }
 
-// string returns a copy: s is a buffer's, and the strings outlive it.
-func (d *chunkReader) string() string {
+// string returns a copy: the strings outlive the chunk (they would keep
+// it whole in memory).
+func (d *chunkReader) string() string { return strings.Clone(d.view()) }
+
+// view returns a string of the chunk, sharing its memory.
+func (d *chunkReader) view() string {
 	n := d.uvarint()
 	if d.bad || n > uint64(len(d.s)-d.i) {
 		d.bad = true
 		return ""
 	}
 	d.i += int(n)
-	return strings.Clone(d.s[d.i-int(n) : d.i])
+	return d.s[d.i-int(n) : d.i]
 }
 
 // value reads what encodeValue wrote (depth bounds the criteria's nesting).

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"errors"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -210,13 +211,19 @@ func TestComputeCompactTexts(t *testing.T) {
 		refs := 0
 		for i := range got.Items {
 			it := &got.Items[i]
-			for k := range it.Comments {
-				it.Comments[k].Text, refs = ts.Get(it.Comments[k].Text), refs+1
+			if len(it.Comments) != 0 || it.Text != nil && len(it.Text.Texts) != 0 {
+				t.Fatalf("seed %d: item %s holds its texts", seed, it.ItemID)
 			}
-			if it.Text != nil {
-				for k, ref := range it.Text.Texts {
-					it.Text.Texts[k] = ts.Get(ref)
-				}
+			var cs []Comment
+			if err := it.EachComment(ts, func(c Comment) error { cs = append(cs, c); return nil }); err != nil || len(cs) != it.NComments {
+				t.Fatalf("seed %d: item %s: %d comments read back of %d, %v", seed, it.ItemID, len(cs), it.NComments, err)
+			}
+			it.Comments, it.CommentsIn, it.NComments = nonNil(cs), "", 0
+			if cs != nil {
+				refs++
+			}
+			if it.Text != nil { // left empty: the text answers are among the comments
+				it.Text.Texts = want.Items[i].Text.Texts
 			}
 		}
 		if mustJSON(t, got) != mustJSON(t, want) {
@@ -364,5 +371,36 @@ func TestCompactChunkLost(t *testing.T) {
 	r := Compute(Input{Def: def, Round: 2, Items: def.Items(), Compact: c, Texts: ts})
 	if c.Err() == nil || r.Items[0].N != 0 {
 		t.Fatalf("a lost chunk: Err %v, N %d", c.Err(), r.Items[0].N)
+	}
+}
+
+func nonNil(cs []Comment) []Comment {
+	if cs == nil {
+		return []Comment{}
+	}
+	return cs
+}
+
+// An item's comments in a TextStore read back in order; EachComment stops
+// at fn's error, and comments that do not read back are an internal error.
+func TestEachComment(t *testing.T) {
+	ts := &memTexts{}
+	cs := []Comment{{Text: "Größe", Group: "g1", Kind: KindComment}, {Text: "", Group: "", Kind: KindAnswer}, {Text: "weil", Group: "g2", Kind: KindJustification}}
+	it := ItemResult{ItemID: "I1", CommentsIn: ts.Put(encodeComments(cs)), NComments: len(cs)}
+	var got []Comment
+	if err := it.EachComment(ts, func(c Comment) error { got = append(got, c); return nil }); err != nil || !reflect.DeepEqual(got, cs) {
+		t.Fatalf("read back %+v, %v", got, err)
+	}
+	stop, n := errors.New("stop"), 0
+	if err := it.EachComment(ts, func(Comment) error { n++; return stop }); err != stop || n != 1 {
+		t.Errorf("after fn's error: %v, %d calls", err, n)
+	}
+	for _, bad := range []ItemResult{
+		{ItemID: "I1", CommentsIn: ts.Put("\x05"), NComments: 5},
+		{ItemID: "I1", CommentsIn: it.CommentsIn, NComments: 2},
+	} {
+		if err := bad.EachComment(ts, func(Comment) error { return nil }); delphi.ErrorCode(err) != delphi.EINTERNAL {
+			t.Errorf("damaged comments: %v", err)
+		}
 	}
 }

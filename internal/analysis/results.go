@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,10 +26,12 @@ type Input struct {
 	// same results.
 	Compact         *Compact
 	PreviousCompact *Compact
-	// Texts, when set, receives the results' free texts (the Text of
-	// ItemResult.Comments and TextResult.Texts), which then hold references
-	// into it (TextStore.Put) instead of the texts: for a caller that
-	// writes them out without holding them all (the export).
+	// Texts, when set, receives the results' free texts: each item's
+	// comments go there as one entry (ItemResult.CommentsIn; read them with
+	// ItemResult.EachComment), and TextResult.Texts is left empty (the text
+	// answers are among the comments): for a caller that writes them out
+	// without holding them all (the export). The results' memory then does
+	// not grow with the panel.
 	Texts      TextStore
 	ComputedAt time.Time
 	Live       bool // computed while the round is open
@@ -96,6 +99,62 @@ type ItemResult struct {
 	DivergenceScore float64 `json:"divergence_score"`
 
 	Comments []Comment `json:"comments"`
+	// CommentsIn is, for results computed with Input.Texts, the reference
+	// of the item's comments in that TextStore (Comments is then empty),
+	// and NComments their number: read them with EachComment.
+	CommentsIn string `json:"-"`
+	NComments  int    `json:"-"`
+}
+
+// EachComment calls fn with each of the item's comments, in order: from
+// Comments, or read back from ts (CommentsIn; each Text then shares the
+// memory of all of them, so fn must not keep it). It returns fn's first
+// error, or EINTERNAL if the comments do not read back.
+func (it *ItemResult) EachComment(ts TextStore, fn func(Comment) error) error {
+	if it.CommentsIn == "" {
+		for _, c := range it.Comments {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	d := chunkReader{s: ts.Get(it.CommentsIn)}
+	n := d.uvarint()
+	for i := uint64(0); i < n && d.ok(); i++ {
+		c := Comment{Group: d.string(), Kind: d.string(), Text: d.view()} // a kept group or kind would keep the chunk
+		if !d.ok() {
+			break
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	if !d.ok() || d.i != len(d.s) || n != uint64(it.NComments) {
+		return delphi.Errorf(delphi.EINTERNAL, "the comments on item %s could not be read back", it.ItemID)
+	}
+	return nil
+}
+
+// encodeComments encodes cs for ItemResult.CommentsIn: their number, then
+// each one's group, kind and text (appendString), built in place (a text
+// item's comments are a panel's texts).
+func encodeComments(cs []Comment) string {
+	n := binary.MaxVarintLen64
+	for _, c := range cs {
+		n += len(c.Group) + len(c.Kind) + len(c.Text) + 3*binary.MaxVarintLen64
+	}
+	var b strings.Builder
+	b.Grow(n)
+	var num [binary.MaxVarintLen64]byte
+	b.Write(binary.AppendUvarint(num[:0], uint64(len(cs))))
+	for _, c := range cs {
+		for _, s := range []string{c.Group, c.Kind, c.Text} {
+			b.Write(binary.AppendUvarint(num[:0], uint64(len(s))))
+			b.WriteString(s)
+		}
+	}
+	return b.String()
 }
 
 // RatingResult is the result of one rating (or one criterion).
@@ -319,13 +378,13 @@ func Compute(in Input) *RoundResults {
 		r := c.item(it, cur, ps)
 		r.SectionID, r.Position = section[i], position[i]
 		if in.Texts != nil {
-			for k := range r.Comments {
-				r.Comments[k].Text = in.Texts.Put(r.Comments[k].Text)
+			r.NComments = len(r.Comments)
+			if len(r.Comments) > 0 {
+				r.CommentsIn = in.Texts.Put(encodeComments(r.Comments))
 			}
+			r.Comments = []Comment{}
 			if r.Text != nil {
-				for k, t := range r.Text.Texts {
-					r.Text.Texts[k] = in.Texts.Put(t)
-				}
+				r.Text.Texts = []string{}
 			}
 		}
 		for _, a := range as {

@@ -684,22 +684,23 @@ func (x *xw) comments() error {
 		round := x.int(r.Number)
 		for i := range r.res.Items {
 			it := &r.res.Items[i]
-			if len(it.Comments) == 0 {
+			if len(it.Comments) == 0 && it.NComments == 0 {
 				continue
 			}
 			item, sec := x.item(ri, it.ItemID)
 			block, id, itemText := x.str(x.sectionTitle(cmpOr(it.SectionID, sec))), x.str(it.ItemID), x.long(x.text(item.Text))
-			for _, c := range it.Comments {
+			err := it.EachComment(x.in.texts, func(c analysis.Comment) error {
 				if rows%256 == 0 {
 					if err := x.ctx.Err(); err != nil {
 						return err
 					}
 				}
-				if err := sh.add(round, block, id, itemText, cached(groups, c.Group, x.groupLabel),
-					cached(kinds, c.Kind, x.kindLabel), x.long(x.in.texts.resolve(c.Text))); err != nil {
-					return err
-				}
 				rows++
+				return sh.add(round, block, id, itemText, cached(groups, c.Group, x.groupLabel),
+					cached(kinds, c.Kind, x.kindLabel), x.long(c.Text))
+			})
+			if err != nil {
+				return err
 			}
 		}
 	}

@@ -373,15 +373,6 @@ func (t *textFile) Get(ref string) string {
 	return string(b)
 }
 
-// resolve returns s, or the text it refers to if it is a reference of t
-// (t may be nil).
-func (t *textFile) resolve(s string) string {
-	if t == nil {
-		return s
-	}
-	return t.Get(s)
-}
-
 // Err returns the first error of t (t may be nil).
 func (t *textFile) Err() error {
 	if t == nil {
