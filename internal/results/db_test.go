@@ -387,8 +387,9 @@ func TestRoundWithGivenAnswers(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, want) || !slices.Equal(asked, []int{2, 1}) {
 		t.Fatalf("RoundWith, compact answers: rounds read %v, equal %v, %v", asked, reflect.DeepEqual(got, want), err)
 	}
-	// With a TextStore, results that are not shared hold references to
-	// their texts; resolved, they are the same.
+	// With a TextStore, results that are not shared keep each item's
+	// comments there (and no text answers beside them); read back, they
+	// are the same.
 	texts = &memTexts{}
 	got, err = svc.RoundWith(ctx, "bench", 2, read)
 	if err != nil || len(*texts) == 0 {
@@ -396,8 +397,23 @@ func TestRoundWithGivenAnswers(t *testing.T) {
 	}
 	resolved := 0
 	for i := range got.Items {
-		for k, c := range got.Items[i].Comments {
-			got.Items[i].Comments[k].Text, resolved = texts.get(t, c.Text), resolved+1
+		it := &got.Items[i]
+		if len(it.Comments) != 0 {
+			t.Fatalf("item %s holds its comments", it.ItemID)
+		}
+		if it.CommentsIn != "" {
+			texts.get(t, it.CommentsIn) // a reference of the store
+		}
+		it.Comments = []analysis.Comment{}
+		if err := it.EachComment(texts, func(c analysis.Comment) error {
+			it.Comments, resolved = append(it.Comments, c), resolved+1
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		it.CommentsIn, it.NComments = "", 0
+		if it.Text != nil {
+			it.Text.Texts = want.Items[i].Text.Texts
 		}
 	}
 	if !reflect.DeepEqual(got, want) || resolved == 0 {
