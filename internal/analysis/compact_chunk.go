@@ -136,18 +136,13 @@ type chunkReader struct {
 
 func (d *chunkReader) ok() bool { return !d.bad }
 
-func (d *chunkReader) uvarint() uint64 {
-	x, n := binary.Uvarint([]byte(d.s[d.i:min(len(d.s), d.i+binary.MaxVarintLen64)]))
-	if n <= 0 {
-		d.bad = true
-		return 0
-	}
-	d.i += n
-	return x
-}
+func (d *chunkReader) uvarint() uint64 { return number(d, binary.Uvarint) }
 
-func (d *chunkReader) varint() int64 {
-	x, n := binary.Varint([]byte(d.s[d.i:min(len(d.s), d.i+binary.MaxVarintLen64)]))
+func (d *chunkReader) varint() int64 { return number(d, binary.Varint) }
+
+// number reads a varint with read (binary.Uvarint or binary.Varint).
+func number[T uint64 | int64](d *chunkReader, read func([]byte) (T, int)) T {
+	x, n := read([]byte(d.s[d.i:min(len(d.s), d.i+binary.MaxVarintLen64)]))
 	if n <= 0 {
 		d.bad = true
 		return 0
