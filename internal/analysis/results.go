@@ -311,8 +311,10 @@ func (sc *scratch) release() {
 	for _, ps := range [][]*delphi.Answer{sc.cur.ptrs, sc.prev.ptrs, sc.curAns.ptrs, sc.prevAns.ptrs, sc.curBuf, sc.prevBuf} {
 		clear(ps[:cap(ps)])
 	}
-	clear(sc.curAns.as[:cap(sc.curAns.as)])
-	clear(sc.prevAns.as[:cap(sc.prevAns.as)])
+	for _, buf := range []*answerBuf{&sc.curAns, &sc.prevAns} {
+		clear(buf.as[:cap(buf.as)])
+		clear(buf.extras[:cap(buf.extras)]) // free texts and values read back from chunks
+	}
 	clear(sc.prevBy)
 	scratchPool.Put(sc)
 }

@@ -268,7 +268,8 @@ func BenchmarkBareStreamWriter(b *testing.B) {
 // for 500, 2,000 and 8,000 experts (3 rounds × 150 items). The raw data and
 // the comments, the sheets that grow with the panel, spool their rows to
 // temporary files (spool.go), so the live heap does not grow with the
-// panel.
+// panel. Its time per operation means little: benchmem.Peak runs the
+// writer at GOGC=10.
 func BenchmarkExportMemory(b *testing.B) {
 	for _, experts := range []int{500, 2000, 8000} {
 		b.Run(strconv.Itoa(experts), func(b *testing.B) {

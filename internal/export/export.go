@@ -71,17 +71,25 @@ type Input struct {
 	// their ratings: the workbook's sheet "Argumente" (hidden ones marked).
 	Arguments []delphi.RatedArgument
 
-	// texts holds the free texts of the live results Load computed; their
-	// comments refer to it (textFile.resolve). Close removes it.
+	// texts holds the answers and free texts of the live results Load
+	// computed, and their comments (ItemResult.EachComment). Close removes
+	// it.
 	texts *textFile
+	// releases free the rounds' reads (ResponseReader) that the writer did
+	// not stream to their end.
+	releases []func()
 }
 
-// Close releases what Load keeps outside memory for the export (a
-// temporary file of free texts); call it after writing. The results'
+// Close releases what Load keeps outside memory for the export (temporary
+// files of answers and free texts); call it after writing. The results'
 // comments are unreadable after it.
 func (in *Input) Close() {
 	in.texts.close()
 	in.texts = nil
+	for _, release := range in.releases {
+		release()
+	}
+	in.releases = nil
 }
 
 // PanelComposition counts the panel per expert group (group id → count).

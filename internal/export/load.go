@@ -51,12 +51,13 @@ type Sources struct {
 // round's answers one at a time in the order of results.AnswersLister (by
 // expert), for an open round's live results (built into the engine's
 // compact form, analysis.Compact, so the round is never held as
-// []delphi.Answer); and each, a one-shot stream of the responses with
-// their answers, in the order of ListResponses, decoding one at a time,
-// for the raw data (after answers).
+// []delphi.Answer); each, a one-shot stream of the responses with their
+// answers, in the order of ListResponses, decoding one at a time, for the
+// raw data (after answers); and release, which frees what the read keeps
+// (a temporary file) if each did not run to its end (Input.Close).
 type ResponseReader interface {
 	ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response,
-		answers func(fn func(*delphi.Answer) error) error, each func(fn func(*delphi.Response) error) error, err error)
+		answers func(fn func(*delphi.Answer) error) error, each func(fn func(*delphi.Response) error) error, release func(), err error)
 }
 
 // ResultsReader is implemented by results services that compute an open
@@ -151,11 +152,16 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 	for _, r := range in.Rounds {
 		var rs []*delphi.Response
 		if rr, ok := src.Responses.(ResponseReader); ok {
-			rs, answers[r.Number], streams[r.Number], err = rr.ReadResponses(ctx, sv.ID, r.Number)
+			var release func()
+			rs, answers[r.Number], streams[r.Number], release, err = rr.ReadResponses(ctx, sv.ID, r.Number)
+			if err == nil {
+				in.releases = append(in.releases, release)
+			}
 		} else if rs, err = src.Responses.ListResponses(ctx, sv.ID, r.Number); err == nil {
 			streams[r.Number] = yieldAll(rs)
 		}
 		if err != nil {
+			in.Close()
 			return Input{}, err
 		}
 		status[r.Number] = rs

@@ -426,16 +426,55 @@ func TestRoundWithGivenAnswers(t *testing.T) {
 	if got, err := svc.RoundWith(ctx, "bench", 2, none); err != nil || got.Respondents.Total != 0 {
 		t.Errorf("RoundWith without answers: %d respondents, %v", got.Respondents.Total, err)
 	}
+	// Sharing on (LiveTTL), but nothing shared yet: the answers given make
+	// results of the caller's own, which are not shared.
 	svc.LiveTTL = time.Minute
-	compact, texts = true, &memTexts{} // shared results keep their texts
-	if got, err := svc.RoundWith(ctx, "bench", 2, read); err != nil || !reflect.DeepEqual(got, want) {
-		t.Fatalf("RoundWith, shared results with a TextStore: equal %v, %v", reflect.DeepEqual(got, want), err)
+	compact, texts = true, &memTexts{}
+	own, err := svc.RoundWith(ctx, "bench", 2, read)
+	kept := 0
+	for i := range own.Items {
+		kept += len(own.Items[i].Comments) - own.Items[i].NComments // + in the results, - in the TextStore
+	}
+	if err != nil || kept >= 0 {
+		t.Fatalf("RoundWith with nothing shared: %v, comments kept in the results (%d)", err, kept)
 	}
 	compact, texts = false, nil
 	shared, _ := svc.Round(ctx, "bench", 2)
+	if shared == own || !reflect.DeepEqual(shared, want) {
+		t.Fatal("the results an export computed for itself were shared")
+	}
 	asked = nil
 	if got, err := svc.RoundWith(ctx, "bench", 2, read); err != nil || got != shared || asked != nil {
 		t.Errorf("fresh shared results: computed again (read %v), %v", asked, err)
+	}
+}
+
+// A round whose compact answers do not read back from their TextStore is
+// an error, not results without those answers.
+func TestRoundWithLostAnswers(t *testing.T) {
+	st := newStore(t)
+	t0 := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	svc := newService(st, func() time.Time { return t0 })
+	s := genStudy(4, 300, 2) // more experts than a Compact keeps in memory per item
+	s.load(t, st, svc, t0)
+	lossy := &memTexts{}
+	read := func(ctx context.Context, items []delphi.Item, rounds ...int) (map[int]results.RoundAnswers, error) {
+		m, err := st.ListAnswersRounds(ctx, "bench", rounds...)
+		out := map[int]results.RoundAnswers{}
+		for n, as := range m {
+			c := analysis.NewCompact(items).WithTexts(lossy)
+			for i := range as {
+				if err := c.Add(&as[i]); err != nil {
+					return nil, err
+				}
+			}
+			out[n] = results.RoundAnswers{Compact: c, Texts: lossy}
+		}
+		clear(*lossy) // the file lost its contents
+		return out, err
+	}
+	if res, err := svc.RoundWith(t.Context(), "bench", 2, read); delphi.ErrorCode(err) != delphi.EINTERNAL || res != nil {
+		t.Fatalf("RoundWith with lost answers: %v, %v", res != nil, err)
 	}
 }
 

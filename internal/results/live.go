@@ -22,7 +22,11 @@ type liveEntry struct {
 // liveRound computes an open round's results, sharing them between callers:
 // concurrent requests wait for one computation, and a result younger than
 // LiveTTL (by ComputedAt) is returned again. Results are shared: callers
-// must not change them.
+// must not change them. A caller that reads the answers itself (answers
+// set: the export) takes fresh or pending shared results, and otherwise
+// computes results of its own, which are not shared: they keep their free
+// texts in the answers' TextStore, so that an export's memory does not
+// grow with the panel (docs/PERFORMANCE.md).
 func (s *Service) liveRound(ctx context.Context, sv *delphi.Survey, r *delphi.Round, answers AnswersFunc) (*analysis.RoundResults, error) {
 	if s.LiveTTL <= 0 {
 		return s.compute(ctx, sv.Definition, r, s.now(), true, true, answers)
@@ -45,6 +49,10 @@ func (s *Service) liveRound(ctx context.Context, sv *delphi.Survey, r *delphi.Ro
 				return nil, ctx.Err()
 			}
 		}
+	}
+	if answers != nil {
+		s.mu.Unlock()
+		return s.compute(ctx, sv.Definition, r, s.now(), true, true, answers)
 	}
 	e := &liveEntry{done: make(chan struct{})}
 	if s.live == nil {

@@ -85,17 +85,20 @@ type RoundAnswers struct {
 	Flat    []delphi.Answer
 	Compact *analysis.Compact
 	// Texts, for the round computed, is where results that are not shared
-	// (LiveTTL 0) keep their free texts (analysis.Input.Texts): their
-	// texts are then references into it. Shared results keep theirs.
+	// keep their free texts (analysis.Input.Texts: each item's comments
+	// are then one entry there, ItemResult.EachComment). Shared results
+	// keep theirs.
 	Texts analysis.TextStore
 }
 
 // RoundWith is Round; an open round's live results, when they are not
 // shared from a fresh computation, are computed from the answers that
 // answers reads (nil: from the store). The export passes the answers of
-// the responses it reads anyway, so the round is read once. Results that
-// are not shared (LiveTTL 0) computed from answers with Texts hold
-// references into it instead of their free texts (RoundAnswers.Texts).
+// the responses it reads anyway, so the round is read once. Without fresh
+// or pending shared results they are its own, not shared (liveRound), and
+// computed from answers with Texts they keep their comments there
+// (RoundAnswers.Texts). A round whose compact answers do not read back
+// from their TextStore is an error (analysis.Compact.Err).
 func (s *Service) RoundWith(ctx context.Context, surveyID string, n int, answers AnswersFunc) (*analysis.RoundResults, error) {
 	r, err := s.Rounds.Round(ctx, surveyID, n)
 	if err != nil {
@@ -162,7 +165,13 @@ func (s *Service) compute(ctx context.Context, def *delphi.Definition, r *delphi
 	if own {
 		in.Texts = cur.Texts
 	}
-	return analysis.Compute(in), nil
+	res := analysis.Compute(in)
+	for _, c := range []*analysis.Compact{cur.Compact, prev.Compact} {
+		if c != nil && c.Err() != nil {
+			return nil, c.Err() // never shared
+		}
+	}
+	return res, nil
 }
 
 // Snapshot computes the frozen results of round r at time at (Live false),

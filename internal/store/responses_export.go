@@ -33,12 +33,15 @@ import (
 // at a time: answers hands fn one answer at a time in the same
 // delphi.Answer (fn must not keep it); each parses the next responses
 // while fn handles one, releases every response after fn returns, closes
-// the file, and can be called once, after answers.
+// the file, and can be called once, after answers. release closes the
+// file too (for a caller that does not call each or stops it early: an
+// export that fails); after it answers and each fail. It can be called
+// any number of times.
 func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (status []*delphi.Response,
-	answers func(fn func(*delphi.Answer) error) error, each func(fn func(*delphi.Response) error) error, err error) {
+	answers func(fn func(*delphi.Answer) error) error, each func(fn func(*delphi.Response) error) error, release func(), err error) {
 	sp, err := newAnswerSpool()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	var docs []*responseDoc
 	work := make(chan spoolJob, 64)
@@ -64,7 +67,7 @@ func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (
 	}
 	if err != nil {
 		sp.close()
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	slices.SortFunc(docs, func(a, b *responseDoc) int { return compareResponses(a.Pseudonym, a.ExpertID, b.Pseudonym, b.ExpertID) })
 	status = make([]*delphi.Response, len(docs))
@@ -155,7 +158,13 @@ func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (
 		}
 		return nil
 	}
-	return status, answers, each, nil
+	release = func() {
+		mu.Lock()
+		used = true
+		mu.Unlock()
+		sp.close()
+	}
+	return status, answers, each, release, nil
 }
 
 // answerSpool holds the answers of a round's responses as format 2 text
@@ -168,6 +177,8 @@ type answerSpool struct {
 	off   int64
 	spans []answerSpan // by the number of the job
 	err   error        // of the file
+
+	closeOnce sync.Once
 }
 
 // answerSpan is where one response's answers are, or why they could not
@@ -240,13 +251,14 @@ func (sp *answerSpool) unspool(d *responseDoc) (*responseDoc, error) {
 	return &u, nil
 }
 
-// close closes the file (it has no name; its space is freed).
-func (sp *answerSpool) close() { sp.f.Close() }
+// close closes the file (it has no name; its space is freed); again, it
+// does nothing.
+func (sp *answerSpool) close() { sp.closeOnce.Do(func() { sp.f.Close() }) }
 
 // EachResponse calls fn with every response of a round in the order of
 // ListResponses and returns fn's first error: ReadResponses's each.
 func (s *Store) EachResponse(ctx context.Context, surveyID string, round int, fn func(*delphi.Response) error) error {
-	_, _, each, err := s.ReadResponses(ctx, surveyID, round)
+	_, _, each, _, err := s.ReadResponses(ctx, surveyID, round)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,9 +52,14 @@ func TestExportReadsMatchListResponses(t *testing.T) {
 	}
 	tmp := t.TempDir() // the answers spool has no name there
 	t.Setenv("TMPDIR", tmp)
-	status, answers, each, err := s.ReadResponses(ctx, "s", 2)
+	spools := openSpools(t)
+	status, answers, each, release, err := s.ReadResponses(ctx, "s", 2)
 	if err != nil {
 		t.Fatal(err)
+	}
+	defer release()
+	if n := openSpools(t); n != spools+1 {
+		t.Errorf("%d answer spools open during a read, want %d", n, spools+1)
 	}
 	if ents, err := os.ReadDir(tmp); err != nil || len(ents) != 0 {
 		t.Errorf("the temporary directory holds %v (%v) during a read, want nothing", ents, err)
@@ -80,6 +86,25 @@ func TestExportReadsMatchListResponses(t *testing.T) {
 	}
 	if err := each(func(*delphi.Response) error { return nil }); delphi.ErrorCode(err) != delphi.EINTERNAL {
 		t.Errorf("each called twice: %v, want an internal error", err)
+	}
+	if n := openSpools(t); n != spools {
+		t.Errorf("%d answer spools open after each, want %d", n, spools)
+	}
+	// A read that is never streamed (an export that failed) is released.
+	_, answers2, each2, release2, err := s.ReadResponses(ctx, "s", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release2()
+	release2() // again: nothing
+	if n := openSpools(t); n != spools {
+		t.Errorf("%d answer spools open after release, want %d", n, spools)
+	}
+	if err := answers2(func(*delphi.Answer) error { return nil }); delphi.ErrorCode(err) != delphi.EINTERNAL {
+		t.Errorf("answers after release: %v, want an internal error", err)
+	}
+	if err := each2(func(*delphi.Response) error { return nil }); delphi.ErrorCode(err) != delphi.EINTERNAL {
+		t.Errorf("each after release: %v, want an internal error", err)
 	}
 	if err := answers(func(*delphi.Answer) error { return nil }); delphi.ErrorCode(err) != delphi.EINTERNAL {
 		t.Errorf("answers after each: %v, want an internal error", err)
@@ -130,4 +155,21 @@ func TestEachResponseStopsAtDamagedAnswers(t *testing.T) {
 	if delphi.ErrorCode(err) != delphi.EINTERNAL || len(seen) != 12 || seen[11] != "E-11" {
 		t.Fatalf("EachResponse = %v after %v", err, seen)
 	}
+}
+
+// openSpools counts the process's open answer spools (ReadResponses): the
+// open files whose removed name starts with expertenrunde-answers-.
+func openSpools(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.Contains(target, "expertenrunde-answers-") {
+			n++
+		}
+	}
+	return n
 }

@@ -104,19 +104,22 @@ describe('api client', () => {
 describe('retryUnavailable', () => {
   const busy = { status: 503, headers: { 'Retry-After': '3' }, body: { error: { code: 'unavailable', message: 'busy' } } };
 
-  it('calls again after Retry-After while the server answers 503 unavailable', async () => {
+  it('calls again after Retry-After (and a random part of it) while the server answers 503 unavailable', async () => {
     vi.useFakeTimers();
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5); // 3 s + 0.75 s
     try {
       let n = 0;
       const calls = mockFetch({ 'GET /api/v1/participation': () => (++n < 3 ? busy : { body: { ok: n } }) });
       const got = retryUnavailable(() => request<{ ok: number }>('GET', '/api/v1/participation'));
-      await vi.advanceTimersByTimeAsync(2999);
-      expect(calls).toHaveLength(1); // waits the 3 s the server asked for
+      await vi.advanceTimersByTimeAsync(3749);
+      expect(calls).toHaveLength(1); // waits at least the 3 s the server asked for
       await vi.advanceTimersByTimeAsync(1);
-      await vi.advanceTimersByTimeAsync(3000);
+      expect(calls).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(3750);
       await expect(got).resolves.toEqual({ ok: 3 });
       expect(calls).toHaveLength(3);
     } finally {
+      random.mockRestore();
       vi.useRealTimers();
     }
   });
@@ -126,7 +129,7 @@ describe('retryUnavailable', () => {
     try {
       const calls = mockFetch({ 'GET /a': busy, 'GET /b': { status: 503, body: { error: { code: 'internal', message: 'x' } } } });
       const a = retryUnavailable(() => request('GET', '/a'), undefined, 2).catch((e: unknown) => e);
-      await vi.advanceTimersByTimeAsync(3000);
+      await vi.advanceTimersByTimeAsync(4500); // the longest wait: 3 s and half of it
       expect(await a).toMatchObject({ status: 503, code: 'unavailable' });
       expect(calls).toHaveLength(2);
       await expect(retryUnavailable(() => request('GET', '/b'))).rejects.toMatchObject({ code: 'internal' });

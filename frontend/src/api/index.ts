@@ -206,8 +206,10 @@ export interface ImportedSurvey {
  * Calls a read again while the server answers 503 "unavailable": it is
  * saturated and says in Retry-After when to come back (a questionnaire
  * load that waited its turn too long, issue #16). Waits Retry-After
- * seconds (2 without it, at most 10) between at most `tries` calls in all,
- * and stops at once when signal aborts. Other errors are thrown as they are.
+ * seconds (2 without it, at most 10), plus up to half of it at random so
+ * that the clients turned away together do not come back together, between
+ * at most `tries` calls in all, and stops at once when signal aborts. Other
+ * errors are thrown as they are.
  */
 export async function retryUnavailable<T>(call: () => Promise<T>, signal?: AbortSignal, tries = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -215,7 +217,7 @@ export async function retryUnavailable<T>(call: () => Promise<T>, signal?: Abort
       return await call();
     } catch (err) {
       if (attempt >= tries || !(err instanceof ApiError) || err.status !== 503 || err.code !== 'unavailable') throw err;
-      await pause(Math.min(err.retryAfter ?? 2, 10) * 1000, signal);
+      await pause(Math.min(err.retryAfter ?? 2, 10) * 1000 * (1 + Math.random() / 2), signal);
     }
   }
 }

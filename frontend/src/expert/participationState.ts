@@ -56,8 +56,18 @@ export function useParticipation(client: ParticipationApi, token: string, onFirs
     return () => ac.abort();
   }, [connect, load]);
 
+  // Reloads stop (also while they wait to try again) when the page goes.
+  const life = useRef<AbortController | null>(null);
+  useEffect(() => {
+    const ac = new AbortController();
+    life.current = ac;
+    return () => ac.abort();
+  }, []);
   const reload = useCallback(() => {
-    load().catch((error: unknown) => setPhase({ kind: 'error', error }));
+    const signal = life.current?.signal;
+    load(signal).catch((error: unknown) => {
+      if (!signal?.aborted && !isAbort(error)) setPhase({ kind: 'error', error });
+    });
   }, [load]);
 
   const reconnect = useCallback(async () => {

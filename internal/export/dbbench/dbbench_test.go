@@ -163,8 +163,8 @@ func (s *study) fromMemory(w io.Writer) error {
 }
 
 // The benchmark's two exports write the same workbook, so the ratio
-// compares equal work; so does the export with shared live results
-// (LiveTTL > 0), whose free texts stay in the results.
+// compares equal work; so does the export with sharing on (LiveTTL > 0),
+// which computes results of its own when none are shared.
 func TestDBExportEqualsMemoryExport(t *testing.T) {
 	s := genStudy(40)
 	st := s.load(t)
