@@ -27,6 +27,10 @@ func MiB(b uint64) float64 { return float64(b) / (1 << 20) }
 // slower under it: time fn apart from Peak.
 func Peak(fn func()) Heap {
 	defer debug.SetGCPercent(debug.SetGCPercent(10))
+	// Twice: a sync.Pool keeps its contents through one collection (the
+	// engine's scratch, tens of MiB after a large round), and they would
+	// count in the heap before fn, then go during it.
+	runtime.GC()
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
