@@ -39,7 +39,6 @@ type column struct {
 	entries []compactEntry
 	extras  []compactExtra // for the entries with extra set, in their order
 	chunks  []string       // references of the chunks in the TextStore, in order (encodeChunk)
-	n       int            // the entries in chunks
 }
 
 // chunkEntries is how many entries of a column a Compact with a TextStore
@@ -168,7 +167,6 @@ func (c *Compact) Add(a *delphi.Answer) error {
 	e := compactEntry{expert: int32(len(c.experts) - 1)}
 	if n := len(col.entries); c.texts != nil && n >= chunkEntries && col.entries[n-1].expert != e.expert {
 		col.chunks = append(col.chunks, c.texts.Put(encodeChunk(col.entries, col.extras)))
-		col.n += n
 		col.entries, col.extras = col.entries[:0], col.extras[:0]
 	}
 	x := compactExtra{comment: c.keep(a.Comment), justification: c.keep(a.Justification)}

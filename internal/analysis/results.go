@@ -346,10 +346,7 @@ func Compute(in Input) *RoundResults {
 	if in.PreviousCompact == nil {
 		prev.flat = latest(in.Previous, in.Items, false, &sc.prev)
 	}
-	for len(c.byGroup) < len(c.groups) {
-		c.byGroup = append(c.byGroup, nil)
-	}
-	c.byGroup, c.abstainsBy = c.byGroup[:len(c.groups)], slices.Grow(c.abstainsBy[:0], len(c.groups))[:len(c.groups)]
+	c.byGroup, c.abstainsBy = sized(c.byGroup, len(c.groups)), sized(c.abstainsBy, len(c.groups)) // collect resets them
 	count := def.Rounds.Feedback.CountRule()
 	res := &RoundResults{
 		SurveyID:      def.ID,

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -108,10 +107,10 @@ func ParseRounds(s string) ([]int, error) {
 // Load assembles the Input of an export from the stores. Responses are
 // read round by round while the export is written (ctx must outlive the
 // writing). The live results Load computes itself from the responses it
-// reads (not shared, LiveTTL 0) keep their free texts in a temporary file
-// that the workbook's comments sheet reads: their comments hold references
-// (docs/PERFORMANCE.md, "flat export memory"); call Input.Close after
-// writing. Errors: ENOTFOUND for an unknown study or round, ECONFLICT for
+// reads (when no fresh ones are shared) keep the round's answers, free
+// texts and comments in a temporary file that the workbook's comments
+// sheet reads (docs/PERFORMANCE.md, "flat export memory"); call
+// Input.Close after writing. Errors: ENOTFOUND for an unknown study or round, ECONFLICT for
 // a requested round without results (a draft), EINVALID for a bad
 // language, and the stores' errors.
 func Load(ctx context.Context, src Sources, req Request) (Input, error) {
@@ -170,17 +169,13 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 		var res *analysis.RoundResults
 		if rr, ok := src.Results.(ResultsReader); ok && answers[r.Number] != nil {
 			if in.texts == nil {
-				if in.texts, err = newTextFile(); err != nil {
-					return Input{}, err
-				}
+				in.texts, err = newTextFile()
 			}
-			var compacts []*analysis.Compact
-			res, err = rr.RoundWith(ctx, sv.ID, r.Number, readAnswers(src.Responses, sv.ID, answers, in.texts, &compacts))
+			if err == nil { // a Compact that does not read back is RoundWith's error
+				res, err = rr.RoundWith(ctx, sv.ID, r.Number, readAnswers(src.Responses, sv.ID, answers, in.texts))
+			}
 			if err == nil {
 				err = in.texts.Err()
-			}
-			for _, c := range compacts {
-				err = cmp.Or(err, c.Err())
 			}
 		} else {
 			res, err = src.Results.Round(ctx, sv.ID, r.Number)
@@ -225,17 +220,14 @@ func Load(ctx context.Context, src Sources, req Request) (Input, error) {
 
 // readAnswers reads the answers of rounds from the reads the export made
 // (read), compact with their free texts and most of their answers in
-// texts (appending each Compact to compacts, whose Err the caller checks),
-// and those of the other rounds from the store, flat.
-func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(fn func(*delphi.Answer) error) error, texts *textFile,
-	compacts *[]*analysis.Compact) results.AnswersFunc {
+// texts, and those of the other rounds from the store, flat.
+func readAnswers(store delphi.ResponseStore, surveyID string, read map[int]func(fn func(*delphi.Answer) error) error, texts *textFile) results.AnswersFunc {
 	return func(ctx context.Context, items []delphi.Item, rounds ...int) (map[int]results.RoundAnswers, error) {
 		out := make(map[int]results.RoundAnswers, len(rounds))
 		var rest []int
 		for _, n := range rounds {
 			if each := read[n]; each != nil {
 				c := analysis.NewCompact(items).WithTexts(texts)
-				*compacts = append(*compacts, c)
 				if err := each(c.Add); err != nil {
 					return nil, err
 				}

@@ -108,6 +108,7 @@ func (d *responseDoc) fill(a *delphi.Answer, itemID string, sa *storedAnswer) {
 
 func (d *responseDoc) response() (*delphi.Response, error) {
 	r := d.responseOf(nil)
+	r.Answers = make(map[string]delphi.Answer, d.Answers.sizeHint())
 	err := d.eachAnswer(func(id string, a storedAnswer) { r.Answers[id] = d.answer(id, a) })
 	if err != nil {
 		return nil, err

@@ -131,13 +131,9 @@ func (s *Store) ReadResponses(ctx context.Context, surveyID string, round int) (
 				var p parsed
 				u, err := sp.unspool(d)
 				if err == nil {
-					p.r = u.responseOf(nil)
-					p.r.Answers = make(map[string]delphi.Answer, u.Answers.sizeHint())
-					err = u.eachAnswer(func(id string, a storedAnswer) { p.r.Answers[id] = u.answer(id, a) })
+					p.r, err = u.response()
 				}
-				if p.err = err; err != nil {
-					p.r = nil
-				}
+				p.err = err
 				select {
 				case next <- p:
 				case <-stop:
